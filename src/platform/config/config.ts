@@ -1,0 +1,118 @@
+/**
+ * Configuration from the environment (CONTRACT.md section 1), validated once at start.
+ * A bad value throws ConfigError naming the variable; the CLI prints that one line and exits.
+ */
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  mllpPort: number;
+  natsUrl: string | undefined;
+  epmsUrl: string | undefined;
+  notify: { baseUrl: string; apiKey: string } | undefined;
+  stepUpMaxAgeS: number;
+  demo: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests per minute per client IP before 429 RATE_LIMITED. */
+  rateLimitPerMinute: number;
+  /** Largest accepted request body in bytes. */
+  bodyLimitBytes: number;
+  /** Database connection pool size (PostgreSQL server only). */
+  dbPoolSize: number;
+  /** Seconds allowed for draining on SIGTERM before the process exits anyway. */
+  shutdownGraceS: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL (${protocols.join(' or ')}), got an unparsable value`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be 1 or 0, got "${raw}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = text(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const notifyBaseUrl = url(env, 'NOTIFY_BASE_URL', ['http:', 'https:']);
+  const notifyApiKey = text(env, 'NOTIFY_API_KEY');
+  if ((notifyBaseUrl === undefined) !== (notifyApiKey === undefined)) {
+    const missing = notifyBaseUrl === undefined ? 'NOTIFY_BASE_URL' : 'NOTIFY_API_KEY';
+    throw new ConfigError(missing, 'NOTIFY_BASE_URL and NOTIFY_API_KEY must be set together');
+  }
+  const natsUrl = text(env, 'NATS_URL');
+  if (natsUrl !== undefined) {
+    for (const server of natsUrl.split(',')) url({ NATS_URL: server }, 'NATS_URL', ['nats:', 'tls:']);
+  }
+  const logLevel = (text(env, 'LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
+    mllpPort: integer(env, 'MLLP_PORT', 2575, 0, 65535),
+    natsUrl,
+    epmsUrl: url(env, 'EPMS_URL', ['http:', 'https:']),
+    notify: notifyBaseUrl && notifyApiKey ? { baseUrl: notifyBaseUrl, apiKey: notifyApiKey } : undefined,
+    stepUpMaxAgeS: integer(env, 'STEP_UP_MAX_AGE_S', 900, 1, 86_400),
+    demo: flag(env, 'PATHWAYS_DEMO', false),
+    logLevel,
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
+    shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 60),
+  };
+}
