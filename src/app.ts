@@ -1,0 +1,92 @@
+/**
+ * The composition root: opens the database, applies migrations, starts the audit trail, the
+ * outbox and the HTTP server, and registers each capability. `stop()` drains in reverse order.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { seedDemo } from './demo/seed.js';
+import { auditRoutes } from './platform/audit/routes.js';
+import { AuditTrail } from './platform/audit/trail.js';
+import type { Config } from './platform/config/config.js';
+import { type Database, openDatabase } from './platform/database/database.js';
+import { migrate, migrationsCurrent } from './platform/database/migrate.js';
+import { CapabilityRegistry } from './platform/fhir/capability.js';
+import { fhirApi } from './platform/fhir/routes/index.js';
+import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
+import { createHttpServer } from './platform/http/server.js';
+import type { Logger } from './platform/logging/logger.js';
+import { createMetricsRegistry } from './platform/metrics/metrics.js';
+import { createNatsPublisher } from './platform/outbox/nats.js';
+import { Outbox } from './platform/outbox/outbox.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface Pathways {
+  app: FastifyInstance;
+  db: Database;
+  outbox: Outbox;
+  audit: AuditTrail;
+  /** Stops accepting, drains requests and jobs, flushes the audit trail, closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function buildPathways(config: Config, log: Logger): Promise<Pathways> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const applied = await migrate(db);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  loadValidationDefinitions();
+
+  const metrics = createMetricsRegistry();
+  const audit = new AuditTrail({ db, log, metrics });
+  const outbox = new Outbox({ db, log, metrics });
+  if (config.natsUrl) outbox.register(createNatsPublisher({ url: config.natsUrl, log }));
+
+  const baseUrl = `${config.publicUrl}/fhir/R4`;
+  const capabilities = new CapabilityRegistry();
+  const app = await createHttpServer({
+    config,
+    log,
+    metrics,
+    poolStats: () => db.poolStats(),
+    readiness: {
+      async check() {
+        const problems: string[] = [];
+        await db.query('SELECT 1').catch(() => problems.push('database unreachable'));
+        if (problems.length === 0 && !(await migrationsCurrent(db).catch(() => false))) {
+          problems.push('migrations not applied');
+        }
+        return problems;
+      },
+    },
+  });
+  await app.register(auditRoutes({ db }));
+  await app.register(
+    async (fhir) => fhirApi(fhir, { db, baseUrl, audit, capabilities, version: VERSION }),
+    { prefix: '/fhir/R4' },
+  );
+
+  if (config.demo) {
+    const seeded = await seedDemo(db);
+    if (seeded > 0) log.info({ seeded }, 'demo data seeded');
+  }
+  await outbox.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    db,
+    outbox,
+    audit,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await outbox.stop(config.shutdownGraceS * 500);
+        await audit.close();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * `pathways <command>`: serve, migrate, audit verify. Configuration comes from the environment
+ * (CONTRACT.md section 1); a bad value stops with one line naming the variable.
+ */
+import { parseArgs } from 'node:util';
+import { type Config, ConfigError, loadConfig } from './platform/config/config.js';
+import { createLogger } from './platform/logging/logger.js';
+
+const USAGE = `usage: pathways <command>
+
+commands:
+  serve          run the service (HTTP API, portal, jobs); migrations are applied first
+  migrate        apply database migrations and exit
+  audit verify   check the audit hash chain; exit 1 and name the first broken record
+
+configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
+MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`pathways: ${message}\n`);
+  process.exit(code);
+}
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+async function serve(): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: cfg.logLevel });
+  const { buildPathways } = await import('./app.js');
+  const pathways = await buildPathways(cfg, log);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down: draining requests and jobs');
+    // The contract promises exit within 10 s: whatever has not drained by the grace is abandoned
+    // (uncommitted work rolls back; nothing acknowledged is lost).
+    setTimeout(() => {
+      log.warn('drain exceeded the grace period; exiting');
+      process.exit(0);
+    }, cfg.shutdownGraceS * 1000).unref();
+    pathways.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        log.error({ err: error }, 'error while stopping');
+        process.exit(0);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
+  log.info({ address, database: pathways.db.kind }, 'pathways listening');
+  if (cfg.demo) {
+    const { printDemoBanner } = await import('./demo/banner.js');
+    printDemoBanner(cfg, address);
+  }
+}
+
+async function migrateOnly(): Promise<void> {
+  const cfg = config();
+  const { openDatabase } = await import('./platform/database/database.js');
+  const { migrate } = await import('./platform/database/migrate.js');
+  const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: 2 });
+  try {
+    const applied = await migrate(db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } finally {
+    await db.close();
+  }
+}
+
+async function auditVerify(): Promise<void> {
+  const cfg = config();
+  const { openDatabase } = await import('./platform/database/database.js');
+  const { runAuditVerify } = await import('./platform/audit/verify.js');
+  const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: 2 });
+  let code: number;
+  try {
+    code = await runAuditVerify(db, (line) => process.stdout.write(`${line}\n`));
+  } finally {
+    await db.close();
+  }
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === 'serve') return serve();
+  if (command === 'migrate') return migrateOnly();
+  if (command === 'audit' && sub === 'verify') return auditVerify();
+  fail(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  fail(`${error.message}`, 1);
+});

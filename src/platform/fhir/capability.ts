@@ -1,0 +1,73 @@
+/**
+ * The CapabilityStatement is generated from what is registered: the stored resource types, the
+ * search parameters the search module really implements, and the operations capabilities add.
+ */
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { RESOURCE_TYPES } from './resource-types.js';
+import { searchParameters } from './search/index.js';
+
+export interface OperationRegistration {
+  name: string;
+  definition: string;
+  /** Resource type the operation is invoked on; system-level when omitted. */
+  resourceType?: string;
+  documentation?: string;
+}
+
+export class CapabilityRegistry {
+  private readonly operations: OperationRegistration[] = [];
+
+  addOperation(operation: OperationRegistration): void {
+    this.operations.push(operation);
+  }
+
+  build(options: { baseUrl: string; version: string; now?: Date }): CapabilityStatement {
+    const resources: CapabilityStatementRestResource[] = RESOURCE_TYPES.map((type) => {
+      const params = searchParameters(type);
+      const operations = this.operations.filter((operation) => operation.resourceType === type);
+      return {
+        type,
+        versioning: 'versioned-update',
+        readHistory: true,
+        updateCreate: true,
+        conditionalCreate: true,
+        conditionalRead: 'not-supported',
+        conditionalUpdate: false,
+        conditionalDelete: 'not-supported',
+        interaction: (['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'] as const).map(
+          (code) => ({ code }),
+        ),
+        searchParam: params.map((param) => ({
+          name: param.name,
+          type: param.type,
+          ...(param.definition ? { definition: param.definition } : {}),
+          ...(param.documentation ? { documentation: param.documentation } : {}),
+        })),
+        ...(operations.length > 0
+          ? { operation: operations.map(({ name, definition }) => ({ name, definition })) }
+          : {}),
+      };
+    });
+    const systemOperations = this.operations.filter((operation) => !operation.resourceType);
+    return {
+      resourceType: 'CapabilityStatement',
+      status: 'active',
+      date: (options.now ?? new Date()).toISOString(),
+      kind: 'instance',
+      software: { name: 'Pathways', version: options.version },
+      implementation: { description: 'Pathways FHIR R4 server', url: options.baseUrl },
+      fhirVersion: '4.0.1',
+      format: ['application/fhir+json', 'json'],
+      rest: [
+        {
+          mode: 'server',
+          resource: resources,
+          interaction: [{ code: 'transaction' }],
+          ...(systemOperations.length > 0
+            ? { operation: systemOperations.map(({ name, definition }) => ({ name, definition })) }
+            : {}),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import type { FastifyRequest } from 'fastify';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Database } from '../../database/database.js';
+import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
+
+/** What the audit trail needs to know about one access to patient data. */
+export interface AuditAccess {
+  action: 'C' | 'R' | 'U' | 'D' | 'E';
+  subtype: 'read' | 'vread' | 'history-instance' | 'search-type' | 'create' | 'update' | 'delete' | 'transaction';
+  outcome: '0' | '4' | '8' | '12';
+  agent: { reference?: string; display?: string; ip?: string };
+  entity?: { reference: string };
+  patient?: string;
+  requestId?: string;
+}
+
+export interface AuditSink {
+  record(access: AuditAccess): Promise<void>;
+}
+
+export interface FhirDeps {
+  db: Database;
+  /** e.g. http://localhost:3000/fhir/R4 */
+  baseUrl: string;
+  audit: AuditSink;
+}
+
+function agentOf(request: FastifyRequest): AuditAccess['agent'] {
+  // Identity and access (a later issue) replaces this with the token's subject.
+  return { display: 'unauthenticated', ip: request.ip };
+}
+
+/** Audits an access when it touched patient data; resolves once the record is durable. */
+export async function auditIfPatientData(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  access: Pick<AuditAccess, 'action' | 'subtype'> & { resource?: Resource; reference: string; resourceType: string },
+): Promise<void> {
+  if (!PATIENT_DATA_TYPES.has(access.resourceType)) return;
+  const patient =
+    access.resourceType === 'Patient'
+      ? access.reference.split('/_history')[0]
+      : access.resource
+        ? patientOf(access.resource)
+        : undefined;
+  await deps.audit.record({
+    action: access.action,
+    subtype: access.subtype,
+    outcome: '0',
+    agent: agentOf(request),
+    entity: { reference: access.reference },
+    ...(patient ? { patient } : {}),
+    requestId: request.id,
+  });
+}
+
+/** The raw query string of a request, for search parameters that repeat. */
+export function queryOf(request: FastifyRequest): URLSearchParams {
+  const index = request.url.indexOf('?');
+  return new URLSearchParams(index === -1 ? '' : request.url.slice(index + 1));
+}

@@ -1,0 +1,108 @@
+/** search-type and history-instance: both answer with a Bundle built from SQL pages. */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance } from 'fastify';
+import { Problem } from '../../errors/problem.js';
+import { sendFhir } from '../../http/fhir-json.js';
+import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
+import { search } from '../search/index.js';
+import { assertResourceType, listHistory } from '../store/repository.js';
+import { type FhirDeps, queryOf } from './deps.js';
+
+const HISTORY_PAGE_DEFAULT = 50;
+
+export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): void {
+  app.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
+    const { type } = request.params;
+    assertResourceType(type);
+    const bundle = await search(deps.db, type, queryOf(request), { baseUrl: deps.baseUrl });
+    await auditSearch(deps, request.ip, request.id, type, bundle);
+    return sendFhir(reply, 200, bundle);
+  });
+
+  app.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (request, reply) => {
+    const { type, id } = request.params;
+    const query = queryOf(request);
+    const count = pageSize(query.get('_count'));
+    const before = query.get('_before-version');
+    if (before !== null && !/^\d{1,15}$/.test(before)) {
+      throw new Problem('INVALID_VALUE', '_before-version must be a version number', { expression: '_before-version' });
+    }
+    const versions = await listHistory(deps.db, type, id, {
+      count: count + 1,
+      ...(before !== null ? { beforeVersion: Number(before) } : {}),
+    });
+    if (versions.length === 0) throw new Problem('NOT_FOUND', `${type}/${id} not found`);
+    const page = versions.slice(0, count);
+    const self = `${deps.baseUrl}/${type}/${id}/_history`;
+    const last = page[page.length - 1];
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'history',
+      link: [
+        { relation: 'self', url: `${self}?_count=${count}${before !== null ? `&_before-version=${before}` : ''}` },
+        ...(versions.length > count && last
+          ? [{ relation: 'next', url: `${self}?_count=${count}&_before-version=${last.versionId}` }]
+          : []),
+      ],
+      entry: page.map((version) => ({
+        fullUrl: `${deps.baseUrl}/${type}/${id}`,
+        ...(version.deleted ? {} : { resource: JSON.parse(version.content) as Resource }),
+        request: { method: version.deleted ? 'DELETE' : version.versionId === 1 ? 'POST' : 'PUT', url: `${type}/${id}` },
+        response: {
+          status: version.deleted ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK',
+          etag: `W/"${version.versionId}"`,
+          lastModified: version.lastUpdated.toISOString(),
+        },
+      })),
+    };
+    if (PATIENT_DATA_TYPES.has(type)) {
+      const resource = page.find((version) => !version.deleted);
+      const patient = type === 'Patient' ? `Patient/${id}` : resource ? patientOf(JSON.parse(resource.content)) : undefined;
+      await deps.audit.record({
+        action: 'R',
+        subtype: 'history-instance',
+        outcome: '0',
+        agent: { display: 'unauthenticated', ip: request.ip },
+        entity: { reference: `${type}/${id}` },
+        ...(patient ? { patient } : {}),
+        requestId: request.id,
+      });
+    }
+    return sendFhir(reply, 200, bundle);
+  });
+}
+
+function pageSize(raw: string | null): number {
+  if (raw === null) return HISTORY_PAGE_DEFAULT;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
+    throw new Problem('INVALID_VALUE', '_count must be between 1 and 1000', { expression: '_count' });
+  }
+  return Number(raw);
+}
+
+/** One audit record for each patient whose data a search returned. */
+async function auditSearch(deps: FhirDeps, ip: string, requestId: string, type: string, bundle: Bundle) {
+  const patients = new Set<string>();
+  let patientData = PATIENT_DATA_TYPES.has(type);
+  for (const entry of bundle.entry ?? []) {
+    if (!entry.resource) continue;
+    if (PATIENT_DATA_TYPES.has(entry.resource.resourceType)) patientData = true;
+    const patient = patientOf(entry.resource);
+    if (patient) patients.add(patient);
+  }
+  if (!patientData || (bundle.entry ?? []).length === 0) return;
+  const targets = patients.size > 0 ? [...patients] : [undefined];
+  await Promise.all(
+    targets.map((patient) =>
+      deps.audit.record({
+        action: 'E',
+        subtype: 'search-type',
+        outcome: '0',
+        agent: { display: 'unauthenticated', ip },
+        entity: { reference: type },
+        ...(patient ? { patient } : {}),
+        requestId,
+      }),
+    ),
+  );
+}

@@ -1,0 +1,44 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance } from 'fastify';
+import { PATIENT_DATA_TYPES } from '../patient-compartment.js';
+import { sendFhir } from '../../http/fhir-json.js';
+import { readResource, readVersion } from '../store/repository.js';
+import { etag } from '../store/versioning.js';
+import { auditIfPatientData, type FhirDeps } from './deps.js';
+
+type Params = { type: string; id: string; vid: string };
+
+export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
+  app.get<{ Params: Params }>('/:type/:id', async (request, reply) => {
+    const { type, id } = request.params;
+    const stored = await readResource(deps.db, type, id);
+    await auditIfPatientData(deps, request, {
+      action: 'R',
+      subtype: 'read',
+      resourceType: type,
+      reference: `${type}/${id}`,
+      // Parsed only to find the patient of a compartment resource; the reply is the stored text.
+      ...(needsParseForAudit(type) ? { resource: JSON.parse(stored.content) as Resource } : {}),
+    });
+    reply.header('etag', etag(stored.versionId)).header('last-modified', stored.lastUpdated.toUTCString());
+    return sendFhir(reply, 200, stored.content);
+  });
+
+  app.get<{ Params: Params }>('/:type/:id/_history/:vid', async (request, reply) => {
+    const { type, id, vid } = request.params;
+    const stored = await readVersion(deps.db, type, id, vid);
+    await auditIfPatientData(deps, request, {
+      action: 'R',
+      subtype: 'vread',
+      resourceType: type,
+      reference: `${type}/${id}/_history/${vid}`,
+      resource: JSON.parse(stored.content) as Resource,
+    });
+    reply.header('etag', etag(stored.versionId)).header('last-modified', stored.lastUpdated.toUTCString());
+    return sendFhir(reply, 200, stored.content);
+  });
+}
+
+function needsParseForAudit(type: string): boolean {
+  return type !== 'Patient' && PATIENT_DATA_TYPES.has(type);
+}

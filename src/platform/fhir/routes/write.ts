@@ -1,0 +1,111 @@
+/** create (POST), update (PUT) and delete (DELETE) of one resource. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Problem } from '../../errors/problem.js';
+import { sendFhir } from '../../http/fhir-json.js';
+import { search } from '../search/index.js';
+import {
+  assertResourceType,
+  createResource,
+  deleteResource,
+  readCurrent,
+  updateResource,
+  type WriteResult,
+} from '../store/repository.js';
+import { etag, parseIfMatch, parseIfNoneExist } from '../store/versioning.js';
+import { auditIfPatientData, type FhirDeps } from './deps.js';
+
+type Params = { type: string; id: string };
+
+function sendWritten(reply: FastifyReply, result: WriteResult, baseUrl: string): FastifyReply {
+  reply
+    .header('etag', etag(result.versionId))
+    .header('last-modified', result.lastUpdated.toUTCString())
+    .header('location', `${baseUrl}/${result.resourceType}/${result.id}/_history/${result.versionId}`);
+  return sendFhir(reply, result.created ? 201 : 200, result.content);
+}
+
+function requireBody(body: unknown): unknown {
+  if (body === undefined || body === null) {
+    throw new Problem('MISSING_VALUE', 'A FHIR JSON resource body is required (Content-Type: application/fhir+json)');
+  }
+  return body;
+}
+
+export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
+  app.post<{ Params: Pick<Params, 'type'> }>('/:type', async (request, reply) => {
+    const { type } = request.params;
+    assertResourceType(type);
+    const body = requireBody(request.body) as { resourceType?: unknown };
+    if (body && typeof body === 'object' && body.resourceType !== type) {
+      throw new Problem('INVALID_VALUE', `Body is a ${String(body.resourceType)}, the URL names ${type}`, {
+        expression: 'resourceType',
+      });
+    }
+    const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
+    const outcome = await deps.db.transaction(async (tx) => {
+      if (ifNoneExist) {
+        const found = await search(tx, type, ifNoneExist, { baseUrl: deps.baseUrl });
+        const matches = found.entry?.filter((entry) => entry.search?.mode !== 'include') ?? [];
+        if (matches.length > 1) {
+          throw new Problem('PRECONDITION_FAILED', `If-None-Exist matched ${matches.length} resources`);
+        }
+        if (matches[0]?.resource) return { existing: matches[0].resource };
+      }
+      return { created: await createResource(tx, body) };
+    });
+    if ('existing' in outcome) {
+      const existing = outcome.existing;
+      reply
+        .header('etag', etag(existing.meta?.versionId ?? '1'))
+        .header('location', `${deps.baseUrl}/${type}/${existing.id}/_history/${existing.meta?.versionId}`);
+      return sendFhir(reply, 200, existing);
+    }
+    const created = outcome.created;
+    await auditIfPatientData(deps, request, {
+      action: 'C',
+      subtype: 'create',
+      resourceType: type,
+      reference: `${type}/${created.id}`,
+      resource: created.resource,
+    });
+    return sendWritten(reply, created, deps.baseUrl);
+  });
+
+  app.put<{ Params: Params }>('/:type/:id', async (request, reply) => {
+    const { type, id } = request.params;
+    const body = requireBody(request.body);
+    const ifMatch = parseIfMatch(request.headers['if-match']);
+    const result = await deps.db.transaction((tx) =>
+      updateResource(tx, type, id, body, ifMatch !== undefined ? { ifMatch } : {}),
+    );
+    await auditIfPatientData(deps, request, {
+      action: result.created ? 'C' : 'U',
+      subtype: 'update',
+      resourceType: type,
+      reference: `${type}/${id}`,
+      resource: result.resource,
+    });
+    return sendWritten(reply, result, deps.baseUrl);
+  });
+
+  app.delete<{ Params: Params }>('/:type/:id', async (request, reply) => {
+    const { type, id } = request.params;
+    const ifMatch = parseIfMatch(request.headers['if-match']);
+    const deleted = await deps.db.transaction(async (tx) => {
+      // Read first so the audit record can name the patient the deleted resource belonged to.
+      const before = await readCurrent(tx, type, id);
+      const result = await deleteResource(tx, type, id, ifMatch !== undefined ? { ifMatch } : {});
+      return { before, result };
+    });
+    if (deleted.result && deleted.before) {
+      await auditIfPatientData(deps, request, {
+        action: 'D',
+        subtype: 'delete',
+        resourceType: type,
+        reference: `${type}/${id}`,
+        resource: JSON.parse(deleted.before.content),
+      });
+    }
+    return reply.code(204).send();
+  });
+}

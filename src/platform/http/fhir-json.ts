@@ -1,0 +1,34 @@
+/** JSON body parsing and FHIR JSON replies. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Problem } from '../errors/problem.js';
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/**
+ * Accepts application/json and application/fhir+json with prototype-poisoning protection (fastify's
+ * own parser), and turns every parse failure into one clear INVALID_VALUE.
+ */
+export function registerJsonParsers(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json']);
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(
+    ['application/json', 'application/fhir+json'],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (body === '' || body === undefined) {
+        done(new Problem('INVALID_VALUE', 'The request body is empty; a JSON document was expected'), undefined);
+        return;
+      }
+      parse(request, body, (error, value) => {
+        if (error) done(new Problem('INVALID_VALUE', 'The request body is not valid JSON'), undefined);
+        else done(null, value);
+      });
+    },
+  );
+}
+
+/** Sends a resource, or the exact stored JSON text of one, as FHIR JSON. */
+export function sendFhir(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  reply.code(status).header('content-type', FHIR_JSON);
+  return reply.send(typeof body === 'string' ? body : JSON.stringify(body));
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../../test/app.js';
+
+describe('HTTP shell', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { RATE_LIMIT_PER_MINUTE: '40' });
+  });
+  afterAll(() => t.close());
+
+  it('sets security headers and echoes a sane request id', async () => {
+    const response = await t.pathways.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-request-id']).toBe('abc-123');
+    expect(response.headers['strict-transport-security']).toContain('max-age=');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const bogus = await t.pathways.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\u0000' } });
+    expect(bogus.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('is ready when the database answers and migrations are applied', async () => {
+    const ready = await t.pathways.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    await t.pathways.db.query("DELETE FROM schema_migration WHERE id = '0001_fhir_store'");
+    const notReady = await t.pathways.app.inject({ method: 'GET', url: '/readyz' });
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json().problems).toContain('migrations not applied');
+    await t.pathways.db.query("INSERT INTO schema_migration (id) VALUES ('0001_fhir_store')");
+  });
+
+  it('exposes request durations by route pattern, pool and queue metrics', async () => {
+    await t.pathways.app.inject({ method: 'GET', url: '/fhir/R4/Organization/does-not-exist' });
+    const metrics = await t.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(
+      /pathways_http_request_duration_seconds_count\{route="\/fhir\/R4\/:type\/:id",method="GET",status="404"\} 1/,
+    );
+    expect(metrics.body).toContain('pathways_db_pool_connections{state="total"}');
+    expect(metrics.body).toMatch(/pathways_job_queue_depth/);
+  });
+
+  it('answers 429 RATE_LIMITED as an OperationOutcome past the limit', async () => {
+    let last = 0;
+    let body = '';
+    for (let i = 0; i < 45; i++) {
+      const response = await t.pathways.app.inject({ method: 'GET', url: '/fhir/R4/metadata' });
+      last = response.statusCode;
+      body = response.body;
+      if (last === 429) break;
+    }
+    expect(last).toBe(429);
+    expect(body).toContain('RATE_LIMITED');
+  });
+});

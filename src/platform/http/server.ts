@@ -1,0 +1,92 @@
+/**
+ * The HTTP server shell every capability plugs into: security headers, request ids, logging,
+ * load shedding, rate limits, body limits, errors as OperationOutcomes, health and metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/config.js';
+import type { PoolStats } from '../database/database.js';
+import { Problem } from '../errors/problem.js';
+import type { Logger } from '../logging/logger.js';
+import { registerErrorHandling } from './errors.js';
+import { registerJsonParsers } from './fhir-json.js';
+import { type Readiness, registerHealth } from './health.js';
+import { registerMetrics } from './metrics.js';
+
+export interface HttpDeps {
+  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute'>;
+  log: Logger;
+  metrics: Registry;
+  readiness: Readiness;
+  poolStats: () => PoolStats;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
+
+export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: deps.config.bodyLimitBytes,
+    requestIdHeader: false,
+    // Keep a caller's X-Request-Id when it is sane, so a request can be followed across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  registerErrorHandling(app);
+  registerJsonParsers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  await app.register(underPressure, {
+    maxEventLoopDelay: 1_000,
+    retryAfter: 5,
+    exposeStatusRoute: false,
+    pressureHandler: (_request, reply, type) => {
+      reply.header('retry-after', '5');
+      throw new Problem('SERVICE_UNAVAILABLE', `The service is overloaded (${type}); retry shortly`);
+    },
+  });
+  await app.register(rateLimit, {
+    max: deps.config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) =>
+      new Problem('RATE_LIMITED', `Rate limit of ${context.max} requests a minute exceeded; retry later`, {
+        headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+      }),
+  });
+
+  registerHealth(app, deps.readiness);
+  registerMetrics(app, deps.metrics, { poolStats: deps.poolStats });
+  return app;
+}
