@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      databaseUrl: undefined,
+      dataDir: path.resolve('./data'),
+      mllpPort: 2575,
+      natsUrl: undefined,
+      epmsUrl: undefined,
+      notify: undefined,
+      stepUpMaxAgeS: 900,
+      demo: false,
+    });
+  });
+
+  it('derives PUBLIC_URL from PORT and trims a trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://rx.example.org/' }).publicUrl).toBe('https://rx.example.org');
+  });
+
+  it('reads every contract variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/p',
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      EPMS_URL: 'https://epms.example/api',
+      NOTIFY_BASE_URL: 'http://127.0.0.1:9999',
+      NOTIFY_API_KEY: 'key',
+      STEP_UP_MAX_AGE_S: '300',
+      PATHWAYS_DEMO: '1',
+      MLLP_PORT: '0',
+    });
+    expect(config.databaseUrl).toBe('postgres://u@db:5432/p');
+    expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222');
+    expect(config.notify).toEqual({ baseUrl: 'http://127.0.0.1:9999', apiKey: 'key' });
+    expect(config.stepUpMaxAgeS).toBe(300);
+    expect(config.demo).toBe(true);
+    expect(config.mllpPort).toBe(0);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['NATS_URL', { NATS_URL: 'http://x:4222' }],
+    ['EPMS_URL', { EPMS_URL: 'ftp://x' }],
+    ['NOTIFY_API_KEY', { NOTIFY_BASE_URL: 'http://x' }],
+    ['STEP_UP_MAX_AGE_S', { STEP_UP_MAX_AGE_S: '0' }],
+    ['PATHWAYS_DEMO', { PATHWAYS_DEMO: 'maybe' }],
+    ['MLLP_PORT', { MLLP_PORT: '-1' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('refuses a bad %s with an error naming it', (variable, env) => {
+    try {
+      loadConfig(env);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(variable);
+      expect((error as Error).message.startsWith(`${variable}:`)).toBe(true);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
