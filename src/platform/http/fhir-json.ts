@@ -19,7 +19,7 @@ export function registerJsonParsers(app: FastifyInstance): void {
         done(new Problem('INVALID_VALUE', 'The request body is empty; a JSON document was expected'), undefined);
         return;
       }
-      parse(request, body, (error, value) => {
+      parse(request, body as string, (error, value) => {
         if (error) done(new Problem('INVALID_VALUE', 'The request body is not valid JSON'), undefined);
         else done(null, value);
       });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { PoolStats } from '../database/database.js';
@@ -29,7 +29,8 @@ const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
 
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.log,
+    // pino's Logger is fastify's logger; the cast only widens the generic so plugins type-check.
+    loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimitBytes,
     requestIdHeader: false,
     // Keep a caller's X-Request-Id when it is sane, so a request can be followed across systems.
