@@ -1,0 +1,196 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { createLogger } from '../logging/logger.js';
+import { createMetricsRegistry, type Registry } from '../metrics/metrics.js';
+import { PermanentJobError } from './job.js';
+import { JobRunner } from './job-runner.js';
+import { sleep, waitFor } from './testing.js';
+
+const log = createLogger({ level: 'silent' });
+
+describe.each(databaseKinds)('job runner on %s', (kind) => {
+  let t: TestDatabase;
+  let runner: JobRunner;
+  let metrics: Registry;
+  let queueNumber = 0;
+  const nextQueue = () => `test-queue-${++queueNumber}`;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterAll(() => t.dispose());
+
+  async function startRunner(): Promise<JobRunner> {
+    metrics = createMetricsRegistry({ defaults: false });
+    runner = new JobRunner({ db: t.db, log, metrics, pollIntervalMs: 20, cron: false });
+    await runner.start();
+    return runner;
+  }
+  afterEach(() => runner?.stop(1000));
+
+  async function jobState(queue: string, id: string): Promise<string | undefined> {
+    const result = await t.db.query<{ state: string }>(
+      'SELECT state FROM pgboss.job WHERE name = $1 AND id = $2',
+      [queue, id],
+    );
+    return result.rows[0]?.state;
+  }
+
+  it('runs a sent job once and completes it', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    const seen: unknown[] = [];
+    await runner.createQueue(queue);
+    runner.work<{ n: number }>(queue, async (job) => {
+      seen.push(job.data);
+    });
+    const id = await runner.send(queue, { n: 1 });
+    await waitFor(async () => (await jobState(queue, id)) === 'completed', 'completion');
+    expect(seen).toEqual([{ n: 1 }]);
+  });
+
+  it('sends inside a transaction: nothing if it rolls back, the job if it commits', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    await runner.createQueue(queue);
+    await expect(
+      t.db.transaction(async (tx) => {
+        await runner.send(queue, { n: 'rolled back' }, { tx });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    const id = await t.db.transaction((tx) => runner.send(queue, { n: 'committed' }, { tx }));
+    const rows = await t.db.query<{ data: { n: string } }>('SELECT data FROM pgboss.job WHERE name = $1', [
+      queue,
+    ]);
+    expect(rows.rows.map((row) => row.data.n)).toEqual(['committed']);
+    expect(await jobState(queue, id)).toBe('created');
+  });
+
+  it('retries a failing job after our capped back-off, not pg-boss own delay', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    // pg-boss's back-off with its minimum delay of 1 s would wait 1-2 s; ours waits 100-200 ms.
+    await runner.createQueue(queue, { retry: { baseDelayS: 0.2, maxDelayS: 0.2 } });
+    const attempts: number[] = [];
+    runner.work(queue, async (job) => {
+      attempts.push(Date.now());
+      expect(job.retryCount).toBe(attempts.length - 1);
+      if (attempts.length < 3) throw new Error(`failure ${attempts.length}`);
+    });
+    const id = await runner.send(queue, {});
+    await waitFor(async () => (await jobState(queue, id)) === 'completed', 'completion after retries');
+    expect(attempts).toHaveLength(3);
+    for (let i = 1; i < attempts.length; i++) {
+      const gap = attempts[i]! - attempts[i - 1]!;
+      expect(gap).toBeGreaterThanOrEqual(90);
+      expect(gap).toBeLessThan(900);
+    }
+    const text = await metrics.getSingleMetricAsString('pathways_jobs_retried_total');
+    expect(text).toContain(`pathways_jobs_retried_total{queue="${queue}"} 2`);
+  });
+
+  it('fails a job for good when retries run out, and copies it to the dead-letter queue', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    const dead = `${queue}-dead`;
+    await runner.createQueue(queue, {
+      retry: { limit: 1, baseDelayS: 0.02, maxDelayS: 0.02 },
+      deadLetter: dead,
+    });
+    let calls = 0;
+    runner.work(queue, async () => {
+      calls++;
+      throw new Error('always');
+    });
+    const id = await runner.send(queue, { n: 7 });
+    await waitFor(async () => (await jobState(queue, id)) === 'failed', 'failure');
+    expect(calls).toBe(2);
+    const copies = await t.db.query<{ data: { n: number } }>('SELECT data FROM pgboss.job WHERE name = $1', [
+      dead,
+    ]);
+    expect(copies.rows.map((row) => row.data)).toEqual([{ n: 7 }]);
+  });
+
+  it('fails a job at once on a PermanentJobError', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    await runner.createQueue(queue, { retry: { baseDelayS: 0.02, maxDelayS: 0.02 } });
+    let calls = 0;
+    runner.work(queue, async () => {
+      calls++;
+      throw new PermanentJobError('rejected');
+    });
+    const id = await runner.send(queue, {});
+    await waitFor(async () => (await jobState(queue, id)) === 'failed', 'failure');
+    await sleep(100);
+    expect(calls).toBe(1);
+  });
+
+  it('lets a handler complete its job inside its own transaction', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    await runner.createQueue(queue);
+    await t.db.exec('CREATE TABLE IF NOT EXISTS job_effect (job_id uuid PRIMARY KEY)');
+    runner.work(queue, async (job) => {
+      await t.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO job_effect (job_id) VALUES ($1)', [job.id]);
+        await job.completeIn(tx, { done: true });
+      });
+    });
+    const id = await runner.send(queue, {});
+    await waitFor(async () => (await jobState(queue, id)) === 'completed', 'completion');
+    const effect = await t.db.query('SELECT 1 FROM job_effect WHERE job_id = $1', [id]);
+    expect(effect.rowCount).toBe(1);
+  });
+
+  it('stops gracefully: waits for a job in flight within the grace, not beyond it', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    await runner.createQueue(queue);
+    let started = 0;
+    let finished = 0;
+    runner.work(
+      queue,
+      async (job) => {
+        started++;
+        await sleep((job.data as { ms: number }).ms);
+        finished++;
+      },
+      { concurrency: 2 },
+    );
+    await runner.send(queue, { ms: 300 });
+    await waitFor(() => started === 1, 'the first job to start');
+    const before = Date.now();
+    expect(await runner.stopWorking(queue, 5000)).toBe(true);
+    expect(finished).toBe(1);
+    expect(Date.now() - before).toBeLessThan(1000);
+
+    runner.work(queue, async () => {
+      started++;
+      await sleep(2000);
+    });
+    await runner.send(queue, {});
+    await waitFor(() => started === 2, 'the second job to start');
+    const cutShort = Date.now();
+    expect(await runner.stopWorking(queue, 100)).toBe(false);
+    expect(Date.now() - cutShort).toBeLessThan(600);
+  });
+
+  it('reports queue depth and the oldest waiting job on scrape', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    await runner.createQueue(queue);
+    await runner.send(queue, { n: 1 });
+    await runner.send(queue, { n: 2 });
+    await sleep(50);
+    const depth = await metrics.getSingleMetricAsString('pathways_job_queue_depth');
+    expect(depth).toContain(`pathways_job_queue_depth{queue="${queue}"} 2`);
+    const age = await metrics.getSingleMetricAsString('pathways_job_queue_oldest_age_seconds');
+    const value = Number(age.match(new RegExp(`queue="${queue}"} ([0-9.e-]+)`))?.[1]);
+    expect(value).toBeGreaterThan(0.03);
+    expect(value).toBeLessThan(30);
+    const stats = await runner.stats();
+    expect(stats.find((row) => row.queue === queue)).toMatchObject({ waiting: 2, active: 0 });
+  });
+});
