@@ -87,6 +87,11 @@ export class JobRunner {
     });
   }
 
+  /** The database schema of pg-boss's tables. */
+  get schema(): string {
+    return this.#schema;
+  }
+
   get running(): boolean {
     return this.#state === 'running';
   }
