@@ -1,0 +1,54 @@
+/** Helpers shared by the audit suites (not part of the product). */
+import type { Database, Queryable } from '../database/database.js';
+import { createLogger } from '../logging/logger.js';
+import { createMetricsRegistry } from '../metrics/metrics.js';
+import type { AuditInput } from './audit-event.js';
+import { GENESIS_HASH } from './record-hash.js';
+import { AuditTrail } from './trail.js';
+
+export function newTrail(db: Database, options: { maxBatch?: number; site?: string } = {}) {
+  const metrics = createMetricsRegistry({ defaults: false });
+  const trail = new AuditTrail({ db, log: createLogger({ level: 'silent' }), metrics, ...options });
+  return { trail, metrics };
+}
+
+export function readOf(patient: string, n = 0): AuditInput {
+  return {
+    subtype: 'read',
+    outcome: '0',
+    agent: { reference: 'Practitioner/pr1', roles: ['prescriber'], ip: '127.0.0.1' },
+    entity: { reference: `MedicationRequest/mr${n}` },
+    patient,
+    requestId: `req-${n}`,
+  };
+}
+
+/** Writes `count` records one transaction each (awaited one by one). */
+export async function writeSequentially(trail: AuditTrail, count: number, patient = 'Patient/p1') {
+  for (let n = 0; n < count; n++) await trail.record(readOf(patient, n));
+}
+
+/**
+ * Runs SQL the way an attacker with superuser rights would: replica mode skips ordinary triggers
+ * (the append-only guard), as `ALTER TABLE … DISABLE TRIGGER` would.
+ */
+export async function asSuperuser(db: Database, statements: [string, unknown[]?][]): Promise<void> {
+  await db.transaction(async (tx: Queryable) => {
+    await tx.query('SET LOCAL session_replication_role = replica');
+    for (const [sql, params] of statements) await tx.query(sql, params ?? []);
+  });
+}
+
+export async function countRows(db: Queryable): Promise<number> {
+  const result = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event');
+  return Number(result.rows[0]!.n);
+}
+
+/** Empties the trail (as superuser) so suites can share one database between tests. */
+export async function resetAuditTrail(db: Database): Promise<void> {
+  await asSuperuser(db, [
+    ['DELETE FROM audit_event'],
+    ['DELETE FROM audit_head'],
+    ['INSERT INTO audit_head (singleton, seq, hash) VALUES (true, 0, $1)', [GENESIS_HASH]],
+  ]);
+}

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { type Database, openDatabase, type Queryable } from '../database/database.js';
+import { countRows, newTrail, readOf, resetAuditTrail, writeSequentially } from './test-support.js';
+import { AuditTrailClosed } from './trail.js';
+import { verifyAuditTrail } from './verify.js';
+
+describe.each(databaseKinds)('AuditTrail on %s', (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterAll(() => t.dispose());
+  beforeEach(() => resetAuditTrail(t.db));
+
+  it('resolves each record only once it is committed, and chains records across batches', async () => {
+    const { trail } = newTrail(t.db);
+    await trail.record(readOf('Patient/p1'));
+    expect(await countRows(t.db)).toBe(1);
+    await writeSequentially(trail, 4);
+    await Promise.all(Array.from({ length: 50 }, (_, n) => trail.record(readOf(`Patient/p${n % 4}`, n))));
+    expect(await countRows(t.db)).toBe(55);
+    expect(trail.stats).toMatchObject({ records: 55, failedFlushes: 0 });
+    expect(await verifyAuditTrail(t.db)).toEqual({ ok: true, count: 55 });
+    const head = await t.db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head');
+    const newest = await t.db.query<{ hash: string }>('SELECT hash FROM audit_event WHERE seq = 55');
+    expect(head.rows[0]).toEqual({ seq: 55, hash: newest.rows[0]!.hash });
+  });
+
+  it('stores the AuditEvent and its indexed columns', async () => {
+    const { trail } = newTrail(t.db, { site: 'replica-a' });
+    await trail.record(readOf('Patient/p9', 3));
+    const row = (
+      await t.db.query<{ patient: string; agent: string; action: string; content: string; id: string }>(
+        'SELECT id, patient, agent, action, content FROM audit_event',
+      )
+    ).rows[0]!;
+    expect(row).toMatchObject({ patient: 'Patient/p9', agent: 'Practitioner/pr1', action: 'R' });
+    expect(JSON.parse(row.content)).toMatchObject({
+      resourceType: 'AuditEvent',
+      id: row.id,
+      source: { site: 'replica-a' },
+    });
+  });
+
+  it('batches a burst of 2,000 concurrent records into far fewer transactions', async () => {
+    const { trail, metrics } = newTrail(t.db);
+    const burst = Array.from({ length: 2000 }, (_, n) => trail.record(readOf(`Patient/p${n % 10}`, n)));
+    await Promise.all(burst);
+    expect(await countRows(t.db)).toBe(2000);
+    expect(trail.stats.records).toBe(2000);
+    expect(trail.stats.flushes).toBeLessThan(50);
+    expect(await verifyAuditTrail(t.db, { pageSize: 300 })).toEqual({ ok: true, count: 2000 });
+    const text = await metrics.metrics();
+    expect(text).toMatch(/pathways_audit_records_total 2000/);
+    expect(text).toMatch(/pathways_audit_flushes_total \d+/);
+  });
+
+  it('keeps batching under a steady stream of records', async () => {
+    const { trail } = newTrail(t.db);
+    const all: Promise<void>[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      for (let n = 0; n < 25; n++) all.push(trail.record(readOf('Patient/p1', n)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(all);
+    expect(trail.stats.records).toBe(500);
+    expect(trail.stats.flushes).toBeLessThan(500);
+    expect(await verifyAuditTrail(t.db)).toEqual({ ok: true, count: 500 });
+  });
+
+  it('keeps one linear chain when two writers (replicas) record concurrently', async () => {
+    // On PostgreSQL the second writer has its own connection pool, like another replica.
+    const other: Database =
+      kind === 'postgres'
+        ? await openDatabase({ databaseUrl: t.url, dataDir: t.dataDir, poolSize: 4 })
+        : t.db;
+    try {
+      const a = newTrail(t.db, { site: 'a' }).trail;
+      const b = newTrail(other, { site: 'b' }).trail;
+      const writes: Promise<void>[] = [];
+      for (let n = 0; n < 400; n++) {
+        writes.push(a.record(readOf('Patient/pa', n)), b.record(readOf('Patient/pb', n)));
+        if (n % 40 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(writes);
+      expect(await countRows(t.db)).toBe(800);
+      expect(await verifyAuditTrail(t.db)).toEqual({ ok: true, count: 800 });
+      const sites = await t.db.query<{ n: number }>(
+        "SELECT count(DISTINCT content::json->'source'->>'site')::int AS n FROM audit_event",
+      );
+      expect(sites.rows[0]!.n).toBe(2);
+    } finally {
+      if (other !== t.db) await other.close();
+    }
+  });
+
+  it('rejects the records of a failed flush, writes nothing of them, and carries on', async () => {
+    let failNext = false;
+    const flaky: Database = {
+      ...t.db,
+      kind: t.db.kind,
+      query: t.db.query.bind(t.db),
+      exec: t.db.exec.bind(t.db),
+      poolStats: t.db.poolStats.bind(t.db),
+      close: t.db.close.bind(t.db),
+      transaction: (fn) =>
+        t.db.transaction((tx) => {
+          const guarded: Queryable = {
+            query: async (sql, params) => {
+              if (failNext && sql.includes('INSERT INTO audit_event')) {
+                failNext = false;
+                throw new Error('disk full');
+              }
+              return tx.query(sql, params);
+            },
+          };
+          return fn(guarded);
+        }),
+    };
+    const { trail } = newTrail(flaky);
+    await writeSequentially(trail, 3);
+    failNext = true;
+    const failed = Array.from({ length: 10 }, (_, n) => trail.record(readOf('Patient/p2', n)));
+    const outcomes = await Promise.allSettled(failed);
+    expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
+    expect(trail.stats.failedFlushes).toBe(1);
+    expect(await countRows(t.db)).toBe(3);
+    await writeSequentially(trail, 2);
+    expect(await verifyAuditTrail(t.db)).toEqual({ ok: true, count: 5 });
+  });
+
+  it('flushes queued records on close and refuses new ones after', async () => {
+    const { trail } = newTrail(t.db);
+    const pending = Array.from({ length: 20 }, (_, n) => trail.record(readOf('Patient/p1', n)));
+    await trail.close();
+    await expect(Promise.all(pending)).resolves.toBeDefined();
+    expect(await countRows(t.db)).toBe(20);
+    await expect(trail.record(readOf('Patient/p1'))).rejects.toBeInstanceOf(AuditTrailClosed);
+  });
+
+  it('rejects a malformed record without touching the queue', async () => {
+    const { trail } = newTrail(t.db);
+    await expect(trail.record({ ...readOf('Patient/p1'), patient: 'Jane Smith' })).rejects.toThrow(/patient/);
+    await trail.record(readOf('Patient/p1'));
+    expect(await verifyAuditTrail(t.db)).toEqual({ ok: true, count: 1 });
+  });
+});
+
+describe.each(databaseKinds)('audit tables on %s refuse changes', (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterAll(() => t.dispose());
+  beforeEach(async () => {
+    await resetAuditTrail(t.db);
+    await writeSequentially(newTrail(t.db).trail, 3);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on audit_event', async () => {
+    await expect(t.db.query("UPDATE audit_event SET agent = 'x' WHERE seq = 2")).rejects.toThrow(
+      /append-only: UPDATE on audit_event refused/,
+    );
+    await expect(t.db.query('DELETE FROM audit_event WHERE seq = 3')).rejects.toThrow(
+      /append-only: DELETE on audit_event refused/,
+    );
+    await expect(t.db.query('TRUNCATE audit_event')).rejects.toThrow(
+      /append-only: TRUNCATE on audit_event refused/,
+    );
+    expect(await countRows(t.db)).toBe(3);
+    expect(await verifyAuditTrail(t.db)).toEqual({ ok: true, count: 3 });
+  });
+
+  it('lets the head move forward only', async () => {
+    await expect(t.db.query('UPDATE audit_head SET seq = 1')).rejects.toThrow(/only moves forward/);
+    await expect(t.db.query('DELETE FROM audit_head')).rejects.toThrow(/only moves forward/);
+    await expect(t.db.query('TRUNCATE audit_head')).rejects.toThrow(/append-only/);
+  });
+});
