@@ -176,13 +176,15 @@ describe('structure', () => {
 
 describe('several problems', () => {
   it('reports them all in one Problem, the first as its headline', () => {
-    const { subject: _subject, ...input } = {
+    const input: Json = {
       ...medicationRequest,
       status: 'x',
       intent: 'y',
       authoredOn: 'today',
+      colour: 'red',
     };
-    const issues = issuesOf({ ...input, colour: 'red' });
+    delete input['subject'];
+    const issues = issuesOf(input);
     expect(issues.map((issue) => issue.expression).sort()).toEqual([
       'MedicationRequest.authoredOn',
       'MedicationRequest.colour',
