@@ -28,8 +28,8 @@ describe.each(databaseKinds)('AuditEvent search on %s', (kind) => {
     await app.ready();
   });
   afterAll(async () => {
-    await app.close();
-    await t.dispose();
+    await app?.close();
+    await t?.dispose();
   });
 
   it("returns one patient's events newest first, paged with a next link", async () => {

@@ -10,7 +10,7 @@ describe.each(databaseKinds)('AuditTrail on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestDatabase(kind);
   });
-  afterAll(() => t.dispose());
+  afterAll(() => t?.dispose());
   beforeEach(() => resetAuditTrail(t.db));
 
   it('resolves each record only once it is committed, and chains records across batches', async () => {
@@ -152,7 +152,7 @@ describe.each(databaseKinds)('audit tables on %s refuse changes', (kind) => {
   beforeAll(async () => {
     t = await createTestDatabase(kind);
   });
-  afterAll(() => t.dispose());
+  afterAll(() => t?.dispose());
   beforeEach(async () => {
     await resetAuditTrail(t.db);
     await writeSequentially(newTrail(t.db).trail, 3);

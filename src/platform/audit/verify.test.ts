@@ -11,7 +11,7 @@ describe.each(databaseKinds)('audit verify on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestDatabase(kind);
   });
-  afterAll(() => t.dispose());
+  afterAll(() => t?.dispose());
 
   beforeEach(async () => {
     await resetAuditTrail(t.db);
