@@ -57,6 +57,9 @@ export function parseSearchQuery(resourceType: string, query: URLSearchParams): 
   const revIncludes: IncludeSpec[] = [];
   for (const [key, raw] of query) {
     if (IGNORED.has(key)) continue;
+    // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
+    if (key.includes('\u0000') || raw.includes('\u0000'))
+      throw invalid(`Search parameter ${key} contains a NUL`, key);
     switch (key) {
       case '_count':
         request.count = parseNonNegativeInteger(raw, key, MAX_COUNT);

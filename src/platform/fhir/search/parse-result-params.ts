@@ -44,8 +44,8 @@ export function parseIncludes(
     if (definition?.type !== 'reference') {
       throw invalid(`${key}=${value}: ${param} is not a reference parameter of ${sourceType}`, key);
     }
-    if (targetType !== undefined && !isStoredResourceType(targetType)) {
-      throw invalid(`${key}=${value}: unknown type ${targetType}`, key);
+    if (targetType !== undefined && !definition.targets.includes(targetType)) {
+      throw invalid(`${key}=${value}: ${sourceType}.${param} never points at ${targetType}`, key);
     }
     if (direction === 'revinclude') {
       if (targetType !== undefined && targetType !== searchedType) {

@@ -24,14 +24,21 @@ const resources: Resource[] = [
     gender: 'male',
     identifier: [{ system: NHS, value: '9449305552' }, { value: 'LOCAL-1' }],
   },
-  { resourceType: 'Patient', id: 'p3', gender: 'female', identifier: [{ system: 'urn:other', value: '9449304130' }] },
+  {
+    resourceType: 'Patient',
+    id: 'p3',
+    gender: 'female',
+    identifier: [{ system: 'urn:other', value: '9449304130' }],
+  },
   {
     resourceType: 'MedicationRequest',
     id: 'm1',
     status: 'active',
     intent: 'order',
     subject: { reference: 'Patient/p1' },
-    medicationCodeableConcept: { coding: [{ system: SNOMED, code: '39720311000001101', display: 'Paracetamol' }] },
+    medicationCodeableConcept: {
+      coding: [{ system: SNOMED, code: '39720311000001101', display: 'Paracetamol' }],
+    },
   },
   {
     resourceType: 'MedicationRequest',
@@ -89,15 +96,17 @@ describe.each(databaseKinds)('token search on %s', (kind) => {
 
   it('ORs comma-separated values and ANDs repeated parameters', async () => {
     expect(sortedIds(await find('MedicationRequest', 'intent=order,instance-order'))).toEqual(['m1', 'm3']);
-    expect(sortedIds(await find('MedicationRequest', `status=active&code=${SNOMED}|39720311000001101`))).toEqual([
-      'm1',
-    ]);
-    expect(sortedIds(await find('MedicationRequest', 'intent=order,original-order&intent=original-order'))).toEqual([
-      'm2',
-    ]);
-    expect(sortedIds(await find('MedicationRequest', `status=cancelled,active&code=|39720311000001101,${SNOMED}|`))).toEqual(
-      ['m1', 'm2', 'm3'],
-    );
+    expect(
+      sortedIds(await find('MedicationRequest', `status=active&code=${SNOMED}|39720311000001101`)),
+    ).toEqual(['m1']);
+    expect(
+      sortedIds(await find('MedicationRequest', 'intent=order,original-order&intent=original-order')),
+    ).toEqual(['m2']);
+    expect(
+      sortedIds(
+        await find('MedicationRequest', `status=cancelled,active&code=|39720311000001101,${SNOMED}|`),
+      ),
+    ).toEqual(['m1', 'm2', 'm3']);
   });
 
   it(':not excludes resources with a matching value, keeping those without any value', async () => {

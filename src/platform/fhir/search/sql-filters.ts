@@ -132,8 +132,11 @@ function rangeDatePredicate({ prefix, range }: DateCondition, params: SqlParams)
   const lo = () => `${params.add(toSqlTimestamp(range.low))}::timestamptz`;
   const hi = () => `${params.add(toSqlTimestamp(range.high))}::timestamptz`;
   switch (prefix) {
-    case 'eq':
-      return `d.low >= ${lo()} AND d.high <= ${hi()}`;
+    case 'eq': {
+      // `d.low < hi` follows from the others (low < high); it bounds the index range scan on low.
+      const high = hi();
+      return `d.low >= ${lo()} AND d.low < ${high} AND d.high <= ${high}`;
+    }
     case 'ne':
       return `NOT (d.low >= ${lo()} AND d.high <= ${hi()})`;
     case 'gt':
@@ -150,8 +153,11 @@ function rangeDatePredicate({ prefix, range }: DateCondition, params: SqlParams)
     }
     case 'sa':
       return `d.low >= ${hi()}`;
-    case 'eb':
-      return `d.high <= ${lo()}`;
+    case 'eb': {
+      // as for eq: `d.low < lo` is implied and lets the index bound the scan
+      const low = lo();
+      return `d.high <= ${low} AND d.low < ${low}`;
+    }
     case 'ap':
       return `d.low < ${hi()} AND d.high > ${lo()}`;
   }

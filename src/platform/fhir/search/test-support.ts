@@ -9,7 +9,11 @@ import { deleteSearchIndex, writeSearchIndex } from './write-index.js';
 export const BASE_URL = 'http://localhost:3000/fhir/R4';
 
 /** Stores (or replaces) each resource as version 1; `lastUpdated` defaults to now. */
-export async function storeResources(db: Database, resources: Resource[], lastUpdated?: string): Promise<void> {
+export async function storeResources(
+  db: Database,
+  resources: Resource[],
+  lastUpdated?: string,
+): Promise<void> {
   await db.transaction(async (tx) => {
     for (const resource of resources) {
       const when = lastUpdated ?? resource.meta?.lastUpdated ?? new Date().toISOString();
