@@ -11,7 +11,7 @@ export interface TestApp {
 }
 
 export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase(kind, { migrate: false });
+  const database = await createTestDatabase(kind);
   // The app opens its own connection; the test database's own one is closed to keep PGlite's
   // folder single-owner.
   await database.db.close();
@@ -21,6 +21,8 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     PUBLIC_URL: 'http://pathways.test',
     LOG_LEVEL: 'silent',
     MLLP_PORT: '0',
+    // PGlite's start-up blocks the event loop; shedding is tested on its own (server.test.ts).
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
   const pathways = await buildPathways(config, createLogger({ level: 'silent' }));

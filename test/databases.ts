@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Database, openDatabase } from '../src/platform/database/database.js';
 import { migrate } from '../src/platform/database/migrate.js';
+import { copyTemplateInto } from './pglite-template.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -76,6 +77,8 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migrate?
       await client.end();
     };
   }
+  const fromTemplate = kind === 'pglite' && options.migrate !== false;
+  if (fromTemplate) await copyTemplateInto(dataDir);
   const db = await openDatabase({ databaseUrl: url, dataDir, poolSize: 10 });
   if (options.migrate !== false) await migrate(db);
   const result: TestDatabase = {

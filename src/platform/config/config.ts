@@ -25,6 +25,8 @@ export interface Config {
   dbPoolSize: number;
   /** Seconds allowed for draining on SIGTERM before the process exits anyway. */
   shutdownGraceS: number;
+  /** Event-loop delay (ms) past which requests are shed with 503; 0 turns shedding off. */
+  maxEventLoopDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
-    shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 60),
+    shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 9),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
   };
 }

@@ -9,7 +9,8 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
  * own parser), and turns every parse failure into one clear INVALID_VALUE.
  */
 export function registerJsonParsers(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
+  // Only JSON is parsed; anything else (text/plain included) is 415 before a handler runs.
+  app.removeAllContentTypeParsers();
   const parse = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser(
     ['application/json', 'application/fhir+json'],

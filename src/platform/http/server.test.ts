@@ -53,3 +53,27 @@ describe('HTTP shell', () => {
     expect(body).toContain('RATE_LIMITED');
   });
 });
+
+describe('load shedding', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { MAX_EVENT_LOOP_DELAY_MS: '50' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After while the event loop is blocked', async () => {
+    let shed: { statusCode: number; headers: Record<string, unknown>; body: string } | undefined;
+    for (let attempt = 0; attempt < 20 && !shed; attempt++) {
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // busy: the event loop cannot turn
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const response = await t.pathways.app.inject({ method: 'GET', url: '/fhir/R4/metadata' });
+      if (response.statusCode === 503) shed = response;
+    }
+    expect(shed?.statusCode).toBe(503);
+    expect(shed?.headers['retry-after']).toBeDefined();
+    expect(shed?.body).toContain('SERVICE_UNAVAILABLE');
+  });
+});

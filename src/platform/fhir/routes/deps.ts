@@ -1,21 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
+import type { AuditInput } from '../../audit/index.js';
 import type { Database } from '../../database/database.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 
-/** What the audit trail needs to know about one access to patient data. */
-export interface AuditAccess {
-  action: 'C' | 'R' | 'U' | 'D' | 'E';
-  subtype: 'read' | 'vread' | 'history-instance' | 'search-type' | 'create' | 'update' | 'delete' | 'transaction';
-  outcome: '0' | '4' | '8' | '12';
-  agent: { reference?: string; display?: string; ip?: string };
-  entity?: { reference: string };
-  patient?: string;
-  requestId?: string;
-}
-
 export interface AuditSink {
-  record(access: AuditAccess): Promise<void>;
+  record(access: AuditInput): Promise<void>;
 }
 
 export interface FhirDeps {
@@ -25,7 +15,7 @@ export interface FhirDeps {
   audit: AuditSink;
 }
 
-function agentOf(request: FastifyRequest): AuditAccess['agent'] {
+export function agentOf(request: FastifyRequest): AuditInput['agent'] {
   // Identity and access (a later issue) replaces this with the token's subject.
   return { display: 'unauthenticated', ip: request.ip };
 }
@@ -34,7 +24,7 @@ function agentOf(request: FastifyRequest): AuditAccess['agent'] {
 export async function auditIfPatientData(
   deps: FhirDeps,
   request: FastifyRequest,
-  access: Pick<AuditAccess, 'action' | 'subtype'> & { resource?: Resource; reference: string; resourceType: string },
+  access: Pick<AuditInput, 'action' | 'subtype'> & { resource?: Resource; reference: string; resourceType: string },
 ): Promise<void> {
   if (!PATIENT_DATA_TYPES.has(access.resourceType)) return;
   const patient =

@@ -1,12 +1,12 @@
 /** search-type and history-instance: both answer with a Bundle built from SQL pages. */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import { search } from '../search/index.js';
 import { assertResourceType, listHistory } from '../store/repository.js';
-import { type FhirDeps, queryOf } from './deps.js';
+import { agentOf, type FhirDeps, queryOf } from './deps.js';
 
 const HISTORY_PAGE_DEFAULT = 50;
 
@@ -15,7 +15,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     const { type } = request.params;
     assertResourceType(type);
     const bundle = await search(deps.db, type, queryOf(request), { baseUrl: deps.baseUrl });
-    await auditSearch(deps, request.ip, request.id, type, bundle);
+    await auditSearch(deps, request, type, bundle);
     return sendFhir(reply, 200, bundle);
   });
 
@@ -62,7 +62,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
         action: 'R',
         subtype: 'history-instance',
         outcome: '0',
-        agent: { display: 'unauthenticated', ip: request.ip },
+        agent: agentOf(request),
         entity: { reference: `${type}/${id}` },
         ...(patient ? { patient } : {}),
         requestId: request.id,
@@ -81,7 +81,7 @@ function pageSize(raw: string | null): number {
 }
 
 /** One audit record for each patient whose data a search returned. */
-async function auditSearch(deps: FhirDeps, ip: string, requestId: string, type: string, bundle: Bundle) {
+async function auditSearch(deps: FhirDeps, request: FastifyRequest, type: string, bundle: Bundle) {
   const patients = new Set<string>();
   let patientData = PATIENT_DATA_TYPES.has(type);
   for (const entry of bundle.entry ?? []) {
@@ -98,10 +98,10 @@ async function auditSearch(deps: FhirDeps, ip: string, requestId: string, type: 
         action: 'E',
         subtype: 'search-type',
         outcome: '0',
-        agent: { display: 'unauthenticated', ip },
+        agent: agentOf(request),
         entity: { reference: type },
         ...(patient ? { patient } : {}),
-        requestId,
+        requestId: request.id,
       }),
     ),
   );

@@ -49,18 +49,19 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
         if (matches.length > 1) {
           throw new Problem('PRECONDITION_FAILED', `If-None-Exist matched ${matches.length} resources`);
         }
-        if (matches[0]?.resource) return { existing: matches[0].resource };
+        const existing = matches[0]?.resource;
+        if (existing) return { existing, created: undefined };
       }
-      return { created: await createResource(tx, body) };
+      return { existing: undefined, created: await createResource(tx, body) };
     });
-    if ('existing' in outcome) {
+    if (outcome.existing) {
       const existing = outcome.existing;
       reply
         .header('etag', etag(existing.meta?.versionId ?? '1'))
         .header('location', `${deps.baseUrl}/${type}/${existing.id}/_history/${existing.meta?.versionId}`);
       return sendFhir(reply, 200, existing);
     }
-    const created = outcome.created;
+    const created = outcome.created!;
     await auditIfPatientData(deps, request, {
       action: 'C',
       subtype: 'create',

@@ -1,0 +1,5 @@
+import { ensureTemplate } from './pglite-template.js';
+
+export default async function setup(): Promise<void> {
+  await ensureTemplate();
+}
