@@ -67,27 +67,39 @@ describe.each(databaseKinds)('job runner on %s', (kind) => {
     expect(await jobState(queue, id)).toBe('created');
   });
 
-  it('retries a failing job after our capped back-off, not pg-boss own delay', async () => {
+  it('retries a failing job until it succeeds', async () => {
     await startRunner();
     const queue = nextQueue();
-    // pg-boss's back-off with its minimum delay of 1 s would wait 1-2 s; ours waits 100-200 ms.
-    await runner.createQueue(queue, { retry: { baseDelayS: 0.2, maxDelayS: 0.2 } });
-    const attempts: number[] = [];
+    await runner.createQueue(queue, { retry: { baseDelayS: 0.05, maxDelayS: 0.1 } });
+    const retryCounts: number[] = [];
     runner.work(queue, async (job) => {
-      attempts.push(Date.now());
-      expect(job.retryCount).toBe(attempts.length - 1);
-      if (attempts.length < 3) throw new Error(`failure ${attempts.length}`);
+      retryCounts.push(job.retryCount);
+      if (retryCounts.length < 3) throw new Error(`failure ${retryCounts.length}`);
     });
     const id = await runner.send(queue, {});
     await waitFor(async () => (await jobState(queue, id)) === 'completed', 'completion after retries');
-    expect(attempts).toHaveLength(3);
-    for (let i = 1; i < attempts.length; i++) {
-      const gap = attempts[i]! - attempts[i - 1]!;
-      expect(gap).toBeGreaterThanOrEqual(90);
-      expect(gap).toBeLessThan(900);
-    }
+    expect(retryCounts).toEqual([0, 1, 2]);
     const text = await metrics.getSingleMetricAsString('pathways_jobs_retried_total');
     expect(text).toContain(`pathways_jobs_retried_total{queue="${queue}"} 2`);
+  });
+
+  it('schedules a retry by our policy, not by pg-boss own back-off', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    // Ours: between 15 and 30 s. pg-boss's own, from the same 30 s base: between 30 and 60 s.
+    await runner.createQueue(queue, { retry: { baseDelayS: 30, maxDelayS: 30 } });
+    runner.work(queue, async () => {
+      throw new Error('down');
+    });
+    const id = await runner.send(queue, {});
+    await waitFor(async () => (await jobState(queue, id)) === 'retry', 'the retry to be scheduled');
+    const due = await t.db.query<{ in_s: number }>(
+      'SELECT EXTRACT(EPOCH FROM start_after - now())::float8 AS in_s FROM pgboss.job WHERE name = $1 AND id = $2',
+      [queue, id],
+    );
+    const inS = Number(due.rows[0]?.in_s);
+    expect(inS).toBeGreaterThan(10); // 15 s at least, less however long this machine took to look
+    expect(inS).toBeLessThanOrEqual(30);
   });
 
   it('fails a job for good when retries run out, and copies it to the dead-letter queue', async () => {
@@ -164,7 +176,7 @@ describe.each(databaseKinds)('job runner on %s', (kind) => {
     const before = Date.now();
     expect(await runner.stopWorking(queue, 5000)).toBe(true);
     expect(finished).toBe(1);
-    expect(Date.now() - before).toBeLessThan(1000);
+    expect(Date.now() - before).toBeLessThan(3000);
 
     runner.work(queue, async () => {
       started++;
@@ -174,7 +186,7 @@ describe.each(databaseKinds)('job runner on %s', (kind) => {
     await waitFor(() => started === 2, 'the second job to start');
     const cutShort = Date.now();
     expect(await runner.stopWorking(queue, 100)).toBe(false);
-    expect(Date.now() - cutShort).toBeLessThan(600);
+    expect(Date.now() - cutShort).toBeLessThan(1500);
   });
 
   it('reports queue depth and the oldest waiting job on scrape', async () => {
