@@ -33,7 +33,11 @@ export interface Pathways {
 }
 
 export async function buildPathways(config: Config, log: Logger): Promise<Pathways> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+  });
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   loadValidationDefinitions();
@@ -62,10 +66,9 @@ export async function buildPathways(config: Config, log: Logger): Promise<Pathwa
     },
   });
   await app.register(auditRoutes({ db }));
-  await app.register(
-    async (fhir) => fhirApi(fhir, { db, baseUrl, audit, capabilities, version: VERSION }),
-    { prefix: '/fhir/R4' },
-  );
+  await app.register(async (fhir) => fhirApi(fhir, { db, baseUrl, audit, capabilities, version: VERSION }), {
+    prefix: '/fhir/R4',
+  });
 
   if (config.demo) {
     const seeded = await seedDemo(db);

@@ -1,5 +1,5 @@
 /** The whole service in-process on a fresh test database, for HTTP tests through inject(). */
-import { type Pathways, buildPathways } from '../src/app.js';
+import { buildPathways, type Pathways } from '../src/app.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';

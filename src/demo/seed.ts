@@ -22,7 +22,14 @@ function organisation(id: string, ods: string, name: string, type: string, town:
   };
 }
 
-function patient(id: string, nhs: string, family: string, given: string, birthDate: string, gender: Patient['gender']): Patient {
+function patient(
+  id: string,
+  nhs: string,
+  family: string,
+  given: string,
+  birthDate: string,
+  gender: Patient['gender'],
+): Patient {
   return {
     resourceType: 'Patient',
     id,

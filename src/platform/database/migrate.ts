@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
 
 // src/platform/database and dist/platform/database are both three levels below the root.
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+export const MIGRATIONS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../migrations',
+);
 const LOCK_KEY = 7_301_001;
 
 export interface Migration {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Database, QueryResult, Queryable, Row } from './database.js';
+import type { Database, Queryable, QueryResult, Row } from './database.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, QueryResult, Queryable, Row } from './database.js';
+import type { Database, Queryable, QueryResult, Row } from './database.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;

@@ -34,9 +34,9 @@ export class CapabilityRegistry {
         conditionalRead: 'not-supported',
         conditionalUpdate: false,
         conditionalDelete: 'not-supported',
-        interaction: (['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'] as const).map(
-          (code) => ({ code }),
-        ),
+        interaction: (
+          ['read', 'vread', 'update', 'delete', 'history-instance', 'create', 'search-type'] as const
+        ).map((code) => ({ code })),
         searchParam: params.map((param) => ({
           name: param.name,
           type: param.type,

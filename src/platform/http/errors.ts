@@ -4,17 +4,23 @@
  * anything else is logged with its stack and answered with a generic 500 that reveals nothing.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { type ErrorCode } from '../errors/codes.js';
+import type { ErrorCode } from '../errors/codes.js';
 import { operationOutcome, Problem } from '../errors/problem.js';
 import { sendFhir } from './fhir-json.js';
 
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'The request body is larger than allowed',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'Unsupported Content-Type: send application/fhir+json or application/json',
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_VALUE', message: 'Content-Length does not match the body' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'INVALID_VALUE',
+    message: 'Content-Length does not match the body',
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_VALUE', message: 'The request body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_VALUE', message: 'The request body is not valid JSON' },
 };
@@ -28,7 +34,8 @@ export function toProblem(error: FastifyError | Problem | Error): Problem | unde
   const status = fastifyError.statusCode;
   if (status === 429) return new Problem('RATE_LIMITED', 'Too many requests; slow down and retry later');
   if (status === 503) return new Problem('SERVICE_UNAVAILABLE', 'The service is overloaded; retry shortly');
-  if (status !== undefined && status >= 400 && status < 500) return new Problem('INVALID_VALUE', 'The request is malformed');
+  if (status !== undefined && status >= 400 && status < 500)
+    return new Problem('INVALID_VALUE', 'The request is malformed');
   return undefined;
 }
 
@@ -41,7 +48,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
         reply,
         500,
         operationOutcome([
-          { code: 'INTERNAL_ERROR', diagnostics: `Internal error; quote request id ${request.id} to the service desk` },
+          {
+            code: 'INTERNAL_ERROR',
+            diagnostics: `Internal error; quote request id ${request.id} to the service desk`,
+          },
         ]),
       );
     }

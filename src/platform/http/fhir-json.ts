@@ -17,7 +17,10 @@ export function registerJsonParsers(app: FastifyInstance): void {
     { parseAs: 'string' },
     (request, body, done) => {
       if (body === '' || body === undefined) {
-        done(new Problem('INVALID_VALUE', 'The request body is empty; a JSON document was expected'), undefined);
+        done(
+          new Problem('INVALID_VALUE', 'The request body is empty; a JSON document was expected'),
+          undefined,
+        );
         return;
       }
       parse(request, body as string, (error, value) => {

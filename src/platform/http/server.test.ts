@@ -9,13 +9,21 @@ describe('HTTP shell', () => {
   afterAll(() => t.close());
 
   it('sets security headers and echoes a sane request id', async () => {
-    const response = await t.pathways.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    const response = await t.pathways.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-request-id']).toBe('abc-123');
     expect(response.headers['strict-transport-security']).toContain('max-age=');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    const bogus = await t.pathways.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\u0000' } });
+    const bogus = await t.pathways.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'bad id\u0000' },
+    });
     expect(bogus.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 

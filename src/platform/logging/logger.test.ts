@@ -33,7 +33,17 @@ describe('logger redaction', () => {
       'event',
     );
     const text = lines.join('');
-    for (const secret of ['Hughes', 'Alex', '9449306060', 'High Street', 'LS1 4AP', '07700900123', 'alex@example.org', 'eyJ', 'hunter2']) {
+    for (const secret of [
+      'Hughes',
+      'Alex',
+      '9449306060',
+      'High Street',
+      'LS1 4AP',
+      '07700900123',
+      'alex@example.org',
+      'eyJ',
+      'hunter2',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('[REDACTED]');

@@ -1,5 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
+import type { FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../audit/index.js';
 import type { Database } from '../../database/database.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
@@ -24,7 +24,11 @@ export function agentOf(request: FastifyRequest): AuditInput['agent'] {
 export async function auditIfPatientData(
   deps: FhirDeps,
   request: FastifyRequest,
-  access: Pick<AuditInput, 'action' | 'subtype'> & { resource?: Resource; reference: string; resourceType: string },
+  access: Pick<AuditInput, 'action' | 'subtype'> & {
+    resource?: Resource;
+    reference: string;
+    resourceType: string;
+  },
 ): Promise<void> {
   if (!PATIENT_DATA_TYPES.has(access.resourceType)) return;
   const patient =

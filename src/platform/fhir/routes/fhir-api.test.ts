@@ -22,8 +22,9 @@ function errorCode(body: string): string | undefined {
 
 describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
   let t: TestApp;
-  const inject: TestApp['pathways']['app']['inject'] = ((...args: Parameters<TestApp['pathways']['app']['inject']>) =>
-    t.pathways.app.inject(...args)) as never;
+  const inject: TestApp['pathways']['app']['inject'] = ((
+    ...args: Parameters<TestApp['pathways']['app']['inject']>
+  ) => t.pathways.app.inject(...args)) as never;
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -31,7 +32,12 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
   afterAll(() => t.close());
 
   it('creates, reads, versions, updates with If-Match and deletes a resource', async () => {
-    const created = await inject({ method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: patient('9449306060') });
+    const created = await inject({
+      method: 'POST',
+      url: '/fhir/R4/Patient',
+      headers: FHIR,
+      payload: patient('9449306060'),
+    });
     expect(created.statusCode).toBe(201);
     expect(created.headers['content-type']).toContain('application/fhir+json');
     const body = created.json() as Patient;
@@ -66,7 +72,9 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
 
     const v1 = await inject({ method: 'GET', url: `/fhir/R4/Patient/${body.id}/_history/1` });
     expect((v1.json() as Patient).gender).toBe('female');
-    const history = (await inject({ method: 'GET', url: `/fhir/R4/Patient/${body.id}/_history` })).json() as Bundle;
+    const history = (
+      await inject({ method: 'GET', url: `/fhir/R4/Patient/${body.id}/_history` })
+    ).json() as Bundle;
     expect(history.type).toBe('history');
     expect(history.entry?.map((entry) => entry.response?.etag)).toEqual(['W/"2"', 'W/"1"']);
 
@@ -74,7 +82,9 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     expect(deleted.statusCode).toBe(204);
     const gone = await inject({ method: 'GET', url: `/fhir/R4/Patient/${body.id}` });
     expect(gone.statusCode).toBe(410);
-    const afterDelete = (await inject({ method: 'GET', url: `/fhir/R4/Patient/${body.id}/_history` })).json() as Bundle;
+    const afterDelete = (
+      await inject({ method: 'GET', url: `/fhir/R4/Patient/${body.id}/_history` })
+    ).json() as Bundle;
     expect(afterDelete.entry?.[0]?.request?.method).toBe('DELETE');
     expect((await inject({ method: 'DELETE', url: '/fhir/R4/Patient/never-existed' })).statusCode).toBe(404);
   });
@@ -99,20 +109,38 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
 
   it('honours If-None-Exist: the second create returns the first resource', async () => {
     const headers = { ...FHIR, 'if-none-exist': `identifier=${NHS}|9449310378` };
-    const first = await inject({ method: 'POST', url: '/fhir/R4/Patient', headers, payload: patient('9449310378') });
-    const second = await inject({ method: 'POST', url: '/fhir/R4/Patient', headers, payload: patient('9449310378') });
+    const first = await inject({
+      method: 'POST',
+      url: '/fhir/R4/Patient',
+      headers,
+      payload: patient('9449310378'),
+    });
+    const second = await inject({
+      method: 'POST',
+      url: '/fhir/R4/Patient',
+      headers,
+      payload: patient('9449310378'),
+    });
     expect(first.statusCode).toBe(201);
     expect(second.statusCode).toBe(200);
     expect((second.json() as Patient).id).toBe((first.json() as Patient).id);
     const found = (
-      await inject({ method: 'GET', url: `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS}|9449310378`)}` })
+      await inject({
+        method: 'GET',
+        url: `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS}|9449310378`)}`,
+      })
     ).json() as Bundle;
     expect(found.entry).toHaveLength(1);
   });
 
   it('pages search results through next links', async () => {
     for (let i = 0; i < 5; i++) {
-      await inject({ method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: patient('9000000009', 'Pager') });
+      await inject({
+        method: 'POST',
+        url: '/fhir/R4/Patient',
+        headers: FHIR,
+        payload: patient('9000000009', 'Pager'),
+      });
     }
     const seen: string[] = [];
     let url: string | undefined = '/fhir/R4/Patient?family=Pager&_count=2';
@@ -172,7 +200,10 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
         type: 'transaction',
         entry: [
           { resource: patient('9449304130', 'Rollback'), request: { method: 'POST', url: 'Patient' } },
-          { resource: { resourceType: 'Patient', gender: 'not-a-gender' }, request: { method: 'POST', url: 'Patient' } },
+          {
+            resource: { resourceType: 'Patient', gender: 'not-a-gender' },
+            request: { method: 'POST', url: 'Patient' },
+          },
         ],
       },
     });
@@ -190,27 +221,73 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
   }
 
   it.each([
-    ['malformed JSON', { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: '{"resourceType": "Pat' }, 400, 'INVALID_VALUE'],
-    ['an empty body', { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: '' }, 400, 'INVALID_VALUE'],
-    ['a wrong content type', { method: 'POST', url: '/fhir/R4/Patient', headers: { 'content-type': 'text/plain' }, payload: 'hi' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'malformed JSON',
+      { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: '{"resourceType": "Pat' },
+      400,
+      'INVALID_VALUE',
+    ],
+    [
+      'an empty body',
+      { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: '' },
+      400,
+      'INVALID_VALUE',
+    ],
+    [
+      'a wrong content type',
+      { method: 'POST', url: '/fhir/R4/Patient', headers: { 'content-type': 'text/plain' }, payload: 'hi' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['an unknown resource type', { method: 'GET', url: '/fhir/R4/Spaceship/1' }, 404, 'NOT_FOUND'],
     ['a bad id', { method: 'GET', url: '/fhir/R4/Patient/bad$id!' }, 400, 'INVALID_VALUE'],
-    ['an unknown search parameter', { method: 'GET', url: '/fhir/R4/Patient?shoe-size=9' }, 400, 'INVALID_VALUE'],
-    ['an XML Accept header', { method: 'GET', url: '/fhir/R4/metadata', headers: { accept: 'application/fhir+xml' } }, 406, 'NOT_ACCEPTABLE'],
-    ['an invalid resource', { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: { resourceType: 'Patient', birthDate: 'yesterday' } }, 400, 'INVALID_VALUE'],
-    ['a body of another type', { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: { resourceType: 'Organization' } }, 400, 'INVALID_VALUE'],
+    [
+      'an unknown search parameter',
+      { method: 'GET', url: '/fhir/R4/Patient?shoe-size=9' },
+      400,
+      'INVALID_VALUE',
+    ],
+    [
+      'an XML Accept header',
+      { method: 'GET', url: '/fhir/R4/metadata', headers: { accept: 'application/fhir+xml' } },
+      406,
+      'NOT_ACCEPTABLE',
+    ],
+    [
+      'an invalid resource',
+      {
+        method: 'POST',
+        url: '/fhir/R4/Patient',
+        headers: FHIR,
+        payload: { resourceType: 'Patient', birthDate: 'yesterday' },
+      },
+      400,
+      'INVALID_VALUE',
+    ],
+    [
+      'a body of another type',
+      { method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: { resourceType: 'Organization' } },
+      400,
+      'INVALID_VALUE',
+    ],
     ['an unknown route', { method: 'GET', url: '/nowhere' }, 404, 'NOT_FOUND'],
-  ] as const)('answers %s with a %i OperationOutcome and no stack trace', async (_name, request, status, code) => {
-    const response = await inject(request as never);
-    expect(response.statusCode).toBe(status);
-    expect(response.json().resourceType).toBe('OperationOutcome');
-    expect(errorCode(response.body)).toBe(code);
-    expect(response.body).not.toMatch(/\bat .*\.(ts|js):\d+/);
-  });
+  ] as const)(
+    'answers %s with a %i OperationOutcome and no stack trace',
+    async (_name, request, status, code) => {
+      const response = await inject(request as never);
+      expect(response.statusCode).toBe(status);
+      expect(response.json().resourceType).toBe('OperationOutcome');
+      expect(errorCode(response.body)).toBe(code);
+      expect(response.body).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    },
+  );
 
   it('answers an oversized body with 413 and stores nothing', async () => {
     const before = await countRows('Patient');
-    const huge = { ...patient('9449306060'), text: { status: 'generated', div: `<div>${'x'.repeat(6 * 1024 * 1024)}</div>` } };
+    const huge = {
+      ...patient('9449306060'),
+      text: { status: 'generated', div: `<div>${'x'.repeat(6 * 1024 * 1024)}</div>` },
+    };
     const response = await inject({ method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: huge });
     expect(response.statusCode).toBe(413);
     expect(errorCode(response.body)).toBe('PAYLOAD_TOO_LARGE');
@@ -247,7 +324,12 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
       (await t.pathways.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event')).rows[0]!.n;
     const before = await count();
     const created = (
-      await inject({ method: 'POST', url: '/fhir/R4/Patient', headers: FHIR, payload: patient('9449306060', 'Audited') })
+      await inject({
+        method: 'POST',
+        url: '/fhir/R4/Patient',
+        headers: FHIR,
+        payload: patient('9449306060', 'Audited'),
+      })
     ).json() as Patient;
     await inject({ method: 'GET', url: `/fhir/R4/Patient/${created.id}` });
     expect(await count()).toBe(before + 2);
@@ -257,7 +339,12 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     expect(rows.rows.map((row) => row.patient)).toEqual([`Patient/${created.id}`, `Patient/${created.id}`]);
     // Organisations are not patient data: reading one is not audited.
     const org = (
-      await inject({ method: 'POST', url: '/fhir/R4/Organization', headers: FHIR, payload: { resourceType: 'Organization', name: 'X' } })
+      await inject({
+        method: 'POST',
+        url: '/fhir/R4/Organization',
+        headers: FHIR,
+        payload: { resourceType: 'Organization', name: 'X' },
+      })
     ).json() as { id: string };
     await inject({ method: 'GET', url: `/fhir/R4/Organization/${org.id}` });
     expect(await count()).toBe(before + 2);

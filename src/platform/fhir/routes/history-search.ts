@@ -25,7 +25,9 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     const count = pageSize(query.get('_count'));
     const before = query.get('_before-version');
     if (before !== null && !/^\d{1,15}$/.test(before)) {
-      throw new Problem('INVALID_VALUE', '_before-version must be a version number', { expression: '_before-version' });
+      throw new Problem('INVALID_VALUE', '_before-version must be a version number', {
+        expression: '_before-version',
+      });
     }
     const versions = await listHistory(deps.db, type, id, {
       count: count + 1,
@@ -39,7 +41,10 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
       resourceType: 'Bundle',
       type: 'history',
       link: [
-        { relation: 'self', url: `${self}?_count=${count}${before !== null ? `&_before-version=${before}` : ''}` },
+        {
+          relation: 'self',
+          url: `${self}?_count=${count}${before !== null ? `&_before-version=${before}` : ''}`,
+        },
         ...(versions.length > count && last
           ? [{ relation: 'next', url: `${self}?_count=${count}&_before-version=${last.versionId}` }]
           : []),
@@ -47,7 +52,10 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
       entry: page.map((version) => ({
         fullUrl: `${deps.baseUrl}/${type}/${id}`,
         ...(version.deleted ? {} : { resource: JSON.parse(version.content) as Resource }),
-        request: { method: version.deleted ? 'DELETE' : version.versionId === 1 ? 'POST' : 'PUT', url: `${type}/${id}` },
+        request: {
+          method: version.deleted ? 'DELETE' : version.versionId === 1 ? 'POST' : 'PUT',
+          url: `${type}/${id}`,
+        },
         response: {
           status: version.deleted ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK',
           etag: `W/"${version.versionId}"`,
@@ -57,7 +65,8 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     };
     if (PATIENT_DATA_TYPES.has(type)) {
       const resource = page.find((version) => !version.deleted);
-      const patient = type === 'Patient' ? `Patient/${id}` : resource ? patientOf(JSON.parse(resource.content)) : undefined;
+      const patient =
+        type === 'Patient' ? `Patient/${id}` : resource ? patientOf(JSON.parse(resource.content)) : undefined;
       await deps.audit.record({
         action: 'R',
         subtype: 'history-instance',

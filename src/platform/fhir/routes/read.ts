@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
-import { PATIENT_DATA_TYPES } from '../patient-compartment.js';
 import { sendFhir } from '../../http/fhir-json.js';
+import { PATIENT_DATA_TYPES } from '../patient-compartment.js';
 import { readResource, readVersion } from '../store/repository.js';
 import { etag } from '../store/versioning.js';
 import { auditIfPatientData, type FhirDeps } from './deps.js';

@@ -26,7 +26,10 @@ function sendWritten(reply: FastifyReply, result: WriteResult, baseUrl: string):
 
 function requireBody(body: unknown): unknown {
   if (body === undefined || body === null) {
-    throw new Problem('MISSING_VALUE', 'A FHIR JSON resource body is required (Content-Type: application/fhir+json)');
+    throw new Problem(
+      'MISSING_VALUE',
+      'A FHIR JSON resource body is required (Content-Type: application/fhir+json)',
+    );
   }
   return body;
 }

@@ -188,9 +188,13 @@ export async function updateResource(
     });
   }
   if (resource.id !== id) {
-    throw new Problem('INVALID_VALUE', `Body id ${resource.id ?? '(none)'} must equal the id in the URL (${id})`, {
-      expression: `${resourceType}.id`,
-    });
+    throw new Problem(
+      'INVALID_VALUE',
+      `Body id ${resource.id ?? '(none)'} must equal the id in the URL (${id})`,
+      {
+        expression: `${resourceType}.id`,
+      },
+    );
   }
   const current = await readCurrent(tx, resourceType, id, { forUpdate: true });
   checkIfMatch(options.ifMatch, current && !current.deleted ? current.versionId : undefined);
@@ -198,7 +202,14 @@ export async function updateResource(
   const lastUpdated = options.now ?? new Date();
   const stamped = stamp(resource, id, versionId, lastUpdated);
   const content = JSON.stringify(stamped);
-  await writeVersion(tx, { resource_type: resourceType, id, version_id: versionId, last_updated: lastUpdated, deleted: false, content });
+  await writeVersion(tx, {
+    resource_type: resourceType,
+    id,
+    version_id: versionId,
+    last_updated: lastUpdated,
+    deleted: false,
+    content,
+  });
   await writeSearchIndex(tx, stamped);
   return {
     resourceType,
@@ -232,7 +243,14 @@ export async function deleteResource(
     id,
     meta: { versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
   });
-  await writeVersion(tx, { resource_type: resourceType, id, version_id: versionId, last_updated: lastUpdated, deleted: true, content: tombstone });
+  await writeVersion(tx, {
+    resource_type: resourceType,
+    id,
+    version_id: versionId,
+    last_updated: lastUpdated,
+    deleted: true,
+    content: tombstone,
+  });
   await deleteSearchIndex(tx, resourceType, id);
   return { versionId };
 }

@@ -8,7 +8,13 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { search } from '../search/index.js';
-import { createResource, deleteResource, readResource, updateResource, type WriteResult } from './repository.js';
+import {
+  createResource,
+  deleteResource,
+  readResource,
+  updateResource,
+  type WriteResult,
+} from './repository.js';
 import { etag, parseIfMatch, parseIfNoneExist } from './versioning.js';
 
 const METHOD_ORDER = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 } as const;
@@ -33,7 +39,8 @@ function parseUrl(url: string | undefined, index: number): { type: string; id?: 
   if (!url) fail(index, new Problem('MISSING_VALUE', 'request.url is required'));
   const [path = '', query] = url.replace(/^\//, '').split('?');
   const [type = '', id, extra] = path.split('/');
-  if (!type || extra !== undefined) fail(index, new Problem('INVALID_VALUE', `request.url ${url} is not Type or Type/id`));
+  if (!type || extra !== undefined)
+    fail(index, new Problem('INVALID_VALUE', `request.url ${url} is not Type or Type/id`));
   return { type, ...(id ? { id } : {}), ...(query !== undefined ? { query } : {}) };
 }
 
@@ -43,7 +50,10 @@ function rewriteReferences(value: unknown, ids: Map<string, string>): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = key === 'reference' && typeof item === 'string' && ids.has(item) ? ids.get(item) : rewriteReferences(item, ids);
+      out[key] =
+        key === 'reference' && typeof item === 'string' && ids.has(item)
+          ? ids.get(item)
+          : rewriteReferences(item, ids);
     }
     return out;
   }
@@ -62,7 +72,11 @@ function response(result: WriteResult, baseUrl: string): BundleEntry {
   };
 }
 
-export async function processTransaction(db: Database, input: unknown, baseUrl: string): Promise<TransactionOutcome> {
+export async function processTransaction(
+  db: Database,
+  input: unknown,
+  baseUrl: string,
+): Promise<TransactionOutcome> {
   const bundle = input as Bundle;
   if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') {
     throw new Problem('INVALID_VALUE', 'POST to the base URL takes a Bundle', { expression: 'resourceType' });
@@ -74,7 +88,9 @@ export async function processTransaction(db: Database, input: unknown, baseUrl: 
   }
   const entries = bundle.entry ?? [];
   if (entries.length > MAX_ENTRIES) {
-    throw new Problem('INVALID_VALUE', `A transaction takes at most ${MAX_ENTRIES} entries`, { expression: 'Bundle.entry' });
+    throw new Problem('INVALID_VALUE', `A transaction takes at most ${MAX_ENTRIES} entries`, {
+      expression: 'Bundle.entry',
+    });
   }
 
   // Ids for created resources are fixed first, so that any entry may reference any other.
@@ -84,7 +100,8 @@ export async function processTransaction(db: Database, input: unknown, baseUrl: 
     if (!method || !(method in METHOD_ORDER)) {
       fail(index, new Problem('INVALID_VALUE', `request.method ${method ?? '(none)'} is not supported`));
     }
-    if (method === 'PATCH' || method === 'HEAD') fail(index, new Problem('INVALID_VALUE', `${method} is not supported`));
+    if (method === 'PATCH' || method === 'HEAD')
+      fail(index, new Problem('INVALID_VALUE', `${method} is not supported`));
     const target = parseUrl(entry.request?.url, index);
     let newId: string | undefined;
     if (method === 'POST') {
@@ -98,7 +115,9 @@ export async function processTransaction(db: Database, input: unknown, baseUrl: 
   const reads: TransactionOutcome['reads'] = [];
   const responses: BundleEntry[] = new Array(entries.length);
   await db.transaction(async (tx: Queryable) => {
-    const order = [...planned].sort((a, b) => METHOD_ORDER[a.method] - METHOD_ORDER[b.method] || a.index - b.index);
+    const order = [...planned].sort(
+      (a, b) => METHOD_ORDER[a.method] - METHOD_ORDER[b.method] || a.index - b.index,
+    );
     for (const item of order) {
       try {
         responses[item.index] = await runEntry(tx, item, ids, baseUrl, writes, reads);
@@ -108,12 +127,21 @@ export async function processTransaction(db: Database, input: unknown, baseUrl: 
       }
     }
   });
-  return { bundle: { resourceType: 'Bundle', type: 'transaction-response', entry: responses }, writes, reads };
+  return {
+    bundle: { resourceType: 'Bundle', type: 'transaction-response', entry: responses },
+    writes,
+    reads,
+  };
 }
 
 async function runEntry(
   tx: Queryable,
-  item: { entry: BundleEntry; method: string; target: { type: string; id?: string; query?: string }; newId?: string },
+  item: {
+    entry: BundleEntry;
+    method: string;
+    target: { type: string; id?: string; query?: string };
+    newId?: string;
+  },
   ids: Map<string, string>,
   baseUrl: string,
   writes: TransactionOutcome['writes'],
@@ -126,30 +154,53 @@ async function runEntry(
     case 'POST': {
       if (!resource) throw new Problem('MISSING_VALUE', 'POST needs a resource');
       if (resource.resourceType !== target.type) {
-        throw new Problem('INVALID_VALUE', `resource is a ${resource.resourceType}, request.url names ${target.type}`);
+        throw new Problem(
+          'INVALID_VALUE',
+          `resource is a ${resource.resourceType}, request.url names ${target.type}`,
+        );
       }
       const ifNoneExist = parseIfNoneExist(entry.request?.ifNoneExist);
       if (ifNoneExist) {
         const found = await search(tx, target.type, ifNoneExist, { baseUrl });
         const matches = found.entry?.filter((e) => e.search?.mode !== 'include') ?? [];
-        if (matches.length > 1) throw new Problem('PRECONDITION_FAILED', 'If-None-Exist matched more than one resource');
+        if (matches.length > 1)
+          throw new Problem('PRECONDITION_FAILED', 'If-None-Exist matched more than one resource');
         const existing = matches[0]?.resource;
         if (existing?.id) {
           if (entry.fullUrl?.startsWith('urn:uuid:')) ids.set(entry.fullUrl, `${target.type}/${existing.id}`);
           return {
             fullUrl: `${baseUrl}/${target.type}/${existing.id}`,
-            response: { status: '200 OK', location: `${target.type}/${existing.id}/_history/${existing.meta?.versionId}` },
+            response: {
+              status: '200 OK',
+              location: `${target.type}/${existing.id}/_history/${existing.meta?.versionId}`,
+            },
           };
         }
       }
       const result = await createResource(tx, resource, item.newId ? { id: item.newId } : {});
-      writes.push({ action: 'C', resourceType: result.resourceType, id: result.id, resource: result.resource });
+      writes.push({
+        action: 'C',
+        resourceType: result.resourceType,
+        id: result.id,
+        resource: result.resource,
+      });
       return response(result, baseUrl);
     }
     case 'PUT': {
       if (!resource || !target.id) throw new Problem('INVALID_VALUE', 'PUT needs Type/id and a resource');
-      const result = await updateResource(tx, target.type, target.id, resource, ifMatch !== undefined ? { ifMatch } : {});
-      writes.push({ action: result.created ? 'C' : 'U', resourceType: target.type, id: target.id, resource: result.resource });
+      const result = await updateResource(
+        tx,
+        target.type,
+        target.id,
+        resource,
+        ifMatch !== undefined ? { ifMatch } : {},
+      );
+      writes.push({
+        action: result.created ? 'C' : 'U',
+        resourceType: target.type,
+        id: target.id,
+        resource: result.resource,
+      });
       return response(result, baseUrl);
     }
     case 'DELETE': {

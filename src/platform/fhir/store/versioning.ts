@@ -18,7 +18,10 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 export function checkIfMatch(expected: number | undefined, current: number | undefined): void {
   if (expected === undefined) return;
   if (current === undefined) {
-    throw new Problem('PRECONDITION_FAILED', `If-Match ${etag(expected)} names a resource that does not exist`);
+    throw new Problem(
+      'PRECONDITION_FAILED',
+      `If-Match ${etag(expected)} names a resource that does not exist`,
+    );
   }
   if (expected !== current) {
     throw new Problem(
@@ -31,10 +34,16 @@ export function checkIfMatch(expected: number | undefined, current: number | und
 /** `If-None-Exist: identifier=sys|val` (query string without `?`) as search parameters. */
 export function parseIfNoneExist(header: string | undefined): URLSearchParams | undefined {
   if (header === undefined || header.trim() === '') return undefined;
-  const query = header.trim().replace(/^[A-Za-z]+\?/, '').replace(/^\?/, '');
+  const query = header
+    .trim()
+    .replace(/^[A-Za-z]+\?/, '')
+    .replace(/^\?/, '');
   const params = new URLSearchParams(query);
   if ([...params.keys()].length === 0) {
-    throw new Problem('INVALID_VALUE', 'If-None-Exist must be a search query such as identifier=system|value');
+    throw new Problem(
+      'INVALID_VALUE',
+      'If-None-Exist must be a search query such as identifier=system|value',
+    );
   }
   return params;
 }
