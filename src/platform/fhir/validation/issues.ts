@@ -11,7 +11,7 @@ const MAX_ISSUES = 50;
 
 export class IssueCollector {
   private readonly found: ProblemIssue[] = [];
-  private truncated = false;
+  private dropped = 0;
   /** Element names (strings) and array indexes (numbers) from the root resource down. */
   readonly path: (string | number)[];
 
@@ -19,14 +19,15 @@ export class IssueCollector {
     this.path = [rootName];
   }
 
+  /** Every problem recorded, including those beyond the listing cap. */
   get count(): number {
-    return this.found.length;
+    return this.found.length + this.dropped;
   }
 
   /** Records a problem with the element at the current path (plus an optional child name). */
   add(code: ErrorCode, message: string, childName?: string): void {
     if (this.found.length >= MAX_ISSUES) {
-      this.truncated = true;
+      this.dropped++;
       return;
     }
     const expression = childName === undefined ? this.expression() : `${this.expression()}.${childName}`;
@@ -44,11 +45,9 @@ export class IssueCollector {
   }
 
   issues(): ProblemIssue[] {
-    if (!this.truncated) return this.found;
-    return [
-      ...this.found,
-      { code: 'INVALID_VALUE', diagnostics: `Only the first ${MAX_ISSUES} problems are listed` },
-    ];
+    if (this.dropped === 0) return this.found;
+    const note = `${this.dropped} further problems are not listed`;
+    return [...this.found, { code: 'INVALID_VALUE', diagnostics: note }];
   }
 }
 
