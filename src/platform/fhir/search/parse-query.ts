@@ -118,7 +118,10 @@ function parseFilter(key: string, raw: string, params: ReadonlyMap<string, Param
   }
 
   const param = params.get(name);
-  if (!param) throw invalid(`Unknown search parameter '${name}'`, key);
+  if (!param) {
+    if (name.startsWith('_')) throw invalid(`Search parameter '${key}' is not supported`, key);
+    throw invalid(`Unknown search parameter '${name}'`, key);
+  }
   if (modifier === 'missing') {
     return {
       kind: 'missing',

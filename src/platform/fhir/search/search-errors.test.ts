@@ -29,6 +29,8 @@ const BAD_QUERIES: [type: string, query: string, names: string][] = [
   ['Patient', '_total=maybe', '_total'],
   ['Patient', '_summary=true', '_summary'],
   ['Patient', '_elements=id', '_elements'],
+  ['Patient', '_include:iterate=Patient:organization', "'_include:iterate' is not supported"],
+  ['Patient', '_has:Observation:patient:code=1', '_has'],
   ['Patient', '_lastUpdated=2024-13', '_lastUpdated'],
   ['Task', 'focus:Bundle2=x', 'focus:Bundle2'],
   ['Task', 'subject:Patient=Practitioner/1', 'not a Patient'],
@@ -67,8 +69,15 @@ describe.each(databaseKinds)('bad search input on %s', (kind) => {
     expect(await find('Task', query)).toMatchObject({ resourceType: 'Bundle', total: 0 });
   });
 
+  it('indexes a value holding a NUL without failing the write', async () => {
+    await storeResources(database.db, [
+      { resourceType: 'Patient', id: 'nul', name: [{ family: 'Nul\u0000l' }] },
+    ]);
+    expect(sortedIds(await find('Patient', 'family=null'))).toEqual(['nul']);
+  });
+
   it('ignores _format and _pretty', async () => {
-    expect(sortedIds(await find('Patient', '_format=json&_pretty=true'))).toEqual(['p1']);
+    expect(sortedIds(await find('Patient', '_format=json&_pretty=true&_id=p1'))).toEqual(['p1']);
   });
 
   it('hostile values are only ever data', async () => {

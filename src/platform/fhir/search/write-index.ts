@@ -13,6 +13,11 @@ const REPLACE_INDEX_SQL = `SELECT search_index_replace(
   $1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
   $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`;
 
+/** PostgreSQL text cannot hold NUL, which JSON strings may; such a value is indexed without it. */
+function sqlText<T extends string | null>(value: T): T {
+  return (value?.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
+}
+
 const NO_ROWS = Array.from({ length: 14 }, (): string[] => []);
 
 /** Replaces every index row of the resource (create and update). */
@@ -23,19 +28,19 @@ export async function writeSearchIndex(tx: Queryable, resource: Resource): Promi
     resource.resourceType,
     resource.id,
     rows.tokens.map((row) => row.param),
-    rows.tokens.map((row) => row.system),
-    rows.tokens.map((row) => row.value),
+    rows.tokens.map((row) => sqlText(row.system)),
+    rows.tokens.map((row) => sqlText(row.value)),
     rows.references.map((row) => row.param),
-    rows.references.map((row) => row.targetType),
-    rows.references.map((row) => row.targetId),
-    rows.references.map((row) => row.identifierSystem),
-    rows.references.map((row) => row.identifierValue),
+    rows.references.map((row) => sqlText(row.targetType)),
+    rows.references.map((row) => sqlText(row.targetId)),
+    rows.references.map((row) => sqlText(row.identifierSystem)),
+    rows.references.map((row) => sqlText(row.identifierValue)),
     rows.dates.map((row) => row.param),
     rows.dates.map((row) => toSqlTimestamp(row.low)),
     rows.dates.map((row) => toSqlTimestamp(row.high)),
     rows.strings.map((row) => row.param),
-    rows.strings.map((row) => row.value),
-    rows.strings.map((row) => row.exact),
+    rows.strings.map((row) => sqlText(row.value)),
+    rows.strings.map((row) => sqlText(row.exact)),
   ]);
 }
 
