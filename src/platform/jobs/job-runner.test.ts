@@ -189,6 +189,31 @@ describe.each(databaseKinds)('job runner on %s', (kind) => {
     expect(Date.now() - cutShort).toBeLessThan(1500);
   });
 
+  it('runs a job again when its worker died (pg-boss expiry, through our executor)', async () => {
+    await startRunner();
+    const queue = nextQueue();
+    await runner.createQueue(queue, { expireInS: 1 });
+    let calls = 0;
+    let releaseHungWorker: () => void = () => {};
+    runner.work(
+      queue,
+      async () => {
+        calls++;
+        // The first run never finishes, as if its process had been killed.
+        if (calls === 1) await new Promise<void>((resolve) => (releaseHungWorker = resolve));
+      },
+      { concurrency: 2 },
+    );
+    const id = await runner.send(queue, {});
+    await waitFor(() => calls === 1, 'the first run');
+    await sleep(1100);
+    await runner.maintain();
+    expect(await jobState(queue, id)).toBe('retry');
+    await waitFor(async () => (await jobState(queue, id)) === 'completed', 'the second run', 15_000);
+    expect(calls).toBe(2);
+    releaseHungWorker();
+  });
+
   it('reports queue depth and the oldest waiting job on scrape', async () => {
     await startRunner();
     const queue = nextQueue();

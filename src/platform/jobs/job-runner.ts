@@ -101,8 +101,9 @@ export class JobRunner {
     if (this.#state !== 'new') return;
     this.#state = 'starting';
     await this.#boss.start();
-    this.#state = 'running';
     for (const [name, options] of this.#queues) await this.#applyQueue(name, options);
+    // Running (so queues declared from now on are created at once) only when the declared ones exist.
+    this.#state = 'running';
     for (const queue of this.#handlers.keys()) this.#startWorker(queue);
   }
 
@@ -207,6 +208,14 @@ export class JobRunner {
   /** Sends `data` to `queue` on a cron schedule (needs the `cron` option). */
   async schedule(queue: string, cron: string, data: object = {}): Promise<void> {
     await this.#boss.schedule(queue, cron, data);
+  }
+
+  /**
+   * One pg-boss maintenance pass now (it also runs every `maintenanceIntervalS`): jobs active for
+   * longer than their queue's expiry (their worker died) go back to the queue; old jobs are archived.
+   */
+  async maintain(): Promise<void> {
+    await this.#boss.maintain();
   }
 
   /** Waiting and active jobs per queue, and the age of the oldest waiting one. */

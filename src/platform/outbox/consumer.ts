@@ -10,7 +10,7 @@
  *   downstream as the idempotency key.
  */
 import type { Queryable } from '../database/database.js';
-import { DEFAULT_RETRY_POLICY as RETRY_DEFAULTS, type RetryPolicy } from '../jobs/backoff.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../jobs/backoff.js';
 import { PermanentJobError } from '../jobs/job.js';
 import type { DomainEvent } from './events.js';
 
@@ -66,7 +66,7 @@ export function wants(consumer: Consumer, type: string): boolean {
 }
 
 export function retryPolicyOf(consumer: Consumer): RetryPolicy {
-  return { ...RETRY_DEFAULTS, ...consumer.retry };
+  return { ...DEFAULT_RETRY_POLICY, ...consumer.retry };
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

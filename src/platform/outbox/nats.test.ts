@@ -72,8 +72,9 @@ describe.skipIf(!natsAvailable).each(databaseKinds)('NATS publishing on %s', (ki
         url,
         log,
         name,
-        connectTimeoutMs: 1000,
-        publishTimeoutMs: 1000,
+        // Generous: PGlite shares this thread, and a loaded test machine is slow to answer.
+        connectTimeoutMs: 3000,
+        publishTimeoutMs: 3000,
         retry: { baseDelayS: 0.1, maxDelayS: 0.4 },
       }),
     );
@@ -106,7 +107,7 @@ describe.skipIf(!natsAvailable).each(databaseKinds)('NATS publishing on %s', (ki
       (await write('prescription-cancel', 'rx-a')).event,
       (await write('dispense-notification', 'rx-b')).event,
     ];
-    await waitFor(async () => (await deliveredFor('nats-basic')) === 3, 'publication');
+    await waitFor(async () => (await deliveredFor('nats-basic')) === 3, 'publication', 20_000);
     const received = await readStream(nats.url);
     const byId = (a: unknown[], b: unknown[]) => a.join().localeCompare(b.join());
     expect(received.map((r) => [r.msgId, r.subject, r.body.id]).sort(byId)).toEqual(
@@ -122,16 +123,16 @@ describe.skipIf(!natsAvailable).each(databaseKinds)('NATS publishing on %s', (ki
     nats = await startNatsServer();
     await start(nats.url, 'nats-outage');
     const before = [(await write('prescription-order', 'rx-0')).event];
-    await waitFor(async () => (await deliveredFor('nats-outage')) === 1, 'the first publication');
+    await waitFor(async () => (await deliveredFor('nats-outage')) === 1, 'the first publication', 20_000);
 
     await nats.stop();
     const during = [];
     for (let i = 1; i <= 20; i++) during.push(await write('prescription-order', `rx-${i}`));
     // Writes never wait for NATS: each is a plain local transaction. Had one waited for a publish
-    // it would take at least the 1 s publish timeout.
+    // it would take at least the 3 s publish timeout.
     const times = during.map((w) => w.ms).sort((a, b) => a - b);
     expect(times[Math.floor(times.length / 2)]).toBeLessThan(200);
-    expect(times.at(-1)).toBeLessThan(1000);
+    expect(times.at(-1)).toBeLessThan(1500);
     await waitFor(
       async () => {
         const stats = await outbox!.stats();
@@ -177,7 +178,7 @@ describe.skipIf(!natsAvailable).each(databaseKinds)('NATS publishing on %s', (ki
     const stopping = performance.now();
     await outbox!.stop(1000);
     outbox = undefined;
-    expect(performance.now() - stopping).toBeLessThan(4000);
+    expect(performance.now() - stopping).toBeLessThan(6000);
   });
 });
 

@@ -11,8 +11,7 @@
  *   await outbox.stop(5000);        // on SIGTERM, before closing the database
  */
 import type { Database } from '../database/database.js';
-import type { JobRunner } from '../jobs/job-runner.js';
-import { JobRunner as OwnJobRunner } from '../jobs/job-runner.js';
+import { JobRunner } from '../jobs/job-runner.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/metrics.js';
 import { type Consumer, DEFAULT_TIMEOUT_MS, isTransactional, queueOf, validateConsumer } from './consumer.js';
@@ -25,6 +24,12 @@ import {
   readOutboxStats,
   registerOutboxMetrics,
 } from './outbox-metrics.js';
+
+// One import for capabilities: emit, the event and consumer types, PermanentFailure.
+export type { Consumer, ExternalConsumer, TransactionalConsumer } from './consumer.js';
+export { PermanentFailure } from './consumer.js';
+export { type DomainEvent, emit, type NewEvent } from './events.js';
+export type { ConsumerStats, OutboxStats } from './outbox-metrics.js';
 
 export interface OutboxOptions {
   db: Database;
@@ -55,6 +60,8 @@ export class Outbox {
   readonly #ownsJobs: boolean;
   readonly #counters: OutboxCounters;
   readonly #consumers = new Map<string, Consumer>();
+  /** Consumers whose queue exists: the only ones the dispatcher may route to. */
+  readonly #routable = new Map<string, Consumer>();
   readonly #options: Required<
     Pick<OutboxOptions, 'dispatchIntervalMs' | 'batchSize' | 'maintenanceIntervalMs'>
   > & {
@@ -72,7 +79,7 @@ export class Outbox {
     this.#ownsJobs = !options.jobs;
     this.jobs =
       options.jobs ??
-      new OwnJobRunner({
+      new JobRunner({
         db: options.db,
         log: options.log,
         metrics: options.metrics,
@@ -135,10 +142,12 @@ export class Outbox {
 
   /** One dispatcher pass now; returns the number of events claimed. */
   async dispatchNow(): Promise<number> {
+    // With a shared runner not started yet there are no queues to put jobs in: wait for it.
+    if (!this.jobs.running) return 0;
     const result = await dispatchBatch(
       this.#db,
       this.jobs,
-      [...this.#consumers.values()],
+      [...this.#routable.values()],
       this.#options.batchSize,
     );
     for (const queue of result.queues) this.jobs.notify(queue);
@@ -240,6 +249,7 @@ export class Outbox {
         concurrency: consumer.concurrency ?? 4,
       },
     );
+    this.#routable.set(consumer.name, consumer);
   }
 
   async #dispatchLoop(): Promise<void> {
