@@ -324,6 +324,36 @@ describe.each(databaseKinds)('outbox on %s', (kind) => {
     expect(await outbox!.repair()).toBe(0);
   });
 
+  it('prunes old receipts and old events, but never one a consumer still waits on', async () => {
+    const { type, name } = fresh();
+    const { consumer } = recording(name, type);
+    await start(consumer);
+    const handled = await placeOrder(`old-handled-${n}`, type);
+    await waitFor(async () => (await delivery(name, handled.id))?.state === 'done', 'delivery');
+    const waiting = await placeOrder(`old-waiting-${n}`, type);
+    await waitFor(async () => (await delivery(name, waiting.id))?.state === 'done', 'delivery');
+    await outbox!.stop(1000);
+    outbox = undefined;
+    // Age both by 60 days, and make the second one's delivery pending again (a consumer still waits).
+    await t.db.query(
+      `UPDATE outbox_delivery SET finished_at = now() - interval '60 days' WHERE consumer = $1`,
+      [name],
+    );
+    await t.db.query(
+      `UPDATE outbox_event SET occurred_at = now() - interval '60 days', dispatched_at = now() WHERE type = $1`,
+      [type],
+    );
+    await t.db.query(`UPDATE outbox_delivery SET state = 'pending', finished_at = NULL WHERE event_id = $1`, [
+      waiting.id,
+    ]);
+    const pruner = await start();
+    const pruned = await pruner.prune();
+    expect(pruned.deliveries).toBeGreaterThanOrEqual(1);
+    const left = await t.db.query<{ id: string }>('SELECT id FROM outbox_event WHERE type = $1', [type]);
+    expect(left.rows.map((row) => row.id)).toEqual([waiting.id]);
+    expect(await delivery(name, waiting.id)).toMatchObject({ state: 'pending' });
+  });
+
   it('waits for an in-flight delivery when stopping', async () => {
     const { type, name } = fresh();
     let started = false;
