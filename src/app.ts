@@ -61,7 +61,7 @@ export async function buildPathways(config: Config, log: Logger): Promise<Pathwa
         if (problems.length === 0 && !(await migrationsCurrent(db).catch(() => false))) {
           problems.push('migrations not applied');
         }
-        return problems;
+        return [...problems, ...outbox.readinessProblems()];
       },
     },
   });
