@@ -150,6 +150,10 @@ describe.each(databaseKinds)('SIGKILL under load on %s', (kind) => {
         );
       }
     }
+    const committedUnanswered = unanswered.filter((attempt) => store.byValue.has(attempt.value)).length;
+    console.info(
+      `[${kind}] of the ${unanswered.length} unanswered creates, ${committedUnanswered} had committed whole`,
+    );
     const attempted = new Set(load.attempts.map((attempt) => attempt.value));
     for (const value of store.byValue.keys()) {
       if (!attempted.has(value)) problems.push(`stored ${value} was never sent`);
