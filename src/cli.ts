@@ -54,7 +54,7 @@ async function serve(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
-  log.info({ address, database: pathways.db.kind }, 'pathways listening');
+  log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
   if (cfg.demo) {
     const { printDemoBanner } = await import('./demo/banner.js');
     printDemoBanner(cfg, address);

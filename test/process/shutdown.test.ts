@@ -108,6 +108,12 @@ describe.each(databaseKinds)('SIGTERM on %s', (kind) => {
     );
     expect(acked.length, 'writes acknowledged before SIGTERM').toBeGreaterThanOrEqual(100);
     expect(otherStatus.map((a) => `${a.status} ${a.body?.slice(0, 200)}`)).toEqual([]);
+    // A drain-time 503 is an OperationOutcome like every other error (CONTRACT.md section 2).
+    for (const attempt of closing) {
+      expect(JSON.parse(attempt.body ?? '{}').issue?.[0]?.details?.coding?.[0]?.code).toBe(
+        'SERVICE_UNAVAILABLE',
+      );
+    }
     const badFailures = unanswered.filter(
       (a) => a.failure?.responseStarted || !CONNECTION_LEVEL.has(a.failure?.code ?? ''),
     );

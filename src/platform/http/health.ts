@@ -5,8 +5,12 @@ export interface Readiness {
   check(): Promise<string[]>;
 }
 
+/** Liveness and metrics must answer under overload: shedding them would get a busy pod killed. */
+export const NEVER_SHED = { rateLimit: false, pressureHandler: () => undefined } as const;
+
 export function registerHealth(app: FastifyInstance, readiness: Readiness): void {
-  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: NEVER_SHED }, async () => ({ status: 'ok' }));
+  // Readiness is shed under overload on purpose: a load balancer should send traffic elsewhere.
   app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
     const problems = await readiness.check().catch((error: Error) => [`check failed: ${error.message}`]);
     if (problems.length > 0) return reply.code(503).send({ status: 'unavailable', problems });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { PoolStats } from '../database/database.js';
+import { NEVER_SHED } from './health.js';
 
 export function registerMetrics(
   app: FastifyInstance,
@@ -37,7 +38,7 @@ export function registerMetrics(
     );
   });
 
-  app.get('/metrics', { config: { rateLimit: false } }, async (_request, reply) => {
+  app.get('/metrics', { config: NEVER_SHED }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

@@ -40,7 +40,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     },
     // One line per request (the onResponse hook below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Draining answers 503 through our own hook below, so it is an OperationOutcome too.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
@@ -48,8 +49,18 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerErrorHandling(app);
   registerJsonParsers(app);
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new Problem('SERVICE_UNAVAILABLE', 'The service is shutting down; retry on another instance', {
+        headers: { 'retry-after': '1' },
+      });
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
