@@ -1,0 +1,45 @@
+/**
+ * What the token endpoint needs from the accounts and sign-in modules, as a narrow interface so
+ * this module does not depend on their internals (the integrator adapts the real functions;
+ * tests use an in-memory fake).
+ */
+import type { Queryable } from '../../platform/database/database.js';
+
+export type AccountStatus = 'active' | 'suspended' | 'locked';
+
+export interface DirectoryAccount {
+  id: string;
+  role: string;
+  fhirUser?: string | null;
+  org?: string | null;
+  status: AccountStatus | string;
+}
+
+export interface RedeemInput {
+  code: string;
+  codeVerifier: string;
+  clientId?: string;
+  redirectUri?: string;
+}
+
+export interface RedeemedCode {
+  accountId: string;
+  /** RFC 8176 methods of the sign-in that produced the code, e.g. ['pwd', 'otp']. */
+  amr: string[];
+  /** When the user authenticated: epoch seconds, or a Date. */
+  authTime: number | Date;
+}
+
+export interface AccountDirectory {
+  getAccount(tx: Queryable, id: string): Promise<DirectoryAccount | null | undefined>;
+  /**
+   * Consumes an authorisation code (single use, PKCE S256 checked against the verifier).
+   * Returns null/undefined — or throws a Problem with a 4xx status — when the code is unknown,
+   * expired, already used, or the verifier, client or redirect URI do not match.
+   */
+  redeemCode(tx: Queryable, input: RedeemInput): Promise<RedeemedCode | null | undefined>;
+}
+
+export function epochSeconds(value: number | Date): number {
+  return value instanceof Date ? Math.floor(value.getTime() / 1000) : Math.floor(value);
+}
