@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Problem } from '../errors/problem.js';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-keys.js';
+import { parseTrustedIssuers } from './trusted-issuers.js';
+import { createTokenVerifier } from './verify.js';
+
+describe('parseTrustedIssuers', () => {
+  it('accepts nothing, and a full entry', () => {
+    expect(parseTrustedIssuers(undefined)).toEqual([]);
+    expect(parseTrustedIssuers('  ')).toEqual([]);
+    const entry = {
+      issuer: 'https://idp.example',
+      audience: 'pathways',
+      rolesClaim: 'realm_access.roles',
+      roleMap: { GP: 'prescriber' },
+      fhirUserClaim: 'fhirUser',
+      orgClaim: 'org',
+      jwksUri: 'https://idp.example/keys',
+      algorithms: ['RS256'],
+    };
+    expect(parseTrustedIssuers(JSON.stringify([entry]))).toEqual([entry]);
+  });
+
+  it.each([
+    ['{', /^TRUSTED_ISSUERS: not valid JSON/],
+    ['{}', 'TRUSTED_ISSUERS: must be a JSON array of issuer objects'],
+    ['[{"issuer":"http://idp.example","audience":"a"}]', /entry 0.issuer must use https/],
+    ['[{"issuer":"https://idp.example"}]', /entry 0.audience must be/],
+    [
+      '[{"issuer":"https://idp.example","audience":"a","roleMap":{"GP":"god"}}]',
+      /roleMap.GP: "god" is not a role/,
+    ],
+    ['[{"issuer":"https://idp.example","audience":"a","algorithms":["HS256"]}]', /algorithms must be/],
+    ['[{"issuer":"https://idp.example","audience":"a","rolesclaim":"x"}]', /unknown key "rolesclaim"/],
+    [
+      '[{"issuer":"https://i.example","audience":"a"},{"issuer":"https://i.example","audience":"b"}]',
+      /twice/,
+    ],
+    [`[{"issuer":"${ISSUER}","audience":"a"}]`, /is Pathways itself/],
+  ])('refuses %s with one line naming TRUSTED_ISSUERS', (raw, message) => {
+    expect(() => parseTrustedIssuers(raw, ISSUER)).toThrow(message);
+    try {
+      parseTrustedIssuers(raw, ISSUER);
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^TRUSTED_ISSUERS: [^\n]+$/);
+    }
+  });
+});
+
+describe('a trusted external issuer (a fake IdP on 127.0.0.1)', () => {
+  let server: Server;
+  let idp: string;
+  let idpKey: TestKey;
+  const hits = { discovery: 0, jwks: 0 };
+  const NOW_S = Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    idpKey = await testKey('idp-1');
+    server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      if (request.url === '/.well-known/openid-configuration') {
+        hits.discovery++;
+        response.end(JSON.stringify({ issuer: idp, jwks_uri: `${idp}/jwks` }));
+      } else if (request.url === '/jwks') {
+        hits.jwks++;
+        response.end(JSON.stringify({ keys: [idpKey.publicJwk] }));
+      } else {
+        response.statusCode = 404;
+        response.end('{}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    idp = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function verifier() {
+    const [config] = parseTrustedIssuers(
+      JSON.stringify([
+        {
+          issuer: idp,
+          audience: 'pathways',
+          rolesClaim: 'realm_access.roles',
+          roleMap: { GP: 'prescriber', Pharmacist: 'dispenser' },
+          fhirUserClaim: 'fhir_user',
+          orgClaim: 'ods',
+          algorithms: ['ES256'],
+        },
+      ]),
+    );
+    return createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      localJwks: () => ({ keys: [] }),
+      trustedIssuers: [config!],
+    });
+  }
+
+  const external = (claims: Record<string, unknown>, key = idpKey) =>
+    signToken(
+      key,
+      {
+        iss: idp,
+        aud: 'pathways',
+        sub: 'ext-42',
+        roles: undefined,
+        fhirUser: undefined,
+        org: undefined,
+        realm_access: { roles: ['GP', 'constructor', 'admin'] },
+        fhir_user: 'Practitioner/gp-7',
+        ods: 'B86001',
+        ...claims,
+      },
+      { nowS: NOW_S, typ: 'JWT' },
+    );
+
+  it('discovers the keys, verifies the token and maps its claims', async () => {
+    const v = verifier();
+    const principal = await v.verify(await external({}));
+    expect(principal).toEqual({
+      subject: 'ext-42',
+      issuer: idp,
+      // Only mapped values count: "admin" from an outside IdP grants nothing unless mapped.
+      roles: ['prescriber'],
+      fhirUser: 'Practitioner/gp-7',
+      org: 'B86001',
+      scopes: ['openid', 'fhirUser'],
+      amr: ['pwd', 'otp'],
+      authTime: NOW_S,
+      tokenId: 'jti-1',
+    });
+    await v.verify(await external({ sub: 'ext-43' }));
+    expect(hits.discovery).toBe(1);
+    expect(hits.jwks).toBe(1);
+  });
+
+  it('refuses its tokens for another audience or signed with a key it does not publish', async () => {
+    const v = verifier();
+    const wrongAudience = v.verify(await external({ aud: 'someone-else' }));
+    await expect(wrongAudience).rejects.toThrow('The access token is not for this service');
+    const stranger = await testKey('idp-1');
+    const forged = v.verify(await external({}, stranger));
+    await expect(forged).rejects.toBeInstanceOf(Problem);
+    await expect(forged).rejects.toMatchObject({ status: 401 });
+  });
+});

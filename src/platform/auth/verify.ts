@@ -1,0 +1,159 @@
+/**
+ * The one verification step of every protected route: a bearer token → a Principal, or a 401
+ * Problem with an RFC 6750 challenge. Pathways' own tokens are ES256 `at+jwt` signed by one of its
+ * own keys; tokens from TRUSTED_ISSUERS are verified against that issuer's published keys.
+ * Verified tokens are cached until they expire, which keeps ECDSA off the hot path.
+ */
+import { decodeJwt, decodeProtectedHeader, importJWK, type JSONWebKeySet, type JWK, jwtVerify } from 'jose';
+import { invalidToken } from './challenge.js';
+import { principalFromExternalClaims, principalFromLocalClaims } from './claims.js';
+import { toTokenProblem } from './jose-errors.js';
+import type { Principal } from './principal.js';
+import { createRemoteIssuer, type RemoteIssuer } from './remote-issuer.js';
+import { TokenCache } from './token-cache.js';
+import type { TrustedIssuerConfig } from './trusted-issuers.js';
+
+export interface TokenVerifierOptions {
+  /** Pathways' own issuer (PUBLIC_URL). */
+  issuer: string;
+  /** The `aud` Pathways' tokens carry. */
+  audience: string;
+  /** The current public signing keys (the same set /oauth2/jwks publishes). */
+  localJwks: () => Promise<JSONWebKeySet> | JSONWebKeySet;
+  trustedIssuers?: TrustedIssuerConfig[];
+  clockToleranceS?: number;
+  cacheSize?: number;
+  /** Epoch milliseconds; tests move the clock. */
+  now?: () => number;
+  log?: { warn: (object: object, message: string) => void };
+}
+
+export interface TokenVerifier {
+  verify(bearer: string): Promise<Principal>;
+  /** Counters for tests and benchmarks. */
+  readonly stats: { verifications: number; cacheHits: number; jwksLoads: number };
+}
+
+/** The contract's ceiling on an access token's life (`exp - iat`). */
+export const MAX_LOCAL_LIFETIME_S = 30 * 60;
+/** Unknown kids must not let a caller make us reload the key set on every request. */
+const JWKS_RELOAD_INTERVAL_MS = 1_000;
+/** What importJWK yields: a CryptoKey for an EC public key. */
+type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+const COMPACT_JWS = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,1024}$/;
+
+/** Public P-256 keys by kid; private members are never copied, so a leaked `d` is never used. */
+async function importLocalKeys(set: JSONWebKeySet): Promise<Map<string, VerifyKey>> {
+  const keys = new Map<string, VerifyKey>();
+  for (const jwk of set.keys ?? []) {
+    if (!jwk.kid || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || jwk.use === 'enc') continue;
+    if (jwk.alg !== undefined && jwk.alg !== 'ES256') continue;
+    const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+    keys.set(jwk.kid, await importJWK(publicJwk, 'ES256'));
+  }
+  return keys;
+}
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const tolerance = options.clockToleranceS ?? 5;
+  const now = options.now ?? Date.now;
+  const cache = new TokenCache(options.cacheSize ?? 10_000);
+  const stats = { verifications: 0, cacheHits: 0, jwksLoads: 0 };
+  const remotes = new Map<string, RemoteIssuer>(
+    (options.trustedIssuers ?? []).map((config) => [config.issuer, createRemoteIssuer(config, options.log)]),
+  );
+
+  let localKeys: Map<string, VerifyKey> | undefined;
+  let loading: Promise<Map<string, VerifyKey>> | undefined;
+  let reloadedForUnknownKidAtMs = Number.NEGATIVE_INFINITY;
+
+  function loadLocalKeys(): Promise<Map<string, VerifyKey>> {
+    // Concurrent requests with a new kid share one reload.
+    loading ??= (async () => {
+      stats.jwksLoads++;
+      localKeys = await importLocalKeys(await options.localJwks());
+      return localKeys;
+    })().finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  }
+
+  async function localKey(kid: string): Promise<VerifyKey> {
+    const known = (localKeys ?? (await loadLocalKeys())).get(kid);
+    if (known) return known;
+    // A key rotated in since the last load: reload once, then give up.
+    if (loading || now() - reloadedForUnknownKidAtMs >= JWKS_RELOAD_INTERVAL_MS) {
+      reloadedForUnknownKidAtMs = now();
+      const reloaded = (await loadLocalKeys()).get(kid);
+      if (reloaded) return reloaded;
+    }
+    throw invalidToken('The access token was signed with an unknown key');
+  }
+
+  async function verifyLocal(token: string, kid: string | undefined, nowMs: number): Promise<Principal> {
+    if (!kid) throw invalidToken('The access token names no signing key (kid)');
+    const { payload } = await jwtVerify(token, await localKey(kid), {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+      clockTolerance: tolerance,
+      currentDate: new Date(nowMs),
+      requiredClaims: ['exp', 'iat', 'sub'],
+    });
+    if (payload.exp! - payload.iat! > MAX_LOCAL_LIFETIME_S) {
+      throw invalidToken(`The access token lives longer than ${MAX_LOCAL_LIFETIME_S} seconds`);
+    }
+    if (payload.iat! > nowMs / 1000 + tolerance)
+      throw invalidToken('The access token was issued in the future');
+    return principalFromLocalClaims(payload);
+  }
+
+  async function verifyUncached(
+    token: string,
+    nowMs: number,
+  ): Promise<{ principal: Principal; exp: number }> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let issuer: unknown;
+    try {
+      header = decodeProtectedHeader(token);
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw invalidToken('The access token is malformed');
+    }
+    // Refused before any key lookup: `none`, HMAC (the public key used as a secret) and the rest.
+    if (issuer === options.issuer) {
+      if (header.alg !== 'ES256') throw invalidToken("The access token's signing algorithm is not accepted");
+      const principal = await verifyLocal(token, header.kid, nowMs);
+      return { principal, exp: decodeJwt(token).exp! };
+    }
+    const remote = typeof issuer === 'string' ? remotes.get(issuer) : undefined;
+    if (!remote) throw invalidToken("The access token's issuer is not trusted");
+    const payload = await remote.verify(token, { clockToleranceS: tolerance, nowMs });
+    return { principal: principalFromExternalClaims(payload, remote.config), exp: payload.exp! };
+  }
+
+  return {
+    stats,
+    async verify(bearer) {
+      const token = bearer.trim();
+      if (!COMPACT_JWS.test(token)) throw invalidToken('The access token is malformed');
+      const nowMs = now();
+      const cached = cache.get(token, nowMs);
+      if (cached) {
+        stats.cacheHits++;
+        return cached;
+      }
+      stats.verifications++;
+      try {
+        const { principal, exp } = await verifyUncached(token, nowMs);
+        // Until exp exactly: afterwards a full verification (with its clock tolerance) decides.
+        cache.set(token, principal, exp * 1000);
+        return principal;
+      } catch (error) {
+        throw toTokenProblem(error);
+      }
+    },
+  };
+}
