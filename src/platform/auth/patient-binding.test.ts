@@ -1,0 +1,93 @@
+import type { Resource } from '@medplum/fhirtypes';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { patientOf } from '../fhir/patient-compartment.js';
+import { checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
+import type { Principal } from './principal.js';
+
+const me: Principal = {
+  subject: 'acc-1',
+  issuer: 'http://localhost:3000',
+  roles: ['patient'],
+  fhirUser: 'Patient/me',
+  scopes: [],
+  amr: ['pwd', 'otp'],
+};
+
+const medicationRequest = (patient: string, id = 'mr') =>
+  ({ resourceType: 'MedicationRequest', id, subject: { reference: patient } }) as Resource;
+const appointment = (patient: string) =>
+  ({
+    resourceType: 'Appointment',
+    id: 'ap',
+    status: 'booked',
+    participant: [{ actor: { reference: 'Practitioner/p1' } }, { actor: { reference: patient } }],
+  }) as Resource;
+
+describe('checkPatientBinding', () => {
+  it('lets a patient see their own records and reference data, and blocks everyone else’s', () => {
+    const mine = [
+      { resourceType: 'Patient', id: 'me' } as Resource,
+      medicationRequest('Patient/me', 'mine'),
+      appointment('Patient/me'),
+      { resourceType: 'Organization', id: 'pharmacy' } as Resource,
+      { resourceType: 'Medication', id: 'amoxicillin' } as Resource,
+    ];
+    const theirs = [
+      { resourceType: 'Patient', id: 'other' } as Resource,
+      medicationRequest('Patient/other', 'theirs'),
+      appointment('Patient/other'),
+      // No patient at all and not reference data: unknown means no.
+      { resourceType: 'Task', id: 't', status: 'requested', intent: 'order' } as Resource,
+      // An absolute reference could be another server's Patient/me.
+      medicationRequest('https://elsewhere.example/fhir/Patient/me', 'absolute'),
+      { resourceType: 'Patient' } as Resource,
+    ];
+    // Interleaved, as a search result would be; order is kept on both sides.
+    const mixed = [theirs[0]!, mine[0]!, theirs[1]!, mine[1]!, mine[2]!, theirs[2]!, mine[3]!, mine[4]!];
+    const result = checkPatientBinding(me, [...mixed, ...theirs.slice(3)]);
+    expect(result.allowed).toEqual(mine);
+    expect(result.blocked).toEqual(theirs);
+  });
+
+  it('blocks every patient record when the patient account is not linked to a record', () => {
+    const unlinked = { ...me, fhirUser: undefined };
+    const result = checkPatientBinding(unlinked, [
+      { resourceType: 'Patient', id: 'me' } as Resource,
+      { resourceType: 'Practitioner', id: 'p1' } as Resource,
+    ]);
+    expect(result.allowed.map((r) => r.resourceType)).toEqual(['Practitioner']);
+    expect(result.blocked.map((r) => r.resourceType)).toEqual(['Patient']);
+  });
+
+  it('does not filter for staff tokens', () => {
+    const staff: Principal = { ...me, roles: ['clinician'], fhirUser: 'Practitioner/p1' };
+    const resources = [medicationRequest('Patient/a'), medicationRequest('Patient/b')];
+    expect(checkPatientBinding(staff, resources)).toEqual({ allowed: resources, blocked: [] });
+  });
+
+  it('property: a patient never gets a resource outside their compartment, and nothing is lost', () => {
+    const types = ['Patient', 'MedicationRequest', 'Observation', 'Task', 'Organization', 'Medication'];
+    const resource = fc
+      .record({
+        resourceType: fc.constantFrom(...types),
+        id: fc.constantFrom('me', 'other'),
+        patient: fc.option(fc.constantFrom('Patient/me', 'Patient/other', 'Patient/me/x', 'patient/me')),
+      })
+      .map(({ resourceType, id, patient }) => {
+        const r: Record<string, unknown> = { resourceType, id };
+        if (patient !== null) r[resourceType === 'Task' ? 'for' : 'subject'] = { reference: patient };
+        return r as unknown as Resource;
+      });
+    fc.assert(
+      fc.property(fc.array(resource, { maxLength: 12 }), (resources) => {
+        const { allowed, blocked } = checkPatientBinding(me, resources);
+        expect(allowed.length + blocked.length).toBe(resources.length);
+        for (const r of allowed) {
+          expect(NON_PATIENT_TYPES.has(r.resourceType) || patientOf(r) === 'Patient/me').toBe(true);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

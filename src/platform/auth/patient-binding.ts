@@ -1,0 +1,51 @@
+/**
+ * HAZ-WRONG-PATIENT control (pure): a patient's token only ever gets resources in that patient's
+ * own compartment. Every resource about to be returned is checked, not just the query that found
+ * it, so a search parameter bug, a wrong join or an include can never leak another patient's data.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { patientOf } from '../fhir/patient-compartment.js';
+import { isPatientBound, ownPatient } from './policy.js';
+import type { Principal } from './principal.js';
+
+/**
+ * Types that never belong to a patient and that a patient may see (who prescribed, which
+ * pharmacy, what medicine). Anything else without a patient is blocked: unknown means no.
+ */
+export const NON_PATIENT_TYPES: ReadonlySet<string> = new Set([
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Location',
+  'HealthcareService',
+  'Medication',
+  'OperationOutcome',
+]);
+
+export interface PatientBindingResult<T extends Resource = Resource> {
+  allowed: T[];
+  blocked: T[];
+}
+
+export function checkPatientBinding<T extends Resource>(
+  principal: Principal,
+  resources: readonly T[],
+): PatientBindingResult<T> {
+  if (!isPatientBound(principal)) return { allowed: [...resources], blocked: [] };
+  const own = ownPatient(principal);
+  const allowed: T[] = [];
+  const blocked: T[] = [];
+  for (const resource of resources) {
+    if (isVisibleTo(own, resource)) allowed.push(resource);
+    else blocked.push(resource);
+  }
+  return { allowed, blocked };
+}
+
+function isVisibleTo(own: string | undefined, resource: Resource): boolean {
+  if (NON_PATIENT_TYPES.has(resource.resourceType)) return true;
+  // No linked patient record: nothing patient-shaped is visible.
+  if (own === undefined) return false;
+  const patient = patientOf(resource);
+  return patient !== undefined && patient === own;
+}
