@@ -4,8 +4,9 @@
  * publishes the same JWKS. Each replica caches the keys and re-reads them every `refreshMs`, and
  * at once when asked for a `kid` it does not know (another replica has just rotated).
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+
 import type { webcrypto } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { ACCESS_TOKEN_TTL_S } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 

@@ -83,12 +83,10 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
         return sendOAuthError(reply, new OAuthError('invalid_request', message));
       }
       request.log.error({ err: error }, 'token endpoint failed');
-      return reply
-        .code(500)
-        .send({
-          error: 'server_error',
-          error_description: `quote request id ${request.id} to the service desk`,
-        });
+      return reply.code(500).send({
+        error: 'server_error',
+        error_description: `quote request id ${request.id} to the service desk`,
+      });
     });
     scope.post('/oauth2/token', async (request: FastifyRequest, reply: FastifyReply) => {
       const form = toForm(request.body);

@@ -36,7 +36,12 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
     const { code, verifier } = env.directory.issueCode({ ...account }, amr, authTime);
     const response = await env.token({ grant_type: 'authorization_code', code, code_verifier: verifier });
     expect(response.statusCode, response.body).toBe(200);
-    return response.json() as { access_token: string; refresh_token: string; expires_in: number; scope: string };
+    return response.json() as {
+      access_token: string;
+      refresh_token: string;
+      expires_in: number;
+      scope: string;
+    };
   }
 
   it('exchanges a code for a verifiable access token with exactly the contract claims', async () => {
@@ -55,7 +60,20 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
       typ: 'at+jwt',
     });
     expect(Object.keys(payload).sort()).toEqual(
-      ['amr', 'aud', 'auth_time', 'exp', 'fhirUser', 'iat', 'iss', 'jti', 'org', 'roles', 'scope', 'sub'].sort(),
+      [
+        'amr',
+        'aud',
+        'auth_time',
+        'exp',
+        'fhirUser',
+        'iat',
+        'iss',
+        'jti',
+        'org',
+        'roles',
+        'scope',
+        'sub',
+      ].sort(),
     );
     expect(payload).toMatchObject({
       sub: 'acc-1',
@@ -77,14 +95,18 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
   });
 
   it('answers malformed requests in the OAuth error format', async () => {
-    expect((await env.token({ grant_type: 'password' })).json()).toMatchObject({ error: 'unsupported_grant_type' });
+    expect((await env.token({ grant_type: 'password' })).json()).toMatchObject({
+      error: 'unsupported_grant_type',
+    });
     expect((await env.token({ grant_type: 'authorization_code', code: 'x' })).json()).toMatchObject({
       error: 'invalid_request',
     });
     const json = await env.app.inject({ method: 'POST', url: '/oauth2/token', payload: { grant_type: 'x' } });
     expect(json.statusCode).toBe(400);
     expect(json.json()).toMatchObject({ error: 'invalid_request' });
-    const discovery = (await env.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })).json();
+    const discovery = (
+      await env.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })
+    ).json();
     expect(discovery).toMatchObject({
       issuer: PUBLIC_URL,
       token_endpoint: `${PUBLIC_URL}/oauth2/token`,
