@@ -1,0 +1,209 @@
+/**
+ * Sign-in page behaviour (served as-is to the browser, not compiled): posts the password step to
+ * /auth/login and the security code to /auth/mfa, reports problems with the NHS.UK error-summary
+ * pattern (summary focused, linked to inline field errors), and finally sends the browser to the
+ * redirect_uri with the code and state. Focus moves to whatever changed, so screen reader and
+ * keyboard users land on the new content rather than on a button that no longer exists.
+ */
+
+const SERVICE_PROBLEM = 'Sorry, there is a problem with the service. Try again later';
+
+const root = document.getElementById('signin');
+const summary = document.getElementById('error-summary');
+const errorList = document.getElementById('error-list');
+const passwordStep = document.getElementById('password-step');
+const codeStep = document.getElementById('code-step');
+const passwordForm = document.getElementById('password-form');
+const codeForm = document.getElementById('code-form');
+const usernameInput = document.getElementById('username');
+const passwordInput = document.getElementById('password');
+const otpInput = document.getElementById('otp');
+
+let stepTitle = document.title;
+let login = null;
+let busy = false;
+
+function setFieldError(input, message) {
+  const errorId = `${input.id}-error`;
+  document.getElementById(errorId)?.remove();
+  const describedBy = (input.getAttribute('aria-describedby') ?? '')
+    .split(' ')
+    .filter((id) => id && id !== errorId);
+  if (message) {
+    const error = document.createElement('span');
+    error.className = 'nhsuk-error-message';
+    error.id = errorId;
+    const prefix = document.createElement('span');
+    prefix.className = 'nhsuk-u-visually-hidden';
+    prefix.textContent = 'Error: ';
+    error.append(prefix, message);
+    // NHS.UK order inside a form group: label, hint, error message, input.
+    input.before(error);
+    describedBy.push(errorId);
+    input.setAttribute('aria-invalid', 'true');
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
+  input.closest('.nhsuk-form-group').classList.toggle('nhsuk-form-group--error', Boolean(message));
+  input.classList.toggle('nhsuk-input--error', Boolean(message));
+  if (describedBy.length > 0) input.setAttribute('aria-describedby', describedBy.join(' '));
+  else input.removeAttribute('aria-describedby');
+}
+
+function clearErrors() {
+  summary.hidden = true;
+  errorList.replaceChildren();
+  for (const input of [usernameInput, passwordInput, otpInput]) setFieldError(input, null);
+  document.title = stepTitle;
+}
+
+/** errors: [{ message, field? }]; a field gets a summary link and an inline message. */
+function showErrors(errors) {
+  clearErrors();
+  for (const { message, field } of errors) {
+    const item = document.createElement('li');
+    if (field) {
+      const link = document.createElement('a');
+      link.href = `#${field.id}`;
+      link.textContent = message;
+      item.append(link);
+      setFieldError(field, message);
+    } else {
+      item.textContent = message;
+    }
+    errorList.append(item);
+  }
+  summary.hidden = false;
+  document.title = `Error: ${stepTitle}`;
+  summary.focus();
+}
+
+// A summary link focuses its field (a plain fragment jump would only scroll) and shows its label.
+errorList.addEventListener('click', (event) => {
+  const link = event.target.closest('a');
+  const field = link && document.getElementById(link.hash.slice(1));
+  if (!field) return;
+  event.preventDefault();
+  field.focus({ preventScroll: true });
+  (document.querySelector(`label[for="${field.id}"]`) ?? field).scrollIntoView();
+});
+
+async function postJson(url, payload) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(payload),
+    credentials: 'same-origin',
+  });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Error answers may have no JSON body; the status says enough.
+  }
+  return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
+}
+
+/** Retry-After is delta-seconds or an HTTP date; round up to whole minutes, at least one. */
+function minutesFrom(retryAfter) {
+  if (!retryAfter) return undefined;
+  const seconds = /^\d+$/.test(retryAfter)
+    ? Number(retryAfter)
+    : (Date.parse(retryAfter) - Date.now()) / 1000;
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.max(1, Math.ceil(seconds / 60));
+}
+
+const minutesText = (minutes) => `${minutes} minute${minutes === 1 ? '' : 's'}`;
+
+/** Messages for answers that both steps can get: locked, rate limited, anything unexpected. */
+function failureMessage(answer) {
+  const minutes = minutesFrom(answer.retryAfter);
+  if (answer.status === 423)
+    return minutes
+      ? `Your account is locked. Try again in ${minutesText(minutes)}`
+      : 'Your account is locked. Contact your service desk to unlock it';
+  if (answer.status === 429)
+    return minutes
+      ? `You have tried to sign in too many times. Try again in ${minutesText(minutes)}`
+      : 'You have tried to sign in too many times. Wait a few minutes and try again';
+  return SERVICE_PROBLEM;
+}
+
+/** Runs one request at a time, so a double Enter can't send two. */
+async function exclusive(task) {
+  if (busy) return;
+  busy = true;
+  try {
+    await task();
+  } catch {
+    showErrors([{ message: SERVICE_PROBLEM }]);
+  } finally {
+    busy = false;
+  }
+}
+
+function showCodeStep() {
+  clearErrors();
+  passwordStep.hidden = true;
+  codeStep.hidden = false;
+  stepTitle = document.title.replace(/^Sign in/, 'Enter your security code');
+  document.title = stepTitle;
+  codeStep.querySelector('h1').focus();
+}
+
+function returnToClient(code) {
+  const target = new URL(root.dataset.redirectUri);
+  target.searchParams.set('code', code);
+  if (root.dataset.state !== undefined) target.searchParams.set('state', root.dataset.state);
+  window.location.assign(target.href);
+}
+
+passwordForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const username = usernameInput.value.trim();
+  const password = passwordInput.value;
+  const missing = [];
+  if (!username) missing.push({ field: usernameInput, message: 'Enter your username' });
+  if (!password) missing.push({ field: passwordInput, message: 'Enter your password' });
+  if (missing.length > 0) return showErrors(missing);
+
+  return exclusive(async () => {
+    const answer = await postJson('/auth/login', {
+      username,
+      password,
+      codeChallenge: root.dataset.codeChallenge,
+      codeChallengeMethod: 'S256',
+    });
+    if (answer.status === 200 && typeof answer.body?.login === 'string') {
+      login = answer.body.login;
+      passwordInput.value = '';
+      return showCodeStep();
+    }
+    if (answer.status === 401)
+      return showErrors([{ field: passwordInput, message: 'The username or password is incorrect' }]);
+    return showErrors([{ message: failureMessage(answer) }]);
+  });
+});
+
+codeForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const otp = otpInput.value.replace(/\s+/g, '');
+  if (!otp) return showErrors([{ field: otpInput, message: 'Enter your security code' }]);
+  if (!/^\d+$/.test(otp))
+    return showErrors([{ field: otpInput, message: 'The security code must only include numbers' }]);
+
+  return exclusive(async () => {
+    const answer = await postJson('/auth/mfa', { login, otp });
+    if (answer.status === 200 && typeof answer.body?.code === 'string')
+      return returnToClient(answer.body.code);
+    if (answer.status === 401)
+      return showErrors([
+        {
+          field: otpInput,
+          message: 'The security code is incorrect or has expired. Enter the code your app shows now',
+        },
+      ]);
+    return showErrors([{ message: failureMessage(answer) }]);
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * The sign-in page in a real browser (Debian Chromium): the whole flow, errors, keyboard-only use,
+ * a 320 px screen, axe WCAG 2.2 AA scans, and no console errors under the production CSP. The
+ * sign-in API is faked here with the contract's answers, so this tests the page and nothing else.
+ */
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeBrowser, launchChromium } from '../../../test/browser/chromium.js';
+import { signinPages } from './signin-pages.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+// RFC 7636 appendix B's S256 challenge.
+const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+const STATE = 'st&te=1 ünïcode';
+
+interface Recorded {
+  logins: unknown[];
+  callbacks: Record<string, string>[];
+}
+
+/** The contract's /auth/login and /auth/mfa, reduced to fixed users, plus a client callback page. */
+function fakeSigninApi(app: FastifyInstance, recorded: Recorded): void {
+  app.post<{ Body: { username?: string; password?: string } }>('/auth/login', async (request, reply) => {
+    recorded.logins.push(request.body);
+    const { username, password } = request.body;
+    if (username === 'locked') return reply.code(423).header('retry-after', '840').send({});
+    if (username === 'busy') return reply.code(429).header('retry-after', '30').send({});
+    if (username === 'alice' && password === 'correct horse') return { login: 'login-1', mfaRequired: true };
+    return reply.code(401).send({});
+  });
+  app.post<{ Body: { login?: string; otp?: string } }>('/auth/mfa', async (request, reply) => {
+    if (request.body.login === 'login-1' && request.body.otp === '123456') return { code: 'code-abc' };
+    return reply.code(401).send({});
+  });
+  app.get('/portal/callback', async (request, reply) => {
+    recorded.callbacks.push(request.query as Record<string, string>);
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(
+        '<!DOCTYPE html><html lang="en"><title>Signed in</title><link rel="icon" href="data:,"><main><h1>Signed in</h1></main></html>',
+      );
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+describeBrowser('sign-in page in Chromium', () => {
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let context: BrowserContext | undefined;
+  let consoleErrors: string[] = [];
+  const recorded: Recorded = { logins: [], callbacks: [] };
+
+  beforeAll(async () => {
+    app = Fastify();
+    // The production server's CSP (src/platform/http/server.ts): the page must work under it.
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          frameAncestors: ["'none'"],
+        },
+      },
+    });
+    // PUBLIC_URL must be known before listening, so take a free port first: the callback is then
+    // admitted by the same-origin rule, as the portal's will be.
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    await app.register(signinPages, { publicUrl: base });
+    fakeSigninApi(app, recorded);
+    await app.listen({ host: '127.0.0.1', port });
+    browser = await launchChromium();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    const errors = consoleErrors;
+    consoleErrors = [];
+    expect(errors).toEqual([]);
+  });
+
+  async function open(url: string, width = 1024): Promise<Page> {
+    context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      // A refused /auth call (401/423/429) is logged by Chromium as a failed resource; that is the
+      // page working, not an error in it. Anything else, including CSP violations, counts.
+      const failedApiCall =
+        message.text().startsWith('Failed to load resource') &&
+        /\/auth\/(login|mfa)/.test(message.location().url);
+      if (message.type() === 'error' && !failedApiCall)
+        consoleErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto(url);
+    return page;
+  }
+
+  function authorizeUrl(redirectUri = `${base}/portal/callback`): string {
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'portal',
+      redirect_uri: redirectUri,
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      state: STATE,
+    });
+    return `${base}/oauth2/authorize?${query}`;
+  }
+
+  async function expectAxeClean(page: Page): Promise<void> {
+    const result = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    ).toEqual([]);
+  }
+
+  const focusedId = (page: Page) => page.evaluate<string>("document.activeElement?.id ?? ''");
+  const focusedText = (page: Page) =>
+    page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+
+  it('signs in with username, password and code, and returns to the redirect_uri with code and state', async () => {
+    const page = await open(authorizeUrl());
+    await expect(page.title()).resolves.toBe('Sign in – Pathways – NHS');
+    await expectAxeClean(page);
+    await page.screenshot({ path: `${SCREENSHOTS}signin-password.png`, fullPage: true });
+
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    const heading = page.getByRole('heading', { level: 1, name: 'Enter your security code' });
+    await heading.waitFor();
+    await expect(focusedText(page)).resolves.toBe('Enter your security code');
+    await expect(page.title()).resolves.toBe('Enter your security code – Pathways – NHS');
+    await expectAxeClean(page);
+    await page.screenshot({ path: `${SCREENSHOTS}signin-code.png`, fullPage: true });
+
+    await page.getByLabel('Security code').fill('123456');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/portal\/callback\?/);
+
+    expect(recorded.callbacks.at(-1)).toEqual({ code: 'code-abc', state: STATE });
+    expect(recorded.logins.at(-1)).toEqual({
+      username: 'alice',
+      password: 'correct horse',
+      codeChallenge: CHALLENGE,
+      codeChallengeMethod: 'S256',
+    });
+  });
+
+  it('shows a wrong password in the error summary, focuses it, and links it to the field', async () => {
+    const page = await open(authorizeUrl());
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    const summary = page.locator('#error-summary');
+    await summary.waitFor({ state: 'visible' });
+    await expect(summary.textContent()).resolves.toContain('The username or password is incorrect');
+    await expect(focusedId(page)).resolves.toBe('error-summary');
+    await expect(page.title()).resolves.toBe('Error: Sign in – Pathways – NHS');
+    await expect(page.getByLabel('Password').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expectAxeClean(page);
+    await page.screenshot({ path: `${SCREENSHOTS}signin-error.png`, fullPage: true });
+
+    await summary.getByRole('link').click();
+    await expect(focusedId(page)).resolves.toBe('password');
+  });
+
+  it('asks for both fields when they are empty', async () => {
+    const page = await open(authorizeUrl());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#error-summary').waitFor({ state: 'visible' });
+    await expect(page.locator('#error-list li').allTextContents()).resolves.toEqual([
+      'Enter your username',
+      'Enter your password',
+    ]);
+    expect(recorded.logins.filter((body) => (body as { username: string }).username === '')).toEqual([]);
+  });
+
+  it('says how long a locked account stays locked, from Retry-After', async () => {
+    const page = await open(authorizeUrl());
+    await page.getByLabel('Username').fill('locked');
+    await page.getByLabel('Password').fill('anything');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#error-summary').waitFor({ state: 'visible' });
+    await expect(page.locator('#error-list').textContent()).resolves.toBe(
+      'Your account is locked. Try again in 14 minutes',
+    );
+
+    await page.getByLabel('Username').fill('busy');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('You have tried to sign in too many times. Try again in 1 minute').waitFor();
+  });
+
+  it('can be completed with the keyboard only (Tab, typing, Enter)', async () => {
+    const page = await open(authorizeUrl());
+    await page.keyboard.press('Tab');
+    await expect(focusedText(page)).resolves.toBe('Skip to main content');
+    await page.keyboard.press('Tab');
+    await expect(focusedId(page)).resolves.toBe('username');
+    await page.keyboard.type('alice');
+    await page.keyboard.press('Tab');
+    await expect(focusedId(page)).resolves.toBe('password');
+    await page.keyboard.type('correct horse');
+    await page.keyboard.press('Enter');
+
+    await page.locator('#code-step').waitFor({ state: 'visible' });
+    await expect(focusedText(page)).resolves.toBe('Enter your security code');
+    await page.keyboard.press('Tab');
+    await expect(focusedId(page)).resolves.toBe('otp');
+    await page.keyboard.type('123456');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/portal\/callback\?/);
+    expect(recorded.callbacks.at(-1)).toEqual({ code: 'code-abc', state: STATE });
+  });
+
+  it('fits a 320 px wide screen without horizontal scrolling, also with errors shown', async () => {
+    const page = await open(authorizeUrl(), 320);
+    const overflow = () =>
+      page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    await expect(overflow()).resolves.toBeLessThanOrEqual(0);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#error-summary').waitFor({ state: 'visible' });
+    await expect(overflow()).resolves.toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${SCREENSHOTS}signin-error-320px.png`, fullPage: true });
+  });
+
+  it('refuses a redirect_uri on another origin with an accessible 400 page and no link to it', async () => {
+    context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      // The 400 itself is reported as a failed load of the document; nothing else may be.
+      if (message.type() === 'error' && !message.text().includes('400')) consoleErrors.push(message.text());
+    });
+    const response = await page.goto(authorizeUrl('https://evil.example/callback'));
+    expect(response?.status()).toBe(400);
+    await page
+      .getByRole('heading', { level: 1, name: 'Sorry, there is a problem with this sign-in link' })
+      .waitFor();
+    await expect(page.content()).resolves.not.toContain('evil.example');
+    await expectAxeClean(page);
+  });
+});

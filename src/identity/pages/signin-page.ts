@@ -1,0 +1,58 @@
+/**
+ * The sign-in page: a username-and-password step, then a security-code step that stays hidden until
+ * the password is accepted. Both steps are in the HTML so the script only switches between them;
+ * the request's parameters ride in data- attributes because the CSP allows no inline script.
+ */
+import type { AuthorizeRequest } from './authorize-request.js';
+import { escapeHtml, type LayoutAssets, renderLayout, SERVICE_NAME } from './layout.js';
+
+export const SIGNIN_TITLE = `Sign in – ${SERVICE_NAME} – NHS`;
+
+export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets, selfUrl: string): string {
+  const data = [
+    `data-redirect-uri="${escapeHtml(request.redirectUri)}"`,
+    `data-code-challenge="${escapeHtml(request.codeChallenge)}"`,
+    request.state === undefined ? '' : `data-state="${escapeHtml(request.state)}"`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+
+  const body = `<div class="nhsuk-error-summary" id="error-summary" tabindex="-1" hidden>
+<div role="alert">
+<h2 class="nhsuk-error-summary__heading">There is a problem</h2>
+<div class="nhsuk-error-summary__body">
+<ul class="nhsuk-list nhsuk-error-summary__list" id="error-list"></ul>
+</div>
+</div>
+</div>
+<div id="signin" ${data}>
+<div id="password-step">
+<h1 class="nhsuk-heading-l" tabindex="-1">Sign in to ${SERVICE_NAME}</h1>
+<noscript><p class="nhsuk-body">You need to turn on JavaScript in your browser to sign in.</p></noscript>
+<form id="password-form" novalidate>
+<div class="nhsuk-form-group">
+<label class="nhsuk-label" for="username">Username</label>
+<input class="nhsuk-input nhsuk-u-width-two-thirds" id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false">
+</div>
+<div class="nhsuk-form-group">
+<label class="nhsuk-label" for="password">Password</label>
+<input class="nhsuk-input nhsuk-u-width-two-thirds" id="password" name="password" type="password" autocomplete="current-password">
+</div>
+<button class="nhsuk-button" type="submit">Continue</button>
+</form>
+</div>
+<div id="code-step" hidden>
+<h1 class="nhsuk-heading-l" tabindex="-1">Enter your security code</h1>
+<form id="code-form" novalidate>
+<div class="nhsuk-form-group">
+<label class="nhsuk-label" for="otp">Security code</label>
+<div class="nhsuk-hint" id="otp-hint">Open the authenticator app on your phone and enter the 6-digit code it shows for ${SERVICE_NAME}.</div>
+<input class="nhsuk-input nhsuk-input--width-10 nhsuk-input--code" id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" aria-describedby="otp-hint">
+</div>
+<button class="nhsuk-button" type="submit">Sign in</button>
+</form>
+<p class="nhsuk-body"><a href="${escapeHtml(selfUrl)}">Start again with your username and password</a></p>
+</div>
+</div>`;
+  return renderLayout({ title: SIGNIN_TITLE, assets, body });
+}

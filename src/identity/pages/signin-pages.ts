@@ -1,0 +1,58 @@
+/**
+ * The browser face of sign-in: `GET /oauth2/authorize` shows the sign-in page (or an error page for a
+ * bad request), and `/assets/signin/*` serves its stylesheet, script and icons. The page itself only
+ * talks to `POST /auth/login` and `POST /auth/mfa` and then sends the browser to the redirect_uri with
+ * the code, so this plugin holds no state and no secrets.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { loadSigninAssets } from './assets.js';
+import { parseAuthorizeQuery } from './authorize-request.js';
+import { renderErrorPage } from './error-page.js';
+import { renderSigninPage } from './signin-page.js';
+
+export interface SigninPagesOptions {
+  /** The service's public base URL (PUBLIC_URL); its origin is where redirects may always go. */
+  publicUrl: string;
+}
+
+const YEAR_IMMUTABLE = 'public, max-age=31536000, immutable';
+const DAY = 'public, max-age=86400';
+
+function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+  // no-store: the page carries the caller's state and PKCE challenge, which must not be replayed from a cache.
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(html);
+}
+
+export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, options) => {
+  const publicOrigin = new URL(options.publicUrl).origin;
+  const assets = loadSigninAssets();
+  const pageAssets = { stylesheet: assets.stylesheet, script: assets.script, favicon: assets.favicon };
+  const errorAssets = { stylesheet: assets.stylesheet, favicon: assets.favicon };
+
+  app.get('/oauth2/authorize', async (request, reply) => {
+    const parsed = parseAuthorizeQuery(request.query, publicOrigin);
+    if (!parsed.ok) {
+      request.log.info({ problems: parsed.problems }, 'authorize request refused');
+      return sendHtml(reply, 400, renderErrorPage(parsed.problems, errorAssets));
+    }
+    // "Start again" reloads the same request, always on this origin whatever the request line held.
+    const queryStart = request.url.indexOf('?');
+    const self = '/oauth2/authorize' + (queryStart >= 0 ? request.url.slice(queryStart) : '');
+    return sendHtml(reply, 200, renderSigninPage(parsed.request, pageAssets, self));
+  });
+
+  app.get<{ Params: { '*': string } }>('/assets/signin/*', async (request, reply) => {
+    const name = request.params['*'];
+    const asset = assets.files.get(name);
+    if (!asset) return reply.callNotFound();
+    return reply
+      .header('content-type', asset.contentType)
+      .header('cache-control', name.startsWith('images/') ? DAY : YEAR_IMMUTABLE)
+      .header('x-content-type-options', 'nosniff')
+      .send(asset.body);
+  });
+};
