@@ -1,0 +1,110 @@
+/** A small app with the sign-in and service-desk plugins on a fresh database (tests only). */
+import { randomBytes, randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { newTrail } from '../../platform/audit/test-support.js';
+import type { AuditTrail } from '../../platform/audit/trail.js';
+import type { Database } from '../../platform/database/database.js';
+import { forbidden } from '../../platform/errors/problem.js';
+import { registerErrorHandling } from '../../platform/http/errors.js';
+import { registerJsonParsers } from '../../platform/http/fhir-json.js';
+import { serviceDeskRoutes } from '../accounts/service-desk-routes.js';
+import { createAccount } from '../accounts/store.js';
+import { currentTotp } from '../accounts/totp.js';
+import { randomToken, s256 } from './pkce.js';
+import { signinRoutes } from './routes.js';
+import type { SigninLimits } from './signin-service.js';
+
+export interface Harness {
+  app: FastifyInstance;
+  audit: AuditTrail;
+  secretKey: Buffer;
+  clock: { now: Date };
+  suspended: string[];
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function buildHarness(db: Database, limits: Partial<SigninLimits> = {}): Promise<Harness> {
+  const secretKey = randomBytes(32);
+  const { trail } = newTrail(db);
+  const clock = { now: new Date() };
+  const suspended: string[] = [];
+  const app = Fastify();
+  registerErrorHandling(app);
+  registerJsonParsers(app);
+  const big = { loginPerIpPerMinute: 10_000, loginPerUsernamePerMinute: 10_000, mfaPerIpPerMinute: 10_000 };
+  await app.register(signinRoutes, {
+    db,
+    audit: trail,
+    secretKey,
+    now: () => clock.now,
+    limits: { ...big, ...limits },
+  });
+  await app.register(serviceDeskRoutes, {
+    db,
+    audit: trail,
+    onSuspend: async (tx, accountId) => {
+      await tx.query('SELECT 1');
+      suspended.push(accountId);
+    },
+    preHandler: async (request) => {
+      if (request.headers['x-test-role'] !== 'service-desk') throw forbidden('service desk only');
+    },
+  });
+  await app.ready();
+  return {
+    app,
+    audit: trail,
+    secretKey,
+    clock,
+    suspended,
+    advance: (ms) => {
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+    close: async () => {
+      await app.close();
+      await trail.close();
+    },
+  };
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomToken();
+  return { verifier, challenge: s256(verifier) };
+}
+
+export async function enrol(h: Harness, db: Database, username: string, extra: { fhirUser?: string } = {}) {
+  const fhirUser = extra.fhirUser ?? `Practitioner/${randomUUID()}`;
+  const created = await createAccount(db, {
+    username,
+    role: 'prescriber',
+    org: 'A83010',
+    fhirUser,
+    secretKey: h.secretKey,
+  });
+  return { ...created, fhirUser };
+}
+
+export function login(h: Harness, username: string, password: string, challenge = pkcePair().challenge) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username, password, codeChallenge: challenge, codeChallengeMethod: 'S256' },
+  });
+}
+
+export function mfa(h: Harness, handle: string, otp: string) {
+  return h.app.inject({ method: 'POST', url: '/auth/mfa', payload: { login: handle, otp } });
+}
+
+export const otpNow = (h: Harness, secret: string): string => currentTotp(secret, h.clock.now);
+
+/** A wrong code for now (the current one with its last digit changed). */
+export function wrongOtp(h: Harness, secret: string): string {
+  const right = otpNow(h, secret);
+  return right.slice(0, 5) + String((Number(right[5]) + 1) % 10);
+}
+
+export function desk(h: Harness, method: 'GET' | 'POST', url: string) {
+  return h.app.inject({ method, url, headers: { 'x-test-role': 'service-desk' } });
+}
