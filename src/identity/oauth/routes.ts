@@ -9,14 +9,10 @@ import type { Database } from '../../platform/database/database.js';
 import { type Issuer, issuerOf, SCOPES_SUPPORTED } from './claims.js';
 import { CLIENT_ASSERTION_ALGS } from './clients.js';
 import type { AccountDirectory } from './directory.js';
-import {
-  type AuditSink,
-  authorizationCodeGrant,
-  clientCredentialsGrant,
-  type Form,
-  type GrantDeps,
-  refreshTokenGrant,
-} from './grants.js';
+import { clientCredentialsGrant } from './grant-client.js';
+import { authorizationCodeGrant } from './grant-code.js';
+import { refreshTokenGrant } from './grant-refresh.js';
+import type { AuditSink, Form, GrantDeps } from './grants.js';
 import { type KeyStore, SIGNING_ALG } from './keys.js';
 import { OAuthError } from './oauth-error.js';
 
@@ -90,7 +86,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     });
     scope.post('/oauth2/token', async (request: FastifyRequest, reply: FastifyReply) => {
       const form = toForm(request.body);
-      const grant = grants[form.grant_type ?? ''];
+      const grant = grants.get(form.grant_type ?? '');
       if (!form.grant_type) throw new OAuthError('invalid_request', 'grant_type is required');
       if (!grant)
         throw new OAuthError('unsupported_grant_type', `grant_type ${form.grant_type} is not supported`);
@@ -100,11 +96,12 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
   });
 }
 
-const grants: Record<string, typeof authorizationCodeGrant> = {
-  authorization_code: authorizationCodeGrant,
-  refresh_token: refreshTokenGrant,
-  client_credentials: clientCredentialsGrant,
-};
+// A Map, not an object: a grant_type such as `__proto__` or `constructor` must find nothing.
+const grants = new Map([
+  ['authorization_code', authorizationCodeGrant],
+  ['refresh_token', refreshTokenGrant],
+  ['client_credentials', clientCredentialsGrant],
+]);
 
 function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
   return reply

@@ -95,9 +95,13 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
   });
 
   it('answers malformed requests in the OAuth error format', async () => {
-    expect((await env.token({ grant_type: 'password' })).json()).toMatchObject({
-      error: 'unsupported_grant_type',
-    });
+    for (const grant_type of ['password', '__proto__', 'constructor']) {
+      const response = await env.token({ grant_type });
+      expect(response.json(), grant_type).toMatchObject({ error: 'unsupported_grant_type' });
+    }
+    const badCode = await env.token({ grant_type: 'authorization_code', code: 'nope', code_verifier: 'v' });
+    expect(badCode.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(env.audit.records.at(-1)).toMatchObject({ subtype: 'login', outcome: '4' });
     expect((await env.token({ grant_type: 'authorization_code', code: 'x' })).json()).toMatchObject({
       error: 'invalid_request',
     });
