@@ -1,0 +1,207 @@
+import type { Resource } from '@medplum/fhirtypes';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditInput } from '../audit/audit-event.js';
+import { registerErrorHandling } from '../http/errors.js';
+import { createAccessControl, protect } from './fastify.js';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-keys.js';
+import { createTokenVerifier } from './verify.js';
+
+const NOW_S = Math.floor(Date.now() / 1000);
+const RECORDS: Resource[] = [
+  { resourceType: 'MedicationRequest', id: 'mine', subject: { reference: 'Patient/me' } } as Resource,
+  { resourceType: 'MedicationRequest', id: 'theirs', subject: { reference: 'Patient/other' } } as Resource,
+  { resourceType: 'Organization', id: 'pharmacy' } as Resource,
+];
+
+let key: TestKey;
+let app: FastifyInstance;
+const audits: AuditInput[] = [];
+const logLines: string[] = [];
+const metrics = new Registry();
+
+beforeAll(async () => {
+  key = await testKey('k1');
+  const access = createAccessControl({
+    verifier: createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      localJwks: () => ({ keys: [key.publicJwk] }),
+    }),
+    audit: { record: async (input) => void audits.push(input) },
+    metrics,
+    stepUpMaxAgeS: 900,
+  });
+  app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void logLines.push(line) } } });
+  registerErrorHandling(app);
+  app.get('/healthz', async () => ({ ok: true }));
+  await app.register(
+    async (fhir) => {
+      protect(fhir, access);
+      fhir.get('/Prescription', { config: { access: { roles: ['prescriber'] } } }, async (request) => ({
+        subject: request.principal?.subject,
+      }));
+      fhir.post(
+        '/sign',
+        { preHandler: access.requireAccess({ roles: ['prescriber'], stepUp: true }) },
+        async () => ({
+          signed: true,
+        }),
+      );
+      const bound = { roles: ['patient', 'clinician'], patient: 'bound' } as const;
+      fhir.get('/records', { config: { access: bound } }, async (request) =>
+        access.bindToPatient(request, RECORDS),
+      );
+      fhir.get<{ Params: { id: string } }>('/records/:id', { config: { access: bound } }, async (request) => {
+        const record = RECORDS.find((resource) => resource.id === request.params.id)!;
+        await access.assertPatientBound(request, record);
+        return record;
+      });
+    },
+    { prefix: '/fhir/R4' },
+  );
+  await app.ready();
+});
+afterAll(() => app.close());
+
+const token = (claims: Record<string, unknown> = {}) => signToken(key, claims, { nowS: NOW_S - 30 });
+const bearer = async (claims: Record<string, unknown> = {}) => ({
+  authorization: `Bearer ${await token(claims)}`,
+});
+
+describe('authenticate and requireAccess on a fastify scope', () => {
+  it('leaves routes outside the protected scope alone', async () => {
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('401 without a token (bare Bearer challenge), and for a non-Bearer scheme', async () => {
+    for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+      const response = await app.inject({ url: '/fhir/R4/Prescription', headers });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer');
+      expect(response.json().resourceType).toBe('OperationOutcome');
+    }
+  });
+
+  it('401 invalid_token for a bad token, audited as a failed login', async () => {
+    const before = audits.length;
+    const response = await app.inject({
+      url: '/fhir/R4/Prescription',
+      headers: await bearer({ aud: 'other' }),
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The access token is not for this service"',
+    );
+    expect(audits.slice(before)).toMatchObject([
+      { subtype: 'login', outcome: '4', agent: { display: 'unauthenticated' } },
+    ]);
+  });
+
+  it('403 for the wrong role, audited as use of a restricted function', async () => {
+    const before = audits.length;
+    const response = await app.inject({
+      url: '/fhir/R4/Prescription',
+      headers: await bearer({ roles: ['dispenser'] }),
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().issue[0].details.coding[0].code).toBe('FORBIDDEN');
+    expect(audits.slice(before)).toMatchObject([
+      {
+        subtype: 'use-of-restricted-function',
+        outcome: '4',
+        agent: { reference: 'Practitioner/p1', roles: ['dispenser'] },
+      },
+    ]);
+  });
+
+  it('200 for the right role, with request.principal set', async () => {
+    const response = await app.inject({ url: '/fhir/R4/Prescription', headers: await bearer() });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ subject: 'account-1' });
+  });
+
+  it('401 step-up challenge (RFC 9470) without a recent one-time code; 200 with one', async () => {
+    const stale = await app.inject({
+      method: 'POST',
+      url: '/fhir/R4/sign',
+      headers: await bearer({ amr: ['pwd'] }),
+    });
+    expect(stale.statusCode).toBe(401);
+    expect(stale.headers['www-authenticate']).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="A recent sign-in with a one-time code is required", max_age=900',
+    );
+    const old = await app.inject({
+      method: 'POST',
+      url: '/fhir/R4/sign',
+      headers: await bearer({ auth_time: NOW_S - 901 }),
+    });
+    expect(old.statusCode).toBe(401);
+    const fresh = await app.inject({ method: 'POST', url: '/fhir/R4/sign', headers: await bearer() });
+    expect(fresh.statusCode).toBe(200);
+  });
+});
+
+describe('patient binding (HAZ-WRONG-PATIENT)', () => {
+  const patient = { roles: ['patient'], fhirUser: 'Patient/me', org: undefined };
+
+  it("filters another patient's record out of a list, audits it, logs and counts a safety event", async () => {
+    const before = audits.length;
+    const response = await app.inject({ url: '/fhir/R4/records', headers: await bearer(patient) });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().map((r: Resource) => r.id)).toEqual(['mine', 'pharmacy']);
+    expect(audits.slice(before)).toMatchObject([
+      {
+        action: 'R',
+        subtype: 'use-of-restricted-function',
+        outcome: '4',
+        agent: { reference: 'Patient/me', roles: ['patient'] },
+        entity: { reference: 'MedicationRequest/theirs' },
+        patient: 'Patient/other',
+      },
+    ]);
+    const safety = logLines.map((line) => JSON.parse(line)).filter((line) => line.safetyEvent);
+    expect(safety).toMatchObject([{ level: 40, safetyEvent: 'HAZ-WRONG-PATIENT', blocked: 1 }]);
+    expect(logLines.join('')).not.toContain('Patient/');
+    const counter = await metrics.getSingleMetricAsString('pathways_clinical_safety_events_total');
+    expect(counter).toContain('pathways_clinical_safety_events_total{hazard="HAZ-WRONG-PATIENT"} 1');
+  });
+
+  it('refuses a read of another patient’s record (403, nothing returned) and allows their own', async () => {
+    const theirs = await app.inject({ url: '/fhir/R4/records/theirs', headers: await bearer(patient) });
+    expect(theirs.statusCode).toBe(403);
+    expect(theirs.body).not.toContain('Patient/other');
+    const mine = await app.inject({ url: '/fhir/R4/records/mine', headers: await bearer(patient) });
+    expect(mine.statusCode).toBe(200);
+  });
+
+  it('does not filter staff on the same route', async () => {
+    const response = await app.inject({
+      url: '/fhir/R4/records',
+      headers: await bearer({ roles: ['clinician'] }),
+    });
+    expect(response.json()).toHaveLength(3);
+  });
+});
+
+describe('protect(requireDeclaredPolicy)', () => {
+  it('refuses to register a route that declares no policy', async () => {
+    const strict = Fastify();
+    const access = createAccessControl({
+      verifier: { verify: async () => Promise.reject(new Error('unused')) },
+      audit: { record: async () => undefined },
+      metrics: new Registry(),
+      stepUpMaxAgeS: 900,
+    });
+    await expect(
+      strict
+        .register(async (scope) => {
+          protect(scope, access, { requireDeclaredPolicy: true });
+          scope.get('/forgotten', async () => 'open');
+        })
+        .ready(),
+    ).rejects.toThrow('route GET /forgotten declares no access policy');
+    await strict.close();
+  });
+});

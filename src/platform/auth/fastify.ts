@@ -1,0 +1,203 @@
+/**
+ * Access control at the HTTP edge: the `authenticate` hook that every /fhir and /admin scope runs
+ * (bearer token → `request.principal`), and the enforcement of the policy each route declares —
+ * either `{ preHandler: access.requireAccess(policy) }` or `{ config: { access: policy } }`.
+ * Patient binding of what a route returns goes through `bindToPatient`, which refuses, audits,
+ * logs and counts every blocked resource (HAZ-WRONG-PATIENT).
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { AuditInput } from '../audit/audit-event.js';
+import { forbidden, Problem } from '../errors/problem.js';
+import { patientOf } from '../fhir/patient-compartment.js';
+import { agentFromPrincipal } from './agent.js';
+import { missingToken } from './challenge.js';
+import { checkPatientBinding } from './patient-binding.js';
+import { type AccessPolicy, authorize, authorizeOrganisation, isPatientBound } from './policy.js';
+import type { Principal } from './principal.js';
+import { clinicalSafetyCounter } from './safety-events.js';
+import type { TokenVerifier } from './verify.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller; set by `authenticate`, so always present inside a protected scope. */
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** The route's access policy, enforced by the scope's `protect` (see fastify.ts). */
+    access?: AccessPolicy;
+  }
+}
+
+type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export interface AccessControlDeps {
+  verifier: Pick<TokenVerifier, 'verify'>;
+  audit: { record(input: AuditInput): Promise<void> };
+  metrics: Registry;
+  /** STEP_UP_MAX_AGE_S. */
+  stepUpMaxAgeS: number;
+  now?: () => Date;
+}
+
+export interface AccessControl {
+  /** onRequest hook: a bearer token is required and verified (401 otherwise). */
+  authenticate: Hook;
+  /** preHandler enforcing one declared policy (401 no principal / step-up, 403 refused). */
+  requireAccess(policy: AccessPolicy): Hook;
+  /** The resources the caller may see; the others are refused, audited, logged and counted. */
+  bindToPatient<T extends Resource>(request: FastifyRequest, resources: readonly T[]): Promise<T[]>;
+  /** One resource about to be returned: 403 (after the same reporting) when it is another patient's. */
+  assertPatientBound(request: FastifyRequest, resource: Resource): Promise<void>;
+  /** Organisation binding once the resource (and its org) is known. */
+  assertOrganisation(request: FastifyRequest, resourceOrg: string | undefined): void;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** The audit trail's own shapes: anything else would make the record (and the request) fail. */
+const REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+
+/** The caller, or a 401 when a route was (wrongly) left outside a protected scope. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw missingToken();
+  return request.principal;
+}
+
+/** The audit agent of a request (replaces `agentOf` in fhir/routes/deps.ts). */
+export function agentOfRequest(request: FastifyRequest): AuditInput['agent'] {
+  return agentFromPrincipal(request.principal, request.ip);
+}
+
+/** Does this caller's data have to be filtered through `bindToPatient`? (Staff: no, skip parsing.) */
+export function needsPatientBinding(request: FastifyRequest): boolean {
+  return request.principal !== undefined && isPatientBound(request.principal);
+}
+
+export function createAccessControl(deps: AccessControlDeps): AccessControl {
+  const now = deps.now ?? (() => new Date());
+  const safetyEvents = clinicalSafetyCounter(deps.metrics);
+
+  async function auditRefusal(request: FastifyRequest, problem: Problem, subtype: AuditInput['subtype']) {
+    try {
+      await deps.audit.record({
+        subtype,
+        outcome: '4',
+        agent: agentOfRequest(request),
+        requestId: request.id,
+        detail: problem.issues[0]?.diagnostics ?? problem.message,
+      });
+    } catch (error) {
+      // The refusal stands whether or not its record could be written.
+      request.log.error({ err: error }, 'could not audit a refused request');
+    }
+  }
+
+  const authenticate: Hook = async (request) => {
+    const header = request.headers.authorization;
+    if (!header) throw missingToken();
+    const match = BEARER.exec(header);
+    if (!match) throw missingToken();
+    try {
+      request.principal = await deps.verifier.verify(match[1]!);
+    } catch (error) {
+      if (error instanceof Problem && error.status === 401) await auditRefusal(request, error, 'login');
+      throw error;
+    }
+  };
+
+  function requireAccess(policy: AccessPolicy): Hook {
+    return async (request) => {
+      const decision = authorize(principalOf(request), policy, {
+        now: now(),
+        stepUpMaxAgeS: deps.stepUpMaxAgeS,
+      });
+      if (decision.ok) return;
+      // A step-up challenge is part of the normal flow; a refusal is a security event.
+      if (decision.problem.status === 403) {
+        await auditRefusal(request, decision.problem, 'use-of-restricted-function');
+      }
+      throw decision.problem;
+    };
+  }
+
+  async function reportWrongPatient(request: FastifyRequest, blocked: readonly Resource[]): Promise<void> {
+    safetyEvents.inc({ hazard: 'HAZ-WRONG-PATIENT' });
+    // No references or ids: which patient is personal data, and the audit trail has it.
+    request.log.warn(
+      {
+        safetyEvent: 'HAZ-WRONG-PATIENT',
+        blocked: blocked.length,
+        resourceTypes: [...new Set(blocked.map((resource) => resource.resourceType))],
+        route: request.routeOptions.url,
+      },
+      "clinical safety event: another patient's data was blocked from a patient's response",
+    );
+    const agent = agentOfRequest(request);
+    await Promise.all(
+      blocked.map((resource) => {
+        const patient = patientOf(resource);
+        const reference = `${resource.resourceType}/${resource.id}`;
+        return deps.audit.record({
+          action: 'R',
+          subtype: 'use-of-restricted-function',
+          outcome: '4',
+          agent,
+          entity: { reference: REFERENCE.test(reference) ? reference : resource.resourceType },
+          ...(patient && PATIENT.test(patient) ? { patient } : {}),
+          requestId: request.id,
+          detail: "HAZ-WRONG-PATIENT: not in the caller's own record; not returned",
+        });
+      }),
+    );
+  }
+
+  async function bindToPatient<T extends Resource>(request: FastifyRequest, resources: readonly T[]) {
+    const { allowed, blocked } = checkPatientBinding(principalOf(request), resources);
+    if (blocked.length > 0) await reportWrongPatient(request, blocked);
+    return allowed;
+  }
+
+  return {
+    authenticate,
+    requireAccess,
+    bindToPatient,
+    async assertPatientBound(request, resource) {
+      const allowed = await bindToPatient(request, [resource]);
+      if (allowed.length === 0) throw forbidden('You can only see records from your own patient record');
+    },
+    assertOrganisation(request, resourceOrg) {
+      const decision = authorizeOrganisation(principalOf(request), resourceOrg);
+      if (!decision.ok) throw decision.problem;
+    },
+  };
+}
+
+export interface ProtectOptions {
+  /**
+   * Refuse to register a route in this scope that declares no `config.access`: a forgotten
+   * policy fails at start-up instead of serving everyone who has a token.
+   */
+  requireDeclaredPolicy?: boolean;
+}
+
+/**
+ * Makes a scope protected: every request needs a verified bearer token, and each route's declared
+ * `config.access` policy runs before its handler. Call before registering the scope's routes.
+ */
+export function protect(scope: FastifyInstance, access: AccessControl, options: ProtectOptions = {}): void {
+  if (!scope.hasRequestDecorator('principal')) scope.decorateRequest('principal', undefined);
+  scope.addHook('onRequest', access.authenticate);
+  scope.addHook('onRoute', (route) => {
+    const policy = route.config?.access;
+    if (!policy) {
+      if (options.requireDeclaredPolicy) {
+        throw new Error(`route ${route.method} ${route.url} declares no access policy (config.access)`);
+      }
+      return;
+    }
+    const existing = route.preHandler === undefined ? [] : [route.preHandler].flat();
+    route.preHandler = [access.requireAccess(policy), ...existing];
+  });
+}
