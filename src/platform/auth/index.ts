@@ -1,0 +1,30 @@
+/** Authentication and authorisation: the one verification step and the one policy module. */
+export { agentFromPrincipal } from './agent.js';
+export { insufficientUserAuthentication, invalidToken, missingToken } from './challenge.js';
+export {
+  type AccessControl,
+  type AccessControlDeps,
+  agentOfRequest,
+  createAccessControl,
+  needsPatientBinding,
+  principalOf,
+  protect,
+} from './fastify.js';
+export { checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
+export {
+  type AccessContext,
+  type AccessDecision,
+  type AccessPolicy,
+  authorize,
+  authorizeOrganisation,
+  hasRecentStepUp,
+} from './policy.js';
+export * from './principal.js';
+export { CLINICAL_SAFETY_EVENTS, clinicalSafetyCounter, type Hazard } from './safety-events.js';
+export { parseTrustedIssuers, type TrustedIssuerConfig } from './trusted-issuers.js';
+export {
+  createTokenVerifier,
+  MAX_LOCAL_LIFETIME_S,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from './verify.js';
