@@ -6,8 +6,8 @@
  * network: its @font-face rules load Frutiger from assets.nhs.uk, which `default-src 'self'` blocks
  * (a console error on every page), so they are dropped and the stack falls back to Arial/sans-serif;
  * its icon URLs point at /assets/images, so they are rewritten to our prefix.
- * JS: `assets/signin.js` next to this file's source. It is plain browser JavaScript (not compiled), so
- * it is found through the package root, which works from `src/` (tests, tsx) and from `dist/`.
+ * JS: `assets/signin.js` next to this file's source. It is plain browser JavaScript that tsc does not
+ * copy to `dist/`, so a build without it finds it through the package root's `src/`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -47,6 +47,13 @@ function packageRoot(): string {
   return dir;
 }
 
+/** Next to this module when run from src (or when a build copies it), else in the package's src. */
+function scriptSource(): string {
+  const beside = fileURLToPath(new URL('./assets/signin.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return path.join(packageRoot(), 'src', 'identity', 'pages', 'assets', 'signin.js');
+}
+
 export function adaptNhsukCss(css: string): string {
   return css
     .replace(/@font-face\{[^}]*\}/g, '')
@@ -72,8 +79,7 @@ export function loadSigninAssets(): SigninAssets {
   const css = adaptNhsukCss(readFileSync(path.join(dist, 'nhsuk-frontend.min.css'), 'utf8'));
   const stylesheet = add('nhsuk-frontend.css', Buffer.from(css), 'text/css; charset=utf-8');
 
-  const scriptPath = path.join(packageRoot(), 'src', 'identity', 'pages', 'assets', 'signin.js');
-  const script = add('signin.js', readFileSync(scriptPath), 'text/javascript; charset=utf-8');
+  const script = add('signin.js', readFileSync(scriptSource()), 'text/javascript; charset=utf-8');
 
   // The icons the stylesheet refers to keep their names (the CSS names them); they are tiny.
   const images = path.join(dist, 'assets', 'images');

@@ -164,7 +164,13 @@ describeBrowser('sign-in page in Chromium', () => {
     await expectAxeClean(page);
     await page.screenshot({ path: `${SCREENSHOTS}signin-code.png`, fullPage: true });
 
-    await page.getByLabel('Security code').fill('123456');
+    await page.getByLabel('Security code').fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: /The security code is incorrect/ }).waitFor();
+    await expect(focusedId(page)).resolves.toBe('error-summary');
+    await expectAxeClean(page);
+
+    await page.getByLabel('Security code').fill('123 456');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/portal\/callback\?/);
 

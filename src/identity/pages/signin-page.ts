@@ -2,6 +2,8 @@
  * The sign-in page: a username-and-password step, then a security-code step that stays hidden until
  * the password is accepted. Both steps are in the HTML so the script only switches between them;
  * the request's parameters ride in data- attributes because the CSP allows no inline script.
+ * The forms say method="post" although the script handles every submit: should the script not
+ * have loaded, a browser's default GET would put the password into the URL, and so into logs.
  */
 import type { AuthorizeRequest } from './authorize-request.js';
 import { escapeHtml, type LayoutAssets, renderLayout, SERVICE_NAME } from './layout.js';
@@ -29,7 +31,7 @@ export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets
 <div id="password-step">
 <h1 class="nhsuk-heading-l" tabindex="-1">Sign in to ${SERVICE_NAME}</h1>
 <noscript><p class="nhsuk-body">You need to turn on JavaScript in your browser to sign in.</p></noscript>
-<form id="password-form" novalidate>
+<form id="password-form" method="post" novalidate>
 <div class="nhsuk-form-group">
 <label class="nhsuk-label" for="username">Username</label>
 <input class="nhsuk-input nhsuk-u-width-two-thirds" id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false">
@@ -43,7 +45,7 @@ export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets
 </div>
 <div id="code-step" hidden>
 <h1 class="nhsuk-heading-l" tabindex="-1">Enter your security code</h1>
-<form id="code-form" novalidate>
+<form id="code-form" method="post" novalidate>
 <div class="nhsuk-form-group">
 <label class="nhsuk-label" for="otp">Security code</label>
 <div class="nhsuk-hint" id="otp-hint">Open the authenticator app on your phone and enter the 6-digit code it shows for ${SERVICE_NAME}.</div>

@@ -87,6 +87,11 @@ describe('signinPages plugin', () => {
     expect(response.body).not.toContain('<script>alert');
     expect(response.body).toContain('data-state="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(response.body).toMatch(/<html lang="en">/);
+    // Never a GET form: without the script, a password would end up in the URL.
+    expect(response.body.match(/<form [^>]*>/g)).toEqual([
+      '<form id="password-form" method="post" novalidate>',
+      '<form id="code-form" method="post" novalidate>',
+    ]);
     expect(response.body).not.toMatch(/<script(?![^>]*\bsrc=)/); // CSP: no inline scripts
     expect(response.body).not.toMatch(/\sstyle=|<style/); // CSP: no inline styles
   });
