@@ -24,6 +24,8 @@ CREATE TABLE oauth_refresh_family (
   id uuid PRIMARY KEY,
   account_id text NOT NULL,
   client_id text,
+  -- The authorization code it was issued from: a replayed code revokes it (RFC 6749 4.1.2).
+  code_id text,
   scope text NOT NULL,
   auth_time timestamptz NOT NULL,
   amr text[] NOT NULL,
@@ -34,6 +36,7 @@ CREATE TABLE oauth_refresh_family (
   revoked_reason text
 );
 CREATE INDEX oauth_refresh_family_account ON oauth_refresh_family (account_id) WHERE revoked_at IS NULL;
+CREATE INDEX oauth_refresh_family_code ON oauth_refresh_family (code_id) WHERE code_id IS NOT NULL;
 
 -- Refresh tokens are stored as SHA-256 hashes (the tokens are 256-bit random, so a plain hash is
 -- enough: nothing to brute-force). used_at is set when a token has been exchanged.

@@ -13,6 +13,8 @@ export interface DirectoryAccount {
   fhirUser?: string | null;
   org?: string | null;
   status: AccountStatus | string;
+  /** A temporary lockout (failed sign-ins) while status stays active. */
+  lockedUntil?: Date | null;
 }
 
 export interface RedeemInput {
@@ -23,6 +25,8 @@ export interface RedeemInput {
 }
 
 export interface RedeemedCode {
+  /** The code's id: the refresh family remembers it, so a replay of the code can revoke it. */
+  codeId?: string;
   accountId: string;
   /** RFC 8176 methods of the sign-in that produced the code, e.g. ['pwd', 'otp']. */
   amr: string[];
@@ -35,7 +39,8 @@ export interface AccountDirectory {
   /**
    * Consumes an authorisation code (single use, PKCE S256 checked against the verifier).
    * Returns null/undefined — or throws a Problem with a 4xx status — when the code is unknown,
-   * expired, already used, or the verifier, client or redirect URI do not match.
+   * expired, already used, or the verifier, client or redirect URI do not match. A thrown error
+   * with `reason: 'reused'` and a `codeId` revokes the tokens issued from that code.
    */
   redeemCode(tx: Queryable, input: RedeemInput): Promise<RedeemedCode | null | undefined>;
 }

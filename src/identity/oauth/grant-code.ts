@@ -24,11 +24,11 @@ import {
   userAgent,
 } from './grants.js';
 import { OAuthError } from './oauth-error.js';
-import { startFamily } from './refresh.js';
+import { revokeFamiliesOfCode, startFamily } from './refresh.js';
 
 type Outcome =
   | { ok: true; response: TokenResponse; account: DirectoryAccount }
-  | { ok: false; error: OAuthError; accountId?: string };
+  | { ok: false; error: OAuthError; accountId?: string; replayRevoked?: number };
 
 export async function authorizationCodeGrant(
   deps: GrantDeps,
@@ -45,7 +45,18 @@ export async function authorizationCodeGrant(
       ...(clientId ? { clientId } : {}),
       ...(form.redirect_uri ? { redirectUri: form.redirect_uri } : {}),
     });
-    if (redeemed instanceof OAuthError) return { ok: false, error: redeemed };
+    if (redeemed instanceof CodeRefused) {
+      // A code presented twice: whoever holds the tokens from its first use may be an attacker.
+      const replayRevoked = redeemed.replayedCodeId
+        ? await revokeFamiliesOfCode(tx, redeemed.replayedCodeId)
+        : 0;
+      return {
+        ok: false,
+        error: redeemed.error,
+        ...(redeemed.accountId ? { accountId: redeemed.accountId } : {}),
+        ...(redeemed.replayedCodeId ? { replayRevoked } : {}),
+      };
+    }
     let account: DirectoryAccount;
     try {
       account = await activeAccount(deps, tx, redeemed.accountId);
@@ -59,18 +70,22 @@ export async function authorizationCodeGrant(
       scope: userScope(account.role),
       authTime: epochSeconds(redeemed.authTime),
       amr: redeemed.amr,
+      codeId: redeemed.codeId,
     });
     return { ok: true, response: await tokensFor(deps, account, family, token), account };
   });
   if (!outcome.ok) {
+    const replay = outcome.replayRevoked !== undefined;
     await deps.audit.record({
-      subtype: 'login',
-      outcome: '4',
+      subtype: replay ? 'use-of-restricted-function' : 'login',
+      outcome: replay ? '8' : '4',
       agent: {
         display: outcome.accountId ? `account ${outcome.accountId}` : 'unidentified',
         ...(ip ? { ip } : {}),
       },
-      detail: `authorization code refused: ${outcome.error.description}`,
+      detail: replay
+        ? `authorization code replayed: ${outcome.replayRevoked} token family(ies) revoked`
+        : `authorization code refused: ${outcome.error.description}`,
     });
     throw outcome.error;
   }
@@ -83,24 +98,36 @@ export async function authorizationCodeGrant(
   return outcome.response;
 }
 
+class CodeRefused {
+  constructor(
+    readonly error: OAuthError,
+    readonly accountId?: string,
+    readonly replayedCodeId?: string,
+  ) {}
+}
+
 async function redeem(
   directory: AccountDirectory,
   tx: Queryable,
   input: Parameters<AccountDirectory['redeemCode']>[1],
-): Promise<RedeemedCode | OAuthError> {
+): Promise<RedeemedCode | CodeRefused> {
+  const refused = 'the code is invalid, expired or used, or the code_verifier does not match';
   try {
-    const redeemed = await directory.redeemCode(tx, input);
     return (
-      redeemed ??
-      new OAuthError(
-        'invalid_grant',
-        'the code is invalid, expired or used, or the code_verifier does not match',
-      )
+      (await directory.redeemCode(tx, input)) ?? new CodeRefused(new OAuthError('invalid_grant', refused))
     );
   } catch (error) {
-    if (error instanceof Problem && error.status < 500) {
-      return new OAuthError('invalid_grant', error.issues[0]!.diagnostics);
-    }
-    throw error;
+    if (!(error instanceof Problem) || error.status >= 500) throw error;
+    // The sign-in module's AuthorizationCodeError says which code and account (duck-typed).
+    const { reason, codeId, accountId } = error as Problem & {
+      reason?: unknown;
+      codeId?: unknown;
+      accountId?: unknown;
+    };
+    return new CodeRefused(
+      new OAuthError('invalid_grant', error.issues[0]!.diagnostics),
+      typeof accountId === 'string' ? accountId : undefined,
+      reason === 'reused' && typeof codeId === 'string' ? codeId : undefined,
+    );
   }
 }

@@ -79,5 +79,8 @@ export async function activeAccount(deps: GrantDeps, tx: Queryable, id: string):
   const account = await deps.directory.getAccount(tx, id);
   if (!account) throw new OAuthError('invalid_grant', 'the account no longer exists');
   if (account.status !== 'active') throw new OAuthError('invalid_grant', `the account is ${account.status}`);
+  if (account.lockedUntil && account.lockedUntil.getTime() > Date.now()) {
+    throw new OAuthError('invalid_grant', 'the account is locked');
+  }
   return account;
 }

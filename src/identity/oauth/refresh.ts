@@ -39,13 +39,14 @@ export function hashRefreshToken(token: string): Buffer {
 
 export async function startFamily(
   tx: Queryable,
-  input: Omit<RefreshFamily, 'id'>,
+  input: Omit<RefreshFamily, 'id'> & { codeId?: string | undefined },
   now = new Date(),
 ): Promise<{ family: RefreshFamily; token: string }> {
-  const family: RefreshFamily = { id: randomUUID(), ...input };
+  const { codeId, ...rest } = input;
+  const family: RefreshFamily = { id: randomUUID(), ...rest };
   await tx.query(
-    `INSERT INTO oauth_refresh_family (id, account_id, client_id, scope, auth_time, amr, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, to_timestamp($5), $6::text[], $7, $7::timestamptz + make_interval(secs => $8))`,
+    `INSERT INTO oauth_refresh_family (id, account_id, client_id, scope, auth_time, amr, created_at, expires_at, code_id)
+     VALUES ($1, $2, $3, $4, to_timestamp($5), $6::text[], $7, $7::timestamptz + make_interval(secs => $8), $9)`,
     [
       family.id,
       family.accountId,
@@ -55,6 +56,7 @@ export async function startFamily(
       family.amr,
       now,
       REFRESH_ABSOLUTE_S,
+      codeId ?? null,
     ],
   );
   return { family, token: await addToken(tx, family.id, now) };
@@ -149,6 +151,16 @@ export async function revokeAllForAccount(
   const result = await tx.query(
     'UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = $2 WHERE account_id = $1 AND revoked_at IS NULL',
     [accountId, reason],
+  );
+  return result.rowCount;
+}
+
+/** Revokes the tokens issued from an authorization code that was presented again. */
+export async function revokeFamiliesOfCode(tx: Queryable, codeId: string): Promise<number> {
+  const result = await tx.query(
+    `UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = 'code-reuse'
+      WHERE code_id = $1 AND revoked_at IS NULL`,
+    [codeId],
   );
   return result.rowCount;
 }

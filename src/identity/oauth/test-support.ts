@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
 import type { Database } from '../../platform/database/database.js';
+import { Problem } from '../../platform/errors/problem.js';
 import { registerErrorHandling } from '../../platform/http/errors.js';
 import { registerJsonParsers } from '../../platform/http/fhir-json.js';
 import type { AccountDirectory, DirectoryAccount, RedeemedCode } from './directory.js';
@@ -24,11 +25,24 @@ export class FakeDirectory implements AccountDirectory {
     return this.accounts.get(id);
   }
 
+  private readonly used = new Map<string, string>();
+
+  /** Like the sign-in module: a used code again throws a Problem naming the code and account. */
   async redeemCode(_tx: unknown, input: { code: string; codeVerifier: string }) {
+    const accountId = this.used.get(input.code);
+    if (accountId) {
+      throw Object.assign(new Problem('INVALID_VALUE', 'The authorization code is already used'), {
+        reason: 'reused',
+        codeId: input.code,
+        accountId,
+      });
+    }
     const entry = this.codes.get(input.code);
     this.codes.delete(input.code);
-    if (!entry || entry.verifier !== input.codeVerifier) return undefined;
-    return { accountId: entry.accountId, amr: entry.amr, authTime: entry.authTime };
+    if (!entry) return undefined;
+    this.used.set(input.code, entry.accountId);
+    if (entry.verifier !== input.codeVerifier) return undefined;
+    return { codeId: input.code, accountId: entry.accountId, amr: entry.amr, authTime: entry.authTime };
   }
 
   /** An account and a fresh code for it (verifier `v-<code>`). */

@@ -92,6 +92,10 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
     expect(again.statusCode).toBe(400);
     expect(again.json()).toMatchObject({ error: 'invalid_grant' });
     expect(again.headers['cache-control']).toBe('no-store');
+    // … and the tokens issued from its first use are revoked (RFC 6749 section 4.1.2).
+    expect(env.audit.records.at(-1)).toMatchObject({ subtype: 'use-of-restricted-function', outcome: '8' });
+    const refresh = await env.token({ grant_type: 'refresh_token', refresh_token: body.refresh_token });
+    expect(refresh.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('answers malformed requests in the OAuth error format', async () => {
