@@ -50,73 +50,81 @@ describe.each(databaseKinds)('pathways CLI on %s', (kind) => {
     database = undefined;
   });
 
-  it('migrate applies every migration once, then reports the database up to date', {
-    timeout: 90_000,
-  }, async () => {
-    const test = await createProcessDatabase(kind, { migrated: false });
-    database = test;
-    const first = await runPathways(['migrate'], test);
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout.trim()).toBe(
-      `applied: ${listMigrations()
-        .map((migration) => migration.id)
-        .join(', ')}`,
-    );
-    const second = await runPathways(['migrate'], test);
-    expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout.trim()).toBe('database is up to date');
-  });
+  it(
+    'migrate applies every migration once, then reports the database up to date',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const test = await createProcessDatabase(kind, { migrated: false });
+      database = test;
+      const first = await runPathways(['migrate'], test);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout.trim()).toBe(
+        `applied: ${listMigrations()
+          .map((migration) => migration.id)
+          .join(', ')}`,
+      );
+      const second = await runPathways(['migrate'], test);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout.trim()).toBe('database is up to date');
+    },
+  );
 
-  it('audit verify passes on the chain the server wrote and names the altered record', {
-    timeout: 120_000,
-  }, async () => {
-    const test = await createProcessDatabase(kind, { migrated: true });
-    database = test;
-    const server = await startServer(test);
-    // Creates and reads of Patients are audited: six records.
-    for (const value of ['a', 'b', 'c']) {
-      const created = await httpRequest(server.baseUrl, {
-        path: '/fhir/R4/Patient',
-        body: patientWith('https://example.org/audit-cli', value),
-      });
-      expect(created.status, created.body).toBe(201);
-      const read = await httpRequest(server.baseUrl, {
-        path: `/fhir/R4/Patient/${JSON.parse(created.body).id}`,
-      });
-      expect(read.status).toBe(200);
-    }
-    if (kind === 'postgres') {
-      // The contract: the CLI works while the server runs on PostgreSQL.
-      const live = await runPathways(['audit', 'verify'], test);
-      expect(live.code, live.stdout + live.stderr).toBe(0);
-    }
-    // The records are committed before the responses, but stopping also proves nothing is pending;
-    // and PGlite's folder can only be opened once the server has let go of it.
-    expect((await server.terminate()).code).toBe(0);
+  it(
+    'audit verify passes on the chain the server wrote and names the altered record',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const test = await createProcessDatabase(kind, { migrated: true });
+      database = test;
+      const server = await startServer(test);
+      // Creates and reads of Patients are audited: six records.
+      for (const value of ['a', 'b', 'c']) {
+        const created = await httpRequest(server.baseUrl, {
+          path: '/fhir/R4/Patient',
+          body: patientWith('https://example.org/audit-cli', value),
+        });
+        expect(created.status, created.body).toBe(201);
+        const read = await httpRequest(server.baseUrl, {
+          path: `/fhir/R4/Patient/${JSON.parse(created.body).id}`,
+        });
+        expect(read.status).toBe(200);
+      }
+      if (kind === 'postgres') {
+        // The contract: the CLI works while the server runs on PostgreSQL.
+        const live = await runPathways(['audit', 'verify'], test);
+        expect(live.code, live.stdout + live.stderr).toBe(0);
+      }
+      // The records are committed before the responses, but stopping also proves nothing is pending;
+      // and PGlite's folder can only be opened once the server has let go of it.
+      expect((await server.terminate()).code).toBe(0);
 
-    const intact = await runPathways(['audit', 'verify'], test);
-    expect(intact.code, intact.stdout + intact.stderr).toBe(0);
-    expect(intact.stdout).toMatch(/intact/);
-    const count = Number(/(\d+) record/.exec(intact.stdout)?.[1]);
-    expect(count).toBeGreaterThanOrEqual(6);
+      const intact = await runPathways(['audit', 'verify'], test);
+      expect(intact.code, intact.stdout + intact.stderr).toBe(0);
+      expect(intact.stdout).toMatch(/intact/);
+      const count = Number(/(\d+) record/.exec(intact.stdout)?.[1]);
+      expect(count).toBeGreaterThanOrEqual(6);
 
-    // An attacker with superuser rights bypasses the append-only trigger and edits one record.
-    const db = await openDatabase({ databaseUrl: test.url, dataDir: test.dataDir, poolSize: 1 });
-    const altered = await db
-      .transaction(async (tx) => {
-        await tx.query('SET LOCAL session_replication_role = replica');
-        return tx.query(
-          `UPDATE audit_event SET content = jsonb_set(content::jsonb, '{outcome}', '"8"')::text WHERE seq = 3`,
-        );
-      })
-      .finally(() => db.close());
-    expect(altered.rowCount).toBe(1);
+      // An attacker with superuser rights bypasses the append-only trigger and edits one record.
+      const db = await openDatabase({ databaseUrl: test.url, dataDir: test.dataDir, poolSize: 1 });
+      const altered = await db
+        .transaction(async (tx) => {
+          await tx.query('SET LOCAL session_replication_role = replica');
+          return tx.query(
+            `UPDATE audit_event SET content = jsonb_set(content::jsonb, '{outcome}', '"8"')::text WHERE seq = 3`,
+          );
+        })
+        .finally(() => db.close());
+      expect(altered.rowCount).toBe(1);
 
-    const broken = await runPathways(['audit', 'verify'], test);
-    expect(broken.code).not.toBe(0);
-    expect(broken.signal).toBeNull();
-    const output = lines(broken.stdout + broken.stderr);
-    expect(output).toHaveLength(1);
-    expect(output[0]).toMatch(/\bseq 3\b/);
-  });
+      const broken = await runPathways(['audit', 'verify'], test);
+      expect(broken.code).not.toBe(0);
+      expect(broken.signal).toBeNull();
+      const output = lines(broken.stdout + broken.stderr);
+      expect(output).toHaveLength(1);
+      expect(output[0]).toMatch(/\bseq 3\b/);
+    },
+  );
 });

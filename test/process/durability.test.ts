@@ -76,88 +76,94 @@ describe.each(databaseKinds)('SIGKILL under load on %s', (kind) => {
     database = undefined;
   });
 
-  it('keeps every acknowledged create exactly once and leaves no partial one', {
-    timeout: 240_000,
-  }, async () => {
-    const test = await createProcessDatabase(kind, { migrated: true });
-    database = test;
+  it(
+    'keeps every acknowledged create exactly once and leaves no partial one',
+    {
+      timeout: 240_000,
+    },
+    async () => {
+      const test = await createProcessDatabase(kind, { migrated: true });
+      database = test;
 
-    const phase = phases(kind);
-    const first = await startServer(test);
-    phase('first start');
-    const load = startCreateLoad({ baseUrl: first.baseUrl, clients: CLIENTS, system: SYSTEM });
-    const loadMs = await loadFor(load, { minMs: LOAD_MS, target: TARGET_ACKED, maxMs: MAX_LOAD_MS });
-    const killed = await first.kill();
-    load.stop();
-    await load.finished;
-    expect(killed.signal).toBe('SIGKILL');
+      const phase = phases(kind);
+      const first = await startServer(test);
+      phase('first start');
+      const load = startCreateLoad({ baseUrl: first.baseUrl, clients: CLIENTS, system: SYSTEM });
+      const loadMs = await loadFor(load, { minMs: LOAD_MS, target: TARGET_ACKED, maxMs: MAX_LOAD_MS });
+      const killed = await first.kill();
+      load.stop();
+      await load.finished;
+      expect(killed.signal).toBe('SIGKILL');
 
-    const acked = load.attempts.filter(acknowledged);
-    const unanswered = load.attempts.filter((attempt) => attempt.status === undefined);
-    const refused = load.attempts.filter((attempt) => attempt.status !== undefined && !acknowledged(attempt));
-    console.info(
-      `[${kind}] ${load.attempts.length} creates in ${loadMs} ms: ${acked.length} acknowledged, ${unanswered.length} unanswered at the kill, ${refused.length} refused`,
-    );
-    expect(acked.length, 'writes acknowledged before the kill').toBeGreaterThanOrEqual(MIN_ACKED);
-    // The server was healthy until the kill: any non-2xx answer is a fault of its own.
-    expect(refused.map((attempt) => `${attempt.status} ${attempt.body?.slice(0, 200)}`)).toEqual([]);
-    expect(acked.filter((attempt) => !attempt.id).map((attempt) => attempt.body)).toEqual([]);
+      const acked = load.attempts.filter(acknowledged);
+      const unanswered = load.attempts.filter((attempt) => attempt.status === undefined);
+      const refused = load.attempts.filter(
+        (attempt) => attempt.status !== undefined && !acknowledged(attempt),
+      );
+      console.info(
+        `[${kind}] ${load.attempts.length} creates in ${loadMs} ms: ${acked.length} acknowledged, ${unanswered.length} unanswered at the kill, ${refused.length} refused`,
+      );
+      expect(acked.length, 'writes acknowledged before the kill').toBeGreaterThanOrEqual(MIN_ACKED);
+      // The server was healthy until the kill: any non-2xx answer is a fault of its own.
+      expect(refused.map((attempt) => `${attempt.status} ${attempt.body?.slice(0, 200)}`)).toEqual([]);
+      expect(acked.filter((attempt) => !attempt.id).map((attempt) => attempt.body)).toEqual([]);
 
-    // Restart on the same database: recovery must succeed and serve every acknowledged write.
-    const second = await startServer(test);
-    phase('restart after the kill');
-    expect(await checkAcknowledgedOverHttp(second, acked)).toEqual([]);
-    phase('reads and searches of acknowledged writes');
-    const unansweredFound = new Map<string, Found>();
-    await forEachLimited(unanswered, 8, async (attempt) => {
-      unansweredFound.set(attempt.value, await searchByIdentifier(second, attempt.value));
-    });
-    const stopped = await second.terminate();
-    phase('SIGTERM to exit');
-    expect(stopped.code, second.output()).toBe(0);
+      // Restart on the same database: recovery must succeed and serve every acknowledged write.
+      const second = await startServer(test);
+      phase('restart after the kill');
+      expect(await checkAcknowledgedOverHttp(second, acked)).toEqual([]);
+      phase('reads and searches of acknowledged writes');
+      const unansweredFound = new Map<string, Found>();
+      await forEachLimited(unanswered, 8, async (attempt) => {
+        unansweredFound.set(attempt.value, await searchByIdentifier(second, attempt.value));
+      });
+      const stopped = await second.terminate();
+      phase('SIGTERM to exit');
+      expect(stopped.code, second.output()).toBe(0);
 
-    // With the server gone, the tables themselves: nothing half-written anywhere.
-    const db = await openDatabase({ databaseUrl: test.url, dataDir: test.dataDir, poolSize: 2 });
-    const store = await inspectStore(db, SYSTEM).finally(() => db.close());
-    phase('direct inspection of the tables');
-    expect(store.currentWithoutHistory, 'current rows without their history row').toEqual([]);
-    expect(store.historyWithoutCurrent, 'history rows without their current row').toEqual([]);
-    expect(store.malformed, 'current rows that are not valid Patient JSON').toEqual([]);
-    expect(store.indexWithoutResource, 'search index rows for missing resources').toEqual([]);
+      // With the server gone, the tables themselves: nothing half-written anywhere.
+      const db = await openDatabase({ databaseUrl: test.url, dataDir: test.dataDir, poolSize: 2 });
+      const store = await inspectStore(db, SYSTEM).finally(() => db.close());
+      phase('direct inspection of the tables');
+      expect(store.currentWithoutHistory, 'current rows without their history row').toEqual([]);
+      expect(store.historyWithoutCurrent, 'history rows without their current row').toEqual([]);
+      expect(store.malformed, 'current rows that are not valid Patient JSON').toEqual([]);
+      expect(store.indexWithoutResource, 'search index rows for missing resources').toEqual([]);
 
-    const problems: string[] = [];
-    for (const attempt of acked) {
-      const stored = store.byValue.get(attempt.value) ?? [];
-      const only = stored.length === 1 ? stored[0] : undefined;
-      if (!only || only.id !== attempt.id || only.versionId !== 1) {
-        problems.push(`acknowledged ${attempt.value} (${attempt.id}) stored as ${JSON.stringify(stored)}`);
-      } else if (!only.indexed.includes(attempt.value)) {
-        problems.push(`acknowledged ${attempt.value} (${attempt.id}) is not in the search index`);
+      const problems: string[] = [];
+      for (const attempt of acked) {
+        const stored = store.byValue.get(attempt.value) ?? [];
+        const only = stored.length === 1 ? stored[0] : undefined;
+        if (!only || only.id !== attempt.id || only.versionId !== 1) {
+          problems.push(`acknowledged ${attempt.value} (${attempt.id}) stored as ${JSON.stringify(stored)}`);
+        } else if (!only.indexed.includes(attempt.value)) {
+          problems.push(`acknowledged ${attempt.value} (${attempt.id}) is not in the search index`);
+        }
       }
-    }
-    for (const attempt of unanswered) {
-      const stored = store.byValue.get(attempt.value) ?? [];
-      const found = unansweredFound.get(attempt.value)?.ids;
-      const complete =
-        stored.length === 1 &&
-        stored[0]?.versionId === 1 &&
-        stored[0].indexed.includes(attempt.value) &&
-        JSON.stringify(found) === JSON.stringify([stored[0].id]);
-      const absent = stored.length === 0 && JSON.stringify(found) === '[]';
-      if (!complete && !absent) {
-        problems.push(
-          `unanswered ${attempt.value} left ${JSON.stringify(stored)}, search found ${JSON.stringify(found)}`,
-        );
+      for (const attempt of unanswered) {
+        const stored = store.byValue.get(attempt.value) ?? [];
+        const found = unansweredFound.get(attempt.value)?.ids;
+        const complete =
+          stored.length === 1 &&
+          stored[0]?.versionId === 1 &&
+          stored[0].indexed.includes(attempt.value) &&
+          JSON.stringify(found) === JSON.stringify([stored[0].id]);
+        const absent = stored.length === 0 && JSON.stringify(found) === '[]';
+        if (!complete && !absent) {
+          problems.push(
+            `unanswered ${attempt.value} left ${JSON.stringify(stored)}, search found ${JSON.stringify(found)}`,
+          );
+        }
       }
-    }
-    const committedUnanswered = unanswered.filter((attempt) => store.byValue.has(attempt.value)).length;
-    console.info(
-      `[${kind}] of the ${unanswered.length} unanswered creates, ${committedUnanswered} had committed whole`,
-    );
-    const attempted = new Set(load.attempts.map((attempt) => attempt.value));
-    for (const value of store.byValue.keys()) {
-      if (!attempted.has(value)) problems.push(`stored ${value} was never sent`);
-    }
-    expect(problems).toEqual([]);
-  });
+      const committedUnanswered = unanswered.filter((attempt) => store.byValue.has(attempt.value)).length;
+      console.info(
+        `[${kind}] of the ${unanswered.length} unanswered creates, ${committedUnanswered} had committed whole`,
+      );
+      const attempted = new Set(load.attempts.map((attempt) => attempt.value));
+      for (const value of store.byValue.keys()) {
+        if (!attempted.has(value)) problems.push(`stored ${value} was never sent`);
+      }
+      expect(problems).toEqual([]);
+    },
+  );
 });

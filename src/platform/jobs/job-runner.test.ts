@@ -200,7 +200,11 @@ describe.each(databaseKinds)('job runner on %s', (kind) => {
       async () => {
         calls++;
         // The first run never finishes, as if its process had been killed.
-        if (calls === 1) await new Promise<void>((resolve) => (releaseHungWorker = resolve));
+        if (calls === 1) {
+          await new Promise<void>((resolve) => {
+            releaseHungWorker = resolve;
+          });
+        }
       },
       { concurrency: 2 },
     );

@@ -146,7 +146,7 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     let url: string | undefined = '/fhir/R4/Patient?family=Pager&_count=2';
     while (url) {
       const page = (await inject({ method: 'GET', url })).json() as Bundle;
-      seen.push(...(page.entry ?? []).map((entry) => entry.resource!.id!));
+      seen.push(...(page.entry ?? []).map((entry) => entry.resource.id!));
       const next = page.link?.find((link) => link.relation === 'next')?.url;
       url = next ? next.replace('http://pathways.test', '') : undefined;
     }
@@ -271,16 +271,13 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
       'INVALID_VALUE',
     ],
     ['an unknown route', { method: 'GET', url: '/nowhere' }, 404, 'NOT_FOUND'],
-  ] as const)(
-    'answers %s with a %i OperationOutcome and no stack trace',
-    async (_name, request, status, code) => {
-      const response = await inject(request as never);
-      expect(response.statusCode).toBe(status);
-      expect(response.json().resourceType).toBe('OperationOutcome');
-      expect(errorCode(response.body)).toBe(code);
-      expect(response.body).not.toMatch(/\bat .*\.(ts|js):\d+/);
-    },
-  );
+  ] as const)('answers %s with a %i OperationOutcome and no stack trace', async (_name, request, status, code) => {
+    const response = await inject(request as never);
+    expect(response.statusCode).toBe(status);
+    expect(response.json().resourceType).toBe('OperationOutcome');
+    expect(errorCode(response.body)).toBe(code);
+    expect(response.body).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  });
 
   it('answers an oversized body with 413 and stores nothing', async () => {
     const before = await countRows('Patient');
@@ -298,7 +295,7 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     const response = await inject({ method: 'GET', url: '/fhir/R4/metadata' });
     const statement = response.json() as CapabilityStatement;
     expect(statement.fhirVersion).toBe('4.0.1');
-    const rest = statement.rest![0]!;
+    const rest = statement.rest[0]!;
     expect(rest.interaction?.map((i) => i.code)).toEqual(['transaction']);
     const patientResource = rest.resource?.find((r) => r.type === 'Patient');
     expect(patientResource?.interaction?.map((i) => i.code)).toContain('history-instance');
