@@ -9,7 +9,9 @@ import { loadValidationDefinitions, validateResource } from './index.js';
 type Json = Record<string, unknown>;
 
 loadValidationDefinitions();
-const order = JSON.parse(readFileSync('/work/shared/fixtures/eps/prescription-order.json', 'utf8')) as Json;
+const order = JSON.parse(
+  readFileSync(new URL('../../../../test/fixtures/eps/prescription-order.json', import.meta.url), 'utf8'),
+) as Json;
 const entries = (order['entry'] as { resource: Json }[]).map((entry) => entry.resource);
 
 describe('validateResource on prescription-order.json', () => {

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Problem, type ProblemIssue } from '../../errors/problem.js';
 import { loadValidationDefinitions, validateId, validateResource } from './index.js';
 
-const FIXTURES = '/work/shared/fixtures/eps';
+const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/eps', import.meta.url));
 type Json = Record<string, unknown>;
 
 const fixtureFiles = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
