@@ -45,7 +45,9 @@ describe.each(databaseKinds)('AuditEvent search on %s', (kind) => {
       patient: 'Patient/a',
       count: 2,
       before: Number(
-        new URL(second.link.find((l) => l.relation === 'next')!.url, 'http://x').searchParams.get('_before'),
+        new URL(second.link?.find((l) => l.relation === 'next')?.url ?? '', 'http://x').searchParams.get(
+          '_before',
+        ),
       ),
     });
     expect(refs(third)).toEqual(['MedicationRequest/mr0']);

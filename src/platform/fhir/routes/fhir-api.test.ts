@@ -146,7 +146,7 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     let url: string | undefined = '/fhir/R4/Patient?family=Pager&_count=2';
     while (url) {
       const page = (await inject({ method: 'GET', url })).json() as Bundle;
-      seen.push(...(page.entry ?? []).map((entry) => entry.resource.id!));
+      seen.push(...(page.entry ?? []).map((entry) => String(entry.resource?.id)));
       const next = page.link?.find((link) => link.relation === 'next')?.url;
       url = next ? next.replace('http://pathways.test', '') : undefined;
     }
@@ -295,7 +295,8 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     const response = await inject({ method: 'GET', url: '/fhir/R4/metadata' });
     const statement = response.json() as CapabilityStatement;
     expect(statement.fhirVersion).toBe('4.0.1');
-    const rest = statement.rest[0]!;
+    const rest = statement.rest?.[0];
+    if (!rest) throw new Error('CapabilityStatement has no rest entry');
     expect(rest.interaction?.map((i) => i.code)).toEqual(['transaction']);
     const patientResource = rest.resource?.find((r) => r.type === 'Patient');
     expect(patientResource?.interaction?.map((i) => i.code)).toContain('history-instance');
