@@ -5,7 +5,7 @@
  * Patient binding of what a route returns goes through `bindToPatient`, which refuses, audits,
  * logs and counts every blocked resource (HAZ-WRONG-PATIENT).
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AuditInput } from '../audit/audit-event.js';
@@ -13,7 +13,7 @@ import { forbidden, Problem } from '../errors/problem.js';
 import { patientOf } from '../fhir/patient-compartment.js';
 import { agentFromPrincipal } from './agent.js';
 import { missingToken } from './challenge.js';
-import { checkPatientBinding } from './patient-binding.js';
+import { checkBundlePatientBinding, checkPatientBinding } from './patient-binding.js';
 import { type AccessPolicy, authorize, authorizeOrganisation, isPatientBound } from './policy.js';
 import type { Principal } from './principal.js';
 import { clinicalSafetyCounter } from './safety-events.js';
@@ -48,6 +48,8 @@ export interface AccessControl {
   requireAccess(policy: AccessPolicy): Hook;
   /** The resources the caller may see; the others are refused, audited, logged and counted. */
   bindToPatient<T extends Resource>(request: FastifyRequest, resources: readonly T[]): Promise<T[]>;
+  /** A search or history Bundle about to be returned, with the caller's entries only. */
+  bindBundleToPatient(request: FastifyRequest, bundle: Bundle): Promise<Bundle>;
   /** One resource about to be returned: 403 (after the same reporting) when it is another patient's. */
   assertPatientBound(request: FastifyRequest, resource: Resource): Promise<void>;
   /** Organisation binding once the resource (and its org) is known. */
@@ -162,6 +164,11 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
     authenticate,
     requireAccess,
     bindToPatient,
+    async bindBundleToPatient(request, bundle) {
+      const checked = checkBundlePatientBinding(principalOf(request), bundle);
+      if (checked.blocked.length > 0) await reportWrongPatient(request, checked.blocked);
+      return checked.bundle;
+    },
     async assertPatientBound(request, resource) {
       const allowed = await bindToPatient(request, [resource]);
       if (allowed.length === 0) throw forbidden('You can only see records from your own patient record');

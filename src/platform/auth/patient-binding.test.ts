@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { patientOf } from '../fhir/patient-compartment.js';
-import { checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
+import { checkBundlePatientBinding, checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
 import type { Principal } from './principal.js';
 
 const me: Principal = {
@@ -64,6 +64,33 @@ describe('checkPatientBinding', () => {
     const staff: Principal = { ...me, roles: ['clinician'], fhirUser: 'Practitioner/p1' };
     const resources = [medicationRequest('Patient/a'), medicationRequest('Patient/b')];
     expect(checkPatientBinding(staff, resources)).toEqual({ allowed: resources, blocked: [] });
+  });
+
+  it('filters a search Bundle, including _include entries and resource-less entries, and lowers total', () => {
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: 3,
+      entry: [
+        { resource: medicationRequest('Patient/me', 'a'), search: { mode: 'match' } },
+        { resource: medicationRequest('Patient/other', 'b'), search: { mode: 'match' } },
+        { resource: { resourceType: 'Patient', id: 'other' }, search: { mode: 'include' } },
+        { fullUrl: 'http://x/fhir/R4/MedicationRequest/c' },
+        { resource: medicationRequest('Patient/me', 'd'), search: { mode: 'match' } },
+      ],
+    } as const;
+    const result = checkBundlePatientBinding(
+      me,
+      bundle as unknown as Parameters<typeof checkBundlePatientBinding>[1],
+    );
+    expect(result.bundle.entry?.map((e) => e.resource?.id)).toEqual(['a', 'd']);
+    expect(result.bundle.total).toBe(1);
+    expect(result.blocked.map((r) => `${r.resourceType}/${r.id}`)).toEqual([
+      'MedicationRequest/b',
+      'Patient/other',
+    ]);
+    const staff = { ...me, roles: ['dispenser'] } as Principal;
+    expect(checkBundlePatientBinding(staff, bundle as never).bundle).toBe(bundle);
   });
 
   it('property: a patient never gets a resource outside their compartment, and nothing is lost', () => {

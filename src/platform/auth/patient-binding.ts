@@ -3,7 +3,7 @@
  * own compartment. Every resource about to be returned is checked, not just the query that found
  * it, so a search parameter bug, a wrong join or an include can never leak another patient's data.
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { patientOf } from '../fhir/patient-compartment.js';
 import { isPatientBound, ownPatient } from './policy.js';
 import type { Principal } from './principal.js';
@@ -48,4 +48,33 @@ function isVisibleTo(own: string | undefined, resource: Resource): boolean {
   if (own === undefined) return false;
   const patient = patientOf(resource);
   return patient !== undefined && patient === own;
+}
+
+/**
+ * The same check over a search or history Bundle: entries the caller may not see are removed, and
+ * so is any entry without a resource (a deleted version's URL still names someone's record).
+ * `total` drops by the matches removed, so a count cannot reveal other patients' records either.
+ */
+export function checkBundlePatientBinding(
+  principal: Principal,
+  bundle: Bundle,
+): { bundle: Bundle; blocked: Resource[] } {
+  if (!isPatientBound(principal)) return { bundle, blocked: [] };
+  const own = ownPatient(principal);
+  const entries = bundle.entry ?? [];
+  const kept = entries.filter((entry) => entry.resource !== undefined && isVisibleTo(own, entry.resource));
+  const blocked = entries.flatMap((entry) =>
+    entry.resource !== undefined && !isVisibleTo(own, entry.resource) ? [entry.resource] : [],
+  );
+  if (kept.length === entries.length) return { bundle, blocked };
+  const filtered: Bundle = { ...bundle, entry: kept };
+  if (bundle.total !== undefined) {
+    // total counts matches only: removed _include and outcome entries were never in it.
+    const removedMatches = entries.filter(
+      (entry) =>
+        !kept.includes(entry) && entry.search?.mode !== 'include' && entry.search?.mode !== 'outcome',
+    ).length;
+    filtered.total = Math.max(0, bundle.total - removedMatches);
+  }
+  return { bundle: filtered, blocked };
 }

@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Problem } from '../errors/problem.js';
+import { setUpAuth } from './setup.js';
 import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-keys.js';
 import { parseTrustedIssuers } from './trusted-issuers.js';
 import { createTokenVerifier } from './verify.js';
@@ -47,6 +49,20 @@ describe('parseTrustedIssuers', () => {
       expect((error as Error).message).toMatch(/^TRUSTED_ISSUERS: [^\n]+$/);
     }
   });
+});
+
+it('setUpAuth stops the start on a bad TRUSTED_ISSUERS', () => {
+  const build = (trustedIssuers: string) => () =>
+    setUpAuth({
+      publicUrl: 'http://localhost:3000/',
+      stepUpMaxAgeS: 900,
+      trustedIssuers,
+      localJwks: () => ({ keys: [] }),
+      audit: { record: async () => undefined },
+      metrics: new Registry(),
+    });
+  expect(build('[{"issuer":"http://localhost:3000","audience":"x"}]')).toThrow('TRUSTED_ISSUERS: issuer');
+  expect(build('')).not.toThrow();
 });
 
 describe('a trusted external issuer (a fake IdP on 127.0.0.1)', () => {

@@ -132,6 +132,7 @@ describe('local access tokens', () => {
     const token = await signToken(key, {}, { nowS: NOW_S, lifetimeS: 60 });
     const first = await v.verify(token);
     expect(await v.verify(token)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.roles)).toBe(true);
     expect(await v.verify(` ${token}`)).toBe(first);
     expect(v.stats).toMatchObject({ verifications: 1, cacheHits: 2 });
     clock.ms = (NOW_S + 60 + 6) * 1000;

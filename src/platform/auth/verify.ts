@@ -152,6 +152,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       stats.verifications++;
       try {
         const { principal, exp } = await verifyUncached(token, nowMs);
+        // Shared by every request that presents this token: nobody may change it for the others.
+        Object.freeze(principal.roles);
+        Object.freeze(principal.scopes);
+        Object.freeze(principal.amr);
+        Object.freeze(principal);
         // Until exp exactly: afterwards a full verification (with its clock tolerance) decides.
         cache.set(token, principal, exp * 1000);
         return principal;
