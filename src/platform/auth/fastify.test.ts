@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditInput } from '../audit/audit-event.js';
 import { registerErrorHandling } from '../http/errors.js';
 import { createAccessControl, protect } from './fastify.js';
-import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-keys.js';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-support.js';
 import { createTokenVerifier } from './verify.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);

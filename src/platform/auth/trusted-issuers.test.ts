@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Problem } from '../errors/problem.js';
 import { setUpAuth } from './setup.js';
-import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-keys.js';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-support.js';
 import { parseTrustedIssuers } from './trusted-issuers.js';
 import { createTokenVerifier } from './verify.js';
 
