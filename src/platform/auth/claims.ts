@@ -99,7 +99,9 @@ export function principalFromExternalClaims(payload: JWTPayload, config: Trusted
     ...(typeof fhirUser === 'string' && FHIR_USER.test(fhirUser) ? { fhirUser } : {}),
     ...(typeof org === 'string' && ORG.test(org) ? { org } : {}),
     scopes: splitScope(claimAt(payload, config.scopeClaim ?? 'scope')),
-    amr: stringArray(payload.amr) ?? [],
+    amr: (stringArray(payload.amr) ?? []).map((value) =>
+      config.amrMap && Object.hasOwn(config.amrMap, value) ? config.amrMap[value]! : value,
+    ),
     ...(authTime !== undefined ? { authTime } : {}),
     // RFC 9068: a client_credentials token's sub is the client itself. (azp alone also appears on
     // user tokens, so it does not make the caller a system client.)

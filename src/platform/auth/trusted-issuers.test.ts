@@ -36,6 +36,7 @@ describe('parseTrustedIssuers', () => {
     ],
     ['[{"issuer":"https://idp.example","audience":"a","algorithms":["HS256"]}]', /algorithms must be/],
     ['[{"issuer":"https://idp.example","audience":"a","rolesclaim":"x"}]', /unknown key "rolesclaim"/],
+    ['[{"issuer":"https://idp.example","audience":"a","amrMap":{"mfa":1}}]', /amrMap must be/],
     [
       '[{"issuer":"https://i.example","audience":"a"},{"issuer":"https://i.example","audience":"b"}]',
       /twice/,
@@ -102,6 +103,7 @@ describe('a trusted external issuer (a fake IdP on 127.0.0.1)', () => {
           roleMap: { GP: 'prescriber', Pharmacist: 'dispenser' },
           fhirUserClaim: 'fhir_user',
           orgClaim: 'ods',
+          amrMap: { mfa: 'otp' },
           algorithms: ['ES256'],
         },
       ]),
@@ -147,9 +149,26 @@ describe('a trusted external issuer (a fake IdP on 127.0.0.1)', () => {
       authTime: NOW_S,
       tokenId: 'jti-1',
     });
+    expect((await v.verify(await external({ amr: ['pwd', 'mfa'], jti: 'j2' }))).amr).toEqual(['pwd', 'otp']);
     await v.verify(await external({ sub: 'ext-43' }));
     expect(hits.discovery).toBe(1);
     expect(hits.jwks).toBe(1);
+  });
+
+  it('answers 503 (not 401) when discovery names another issuer, and does not retry at once', async () => {
+    const [config] = parseTrustedIssuers(JSON.stringify([{ issuer: `${idp}/`, audience: 'pathways' }]));
+    const v = createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      localJwks: () => ({ keys: [] }),
+      trustedIssuers: [config!],
+    });
+    const before = hits.discovery;
+    for (let i = 0; i < 2; i++) {
+      const refused = v.verify(await external({ iss: `${idp}/`, jti: `d${i}` }));
+      await expect(refused).rejects.toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
+    }
+    expect(hits.discovery - before).toBe(1);
   });
 
   it('refuses its tokens for another audience or signed with a key it does not publish', async () => {

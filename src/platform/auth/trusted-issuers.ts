@@ -25,6 +25,11 @@ export interface TrustedIssuerConfig {
   roleMap?: Record<string, Role>;
   fhirUserClaim?: string;
   orgClaim?: string;
+  /**
+   * External `amr` value → the value Pathways checks, e.g. `{"mfa":"otp"}` for an IdP that says
+   * `mfa` for a second factor (step-up needs `otp`). Unmapped values pass through unchanged.
+   */
+  amrMap?: Record<string, string>;
   /** Claim with the scopes: a space-separated string (`scope`) or an array (`scp`). */
   scopeClaim?: string;
   algorithms?: string[];
@@ -38,6 +43,7 @@ const KEYS = new Set([
   'jwksUri',
   'rolesClaim',
   'roleMap',
+  'amrMap',
   'fhirUserClaim',
   'orgClaim',
   'scopeClaim',
@@ -111,6 +117,18 @@ function parseOne(entry: unknown, index: number): TrustedIssuerConfig {
       roleMap[from] = to;
     }
     config.roleMap = roleMap;
+  }
+  if (record.amrMap !== undefined) {
+    const map = record.amrMap;
+    if (
+      typeof map !== 'object' ||
+      map === null ||
+      Array.isArray(map) ||
+      !Object.values(map).every((value) => typeof value === 'string' && value.length > 0)
+    ) {
+      throw new ConfigError(`${at}.amrMap must be an object of external amr value → amr value`);
+    }
+    config.amrMap = { ...(map as Record<string, string>) };
   }
   if (record.algorithms !== undefined) {
     const algorithms = record.algorithms;
