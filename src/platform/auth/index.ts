@@ -21,7 +21,7 @@ export {
 } from './policy.js';
 export * from './principal.js';
 export { CLINICAL_SAFETY_EVENTS, clinicalSafetyCounter, type Hazard } from './safety-events.js';
-export { parseTrustedIssuers, type TrustedIssuerConfig } from './trusted-issuers.js';
+export { parseTrustedIssuers, type TrustedIssuerConfig, TrustedIssuersError } from './trusted-issuers.js';
 export {
   createTokenVerifier,
   MAX_LOCAL_LIFETIME_S,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Problem } from '../errors/problem.js';
 import { setUpAuth } from './setup.js';
 import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-support.js';
-import { parseTrustedIssuers } from './trusted-issuers.js';
+import { parseTrustedIssuers, type TrustedIssuersError } from './trusted-issuers.js';
 import { createTokenVerifier } from './verify.js';
 
 describe('parseTrustedIssuers', () => {
@@ -48,6 +48,7 @@ describe('parseTrustedIssuers', () => {
       parseTrustedIssuers(raw, ISSUER);
     } catch (error) {
       expect((error as Error).message).toMatch(/^TRUSTED_ISSUERS: [^\n]+$/);
+      expect((error as TrustedIssuersError).detail).not.toContain('TRUSTED_ISSUERS');
     }
   });
 });

@@ -51,12 +51,14 @@ const KEYS = new Set([
   'maxLifetimeS',
 ]);
 
-class ConfigError extends Error {
-  constructor(message: string) {
-    super(`TRUSTED_ISSUERS: ${message}`);
-    this.name = 'ConfigError';
+/** `message` names TRUSTED_ISSUERS; `detail` is the same line without it (for config's ConfigError). */
+export class TrustedIssuersError extends Error {
+  constructor(readonly detail: string) {
+    super(`TRUSTED_ISSUERS: ${detail}`);
+    this.name = 'TrustedIssuersError';
   }
 }
+const ConfigError = TrustedIssuersError;
 
 /** http is only for an IdP on this machine (tests, local development). */
 export function isLoopbackHost(hostname: string): boolean {
