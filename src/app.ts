@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { seedDemo } from './demo/seed.js';
+import { type DemoUser, seedDemoUsers } from './demo/users.js';
+import { createIdentity, type Identity } from './identity/identity.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
 import type { Config } from './platform/config/config.js';
@@ -28,6 +30,9 @@ export interface Pathways {
   db: Database;
   outbox: Outbox;
   audit: AuditTrail;
+  identity: Identity;
+  /** Demo accounts with their credentials (PATHWAYS_DEMO only). */
+  demoUsers: DemoUser[];
   /** Stops accepting, drains requests and jobs, flushes the audit trail, closes the database. */
   stop(): Promise<void>;
 }
@@ -65,23 +70,37 @@ export async function buildPathways(config: Config, log: Logger): Promise<Pathwa
       },
     },
   });
-  await app.register(auditRoutes({ db }));
-  await app.register(async (fhir) => fhirApi(fhir, { db, baseUrl, audit, capabilities, version: VERSION }), {
-    prefix: '/fhir/R4',
+  const identity = await createIdentity({ db, audit, metrics, log, config });
+  await identity.register(app);
+  const { access } = identity;
+  // AuditEvent search: admin and service desk only; registered before the generic FHIR routes.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', access.authenticate);
+    scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
+    await scope.register(auditRoutes({ db }));
   });
+  await app.register(
+    async (fhir) => fhirApi(fhir, { db, baseUrl, audit, access, capabilities, version: VERSION }),
+    { prefix: '/fhir/R4' },
+  );
 
+  let demoUsers: DemoUser[] = [];
   if (config.demo) {
     const seeded = await seedDemo(db);
     if (seeded > 0) log.info({ seeded }, 'demo data seeded');
+    demoUsers = await seedDemoUsers(db, identity.secretKey);
   }
   await outbox.start();
 
   let stopping: Promise<void> | undefined;
+  const users = demoUsers;
   return {
     app,
     db,
     outbox,
     audit,
+    identity,
+    demoUsers: users,
     stop() {
       stopping ??= (async () => {
         await app.close();

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './platform/config/config.js';
+import type { Database } from './platform/database/database.js';
 import { createLogger } from './platform/logging/logger.js';
 
 const USAGE = `usage: pathways <command>
@@ -12,6 +13,8 @@ commands:
   serve          run the service (HTTP API, portal, jobs); migrations are applied first
   migrate        apply database migrations and exit
   audit verify   check the audit hash chain; exit 1 and name the first broken record
+  user add       --username U --role R [--password P] [--fhir-user Practitioner/ID|Patient/ID] [--org ODS]
+  client add     --name N --jwks-file F --scope "S …" [--org ODS] [--role R]
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
 MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
@@ -57,7 +60,7 @@ async function serve(): Promise<void> {
   log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
   if (cfg.demo) {
     const { printDemoBanner } = await import('./demo/banner.js');
-    printDemoBanner(cfg, address);
+    printDemoBanner(cfg, address, pathways.demoUsers);
   }
 }
 
@@ -88,6 +91,22 @@ async function auditVerify(): Promise<void> {
   process.exit(code);
 }
 
+/** Runs a command that needs the database (and the secret key) and returns an exit code. */
+async function withDatabase(run: (db: Database, cfg: Config) => Promise<number>): Promise<void> {
+  const cfg = config();
+  const { openDatabase } = await import('./platform/database/database.js');
+  const { migrate } = await import('./platform/database/migrate.js');
+  const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: 2 });
+  let code: number;
+  try {
+    await migrate(db);
+    code = await run(db, cfg);
+  } finally {
+    await db.close();
+  }
+  process.exitCode = code;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -103,6 +122,19 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') return serve();
   if (command === 'migrate') return migrateOnly();
   if (command === 'audit' && sub === 'verify') return auditVerify();
+  if (command === 'user' && sub === 'add') {
+    return withDatabase(async (db, cfg) => {
+      const { runUserAdd } = await import('./identity/accounts/user-add.js');
+      const { loadSecretKey } = await import('./platform/crypto/secret-box.js');
+      return runUserAdd(db, argv.slice(2), loadSecretKey({ dataDir: cfg.dataDir, env: process.env }));
+    });
+  }
+  if (command === 'client' && sub === 'add') {
+    return withDatabase(async (db) => {
+      const { runClientAdd } = await import('./identity/oauth/clients.js');
+      return runClientAdd(db, argv.slice(2));
+    });
+  }
   fail(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
 }
 

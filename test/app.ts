@@ -3,12 +3,17 @@ import { buildPathways, type Pathways } from '../src/app.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { type TokenInput, tokenFor } from './tokens.js';
 
 export interface TestApp {
   pathways: Pathways;
   database: TestDatabase;
+  /** `Authorization` header value for a caller with these roles (see test/tokens.ts). */
+  bearer(input: TokenInput): Promise<string>;
   close(): Promise<void>;
 }
+
+export const TEST_PUBLIC_URL = 'http://pathways.test';
 
 export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase(kind);
@@ -18,7 +23,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   const config = loadConfig({
     DATA_DIR: database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
-    PUBLIC_URL: 'http://pathways.test',
+    PUBLIC_URL: TEST_PUBLIC_URL,
     LOG_LEVEL: 'silent',
     MLLP_PORT: '0',
     // PGlite's start-up blocks the event loop; shedding is tested on its own (server.test.ts).
@@ -29,6 +34,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   return {
     pathways,
     database,
+    bearer: (input) => tokenFor(pathways, TEST_PUBLIC_URL, input),
     async close() {
       await pathways.stop();
       await database.dispose();

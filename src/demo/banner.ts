@@ -1,8 +1,9 @@
 import type { Config } from '../platform/config/config.js';
 import { DEMO_RESOURCES } from './seed.js';
+import type { DemoUser } from './users.js';
 
 /** What a newcomer needs after `npm start`: where it runs and what demo data exists. */
-export function printDemoBanner(config: Config, address: string): void {
+export function printDemoBanner(config: Config, address: string, users: DemoUser[]): void {
   const base = config.publicUrl;
   const patients = DEMO_RESOURCES.filter((resource) => resource.resourceType === 'Patient').map(
     (resource) => `    ${base}/fhir/R4/Patient/${resource.id}`,
@@ -17,6 +18,12 @@ export function printDemoBanner(config: Config, address: string): void {
     '  demo patients',
     ...patients,
     `  health           ${base}/healthz   ${base}/readyz   ${base}/metrics`,
+    `  sign in          ${base}/oauth2/authorize (or the three calls in the README)`,
+    `  demo users       password for all: ${users[0]?.password ?? '(none)'}`,
+    ...users.map(
+      (user) => `    ${user.username.padEnd(20)} ${user.role.padEnd(13)} TOTP secret ${user.totpSecret}`,
+    ),
+    '  a current code   npx pathways-totp <secret>   (or any authenticator app: SHA-1, 6 digits, 30 s)',
     '───────────────────────────────────────────────',
     '',
   ];

@@ -3,6 +3,7 @@
  * A bad value throws ConfigError naming the variable; the CLI prints that one line and exits.
  */
 import path from 'node:path';
+import { parseTrustedIssuers, type TrustedIssuerConfig } from '../auth/trusted-issuers.js';
 
 export interface Config {
   port: number;
@@ -27,6 +28,8 @@ export interface Config {
   shutdownGraceS: number;
   /** Event-loop delay (ms) past which requests are shed with 503; 0 turns shedding off. */
   maxEventLoopDelayMs: number;
+  /** External identity providers whose tokens are accepted (validated JSON, see platform/auth). */
+  trustedIssuers: TrustedIssuerConfig[];
 }
 
 export class ConfigError extends Error {
@@ -79,6 +82,14 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be 1 or 0, got "${raw}"`);
 }
 
+function trusted(env: Env, publicUrl: string): TrustedIssuerConfig[] {
+  try {
+    return parseTrustedIssuers(text(env, 'TRUSTED_ISSUERS'), publicUrl);
+  } catch (error) {
+    throw new ConfigError('TRUSTED_ISSUERS', (error as Error).message);
+  }
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -118,5 +129,6 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
     shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 9),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
+    trustedIssuers: trusted(env, publicUrl),
   };
 }

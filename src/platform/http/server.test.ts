@@ -38,7 +38,11 @@ describe('HTTP shell', () => {
   });
 
   it('exposes request durations by route pattern, pool and queue metrics', async () => {
-    await t.pathways.app.inject({ method: 'GET', url: '/fhir/R4/Organization/does-not-exist' });
+    await t.pathways.app.inject({
+      method: 'GET',
+      url: '/fhir/R4/Organization/does-not-exist',
+      headers: { authorization: await t.bearer({ roles: ['admin'] }) },
+    });
     const metrics = await t.pathways.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(

@@ -1,7 +1,9 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../audit/index.js';
+import { type AccessControl, agentOfRequest, needsPatientBinding } from '../../auth/fastify.js';
 import type { Database } from '../../database/database.js';
+import { readPolicy, writePolicy } from '../access-policy.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 
 export interface AuditSink {
@@ -13,11 +15,36 @@ export interface FhirDeps {
   /** e.g. http://localhost:3000/fhir/R4 */
   baseUrl: string;
   audit: AuditSink;
+  access: AccessControl;
 }
 
-export function agentOf(request: FastifyRequest): AuditInput['agent'] {
-  // Identity and access (a later issue) replaces this with the token's subject.
-  return { display: 'unauthenticated', ip: request.ip };
+export const agentOf = agentOfRequest;
+
+/** Enforces the type's read policy; a patient caller is then bound to their own compartment. */
+export async function authorizeRead(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  type: string,
+) {
+  await deps.access.requireAccess(readPolicy(type))(request, reply);
+}
+
+/**
+ * Enforces the type's write policy; when the writer is a patient, the resource written (and the
+ * one replaced) must be in their own compartment.
+ */
+export async function authorizeWrite(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  type: string,
+  resources: Resource[],
+) {
+  await deps.access.requireAccess(writePolicy(type))(request, reply);
+  if (needsPatientBinding(request)) {
+    for (const resource of resources) await deps.access.assertPatientBound(request, resource);
+  }
 }
 
 /** Audits an access when it touched patient data; resolves once the record is durable. */

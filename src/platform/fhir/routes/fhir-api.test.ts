@@ -22,12 +22,22 @@ function errorCode(body: string): string | undefined {
 
 describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
   let t: TestApp;
-  const inject: TestApp['pathways']['app']['inject'] = ((
-    ...args: Parameters<TestApp['pathways']['app']['inject']>
-  ) => t.pathways.app.inject(...args)) as never;
+  let admin: string;
+  // Every call here is made as an administrator; fhir-access.test.ts covers the other callers.
+  const inject = (options: {
+    method: string;
+    url: string;
+    headers?: Record<string, string>;
+    payload?: unknown;
+  }) =>
+    t.pathways.app.inject({
+      ...options,
+      headers: { authorization: admin, ...options.headers },
+    } as never);
 
   beforeAll(async () => {
     t = await startTestApp(kind);
+    admin = await t.bearer({ roles: ['admin'] });
   });
   afterAll(() => t.close());
 

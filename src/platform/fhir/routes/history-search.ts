@@ -1,12 +1,13 @@
 /** search-type and history-instance: both answer with a Bundle built from SQL pages. */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { needsPatientBinding } from '../../auth/fastify.js';
 import { Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import { search } from '../search/index.js';
 import { assertResourceType, listHistory } from '../store/repository.js';
-import { agentOf, type FhirDeps, queryOf } from './deps.js';
+import { agentOf, authorizeRead, type FhirDeps, queryOf } from './deps.js';
 
 const HISTORY_PAGE_DEFAULT = 50;
 
@@ -14,13 +15,18 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
   app.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
-    const bundle = await search(deps.db, type, queryOf(request), { baseUrl: deps.baseUrl });
+    await authorizeRead(deps, request, reply, type);
+    const found = await search(deps.db, type, queryOf(request), { baseUrl: deps.baseUrl });
+    const bundle = needsPatientBinding(request)
+      ? await deps.access.bindBundleToPatient(request, found)
+      : found;
     await auditSearch(deps, request, type, bundle);
     return sendFhir(reply, 200, bundle);
   });
 
   app.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (request, reply) => {
     const { type, id } = request.params;
+    await authorizeRead(deps, request, reply, type);
     const query = queryOf(request);
     const count = pageSize(query.get('_count'));
     const before = query.get('_before-version');
@@ -35,6 +41,11 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     });
     if (versions.length === 0) throw new Problem('NOT_FOUND', `${type}/${id} not found`);
     const page = versions.slice(0, count);
+    if (needsPatientBinding(request)) {
+      for (const version of page.filter((v) => !v.deleted)) {
+        await deps.access.assertPatientBound(request, JSON.parse(version.content) as Resource);
+      }
+    }
     const self = `${deps.baseUrl}/${type}/${id}/_history`;
     const last = page[page.length - 1];
     const bundle: Bundle = {

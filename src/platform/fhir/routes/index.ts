@@ -27,6 +27,12 @@ export async function fhirApi(app: FastifyInstance, deps: FhirApiDeps): Promise<
       throw new Problem('NOT_ACCEPTABLE', 'Only FHIR JSON is served: ask for application/fhir+json');
     }
   });
+  // Every /fhir call needs a bearer token, except the CapabilityStatement: clients read it to
+  // discover how to authenticate (SMART on FHIR and FHIR R4 http.html#capabilities).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === '/fhir/R4/metadata') return;
+    await deps.access.authenticate(request, reply);
+  });
   registerSystem(app, deps);
   registerSearchAndHistory(app, deps);
   registerRead(app, deps);

@@ -1,17 +1,22 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
+import { needsPatientBinding } from '../../auth/fastify.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES } from '../patient-compartment.js';
 import { readResource, readVersion } from '../store/repository.js';
 import { etag } from '../store/versioning.js';
-import { auditIfPatientData, type FhirDeps } from './deps.js';
+import { auditIfPatientData, authorizeRead, type FhirDeps } from './deps.js';
 
 type Params = { type: string; id: string; vid: string };
 
 export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
   app.get<{ Params: Params }>('/:type/:id', async (request, reply) => {
     const { type, id } = request.params;
+    await authorizeRead(deps, request, reply, type);
     const stored = await readResource(deps.db, type, id);
+    if (needsPatientBinding(request)) {
+      await deps.access.assertPatientBound(request, JSON.parse(stored.content) as Resource);
+    }
     await auditIfPatientData(deps, request, {
       action: 'R',
       subtype: 'read',
@@ -26,7 +31,11 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
 
   app.get<{ Params: Params }>('/:type/:id/_history/:vid', async (request, reply) => {
     const { type, id, vid } = request.params;
+    await authorizeRead(deps, request, reply, type);
     const stored = await readVersion(deps.db, type, id, vid);
+    if (needsPatientBinding(request)) {
+      await deps.access.assertPatientBound(request, JSON.parse(stored.content) as Resource);
+    }
     await auditIfPatientData(deps, request, {
       action: 'R',
       subtype: 'vread',

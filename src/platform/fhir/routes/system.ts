@@ -1,9 +1,13 @@
 /** System-level interactions: the CapabilityStatement and transaction Bundles. */
-import type { FastifyInstance } from 'fastify';
+import type { Bundle } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { needsPatientBinding } from '../../auth/fastify.js';
+import { forbidden } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
+import { writePolicy } from '../access-policy.js';
 import type { CapabilityRegistry } from '../capability.js';
 import { processTransaction } from '../store/transaction-bundle.js';
-import { auditIfPatientData, type FhirDeps } from './deps.js';
+import { auditIfPatientData, authorizeRead, type FhirDeps } from './deps.js';
 
 export function registerSystem(
   app: FastifyInstance,
@@ -14,6 +18,7 @@ export function registerSystem(
   );
 
   app.post('/', async (request, reply) => {
+    await authorizeTransaction(deps, request, reply);
     const outcome = await processTransaction(deps.db, request.body, deps.baseUrl);
     for (const write of outcome.writes) {
       await auditIfPatientData(deps, request, {
@@ -35,4 +40,22 @@ export function registerSystem(
     }
     return sendFhir(reply, 200, outcome.bundle);
   });
+}
+
+/**
+ * Every entry is authorised as if it were sent alone, before anything runs. Patients do not use
+ * transactions: their writes go one at a time through the compartment checks.
+ */
+async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, reply: FastifyReply) {
+  if (needsPatientBinding(request)) throw forbidden('Patients cannot submit transaction Bundles');
+  const entries = (request.body as Bundle | undefined)?.entry;
+  if (!Array.isArray(entries)) return; // processTransaction reports the malformed Bundle
+  for (const entry of entries) {
+    const type =
+      String(entry?.request?.url ?? '')
+        .replace(/^\//, '')
+        .split(/[/?]/)[0] ?? '';
+    if (entry?.request?.method === 'GET') await authorizeRead(deps, request, reply, type);
+    else await deps.access.requireAccess(writePolicy(type))(request, reply);
+  }
 }

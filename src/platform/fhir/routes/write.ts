@@ -1,5 +1,8 @@
 /** create (POST), update (PUT) and delete (DELETE) of one resource. */
+
+import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { needsPatientBinding } from '../../auth/fastify.js';
 import { Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { search } from '../search/index.js';
@@ -12,7 +15,7 @@ import {
   type WriteResult,
 } from '../store/repository.js';
 import { etag, parseIfMatch, parseIfNoneExist } from '../store/versioning.js';
-import { auditIfPatientData, type FhirDeps } from './deps.js';
+import { auditIfPatientData, authorizeWrite, type FhirDeps } from './deps.js';
 
 type Params = { type: string; id: string };
 
@@ -44,6 +47,7 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
         expression: 'resourceType',
       });
     }
+    await authorizeWrite(deps, request, reply, type, [body as Resource]);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const outcome = await deps.db.transaction(async (tx) => {
       if (ifNoneExist) {
@@ -78,10 +82,16 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
   app.put<{ Params: Params }>('/:type/:id', async (request, reply) => {
     const { type, id } = request.params;
     const body = requireBody(request.body);
+    assertResourceType(type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
-    const result = await deps.db.transaction((tx) =>
-      updateResource(tx, type, id, body, ifMatch !== undefined ? { ifMatch } : {}),
-    );
+    await authorizeWrite(deps, request, reply, type, [body as Resource]);
+    const result = await deps.db.transaction(async (tx) => {
+      const before = needsPatientBinding(request) ? await readCurrent(tx, type, id) : undefined;
+      if (before && !before.deleted) {
+        await deps.access.assertPatientBound(request, JSON.parse(before.content) as Resource);
+      }
+      return updateResource(tx, type, id, body, ifMatch !== undefined ? { ifMatch } : {});
+    });
     await auditIfPatientData(deps, request, {
       action: result.created ? 'C' : 'U',
       subtype: 'update',
@@ -94,10 +104,15 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
 
   app.delete<{ Params: Params }>('/:type/:id', async (request, reply) => {
     const { type, id } = request.params;
+    assertResourceType(type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
+    await authorizeWrite(deps, request, reply, type, []);
     const deleted = await deps.db.transaction(async (tx) => {
       // Read first so the audit record can name the patient the deleted resource belonged to.
       const before = await readCurrent(tx, type, id);
+      if (before && !before.deleted && needsPatientBinding(request)) {
+        await deps.access.assertPatientBound(request, JSON.parse(before.content) as Resource);
+      }
       const result = await deleteResource(tx, type, id, ifMatch !== undefined ? { ifMatch } : {});
       return { before, result };
     });

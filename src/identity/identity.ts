@@ -1,0 +1,101 @@
+/**
+ * Identity and access, composed: the secret box, the signing keys, the one token verifier, the
+ * access control every protected scope uses, and the sign-in, OAuth, page and service-desk routes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { AuditTrail } from '../platform/audit/trail.js';
+import { type AccessControl, agentOfRequest, createAccessControl } from '../platform/auth/fastify.js';
+import { createTokenVerifier, type TokenVerifier } from '../platform/auth/verify.js';
+import type { Config } from '../platform/config/config.js';
+import {
+  decryptSecret,
+  encryptSecret,
+  loadSecretKey,
+  type SecretKey,
+} from '../platform/crypto/secret-box.js';
+import type { Database } from '../platform/database/database.js';
+import type { Logger } from '../platform/logging/logger.js';
+import { serviceDeskRoutes } from './accounts/service-desk-routes.js';
+import { getAccount } from './accounts/store.js';
+import { KeyStore } from './oauth/keys.js';
+import { revokeAllForAccount } from './oauth/refresh.js';
+import { oauthRoutes } from './oauth/routes.js';
+import { signinPages } from './pages/signin-pages.js';
+import { redeemAuthorizationCode } from './signin/authorization-code.js';
+import { signinRoutes } from './signin/routes.js';
+import { createSigninService } from './signin/signin-service.js';
+
+export interface Identity {
+  secretKey: SecretKey;
+  keys: KeyStore;
+  verifier: TokenVerifier;
+  access: AccessControl;
+  /** Registers /auth, /oauth2, /.well-known, the sign-in page and /admin/accounts. */
+  register(app: FastifyInstance): Promise<void>;
+}
+
+export function keyCipher(secretKey: SecretKey) {
+  return {
+    encrypt: (plain: string) => encryptSecret(secretKey, plain, 'oauth-signing-key'),
+    decrypt: (sealed: string) => decryptSecret(secretKey, sealed, 'oauth-signing-key').toString('utf8'),
+  };
+}
+
+export async function createIdentity(deps: {
+  db: Database;
+  audit: AuditTrail;
+  metrics: Registry;
+  log: Logger;
+  config: Config;
+  env?: Record<string, string | undefined>;
+}): Promise<Identity> {
+  const { db, audit, config } = deps;
+  const secretKey = loadSecretKey({ dataDir: config.dataDir, env: deps.env ?? process.env });
+  const keys = new KeyStore({ db, cipher: keyCipher(secretKey) });
+  await keys.ensureActiveKey();
+  const verifier = createTokenVerifier({
+    issuer: config.publicUrl,
+    audience: `${config.publicUrl}/fhir/R4`,
+    localJwks: () => keys.publicJwks(),
+    trustedIssuers: config.trustedIssuers,
+    log: deps.log,
+  });
+  const access = createAccessControl({
+    verifier,
+    audit,
+    metrics: deps.metrics,
+    stepUpMaxAgeS: config.stepUpMaxAgeS,
+  });
+  return {
+    secretKey,
+    keys,
+    verifier,
+    access,
+    async register(app) {
+      const deskOnly = access.requireAccess({ roles: ['service-desk', 'admin'] });
+      const service = createSigninService({ db, audit, secretKey });
+      await app.register(signinRoutes, { db, audit, secretKey, service });
+      await app.register(oauthRoutes, {
+        db,
+        config: { publicUrl: config.publicUrl },
+        audit,
+        keys,
+        directory: { getAccount, redeemCode: redeemAuthorizationCode },
+      });
+      await app.register(signinPages, { publicUrl: config.publicUrl });
+      await app.register(serviceDeskRoutes, {
+        db,
+        audit,
+        preHandler: async (request, reply) => {
+          await access.authenticate(request, reply);
+          await deskOnly(request, reply);
+        },
+        onSuspend: async (tx, accountId) => {
+          await revokeAllForAccount(tx, accountId);
+        },
+        actor: agentOfRequest,
+      });
+    },
+  };
+}
