@@ -3,7 +3,9 @@
  * every failure means one thing: the connection was refused or dropped for *this* request. It
  * tells apart "no response at all" from "a response that broke off", which fetch does not.
  */
+
 import http, { type IncomingHttpHeaders } from 'node:http';
+import { authorizationFor } from './sign-in.js';
 
 export interface HttpResponse {
   status: number;
@@ -67,6 +69,7 @@ function open(baseUrl: string, options: RequestOptions, split: boolean): Pending
         ...(payload
           ? { 'content-type': 'application/fhir+json', 'content-length': String(payload.length) }
           : {}),
+        ...(authorizationFor.has(baseUrl) ? { authorization: authorizationFor.get(baseUrl) } : {}),
         ...options.headers,
       },
     });

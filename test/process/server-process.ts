@@ -3,10 +3,13 @@
  * restarts on the same data, exit codes. Every child started here is tracked so a suite can kill
  * whatever is left (and the vitest worker kills them on exit too), even when a test failed.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { authorizationFor, type Credentials, signIn } from './sign-in.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -169,6 +172,15 @@ export async function startServer(
   database: DatabaseLocation,
   options: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
 ): Promise<ServerProcess> {
+  // A fresh administrator for each start: the suites act through the real sign-in flow.
+  const username = `ops-${randomBytes(6).toString('hex')}`;
+  const added = await runPathways(
+    ['user', 'add', '--username', username, '--role', 'admin'],
+    database,
+    options.env,
+  );
+  if (added.code !== 0) throw new Error(`user add failed (${added.code}): ${added.stderr}`);
+  const credentials = JSON.parse(added.stdout) as Credentials;
   const port = await freePort();
   const run = spawnPathways(['serve'], serviceEnv(database, { PORT: String(port), ...options.env }));
   let exit: Exit | undefined;
@@ -200,7 +212,10 @@ export async function startServer(
   for (;;) {
     if (exit)
       throw new Error(`pathways serve exited (${exit.code ?? exit.signal}) before ready\n${server.output()}`);
-    if (await isReady(server.baseUrl)) return server;
+    if (await isReady(server.baseUrl)) {
+      authorizationFor.set(server.baseUrl, await signIn(server.baseUrl, credentials));
+      return server;
+    }
     if (performance.now() > deadline) {
       await server.kill();
       throw new Error(
