@@ -14,6 +14,7 @@ commands:
   migrate        apply database migrations and exit
   audit verify   check the audit hash chain; exit 1 and name the first broken record
   user add       --username U --role R [--password P] [--fhir-user Practitioner/ID|Patient/ID] [--org ODS]
+  totp SECRET    print the current one-time code for a base32 TOTP secret (demo and scripts)
   client add     --name N --jwks-file F --scope "S …" [--org ODS] [--role R]
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
@@ -128,6 +129,11 @@ async function main(argv: string[]): Promise<void> {
       const { loadSecretKey } = await import('./platform/crypto/secret-box.js');
       return runUserAdd(db, argv.slice(2), loadSecretKey({ dataDir: cfg.dataDir, env: process.env }));
     });
+  }
+  if (command === 'totp' && sub) {
+    const { currentTotp } = await import('./identity/accounts/totp.js');
+    process.stdout.write(`${currentTotp(sub)}\n`);
+    return;
   }
   if (command === 'client' && sub === 'add') {
     return withDatabase(async (db) => {

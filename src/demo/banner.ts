@@ -23,7 +23,7 @@ export function printDemoBanner(config: Config, address: string, users: DemoUser
     ...users.map(
       (user) => `    ${user.username.padEnd(20)} ${user.role.padEnd(13)} TOTP secret ${user.totpSecret}`,
     ),
-    '  a current code   npx pathways-totp <secret>   (or any authenticator app: SHA-1, 6 digits, 30 s)',
+    '  a current code   npx pathways totp <secret>   (or any authenticator app: SHA-1, 6 digits, 30 s)',
     '───────────────────────────────────────────────',
     '',
   ];
