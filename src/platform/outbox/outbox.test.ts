@@ -372,34 +372,34 @@ describe.each(databaseKinds)('outbox on %s', (kind) => {
     expect(await delivery(name, event.id)).toMatchObject({ state: 'done' });
   });
 
-  it.skipIf(kind === 'pglite')(
-    'dispatches an event that commits after a later one (lower seq, later commit)',
-    async () => {
-      const { type, name } = fresh();
-      const { consumer } = recording(name, type);
-      await start(consumer);
-      let releaseSlow: () => void = () => {};
-      const slowCanCommit = new Promise<void>((resolve) => {
-        releaseSlow = resolve;
-      });
-      let slowEmitted: () => void = () => {};
-      const slowHasEmitted = new Promise<void>((resolve) => {
-        slowEmitted = resolve;
-      });
-      const slow = t.db.transaction(async (tx) => {
-        const event = await emit(tx, { type, key: 'slow-key', payload: {} });
-        slowEmitted();
-        await slowCanCommit;
-        return event;
-      });
-      await slowHasEmitted;
-      const quick = await t.db.transaction((tx) => emit(tx, { type, key: 'quick-key', payload: {} }));
-      await waitFor(async () => (await effects(name)).length === 1, 'the quick event');
-      releaseSlow();
-      const late = await slow;
-      await waitFor(async () => (await effects(name)).length === 2, 'the late-committing event');
-      const ids = (await effects(name)).map((row) => row.event_id);
-      expect(ids).toEqual([quick.id, late.id]);
-    },
-  );
+  // Two transactions open at once cannot happen on PGlite (one connection), so this case exists
+  // only on the server; it is not defined, rather than skipped, for PGlite.
+  const onServer = kind === 'postgres' ? it : () => {};
+  onServer('dispatches an event that commits after a later one (lower seq, later commit)', async () => {
+    const { type, name } = fresh();
+    const { consumer } = recording(name, type);
+    await start(consumer);
+    let releaseSlow: () => void = () => {};
+    const slowCanCommit = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    let slowEmitted: () => void = () => {};
+    const slowHasEmitted = new Promise<void>((resolve) => {
+      slowEmitted = resolve;
+    });
+    const slow = t.db.transaction(async (tx) => {
+      const event = await emit(tx, { type, key: 'slow-key', payload: {} });
+      slowEmitted();
+      await slowCanCommit;
+      return event;
+    });
+    await slowHasEmitted;
+    const quick = await t.db.transaction((tx) => emit(tx, { type, key: 'quick-key', payload: {} }));
+    await waitFor(async () => (await effects(name)).length === 1, 'the quick event');
+    releaseSlow();
+    const late = await slow;
+    await waitFor(async () => (await effects(name)).length === 2, 'the late-committing event');
+    const ids = (await effects(name)).map((row) => row.event_id);
+    expect(ids).toEqual([quick.id, late.id]);
+  });
 });
