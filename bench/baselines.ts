@@ -19,9 +19,11 @@ export interface BaselineResult {
   cpu: CpuShare;
 }
 
+/** Bare fastify serving the sample JSON, or with `database` reading it with one query per request. */
 export async function bareFastify(
   seeded: Seeded,
-  options: { connections: number; durationS: number; warmupS: number },
+  options: { connections: number; durationS: number; warmupS: number; pool: number },
+  database?: { url: string; name: string },
 ): Promise<BaselineResult> {
   const temp = tempDir('pathways-bench-bare-');
   const bodyFile = path.join(temp.dir, 'patient.json');
@@ -29,17 +31,23 @@ export async function bareFastify(
   const port = await freePort();
   const server = await startServer({
     args: ['bench/bare-fastify.ts'],
-    env: { PORT: String(port), BODY_FILE: bodyFile },
+    env: {
+      PORT: String(port),
+      BODY_FILE: bodyFile,
+      ...(database ? { DATABASE_URL: database.url, POOL: String(options.pool) } : {}),
+    },
     port,
     readyPath: '/healthz',
   });
   try {
-    const cpu = new CpuMeter(server.pid, undefined);
+    const cpu = new CpuMeter(server.pid, database?.name);
     let share: CpuShare | undefined;
     const load = await measure(
       {
         url: server.url,
-        ...options,
+        connections: options.connections,
+        durationS: options.durationS,
+        warmupS: options.warmupS,
         requests: [
           {
             method: 'GET',

@@ -37,6 +37,8 @@ export interface RunReport {
   };
   results: ScenarioResult[];
   bareFastify?: BaselineResult;
+  /** Bare fastify reading the Patient's stored JSON with one pg query: the floor for a read. */
+  bareFastifyPg?: BaselineResult;
   barePgInsert?: BaselineResult;
   costs: Cost[];
   statements?: StatementCost[];
@@ -87,6 +89,10 @@ export function ratios(report: RunReport): { label: string; value: number }[] {
       if (result && fastify)
         out.push({ label: `${prefix} (${db}) / bare fastify`, value: result.load.rps / fastify });
     }
+    const withDb = report.bareFastifyPg?.load.rps;
+    const read = find(report, db, 'read Patient');
+    if (read && withDb)
+      out.push({ label: `read Patient (${db}) / bare fastify + pg SELECT`, value: read.load.rps / withDb });
     const create = find(report, db, 'create');
     if (create && insert)
       out.push({ label: `create Patient (${db}) / bare pg INSERT`, value: create.load.rps / insert });
@@ -149,8 +155,12 @@ export function formatReport(report: RunReport): string {
   const baselines: (string | number)[][] = [];
   if (report.bareFastify)
     baselines.push(loadRow('bare fastify GET (same Patient JSON)', '-', report.bareFastify.load));
-  if (report.barePgInsert)
+  if (report.bareFastifyPg) {
+    baselines.push(loadRow('bare fastify GET + one pg SELECT by id', 'postgres', report.bareFastifyPg.load));
+  }
+  if (report.barePgInsert) {
     baselines.push(loadRow('bare pg INSERT (same resource JSON)', 'postgres', report.barePgInsert.load));
+  }
   if (baselines.length > 0) parts.push(`### Baselines (same run)\n\n${table(LOAD_HEAD, baselines)}`);
   const r = ratios(report);
   if (r.length > 0)
@@ -200,6 +210,7 @@ function formatWhere(report: RunReport): string {
   ]);
   for (const [name, baseline] of [
     ['bare fastify GET', report.bareFastify],
+    ['bare fastify GET + pg SELECT', report.bareFastifyPg],
     ['bare pg INSERT', report.barePgInsert],
   ] as const) {
     if (!baseline) continue;

@@ -344,6 +344,11 @@ async function main(): Promise<void> {
       if (!values['no-baselines']) {
         process.stdout.write('baseline: bare pg INSERT\n');
         report.barePgInsert = await barePgInsert(PG_URL, PG_DATABASE, measured.seeded, settings);
+        process.stdout.write('baseline: bare fastify + one pg SELECT\n');
+        report.bareFastifyPg = await bareFastify(measured.seeded, settings, {
+          url: PG_URL,
+          name: PG_DATABASE,
+        });
       }
       report.costs.push(...(await dbCosts(PG_URL, measured.seeded.patientIds[0]!)));
       report.statements = await statementCosts(PG_URL);
