@@ -101,8 +101,20 @@ export class KeyStore {
     return kid;
   }
 
-  /** The active signing key (cached; re-read when stale). */
+  /**
+   * The active signing key. Once a key is loaded a stale cache is re-read in the background
+   * instead of awaited: tokens are issued inside transactions, and on PGlite (one connection) a
+   * read awaited there would queue behind the very transaction waiting for it, forever.
+   */
   async signingKey(): Promise<{ kid: string; key: webcrypto.CryptoKey }> {
+    if (this.signing) {
+      if (this.now() - this.loadedAt >= this.refreshMs) {
+        this.reload().catch(() => {
+          // The next call tries again; the cached key stays valid until its retention ends.
+        });
+      }
+      return this.signing;
+    }
     await this.freshen();
     if (!this.signing) {
       await this.ensureActiveKey();

@@ -62,10 +62,10 @@ export class MemoryAudit {
 }
 
 /** A bare fastify with the shell's JSON-only parsers and errors, plus the OAuth routes. */
-export async function oauthTestApp(db: Database) {
+export async function oauthTestApp(db: Database, options: { now?: () => number } = {}) {
   const directory = new FakeDirectory();
   const audit = new MemoryAudit();
-  const keys = new KeyStore({ db, cipher: testCipher });
+  const keys = new KeyStore({ db, cipher: testCipher, ...(options.now ? { now: options.now } : {}) });
   await keys.ensureActiveKey();
   const app: FastifyInstance = Fastify();
   registerErrorHandling(app);

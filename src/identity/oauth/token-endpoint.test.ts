@@ -178,4 +178,24 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
     expect(stored.rows.filter((row) => row.active)).toHaveLength(1);
     expect(stored.rows.every((row) => row.private_jwk_sealed.startsWith('sealed:'))).toBe(true);
   });
+
+  it('issues a token inside its transaction when the cached keys are stale (no PGlite deadlock)', async () => {
+    let clock = Date.now();
+    const staleTest = await createTestDatabase(kind);
+    const stale = await oauthTestApp(staleTest.db, { now: () => clock });
+    try {
+      clock += 10 * 60_000; // far past the key cache's refresh interval
+      const { code, verifier } = stale.directory.issueCode({ ...prescriber });
+      const response = await Promise.race([
+        stale.token({ grant_type: 'authorization_code', code, code_verifier: verifier }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('token request hung')), 10_000)),
+      ]);
+      expect(response.statusCode, response.body).toBe(200);
+      const ready = await staleTest.db.query('SELECT 1 AS ok');
+      expect(ready.rows[0]).toEqual({ ok: 1 });
+    } finally {
+      await stale.app.close();
+      await staleTest.dispose();
+    }
+  });
 });
