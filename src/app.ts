@@ -4,11 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { CAPABILITIES } from './capabilities.js';
 import { seedDemo } from './demo/seed.js';
 import { type DemoUser, seedDemoUsers } from './demo/users.js';
 import { createIdentity, type Identity } from './identity/identity.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
+import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
 import { type Database, openDatabase } from './platform/database/database.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
@@ -33,11 +35,19 @@ export interface Pathways {
   identity: Identity;
   /** Demo accounts with their credentials (PATHWAYS_DEMO only). */
   demoUsers: DemoUser[];
+  /** What each capability's demo seeding wants the banner to print (PATHWAYS_DEMO only). */
+  demoLines: string[];
+  /** Services the capabilities provide to each other (and to tests). */
+  services: ServiceRegistry;
   /** Stops accepting, drains requests and jobs, flushes the audit trail, closes the database. */
   stop(): Promise<void>;
 }
 
-export async function buildPathways(config: Config, log: Logger): Promise<Pathways> {
+export async function buildPathways(
+  config: Config,
+  log: Logger,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Pathways> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -79,16 +89,45 @@ export async function buildPathways(config: Config, log: Logger): Promise<Pathwa
     scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
     await scope.register(auditRoutes({ db }));
   });
+  const services = new ServiceRegistry();
+  const context: PlatformContext = {
+    config,
+    env,
+    db,
+    log,
+    metrics,
+    audit,
+    outbox,
+    access,
+    capabilities,
+    secretKey: identity.secretKey,
+    fhirBaseUrl: baseUrl,
+    services,
+  };
+  const built: Capability[] = [];
+  for (const factory of CAPABILITIES) built.push(await factory(context));
+  for (const capability of built) {
+    if (capability.routes) await app.register(async (scope) => capability.routes!(scope));
+  }
   await app.register(
-    async (fhir) => fhirApi(fhir, { db, baseUrl, audit, access, capabilities, version: VERSION }),
+    async (fhir) => {
+      await fhirApi(fhir, { db, baseUrl, audit, access, capabilities, version: VERSION });
+      for (const capability of built) {
+        if (capability.fhirRoutes) await fhir.register(async (scope) => capability.fhirRoutes!(scope));
+      }
+    },
     { prefix: '/fhir/R4' },
   );
 
   let demoUsers: DemoUser[] = [];
+  const demoLines: string[] = [];
   if (config.demo) {
     const seeded = await seedDemo(db);
     if (seeded > 0) log.info({ seeded }, 'demo data seeded');
     demoUsers = await seedDemoUsers(db, identity.secretKey);
+    for (const capability of built) {
+      if (capability.seedDemo) demoLines.push(...(await capability.seedDemo()));
+    }
   }
   await outbox.start();
 
@@ -101,9 +140,16 @@ export async function buildPathways(config: Config, log: Logger): Promise<Pathwa
     audit,
     identity,
     demoUsers: users,
+    demoLines,
+    services,
     stop() {
       stopping ??= (async () => {
         await app.close();
+        for (const capability of [...built].reverse()) {
+          await capability
+            .stop?.()
+            .catch((error: unknown) => log.warn({ err: error, capability: capability.name }, 'stop failed'));
+        }
         await outbox.stop(config.shutdownGraceS * 500);
         await audit.close();
         await db.close();

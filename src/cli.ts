@@ -38,7 +38,11 @@ async function serve(): Promise<void> {
   const cfg = config();
   const log = createLogger({ level: cfg.logLevel });
   const { buildPathways } = await import('./app.js');
-  const pathways = await buildPathways(cfg, log);
+  const pathways = await buildPathways(cfg, log).catch((error: unknown) => {
+    // Capabilities validate their own settings while they are built.
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: draining requests and jobs');
     // The contract promises exit within 10 s: whatever has not drained by the grace is abandoned
@@ -61,7 +65,7 @@ async function serve(): Promise<void> {
   log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
   if (cfg.demo) {
     const { printDemoBanner } = await import('./demo/banner.js');
-    printDemoBanner(cfg, address, pathways.demoUsers);
+    printDemoBanner(cfg, address, pathways.demoUsers, pathways.demoLines);
   }
 }
 

@@ -20,7 +20,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   // The app opens its own connection; the test database's own one is closed to keep PGlite's
   // folder single-owner.
   await database.db.close();
-  const config = loadConfig({
+  const fullEnv: Record<string, string> = {
     DATA_DIR: database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     PUBLIC_URL: TEST_PUBLIC_URL,
@@ -29,8 +29,10 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     // PGlite's start-up blocks the event loop; shedding is tested on its own (server.test.ts).
     MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
-  });
-  const pathways = await buildPathways(config, createLogger({ level: 'silent' }));
+  };
+  const config = loadConfig(fullEnv);
+  // Capabilities read their own settings from the same environment, never the test process's.
+  const pathways = await buildPathways(config, createLogger({ level: 'silent' }), fullEnv);
   return {
     pathways,
     database,

@@ -3,7 +3,12 @@ import { DEMO_RESOURCES } from './seed.js';
 import type { DemoUser } from './users.js';
 
 /** What a newcomer needs after `npm start`: where it runs and what demo data exists. */
-export function printDemoBanner(config: Config, address: string, users: DemoUser[]): void {
+export function printDemoBanner(
+  config: Config,
+  address: string,
+  users: DemoUser[],
+  capabilityLines: string[] = [],
+): void {
   const base = config.publicUrl;
   const patients = DEMO_RESOURCES.filter((resource) => resource.resourceType === 'Patient').map(
     (resource) => `    ${base}/fhir/R4/Patient/${resource.id}`,
@@ -24,6 +29,7 @@ export function printDemoBanner(config: Config, address: string, users: DemoUser
       (user) => `    ${user.username.padEnd(20)} ${user.role.padEnd(13)} TOTP secret ${user.totpSecret}`,
     ),
     '  a current code   npx pathways totp <secret>   (or any authenticator app: SHA-1, 6 digits, 30 s)',
+    ...capabilityLines,
     '───────────────────────────────────────────────',
     '',
   ];

@@ -1,0 +1,80 @@
+/**
+ * What a capability (register, prescribing, dispensing, feed, portal, notifications, …) is to
+ * the composition root. Each capability folder exports one factory; `src/capabilities.ts` lists
+ * them in order, and app.ts wires each one the same way, so adding a capability never means
+ * editing the server shell.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from './audit/trail.js';
+import type { AccessControl } from './auth/fastify.js';
+import type { Config, Env } from './config/config.js';
+import type { SecretKey } from './crypto/secret-box.js';
+import type { Database } from './database/database.js';
+import type { CapabilityRegistry } from './fhir/capability.js';
+import type { Logger } from './logging/logger.js';
+import type { Registry } from './metrics/metrics.js';
+import type { Outbox } from './outbox/outbox.js';
+
+/** Everything the platform gives a capability. */
+export interface PlatformContext {
+  config: Config;
+  /**
+   * The environment the config came from. A capability parses its own settings from it at build
+   * time with the helpers of platform/config (`integer`, `url`, `flag`, `text`), so a bad value
+   * stops the start with one ConfigError line naming the variable.
+   */
+  env: Env;
+  db: Database;
+  log: Logger;
+  metrics: Registry;
+  audit: AuditTrail;
+  /** Register consumers here (before start); queue and schedule jobs on `outbox.jobs`. */
+  outbox: Outbox;
+  /** `authenticate`, `requireAccess(policy)`, patient binding: the one policy enforcement. */
+  access: AccessControl;
+  /** Operations a capability adds are declared here so the CapabilityStatement lists them. */
+  capabilities: CapabilityRegistry;
+  /** Encrypts secrets at rest (TOTP seeds, signing keys): `encryptSecret(secretKey, …)`. */
+  secretKey: SecretKey;
+  /** e.g. http://localhost:3000/fhir/R4 */
+  fhirBaseUrl: string;
+  /** Services other capabilities published (see `provide`), by name. */
+  services: ServiceRegistry;
+}
+
+/** Capabilities that need each other (prescribing needs the register's rights) meet here. */
+export class ServiceRegistry {
+  readonly #services = new Map<string, unknown>();
+
+  provide<T>(name: string, service: T): void {
+    if (this.#services.has(name)) throw new Error(`service ${name} is already provided`);
+    this.#services.set(name, service);
+  }
+
+  /** The service `name`; throws at start-up when the capability providing it is missing. */
+  get<T>(name: string): T {
+    if (!this.#services.has(name)) throw new Error(`service ${name} is not provided by any capability`);
+    return this.#services.get(name) as T;
+  }
+
+  has(name: string): boolean {
+    return this.#services.has(name);
+  }
+}
+
+export interface Capability {
+  name: string;
+  /** Routes outside /fhir/R4 (e.g. /pki/ca.pem, /admin/feed). Protect them with `access`. */
+  routes?(app: FastifyInstance): Promise<void>;
+  /**
+   * Routes inside /fhir/R4: the scope already requires a bearer token and serves FHIR JSON.
+   * Static paths (`/Task`, `/$process-message`) take precedence over the generic `/:type` ones.
+   */
+  fhirRoutes?(fhir: FastifyInstance): Promise<void>;
+  /** PATHWAYS_DEMO: seed this capability's demo data (idempotent); lines for the banner. */
+  seedDemo?(): Promise<string[]>;
+  /** Called after the HTTP server has stopped accepting and before the outbox stops. */
+  stop?(): Promise<void>;
+}
+
+export type CapabilityFactory = (context: PlatformContext) => Promise<Capability> | Capability;
