@@ -2,6 +2,10 @@
  * The product's capabilities, in the order they are built (a capability may use services that
  * an earlier one provided). One line each.
  */
+import { feedCapability } from './feed/capability.js';
 import type { CapabilityFactory } from './platform/capability.js';
+import { portalCapability } from './portal/capability.js';
+import { prescribingCapability } from './prescribing/capability.js';
+import { registerCapability } from './register/capability.js';
 
-export const CAPABILITIES: CapabilityFactory[] = [];
+export const CAPABILITIES: CapabilityFactory[] = [registerCapability, prescribingCapability, feedCapability, portalCapability];

@@ -16,6 +16,7 @@ commands:
   user add       --username U --role R [--password P] [--fhir-user Practitioner/ID|Patient/ID] [--org ODS]
   totp SECRET    print the current one-time code for a base32 TOTP secret (demo and scripts)
   client add     --name N --jwks-file F --scope "S …" [--org ODS] [--role R]
+  fake-epms      [--port 4010] (--key-url <pathways>/pki/feed.pem | --key-file F): a fake claims system (ePMS) for tests and demos
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
 MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
@@ -144,6 +145,11 @@ async function main(argv: string[]): Promise<void> {
       const { runClientAdd } = await import('./identity/oauth/clients.js');
       return runClientAdd(db, argv.slice(2));
     });
+  }
+  if (command === 'fake-epms') {
+    const { runFakeEpms } = await import('./feed/fake-epms/cli.js');
+    await runFakeEpms(argv.slice(1));
+    return;
   }
   fail(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
 }

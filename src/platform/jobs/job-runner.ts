@@ -64,6 +64,7 @@ export class JobRunner {
   readonly #queues = new Map<string, QueueOptions>();
   readonly #workers = new Map<string, QueueWorker<RawJob<unknown>>>();
   readonly #handlers = new Map<string, { handler: JobHandler<unknown>; options: WorkOptions }>();
+  readonly #schedules: Array<{ queue: string; cron: string; data: object }> = [];
   #state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
 
   constructor(options: JobRunnerOptions) {
@@ -102,6 +103,7 @@ export class JobRunner {
     this.#state = 'starting';
     await this.#boss.start();
     for (const [name, options] of this.#queues) await this.#applyQueue(name, options);
+    for (const { queue, cron, data } of this.#schedules) await this.#boss.schedule(queue, cron, data);
     // Running (so queues declared from now on are created at once) only when the declared ones exist.
     this.#state = 'running';
     for (const queue of this.#handlers.keys()) this.#startWorker(queue);
@@ -205,8 +207,15 @@ export class JobRunner {
     this.#workers.get(queue)?.notify();
   }
 
-  /** Sends `data` to `queue` on a cron schedule (needs the `cron` option). */
+  /**
+   * Sends `data` to `queue` on a cron schedule (needs the `cron` option). Before start() the
+   * schedule is kept and applied once pg-boss's schema exists.
+   */
   async schedule(queue: string, cron: string, data: object = {}): Promise<void> {
+    if (this.#state !== 'running') {
+      this.#schedules.push({ queue, cron, data });
+      return;
+    }
     await this.#boss.schedule(queue, cron, data);
   }
 

@@ -1,10 +1,12 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../audit/index.js';
-import { type AccessControl, agentOfRequest, needsPatientBinding } from '../../auth/fastify.js';
+import { type AccessControl, agentOfRequest, needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import type { Database } from '../../database/database.js';
+import { Problem } from '../../errors/problem.js';
 import { readPolicy, writePolicy } from '../access-policy.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
+import { type PatientVisibility, patientVisibilityOf } from '../patient-visibility.js';
 
 export interface AuditSink {
   record(access: AuditInput): Promise<void>;
@@ -16,6 +18,8 @@ export interface FhirDeps {
   baseUrl: string;
   audit: AuditSink;
   access: AccessControl;
+  /** Rules hiding a patient's own resources until they may see them; default: the access control's. */
+  visibility?: PatientVisibility;
 }
 
 export const agentOf = agentOfRequest;
@@ -79,4 +83,51 @@ export async function auditIfPatientData(
 export function queryOf(request: FastifyRequest): URLSearchParams {
   const index = request.url.indexOf('?');
   return new URLSearchParams(index === -1 ? '' : request.url.slice(index + 1));
+}
+
+export function visibilityOf(deps: FhirDeps): PatientVisibility {
+  return deps.visibility ?? patientVisibilityOf(deps.access);
+}
+
+/**
+ * One resource about to be returned to a patient-bound caller (already patient-bound): a 404, as
+ * if it did not exist, when a visibility rule hides it from the patient for now. The attempt is
+ * audited with the patient, as a refused read, but it is not a wrong-patient event.
+ */
+export async function assertVisibleToPatient(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  resource: Resource,
+  reference: string,
+): Promise<void> {
+  const visible = await visibilityOf(deps).filter(deps.db, [resource], principalOf(request));
+  if (visible.length > 0) return;
+  const patient = patientOf(resource);
+  await deps.audit.record({
+    action: 'R',
+    subtype: 'read',
+    outcome: '4',
+    agent: agentOf(request),
+    entity: { reference },
+    ...(patient ? { patient } : {}),
+    requestId: request.id,
+    detail: 'not visible to the patient yet; answered as not found',
+  });
+  throw new Problem('NOT_FOUND', `${reference} not found`);
+}
+
+/**
+ * Tells the visibility rules what was returned to a patient (e.g. a result is now seen). A failure
+ * here never fails the read that already succeeded; the next view records it again.
+ */
+export async function reportShownToPatient(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  resources: readonly Resource[],
+): Promise<void> {
+  try {
+    await visibilityOf(deps).shown(resources, principalOf(request));
+  } catch (error) {
+    request.log.error({ err: error }, 'could not record what a patient was shown');
+  }
 }

@@ -1,13 +1,21 @@
 /** search-type and history-instance: both answer with a Bundle built from SQL pages. */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { needsPatientBinding } from '../../auth/fastify.js';
+import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import { Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import { search } from '../search/index.js';
 import { assertResourceType, listHistory } from '../store/repository.js';
-import { agentOf, authorizeRead, type FhirDeps, queryOf } from './deps.js';
+import {
+  agentOf,
+  assertVisibleToPatient,
+  authorizeRead,
+  type FhirDeps,
+  queryOf,
+  reportShownToPatient,
+  visibilityOf,
+} from './deps.js';
 
 const HISTORY_PAGE_DEFAULT = 50;
 
@@ -16,11 +24,19 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     const { type } = request.params;
     assertResourceType(type);
     await authorizeRead(deps, request, reply, type);
-    const found = await search(deps.db, type, queryOf(request), { baseUrl: deps.baseUrl });
-    const bundle = needsPatientBinding(request)
-      ? await deps.access.bindBundleToPatient(request, found)
+    const query = queryOf(request);
+    const found = await search(deps.db, type, query, { baseUrl: deps.baseUrl });
+    const forPatient = needsPatientBinding(request);
+    const bundle = forPatient
+      ? await visibilityOf(deps).filterBundle(
+          deps.db,
+          await deps.access.bindBundleToPatient(request, found),
+          principalOf(request),
+          { searchedType: type, firstPage: Number(query.get('_offset') ?? 0) === 0 },
+        )
       : found;
     await auditSearch(deps, request, type, bundle);
+    if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
     return sendFhir(reply, 200, bundle);
   });
 
@@ -41,9 +57,19 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     });
     if (versions.length === 0) throw new Problem('NOT_FOUND', `${type}/${id} not found`);
     const page = versions.slice(0, count);
-    if (needsPatientBinding(request)) {
-      for (const version of page.filter((v) => !v.deleted)) {
-        await deps.access.assertPatientBound(request, JSON.parse(version.content) as Resource);
+    const forPatient = needsPatientBinding(request);
+    let shown = page;
+    if (forPatient) {
+      const live = page.filter((v) => !v.deleted);
+      const resources = live.map((version) => JSON.parse(version.content) as Resource);
+      for (const resource of resources) await deps.access.assertPatientBound(request, resource);
+      const visible = new Set(await visibilityOf(deps).filter(deps.db, resources, principalOf(request)));
+      const hidden = resources.filter((resource) => !visible.has(resource));
+      // A resource hidden from the patient has no history for them either: 404, as for a read.
+      if (hidden[0] && visible.size === 0) await assertVisibleToPatient(deps, request, hidden[0], `${type}/${id}`);
+      if (hidden.length > 0) {
+        const kept = new Set(live.filter((_, index) => visible.has(resources[index]!)));
+        shown = page.filter((version) => version.deleted || kept.has(version));
       }
     }
     const self = `${deps.baseUrl}/${type}/${id}/_history`;
@@ -60,7 +86,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
           ? [{ relation: 'next', url: `${self}?_count=${count}&_before-version=${last.versionId}` }]
           : []),
       ],
-      entry: page.map((version) => ({
+      entry: shown.map((version) => ({
         fullUrl: `${deps.baseUrl}/${type}/${id}`,
         ...(version.deleted ? {} : { resource: JSON.parse(version.content) as Resource }),
         request: {
@@ -75,7 +101,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
       })),
     };
     if (PATIENT_DATA_TYPES.has(type)) {
-      const resource = page.find((version) => !version.deleted);
+      const resource = shown.find((version) => !version.deleted);
       const patient =
         type === 'Patient' ? `Patient/${id}` : resource ? patientOf(JSON.parse(resource.content)) : undefined;
       await deps.audit.record({
@@ -88,8 +114,13 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
         requestId: request.id,
       });
     }
+    if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
     return sendFhir(reply, 200, bundle);
   });
+}
+
+function resourcesOf(bundle: Bundle): Resource[] {
+  return (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []));
 }
 
 function pageSize(raw: string | null): number {

@@ -5,7 +5,13 @@ import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES } from '../patient-compartment.js';
 import { readResource, readVersion } from '../store/repository.js';
 import { etag } from '../store/versioning.js';
-import { auditIfPatientData, authorizeRead, type FhirDeps } from './deps.js';
+import {
+  assertVisibleToPatient,
+  auditIfPatientData,
+  authorizeRead,
+  type FhirDeps,
+  reportShownToPatient,
+} from './deps.js';
 
 type Params = { type: string; id: string; vid: string };
 
@@ -14,8 +20,10 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
     const { type, id } = request.params;
     await authorizeRead(deps, request, reply, type);
     const stored = await readResource(deps.db, type, id);
-    if (needsPatientBinding(request)) {
-      await deps.access.assertPatientBound(request, JSON.parse(stored.content) as Resource);
+    const forPatient = needsPatientBinding(request) ? (JSON.parse(stored.content) as Resource) : undefined;
+    if (forPatient) {
+      await deps.access.assertPatientBound(request, forPatient);
+      await assertVisibleToPatient(deps, request, forPatient, `${type}/${id}`);
     }
     await auditIfPatientData(deps, request, {
       action: 'R',
@@ -23,8 +31,9 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
       resourceType: type,
       reference: `${type}/${id}`,
       // Parsed only to find the patient of a compartment resource; the reply is the stored text.
-      ...(needsParseForAudit(type) ? { resource: JSON.parse(stored.content) as Resource } : {}),
+      ...(needsParseForAudit(type) ? { resource: forPatient ?? (JSON.parse(stored.content) as Resource) } : {}),
     });
+    if (forPatient) await reportShownToPatient(deps, request, [forPatient]);
     reply.header('etag', etag(stored.versionId)).header('last-modified', stored.lastUpdated.toUTCString());
     return sendFhir(reply, 200, stored.content);
   });
@@ -33,16 +42,20 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
     const { type, id, vid } = request.params;
     await authorizeRead(deps, request, reply, type);
     const stored = await readVersion(deps.db, type, id, vid);
-    if (needsPatientBinding(request)) {
-      await deps.access.assertPatientBound(request, JSON.parse(stored.content) as Resource);
+    const resource = JSON.parse(stored.content) as Resource;
+    const forPatient = needsPatientBinding(request);
+    if (forPatient) {
+      await deps.access.assertPatientBound(request, resource);
+      await assertVisibleToPatient(deps, request, resource, `${type}/${id}/_history/${vid}`);
     }
     await auditIfPatientData(deps, request, {
       action: 'R',
       subtype: 'vread',
       resourceType: type,
       reference: `${type}/${id}/_history/${vid}`,
-      resource: JSON.parse(stored.content) as Resource,
+      resource,
     });
+    if (forPatient) await reportShownToPatient(deps, request, [resource]);
     reply.header('etag', etag(stored.versionId)).header('last-modified', stored.lastUpdated.toUTCString());
     return sendFhir(reply, 200, stored.content);
   });

@@ -44,7 +44,9 @@ export function registerSystem(
 
 /**
  * Every entry is authorised as if it were sent alone, before anything runs. Patients do not use
- * transactions: their writes go one at a time through the compartment checks.
+ * transactions: their writes go one at a time through the compartment checks, and their reads
+ * through the routes that apply patient binding and patient visibility (patient-visibility.ts) —
+ * so a transaction's GET entries are never answered to a patient-bound caller.
  */
 async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, reply: FastifyReply) {
   if (needsPatientBinding(request)) throw forbidden('Patients cannot submit transaction Bundles');

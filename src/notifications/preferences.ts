@@ -1,0 +1,74 @@
+/**
+ * SMS and email consent per patient: the `notification-preferences` service the portal's
+ * preferences page calls. A patient who has never said otherwise gets both (service messages
+ * about their own care); withdrawing one sends everything by the other, and withdrawing both
+ * sends every notification to the service-desk worklist rather than dropping it.
+ */
+import type { Queryable } from '../platform/database/database.js';
+import { invalid } from '../platform/errors/problem.js';
+import type { Consent } from './planner.js';
+import { PATIENT_REFERENCE } from './triggers.js';
+
+export type NotificationPreferences = Consent;
+
+export interface NotificationPreferencesService {
+  get(q: Queryable, patient: string): Promise<NotificationPreferences>;
+  /** Changes the given flags (the others stay) in the caller's transaction; returns the result. */
+  set(
+    tx: Queryable,
+    patient: string,
+    change: { smsConsent?: boolean; emailConsent?: boolean },
+  ): Promise<NotificationPreferences>;
+}
+
+export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.freeze({
+  smsConsent: true,
+  emailConsent: true,
+});
+
+function checkPatient(patient: string): void {
+  if (typeof patient !== 'string' || !PATIENT_REFERENCE.test(patient)) {
+    throw invalid('patient must be a reference Patient/<id>', 'patient');
+  }
+}
+
+export function createPreferences(now: () => Date): NotificationPreferencesService {
+  return {
+    async get(q, patient) {
+      checkPatient(patient);
+      const result = await q.query<{ sms_consent: boolean; email_consent: boolean }>(
+        'SELECT sms_consent, email_consent FROM notification_preference WHERE patient = $1',
+        [patient],
+      );
+      const row = result.rows[0];
+      return row ? { smsConsent: row.sms_consent, emailConsent: row.email_consent } : { ...DEFAULT_PREFERENCES };
+    },
+    async set(tx, patient, change) {
+      checkPatient(patient);
+      for (const key of ['smsConsent', 'emailConsent'] as const) {
+        if (change[key] !== undefined && typeof change[key] !== 'boolean') {
+          throw invalid(`${key} must be true or false`, key);
+        }
+      }
+      const result = await tx.query<{ sms_consent: boolean; email_consent: boolean }>(
+        `INSERT INTO notification_preference (patient, sms_consent, email_consent, updated_at)
+         VALUES ($1, COALESCE($2, $4), COALESCE($3, $5), $6)
+         ON CONFLICT (patient) DO UPDATE SET
+           sms_consent = COALESCE($2, notification_preference.sms_consent),
+           email_consent = COALESCE($3, notification_preference.email_consent),
+           updated_at = $6
+         RETURNING sms_consent, email_consent`,
+        [
+          patient,
+          change.smsConsent ?? null,
+          change.emailConsent ?? null,
+          DEFAULT_PREFERENCES.smsConsent,
+          DEFAULT_PREFERENCES.emailConsent,
+          now(),
+        ],
+      );
+      const row = result.rows[0]!;
+      return { smsConsent: row.sms_consent, emailConsent: row.email_consent };
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import type { Appointment, Slot } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { Problem } from '../../platform/errors/problem.js';
+import {
+  appointmentPatient,
+  assertSamePatient,
+  CLINICIAN_MANAGED_EXTENSION,
+  cancelled,
+  clinicianChange,
+  heldSlotIds,
+  isClinicianManaged,
+  type PatientChangeContext,
+  patientChangeRefusal,
+  rescheduled,
+  rescheduleRefusal,
+  slotIds,
+  withTimesFromSlots,
+} from './rules.js';
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const HOUR = 3600_000;
+const at = (hoursFromNow: number) => new Date(NOW.getTime() + hoursFromNow * HOUR).toISOString();
+
+const appointment = (extra: Partial<Appointment> = {}): Appointment => ({
+  resourceType: 'Appointment',
+  status: 'booked',
+  start: at(72),
+  end: at(72.5),
+  slot: [{ reference: 'Slot/s1' }],
+  participant: [
+    { actor: { reference: 'Patient/p1' }, status: 'accepted' },
+    { actor: { reference: 'Practitioner/d1' }, status: 'accepted' },
+  ],
+  ...extra,
+});
+const slot = (id: string, extra: Partial<Slot> = {}): Slot => ({
+  resourceType: 'Slot',
+  id,
+  schedule: { reference: 'Schedule/clinic-a' },
+  status: 'free',
+  start: at(96),
+  end: at(96.5),
+  ...extra,
+});
+const context: PatientChangeContext = { now: NOW, cutoffS: 24 * 3600, managedTypes: [] };
+
+function thrown(run: () => unknown): Problem {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof Problem) return error;
+    throw error;
+  }
+  throw new Error('expected a Problem');
+}
+
+describe('slots of an appointment', () => {
+  it('lists literal Slot references, held only while the appointment is active', () => {
+    const a = appointment({ slot: [{ reference: 'Slot/s1' }, { reference: 'Schedule/x' }, { display: 'y' }] });
+    expect(slotIds(a)).toEqual(['s1']);
+    expect(heldSlotIds(a)).toEqual(['s1']);
+    expect(heldSlotIds({ ...a, status: 'cancelled' })).toEqual([]);
+    expect(heldSlotIds({ ...a, status: 'proposed' })).toEqual([]);
+    expect(heldSlotIds({ ...a, status: 'fulfilled' })).toEqual(['s1']);
+  });
+
+  it('takes start and end from the slots when they are left out', () => {
+    const { start: _s, end: _e, ...bare } = appointment();
+    const filled = withTimesFromSlots(bare as Appointment, [
+      slot('s2', { start: at(10), end: at(10.5) }),
+      slot('s3', { start: at(10.5), end: at(11) }),
+    ]);
+    expect([filled.start, filled.end]).toEqual([at(10), at(11)]);
+    expect(withTimesFromSlots(appointment(), [slot('s2')]).start).toBe(at(72));
+  });
+});
+
+describe('the patient of an appointment', () => {
+  it('is its one Patient participant', () => {
+    expect(appointmentPatient(appointment())).toBe('Patient/p1');
+    const none = thrown(() => appointmentPatient(appointment({ participant: [{ status: 'accepted' }] })));
+    expect(none.issues[0]?.expression).toBe('Appointment.participant');
+    const two = appointment({
+      participant: [
+        { actor: { reference: 'Patient/p1' }, status: 'accepted' },
+        { actor: { reference: 'Patient/p2' }, status: 'accepted' },
+      ],
+    });
+    expect(thrown(() => appointmentPatient(two)).code).toBe('INVALID_VALUE');
+  });
+
+  it('cannot change by editing the appointment', () => {
+    const other = appointment({ participant: [{ actor: { reference: 'Patient/p2' }, status: 'accepted' }] });
+    expect(thrown(() => assertSamePatient(appointment(), other)).code).toBe('INVALID_VALUE');
+    expect(() => assertSamePatient(appointment(), appointment({ comment: 'x' }))).not.toThrow();
+  });
+});
+
+describe("what a clinician's write means to the patient", () => {
+  it('is booked, cancelled, rescheduled or nothing', () => {
+    expect(clinicianChange(undefined, appointment())).toBe('booked');
+    expect(clinicianChange(undefined, appointment({ status: 'proposed' }))).toBeUndefined();
+    expect(clinicianChange(appointment({ status: 'proposed' }), appointment())).toBe('booked');
+    expect(clinicianChange(appointment({ status: 'cancelled' }), appointment())).toBe('booked');
+    expect(clinicianChange(appointment(), appointment({ status: 'cancelled' }))).toBe('cancelled');
+    expect(clinicianChange(appointment(), appointment({ status: 'fulfilled' }))).toBeUndefined();
+    expect(clinicianChange(appointment(), appointment({ start: at(80), end: at(80.5) }))).toBe('rescheduled');
+    expect(clinicianChange(appointment(), appointment({ slot: [{ reference: 'Slot/s9' }] }))).toBe('rescheduled');
+    expect(clinicianChange(appointment(), appointment({ comment: 'bring your letter' }))).toBeUndefined();
+  });
+});
+
+describe('a patient changing an appointment online', () => {
+  const refusal = (a: Appointment, extra: Partial<typeof context> = {}) =>
+    patientChangeRefusal(a, { ...context, ...extra });
+
+  it('is allowed for a booked or pending appointment more than the cut-off ahead', () => {
+    expect(refusal(appointment())).toBeUndefined();
+    expect(refusal(appointment({ status: 'pending', start: at(24) }))).toBeUndefined();
+  });
+
+  it('is refused less than 24 hours before the start, and for one in the past', () => {
+    const late = refusal(appointment({ start: at(23.9) }));
+    expect(late?.code).toBe('INVALID_STATE_TRANSITION');
+    expect(late?.issues[0]?.expression).toBe('Appointment.start');
+    expect(late?.message).toContain('24 hours');
+    expect(refusal(appointment({ start: at(-1) }))?.message).toContain('past');
+    expect(refusal(appointment({ start: at(2) }), { cutoffS: 3600 })).toBeUndefined();
+  });
+
+  it('is refused for cancelled, attended and other statuses', () => {
+    for (const status of ['cancelled', 'fulfilled', 'arrived', 'noshow', 'proposed'] as const) {
+      const problem = refusal(appointment({ status }));
+      expect(problem?.code).toBe('INVALID_STATE_TRANSITION');
+      expect(problem?.issues[0]?.expression).toBe('Appointment.status');
+    }
+  });
+
+  it('is refused for appointments the clinic manages, by extension or by type', () => {
+    const marked = appointment({ extension: [{ url: CLINICIAN_MANAGED_EXTENSION, valueBoolean: true }] });
+    expect(refusal(marked)?.issues[0]?.expression).toBe('Appointment.appointmentType');
+    const typed = appointment({
+      appointmentType: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'EMERGENCY' }] },
+    });
+    expect(refusal(typed)).toBeUndefined();
+    expect(refusal(typed, { managedTypes: [{ system: undefined, code: 'EMERGENCY' }] })?.code).toBe(
+      'INVALID_STATE_TRANSITION',
+    );
+    expect(
+      isClinicianManaged(typed, [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'EMERGENCY' }]),
+    ).toBe(true);
+    expect(isClinicianManaged(typed, [{ system: 'http://example.org/other', code: 'EMERGENCY' }])).toBe(false);
+    const unmarked = appointment({ extension: [{ url: CLINICIAN_MANAGED_EXTENSION, valueBoolean: false }] });
+    expect(isClinicianManaged(unmarked, [])).toBe(false);
+  });
+
+  it('cancels with the reason given', () => {
+    const result = cancelled(appointment(), { text: 'Feeling better' });
+    expect(result.status).toBe('cancelled');
+    expect(result.cancelationReason).toEqual({ text: 'Feeling better' });
+    expect(cancelled(appointment(), undefined).cancelationReason).toBeUndefined();
+  });
+});
+
+describe('rescheduling to another slot', () => {
+  const current = [slot('s1', { status: 'busy', start: at(72), end: at(72.5) })];
+
+  it('moves the appointment to a free later slot of the same schedule', () => {
+    expect(rescheduleRefusal(current, slot('s2'), NOW)).toBeUndefined();
+    const moved = rescheduled(appointment(), slot('s2'));
+    expect(moved.slot).toEqual([{ reference: 'Slot/s2' }]);
+    expect([moved.start, moved.end]).toEqual([at(96), at(96.5)]);
+  });
+
+  it('refuses a busy slot (409), another schedule, the same slot, or one already started', () => {
+    expect(rescheduleRefusal(current, slot('s2', { status: 'busy' }), NOW)?.status).toBe(409);
+    expect(
+      rescheduleRefusal(current, slot('s2', { schedule: { reference: 'Schedule/clinic-b' } }), NOW)?.code,
+    ).toBe('INVALID_VALUE');
+    expect(rescheduleRefusal(current, slot('s1'), NOW)?.code).toBe('INVALID_VALUE');
+    expect(rescheduleRefusal(current, slot('s2', { start: at(-1), end: at(0) }), NOW)?.code).toBe('INVALID_VALUE');
+  });
+
+  it('refuses an appointment that was not booked in a slot', () => {
+    const problem = rescheduleRefusal([], slot('s2'), NOW);
+    expect(problem?.code).toBe('INVALID_STATE_TRANSITION');
+    expect(problem?.issues[0]?.expression).toBe('Appointment.slot');
+  });
+});

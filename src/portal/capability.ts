@@ -1,0 +1,69 @@
+/**
+ * The patient portal's APIs: appointments (clinician booking, patient cancel / reschedule,
+ * reminders), result release and patient visibility of results (HAZ-EARLY-RESULT), repeat
+ * prescription requests, and contact details and preferences.
+ */
+import type { CapabilityFactory } from '../platform/capability.js';
+import { patientVisibilityOf } from '../platform/fhir/patient-visibility.js';
+import { registerClinicianAppointmentRoutes } from './appointments/clinician-routes.js';
+import { registerPatientAppointmentRoutes } from './appointments/patient-routes.js';
+import { startReminderJob } from './appointments/reminder-job.js';
+import type { PortalDeps } from './deps.js';
+import { registerPreferenceRoutes } from './preferences/routes.js';
+import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
+import { createRepeatRequests } from './repeat-requests/service.js';
+import { registerResultRoutes } from './results/routes.js';
+import { registerResultVisibility } from './results/visibility-rule.js';
+import { loadPortalSettings } from './settings.js';
+
+const OPERATIONS = [
+  { name: 'cancel', resourceType: 'Appointment', documentation: 'A patient cancels their own appointment' },
+  { name: 'reschedule', resourceType: 'Appointment', documentation: 'A patient moves their appointment to a free slot' },
+  { name: 'available-slots', resourceType: 'Appointment', documentation: 'Free slots a patient may reschedule to' },
+  { name: 'release', resourceType: 'DiagnosticReport', documentation: 'A clinician releases a result to the patient' },
+  { name: 'request-repeat', resourceType: 'MedicationRequest', documentation: 'A patient requests a repeat' },
+  { name: 'complete-repeat', resourceType: 'Task', documentation: 'The prescriber completes or rejects a repeat request' },
+  { name: 'update-contact', resourceType: 'Patient', documentation: 'A patient changes their contact details and consent' },
+  { name: 'contact-preferences', resourceType: 'Patient', documentation: 'A patient reads their contact details and consent' },
+];
+
+export const portalCapability: CapabilityFactory = async (context) => {
+  const settings = loadPortalSettings(context.env);
+  const now = () => new Date();
+  const deps: PortalDeps = {
+    db: context.db,
+    audit: context.audit,
+    access: context.access,
+    log: context.log.child({ capability: 'portal' }),
+    services: context.services,
+    settings,
+    baseUrl: context.fhirBaseUrl,
+    now,
+  };
+  registerResultVisibility(patientVisibilityOf(context.access), { db: context.db, now });
+  context.services.provide('repeat-requests', createRepeatRequests({ baseUrl: context.fhirBaseUrl, now }));
+  for (const operation of OPERATIONS) {
+    context.capabilities.addOperation({
+      ...operation,
+      definition: `https://fhir.pathways.dev/OperationDefinition/${operation.resourceType}-${operation.name}`,
+    });
+  }
+  const stopReminders = await startReminderJob(
+    context.outbox.jobs,
+    { db: context.db, audit: context.audit, leadS: settings.appointmentReminderLeadS },
+    deps.log,
+  );
+  return {
+    name: 'portal',
+    async fhirRoutes(fhir) {
+      registerClinicianAppointmentRoutes(fhir, deps);
+      registerPatientAppointmentRoutes(fhir, deps);
+      registerResultRoutes(fhir, deps);
+      registerRepeatRequestRoutes(fhir, deps);
+      registerPreferenceRoutes(fhir, deps);
+    },
+    async stop() {
+      stopReminders();
+    },
+  };
+};

@@ -1,0 +1,74 @@
+/**
+ * Prescribing (CONTRACT.md §5–6): $process-message for prescription-order and its cancellation,
+ * $prepare and $sign, the tracker (GET /Task), and the expiry job. Uses the register's `pki`,
+ * `register` and `remote-keys`; provides `prescribing` (the message handlers other capabilities
+ * add events to, the verification release re-runs, and the Task searches).
+ */
+import type { CapabilityFactory } from '../platform/capability.js';
+import { expirePrescriptions } from './expiry/expire-prescriptions.js';
+import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
+import { registerOrderHandlers } from './routes/order-handlers.js';
+import { type RemoteSigningKeys, registerPrepareAndSign } from './routes/prepare-sign.js';
+import { registerProcessMessage } from './routes/process-message.js';
+import { type OtherTaskSearch, registerTaskSearch } from './routes/task-search.js';
+import { prescribingSettings } from './settings.js';
+import type { PrescriberRegister, SigningCertificateCheck } from './signature/verify-prescription.js';
+
+export interface PrescribingService {
+  handlers: Handlers;
+  /** Task searches other than the tracker (e.g. the repeat-request worklist). */
+  taskSearches: OtherTaskSearch[];
+  pki: SigningCertificateCheck;
+  register: PrescriberRegister;
+}
+
+const EXPIRY_QUEUE = 'prescribing.expiry';
+
+export const prescribingCapability: CapabilityFactory = async (context) => {
+  const settings = prescribingSettings(context.env);
+  const pki = context.services.get<SigningCertificateCheck>('pki');
+  const register = context.services.get<PrescriberRegister>('register');
+  const remoteKeys = context.services.get<RemoteSigningKeys>('remote-keys');
+  const handlers = new MessageHandlers();
+  const taskSearches: OtherTaskSearch[] = [];
+  const service: PrescribingService = { handlers, taskSearches, pki, register };
+  context.services.provide('prescribing', service);
+  registerOrderHandlers(handlers, { db: context.db, audit: context.audit, pki, register });
+
+  const jobs = context.outbox.jobs;
+  await jobs.createQueue(EXPIRY_QUEUE, { retry: { limit: 3, baseDelayS: 30, maxDelayS: 300 } });
+  jobs.work(EXPIRY_QUEUE, async () => {
+    const expired = await expirePrescriptions(context.db);
+    if (expired > 0) context.log.info({ expired }, 'prescriptions expired');
+  });
+  await jobs.schedule(EXPIRY_QUEUE, settings.expiryCron);
+  context.capabilities.addOperation({
+    name: 'process-message',
+    definition: 'http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message',
+    documentation:
+      'EPS messages: prescription-order, prescription-order-update (cancel), and the dispensing events',
+  });
+  context.capabilities.addOperation({
+    name: 'prepare',
+    definition: 'https://fhir.pathways.dev/OperationDefinition/prepare',
+  });
+  context.capabilities.addOperation({
+    name: 'sign',
+    definition: 'https://fhir.pathways.dev/OperationDefinition/sign',
+  });
+
+  return {
+    name: 'prescribing',
+    async fhirRoutes(fhir) {
+      registerProcessMessage(fhir, { access: context.access, handlers });
+      registerPrepareAndSign(fhir, { db: context.db, access: context.access, register, remoteKeys });
+      registerTaskSearch(fhir, {
+        db: context.db,
+        access: context.access,
+        audit: context.audit,
+        baseUrl: context.fhirBaseUrl,
+        otherSearches: taskSearches,
+      });
+    },
+  };
+};

@@ -1,0 +1,371 @@
+/**
+ * The rules of a prescription-order message (CONTRACT.md §6), pure: what must be in the Bundle
+ * and how its parts fit together. Returns the facts the rest of prescribing needs, or throws the
+ * first Problem with the FHIRPath of the element at fault. Signature, certificate and right to
+ * prescribe are checked elsewhere (they need the register and the PKI).
+ */
+import type {
+  Bundle,
+  Identifier,
+  Medication,
+  MedicationRequest,
+  Organization,
+  Patient,
+  Practitioner,
+  PractitionerRole,
+} from '@medplum/fhirtypes';
+import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import {
+  isLongFormId,
+  LONG_FORM_ID_EXTENSION,
+  LONG_FORM_ID_SYSTEM,
+  patientIdentifierProblem,
+  SHORT_FORM_ID_SYSTEM,
+  shortFormIdProblem,
+} from '../identifiers/index.js';
+import {
+  at,
+  entriesOf,
+  identifierValue,
+  type Located,
+  ODS_CODE,
+  ODS_SYSTEM,
+  PRESCRIPTION_ITEM_NUMBER,
+  resolve,
+} from './bundle-entries.js';
+
+export const SNOMED = 'http://snomed.info/sct';
+export const CONTROLLED_DRUG_EXTENSION =
+  'https://fhir.nhs.uk/StructureDefinition/Extension-DM-ControlledDrug';
+const COURSE_OF_THERAPY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
+const PATIENT_SYSTEMS = ['https://fhir.nhs.uk/Id/nhs-number', 'https://fhir.nhs.uk/Id/chi-number'];
+const INTENTS = ['order', 'original-order', 'instance-order'] as const;
+/** dm+d concept ids are SNOMED CT ids: 6 to 18 digits, no leading zero. */
+const DMD_CODE = /^[1-9]\d{5,17}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MAX_ITEMS = 4;
+
+export interface OrderItem {
+  id: string;
+  index: number;
+  fullUrl: string | undefined;
+  resource: MedicationRequest;
+  quantity: number;
+  controlled: boolean;
+  /** The Medication a medicationReference points at, when the item uses one. */
+  medication?: Medication;
+}
+
+export interface ParsedOrder {
+  shortFormId: string;
+  longFormId: string;
+  /** Bundle.identifier.value: re-sending the same message is idempotent. */
+  messageId: string;
+  items: OrderItem[];
+  patient: Located<Patient> & { identifier: { system: string; value: string } };
+  requester: Located<PractitionerRole>;
+  /** The prescriber as the bundle names them: the resource when included, and every identifier. */
+  practitioner: { resource?: Practitioner; identifiers: Identifier[]; reference?: string };
+  organisationOds: string;
+  nominatedPharmacy: string | undefined;
+  /** dispenseRequest.validityPeriod.start of the first item (a date or date-time), if given. */
+  validityStart: string | undefined;
+  controlled: boolean;
+}
+
+export function parsePrescriptionOrder(bundle: Bundle): ParsedOrder {
+  const messageId = bundle.identifier?.value;
+  if (!messageId) throw missing('Bundle.identifier.value (the message id) is required', 'Bundle.identifier');
+  const requests = entriesOf<MedicationRequest>(bundle, 'MedicationRequest');
+  if (requests.length === 0)
+    throw missing('A prescription-order needs at least one MedicationRequest', 'Bundle.entry');
+  if (requests.length > MAX_ITEMS) {
+    throw invalid(
+      `A prescription has at most ${MAX_ITEMS} items; this one has ${requests.length}`,
+      'Bundle.entry',
+    );
+  }
+  const { shortFormId, longFormId } = prescriptionIds(requests);
+  const items = requests.map((request) => orderItem(bundle, request));
+  const itemIds = new Set(items.map((item) => item.id));
+  if (itemIds.size !== items.length) {
+    throw invalid(
+      'Each MedicationRequest needs its own prescription-order-item-number',
+      'MedicationRequest.identifier',
+    );
+  }
+  const patient = orderPatient(bundle, requests);
+  const requester = orderRequester(bundle, requests);
+  const practitioner = orderPractitioner(bundle, requester);
+  const organisationOds = requesterOrganisation(bundle, requester);
+  const nominatedPharmacy = nomination(requests);
+  return {
+    shortFormId,
+    longFormId,
+    messageId,
+    items,
+    patient,
+    requester,
+    practitioner,
+    organisationOds,
+    nominatedPharmacy,
+    validityStart: requests[0]!.resource.dispenseRequest?.validityPeriod?.start,
+    controlled: items.some((item) => item.controlled),
+  };
+}
+
+function prescriptionIds(requests: Located<MedicationRequest>[]): {
+  shortFormId: string;
+  longFormId: string;
+} {
+  const ids = requests.map(({ resource, index }) => {
+    const group = resource.groupIdentifier;
+    const path = at(index, 'MedicationRequest', 'groupIdentifier');
+    if (!group?.value)
+      throw missing('MedicationRequest.groupIdentifier (the prescription ID) is required', path);
+    if (group.system !== SHORT_FORM_ID_SYSTEM)
+      throw invalid(`groupIdentifier.system must be ${SHORT_FORM_ID_SYSTEM}`, `${path}.system`);
+    const problem = shortFormIdProblem(group.value);
+    if (problem === 'format') {
+      throw invalid(
+        `${group.value} is not a prescription ID of the form XXXXXX-XXXXXX-XXXXXC`,
+        `${path}.value`,
+      );
+    }
+    if (problem === 'checksum') {
+      throw new Problem(
+        'INVALID_CHECKSUM',
+        `The check character of prescription ID ${group.value} is wrong`,
+        {
+          expression: `${path}.value`,
+        },
+      );
+    }
+    const long = group.extension?.find(
+      (extension) => extension.url === LONG_FORM_ID_EXTENSION,
+    )?.valueIdentifier;
+    if (!long?.value)
+      throw missing('The long-form prescription ID extension is required', `${path}.extension`);
+    if (long.system !== LONG_FORM_ID_SYSTEM || !isLongFormId(long.value)) {
+      throw invalid(
+        `The long-form prescription ID must be a UUID in ${LONG_FORM_ID_SYSTEM}`,
+        `${path}.extension`,
+      );
+    }
+    return { shortFormId: group.value, longFormId: long.value.toLowerCase() };
+  });
+  const first = ids[0]!;
+  for (const [position, id] of ids.entries()) {
+    if (id.shortFormId !== first.shortFormId || id.longFormId !== first.longFormId) {
+      throw invalid(
+        'Every MedicationRequest of a prescription must share one groupIdentifier',
+        at(requests[position]!.index, 'MedicationRequest', 'groupIdentifier'),
+      );
+    }
+  }
+  return first;
+}
+
+function orderItem(bundle: Bundle, { resource, index, fullUrl }: Located<MedicationRequest>): OrderItem {
+  const path = (element: string) => at(index, 'MedicationRequest', element);
+  const id = identifierValue(resource.identifier, PRESCRIPTION_ITEM_NUMBER);
+  if (!id)
+    throw missing(
+      `MedicationRequest.identifier in ${PRESCRIPTION_ITEM_NUMBER} is required`,
+      path('identifier'),
+    );
+  if (!UUID.test(id)) throw invalid('The prescription-order-item-number must be a UUID', path('identifier'));
+  if (resource.status !== 'active')
+    throw invalid('A new prescription item must have status "active"', path('status'));
+  if (!(INTENTS as readonly string[]).includes(resource.intent)) {
+    throw invalid(`intent must be one of ${INTENTS.join(', ')}`, path('intent'));
+  }
+  if (resource.intent !== 'order') repeatRules(resource, path);
+  const medication = medicationRules(bundle, resource, path);
+  const quantity = resource.dispenseRequest?.quantity?.value;
+  if (quantity === undefined)
+    throw missing('dispenseRequest.quantity.value is required', path('dispenseRequest.quantity'));
+  if (!(quantity > 0))
+    throw invalid(
+      'dispenseRequest.quantity.value must be more than 0',
+      path('dispenseRequest.quantity.value'),
+    );
+  return {
+    id: id.toLowerCase(),
+    index,
+    fullUrl,
+    resource,
+    quantity,
+    controlled: resource.extension?.some((extension) => extension.url === CONTROLLED_DRUG_EXTENSION) ?? false,
+    ...(medication ? { medication } : {}),
+  };
+}
+
+/** Repeat prescribing (original-order) and repeat dispensing (instance-order), as EPS uses them. */
+function repeatRules(resource: MedicationRequest, path: (element: string) => string): void {
+  const course = resource.courseOfTherapyType?.coding?.find(
+    (coding) => coding.system === COURSE_OF_THERAPY,
+  )?.code;
+  if (course !== 'continuous' && course !== 'continuous-repeat-dispensing') {
+    throw invalid(
+      `A ${resource.intent} needs courseOfTherapyType "continuous" or "continuous-repeat-dispensing"`,
+      path('courseOfTherapyType'),
+    );
+  }
+  if (resource.intent === 'instance-order' && !resource.basedOn?.length) {
+    throw missing('An instance-order must name the order it is an instance of in basedOn', path('basedOn'));
+  }
+  const repeats = resource.dispenseRequest?.numberOfRepeatsAllowed;
+  if (repeats !== undefined && (!Number.isInteger(repeats) || repeats < 0)) {
+    throw invalid(
+      'numberOfRepeatsAllowed must be a whole number',
+      path('dispenseRequest.numberOfRepeatsAllowed'),
+    );
+  }
+}
+
+function medicationRules(
+  bundle: Bundle,
+  resource: MedicationRequest,
+  path: (element: string) => string,
+): Medication | undefined {
+  let coding = resource.medicationCodeableConcept?.coding;
+  let where = path('medicationCodeableConcept');
+  let referenced: Medication | undefined;
+  if (!resource.medicationCodeableConcept) {
+    if (!resource.medicationReference) {
+      throw missing(
+        'The medicine is required (medicationCodeableConcept or medicationReference)',
+        path('medication'),
+      );
+    }
+    const medication = resolve<Medication>(bundle, resource.medicationReference, 'Medication');
+    if (!medication)
+      throw invalid(
+        'medicationReference must point to a Medication in the Bundle',
+        path('medicationReference'),
+      );
+    coding = medication.resource.code?.coding;
+    where = at(medication.index, 'Medication', 'code');
+    referenced = medication.resource;
+  }
+  const dmd = coding?.find((candidate) => candidate.system === SNOMED);
+  if (!dmd?.code) throw invalid(`The medicine must be coded in dm+d (${SNOMED})`, where);
+  if (!DMD_CODE.test(dmd.code))
+    throw invalid(`${dmd.code} is not a dm+d (SNOMED CT) concept id`, `${where}.coding.code`);
+  return referenced;
+}
+
+function orderPatient(bundle: Bundle, requests: Located<MedicationRequest>[]): ParsedOrder['patient'] {
+  const first = requests[0]!;
+  const patient = resolve<Patient>(bundle, first.resource.subject, 'Patient');
+  if (!patient)
+    throw invalid(
+      'MedicationRequest.subject must point to the Patient in the Bundle',
+      at(first.index, 'MedicationRequest', 'subject'),
+    );
+  for (const request of requests) {
+    if (request.resource.subject?.reference !== first.resource.subject?.reference) {
+      throw invalid(
+        'Every item of a prescription must be for the same patient',
+        at(request.index, 'MedicationRequest', 'subject'),
+      );
+    }
+  }
+  const identifier = patient.resource.identifier?.find((candidate) =>
+    PATIENT_SYSTEMS.includes(candidate.system ?? ''),
+  );
+  if (!identifier?.value || !identifier.system) {
+    throw missing(
+      'The Patient needs an NHS number or a CHI number',
+      at(patient.index, 'Patient', 'identifier'),
+    );
+  }
+  const problem = patientIdentifierProblem(identifier.system, identifier.value);
+  if (problem) {
+    // The number itself stays out of the message: diagnostics may reach logs.
+    const kind = identifier.system.endsWith('chi-number') ? 'CHI' : 'NHS';
+    throw new Problem('INVALID_PATIENT_IDENTIFIER', `The patient's ${kind} number is not valid: ${problem}`, {
+      expression: at(patient.index, 'Patient', 'identifier'),
+    });
+  }
+  return { ...patient, identifier: { system: identifier.system, value: identifier.value } };
+}
+
+function orderRequester(bundle: Bundle, requests: Located<MedicationRequest>[]): Located<PractitionerRole> {
+  const first = requests[0]!;
+  const role = resolve<PractitionerRole>(bundle, first.resource.requester, 'PractitionerRole');
+  if (!role) {
+    throw invalid(
+      'MedicationRequest.requester must point to a PractitionerRole in the Bundle',
+      at(first.index, 'MedicationRequest', 'requester'),
+    );
+  }
+  for (const request of requests) {
+    if (request.resource.requester?.reference !== first.resource.requester?.reference) {
+      throw invalid(
+        'Every item of a prescription must have the same requester',
+        at(request.index, 'MedicationRequest', 'requester'),
+      );
+    }
+  }
+  return role;
+}
+
+function orderPractitioner(bundle: Bundle, role: Located<PractitionerRole>): ParsedOrder['practitioner'] {
+  const reference = role.resource.practitioner;
+  const path = at(role.index, 'PractitionerRole', 'practitioner');
+  if (!reference) throw missing('PractitionerRole.practitioner is required', path);
+  const included = resolve<Practitioner>(bundle, reference, 'Practitioner');
+  const identifiers = [
+    ...(included?.resource.identifier ?? []),
+    ...(reference.identifier ? [reference.identifier] : []),
+  ].filter((identifier) => identifier.system && identifier.value);
+  const literal = reference.reference?.startsWith('Practitioner/') ? reference.reference : undefined;
+  if (identifiers.length === 0 && !literal) {
+    throw missing(
+      'The prescriber must be identified (an included Practitioner, an identifier or a reference)',
+      path,
+    );
+  }
+  return {
+    ...(included ? { resource: included.resource } : {}),
+    identifiers,
+    ...(literal ? { reference: literal } : {}),
+  };
+}
+
+function requesterOrganisation(bundle: Bundle, role: Located<PractitionerRole>): string {
+  const reference = role.resource.organization;
+  const path = at(role.index, 'PractitionerRole', 'organization');
+  if (!reference) throw missing('PractitionerRole.organization is required', path);
+  const included = resolve<Organization>(bundle, reference, 'Organization');
+  const ods = included
+    ? identifierValue(included.resource.identifier, ODS_SYSTEM)
+    : reference.identifier?.system === ODS_SYSTEM
+      ? reference.identifier.value
+      : undefined;
+  if (!ods) throw missing('The prescribing organisation needs an ODS code', path);
+  if (!ODS_CODE.test(ods)) throw invalid(`${ods} is not an ODS organisation code`, path);
+  return ods;
+}
+
+function nomination(requests: Located<MedicationRequest>[]): string | undefined {
+  let nominated: string | undefined;
+  for (const { resource, index } of requests) {
+    const performer = resource.dispenseRequest?.performer;
+    if (!performer) continue;
+    const path = at(index, 'MedicationRequest', 'dispenseRequest.performer');
+    if (performer.identifier?.system !== ODS_SYSTEM || !performer.identifier.value) {
+      throw invalid('The nominated pharmacy must be identified by its ODS code', path);
+    }
+    const ods = performer.identifier.value;
+    if (!ODS_CODE.test(ods))
+      throw invalid(`${ods} is not an ODS organisation code`, `${path}.identifier.value`);
+    if (nominated !== undefined && nominated !== ods) {
+      throw invalid('Every item of a prescription must be nominated to the same pharmacy', path);
+    }
+    nominated = ods;
+  }
+  return nominated;
+}

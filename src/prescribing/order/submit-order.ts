@@ -1,0 +1,157 @@
+/**
+ * Accepting a prescription-order: parse and validate, check idempotency, verify the signature
+ * and the right to prescribe, then store the prescription, its items (as MedicationRequests),
+ * the patient if new, the message receipt and the `prescription-order` event in one transaction.
+ * Any refusal happens before the transaction, or rolls it back: a rejection stores nothing.
+ */
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { Principal } from '../../platform/auth/principal.js';
+import type { Database, Queryable } from '../../platform/database/database.js';
+import { forbidden, informational, Problem } from '../../platform/errors/problem.js';
+import { validateResource } from '../../platform/fhir/validation/index.js';
+import { emit } from '../../platform/outbox/outbox.js';
+import { payloadDigest } from '../../signing/index.js';
+import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
+import type { PrescriptionState } from '../status/state-machine.js';
+import { findMessage, findPrescription, insertPrescription, recordMessage } from '../store/prescriptions.js';
+import { expiryOf, validFromOf } from './expiry.js';
+import { storeOrderItems } from './order-items.js';
+import { type ParsedOrder, parsePrescriptionOrder } from './parse-order.js';
+import { findOrCreatePatient } from './patients.js';
+
+export interface OrderDeps extends VerificationDeps {
+  db: Database;
+}
+
+export interface OrderAccepted {
+  outcome: OperationOutcome;
+  /** False for an idempotent resend: nothing was stored. */
+  stored: boolean;
+  shortFormId: string;
+  patient: string | undefined;
+  /** `MedicationRequest/<id>` of each item, for the audit record. */
+  items: string[];
+}
+
+const KIND = 'prescription-order';
+
+export async function submitOrder(
+  deps: OrderDeps,
+  input: Bundle,
+  caller: Principal,
+  now = new Date(),
+): Promise<OrderAccepted> {
+  const bundle = validateResource(input) as Bundle;
+  const order = parsePrescriptionOrder(bundle);
+  if (!caller.org || caller.org !== order.organisationOds) {
+    throw forbidden(
+      `Prescriptions of ${order.organisationOds} can only be sent with a token for that organisation`,
+    );
+  }
+  const digest = payloadDigest(bundle);
+  const resend = await idempotentAnswer(deps.db, order, digest);
+  if (resend) return resend;
+
+  const verified = await verifyPrescription(deps.db, bundle, order, deps, { now, mode: 'submission' });
+  if (caller.fhirUser !== verified.prescriber) {
+    throw new Problem('SIGNER_MISMATCH', 'The caller is not the prescriber who signed this prescription');
+  }
+  const validFrom = validFromOf(order, verified.sigT);
+  const outcome = informational(`Prescription ${order.shortFormId} accepted`);
+  const stored = await deps.db.transaction(async (tx) => {
+    const patient = await findOrCreatePatient(tx, order.patient);
+    const state: PrescriptionState = {
+      status: '0001',
+      ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
+      items: order.items.map((item) => ({
+        id: item.id,
+        prescribedQuantity: item.quantity,
+        cancelled: false,
+        expired: false,
+      })),
+      dispenses: [],
+    };
+    const inserted = await insertPrescription(tx, {
+      shortFormId: order.shortFormId,
+      longFormId: order.longFormId,
+      messageId: order.messageId,
+      payloadDigest: digest,
+      state,
+      prescriber: verified.prescriber,
+      prescriberOrg: order.organisationOds,
+      nominatedPharmacy: order.nominatedPharmacy,
+      patient,
+      patientSystem: order.patient.identifier.system,
+      patientValue: order.patient.identifier.value,
+      controlled: order.controlled,
+      sigT: verified.sigT,
+      validFrom,
+      expiresAt: expiryOf(validFrom, order.controlled),
+      signedBundle: JSON.stringify(input),
+    });
+    if (!inserted) return undefined; // a concurrent request stored it first: answered below
+    const items = await storeOrderItems(tx, order, { patient, prescriber: verified.prescriber });
+    await recordMessage(tx, order.messageId, {
+      shortFormId: order.shortFormId,
+      kind: KIND,
+      digest,
+      response: outcome,
+    });
+    await emit(tx, {
+      type: 'prescription-order',
+      key: order.shortFormId,
+      payload: {
+        prescriptionId: order.shortFormId,
+        ...(patient ? { patient } : {}),
+        prescriberOrg: order.organisationOds,
+        ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
+        resource: input,
+      },
+    });
+    return { patient, items };
+  });
+  if (!stored) {
+    const raced = await idempotentAnswer(deps.db, order, digest);
+    if (raced) return raced;
+    throw duplicate(order.shortFormId);
+  }
+  return {
+    outcome,
+    stored: true,
+    shortFormId: order.shortFormId,
+    patient: stored.patient,
+    items: stored.items,
+  };
+}
+
+/** A resend of a stored prescription (same signed content): its answer again; other content: 409. */
+async function idempotentAnswer(
+  q: Queryable,
+  order: ParsedOrder,
+  digest: string,
+): Promise<OrderAccepted | undefined> {
+  const message = await findMessage(q, order.messageId);
+  if (message && (message.kind !== KIND || message.shortFormId !== order.shortFormId)) {
+    throw new Problem('INVALID_VALUE', `Message ${order.messageId} was already used for another message`, {
+      expression: 'Bundle.identifier',
+    });
+  }
+  const existing = await findPrescription(q, order.shortFormId, { summary: true });
+  if (!existing) return undefined;
+  if (existing.payloadDigest !== digest) throw duplicate(order.shortFormId);
+  return {
+    outcome: informational(`Prescription ${order.shortFormId} accepted`),
+    stored: false,
+    shortFormId: order.shortFormId,
+    patient: existing.patient,
+    items: order.items.map((item) => `MedicationRequest/${item.id}`),
+  };
+}
+
+function duplicate(shortFormId: string): Problem {
+  return new Problem(
+    'DUPLICATE_PRESCRIPTION_ID',
+    `Prescription ID ${shortFormId} is already used by a prescription with other content`,
+    { expression: 'MedicationRequest.groupIdentifier' },
+  );
+}

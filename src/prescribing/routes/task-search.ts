@@ -1,0 +1,85 @@
+/**
+ * GET /fhir/R4/Task: the prescription tracker (focus:identifier, patient:identifier, patient,
+ * business-status), or — for `code=…|repeat-request` — the prescriber organisation's repeat
+ * request worklist, which the portal capability answers.
+ */
+import type { Bundle, Task } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditInput } from '../../platform/audit/audit-event.js';
+import {
+  type AccessControl,
+  agentOfRequest,
+  needsPatientBinding,
+  principalOf,
+} from '../../platform/auth/fastify.js';
+import type { AccessPolicy } from '../../platform/auth/policy.js';
+import type { Database } from '../../platform/database/database.js';
+import { invalid } from '../../platform/errors/problem.js';
+import { sendFhir } from '../../platform/http/fhir-json.js';
+import { listPrescriptions } from '../store/prescriptions.js';
+import { trackerTask } from '../tracker/task-view.js';
+import { isTrackerQuery, trackerQuery } from '../tracker/tracker-query.js';
+
+export const TRACKER_POLICY: AccessPolicy = {
+  roles: ['prescriber', 'dispenser', 'clinician', 'patient', 'service-desk', 'admin'],
+  patient: 'bound',
+};
+
+export type OtherTaskSearch = (
+  request: FastifyRequest,
+  query: URLSearchParams,
+) => Promise<Bundle | undefined>;
+
+export function registerTaskSearch(
+  fhir: FastifyInstance,
+  deps: {
+    db: Database;
+    access: AccessControl;
+    audit: { record(input: AuditInput): Promise<void> };
+    baseUrl: string;
+    /** Other Task searches (the repeat-request worklist); undefined when it does not apply. */
+    otherSearches: OtherTaskSearch[];
+  },
+): void {
+  fhir.get('/Task', { preHandler: deps.access.requireAccess(TRACKER_POLICY) }, async (request, reply) => {
+    const query = new URLSearchParams(
+      request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
+    );
+    if (!isTrackerQuery(query)) {
+      for (const search of deps.otherSearches) {
+        const bundle = await search(request, query);
+        if (bundle) return sendFhir(reply, 200, bundle);
+      }
+      throw invalid('Task search needs focus:identifier, patient:identifier, patient or business-status');
+    }
+    const records = await listPrescriptions(deps.db, trackerQuery(query, principalOf(request)));
+    let tasks: Task[] = records.map(trackerTask);
+    if (needsPatientBinding(request)) tasks = await deps.access.bindToPatient(request, tasks);
+    const agent = agentOfRequest(request);
+    await Promise.all(
+      tasks.map((task) =>
+        deps.audit.record({
+          action: 'R',
+          subtype: 'search-type',
+          outcome: '0',
+          agent,
+          entity: { reference: `Task/${task.id}`, type: 'Task' },
+          ...(task.for?.reference ? { patient: task.for.reference } : {}),
+          requestId: request.id,
+        }),
+      ),
+    );
+    const bundle: Bundle<Task> = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: tasks.length,
+      link: [{ relation: 'self', url: `${deps.baseUrl}/Task?${query.toString()}` }],
+      entry: tasks.map((task) => ({
+        fullUrl: `${deps.baseUrl}/Task/${task.id}`,
+        resource: task,
+        search: { mode: 'match' },
+      })),
+    };
+    return sendFhir(reply, 200, bundle);
+  });
+}

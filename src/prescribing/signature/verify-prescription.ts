@@ -1,0 +1,155 @@
+/**
+ * Every rule of CONTRACT.md §5 for a signed prescription-order, in one place: the one check run
+ * on submission and again before every release (HAZ-TAMPER, HAZ-NO-RIGHT). The cryptography is
+ * src/signing (the module suppliers sign with); the certificate is judged by the register's PKI
+ * and the right to prescribe by the register, both at the signing time sigT.
+ */
+import type { Bundle, Identifier } from '@medplum/fhirtypes';
+import type { Queryable } from '../../platform/database/database.js';
+import { Problem } from '../../platform/errors/problem.js';
+import { SignatureError, verifyBundleSignature } from '../../signing/index.js';
+import type { ParsedOrder } from '../order/parse-order.js';
+
+/** The register's PKI, as prescribing uses it (provided by the register capability as `pki`). */
+export interface SigningCertificateCheck {
+  checkSigningCertificate(
+    q: Queryable,
+    input: { leafDer: Uint8Array; chainDer: Uint8Array[]; sigT: Date },
+  ): Promise<
+    | { ok: true; practitionerId: string; serialNumber: string }
+    | {
+        ok: false;
+        code: 'CERTIFICATE_NOT_TRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_REVOKED';
+        message: string;
+      }
+  >;
+}
+
+/** The right-to-prescribe register (provided by the register capability as `register`). */
+export interface PrescriberRegister {
+  resolvePractitioner(q: Queryable, identifiers: Identifier[]): Promise<{ id: string } | undefined>;
+  rightsAt(q: Queryable, input: { practitionerId: string; orgOds: string; at: Date }): Promise<string[]>;
+}
+
+export interface VerificationDeps {
+  pki: SigningCertificateCheck;
+  register: PrescriberRegister;
+}
+
+export interface VerifiedPrescription {
+  sigT: Date;
+  /** `Practitioner/<id>` of the signer, in the register. */
+  prescriber: string;
+  certificateSerial: string;
+  payloadDigest: string;
+}
+
+/** A signature may be this far ahead of our clock (CONTRACT.md §5). */
+export const SIG_T_FUTURE_SKEW_MS = 2 * 60_000;
+/** ...and at most this old when submitted. */
+export const SIG_T_MAX_AGE_MS = 24 * 3_600_000;
+
+export async function verifyPrescription(
+  q: Queryable,
+  bundle: Bundle,
+  order: ParsedOrder,
+  deps: VerificationDeps,
+  options: { now: Date; mode: 'submission' | 'release' },
+): Promise<VerifiedPrescription> {
+  let verified: Awaited<ReturnType<typeof verifyBundleSignature>>;
+  try {
+    verified = await verifyBundleSignature(bundle);
+  } catch (error) {
+    if (error instanceof SignatureError)
+      throw new Problem(error.code, error.message, { expression: 'Provenance.signature' });
+    throw error;
+  }
+  const { sigT } = verified;
+  if (options.mode === 'submission') checkSigningTime(sigT, options.now);
+  const certificate = await deps.pki.checkSigningCertificate(q, {
+    leafDer: verified.leafCertificateDer,
+    chainDer: verified.chainDer,
+    sigT,
+  });
+  if (!certificate.ok)
+    throw new Problem(certificate.code, certificate.message, { expression: 'Provenance.signature' });
+  const prescriber = await registeredPrescriber(q, order, deps.register);
+  if (!prescriber || certificate.practitionerId !== prescriber) {
+    throw new Problem('SIGNER_MISMATCH', "The signing certificate was not issued to the bundle's prescriber");
+  }
+  if (
+    verified.who !== undefined &&
+    order.requester.fullUrl !== undefined &&
+    verified.who !== order.requester.fullUrl
+  ) {
+    throw new Problem(
+      'INVALID_SIGNATURE',
+      'Provenance.signature.who must be the requester PractitionerRole',
+      {
+        expression: 'Provenance.signature.who',
+      },
+    );
+  }
+  const rights = await deps.register.rightsAt(q, {
+    practitionerId: prescriber,
+    orgOds: order.organisationOds,
+    at: sigT,
+  });
+  checkRights(rights, order, sigT);
+  return {
+    sigT,
+    prescriber: `Practitioner/${prescriber}`,
+    certificateSerial: certificate.serialNumber,
+    payloadDigest: verified.payloadDigest,
+  };
+}
+
+function checkSigningTime(sigT: Date, now: Date): void {
+  if (sigT.getTime() > now.getTime() + SIG_T_FUTURE_SKEW_MS) {
+    throw new Problem('INVALID_SIGNATURE', `The signing time ${sigT.toISOString()} is in the future`, {
+      expression: 'Provenance.signature.when',
+    });
+  }
+  if (sigT.getTime() < now.getTime() - SIG_T_MAX_AGE_MS) {
+    throw new Problem(
+      'INVALID_SIGNATURE',
+      `The signing time ${sigT.toISOString()} is more than 24 hours ago`,
+      {
+        expression: 'Provenance.signature.when',
+      },
+    );
+  }
+}
+
+/** The bundle's prescriber as a register id: by any identifier, or a literal Practitioner reference. */
+export async function registeredPrescriber(
+  q: Queryable,
+  order: ParsedOrder,
+  register: PrescriberRegister,
+): Promise<string | undefined> {
+  if (order.practitioner.identifiers.length > 0) {
+    const found = await register.resolvePractitioner(q, order.practitioner.identifiers);
+    if (found) return found.id;
+  }
+  return order.practitioner.reference?.slice('Practitioner/'.length);
+}
+
+export function checkRights(
+  rights: readonly string[],
+  order: Pick<ParsedOrder, 'controlled' | 'organisationOds'>,
+  sigT: Date,
+): void {
+  const at = sigT.toISOString();
+  if (!rights.includes('independent') && !rights.includes('supplementary')) {
+    throw new Problem(
+      'NO_RIGHT_TO_PRESCRIBE',
+      `The prescriber had no active right to prescribe at ${order.organisationOds} at the signing time ${at}`,
+    );
+  }
+  if (order.controlled && !rights.includes('controlled-drugs')) {
+    throw new Problem(
+      'NO_RIGHT_TO_PRESCRIBE',
+      `The prescription has a controlled drug and the prescriber had no controlled-drugs right at ${at}`,
+    );
+  }
+}

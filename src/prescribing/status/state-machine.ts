@@ -1,0 +1,302 @@
+/**
+ * The prescription state machine (EPS status codes), pure. Every change to a prescription's
+ * status — release, dispense, return, withdraw, claim, cancel, expiry, no-claim — goes through
+ * `transition`, which either returns the next state or a Problem; a (status, action) pair not
+ * defined here is refused with INVALID_STATE_TRANSITION.
+ *
+ * Item statuses are derived, never stored independently: from the item's cancellation or
+ * expiry, whether the prescription is with a dispenser, and the dispense records applied so far
+ * (each record is one dispense notification; an amendment replaces its record, a withdrawal
+ * removes the latest). Deriving them is what makes amendments and withdrawals exact.
+ */
+import { Problem } from '../../platform/errors/problem.js';
+import type { ItemStatus, PrescriptionStatus } from './codes.js';
+
+export type DispenseLineType = 'dispensed' | 'not-dispensed' | 'partial' | 'owing';
+
+export interface DispenseLine {
+  itemId: string;
+  type: DispenseLineType;
+  /** Quantity supplied by this notification (0 for not dispensed / owing). */
+  quantity: number;
+}
+
+export interface DispenseRecord {
+  /** The dispense notification's identifier: a later one with the same id amends this one. */
+  id: string;
+  lines: DispenseLine[];
+}
+
+export interface ItemState {
+  id: string;
+  prescribedQuantity: number;
+  cancelled: boolean;
+  /** Cancelled by the prescriber while the prescription was with a dispenser (the pharmacy is told). */
+  cancelledWithDispenser?: boolean;
+  expired: boolean;
+}
+
+export interface PrescriptionState {
+  status: PrescriptionStatus;
+  /** ODS code of the pharmacy it was released to (while 0002/0003 and after dispensing). */
+  dispenser?: string;
+  nominatedPharmacy?: string;
+  items: ItemState[];
+  dispenses: DispenseRecord[];
+}
+
+export type Action =
+  | { type: 'release'; pharmacy: string }
+  | { type: 'dispense'; pharmacy: string; record: DispenseRecord }
+  | { type: 'return'; pharmacy: string }
+  | { type: 'withdraw'; pharmacy: string }
+  | { type: 'claim'; pharmacy: string }
+  | { type: 'cancel'; itemIds: string[] }
+  | { type: 'expire' }
+  | { type: 'no-claim' };
+
+export type ActionType = Action['type'];
+export const ACTION_TYPES: readonly ActionType[] = [
+  'release',
+  'dispense',
+  'return',
+  'withdraw',
+  'claim',
+  'cancel',
+  'expire',
+  'no-claim',
+];
+
+/** Cancellation outcome per item, as the EPS R-codes of the cancel response (CONTRACT.md §6). */
+export type CancelCode = 'R-0001' | 'R-0002' | 'R-0004' | 'R-0005' | 'R-0006' | 'R-0008';
+
+export const CANCEL_CODES: Record<CancelCode, string> = {
+  'R-0001': 'Prescription/item was cancelled',
+  'R-0002': 'Prescription/item was not cancelled – With dispenser. Marked for cancellation',
+  'R-0004': 'Prescription/item was not cancelled – Dispensed to Patient',
+  'R-0005': 'Prescription/item had expired',
+  'R-0006': 'Prescription/item had already been cancelled',
+  'R-0008': 'Prescription/item not found',
+};
+
+export interface TransitionResult {
+  state: PrescriptionState;
+  /** For 'release' by the same pharmacy that already holds it: nothing changed. */
+  unchanged?: boolean;
+  /** For 'cancel': the outcome of each named item. */
+  cancelled?: Array<{ itemId: string; code: CancelCode }>;
+}
+
+/** The statuses each action may start from; any other status is INVALID_STATE_TRANSITION. */
+export const ALLOWED_FROM: Record<ActionType, readonly PrescriptionStatus[]> = {
+  release: ['0001', '0002', '0003'],
+  dispense: ['0002', '0003', '0006', '0007'],
+  return: ['0002'],
+  withdraw: ['0003', '0006', '0007'],
+  claim: ['0003', '0006', '0007'],
+  cancel: ['0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009'],
+  expire: ['0001', '0002'],
+  'no-claim': ['0003', '0006', '0007'],
+};
+
+const WITH_DISPENSER: readonly PrescriptionStatus[] = ['0002', '0003', '0006', '0007', '0008', '0009'];
+
+function invalid(action: ActionType, status: PrescriptionStatus, why?: string): Problem {
+  return new Problem(
+    'INVALID_STATE_TRANSITION',
+    why ?? `A prescription with status ${status} cannot be the subject of '${action}'`,
+  );
+}
+
+/** The one entry point: the next state for `action`, or a Problem explaining the refusal. */
+export function transition(state: PrescriptionState, action: Action): TransitionResult {
+  if (!ALLOWED_FROM[action.type].includes(state.status)) {
+    // Another pharmacy's prescription: say so rather than describe a status it may not see.
+    if ('pharmacy' in action && holdsIt(state) && state.dispenser !== action.pharmacy) throw withAnother();
+    throw invalid(action.type, state.status, refusalReason(action.type, state.status));
+  }
+  switch (action.type) {
+    case 'release':
+      return release(state, action.pharmacy);
+    case 'dispense':
+      return dispense(state, action.pharmacy, action.record);
+    case 'return':
+      requireDispenser(state, action.pharmacy);
+      return { state: { ...state, status: '0001', dispenser: undefined } };
+    case 'withdraw':
+      return withdraw(state, action.pharmacy);
+    case 'claim':
+      requireDispenser(state, action.pharmacy);
+      if (state.status === '0003' && state.dispenses.length === 0) throw invalid('claim', state.status);
+      return { state: { ...state, status: '0008' } };
+    case 'cancel':
+      return cancel(state, action.itemIds);
+    case 'expire':
+      return {
+        state: {
+          ...state,
+          status: '0004',
+          items: state.items.map((item) => (item.cancelled ? item : { ...item, expired: true })),
+        },
+      };
+    case 'no-claim':
+      if (state.dispenses.length === 0) throw invalid('no-claim', state.status);
+      return { state: { ...state, status: '0009' } };
+  }
+}
+
+function refusalReason(action: ActionType, status: PrescriptionStatus): string | undefined {
+  if (action === 'claim' && status === '0008') return 'The prescription has already been claimed';
+  if ((action === 'withdraw' || action === 'dispense') && (status === '0008' || status === '0009')) {
+    return `The prescription has been ${status === '0008' ? 'claimed' : 'closed unclaimed'}; it cannot change`;
+  }
+  if (status === '0005') return `The prescription was cancelled; '${action}' is not possible`;
+  if (status === '0004') return `The prescription has expired; '${action}' is not possible`;
+  if (action === 'return' && (status === '0003' || status === '0006' || status === '0007')) {
+    return 'Dispensing has started: withdraw the dispense notifications before returning it';
+  }
+  return undefined;
+}
+
+function holdsIt(state: PrescriptionState): boolean {
+  return state.dispenser !== undefined && WITH_DISPENSER.includes(state.status);
+}
+
+function withAnother(): Problem {
+  return new Problem('PRESCRIPTION_WITH_ANOTHER_DISPENSER', 'The prescription is with another dispenser');
+}
+
+function requireDispenser(state: PrescriptionState, pharmacy: string): void {
+  if (state.dispenser !== pharmacy) throw withAnother();
+}
+
+function release(state: PrescriptionState, pharmacy: string): TransitionResult {
+  if (state.status === '0001') return { state: { ...state, status: '0002', dispenser: pharmacy } };
+  requireDispenser(state, pharmacy);
+  return { state, unchanged: true };
+}
+
+function dispense(state: PrescriptionState, pharmacy: string, record: DispenseRecord): TransitionResult {
+  requireDispenser(state, pharmacy);
+  const existing = state.dispenses.findIndex((earlier) => earlier.id === record.id);
+  // Once final (0006/0007) only an amendment of an earlier notification may follow.
+  if ((state.status === '0006' || state.status === '0007') && existing === -1) {
+    throw invalid(
+      'dispense',
+      state.status,
+      'Every item is final; only an amendment of a notification is possible',
+    );
+  }
+  const items = new Map(state.items.map((item) => [item.id, item]));
+  const seen = new Set<string>();
+  for (const line of record.lines) {
+    const item = items.get(line.itemId);
+    if (!item) throw new Problem('INVALID_VALUE', `Item ${line.itemId} is not part of this prescription`);
+    if (seen.has(line.itemId)) throw new Problem('INVALID_VALUE', `Item ${line.itemId} appears twice`);
+    seen.add(line.itemId);
+    if (item.cancelled) {
+      throw invalid('dispense', state.status, `Item ${line.itemId} was cancelled by the prescriber`);
+    }
+    if (!Number.isFinite(line.quantity) || line.quantity < 0) {
+      throw new Problem('INVALID_VALUE', `Item ${line.itemId}: the quantity must be zero or more`);
+    }
+  }
+  if (record.lines.length === 0) throw new Problem('MISSING_VALUE', 'A dispense notification needs items');
+  const dispenses =
+    existing === -1
+      ? [...state.dispenses, record]
+      : state.dispenses.map((earlier, index) => (index === existing ? record : earlier));
+  for (const item of state.items) {
+    const total = dispensedQuantity(dispenses, item.id);
+    if (total > item.prescribedQuantity) {
+      throw new Problem(
+        'QUANTITY_EXCEEDED',
+        `Item ${item.id}: ${total} dispensed in all, more than the ${item.prescribedQuantity} prescribed`,
+      );
+    }
+  }
+  return { state: settle({ ...state, dispenses }) };
+}
+
+function withdraw(state: PrescriptionState, pharmacy: string): TransitionResult {
+  requireDispenser(state, pharmacy);
+  if (state.dispenses.length === 0)
+    throw invalid('withdraw', state.status, 'There is no dispense notification to withdraw');
+  const dispenses = state.dispenses.slice(0, -1);
+  if (dispenses.length === 0) return { state: { ...state, dispenses, status: '0002' } };
+  return { state: settle({ ...state, dispenses }) };
+}
+
+function cancel(state: PrescriptionState, itemIds: string[]): TransitionResult {
+  const outcomes: Array<{ itemId: string; code: CancelCode }> = [];
+  const cancelledNow = new Set<string>();
+  for (const itemId of itemIds) {
+    const item = state.items.find((candidate) => candidate.id === itemId);
+    outcomes.push({ itemId, code: cancelCode(state, item) });
+    if (item && (outcomes.at(-1)!.code === 'R-0001' || outcomes.at(-1)!.code === 'R-0002')) {
+      cancelledNow.add(itemId);
+    }
+  }
+  if (cancelledNow.size === 0) return { state, cancelled: outcomes };
+  const withDispenser = state.status === '0002' || state.status === '0003';
+  const items = state.items.map((item) =>
+    cancelledNow.has(item.id)
+      ? { ...item, cancelled: true, ...(withDispenser ? { cancelledWithDispenser: true } : {}) }
+      : item,
+  );
+  let next: PrescriptionState = { ...state, items };
+  if (items.every((item) => item.cancelled)) next = { ...next, status: '0005' };
+  else if (state.status === '0003') next = settle(next);
+  return { state: next, cancelled: outcomes };
+}
+
+function cancelCode(state: PrescriptionState, item: ItemState | undefined): CancelCode {
+  if (!item) return 'R-0008';
+  if (item.cancelled) return 'R-0006';
+  if (state.status === '0004' || item.expired) return 'R-0005';
+  const status = itemStatus(state, item);
+  if (status === '0001' || status === '0002') return 'R-0004';
+  if (['0006', '0007', '0008', '0009'].includes(state.status)) return 'R-0004';
+  if (state.status === '0002' || state.status === '0003') return 'R-0002';
+  return 'R-0001';
+}
+
+/** Total quantity of an item supplied by the given dispense records. */
+export function dispensedQuantity(dispenses: readonly DispenseRecord[], itemId: string): number {
+  let total = 0;
+  for (const record of dispenses) {
+    for (const line of record.lines) if (line.itemId === itemId) total += line.quantity;
+  }
+  return total;
+}
+
+const LINE_STATUS: Record<DispenseLineType, ItemStatus> = {
+  dispensed: '0001',
+  'not-dispensed': '0002',
+  partial: '0003',
+  owing: '0004',
+};
+
+/** An item's EPS status, derived from the prescription's state. */
+export function itemStatus(state: PrescriptionState, item: ItemState): ItemStatus {
+  if (item.cancelled) return '0005';
+  if (item.expired) return '0006';
+  let latest: DispenseLine | undefined;
+  for (const record of state.dispenses) {
+    for (const line of record.lines) if (line.itemId === item.id) latest = line;
+  }
+  if (latest) return LINE_STATUS[latest.type];
+  return WITH_DISPENSER.includes(state.status) ? '0008' : '0007';
+}
+
+const FINAL_ITEM: readonly ItemStatus[] = ['0001', '0002', '0005', '0006'];
+
+/** After dispense records change: all items final → 0006 (or 0007 if nothing supplied), else 0003. */
+function settle(state: PrescriptionState): PrescriptionState {
+  const statuses = state.items.map((item) => itemStatus(state, item));
+  if (!statuses.every((status) => FINAL_ITEM.includes(status))) return { ...state, status: '0003' };
+  const supplied = state.items.some(
+    (item) => !item.cancelled && dispensedQuantity(state.dispenses, item.id) > 0,
+  );
+  return { ...state, status: supplied ? '0006' : '0007' };
+}

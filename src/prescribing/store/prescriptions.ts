@@ -1,0 +1,247 @@
+/**
+ * The prescription table: the signed order as received and the state machine's state. Every
+ * change goes through `loadForUpdate` (row lock) → `transition` → `saveState` in one transaction,
+ * so concurrent releases or dispenses of one prescription are serialised by PostgreSQL.
+ */
+import type { Queryable } from '../../platform/database/database.js';
+import type { PrescriptionStatus } from '../status/codes.js';
+import type { PrescriptionState } from '../status/state-machine.js';
+
+export interface PrescriptionRecord {
+  shortFormId: string;
+  longFormId: string;
+  messageId: string;
+  payloadDigest: string;
+  status: PrescriptionStatus;
+  state: PrescriptionState;
+  prescriber: string;
+  prescriberOrg: string;
+  nominatedPharmacy: string | undefined;
+  dispenser: string | undefined;
+  patient: string | undefined;
+  patientSystem: string;
+  patientValue: string;
+  controlled: boolean;
+  sigT: Date;
+  validFrom: Date;
+  expiresAt: Date;
+  signedBundle: string;
+  createdAt: Date;
+  updatedAt: Date;
+  lastDispensedAt: Date | undefined;
+  version: number;
+}
+
+interface Row {
+  short_form_id: string;
+  long_form_id: string;
+  message_id: string;
+  payload_digest: string;
+  status: PrescriptionStatus;
+  state: PrescriptionState | string;
+  prescriber: string;
+  prescriber_org: string;
+  nominated_pharmacy: string | null;
+  dispenser: string | null;
+  patient: string | null;
+  patient_system: string;
+  patient_value: string;
+  controlled: boolean;
+  sig_t: Date;
+  valid_from: Date;
+  expires_at: Date;
+  signed_bundle: string;
+  created_at: Date;
+  updated_at: Date;
+  last_dispensed_at: Date | null;
+  version: number;
+}
+
+const COLUMNS = `short_form_id, long_form_id, message_id, payload_digest, status, state, prescriber, prescriber_org,
+  nominated_pharmacy, dispenser, patient, patient_system, patient_value, controlled, sig_t, valid_from, expires_at,
+  signed_bundle, created_at, updated_at, last_dispensed_at, version`;
+
+/** Without the signed bundle: what lists and the tracker need. */
+const SUMMARY_COLUMNS = COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
+
+function toRecord(row: Row): PrescriptionRecord {
+  return {
+    shortFormId: row.short_form_id,
+    longFormId: row.long_form_id,
+    messageId: row.message_id,
+    payloadDigest: row.payload_digest,
+    status: row.status,
+    state: typeof row.state === 'string' ? (JSON.parse(row.state) as PrescriptionState) : row.state,
+    prescriber: row.prescriber,
+    prescriberOrg: row.prescriber_org,
+    nominatedPharmacy: row.nominated_pharmacy ?? undefined,
+    dispenser: row.dispenser ?? undefined,
+    patient: row.patient ?? undefined,
+    patientSystem: row.patient_system,
+    patientValue: row.patient_value,
+    controlled: row.controlled,
+    sigT: new Date(row.sig_t),
+    validFrom: new Date(row.valid_from),
+    expiresAt: new Date(row.expires_at),
+    signedBundle: row.signed_bundle,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    lastDispensedAt: row.last_dispensed_at ? new Date(row.last_dispensed_at) : undefined,
+    version: Number(row.version),
+  };
+}
+
+export type NewPrescription = Omit<
+  PrescriptionRecord,
+  'createdAt' | 'updatedAt' | 'version' | 'lastDispensedAt' | 'status' | 'dispenser'
+>;
+
+/** Inserts a new prescription; false when the short-form ID (or long-form ID) is taken. */
+export async function insertPrescription(tx: Queryable, record: NewPrescription): Promise<boolean> {
+  const result = await tx.query(
+    `INSERT INTO prescription (short_form_id, long_form_id, message_id, payload_digest, status, state, prescriber,
+       prescriber_org, nominated_pharmacy, patient, patient_system, patient_value, controlled, sig_t, valid_from,
+       expires_at, signed_bundle)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+     ON CONFLICT DO NOTHING`,
+    [
+      record.shortFormId,
+      record.longFormId,
+      record.messageId,
+      record.payloadDigest,
+      record.state.status,
+      JSON.stringify(record.state),
+      record.prescriber,
+      record.prescriberOrg,
+      record.nominatedPharmacy ?? null,
+      record.patient ?? null,
+      record.patientSystem,
+      record.patientValue,
+      record.controlled,
+      record.sigT,
+      record.validFrom,
+      record.expiresAt,
+      record.signedBundle,
+    ],
+  );
+  return result.rowCount === 1;
+}
+
+export async function findPrescription(
+  q: Queryable,
+  shortFormId: string,
+  options: { forUpdate?: boolean; summary?: boolean } = {},
+): Promise<PrescriptionRecord | undefined> {
+  const result = await q.query<Row>(
+    `SELECT ${options.summary ? SUMMARY_COLUMNS : COLUMNS} FROM prescription WHERE short_form_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+    [shortFormId],
+  );
+  const row = result.rows[0];
+  return row ? toRecord(row) : undefined;
+}
+
+/** By long-form ID, for messages that name the prescription only by its UUID. */
+export async function findByLongFormId(q: Queryable, longFormId: string): Promise<string | undefined> {
+  const result = await q.query<{ short_form_id: string }>(
+    'SELECT short_form_id FROM prescription WHERE long_form_id = $1',
+    [longFormId.toLowerCase()],
+  );
+  return result.rows[0]?.short_form_id;
+}
+
+/** Writes the state after a transition (the row must be locked by `findPrescription(…, forUpdate)`). */
+export async function saveState(
+  tx: Queryable,
+  record: Pick<PrescriptionRecord, 'shortFormId' | 'version'>,
+  state: PrescriptionState,
+  options: { dispensedNow?: boolean } = {},
+): Promise<void> {
+  const result = await tx.query(
+    `UPDATE prescription SET status = $2, state = $3::jsonb, dispenser = $4, updated_at = now(),
+       last_dispensed_at = CASE WHEN $5 THEN now() ELSE last_dispensed_at END, version = version + 1
+     WHERE short_form_id = $1 AND version = $6`,
+    [
+      record.shortFormId,
+      state.status,
+      JSON.stringify(state),
+      state.dispenser ?? null,
+      options.dispensedNow === true,
+      record.version,
+    ],
+  );
+  if (result.rowCount !== 1) throw new Error(`prescription ${record.shortFormId} changed under a row lock`);
+}
+
+export interface PrescriptionQuery {
+  shortFormId?: string;
+  patient?: string;
+  patientIdentifier?: { system?: string; value: string };
+  status?: PrescriptionStatus[];
+  /** Only prescriptions this organisation prescribed or dispenses. */
+  visibleToOrg?: string;
+  limit: number;
+  offset?: number;
+}
+
+/** Summaries (no signed bundle) for the tracker, newest first; every filter uses an index. */
+export async function listPrescriptions(
+  q: Queryable,
+  query: PrescriptionQuery,
+): Promise<PrescriptionRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.shortFormId !== undefined) where.push(`short_form_id = ${param(query.shortFormId)}`);
+  if (query.patient !== undefined) where.push(`patient = ${param(query.patient)}`);
+  if (query.patientIdentifier) {
+    where.push(`patient_value = ${param(query.patientIdentifier.value)}`);
+    if (query.patientIdentifier.system)
+      where.push(`patient_system = ${param(query.patientIdentifier.system)}`);
+  }
+  if (query.status?.length) where.push(`status = ANY(${param(query.status)}::text[])`);
+  if (query.visibleToOrg !== undefined) {
+    const org = param(query.visibleToOrg);
+    where.push(`(prescriber_org = ${org} OR dispenser = ${org})`);
+  }
+  const result = await q.query<Row>(
+    `SELECT ${SUMMARY_COLUMNS} FROM prescription ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, short_form_id LIMIT ${param(query.limit)} OFFSET ${param(query.offset ?? 0)}`,
+    params,
+  );
+  return result.rows.map(toRecord);
+}
+
+export interface StoredMessage {
+  shortFormId: string;
+  kind: string;
+  digest: string;
+  response: unknown;
+}
+
+export async function findMessage(q: Queryable, messageId: string): Promise<StoredMessage | undefined> {
+  const result = await q.query<{ short_form_id: string; kind: string; digest: string; response: unknown }>(
+    'SELECT short_form_id, kind, digest, response FROM prescription_message WHERE message_id = $1',
+    [messageId],
+  );
+  const row = result.rows[0];
+  return row
+    ? { shortFormId: row.short_form_id, kind: row.kind, digest: row.digest, response: row.response }
+    : undefined;
+}
+
+/** Records an accepted message; false when another request recorded the same id first. */
+export async function recordMessage(
+  tx: Queryable,
+  messageId: string,
+  message: StoredMessage,
+): Promise<boolean> {
+  const result = await tx.query(
+    `INSERT INTO prescription_message (message_id, short_form_id, kind, digest, response)
+     VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (message_id) DO NOTHING`,
+    [messageId, message.shortFormId, message.kind, message.digest, JSON.stringify(message.response)],
+  );
+  return result.rowCount === 1;
+}

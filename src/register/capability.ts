@@ -1,0 +1,99 @@
+/**
+ * The right-to-prescribe register and its PKI (CONTRACT.md section 4) as one capability:
+ * Practitioner / PractitionerRole writes with the register's rules, certificate issuing and
+ * revocation, the CA chain and CRL, and the services `register`, `pki` and `remote-keys`.
+ */
+import type { CapabilityFactory } from '../platform/capability.js';
+import { seedRegisterDemo } from './demo.js';
+import type { RegisterDeps } from './fhir-writes.js';
+import { CertificateAuthority } from './pki/authority.js';
+import { caFromFiles } from './pki/ca-files.js';
+import { writeCaPemFiles } from './pki/ca-pem-files.js';
+import { loadOrCreateCa } from './pki/ca-store.js';
+import { type CertificateCheck, type CheckInput, createCertificateChecker } from './pki/check.js';
+import { currentCrl } from './pki/crl.js';
+import { createRemoteKeys } from './pki/remote-keys.js';
+import { ISSUE_CERTIFICATE, pkiOperationRoutes, pkiPublicRoutes, REVOKE_CERTIFICATE } from './pki/routes.js';
+import type { Queryable } from '../platform/database/database.js';
+import { practitionerRoutes } from './practitioners/routes.js';
+import { createRegisterService } from './register-service.js';
+import { practitionerRoleRoutes } from './rights/routes.js';
+import { registerSettings } from './settings.js';
+
+/** The `pki` service. */
+export interface PkiService {
+  /** Is `leafDer` a certificate the register issued, fit for a signature made at `sigT`? */
+  checkSigningCertificate(q: Queryable, input: CheckInput): Promise<CertificateCheck>;
+  /** The issuing CA then the root, PEM (as GET /pki/ca.pem). */
+  caChainPem(): string;
+}
+
+const OPERATION_BASE = 'https://fhir.pathways.dev/OperationDefinition';
+
+export const registerCapability: CapabilityFactory = async (context) => {
+  const settings = registerSettings(context.env);
+  const material = settings.caFiles
+    ? await caFromFiles(settings.caFiles)
+    : await loadOrCreateCa(context.db, context.secretKey);
+  const authority = await CertificateAuthority.create(material);
+  const publicUrl = context.config.publicUrl;
+  const crl = { validityHours: settings.crlValidityHours };
+  writeCaPemFiles(context.config.dataDir, authority, context.log);
+  await currentCrl(context.db, authority, crl);
+  context.log.info({ source: authority.source, issuer: authority.issuing.subject }, 'register: PKI ready');
+
+  const checker = createCertificateChecker(authority);
+  context.services.provide('register', createRegisterService());
+  context.services.provide<PkiService>('pki', {
+    checkSigningCertificate: checker.checkSigningCertificate,
+    caChainPem: () => authority.chainPem(),
+  });
+  context.services.provide(
+    'remote-keys',
+    createRemoteKeys({
+      authority,
+      secretKey: context.secretKey,
+      validityDays: settings.certificateValidityDays,
+      publicUrl,
+      crl,
+    }),
+  );
+  context.capabilities.addOperation({
+    name: ISSUE_CERTIFICATE,
+    definition: `${OPERATION_BASE}/Practitioner-${ISSUE_CERTIFICATE}`,
+    resourceType: 'Practitioner',
+    documentation: 'Issue a prescriber signing certificate from a PKCS#10 request (csr) [registrar, MFA]',
+  });
+  context.capabilities.addOperation({
+    name: REVOKE_CERTIFICATE,
+    definition: `${OPERATION_BASE}/Practitioner-${REVOKE_CERTIFICATE}`,
+    resourceType: 'Practitioner',
+    documentation: "Revoke one of the Practitioner's certificates (serialNumber, reason) [registrar, MFA]",
+  });
+
+  const deps: RegisterDeps = {
+    db: context.db,
+    access: context.access,
+    audit: context.audit,
+    baseUrl: context.fhirBaseUrl,
+  };
+  return {
+    name: 'register',
+    async routes(app) {
+      pkiPublicRoutes(app, { db: context.db, authority, crl });
+    },
+    async fhirRoutes(fhir) {
+      practitionerRoutes(fhir, deps);
+      practitionerRoleRoutes(fhir, deps);
+      pkiOperationRoutes(fhir, { ...deps, authority, crl, publicUrl, validityDays: settings.certificateValidityDays });
+    },
+    seedDemo: () =>
+      seedRegisterDemo({
+        db: context.db,
+        authority,
+        dataDir: context.config.dataDir,
+        publicUrl,
+        validityDays: settings.certificateValidityDays,
+      }),
+  };
+};

@@ -1,0 +1,102 @@
+/**
+ * Is this the certificate of a prescriber, fit to have signed at `sigT`? The leaf must be signed
+ * by our issuing CA (the signature is checked), valid at sigT (notBefore ≤ sigT ≤ notAfter, and
+ * the CA too), one the register issued (the table, by serial: one indexed query) and not revoked
+ * at sigT (revocationVerdict). Only the issuing CA is trusted, so a chain sent along is not needed
+ * and not used. Parsing and the signature check are cached by the leaf's bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../../platform/database/database.js';
+import type { CertificateAuthority } from './authority.js';
+import { isRevocationReason, revocationVerdict } from './revocation.js';
+import { normaliseSerial } from './serial.js';
+import { x509 } from './x509.js';
+
+export type CertificateCheck =
+  | { ok: true; practitionerId: string; serialNumber: string }
+  | { ok: false; code: 'CERTIFICATE_NOT_TRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_REVOKED'; message: string };
+
+export interface CheckInput {
+  leafDer: Uint8Array;
+  chainDer?: readonly Uint8Array[];
+  sigT: Date;
+}
+
+interface Parsed {
+  signedByUs: boolean;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+const CACHE_SIZE = 10_000;
+
+const notTrusted = (message: string): CertificateCheck => ({ ok: false, code: 'CERTIFICATE_NOT_TRUSTED', message });
+
+export function createCertificateChecker(authority: CertificateAuthority) {
+  const cache = new Map<string, Parsed | undefined>();
+
+  async function parse(leafDer: Uint8Array): Promise<Parsed | undefined> {
+    const key = createHash('sha256').update(leafDer).digest('base64');
+    if (cache.has(key)) return cache.get(key);
+    let parsed: Parsed | undefined;
+    try {
+      const leaf = new x509.X509Certificate(leafDer);
+      parsed = {
+        signedByUs: await authority.signed(leaf),
+        serialNumber: normaliseSerial(leaf.serialNumber) ?? '',
+        notBefore: leaf.notBefore,
+        notAfter: leaf.notAfter,
+      };
+    } catch {
+      parsed = undefined;
+    }
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(key, parsed);
+    return parsed;
+  }
+
+  async function checkSigningCertificate(q: Queryable, input: CheckInput): Promise<CertificateCheck> {
+    const sigT = input.sigT;
+    if (!(sigT instanceof Date) || Number.isNaN(sigT.getTime())) throw new TypeError('sigT must be a valid Date');
+    const leaf = await parse(input.leafDer);
+    if (!leaf) return notTrusted('The signing certificate is not an X.509 certificate');
+    if (!leaf.signedByUs) {
+      return notTrusted('The signing certificate was not issued by the Pathways prescriber CA');
+    }
+    const t = sigT.getTime();
+    if (t < leaf.notBefore.getTime() || t > leaf.notAfter.getTime()) {
+      return {
+        ok: false,
+        code: 'CERTIFICATE_EXPIRED',
+        message: `The signing certificate is valid from ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}, not at the signing time ${sigT.toISOString()}`,
+      };
+    }
+    const ca = authority.issuing;
+    if (t < ca.notBefore.getTime() || t > ca.notAfter.getTime()) {
+      return { ok: false, code: 'CERTIFICATE_EXPIRED', message: 'The issuing CA was not valid at the signing time' };
+    }
+    const found = await q.query<{
+      practitioner_id: string;
+      der: Uint8Array;
+      revoked_at: Date | string | null;
+      revocation_reason: string | null;
+    }>('SELECT practitioner_id, der, revoked_at, revocation_reason FROM pki_certificate WHERE serial_number = $1', [
+      leaf.serialNumber,
+    ]);
+    const row = found.rows[0];
+    if (!row || !Buffer.from(row.der).equals(Buffer.from(input.leafDer))) {
+      return notTrusted('The signing certificate is not one the register issued');
+    }
+    if (row.revoked_at !== null) {
+      const reason = isRevocationReason(row.revocation_reason) ? row.revocation_reason : 'unspecified';
+      const verdict = revocationVerdict({ revokedAt: new Date(row.revoked_at), reason }, sigT);
+      if (verdict.revoked) return { ok: false, code: 'CERTIFICATE_REVOKED', message: verdict.message };
+    }
+    return { ok: true, practitionerId: row.practitioner_id, serialNumber: leaf.serialNumber };
+  }
+
+  return { checkSigningCertificate };
+}
+
+export type CertificateChecker = ReturnType<typeof createCertificateChecker>;

@@ -1,0 +1,33 @@
+/** The identifier and code systems the register speaks (CONTRACT.md section 4). */
+
+/** Professional registration numbers: a Practitioner needs one, and each belongs to one Practitioner. */
+export const PROFESSIONAL_NUMBER_SYSTEMS = [
+  'https://fhir.hl7.org.uk/Id/gmc-number',
+  'https://fhir.hl7.org.uk/Id/nmc-number',
+  'https://fhir.hl7.org.uk/Id/gphc-number',
+  'https://fhir.hl7.org.uk/Id/hcpc-number',
+  'https://fhir.hl7.org.uk/Id/professional-code',
+] as const;
+
+export const GMC_NUMBER = PROFESSIONAL_NUMBER_SYSTEMS[0];
+export const NMC_NUMBER = PROFESSIONAL_NUMBER_SYSTEMS[1];
+export const PROFESSIONAL_CODE = PROFESSIONAL_NUMBER_SYSTEMS[4];
+
+export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
+/** ODS organisation and site codes: upper-case letters and digits (as accounts and clients check). */
+export const ODS_CODE = /^[A-Z0-9]{3,10}$/;
+
+export const PRESCRIBING_RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
+export const PRESCRIBING_RIGHTS = ['independent', 'supplementary', 'controlled-drugs'] as const;
+export type PrescribingRight = (typeof PRESCRIBING_RIGHTS)[number];
+
+export function isPrescribingRight(code: unknown): code is PrescribingRight {
+  return typeof code === 'string' && (PRESCRIBING_RIGHTS as readonly string[]).includes(code);
+}
+
+export function isProfessionalNumberSystem(system: unknown): boolean {
+  return typeof system === 'string' && (PROFESSIONAL_NUMBER_SYSTEMS as readonly string[]).includes(system);
+}
+
+/** `Practitioner/<id>` as the register writes it (no base URL, no version). */
+export const PRACTITIONER_REFERENCE = /^Practitioner\/([A-Za-z0-9\-.]{1,64})$/;
