@@ -52,7 +52,8 @@ export function registerTaskSearch(
       }
       throw invalid('Task search needs focus:identifier, patient:identifier, patient or business-status');
     }
-    const records = await listPrescriptions(deps.db, trackerQuery(query, principalOf(request)));
+    const parsed = trackerQuery(query, principalOf(request));
+    const records = await listPrescriptions(deps.db, parsed);
     let tasks: Task[] = records.map(trackerTask);
     if (needsPatientBinding(request)) tasks = await deps.access.bindToPatient(request, tasks);
     const agent = agentOfRequest(request);
@@ -69,11 +70,16 @@ export function registerTaskSearch(
         }),
       ),
     );
+    const links = [{ relation: 'self', url: `${deps.baseUrl}/Task?${query.toString()}` }];
+    if (records.length === parsed.limit) {
+      const next = new URLSearchParams(query);
+      next.set('_offset', String((parsed.offset ?? 0) + parsed.limit));
+      links.push({ relation: 'next', url: `${deps.baseUrl}/Task?${next.toString()}` });
+    }
     const bundle: Bundle<Task> = {
       resourceType: 'Bundle',
       type: 'searchset',
-      total: tasks.length,
-      link: [{ relation: 'self', url: `${deps.baseUrl}/Task?${query.toString()}` }],
+      link: links,
       entry: tasks.map((task) => ({
         fullUrl: `${deps.baseUrl}/Task/${task.id}`,
         resource: task,

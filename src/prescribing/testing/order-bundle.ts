@@ -80,7 +80,8 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
       ],
     };
     dispense.quantity = { ...dispense.quantity, value: item.quantity ?? 20 };
-    if (input.validityStart) dispense.validityPeriod = { start: input.validityStart };
+    // The example's own validity started in 2022: today's date unless a test asks for another.
+    dispense.validityPeriod = { start: input.validityStart ?? new Date().toISOString().slice(0, 10) };
     if (input.nominatedPharmacy === null) delete dispense.performer;
     else if (input.nominatedPharmacy)
       dispense.performer = {

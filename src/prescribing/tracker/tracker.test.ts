@@ -1,0 +1,130 @@
+import type { Bundle, Task } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../../test/app.js';
+import { databaseKinds } from '../../../test/databases.js';
+import { transition } from '../status/state-machine.js';
+import { findPrescription, saveState } from '../store/prescriptions.js';
+import { itemIdOf, shortFormIdOf } from '../testing/order-bundle.js';
+import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
+
+const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
+
+describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
+  let app: TestApp;
+  let gp: TestPrescriber;
+  let shortFormId: string;
+  let patient: string;
+  let itemId: string;
+
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    gp = await registerPrescriber(app);
+    const order = await gp.signedOrder({
+      nhsNumber: '9449306060',
+      nominatedPharmacy: 'FCG71',
+      items: [{ quantity: 10 }],
+    });
+    expect((await processMessage(app, order, await gp.bearer())).statusCode).toBe(200);
+    shortFormId = shortFormIdOf(order);
+    itemId = itemIdOf(order);
+    patient = (await findPrescription(app.pathways.db, shortFormId))!.patient!;
+  });
+  afterAll(async () => app?.close());
+
+  async function track(query: string, authorization: string) {
+    const response = await app.pathways.app.inject({
+      method: 'GET',
+      url: `/fhir/R4/Task?${query}`,
+      headers: { authorization },
+    });
+    return response;
+  }
+
+  async function tasks(query: string, authorization: string): Promise<Task[]> {
+    const response = await track(query, authorization);
+    expect(response.statusCode, response.body).toBe(200);
+    return ((response.json() as Bundle<Task>).entry ?? []).map((entry) => entry.resource!);
+  }
+
+  it('shows the prescriber organisation one Task with the status, items and nomination', async () => {
+    const [task, ...rest] = await tasks(`focus:identifier=${shortFormId}`, await gp.bearer());
+    expect(rest).toHaveLength(0);
+    expect(task).toMatchObject({
+      resourceType: 'Task',
+      status: 'requested',
+      businessStatus: { coding: [{ code: '0001', display: 'To Be Dispensed' }] },
+      focus: { identifier: { value: shortFormId } },
+      for: { reference: patient, identifier: { system: NHS, value: '9449306060' } },
+    });
+    expect(task!.owner).toBeUndefined();
+    expect(task!.output?.[0]).toMatchObject({
+      type: { coding: [{ code: '0007' }] },
+      valueReference: { reference: `MedicationRequest/${itemId}` },
+    });
+  });
+
+  it('finds by patient identifier and business status', async () => {
+    expect(await tasks(`patient:identifier=${NHS}|9449306060`, await gp.bearer())).toHaveLength(1);
+    expect(await tasks('business-status=0001', await gp.bearer())).not.toHaveLength(0);
+    expect(await tasks('business-status=0006', await gp.bearer())).toHaveLength(0);
+  });
+
+  it('shows the dispenser once released, with the pharmacy as owner; other organisations see nothing', async () => {
+    const pharmacy = await app.bearer({ roles: ['dispenser'], org: 'FCG71' });
+    expect(await tasks(`focus:identifier=${shortFormId}`, pharmacy)).toHaveLength(0);
+    await app.pathways.db.transaction(async (tx) => {
+      const record = (await findPrescription(tx, shortFormId, { forUpdate: true }))!;
+      await saveState(tx, record, transition(record.state, { type: 'release', pharmacy: 'FCG71' }).state);
+    });
+    const [task] = await tasks(`focus:identifier=${shortFormId}`, pharmacy);
+    expect(task).toMatchObject({ status: 'accepted', owner: { identifier: { value: 'FCG71' } } });
+    const elsewhere = await app.bearer({ roles: ['dispenser'], org: 'FEW08' });
+    expect(await tasks(`focus:identifier=${shortFormId}`, elsewhere)).toHaveLength(0);
+    const otherPractice = await app.bearer({
+      roles: ['prescriber'],
+      fhirUser: 'Practitioner/x',
+      org: 'B82005',
+    });
+    expect(await tasks(`patient:identifier=${NHS}|9449306060`, otherPractice)).toHaveLength(0);
+  });
+
+  it('shows the service desk everything, and refuses a registrar', async () => {
+    const desk = await app.bearer({ roles: ['service-desk'] });
+    expect(await tasks(`focus:identifier=${shortFormId}`, desk)).toHaveLength(1);
+    expect(
+      (await track(`focus:identifier=${shortFormId}`, await app.bearer({ roles: ['registrar'] }))).statusCode,
+    ).toBe(403);
+  });
+
+  it("shows a patient their own prescription, and blocks, audits and counts another patient's", async () => {
+    const own = await app.bearer({ roles: ['patient'], fhirUser: patient });
+    expect(await tasks(`focus:identifier=${shortFormId}`, own)).toHaveLength(1);
+    expect(await tasks('business-status=0002', own)).toHaveLength(1);
+    const intruder = await app.bearer({ roles: ['patient'], fhirUser: 'Patient/someone-else' });
+    const metricsBefore = await safetyEvents();
+    expect(await tasks(`focus:identifier=${shortFormId}`, intruder)).toHaveLength(0);
+    expect(await tasks(`patient:identifier=${NHS}|9449306060`, intruder)).toHaveLength(0);
+    expect(await safetyEvents()).toBe(metricsBefore + 2);
+    await app.pathways.audit.flush();
+    const audit = await app.pathways.db.query(
+      `SELECT 1 FROM audit_event WHERE patient = $1 AND agent = 'Patient/someone-else' AND content LIKE '%HAZ-WRONG-PATIENT%'`,
+      [patient],
+    );
+    expect(audit.rowCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it('answers bad queries with an OperationOutcome', async () => {
+    const response = await track('nonsense=1', await gp.bearer());
+    expect(response.statusCode).toBe(400);
+    expect(response.json().resourceType).toBe('OperationOutcome');
+    expect((await track('business-status=9999', await gp.bearer())).statusCode).toBe(400);
+  });
+
+  async function safetyEvents(): Promise<number> {
+    const metrics = await app.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    const line = metrics.body
+      .split('\n')
+      .find((row) => row.startsWith('pathways_clinical_safety_events_total{hazard="HAZ-WRONG-PATIENT"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+});
