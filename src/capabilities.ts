@@ -2,10 +2,19 @@
  * The product's capabilities, in the order they are built (a capability may use services that
  * an earlier one provided). One line each.
  */
+import { dispensingCapability } from './dispensing/capability.js';
 import { feedCapability } from './feed/capability.js';
+import { notificationsCapability } from './notifications/capability.js';
 import type { CapabilityFactory } from './platform/capability.js';
 import { portalCapability } from './portal/capability.js';
 import { prescribingCapability } from './prescribing/capability.js';
 import { registerCapability } from './register/capability.js';
 
-export const CAPABILITIES: CapabilityFactory[] = [registerCapability, prescribingCapability, feedCapability, portalCapability];
+export const CAPABILITIES: CapabilityFactory[] = [
+  registerCapability,
+  prescribingCapability,
+  dispensingCapability,
+  feedCapability,
+  notificationsCapability,
+  portalCapability,
+];

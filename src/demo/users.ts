@@ -18,6 +18,12 @@ const DEMO_USERS: Array<{ username: string; role: Role; fhirUser?: string; org?:
     fhirUser: 'Practitioner/demo-prescriber',
     org: 'A83008',
   },
+  {
+    username: 'demo-prescriber-remote',
+    role: 'prescriber',
+    fhirUser: 'Practitioner/demo-prescriber-remote',
+    org: 'A83008',
+  },
   { username: 'demo-dispenser', role: 'dispenser', fhirUser: 'Practitioner/demo-pharmacist', org: 'FCG71' },
   { username: 'demo-registrar', role: 'registrar', fhirUser: 'Practitioner/demo-registrar' },
   { username: 'demo-clinician', role: 'clinician', fhirUser: 'Practitioner/demo-clinician', org: 'RR8' },

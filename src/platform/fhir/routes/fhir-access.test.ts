@@ -86,14 +86,16 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
       amr: ['pwd', 'otp'],
       authTime: Math.floor(Date.now() / 1000) - 3600,
     });
-    const response = await call(stale, 'POST', '/fhir/R4/Practitioner', { resourceType: 'Practitioner' });
+    const practitioner = {
+      resourceType: 'Practitioner',
+      identifier: [{ system: 'https://fhir.hl7.org.uk/Id/gmc-number', value: `${Date.now() % 10_000_000}` }],
+    };
+    const response = await call(stale, 'POST', '/fhir/R4/Practitioner', practitioner);
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toContain('error="insufficient_user_authentication"');
     expect(response.headers['www-authenticate']).toContain('max_age=900');
     const fresh = await t.bearer({ roles: ['registrar'] });
-    expect(
-      (await call(fresh, 'POST', '/fhir/R4/Practitioner', { resourceType: 'Practitioner' })).statusCode,
-    ).toBe(201);
+    expect((await call(fresh, 'POST', '/fhir/R4/Practitioner', practitioner)).statusCode).toBe(201);
   });
 
   it("gives a patient their own record and nothing of another patient's, audited as a safety event", async () => {

@@ -1,0 +1,82 @@
+/**
+ * POST /fhir/R4/Claim: the pharmacy that dispensed a prescription claims payment for it (0003,
+ * 0006 or 0007 → 0008). One claim per prescription: the same Claim again is answered again; any
+ * other claim for a claimed prescription is refused. The Claim is stored (its patient pointed at
+ * the stored Patient) and a `claim` event emitted.
+ */
+import { createHash } from 'node:crypto';
+import type { Claim } from '@medplum/fhirtypes';
+import type { Principal } from '../../platform/auth/principal.js';
+import type { Database } from '../../platform/database/database.js';
+import { forbidden, Problem } from '../../platform/errors/problem.js';
+import { createResource } from '../../platform/fhir/store/repository.js';
+import { validateResource } from '../../platform/fhir/validation/index.js';
+import { emit } from '../../platform/outbox/outbox.js';
+import { transition } from '../../prescribing/status/state-machine.js';
+import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
+import { parseClaim } from './parse-claim.js';
+
+export interface ClaimAccepted {
+  shortFormId: string;
+  claimId: string;
+  patient: string | undefined;
+  changed: boolean;
+}
+
+export async function acceptClaim(db: Database, input: unknown, caller: Principal): Promise<ClaimAccepted> {
+  const parsed = parseClaim(input);
+  const claim = validateResource(input) as Claim;
+  const pharmacy = caller.org;
+  if (!pharmacy) throw forbidden('Claiming needs a token issued for the pharmacy');
+  const digest = createHash('sha256').update(JSON.stringify(input)).digest('base64');
+  return db.transaction(async (tx) => {
+    const record = await findPrescription(tx, parsed.shortFormId, { forUpdate: true, summary: true });
+    if (!record)
+      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
+    const earlier = await tx.query<{ claim_identifier: string; claim_id: string; digest: string }>(
+      'SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1',
+      [parsed.shortFormId],
+    );
+    const previous = earlier.rows[0];
+    if (previous) {
+      if (
+        previous.claim_identifier === parsed.claimIdentifier &&
+        previous.digest === digest &&
+        record.dispenser === pharmacy
+      ) {
+        return {
+          shortFormId: parsed.shortFormId,
+          claimId: previous.claim_id,
+          patient: record.patient,
+          changed: false,
+        };
+      }
+      throw new Problem(
+        'INVALID_STATE_TRANSITION',
+        `Prescription ${parsed.shortFormId} has already been claimed`,
+      );
+    }
+    const { state } = transition(record.state, { type: 'claim', pharmacy });
+    await saveState(tx, record, state);
+    const { id: _id, meta: _meta, ...content } = claim;
+    const stored = await createResource(tx, {
+      ...content,
+      ...(record.patient ? { patient: { ...claim.patient, reference: record.patient } } : {}),
+    });
+    await tx.query(
+      `INSERT INTO prescription_claim (short_form_id, claim_identifier, claim_id, digest, pharmacy) VALUES ($1, $2, $3, $4, $5)`,
+      [parsed.shortFormId, parsed.claimIdentifier, stored.id, digest, pharmacy],
+    );
+    await emit(tx, {
+      type: 'claim',
+      key: parsed.shortFormId,
+      payload: {
+        prescriptionId: parsed.shortFormId,
+        ...(record.patient ? { patient: record.patient } : {}),
+        pharmacy,
+        resource: stored.resource,
+      },
+    });
+    return { shortFormId: parsed.shortFormId, claimId: stored.id, patient: record.patient, changed: true };
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * The rules of an EPS Claim (CONTRACT.md §7), pure: which prescription (the group identifier
+ * extension), the claim's own identifier, and that the pharmacist endorsed the items.
+ */
+import type { Claim } from '@medplum/fhirtypes';
+import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
+import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
+
+export const GROUP_IDENTIFIER_EXTENSION =
+  'https://fhir.nhs.uk/StructureDefinition/Extension-DM-GroupIdentifier';
+export const ENDORSEMENT_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-endorsement';
+
+export interface ParsedClaim {
+  shortFormId: string;
+  claimIdentifier: string;
+}
+
+export function parseClaim(input: unknown): ParsedClaim {
+  if (!input || typeof input !== 'object' || (input as Claim).resourceType !== 'Claim') {
+    throw invalid('POST /Claim takes a Claim', 'Claim');
+  }
+  const claim = input as Claim;
+  const claimIdentifier = claim.identifier?.[0]?.value;
+  if (!claimIdentifier) throw missing('Claim.identifier is required', 'Claim.identifier');
+  const group = claim.prescription?.extension?.find(
+    (extension) => extension.url === GROUP_IDENTIFIER_EXTENSION,
+  );
+  const shortForm = group?.extension?.find((part) => part.url === 'shortForm')?.valueIdentifier;
+  if (!shortForm?.value || (shortForm.system && shortForm.system !== PRESCRIPTION_ORDER_NUMBER)) {
+    throw missing(
+      'Claim.prescription needs the group identifier extension with the short-form ID',
+      'Claim.prescription',
+    );
+  }
+  const problem = shortFormIdProblem(shortForm.value);
+  if (problem === 'checksum') {
+    throw new Problem(
+      'INVALID_CHECKSUM',
+      `The check character of prescription ID ${shortForm.value} is wrong`,
+      {
+        expression: 'Claim.prescription',
+      },
+    );
+  }
+  if (problem) throw invalid(`${shortForm.value} is not a prescription ID`, 'Claim.prescription');
+  const endorsed = (claim.item ?? []).some((item) =>
+    (item.detail ?? []).some((detail) =>
+      (detail.programCode ?? []).some((code) =>
+        code.coding?.some((coding) => coding.system === ENDORSEMENT_SYSTEM && coding.code),
+      ),
+    ),
+  );
+  if (!endorsed) {
+    throw missing(
+      `A claim needs the dispenser's endorsement (item.detail.programCode in ${ENDORSEMENT_SYSTEM})`,
+      'Claim.item.detail.programCode',
+    );
+  }
+  return { shortFormId: shortForm.value, claimIdentifier };
+}

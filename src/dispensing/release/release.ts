@@ -1,0 +1,159 @@
+/**
+ * Task/$release (CONTRACT.md §7): a pharmacy takes prescriptions to dispense — the next (up to 25)
+ * nominated to it, or one by ID. Every stored prescription's signature is verified again before
+ * it leaves (HAZ-TAMPER, HAZ-NO-RIGHT): one that no longer verifies is not released, goes to
+ * failedPrescriptions, is kept out of later nominated releases, and raises a clinical-safety event.
+ * The row lock makes concurrent releases of one prescription give it to exactly one pharmacy.
+ */
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { Database, Queryable } from '../../platform/database/database.js';
+import { operationOutcome, Problem } from '../../platform/errors/problem.js';
+import { emit } from '../../platform/outbox/outbox.js';
+import { parsePrescriptionOrder } from '../../prescribing/order/parse-order.js';
+import {
+  type VerificationDeps,
+  verifyPrescription,
+} from '../../prescribing/signature/verify-prescription.js';
+import { transition } from '../../prescribing/status/state-machine.js';
+import {
+  findPrescription,
+  type PrescriptionRecord,
+  saveState,
+} from '../../prescribing/store/prescriptions.js';
+import type { ReleaseRequest } from './parse-release.js';
+
+export const NOMINATED_RELEASE_LIMIT = 25;
+
+export interface Released {
+  record: PrescriptionRecord;
+  bundle: Bundle;
+}
+
+export interface ReleaseFailure {
+  shortFormId: string;
+  patient: string | undefined;
+  outcome: OperationOutcome;
+  code: string;
+}
+
+export interface ReleaseResult {
+  passed: Released[];
+  failed: ReleaseFailure[];
+}
+
+export interface ReleaseDeps extends VerificationDeps {
+  db: Database;
+  /** Called for each prescription refused because it no longer verifies. */
+  onVerificationFailure(failure: ReleaseFailure): void;
+}
+
+export async function releasePrescriptions(
+  deps: ReleaseDeps,
+  request: ReleaseRequest,
+  now = new Date(),
+): Promise<ReleaseResult> {
+  return deps.db.transaction(async (tx) => {
+    const result: ReleaseResult = { passed: [], failed: [] };
+    const ids = request.shortFormId ? [request.shortFormId] : await nominatedFor(tx, request.owner);
+    for (const shortFormId of ids) {
+      const record = await findPrescription(tx, shortFormId, { forUpdate: true });
+      if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+      const next = transition(record.state, { type: 'release', pharmacy: request.owner });
+      const bundle = storedBundle(record);
+      const failure = await verificationFailure(tx, deps, record, bundle, now);
+      if (failure) {
+        result.failed.push(failure);
+        deps.onVerificationFailure(failure);
+        await tx.query('UPDATE prescription SET release_failure = $2 WHERE short_form_id = $1', [
+          shortFormId,
+          failure.code,
+        ]);
+        continue;
+      }
+      if (!next.unchanged) {
+        await saveState(tx, record, next.state);
+        await emit(tx, {
+          type: 'prescription-released',
+          key: shortFormId,
+          payload: {
+            prescriptionId: shortFormId,
+            ...(record.patient ? { patient: record.patient } : {}),
+            pharmacy: request.owner,
+          },
+        });
+      }
+      result.passed.push({ record, bundle: bundle! });
+    }
+    return result;
+  });
+}
+
+function storedBundle(record: PrescriptionRecord): Bundle | undefined {
+  try {
+    return JSON.parse(record.signedBundle) as Bundle;
+  } catch {
+    return undefined;
+  }
+}
+
+async function nominatedFor(tx: Queryable, pharmacy: string): Promise<string[]> {
+  const due = await tx.query<{ short_form_id: string }>(
+    `SELECT short_form_id FROM prescription
+     WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL
+     ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [pharmacy, NOMINATED_RELEASE_LIMIT],
+  );
+  return due.rows.map((row) => row.short_form_id);
+}
+
+async function verificationFailure(
+  tx: Queryable,
+  deps: VerificationDeps,
+  record: PrescriptionRecord,
+  bundle: Bundle | undefined,
+  now: Date,
+): Promise<ReleaseFailure | undefined> {
+  try {
+    if (!bundle)
+      throw new Problem('INVALID_SIGNATURE', 'The stored prescription is no longer a JSON document');
+    let order: ReturnType<typeof parsePrescriptionOrder>;
+    try {
+      order = parsePrescriptionOrder(bundle);
+    } catch (error) {
+      // It was valid when accepted: a stored order that no longer parses has been changed.
+      if (error instanceof Problem)
+        throw new Problem('INVALID_SIGNATURE', `The stored prescription was changed: ${error.message}`);
+      throw error;
+    }
+    if (order.shortFormId !== record.shortFormId) {
+      throw new Problem('INVALID_SIGNATURE', 'The stored prescription is not the one this record describes');
+    }
+    await verifyPrescription(tx, bundle, order, deps, { now, mode: 'release' });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Problem) || error.status >= 500) throw error;
+    const code = error.code;
+    return {
+      shortFormId: record.shortFormId,
+      patient: record.patient,
+      code,
+      outcome: {
+        ...operationOutcome([
+          {
+            code,
+            diagnostics: `Prescription ${record.shortFormId} was not released: ${error.issues[0]!.diagnostics}`,
+          },
+        ]),
+        extension: [
+          {
+            url: 'https://fhir.nhs.uk/StructureDefinition/Extension-Spine-SupportingInfo-prescription',
+            valueIdentifier: {
+              system: 'https://fhir.nhs.uk/Id/prescription-order-number',
+              value: record.shortFormId,
+            },
+          },
+        ],
+      },
+    };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Return (0002 → 0001: nomination kept, pharmacy cleared, so another pharmacy can release it)
+ * and withdrawal (undo the latest dispense notification; never after a claim), through the state
+ * machine, each with its event. A resend of the same Task (same identifier) changes nothing.
+ */
+import type { Task } from '@medplum/fhirtypes';
+import type { Principal } from '../../platform/auth/principal.js';
+import type { Database } from '../../platform/database/database.js';
+import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
+import { validateResource } from '../../platform/fhir/validation/index.js';
+import { emit } from '../../platform/outbox/outbox.js';
+import { transition } from '../../prescribing/status/state-machine.js';
+import {
+  findMessage,
+  findPrescription,
+  recordMessage,
+  saveState,
+} from '../../prescribing/store/prescriptions.js';
+import { type ParsedTaskRequest, parseTaskRequest } from './parse-task.js';
+
+export interface TaskApplied {
+  request: ParsedTaskRequest;
+  patient: string | undefined;
+  changed: boolean;
+}
+
+export async function applyTaskRequest(
+  db: Database,
+  input: unknown,
+  caller: Principal,
+): Promise<TaskApplied> {
+  const request = parseTaskRequest(input);
+  const task = validateResource(input) as Task;
+  const pharmacy = caller.org;
+  if (!pharmacy) throw forbidden('Dispensing needs a token issued for the pharmacy');
+  const messageId = `task:${request.requestId}`;
+  const earlier = await findMessage(db, messageId);
+  if (earlier) {
+    if (earlier.shortFormId !== request.shortFormId || earlier.kind !== request.kind) {
+      throw invalid(`Task ${request.requestId} was already used for another request`, 'Task.identifier');
+    }
+    return { request, patient: (earlier.response as { patient?: string }).patient, changed: false };
+  }
+  return db.transaction(async (tx) => {
+    const record = await findPrescription(tx, request.shortFormId, { forUpdate: true, summary: true });
+    if (!record)
+      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${request.shortFormId} was not found`);
+    const { state } = transition(record.state, { type: request.kind, pharmacy });
+    await saveState(tx, record, state);
+    await emit(tx, {
+      type: request.kind === 'return' ? 'prescription-returned' : 'dispense-withdraw',
+      key: request.shortFormId,
+      payload: {
+        prescriptionId: request.shortFormId,
+        ...(record.patient ? { patient: record.patient } : {}),
+        pharmacy,
+        status: state.status,
+        ...(request.kind === 'withdraw' ? { resource: task } : {}),
+      },
+    });
+    await recordMessage(tx, messageId, {
+      shortFormId: request.shortFormId,
+      kind: request.kind,
+      digest: '',
+      response: { patient: record.patient },
+    });
+    return { request, patient: record.patient, changed: true };
+  });
+}
+
+export function taskOutcome(applied: TaskApplied) {
+  return informational(
+    applied.request.kind === 'return'
+      ? `Prescription ${applied.request.shortFormId} returned`
+      : `The latest dispense notification of ${applied.request.shortFormId} was withdrawn`,
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * The dispenser's calls besides release: POST /Task (return, withdraw), POST /Claim, and the
+ * dispense-notification event of $process-message. Every one needs a dispenser token whose
+ * organisation is the pharmacy holding the prescription (the state machine checks the holder).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditInput } from '../../platform/audit/audit-event.js';
+import { type AccessControl, agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
+import type { AccessPolicy } from '../../platform/auth/policy.js';
+import type { Database } from '../../platform/database/database.js';
+import { informational } from '../../platform/errors/problem.js';
+import { sendFhir } from '../../platform/http/fhir-json.js';
+import type { MessageHandlers } from '../../prescribing/routes/message-handlers.js';
+import { acceptClaim } from '../claim/claim.js';
+import { applyDispenseNotification } from '../dispense/dispense.js';
+import { applyTaskRequest, taskOutcome } from '../return-withdraw/return-withdraw.js';
+
+export const DISPENSER_POLICY: AccessPolicy = { roles: ['dispenser'], organisation: 'token-org-must-match' };
+
+interface Deps {
+  db: Database;
+  access: AccessControl;
+  audit: { record(input: AuditInput): Promise<void> };
+}
+
+async function audit(
+  deps: Deps,
+  request: FastifyRequest,
+  detail: string,
+  patient: string | undefined,
+  reference: string,
+) {
+  await deps.audit.record({
+    action: 'U',
+    subtype: 'operation',
+    outcome: '0',
+    agent: agentOfRequest(request),
+    entity: { reference, type: reference.split('/')[0]! },
+    ...(patient ? { patient } : {}),
+    requestId: request.id,
+    detail,
+  });
+}
+
+export function registerDispenseHandler(handlers: MessageHandlers, deps: Deps): void {
+  handlers.register('dispense-notification', {
+    policy: DISPENSER_POLICY,
+    async handle(request, reply, bundle) {
+      const applied = await applyDispenseNotification(deps.db, bundle, principalOf(request));
+      if (applied.changed)
+        await audit(
+          deps,
+          request,
+          `dispense-notification ${applied.shortFormId}`,
+          applied.patient,
+          'MedicationDispense/notification',
+        );
+      return sendFhir(
+        reply,
+        200,
+        informational(`Dispense notification for ${applied.shortFormId} accepted: status ${applied.status}`),
+      );
+    },
+  });
+}
+
+export function registerDispensingRoutes(fhir: FastifyInstance, deps: Deps): void {
+  const dispenser = { preHandler: deps.access.requireAccess(DISPENSER_POLICY) };
+  fhir.post('/Task', dispenser, async (request, reply) => {
+    const applied = await applyTaskRequest(deps.db, request.body, principalOf(request));
+    if (applied.changed)
+      await audit(
+        deps,
+        request,
+        `${applied.request.kind} ${applied.request.shortFormId}`,
+        applied.patient,
+        'Task/request',
+      );
+    return sendFhir(reply, 200, taskOutcome(applied));
+  });
+  fhir.post('/Claim', dispenser, async (request, reply) => {
+    const accepted = await acceptClaim(deps.db, request.body, principalOf(request));
+    if (accepted.changed)
+      await audit(
+        deps,
+        request,
+        `claim ${accepted.shortFormId}`,
+        accepted.patient,
+        `Claim/${accepted.claimId}`,
+      );
+    return sendFhir(reply, 200, informational(`Claim for ${accepted.shortFormId} accepted`));
+  });
+}
