@@ -8,9 +8,18 @@ import type { Role } from '../auth/principal.js';
 
 const STAFF: Role[] = ['prescriber', 'dispenser', 'clinician', 'registrar', 'service-desk', 'admin'];
 
+/**
+ * Reads by the generic API that are narrower than "every staff role and the patient": messages
+ * between prescribers and dispensers are never shown to patients, and are read with organisation
+ * binding through the messaging routes (the generic ones serve only the service desk).
+ */
+const READERS: Record<string, AccessPolicy> = {
+  Communication: { roles: ['service-desk', 'admin'] },
+};
+
 /** Reads: every staff role; a patient only within their own compartment (re-checked per resource). */
-export function readPolicy(_resourceType: string): AccessPolicy {
-  return { roles: [...STAFF, 'patient'], patient: 'bound' };
+export function readPolicy(resourceType: string): AccessPolicy {
+  return READERS[resourceType] ?? { roles: [...STAFF, 'patient'], patient: 'bound' };
 }
 
 const WRITERS: Record<string, AccessPolicy> = {
