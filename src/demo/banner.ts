@@ -26,7 +26,7 @@ export function printDemoBanner(
     `  sign in          ${base}/oauth2/authorize (or the three calls in the README)`,
     `  demo users       password for all: ${users[0]?.password ?? '(none)'}`,
     ...users.map(
-      (user) => `    ${user.username.padEnd(20)} ${user.role.padEnd(13)} TOTP secret ${user.totpSecret}`,
+      (user) => `    ${user.username.padEnd(24)} ${user.role.padEnd(13)} TOTP secret ${user.totpSecret}`,
     ),
     '  a current code   npx pathways totp <secret>   (or any authenticator app: SHA-1, 6 digits, 30 s)',
     ...capabilityLines,

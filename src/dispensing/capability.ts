@@ -7,6 +7,7 @@
 import { clinicalSafetyCounter } from '../platform/auth/safety-events.js';
 import type { CapabilityFactory } from '../platform/capability.js';
 import type { PrescribingService } from '../prescribing/capability.js';
+import { seedDispensingDemo } from './demo.js';
 import { closeUnclaimed } from './no-claim/close-unclaimed.js';
 import { registerCommunicationRoutes } from './routes/communication-routes.js';
 import { registerDispenseHandler, registerDispensingRoutes } from './routes/dispensing-routes.js';
@@ -38,6 +39,7 @@ export const dispensingCapability: CapabilityFactory = async (context) => {
 
   return {
     name: 'dispensing',
+    seedDemo: () => seedDispensingDemo({ db, pki: prescribing.pki, register: prescribing.register }),
     async fhirRoutes(fhir) {
       registerReleaseRoute(fhir, {
         db,

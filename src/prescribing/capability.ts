@@ -5,6 +5,7 @@
  * add events to, the verification release re-runs, and the Task searches).
  */
 import type { CapabilityFactory } from '../platform/capability.js';
+import { seedPrescribingDemo } from './demo.js';
 import { expirePrescriptions } from './expiry/expire-prescriptions.js';
 import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
 import { registerOrderHandlers } from './routes/order-handlers.js';
@@ -59,6 +60,7 @@ export const prescribingCapability: CapabilityFactory = async (context) => {
 
   return {
     name: 'prescribing',
+    seedDemo: () => seedPrescribingDemo({ db: context.db, pki, register, remoteKeys }),
     async fhirRoutes(fhir) {
       registerProcessMessage(fhir, { access: context.access, handlers });
       registerPrepareAndSign(fhir, { db: context.db, access: context.access, register, remoteKeys });

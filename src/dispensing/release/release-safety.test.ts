@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
-import { shortFormIdOf } from '../../prescribing/testing/order-bundle.js';
 import {
   processMessage,
   registerPrescriber,

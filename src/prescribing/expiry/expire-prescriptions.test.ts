@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { shortFormIdOf } from '../examples/order-bundle.js';
 import { findPrescription } from '../store/prescriptions.js';
-import { shortFormIdOf } from '../testing/order-bundle.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 import { expirePrescriptions } from './expire-prescriptions.js';
 

@@ -1,7 +1,7 @@
 import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../../platform/errors/problem.js';
-import { orderBundle, orderItems } from '../testing/order-bundle.js';
+import { orderBundle, orderItems } from '../examples/order-bundle.js';
 import { parsePrescriptionOrder } from './parse-order.js';
 
 function refusal(bundle: Bundle): { code: string; expression: string | undefined } {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
 import { payloadDigest, signingPayload, verifyBundleSignature } from '../../signing/index.js';
-import { orderBundle } from '../testing/order-bundle.js';
+import { orderBundle } from '../examples/order-bundle.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 
 describe.each(databaseKinds)('$prepare and $sign on %s', (kind) => {

@@ -9,7 +9,7 @@ import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import * as x509 from '@peculiar/x509';
 import type { TestApp } from '../../../test/app.js';
 import { signPrescription } from '../../signing/index.js';
-import { type OrderBundleInput, orderBundle } from './order-bundle.js';
+import { type OrderBundleInput, orderBundle } from '../examples/order-bundle.js';
 
 export const RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';

@@ -2,9 +2,9 @@ import type { Bundle, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
-import { itemIdOf, shortFormIdOf } from '../testing/order-bundle.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';

@@ -1,0 +1,126 @@
+/**
+ * Dispensing messages for tests, demos and benchmarks, in the EPS shapes of test/fixtures/eps:
+ * release Parameters, dispense-notification, return and withdraw Tasks, and the Claim.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type {
+  Bundle,
+  Claim,
+  MedicationDispense,
+  MedicationRequest,
+  Parameters,
+  Task,
+} from '@medplum/fhirtypes';
+
+const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
+const ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-number';
+
+function fixture<T>(name: string): T {
+  return JSON.parse(
+    readFileSync(new URL(`../../../test/fixtures/eps/${name}.json`, import.meta.url), 'utf8'),
+  ) as T;
+}
+
+export function releaseParameters(pharmacy: string, shortFormId?: string): Parameters {
+  const parameters = fixture<Parameters>(shortFormId ? 'release-by-id' : 'release-nominated');
+  for (const parameter of parameters.parameter ?? []) {
+    if (parameter.name === 'owner' && parameter.resource?.resourceType === 'Organization') {
+      parameter.resource.identifier = [{ system: ODS, value: pharmacy }];
+    }
+    if (parameter.name === 'group-identifier' && shortFormId) {
+      parameter.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+    }
+  }
+  return parameters;
+}
+
+export type LineType = '0001' | '0002' | '0003' | '0004';
+
+export interface NotificationLine {
+  itemId: string;
+  type: LineType;
+  quantity: number;
+}
+
+/** A dispense-notification for `shortFormId` with one MedicationDispense per line. */
+export function dispenseNotification(
+  shortFormId: string,
+  pharmacy: string,
+  lines: NotificationLine[],
+  options: { id?: string; nhsNumber?: string } = {},
+): Bundle {
+  const bundle = fixture<Bundle>('dispense-notification');
+  const entries = bundle.entry ?? [];
+  const template = entries.find((entry) => entry.resource?.resourceType === 'MedicationDispense')!
+    .resource as MedicationDispense;
+  const others = entries.filter((entry) => entry.resource?.resourceType !== 'MedicationDispense');
+  const dispenses = lines.map((line) => {
+    const dispense = structuredClone(template);
+    const id = randomUUID();
+    dispense.identifier = [{ system: 'https://fhir.nhs.uk/Id/prescription-dispense-item-number', value: id }];
+    dispense.type = {
+      coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/medicationdispense-type', code: line.type }],
+    };
+    dispense.quantity = { ...dispense.quantity, value: line.quantity };
+    if (options.nhsNumber)
+      dispense.subject = {
+        identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: options.nhsNumber },
+      };
+    dispense.contained = (dispense.contained ?? []).map((contained) => {
+      if (contained.resourceType !== 'MedicationRequest') return contained;
+      const request = structuredClone(contained) as MedicationRequest;
+      request.identifier = [
+        { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: line.itemId },
+      ];
+      request.groupIdentifier = { ...request.groupIdentifier, system: ORDER_NUMBER, value: shortFormId };
+      return request;
+    });
+    return { fullUrl: `urn:uuid:${id}`, resource: dispense };
+  });
+  for (const entry of others) {
+    if (entry.resource?.resourceType === 'MessageHeader') {
+      entry.resource.sender = { identifier: { system: ODS, value: pharmacy } };
+      entry.resource.focus = dispenses.map((dispense) => ({ reference: dispense.fullUrl }));
+    }
+  }
+  bundle.id = randomUUID();
+  bundle.identifier = { system: 'https://tools.ietf.org/html/rfc4122', value: options.id ?? randomUUID() };
+  bundle.entry = [others[0]!, ...dispenses, ...others.slice(1)];
+  return bundle;
+}
+
+function task(name: 'return' | 'withdraw', shortFormId: string, pharmacy: string): Task {
+  const resource = fixture<Task>(name);
+  resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
+  resource.groupIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+  if (name === 'withdraw') resource.owner = { identifier: { system: ODS, value: pharmacy } };
+  return resource;
+}
+
+export const returnTask = (shortFormId: string, pharmacy: string) => task('return', shortFormId, pharmacy);
+export const withdrawTask = (shortFormId: string, pharmacy: string) =>
+  task('withdraw', shortFormId, pharmacy);
+
+export function claim(shortFormId: string, options: { endorsed?: boolean } = {}): Claim {
+  const resource = fixture<Claim>('claim');
+  resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
+  for (const extension of resource.prescription?.extension ?? []) {
+    for (const part of extension.extension ?? []) {
+      if (part.url === 'shortForm') part.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+    }
+  }
+  if (options.endorsed === false) {
+    for (const item of resource.item ?? []) {
+      for (const detail of item.detail ?? []) {
+        detail.programCode = (detail.programCode ?? []).filter(
+          (code) =>
+            !code.coding?.some(
+              (coding) => coding.system === 'https://fhir.nhs.uk/CodeSystem/medicationdispense-endorsement',
+            ),
+        );
+      }
+    }
+  }
+  return resource;
+}
