@@ -3,8 +3,9 @@
  * the outbox consumer, the delivery job queue, the safety-net sweep, the services
  * `notifications` and `notification-preferences`, and the service-desk routes.
  */
-import type { Capability, PlatformContext } from '../platform/capability.js';
+
 import { clinicalSafetyCounter } from '../platform/auth/safety-events.js';
+import type { Capability, CapabilityFactory, PlatformContext } from '../platform/capability.js';
 import { notificationConsumer } from './consumer.js';
 import { deliverHandler } from './deliver-job.js';
 import { registerNotificationMetrics } from './metrics.js';
@@ -44,16 +45,24 @@ export async function createNotifications(
 ): Promise<Notifications> {
   const { config, db, outbox } = context;
   const log = context.log.child({ component: 'notifications' });
-  const settings: NotificationSettings = { ...loadSettings(context.env, config.publicUrl), ...options.settings };
+  const settings: NotificationSettings = {
+    ...loadSettings(context.env, config.publicUrl),
+    ...options.settings,
+  };
   const now = options.now ?? (() => new Date());
   const provider = config.notify
     ? createNotifyProvider({ ...config.notify, timeoutMs: settings.providerTimeoutMs })
     : createRecordingProvider(db);
   if (config.notify) {
-    const unmapped = Object.keys(TEMPLATES).filter((name) => !settings.mappedTemplates.includes(name as never));
+    const unmapped = Object.keys(TEMPLATES).filter(
+      (name) => !settings.mappedTemplates.includes(name as never),
+    );
     if (unmapped.length > 0) {
       // Notify refuses unknown template ids (400): those messages fall back and end on the worklist.
-      log.warn({ unmapped }, 'NOTIFY_TEMPLATE_IDS does not map every template; Notify must know our own ids for these');
+      log.warn(
+        { unmapped },
+        'NOTIFY_TEMPLATE_IDS does not map every template; Notify must know our own ids for these',
+      );
     }
   }
 
@@ -129,4 +138,13 @@ export async function createNotifications(
     },
   };
   return { capability, service, preferences, provider, sweep: runSweep };
+}
+
+/** The capability, with its settings from the environment (the line in src/capabilities.ts). */
+export const notificationsCapability: CapabilityFactory = async (context) =>
+  (await createNotifications(context)).capability;
+
+/** The same with options (a test clock, shorter delays). */
+export function notificationsCapabilityWith(options: NotificationsOptions): CapabilityFactory {
+  return async (context) => (await createNotifications(context, options)).capability;
 }

@@ -21,7 +21,10 @@ describe('contact details from a Patient', () => {
   });
 
   it('ignores a phone that is not marked mobile', () => {
-    const found = contactDetailsOf(patient({ telecom: [{ system: 'phone', use: 'work', value: '07700900123' }] }), now);
+    const found = contactDetailsOf(
+      patient({ telecom: [{ system: 'phone', use: 'work', value: '07700900123' }] }),
+      now,
+    );
     expect(found).toEqual({ contacts: {} });
   });
 

@@ -11,10 +11,7 @@ export interface ContactDetails {
   email?: string;
 }
 
-export type ContactLookup =
-  | { contacts: ContactDetails }
-  | { replacedBy: string }
-  | { unreachable: string };
+export type ContactLookup = { contacts: ContactDetails } | { replacedBy: string } | { unreachable: string };
 
 const PATIENT_REFERENCE = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
 

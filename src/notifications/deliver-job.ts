@@ -5,13 +5,13 @@
  * next step's job (pipeline.ts), so a crash between steps repeats at most the last call.
  */
 import type { Job } from '../platform/jobs/job.js';
-import type { Channel } from './templates.js';
 import { lookUpRecipient } from './patient-lookup.js';
 import { commitStep, type DeliverJobData, type PipelineDeps, type StepOutcome } from './pipeline.js';
 import { afterTemporaryFailure, describeAttempts, nextPoll, planDelivery } from './planner.js';
 import { type DeliveryStatus, ProviderError, sendVia } from './provider.js';
 import { smsAllowedFrom } from './quiet-hours.js';
 import { loadNotification, type NotificationRow } from './store.js';
+import type { Channel } from './templates.js';
 
 export function deliverHandler(deps: PipelineDeps) {
   return async (job: Job<DeliverJobData>): Promise<void> => {
@@ -26,7 +26,10 @@ export function deliverHandler(deps: PipelineDeps) {
 function asProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   // An unexpected fault in a provider: retrying is the safe reading (it ends in the fallback).
-  return new ProviderError('temporary', `provider error: ${error instanceof Error ? error.message : String(error)}`);
+  return new ProviderError(
+    'temporary',
+    `provider error: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 async function sendStep(deps: PipelineDeps, row: NotificationRow, job: Job<DeliverJobData>): Promise<void> {
@@ -50,7 +53,12 @@ async function sendStep(deps: PipelineDeps, row: NotificationRow, job: Job<Deliv
       await commitStep(deps, row, job, {
         change: { state: 'pending', channel, attempts },
         nextAt: allowedAt,
-        attempt: { channel, outcome: 'quiet-hours', detail: `held until ${allowedAt.toISOString()}`, at: now },
+        attempt: {
+          channel,
+          outcome: 'quiet-hours',
+          detail: `held until ${allowedAt.toISOString()}`,
+          at: now,
+        },
       });
       return;
     }
@@ -70,7 +78,12 @@ async function sendStep(deps: PipelineDeps, row: NotificationRow, job: Job<Deliv
       await commitStep(deps, row, job, giveUp(row, channel, `refused: ${failure.message}`, now, attempt));
       return;
     }
-    await commitStep(deps, row, job, temporaryFailure(deps, row, channel, attempts + 1, failure.message, now, attempt));
+    await commitStep(
+      deps,
+      row,
+      job,
+      temporaryFailure(deps, row, channel, attempts + 1, failure.message, now, attempt),
+    );
     return;
   }
   deps.metrics.messages.inc({ channel, outcome: 'accepted' });
@@ -81,7 +94,11 @@ async function sendStep(deps: PipelineDeps, row: NotificationRow, job: Job<Deliv
   });
 }
 
-async function receiptStep(deps: PipelineDeps, row: NotificationRow, job: Job<DeliverJobData>): Promise<void> {
+async function receiptStep(
+  deps: PipelineDeps,
+  row: NotificationRow,
+  job: Job<DeliverJobData>,
+): Promise<void> {
   const now = deps.now();
   const channel = row.channel ?? 'sms';
   let status: DeliveryStatus;
@@ -112,14 +129,24 @@ async function receiptStep(deps: PipelineDeps, row: NotificationRow, job: Job<De
     case 'permanent-failure': {
       deps.metrics.messages.inc({ channel, outcome: status });
       const attempt = { channel, outcome: status, providerId, at: now };
-      await commitStep(deps, row, job, giveUp(row, channel, 'permanent-failure reported by the provider', now, attempt));
+      await commitStep(
+        deps,
+        row,
+        job,
+        giveUp(row, channel, 'permanent-failure reported by the provider', now, attempt),
+      );
       return;
     }
     default: {
       deps.metrics.messages.inc({ channel, outcome: status });
       const message = detail ? `${status}: ${detail}` : `${status} reported by the provider`;
       const attempt = { channel, outcome: status, providerId, detail: detail ?? null, at: now };
-      await commitStep(deps, row, job, temporaryFailure(deps, row, channel, row.attempts + 1, message, now, attempt));
+      await commitStep(
+        deps,
+        row,
+        job,
+        temporaryFailure(deps, row, channel, row.attempts + 1, message, now, attempt),
+      );
     }
   }
 }
@@ -190,7 +217,12 @@ function giveUp(
   };
 }
 
-async function toWorklist(deps: PipelineDeps, row: NotificationRow, job: Job<DeliverJobData>, reason: string) {
+async function toWorklist(
+  deps: PipelineDeps,
+  row: NotificationRow,
+  job: Job<DeliverJobData>,
+  reason: string,
+) {
   const now = deps.now();
   const done = await commitStep(deps, row, job, {
     change: { state: 'worklist', finishedAt: now, lastError: reason },

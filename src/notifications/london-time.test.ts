@@ -26,7 +26,13 @@ const LONDON = new Intl.DateTimeFormat('en-GB', {
 function intlLondon(instant: Date) {
   const parts = LONDON.formatToParts(instant);
   const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+  };
 }
 
 describe('London time', () => {
@@ -47,8 +53,18 @@ describe('London time', () => {
   });
 
   it('shows the London wall clock, across midnight and the year end', () => {
-    expect(toLondon(new Date('2026-07-14T23:30:00Z'))).toMatchObject({ year: 2026, month: 7, day: 15, hour: 0 });
-    expect(toLondon(new Date('2026-12-31T23:30:00Z'))).toMatchObject({ year: 2026, month: 12, day: 31, hour: 23 });
+    expect(toLondon(new Date('2026-07-14T23:30:00Z'))).toMatchObject({
+      year: 2026,
+      month: 7,
+      day: 15,
+      hour: 0,
+    });
+    expect(toLondon(new Date('2026-12-31T23:30:00Z'))).toMatchObject({
+      year: 2026,
+      month: 12,
+      day: 31,
+      hour: 23,
+    });
     expect(toLondon(new Date('2026-03-29T01:30:00Z'))).toMatchObject({ day: 29, hour: 2, minute: 30 });
   });
 

@@ -68,7 +68,11 @@ export function fromLondon(year: number, month: number, day: number, hour: numbe
 }
 
 /** The London calendar day after (year, month, day). */
-export function nextDay(year: number, month: number, day: number): { year: number; month: number; day: number } {
+export function nextDay(
+  year: number,
+  month: number,
+  day: number,
+): { year: number; month: number; day: number } {
   const next = new Date(Date.UTC(year, month - 1, day + 1));
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
 }

@@ -26,7 +26,11 @@ export interface NotificationMetrics {
   finished: Counter<'outcome' | 'channel'>;
 }
 
-export function registerNotificationMetrics(registry: Registry, db: Queryable, log: Logger): NotificationMetrics {
+export function registerNotificationMetrics(
+  registry: Registry,
+  db: Queryable,
+  log: Logger,
+): NotificationMetrics {
   const open = sharedSnapshot(() => countOpen(db));
   new Gauge({
     name: 'pathways_notification_worklist_open',

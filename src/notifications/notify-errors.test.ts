@@ -10,16 +10,23 @@ const answered = (status: number, errors: { error: string; message: string }[]) 
 
 describe('Notify errors', () => {
   it('treats 5xx and 429 as temporary', () => {
-    const server = classifyNotifyError(answered(500, [{ error: 'Exception', message: 'Internal server error' }]));
+    const server = classifyNotifyError(
+      answered(500, [{ error: 'Exception', message: 'Internal server error' }]),
+    );
     expect(server).toMatchObject({ kind: 'temporary', httpStatus: 500 });
     expect(server.message).toBe('Notify answered 500: Exception: Internal server error');
     const limited = classifyNotifyError(
-      answered(429, [{ error: 'RateLimitError', message: 'Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds' }]),
+      answered(429, [
+        {
+          error: 'RateLimitError',
+          message: 'Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds',
+        },
+      ]),
     );
     expect(limited.kind).toBe('temporary');
-    expect(classifyNotifyError({ isAxiosError: true, response: { status: 503, data: '<html>' } }).message).toBe(
-      'Notify answered 503: HTTP 503',
-    );
+    expect(
+      classifyNotifyError({ isAxiosError: true, response: { status: 503, data: '<html>' } }).message,
+    ).toBe('Notify answered 503: HTTP 503');
   });
 
   it('treats 400 validation and 403 auth errors as permanent', () => {
@@ -28,18 +35,24 @@ describe('Notify errors', () => {
     );
     expect(invalid).toMatchObject({ kind: 'permanent', httpStatus: 400 });
     expect(invalid.message).toBe('Notify answered 400: ValidationError: phone_number Not a UK mobile number');
-    const auth = classifyNotifyError(answered(403, [{ error: 'AuthError', message: 'Invalid token: API key not found' }]));
+    const auth = classifyNotifyError(
+      answered(403, [{ error: 'AuthError', message: 'Invalid token: API key not found' }]),
+    );
     expect(auth.kind).toBe('permanent');
   });
 
   it('treats no answer at all (refused, reset, timeout) as temporary', () => {
     for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'ENOTFOUND']) {
-      expect(classifyNotifyError({ isAxiosError: true, code, message: 'x' })).toMatchObject({ kind: 'temporary' });
+      expect(classifyNotifyError({ isAxiosError: true, code, message: 'x' })).toMatchObject({
+        kind: 'temporary',
+      });
     }
   });
 
   it('treats a fault in calling the client as permanent, and keeps a ProviderError as it is', () => {
-    expect(classifyNotifyError(new Error('NotifyClient now uses an options configuration object'))).toMatchObject({
+    expect(
+      classifyNotifyError(new Error('NotifyClient now uses an options configuration object')),
+    ).toMatchObject({
       kind: 'permanent',
     });
     const own = new ProviderError('temporary', 'x');

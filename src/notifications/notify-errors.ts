@@ -34,11 +34,18 @@ export function classifyNotifyError(error: unknown): ProviderError {
   if (typeof status === 'number') {
     const detail = describeBody(failure.response?.data) ?? `HTTP ${status}`;
     const temporary = status >= 500 || status === 429 || status === 408;
-    return new ProviderError(temporary ? 'temporary' : 'permanent', `Notify answered ${status}: ${detail}`, status);
+    return new ProviderError(
+      temporary ? 'temporary' : 'permanent',
+      `Notify answered ${status}: ${detail}`,
+      status,
+    );
   }
   if (failure.isAxiosError || typeof failure.code === 'string') {
     // No answer at all: refused, reset, timed out, DNS. Retrying may help.
-    return new ProviderError('temporary', `Notify unreachable: ${failure.code ?? failure.message ?? 'network error'}`);
+    return new ProviderError(
+      'temporary',
+      `Notify unreachable: ${failure.code ?? failure.message ?? 'network error'}`,
+    );
   }
   // Anything else is a fault in how we called the client: retrying the same call cannot help.
   const message = error instanceof Error ? error.message : String(error);

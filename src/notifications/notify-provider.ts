@@ -16,7 +16,9 @@ export function createNotifyProvider(options: {
   const api = client.apiClient as { restClient: RestClient };
   const original = api.restClient;
   client.setClient(((request: Record<string, unknown>) =>
-    original({ ...request, timeout: options.timeoutMs })) as unknown as Parameters<NotifyClient['setClient']>[0]);
+    original({ ...request, timeout: options.timeoutMs })) as unknown as Parameters<
+    NotifyClient['setClient']
+  >[0]);
 
   async function call<T>(work: () => Promise<{ data: T }>): Promise<T> {
     try {

@@ -13,7 +13,10 @@ export async function lookUpRecipient(q: Queryable, patient: string, now: Date):
   for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
     const stored = await readCurrent(q, 'Patient', reference.slice('Patient/'.length));
     if (!stored || stored.deleted) {
-      return { unreachable: hop === 0 ? 'the patient record was not found' : 'the record it was merged into was not found' };
+      return {
+        unreachable:
+          hop === 0 ? 'the patient record was not found' : 'the record it was merged into was not found',
+      };
     }
     const found = contactDetailsOf(JSON.parse(stored.content) as Patient, now);
     if ('replacedBy' in found) {

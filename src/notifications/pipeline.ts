@@ -54,7 +54,8 @@ export async function enqueueNotification(
   request: NotificationRequest,
 ): Promise<{ id: string; created: boolean }> {
   if (!PATIENT_REFERENCE.test(request.patient)) throw new TypeError('patient must be Patient/<id>');
-  if (!isPipelineTemplate(request.template)) throw new TypeError(`unknown notification template ${request.template}`);
+  if (!isPipelineTemplate(request.template))
+    throw new TypeError(`unknown notification template ${request.template}`);
   if (typeof request.dedupeKey !== 'string' || request.dedupeKey === '' || request.dedupeKey.length > 200) {
     throw new TypeError('dedupeKey must be a non-empty string of at most 200 characters');
   }
@@ -77,7 +78,11 @@ export async function enqueueNotification(
   });
   if (!result.created) return result;
   const delayMs = delayUntil(deps, notBefore);
-  await deps.jobs.send(DELIVER_QUEUE, { notificationId: id } satisfies DeliverJobData, { tx, id: jobId, startAfterMs: delayMs });
+  await deps.jobs.send(DELIVER_QUEUE, { notificationId: id } satisfies DeliverJobData, {
+    tx,
+    id: jobId,
+    startAfterMs: delayMs,
+  });
   // The caller commits later; wake the worker shortly after so it need not wait for its next poll.
   deps.wake(delayMs + 50);
   return result;

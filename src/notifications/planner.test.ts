@@ -13,11 +13,15 @@ describe('choosing a channel', () => {
   });
 
   it('falls back to email without a mobile, without SMS consent, or after SMS failed', () => {
-    expect(planDelivery({ contacts: { email: 'alex@example.com' }, consent: consented, failed: [] })).toEqual({
-      channel: 'email',
-      to: 'alex@example.com',
-    });
-    expect(planDelivery({ contacts: both, consent: { smsConsent: false, emailConsent: true }, failed: [] })).toEqual({
+    expect(planDelivery({ contacts: { email: 'alex@example.com' }, consent: consented, failed: [] })).toEqual(
+      {
+        channel: 'email',
+        to: 'alex@example.com',
+      },
+    );
+    expect(
+      planDelivery({ contacts: both, consent: { smsConsent: false, emailConsent: true }, failed: [] }),
+    ).toEqual({
       channel: 'email',
       to: 'alex@example.com',
     });
@@ -30,7 +34,9 @@ describe('choosing a channel', () => {
     expect(planDelivery({ contacts: {}, consent: consented, failed: [] })).toEqual({
       worklist: 'SMS: no mobile number on the patient record; email: no email address on the patient record',
     });
-    expect(planDelivery({ contacts: both, consent: { smsConsent: false, emailConsent: false }, failed: [] })).toEqual({
+    expect(
+      planDelivery({ contacts: both, consent: { smsConsent: false, emailConsent: false }, failed: [] }),
+    ).toEqual({
       worklist: 'SMS: the patient has not consented to SMS; email: the patient has not consented to email',
     });
     expect(
@@ -43,7 +49,8 @@ describe('choosing a channel', () => {
         ],
       }),
     ).toEqual({
-      worklist: 'SMS: permanent-failure reported by the provider; email: provider unavailable after 5 attempts',
+      worklist:
+        'SMS: permanent-failure reported by the provider; email: provider unavailable after 5 attempts',
     });
     expect(
       planDelivery({
@@ -51,7 +58,9 @@ describe('choosing a channel', () => {
         consent: { smsConsent: true, emailConsent: false },
         failed: [{ channel: 'sms', reason: 'refused: Not a UK mobile number' }],
       }),
-    ).toEqual({ worklist: 'SMS: refused: Not a UK mobile number; email: no email address on the patient record' });
+    ).toEqual({
+      worklist: 'SMS: refused: Not a UK mobile number; email: no email address on the patient record',
+    });
   });
 });
 
@@ -66,11 +75,15 @@ describe('retrying after a temporary failure', () => {
   });
 
   it('spreads the 5 attempts over about an hour at most (doubling, capped, jittered)', () => {
-    const longest = [1, 2, 3, 4].map((n) => (afterTemporaryFailure(n, settings, () => 1) as { retryInMs: number }).retryInMs);
+    const longest = [1, 2, 3, 4].map(
+      (n) => (afterTemporaryFailure(n, settings, () => 1) as { retryInMs: number }).retryInMs,
+    );
     expect(longest).toEqual([240_000, 480_000, 960_000, 1_800_000]);
     const total = longest.reduce((a, b) => a + b, 0);
     expect(total).toBeLessThanOrEqual(3_600_000);
-    const shortest = [1, 2, 3, 4].map((n) => (afterTemporaryFailure(n, settings, () => 0) as { retryInMs: number }).retryInMs);
+    const shortest = [1, 2, 3, 4].map(
+      (n) => (afterTemporaryFailure(n, settings, () => 0) as { retryInMs: number }).retryInMs,
+    );
     expect(shortest).toEqual([120_000, 240_000, 480_000, 900_000]);
   });
 

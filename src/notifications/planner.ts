@@ -30,7 +30,10 @@ function blocker(
 ): string | undefined {
   const failure = failed.find((item) => item.channel === channel);
   if (failure) return failure.reason;
-  if (!address) return channel === 'sms' ? 'no mobile number on the patient record' : 'no email address on the patient record';
+  if (!address)
+    return channel === 'sms'
+      ? 'no mobile number on the patient record'
+      : 'no email address on the patient record';
   if (!consented) return `the patient has not consented to ${CHANNEL_NAMES[channel]}`;
   return undefined;
 }
@@ -93,7 +96,10 @@ export function nextPoll(
 ): { pollInMs: number } | { overdue: true } {
   const waited = now.getTime() - acceptedAt.getTime();
   if (waited >= settings.giveUpMs) return { overdue: true };
-  const policy = { baseDelayS: settings.firstDelayMs / 1000, maxDelayS: Math.max(settings.maxDelayMs, settings.firstDelayMs) / 1000 };
+  const policy = {
+    baseDelayS: settings.firstDelayMs / 1000,
+    maxDelayS: Math.max(settings.maxDelayMs, settings.firstDelayMs) / 1000,
+  };
   const delay = retryDelayMs(polls + 1, policy, random);
   return { pollInMs: Math.min(delay, settings.giveUpMs - waited) };
 }

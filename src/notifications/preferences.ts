@@ -41,7 +41,9 @@ export function createPreferences(now: () => Date): NotificationPreferencesServi
         [patient],
       );
       const row = result.rows[0];
-      return row ? { smsConsent: row.sms_consent, emailConsent: row.email_consent } : { ...DEFAULT_PREFERENCES };
+      return row
+        ? { smsConsent: row.sms_consent, emailConsent: row.email_consent }
+        : { ...DEFAULT_PREFERENCES };
     },
     async set(tx, patient, change) {
       checkPatient(patient);
@@ -52,10 +54,10 @@ export function createPreferences(now: () => Date): NotificationPreferencesServi
       }
       const result = await tx.query<{ sms_consent: boolean; email_consent: boolean }>(
         `INSERT INTO notification_preference (patient, sms_consent, email_consent, updated_at)
-         VALUES ($1, COALESCE($2, $4), COALESCE($3, $5), $6)
+         VALUES ($1, COALESCE($2::boolean, $4::boolean), COALESCE($3::boolean, $5::boolean), $6)
          ON CONFLICT (patient) DO UPDATE SET
-           sms_consent = COALESCE($2, notification_preference.sms_consent),
-           email_consent = COALESCE($3, notification_preference.email_consent),
+           sms_consent = COALESCE($2::boolean, notification_preference.sms_consent),
+           email_consent = COALESCE($3::boolean, notification_preference.email_consent),
            updated_at = $6
          RETURNING sms_consent, email_consent`,
         [

@@ -3,7 +3,15 @@ import { isEmailAddress, normaliseUkMobile, ukMobileProblem } from './recipients
 
 describe('recipients', () => {
   it('accepts UK mobile numbers in their usual spellings', () => {
-    for (const number of ['07700900123', '07700 900123', '+447700900123', '+44 (0)7700 900 123', '00447700900123', '447700900123', '7700900123']) {
+    for (const number of [
+      '07700900123',
+      '07700 900123',
+      '+447700900123',
+      '+44 (0)7700 900 123',
+      '00447700900123',
+      '447700900123',
+      '7700900123',
+    ]) {
       expect(normaliseUkMobile(number), number).toBe('+447700900123');
     }
   });

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../platform/database/database.js';
+import { type DeliveryStatus, type NotificationProvider, ProviderError } from './provider.js';
 import { isEmailAddress, ukMobileProblem } from './recipients.js';
 import {
   type Channel,
@@ -15,7 +16,6 @@ import {
   type TemplateDefinition,
   templateById,
 } from './templates.js';
-import { type DeliveryStatus, type NotificationProvider, ProviderError } from './provider.js';
 
 export interface RecordedMessage {
   id: string;
@@ -29,7 +29,13 @@ export interface RecordedMessage {
 }
 
 export function createRecordingProvider(db: Database): NotificationProvider {
-  async function record(channel: Channel, to: string, templateId: string, personalisation: Personalisation, reference: string) {
+  async function record(
+    channel: Channel,
+    to: string,
+    templateId: string,
+    personalisation: Personalisation,
+    reference: string,
+  ) {
     const found = templateById(templateId);
     if (!found || found.channel !== channel) {
       throw new ProviderError('permanent', `Template not found: ${templateId}`, 400);
@@ -49,13 +55,25 @@ export function createRecordingProvider(db: Database): NotificationProvider {
     async sendSms(request) {
       const problem = ukMobileProblem(request.phoneNumber);
       if (problem) throw new ProviderError('permanent', `phone_number ${problem}`, 400);
-      return record('sms', request.phoneNumber, request.templateId, request.personalisation, request.reference);
+      return record(
+        'sms',
+        request.phoneNumber,
+        request.templateId,
+        request.personalisation,
+        request.reference,
+      );
     },
     async sendEmail(request) {
       if (!isEmailAddress(request.emailAddress)) {
         throw new ProviderError('permanent', 'email_address Not a valid email address', 400);
       }
-      return record('email', request.emailAddress, request.templateId, request.personalisation, request.reference);
+      return record(
+        'email',
+        request.emailAddress,
+        request.templateId,
+        request.personalisation,
+        request.reference,
+      );
     },
     async status(id): Promise<DeliveryStatus> {
       const found = await db.query('SELECT 1 FROM notification_recorded WHERE id = $1', [id]);

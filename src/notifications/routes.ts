@@ -37,7 +37,8 @@ function limitOf(query: unknown, fallback: number, max: number): number {
 
 function noteOf(body: unknown): string {
   const note = (typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}).note;
-  if (note === undefined || note === null) throw missing('note is required: what was done to reach the patient', 'note');
+  if (note === undefined || note === null)
+    throw missing('note is required: what was done to reach the patient', 'note');
   if (typeof note !== 'string') throw invalid('note must be a string', 'note');
   const trimmed = note.trim();
   if (trimmed === '') throw missing('note must not be empty', 'note');
@@ -74,29 +75,36 @@ export function notificationRoutes(deps: RouteDeps) {
       return { total, items: items.map(summary) };
     });
 
-    scope.post('/admin/notifications/worklist/:id/resolve', { config: { access: SERVICE_DESK } }, async (request) => {
-      const { id } = request.params as { id: string };
-      if (!UUID.test(id)) throw notFound(`no worklist item ${id}`);
-      const note = noteOf(request.body);
-      const agent = agentOfRequest(request);
-      const by = agent.reference ?? agent.display ?? 'unknown';
-      const outcome = await deps.db.transaction((tx) => resolveItem(tx, id, { by, note, now: deps.now() }));
-      if ('missing' in outcome) throw notFound(`no worklist item ${id}`);
-      if ('alreadyResolved' in outcome) {
-        throw new Problem('CONFLICT', `worklist item ${id} was already resolved at ${outcome.alreadyResolved.resolved}`);
-      }
-      const item = outcome.resolved;
-      await deps.audit.record({
-        subtype: 'update',
-        outcome: '0',
-        agent,
-        ...(PATIENT.test(item.patient) ? { patient: item.patient } : {}),
-        requestId: request.id,
-        // Not the note: it is free text and may name people.
-        detail: `notification worklist item ${item.id} resolved`,
-      });
-      return { ...summary(item), resolved: item.resolved, resolvedBy: item.resolvedBy, note: item.note };
-    });
+    scope.post(
+      '/admin/notifications/worklist/:id/resolve',
+      { config: { access: SERVICE_DESK } },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        if (!UUID.test(id)) throw notFound(`no worklist item ${id}`);
+        const note = noteOf(request.body);
+        const agent = agentOfRequest(request);
+        const by = agent.reference ?? agent.display ?? 'unknown';
+        const outcome = await deps.db.transaction((tx) => resolveItem(tx, id, { by, note, now: deps.now() }));
+        if ('missing' in outcome) throw notFound(`no worklist item ${id}`);
+        if ('alreadyResolved' in outcome) {
+          throw new Problem(
+            'CONFLICT',
+            `worklist item ${id} was already resolved at ${outcome.alreadyResolved.resolved}`,
+          );
+        }
+        const item = outcome.resolved;
+        await deps.audit.record({
+          subtype: 'update',
+          outcome: '0',
+          agent,
+          ...(PATIENT.test(item.patient) ? { patient: item.patient } : {}),
+          requestId: request.id,
+          // Not the note: it is free text and may name people.
+          detail: `notification worklist item ${item.id} resolved`,
+        });
+        return { ...summary(item), resolved: item.resolved, resolvedBy: item.resolvedBy, note: item.note };
+      },
+    );
 
     if (deps.recording) {
       scope.get('/admin/notifications/recorded', { config: { access: SERVICE_DESK } }, async (request) => {

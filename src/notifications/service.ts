@@ -50,9 +50,12 @@ export interface NotificationsService {
 export function createNotificationsService(deps: PipelineDeps): NotificationsService {
   return {
     async sendNow(input) {
-      if (input.channel !== 'sms' && input.channel !== 'email') throw new TypeError('channel must be sms or email');
-      if (!isOneTimeTemplate(input.template)) throw new TypeError(`sendNow is for one-time codes, not ${input.template}`);
-      if (typeof input.to !== 'string' || input.to.trim() === '') throw new TypeError('to must be a phone number or email address');
+      if (input.channel !== 'sms' && input.channel !== 'email')
+        throw new TypeError('channel must be sms or email');
+      if (!isOneTimeTemplate(input.template))
+        throw new TypeError(`sendNow is for one-time codes, not ${input.template}`);
+      if (typeof input.to !== 'string' || input.to.trim() === '')
+        throw new TypeError('to must be a phone number or email address');
       const personalisation = Object.fromEntries(
         Object.entries(input.personalisation).map(([key, value]) => [key, String(value)]),
       );

@@ -27,7 +27,10 @@ describe('notification settings', () => {
     );
     expect(settings.retry).toMatchObject({ attempts: 3, firstDelayMs: 50 });
     expect(settings.portalUrl).toBe('https://portal.example');
-    expect(settings.templateIds['result-available']).toEqual({ sms: SMS_ID, email: TEMPLATES['result-available'].ids.email });
+    expect(settings.templateIds['result-available']).toEqual({
+      sms: SMS_ID,
+      email: TEMPLATES['result-available'].ids.email,
+    });
     expect(settings.mappedTemplates).toEqual(['result-available']);
   });
 
@@ -37,7 +40,11 @@ describe('notification settings', () => {
     expect(bad({ NOTIFICATIONS_ATTEMPTS: 'five' })).toThrow(/NOTIFICATIONS_ATTEMPTS/);
     expect(bad({ NOTIFY_TEMPLATE_IDS: '{' })).toThrow(/NOTIFY_TEMPLATE_IDS: must be a JSON object/);
     expect(bad({ NOTIFY_TEMPLATE_IDS: '{"nope":{"sms":"x"}}' })).toThrow(/unknown template "nope"/);
-    expect(bad({ NOTIFY_TEMPLATE_IDS: '{"result-available":{"sms":"x"}}' })).toThrow(/must be a Notify template id/);
-    expect(bad({ NOTIFY_TEMPLATE_IDS: `{"result-available":{"fax":"${SMS_ID}"}}` })).toThrow(/channel must be sms or email/);
+    expect(bad({ NOTIFY_TEMPLATE_IDS: '{"result-available":{"sms":"x"}}' })).toThrow(
+      /must be a Notify template id/,
+    );
+    expect(bad({ NOTIFY_TEMPLATE_IDS: `{"result-available":{"fax":"${SMS_ID}"}}` })).toThrow(
+      /channel must be sms or email/,
+    );
   });
 });

@@ -44,11 +44,15 @@ function templateIds(env: Env): Pick<NotificationSettings, 'templateIds' | 'mapp
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('must be a JSON object');
   const mapped: TemplateName[] = [];
   for (const [name, channels] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!(name in TEMPLATES)) fail(`unknown template "${name}" (known: ${Object.keys(TEMPLATES).join(', ')})`);
-    if (typeof channels !== 'object' || channels === null) fail(`"${name}" must map sms and/or email to template ids`);
+    if (!(name in TEMPLATES))
+      fail(`unknown template "${name}" (known: ${Object.keys(TEMPLATES).join(', ')})`);
+    if (typeof channels !== 'object' || channels === null)
+      fail(`"${name}" must map sms and/or email to template ids`);
     for (const [channel, id] of Object.entries(channels as Record<string, unknown>)) {
-      if (channel !== 'sms' && channel !== 'email') fail(`"${name}": channel must be sms or email, got "${channel}"`);
-      if (typeof id !== 'string' || !UUID.test(id)) fail(`"${name}.${channel}" must be a Notify template id (UUID)`);
+      if (channel !== 'sms' && channel !== 'email')
+        fail(`"${name}": channel must be sms or email, got "${channel}"`);
+      if (typeof id !== 'string' || !UUID.test(id))
+        fail(`"${name}.${channel}" must be a Notify template id (UUID)`);
       ids[name as TemplateName][channel as Channel] = id as string;
     }
     mapped.push(name as TemplateName);

@@ -162,7 +162,10 @@ export async function applyStep(
     params.push(key === 'failed' ? JSON.stringify(change.failed) : change[key]);
     sets.push(`${column} = $${params.length}${key === 'failed' ? '::jsonb' : ''}`);
   }
-  const result = await tx.query(`UPDATE notification SET ${sets.join(', ')} WHERE id = $1 AND job_id = $2`, params);
+  const result = await tx.query(
+    `UPDATE notification SET ${sets.join(', ')} WHERE id = $1 AND job_id = $2`,
+    params,
+  );
   return result.rowCount === 1;
 }
 
@@ -174,11 +177,22 @@ export interface AttemptRecord {
   at: Date;
 }
 
-export async function recordAttempt(tx: Queryable, notificationId: string, attempt: AttemptRecord): Promise<void> {
+export async function recordAttempt(
+  tx: Queryable,
+  notificationId: string,
+  attempt: AttemptRecord,
+): Promise<void> {
   await tx.query(
     `INSERT INTO notification_attempt (notification_id, channel, outcome, provider_id, detail, at)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [notificationId, attempt.channel, attempt.outcome, attempt.providerId ?? null, attempt.detail?.slice(0, 500) ?? null, attempt.at],
+    [
+      notificationId,
+      attempt.channel,
+      attempt.outcome,
+      attempt.providerId ?? null,
+      attempt.detail?.slice(0, 500) ?? null,
+      attempt.at,
+    ],
   );
 }
 

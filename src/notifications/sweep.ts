@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { DELIVER_QUEUE, type DeliverJobData, type PipelineDeps } from './pipeline.js';
 import { findStalled, reassignJob } from './store.js';
 
-export async function sweep(deps: Pick<PipelineDeps, 'db' | 'jobs' | 'now' | 'log'>, limit = 200): Promise<number> {
+export async function sweep(
+  deps: Pick<PipelineDeps, 'db' | 'jobs' | 'now' | 'log'>,
+  limit = 200,
+): Promise<number> {
   if (!deps.jobs.running) return 0;
   const now = deps.now();
   const count = await deps.db.transaction(async (tx) => {

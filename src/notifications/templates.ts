@@ -184,7 +184,8 @@ export interface RenderedMessage {
 }
 
 export function render(definition: TemplateDefinition, channel: Channel, personalisation: Personalisation) {
-  if (channel === 'sms') return { body: fillPlaceholders(definition.sms, personalisation) } as RenderedMessage;
+  if (channel === 'sms')
+    return { body: fillPlaceholders(definition.sms, personalisation) } as RenderedMessage;
   return {
     subject: fillPlaceholders(definition.email.subject, personalisation),
     body: fillPlaceholders(definition.email.body, personalisation),

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContactPoint, Patient } from '@medplum/fhirtypes';
-import { type DatabaseKind, createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../test/databases.js';
 import { AuditTrail } from '../platform/audit/trail.js';
 import type { AccessControl } from '../platform/auth/fastify.js';
 import { type PlatformContext, ServiceRegistry } from '../platform/capability.js';
@@ -76,7 +76,9 @@ export async function startHarness(
   const env: Record<string, string> = {
     DATA_DIR: database.dataDir,
     PUBLIC_URL: 'http://pathways.test',
-    ...(options.provider === 'recording' ? {} : { NOTIFY_BASE_URL: notify.url, NOTIFY_API_KEY: notify.apiKey }),
+    ...(options.provider === 'recording'
+      ? {}
+      : { NOTIFY_BASE_URL: notify.url, NOTIFY_API_KEY: notify.apiKey }),
   };
   const config = loadConfig(env);
   const log = createLogger({ level: 'silent' });
@@ -127,7 +129,9 @@ export async function startHarness(
       return `Patient/${id}`;
     },
     emit(type, payload, id) {
-      return db.transaction((tx) => emit(tx, { type, key: `test-${randomUUID()}`, payload, ...(id ? { id } : {}) }));
+      return db.transaction((tx) =>
+        emit(tx, { type, key: `test-${randomUUID()}`, payload, ...(id ? { id } : {}) }),
+      );
     },
     async notificationOf(event) {
       let found: string | undefined;
@@ -141,7 +145,11 @@ export async function startHarness(
       return reload(found!);
     },
     async finished(id) {
-      await waitFor(async () => ['delivered', 'worklist'].includes((await reload(id)).state), `notification ${id} to finish`, 20_000);
+      await waitFor(
+        async () => ['delivered', 'worklist'].includes((await reload(id)).state),
+        `notification ${id} to finish`,
+        20_000,
+      );
       return reload(id);
     },
     reload,
@@ -166,7 +174,11 @@ export function telecom(contact: { mobile?: string; email?: string }): ContactPo
 }
 
 /** The value of a counter series in the registry's text output (0 when absent). */
-export async function counterValue(metrics: Registry, name: string, labels: Record<string, string>): Promise<number> {
+export async function counterValue(
+  metrics: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const metric = await metrics.getSingleMetric(name)?.get();
   const match = metric?.values.find((value) =>
     Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),

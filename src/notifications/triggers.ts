@@ -45,10 +45,9 @@ function dateOf(value: unknown): Date | undefined {
 }
 
 export function notificationFor(event: EventLike, context: { portalUrl: string }): TriggerOutcome {
-  const payload = (typeof event.payload === 'object' && event.payload !== null ? event.payload : {}) as Record<
-    string,
-    unknown
-  >;
+  const payload = (
+    typeof event.payload === 'object' && event.payload !== null ? event.payload : {}
+  ) as Record<string, unknown>;
   const chosen = chooseTemplate(event.type, payload);
   if ('skipped' in chosen) return chosen;
   const patient = payload.patient;

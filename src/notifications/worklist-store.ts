@@ -48,14 +48,29 @@ function toItem(row: Row): WorklistItem {
 
 export async function addToWorklist(
   tx: Queryable,
-  input: { notificationId: string; patient: string; template: string; channelsTried: Channel[]; reason: string; now: Date },
+  input: {
+    notificationId: string;
+    patient: string;
+    template: string;
+    channelsTried: Channel[];
+    reason: string;
+    now: Date;
+  },
 ): Promise<string> {
   const result = await tx.query<{ id: string }>(
     `INSERT INTO notification_worklist (id, notification_id, patient, template, channels_tried, reason, created_at)
      VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
      ON CONFLICT (notification_id) DO UPDATE SET reason = notification_worklist.reason
      RETURNING id`,
-    [randomUUID(), input.notificationId, input.patient, input.template, JSON.stringify(input.channelsTried), input.reason, input.now],
+    [
+      randomUUID(),
+      input.notificationId,
+      input.patient,
+      input.template,
+      JSON.stringify(input.channelsTried),
+      input.reason,
+      input.now,
+    ],
   );
   return result.rows[0]!.id;
 }
@@ -75,8 +90,13 @@ export async function countOpen(q: Queryable): Promise<number> {
   return Number(result.rows[0]?.n ?? 0);
 }
 
-export async function itemForNotification(q: Queryable, notificationId: string): Promise<WorklistItem | undefined> {
-  const result = await q.query<Row>('SELECT * FROM notification_worklist WHERE notification_id = $1', [notificationId]);
+export async function itemForNotification(
+  q: Queryable,
+  notificationId: string,
+): Promise<WorklistItem | undefined> {
+  const result = await q.query<Row>('SELECT * FROM notification_worklist WHERE notification_id = $1', [
+    notificationId,
+  ]);
   return result.rows[0] ? toItem(result.rows[0]) : undefined;
 }
 

@@ -8,23 +8,53 @@ import { patientVisibilityOf } from '../platform/fhir/patient-visibility.js';
 import { registerClinicianAppointmentRoutes } from './appointments/clinician-routes.js';
 import { registerPatientAppointmentRoutes } from './appointments/patient-routes.js';
 import { startReminderJob } from './appointments/reminder-job.js';
+import { seedPortalDemo } from './demo.js';
 import type { PortalDeps } from './deps.js';
 import { registerPreferenceRoutes } from './preferences/routes.js';
 import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
 import { createRepeatRequests } from './repeat-requests/service.js';
+import {
+  type RepeatRequestsService,
+  repeatRequestTaskSearch,
+  type TaskSearch,
+} from './repeat-requests/task-search.js';
 import { registerResultRoutes } from './results/routes.js';
 import { registerResultVisibility } from './results/visibility-rule.js';
 import { loadPortalSettings } from './settings.js';
 
 const OPERATIONS = [
   { name: 'cancel', resourceType: 'Appointment', documentation: 'A patient cancels their own appointment' },
-  { name: 'reschedule', resourceType: 'Appointment', documentation: 'A patient moves their appointment to a free slot' },
-  { name: 'available-slots', resourceType: 'Appointment', documentation: 'Free slots a patient may reschedule to' },
-  { name: 'release', resourceType: 'DiagnosticReport', documentation: 'A clinician releases a result to the patient' },
+  {
+    name: 'reschedule',
+    resourceType: 'Appointment',
+    documentation: 'A patient moves their appointment to a free slot',
+  },
+  {
+    name: 'available-slots',
+    resourceType: 'Appointment',
+    documentation: 'Free slots a patient may reschedule to',
+  },
+  {
+    name: 'release',
+    resourceType: 'DiagnosticReport',
+    documentation: 'A clinician releases a result to the patient',
+  },
   { name: 'request-repeat', resourceType: 'MedicationRequest', documentation: 'A patient requests a repeat' },
-  { name: 'complete-repeat', resourceType: 'Task', documentation: 'The prescriber completes or rejects a repeat request' },
-  { name: 'update-contact', resourceType: 'Patient', documentation: 'A patient changes their contact details and consent' },
-  { name: 'contact-preferences', resourceType: 'Patient', documentation: 'A patient reads their contact details and consent' },
+  {
+    name: 'complete-repeat',
+    resourceType: 'Task',
+    documentation: 'The prescriber completes or rejects a repeat request',
+  },
+  {
+    name: 'update-contact',
+    resourceType: 'Patient',
+    documentation: 'A patient changes their contact details and consent',
+  },
+  {
+    name: 'contact-preferences',
+    resourceType: 'Patient',
+    documentation: 'A patient reads their contact details and consent',
+  },
 ];
 
 export const portalCapability: CapabilityFactory = async (context) => {
@@ -41,14 +71,20 @@ export const portalCapability: CapabilityFactory = async (context) => {
     now,
   };
   registerResultVisibility(patientVisibilityOf(context.access), { db: context.db, now });
-  context.services.provide('repeat-requests', createRepeatRequests({ baseUrl: context.fhirBaseUrl, now }));
+  const repeatRequests = createRepeatRequests({ baseUrl: context.fhirBaseUrl, now });
+  const taskSearch = repeatRequestTaskSearch(deps, repeatRequests);
+  context.services.provide<RepeatRequestsService>('repeat-requests', { ...repeatRequests, taskSearch });
+  // GET /Task belongs to prescribing (the tracker); it asks its other searches for anything else.
+  if (context.services.has('prescribing')) {
+    context.services.get<{ taskSearches: TaskSearch[] }>('prescribing').taskSearches.push(taskSearch);
+  }
   for (const operation of OPERATIONS) {
     context.capabilities.addOperation({
       ...operation,
       definition: `https://fhir.pathways.dev/OperationDefinition/${operation.resourceType}-${operation.name}`,
     });
   }
-  const stopReminders = await startReminderJob(
+  await startReminderJob(
     context.outbox.jobs,
     { db: context.db, audit: context.audit, leadS: settings.appointmentReminderLeadS },
     deps.log,
@@ -62,8 +98,6 @@ export const portalCapability: CapabilityFactory = async (context) => {
       registerRepeatRequestRoutes(fhir, deps);
       registerPreferenceRoutes(fhir, deps);
     },
-    async stop() {
-      stopReminders();
-    },
+    seedDemo: () => seedPortalDemo(context.db),
   };
 };

@@ -3,9 +3,9 @@ import type { ParametersParameter, Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditAction, AuditInput, AuditSubtype } from '../platform/audit/audit-event.js';
 import { agentOfRequest } from '../platform/auth/fastify.js';
-import { sendFhir } from '../platform/http/fhir-json.js';
 import type { WriteResult } from '../platform/fhir/store/repository.js';
 import { etag } from '../platform/fhir/store/versioning.js';
+import { sendFhir } from '../platform/http/fhir-json.js';
 
 export interface AuditSink {
   record(input: AuditInput): Promise<void>;

@@ -78,7 +78,10 @@ describe('readParameters', () => {
     const part = problemOf(() => readParameters(params({ name: 'consent', part: [] }), specs));
     expect(part.issues[0]?.expression).toBe('Parameters.parameter[0].part');
     const two = problemOf(() =>
-      readParameters(params({ name: 'reason', valueString: 'a', valueCodeableConcept: { text: 'b' } }), specs),
+      readParameters(
+        params({ name: 'reason', valueString: 'a', valueCodeableConcept: { text: 'b' } }),
+        specs,
+      ),
     );
     expect(two.code).toBe('INVALID_VALUE');
   });
@@ -90,17 +93,18 @@ describe('readParameters', () => {
     expect(
       problemOf(() => readParameters(params({ name: 'email', valueString: 'x'.repeat(21) }), specs)).message,
     ).toContain('at most 20');
-    expect(problemOf(() => readParameters(params({ name: 'consent', valueBoolean: 'true' }), specs)).code).toBe(
-      'INVALID_VALUE',
-    );
-    expect(problemOf(() => readParameters(params({ name: 'outcome', valueCode: 'two  spaces' }), specs)).code).toBe(
-      'INVALID_VALUE',
-    );
+    expect(
+      problemOf(() => readParameters(params({ name: 'consent', valueBoolean: 'true' }), specs)).code,
+    ).toBe('INVALID_VALUE');
+    expect(
+      problemOf(() => readParameters(params({ name: 'outcome', valueCode: 'two  spaces' }), specs)).code,
+    ).toBe('INVALID_VALUE');
     expect(problemOf(() => readParameters(params({ name: 'slot', valueReference: {} }), specs)).code).toBe(
       'INVALID_VALUE',
     );
     expect(
-      problemOf(() => readParameters(params({ name: 'reason', valueCodeableConcept: { coding: [] } }), specs)).code,
+      problemOf(() => readParameters(params({ name: 'reason', valueCodeableConcept: { coding: [] } }), specs))
+        .code,
     ).toBe('INVALID_VALUE');
   });
 

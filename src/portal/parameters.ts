@@ -5,7 +5,12 @@
 import type { CodeableConcept, Reference } from '@medplum/fhirtypes';
 import { invalid, missing } from '../platform/errors/problem.js';
 
-export type ValueKind = 'valueString' | 'valueBoolean' | 'valueCode' | 'valueReference' | 'valueCodeableConcept';
+export type ValueKind =
+  | 'valueString'
+  | 'valueBoolean'
+  | 'valueCode'
+  | 'valueReference'
+  | 'valueCodeableConcept';
 
 export interface ParameterSpec {
   types: readonly ValueKind[];
@@ -37,17 +42,23 @@ export function readParameters(body: unknown, specs: Record<string, ParameterSpe
     }
     (list ?? []).forEach((item: unknown, index: number) => {
       const [name, parameter] = readOne(item, index, specs);
-      if (given.has(name)) throw invalid(`Parameter ${name} is given more than once`, `Parameters.parameter[${index}]`);
+      if (given.has(name))
+        throw invalid(`Parameter ${name} is given more than once`, `Parameters.parameter[${index}]`);
       given.set(name, parameter);
     });
   }
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.required && !given.has(name)) throw missing(`Parameter ${name} is required`, 'Parameters.parameter');
+    if (spec.required && !given.has(name))
+      throw missing(`Parameter ${name} is required`, 'Parameters.parameter');
   }
   return given;
 }
 
-function readOne(item: unknown, index: number, specs: Record<string, ParameterSpec>): [string, GivenParameter] {
+function readOne(
+  item: unknown,
+  index: number,
+  specs: Record<string, ParameterSpec>,
+): [string, GivenParameter] {
   const at = `Parameters.parameter[${index}]`;
   if (typeof item !== 'object' || item === null) throw invalid('A parameter must be an object', at);
   const record = item as Record<string, unknown>;
@@ -55,7 +66,10 @@ function readOne(item: unknown, index: number, specs: Record<string, ParameterSp
   if (typeof name !== 'string' || name === '') throw missing('A parameter needs a name', `${at}.name`);
   const spec = specs[name];
   if (!spec) {
-    throw invalid(`Unknown parameter ${name}; this operation takes ${Object.keys(specs).join(', ')}`, `${at}.name`);
+    throw invalid(
+      `Unknown parameter ${name}; this operation takes ${Object.keys(specs).join(', ')}`,
+      `${at}.name`,
+    );
   }
   const keys = Object.keys(record).filter((key) => key !== 'name');
   const valueKeys = keys.filter((key) => key.startsWith('value'));
@@ -80,7 +94,8 @@ function checkValue(name: string, kind: ValueKind, value: unknown, spec: Paramet
   switch (kind) {
     case 'valueString':
       if (typeof value !== 'string' || value.trim() === '') throw bad('must be a non-empty string');
-      if (value.length > (spec.maxLength ?? 1000)) throw bad(`must be at most ${spec.maxLength ?? 1000} characters`);
+      if (value.length > (spec.maxLength ?? 1000))
+        throw bad(`must be at most ${spec.maxLength ?? 1000} characters`);
       return;
     case 'valueBoolean':
       if (typeof value !== 'boolean') throw bad('must be true or false');
@@ -90,7 +105,8 @@ function checkValue(name: string, kind: ValueKind, value: unknown, spec: Paramet
       return;
     case 'valueReference': {
       const reference = (value as Reference | null)?.reference;
-      if (typeof reference !== 'string' || reference === '') throw bad('must be a Reference with a reference');
+      if (typeof reference !== 'string' || reference === '')
+        throw bad('must be a Reference with a reference');
       return;
     }
     case 'valueCodeableConcept': {
@@ -135,6 +151,7 @@ export function conceptParameter(given: GivenParameters, name: string): Codeable
 /** The id of a relative reference `Type/id` of the expected type, or a 400 naming the parameter. */
 export function referencedId(reference: string, type: string, parameter: string): string {
   const match = new RegExp(`^${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(reference);
-  if (!match?.[1]) throw invalid(`Parameter ${parameter} must reference a ${type} (${type}/<id>)`, 'Parameters.parameter');
+  if (!match?.[1])
+    throw invalid(`Parameter ${parameter} must reference a ${type} (${type}/<id>)`, 'Parameters.parameter');
   return match[1];
 }

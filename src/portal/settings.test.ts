@@ -20,7 +20,9 @@ describe('portal settings', () => {
     expect(() => loadPortalSettings({ RESULT_RELEASE_DELAY_S: '1h' })).toThrow(
       'RESULT_RELEASE_DELAY_S: must be a whole number, got "1h"',
     );
-    expect(() => loadPortalSettings({ RESULT_RELEASE_DELAY_S: '99999999' })).toThrow(/RESULT_RELEASE_DELAY_S/);
+    expect(() => loadPortalSettings({ RESULT_RELEASE_DELAY_S: '99999999' })).toThrow(
+      /RESULT_RELEASE_DELAY_S/,
+    );
     expect(() => loadPortalSettings({ APPOINTMENT_REMINDER_LEAD_S: '60' })).toThrow(
       /APPOINTMENT_REMINDER_LEAD_S: must be between 3600/,
     );
@@ -28,7 +30,8 @@ describe('portal settings', () => {
 
   it('parses clinician-managed appointment types as code or system|code', () => {
     const settings = loadPortalSettings({
-      CLINICIAN_MANAGED_APPOINTMENT_TYPES: 'EMERGENCY, http://terminology.hl7.org/CodeSystem/v2-0276|FOLLOWUP',
+      CLINICIAN_MANAGED_APPOINTMENT_TYPES:
+        'EMERGENCY, http://terminology.hl7.org/CodeSystem/v2-0276|FOLLOWUP',
     });
     expect(settings.clinicianManagedTypes).toEqual([
       { system: undefined, code: 'EMERGENCY' },

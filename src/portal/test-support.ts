@@ -9,14 +9,21 @@ export interface Reply {
   statusCode: number;
   body: string;
   headers: Record<string, unknown>;
-  json(): any; // biome-ignore lint/suspicious/noExplicitAny: test replies are inspected freely
+  // biome-ignore lint/suspicious/noExplicitAny: test replies are inspected freely
+  json(): any;
 }
 
 export interface PortalTest {
   t: TestApp;
   admin: string;
   clinician: string;
-  call(authorization: string | undefined, method: string, url: string, payload?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  call(
+    authorization: string | undefined,
+    method: string,
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Reply>;
   /** A new Patient (through the API, as an administrator) and a patient token for it. */
   patient(family: string): Promise<{ id: string; reference: string; token: string }>;
   token(input: TokenInput): Promise<string>;
@@ -37,10 +44,17 @@ export function errorCode(reply: Reply): string | undefined {
   return reply.json().issue?.[0]?.details?.coding?.[0]?.code;
 }
 
-export async function startPortalTest(kind: DatabaseKind, env: Record<string, string> = {}): Promise<PortalTest> {
+export async function startPortalTest(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+): Promise<PortalTest> {
   const t = await startTestApp(kind, env);
   const admin = await t.bearer({ roles: ['admin'] });
-  const clinician = await t.bearer({ roles: ['clinician'], fhirUser: 'Practitioner/clinician-1', org: 'RXX01' });
+  const clinician = await t.bearer({
+    roles: ['clinician'],
+    fhirUser: 'Practitioner/clinician-1',
+    org: 'RXX01',
+  });
   const call: PortalTest['call'] = async (authorization, method, url, payload, headers = {}) =>
     (await t.pathways.app.inject({
       method: method as 'GET',
@@ -58,11 +72,19 @@ export async function startPortalTest(kind: DatabaseKind, env: Record<string, st
     clinician,
     call,
     async patient(family) {
-      const body: Patient = { resourceType: 'Patient', name: [{ family, given: ['Pat'] }], gender: 'unknown' };
+      const body: Patient = {
+        resourceType: 'Patient',
+        name: [{ family, given: ['Pat'] }],
+        gender: 'unknown',
+      };
       const created = await call(admin, 'POST', '/fhir/R4/Patient', body);
       if (created.statusCode !== 201) throw new Error(`patient not created: ${created.body}`);
       const id = created.json().id as string;
-      return { id, reference: `Patient/${id}`, token: await t.bearer({ roles: ['patient'], fhirUser: `Patient/${id}`, subject: `patient-${id}` }) };
+      return {
+        id,
+        reference: `Patient/${id}`,
+        token: await t.bearer({ roles: ['patient'], fhirUser: `Patient/${id}`, subject: `patient-${id}` }),
+      };
     },
     token: (input) => t.bearer(input),
     async store(resource) {
@@ -87,7 +109,14 @@ export async function startPortalTest(kind: DatabaseKind, env: Record<string, st
         [patient],
       );
       return result.rows
-        .map((row) => JSON.parse(row.content) as { outcome: string; outcomeDesc?: string; entity?: Array<{ what?: { reference?: string } }> })
+        .map(
+          (row) =>
+            JSON.parse(row.content) as {
+              outcome: string;
+              outcomeDesc?: string;
+              entity?: Array<{ what?: { reference?: string } }>;
+            },
+        )
         .filter((event) => event.outcome === '4')
         .map((event) => ({
           ...(event.outcomeDesc ? { detail: event.outcomeDesc } : {}),

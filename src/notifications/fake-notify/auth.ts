@@ -35,15 +35,18 @@ export async function authenticate(
   } catch {
     return { status: 403, message: 'Invalid token: signature, api token is not valid' };
   }
-  if (typeof claims.iss !== 'string') return { status: 403, message: 'Invalid token: iss field not provided' };
-  if (claims.iss.toLowerCase() !== key.serviceId) return { status: 403, message: 'Invalid token: service not found' };
+  if (typeof claims.iss !== 'string')
+    return { status: 403, message: 'Invalid token: iss field not provided' };
+  if (claims.iss.toLowerCase() !== key.serviceId)
+    return { status: 403, message: 'Invalid token: service not found' };
   if (alg !== 'HS256') return { status: 403, message: 'Invalid token: algorithm used is not HS256' };
   try {
     await compactVerify(token, new TextEncoder().encode(key.secret), { algorithms: ['HS256'] });
   } catch {
     return { status: 403, message: 'Invalid token: API key not found' };
   }
-  if (typeof claims.iat !== 'number') return { status: 403, message: 'Invalid token: iat field not provided' };
+  if (typeof claims.iat !== 'number')
+    return { status: 403, message: 'Invalid token: iat field not provided' };
   if (Math.abs(nowMs / 1000 - claims.iat) > CLOCK_SKEW_S) {
     return { status: 403, message: 'Error: Your system clock must be accurate to within 30 seconds' };
   }

@@ -52,12 +52,19 @@ describe('fake GOV.UK Notify server', () => {
     expect(sent.data).toMatchObject({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       reference: 'ref-1',
-      content: { body: 'You have a new test result in the patient portal. Sign in to see it at https://pathways.example' },
+      content: {
+        body: 'You have a new test result in the patient portal. Sign in to see it at https://pathways.example',
+      },
       uri: `${notify.url}/v2/notifications/${sent.data.id}`,
       template: { id: SMS, version: 1 },
     });
     const first = await client.getNotificationById(sent.data.id);
-    expect(first.data).toMatchObject({ id: sent.data.id, type: 'sms', status: 'sending', phone_number: '07700 900123' });
+    expect(first.data).toMatchObject({
+      id: sent.data.id,
+      type: 'sms',
+      status: 'sending',
+      phone_number: '07700 900123',
+    });
     await waitFor(
       async () => (await client.getNotificationById(sent.data.id)).data.status === 'delivered',
       'delivery',
@@ -68,7 +75,11 @@ describe('fake GOV.UK Notify server', () => {
     const sent = await client.sendEmail(EMAIL, 'alex@example.com', { personalisation, reference: 'ref-2' });
     expect(sent.data.content).toMatchObject({ subject: 'You have a new test result' });
     const got = await client.getNotificationById(sent.data.id);
-    expect(got.data).toMatchObject({ type: 'email', email_address: 'alex@example.com', subject: 'You have a new test result' });
+    expect(got.data).toMatchObject({
+      type: 'email',
+      email_address: 'alex@example.com',
+      subject: 'You have a new test result',
+    });
   });
 
   it("turns Notify's test numbers and addresses into their failures shortly after accepting them", async () => {
@@ -80,7 +91,9 @@ describe('fake GOV.UK Notify server', () => {
     ] as const;
     const sent = await Promise.all(
       cases.map(([type, to]) =>
-        type === 'sms' ? client.sendSms(SMS, to, { personalisation }) : client.sendEmail(EMAIL, to, { personalisation }),
+        type === 'sms'
+          ? client.sendSms(SMS, to, { personalisation })
+          : client.sendEmail(EMAIL, to, { personalisation }),
       ),
     );
     for (const response of sent) expect(response.status).toBe(201);
@@ -99,27 +112,52 @@ describe('fake GOV.UK Notify server', () => {
       errors: [{ error: 'ValidationError', message: 'phone_number Not a UK mobile number' }],
     });
     const email = await failure(client.sendEmail(EMAIL, 'not-an-address', { personalisation }));
-    expect(email.response?.data.errors[0]).toEqual({ error: 'ValidationError', message: 'email_address Not a valid email address' });
+    expect(email.response?.data.errors[0]).toEqual({
+      error: 'ValidationError',
+      message: 'email_address Not a valid email address',
+    });
     const missing = await failure(client.sendSms(SMS, '07700900123', { personalisation: {} }));
-    expect(missing.response?.data.errors[0]).toEqual({ error: 'BadRequestError', message: 'Missing personalisation: portalUrl' });
-    const template = await failure(client.sendSms('6a0f6f0e-9ad4-4c38-8a44-1b6b1a1e5a8e', '07700900123', { personalisation }));
-    expect(template.response?.data.errors[0]).toEqual({ error: 'BadRequestError', message: 'Template not found' });
+    expect(missing.response?.data.errors[0]).toEqual({
+      error: 'BadRequestError',
+      message: 'Missing personalisation: portalUrl',
+    });
+    const template = await failure(
+      client.sendSms('6a0f6f0e-9ad4-4c38-8a44-1b6b1a1e5a8e', '07700900123', { personalisation }),
+    );
+    expect(template.response?.data.errors[0]).toEqual({
+      error: 'BadRequestError',
+      message: 'Template not found',
+    });
     const wrongType = await failure(client.sendSms(EMAIL, '07700900123', { personalisation }));
     expect(wrongType.response?.status).toBe(400);
     const badId = await failure(client.getNotificationById('not-a-uuid'));
-    expect(badId.response?.data.errors[0]).toEqual({ error: 'ValidationError', message: 'notification_id is not a valid UUID' });
+    expect(badId.response?.data.errors[0]).toEqual({
+      error: 'ValidationError',
+      message: 'notification_id is not a valid UUID',
+    });
     const unknown = await failure(client.getNotificationById('6a0f6f0e-9ad4-4c38-8a44-1b6b1a1e5a8e'));
     expect(unknown.response?.status).toBe(404);
   });
 
   it('refuses a wrong secret, another service and a stale or missing iat with 403 AuthError', async () => {
-    const wrongSecret = new NotifyClient(notify.url, formatApiKey({ ...notify.key, secret: newApiKey().secret }));
+    const wrongSecret = new NotifyClient(
+      notify.url,
+      formatApiKey({ ...notify.key, secret: newApiKey().secret }),
+    );
     const refused = await failure(wrongSecret.sendSms(SMS, '07700900123', { personalisation }));
     expect(refused.response?.status).toBe(403);
-    expect(refused.response?.data.errors[0]).toEqual({ error: 'AuthError', message: 'Invalid token: API key not found' });
+    expect(refused.response?.data.errors[0]).toEqual({
+      error: 'AuthError',
+      message: 'Invalid token: API key not found',
+    });
 
-    const otherService = new NotifyClient(notify.url, formatApiKey({ ...notify.key, serviceId: newApiKey().serviceId }));
-    expect((await failure(otherService.sendSms(SMS, '07700900123', { personalisation }))).response?.data.errors[0]).toEqual({
+    const otherService = new NotifyClient(
+      notify.url,
+      formatApiKey({ ...notify.key, serviceId: newApiKey().serviceId }),
+    );
+    expect(
+      (await failure(otherService.sendSms(SMS, '07700900123', { personalisation }))).response?.data.errors[0],
+    ).toEqual({
       error: 'AuthError',
       message: 'Invalid token: service not found',
     });
@@ -128,7 +166,10 @@ describe('fake GOV.UK Notify server', () => {
     const post = (token: string | undefined) =>
       fetch(`${notify.url}/v2/notifications/sms`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: token }) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token === undefined ? {} : { authorization: token }),
+        },
         body: JSON.stringify({ template_id: SMS, phone_number: '07700900123', personalisation }),
       });
     const stale = await new SignJWT({ iss: notify.key.serviceId, iat: Math.floor(Date.now() / 1000) - 31 })
@@ -138,13 +179,17 @@ describe('fake GOV.UK Notify server', () => {
     expect(staleAnswer.status).toBe(403);
     expect(await staleAnswer.json()).toEqual({
       status_code: 403,
-      errors: [{ error: 'AuthError', message: 'Error: Your system clock must be accurate to within 30 seconds' }],
+      errors: [
+        { error: 'AuthError', message: 'Error: Your system clock must be accurate to within 30 seconds' },
+      ],
     });
     const future = await new SignJWT({ iss: notify.key.serviceId, iat: Math.floor(Date.now() / 1000) + 60 })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(secret);
     expect((await post(`Bearer ${future}`)).status).toBe(403);
-    const noIat = await new SignJWT({ iss: notify.key.serviceId }).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+    const noIat = await new SignJWT({ iss: notify.key.serviceId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(secret);
     const noIatBody = (await (await post(`Bearer ${noIat}`)).json()) as { errors: { message: string }[] };
     expect(noIatBody.errors[0]?.message).toBe('Invalid token: iat field not provided');
     const hs512 = await new SignJWT({ iss: notify.key.serviceId, iat: Math.floor(Date.now() / 1000) })
@@ -165,8 +210,14 @@ describe('fake GOV.UK Notify server', () => {
 
     notify.setMode('error-500');
     const broken = await failure(client.sendEmail(EMAIL, 'alex@example.com', { personalisation }));
-    expect(broken.response?.data).toEqual({ status_code: 500, errors: [{ error: 'Exception', message: 'Internal server error' }] });
-    const control = await fetch(`${notify.url}/_fake/mode`, { method: 'POST', body: JSON.stringify({ mode: 'normal' }) });
+    expect(broken.response?.data).toEqual({
+      status_code: 500,
+      errors: [{ error: 'Exception', message: 'Internal server error' }],
+    });
+    const control = await fetch(`${notify.url}/_fake/mode`, {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'normal' }),
+    });
     expect(control.status).toBe(200);
     expect((await client.sendEmail(EMAIL, 'alex@example.com', { personalisation })).status).toBe(201);
   });
@@ -182,7 +233,9 @@ describe('fake GOV.UK Notify server', () => {
   });
 
   it('lists what it accepted', async () => {
-    const listed = (await (await fetch(`${notify.url}/_fake/messages`)).json()) as { messages: { reference: string | null }[] };
+    const listed = (await (await fetch(`${notify.url}/_fake/messages`)).json()) as {
+      messages: { reference: string | null }[];
+    };
     expect(listed.messages.map((message) => message.reference)).toContain('ref-1');
     expect(notify.messages().length).toBe(listed.messages.length);
   });

@@ -3,8 +3,8 @@
  * the JSON body in, a stored message or a Notify error out.
  */
 import { isEmailAddress, ukMobileProblem } from '../recipients.js';
-import { fillPlaceholders, MissingPersonalisation, templateById } from '../templates.js';
 import type { Channel } from '../templates.js';
+import { fillPlaceholders, MissingPersonalisation, templateById } from '../templates.js';
 import { type FinalStatus, finalStatusFor } from './test-recipients.js';
 
 export interface NotifyError {
@@ -41,7 +41,8 @@ const validation = (message: string): NotifyError => ({ status: 400, error: 'Val
 const badRequest = (message: string): NotifyError => ({ status: 400, error: 'BadRequestError', message });
 
 function findTemplate(source: TemplateSource, id: string, type: Channel): FakeTemplate | undefined {
-  if (source === 'any') return { type, body: `Template ${id}`, ...(type === 'email' ? { subject: 'Message' } : {}) };
+  if (source === 'any')
+    return { type, body: `Template ${id}`, ...(type === 'email' ? { subject: 'Message' } : {}) };
   if (source === 'pathways') {
     const found = templateById(id);
     if (!found) return undefined;
@@ -52,7 +53,11 @@ function findTemplate(source: TemplateSource, id: string, type: Channel): FakeTe
   return source.get(id);
 }
 
-export function acceptSend(type: Channel, body: unknown, templates: TemplateSource): AcceptedMessage | NotifyError {
+export function acceptSend(
+  type: Channel,
+  body: unknown,
+  templates: TemplateSource,
+): AcceptedMessage | NotifyError {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return badRequest('Invalid JSON supplied in POST data');
   }
@@ -62,9 +67,11 @@ export function acceptSend(type: Channel, body: unknown, templates: TemplateSour
     if (input[field] === undefined) return validation(`${field} is a required property`);
   }
   const templateId = input.template_id;
-  if (typeof templateId !== 'string' || !isUuid(templateId)) return validation('template_id is not a valid UUID');
+  if (typeof templateId !== 'string' || !isUuid(templateId))
+    return validation('template_id is not a valid UUID');
   const to = input[recipientField];
-  if (typeof to !== 'string') return validation(`${recipientField} ${JSON.stringify(to)} is not of type string`);
+  if (typeof to !== 'string')
+    return validation(`${recipientField} ${JSON.stringify(to)} is not of type string`);
   const personalisation = input.personalisation ?? {};
   if (typeof personalisation !== 'object' || personalisation === null || Array.isArray(personalisation)) {
     return validation('personalisation is not of type object');
@@ -75,14 +82,17 @@ export function acceptSend(type: Channel, body: unknown, templates: TemplateSour
   }
   const template = findTemplate(templates, templateId, type);
   if (!template) return badRequest('Template not found');
-  if (template.type !== type) return badRequest(`${type} template is not suitable for ${template.type} notification`);
+  if (template.type !== type)
+    return badRequest(`${type} template is not suitable for ${template.type} notification`);
   if (type === 'sms') {
     const problem = ukMobileProblem(to);
     if (problem) return validation(`phone_number ${problem}`);
   } else if (!isEmailAddress(to)) {
     return validation('email_address Not a valid email address');
   }
-  const values = Object.fromEntries(Object.entries(personalisation).map(([key, value]) => [key, String(value)]));
+  const values = Object.fromEntries(
+    Object.entries(personalisation).map(([key, value]) => [key, String(value)]),
+  );
   try {
     return {
       type,
@@ -95,11 +105,15 @@ export function acceptSend(type: Channel, body: unknown, templates: TemplateSour
       finalStatus: finalStatusFor(type, to),
     };
   } catch (error) {
-    if (error instanceof MissingPersonalisation) return badRequest(`Missing personalisation: ${error.fields.join(', ')}`);
+    if (error instanceof MissingPersonalisation)
+      return badRequest(`Missing personalisation: ${error.fields.join(', ')}`);
     throw error;
   }
 }
 
-export function errorBody(error: NotifyError): { status_code: number; errors: { error: string; message: string }[] } {
+export function errorBody(error: NotifyError): {
+  status_code: number;
+  errors: { error: string; message: string }[];
+} {
   return { status_code: error.status, errors: [{ error: error.error, message: error.message }] };
 }

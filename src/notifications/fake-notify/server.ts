@@ -17,7 +17,10 @@ import type { AddressInfo } from 'node:net';
 import type { Channel } from '../templates.js';
 import { type ApiKey, formatApiKey, newApiKey } from './api-key.js';
 import { authenticate } from './auth.js';
-import { type AcceptedMessage, acceptSend, errorBody, isUuid, type NotifyError, type TemplateSource } from './messages.js';
+import { acceptSend, errorBody, isUuid, type NotifyError, type TemplateSource } from './messages.js';
+import { type FakeMessage, type Links, notificationResource, sendResponse } from './responses.js';
+
+export type { FakeMessage } from './responses.js';
 
 export type FakeMode = 'normal' | 'error-500' | 'rate-limit-429';
 
@@ -30,12 +33,6 @@ export interface FakeNotifyOptions {
   settleAfterMs?: number;
   /** The server's clock (JWT `iat` check, timestamps). */
   now?: () => number;
-}
-
-export interface FakeMessage extends AcceptedMessage {
-  id: string;
-  createdAt: string;
-  settlesAt: number;
 }
 
 export interface FakeRequest {
@@ -162,10 +159,18 @@ export class FakeNotifyServer {
 
     const route = matchRoute(request.method ?? '', path);
     if (!route) {
-      return this.#send(request, response, 404, { result: 'error', message: 'The requested URL was not found on the server.' });
+      return this.#send(request, response, 404, {
+        result: 'error',
+        message: 'The requested URL was not found on the server.',
+      });
     }
     const refused = await authenticate(request.headers.authorization, this.key, this.#now());
-    if (refused) return this.#fail(request, response, { status: refused.status, error: 'AuthError', message: refused.message });
+    if (refused)
+      return this.#fail(request, response, {
+        status: refused.status,
+        error: 'AuthError',
+        message: refused.message,
+      });
     const injected = this.#injectedFailure();
     if (injected) return this.#fail(request, response, injected);
 
@@ -185,7 +190,7 @@ export class FakeNotifyServer {
       settlesAt: this.#now() + this.#settleAfterMs,
     };
     this.#messages.set(message.id, message);
-    this.#send(request, response, 201, this.#sendResponse(message));
+    this.#send(request, response, 201, sendResponse(message, this.#links()));
   }
 
   #injectedFailure(): NotifyError | undefined {
@@ -197,83 +202,58 @@ export class FakeNotifyServer {
     else if (this.#mode === 'rate-limit-429') status = 429;
     if (status === 500) return { status, error: 'Exception', message: 'Internal server error' };
     if (status === 429) {
-      return { status, error: 'RateLimitError', message: 'Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds' };
+      return {
+        status,
+        error: 'RateLimitError',
+        message: 'Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds',
+      };
     }
     return undefined;
   }
 
   #get(request: IncomingMessage, response: ServerResponse, id: string): void {
-    if (!isUuid(id)) {
-      return this.#fail(request, response, { status: 400, error: 'ValidationError', message: 'notification_id is not a valid UUID' });
+    const message = isUuid(id) ? this.#messages.get(id.toLowerCase()) : undefined;
+    if (!message) {
+      this.#fail(
+        request,
+        response,
+        isUuid(id)
+          ? { status: 404, error: 'NoResultFound', message: 'No result found' }
+          : { status: 400, error: 'ValidationError', message: 'notification_id is not a valid UUID' },
+      );
+      return;
     }
-    const message = this.#messages.get(id.toLowerCase());
-    if (!message) return this.#fail(request, response, { status: 404, error: 'NoResultFound', message: 'No result found' });
-    const status = this.#statusOf(message);
-    const settled = status !== 'sending';
-    this.#send(request, response, 200, {
-      id: message.id,
-      reference: message.reference,
-      type: message.type,
-      status,
-      email_address: message.type === 'email' ? message.to : null,
-      phone_number: message.type === 'sms' ? message.to : null,
-      line_1: null,
-      line_2: null,
-      line_3: null,
-      line_4: null,
-      line_5: null,
-      line_6: null,
-      postcode: null,
-      postage: null,
-      template: { id: message.templateId, version: 1, uri: this.#templateUri(message.templateId) },
-      body: message.body,
-      subject: message.subject ?? null,
-      created_at: message.createdAt,
-      created_by_name: null,
-      sent_at: message.createdAt,
-      completed_at: settled ? new Date(message.settlesAt).toISOString() : null,
-      scheduled_for: null,
-      is_cost_data_ready: false,
-    });
+    this.#send(request, response, 200, notificationResource(message, this.#statusOf(message), this.#links()));
   }
 
-  #sendResponse(message: FakeMessage): object {
-    const content =
-      message.type === 'sms'
-        ? { body: message.body, from_number: 'Pathways' }
-        : { body: message.body, subject: message.subject, from_email: 'pathways@notifications.service.gov.uk', one_click_unsubscribe_url: null };
-    return {
-      id: message.id,
-      reference: message.reference,
-      content,
-      uri: `${this.url}/v2/notifications/${message.id}`,
-      template: { id: message.templateId, version: 1, uri: this.#templateUri(message.templateId) },
-      ...(message.type === 'email' ? { scheduled_for: null } : {}),
-    };
-  }
-
-  #templateUri(templateId: string): string {
-    return `${this.url}/services/${this.key.serviceId}/templates/${templateId}`;
+  #links(): Links {
+    return { baseUrl: this.url, serviceId: this.key.serviceId };
   }
 
   #control(request: IncomingMessage, response: ServerResponse, path: string, raw: string): void {
     if (request.method === 'GET' && path === '/_fake/messages') {
-      return this.#send(request, response, 200, { messages: this.messages() });
+      this.#send(request, response, 200, { messages: this.messages() });
+    } else if (request.method === 'POST' && path === '/_fake/mode') {
+      const mode = modeOf(raw);
+      if (mode) this.setMode(mode);
+      this.#send(
+        request,
+        response,
+        mode ? 200 : 400,
+        mode ? { mode } : { error: 'mode must be normal, error-500 or rate-limit-429' },
+      );
+    } else {
+      this.#send(request, response, 404, { error: 'unknown control endpoint' });
     }
-    if (request.method === 'POST' && path === '/_fake/mode') {
-      let mode: unknown;
-      try {
-        mode = (JSON.parse(raw) as { mode?: unknown }).mode;
-      } catch {
-        mode = undefined;
-      }
-      if (mode !== 'normal' && mode !== 'error-500' && mode !== 'rate-limit-429') {
-        return this.#send(request, response, 400, { error: 'mode must be normal, error-500 or rate-limit-429' });
-      }
-      this.setMode(mode);
-      return this.#send(request, response, 200, { mode });
-    }
-    this.#send(request, response, 404, { error: 'unknown control endpoint' });
+  }
+}
+
+function modeOf(raw: string): FakeMode | undefined {
+  try {
+    const mode = (JSON.parse(raw) as { mode?: unknown }).mode;
+    return mode === 'normal' || mode === 'error-500' || mode === 'rate-limit-429' ? mode : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -20,6 +20,9 @@ export const NON_PATIENT_TYPES: ReadonlySet<string> = new Set([
   'HealthcareService',
   'Medication',
   'OperationOutcome',
+  // Clinic timetables: which times exist and are free, never who booked them.
+  'Schedule',
+  'Slot',
 ]);
 
 export interface PatientBindingResult<T extends Resource = Resource> {

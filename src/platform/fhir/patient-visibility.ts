@@ -50,7 +50,11 @@ export class PatientVisibility {
   }
 
   /** The resources the patient may see, in their original order. */
-  async filter<T extends Resource>(q: Queryable, resources: readonly T[], principal: Principal): Promise<T[]> {
+  async filter<T extends Resource>(
+    q: Queryable,
+    resources: readonly T[],
+    principal: Principal,
+  ): Promise<T[]> {
     const hidden = await this.#hidden(q, resources, principal);
     return hidden.size === 0 ? [...resources] : resources.filter((resource) => !hidden.has(resource));
   }

@@ -22,14 +22,25 @@ import {
 } from './rules.js';
 import { emitAppointmentChanged, freeSlots, lockSlots, occupySlots, pick } from './slots.js';
 
-/** The body as a valid Appointment, before anything is locked (a 400 otherwise). */
+/**
+ * The body as an Appointment with one patient, before anything is locked (a 400 otherwise). Full
+ * validation comes with the write, once start and end may have been taken from the slots.
+ */
 export function appointmentBody(body: unknown): Appointment {
-  if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== 'Appointment') {
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    (body as { resourceType?: unknown }).resourceType !== 'Appointment'
+  ) {
     throw invalid('The body must be an Appointment', 'resourceType');
   }
-  const appointment = validateResource(body) as Appointment;
-  appointmentPatient(appointment);
-  return appointment;
+  const { participant, slot } = body as { participant?: unknown; slot?: unknown };
+  if (!Array.isArray(participant) || (slot !== undefined && !Array.isArray(slot))) {
+    validateResource(body); // names the structural problem the way every write does
+    throw invalid('Appointment.participant and Appointment.slot must be lists', 'Appointment');
+  }
+  appointmentPatient(body as Appointment);
+  return body as Appointment;
 }
 
 export interface ClinicianWrite {
@@ -43,7 +54,9 @@ export async function writeAppointment(
   input: Appointment,
   options: ClinicianWrite,
 ): Promise<WriteResult> {
-  const stored = options.id ? await readCurrent(tx, 'Appointment', options.id, { forUpdate: true }) : undefined;
+  const stored = options.id
+    ? await readCurrent(tx, 'Appointment', options.id, { forUpdate: true })
+    : undefined;
   const before = stored && !stored.deleted ? (JSON.parse(stored.content) as Appointment) : undefined;
   if (before) assertSamePatient(before, input);
   const wanted = slotIds(input);
@@ -56,8 +69,20 @@ export async function writeAppointment(
         ...(options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
       })
     : await createResource(tx, complete);
-  await freeSlots(tx, pick(slots, heldBefore.filter((id) => !heldAfter.includes(id))));
-  await occupySlots(tx, pick(slots, heldAfter.filter((id) => !heldBefore.includes(id))));
+  await freeSlots(
+    tx,
+    pick(
+      slots,
+      heldBefore.filter((id) => !heldAfter.includes(id)),
+    ),
+  );
+  await occupySlots(
+    tx,
+    pick(
+      slots,
+      heldAfter.filter((id) => !heldBefore.includes(id)),
+    ),
+  );
   const after = result.resource as Appointment;
   const change = clinicianChange(before, after);
   if (change) await emitAppointmentChanged(tx, after, appointmentPatient(after), change, 'clinician');

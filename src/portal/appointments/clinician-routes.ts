@@ -9,12 +9,11 @@ import { parseIfMatch } from '../../platform/fhir/store/versioning.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import type { PortalDeps } from '../deps.js';
 import { auditOperation, sendWritten } from '../http.js';
+import { PORTAL_POLICIES } from '../policies.js';
 import { appointmentBody, writeAppointment } from './booking.js';
 
-export const CLINICIAN_APPOINTMENT_POLICY = { roles: ['clinician', 'admin'] as const };
-
 export function registerClinicianAppointmentRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
-  const preHandler = deps.access.requireAccess({ roles: [...CLINICIAN_APPOINTMENT_POLICY.roles] });
+  const preHandler = deps.access.requireAccess(PORTAL_POLICIES.manageAppointments);
 
   fhir.post('/Appointment', { preHandler }, async (request, reply) => {
     const appointment = appointmentBody(request.body);

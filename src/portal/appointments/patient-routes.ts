@@ -18,15 +18,20 @@ import { sendFhir } from '../../platform/http/fhir-json.js';
 import type { PortalDeps } from '../deps.js';
 import { auditOperation, sendWritten } from '../http.js';
 import { conceptParameter, readParameters, referencedId, referenceParameter } from '../parameters.js';
+import { PORTAL_POLICIES } from '../policies.js';
 import { cancelAppointment, rescheduleAppointment } from './patient-changes.js';
-import { notBookedInSlot, type PatientChangeContext, patientChangeRefusal, scheduleOf, slotIds } from './rules.js';
-
-export const PATIENT_APPOINTMENT_POLICY = { roles: ['patient'], patient: 'bound' } as const;
+import {
+  notBookedInSlot,
+  type PatientChangeContext,
+  patientChangeRefusal,
+  scheduleOf,
+  slotIds,
+} from './rules.js';
 
 type IdParams = { Params: { id: string } };
 
 export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
-  const preHandler = deps.access.requireAccess({ roles: ['patient'], patient: 'bound' });
+  const preHandler = deps.access.requireAccess(PORTAL_POLICIES.ownAppointments);
   const changeContext = (): PatientChangeContext => ({
     now: deps.now(),
     cutoffS: deps.settings.appointmentChangeCutoffS,
@@ -34,7 +39,10 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
   });
 
   /** The caller's own appointment, or 404/410, or 403 (reported) when it is another patient's. */
-  async function ownAppointment(request: FastifyRequest, id: string): Promise<{ patient: string; appointment: Appointment }> {
+  async function ownAppointment(
+    request: FastifyRequest,
+    id: string,
+  ): Promise<{ patient: string; appointment: Appointment }> {
     validateId(id);
     const stored = await readResource(deps.db, 'Appointment', id);
     const appointment = JSON.parse(stored.content) as Appointment;
@@ -51,8 +59,15 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       reason: { types: ['valueString', 'valueCodeableConcept'], maxLength: 500 },
     });
     const reason = conceptParameter(given, 'reason');
-    const result = await deps.db.transaction((tx) => cancelAppointment(tx, id, patient, reason, changeContext()));
-    await auditOperation(deps.audit, request, { action: 'U', reference: `Appointment/${id}`, patient, detail: 'cancelled by the patient' });
+    const result = await deps.db.transaction((tx) =>
+      cancelAppointment(tx, id, patient, reason, changeContext()),
+    );
+    await auditOperation(deps.audit, request, {
+      action: 'U',
+      reference: `Appointment/${id}`,
+      patient,
+      detail: 'cancelled by the patient',
+    });
     return sendWritten(reply, result, deps.baseUrl, 200);
   });
 
@@ -64,7 +79,12 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     const result = await deps.db.transaction((tx) =>
       rescheduleAppointment(tx, id, patient, slotId, changeContext()),
     );
-    await auditOperation(deps.audit, request, { action: 'U', reference: `Appointment/${id}`, patient, detail: 'rescheduled by the patient' });
+    await auditOperation(deps.audit, request, {
+      action: 'U',
+      reference: `Appointment/${id}`,
+      patient,
+      detail: 'rescheduled by the patient',
+    });
     return sendWritten(reply, result, deps.baseUrl, 200);
   });
 
@@ -97,7 +117,12 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       link: [{ relation: 'self', url: `${deps.baseUrl}/Appointment/${id}/$available-slots?_count=${count}` }],
       entry: entries,
     };
-    await auditOperation(deps.audit, request, { action: 'R', reference: `Appointment/${id}`, patient, detail: 'free slots to reschedule to' });
+    await auditOperation(deps.audit, request, {
+      action: 'R',
+      reference: `Appointment/${id}`,
+      patient,
+      detail: 'free slots to reschedule to',
+    });
     return sendFhir(reply, 200, bundle);
   });
 }

@@ -33,7 +33,8 @@ export async function sendDueReminders(deps: ReminderDeps, now: Date): Promise<n
   for (;;) {
     const page = await candidates(deps, now, after);
     for (const candidate of page) {
-      if (isReminderDue(candidate.appointment, now, deps.leadS) && (await remind(deps, candidate.id, now))) sent++;
+      if (isReminderDue(candidate.appointment, now, deps.leadS) && (await remind(deps, candidate.id, now)))
+        sent++;
     }
     const last = page[page.length - 1];
     if (!last || page.length < PAGE) return sent;
@@ -61,7 +62,11 @@ async function candidates(deps: ReminderDeps, now: Date, after: { low: Date; id:
     [now, until, after?.low ?? new Date(0), after?.id ?? ''],
   );
   return result.rows.map(
-    (row): Candidate => ({ id: row.id, low: new Date(row.low), appointment: JSON.parse(row.content) as Appointment }),
+    (row): Candidate => ({
+      id: row.id,
+      low: new Date(row.low),
+      appointment: JSON.parse(row.content) as Appointment,
+    }),
   );
 }
 
@@ -93,33 +98,19 @@ async function remind(deps: ReminderDeps, id: string, now: Date): Promise<boolea
   return true;
 }
 
-/**
- * Declares the queue and its worker now, and the cron schedule once the job runner has started
- * (pg-boss keeps schedules in its own tables, which exist only then). Returns a stop function.
- */
-export async function startReminderJob(jobs: JobRunner, deps: ReminderDeps, log: Logger): Promise<() => void> {
-  await jobs.createQueue(REMINDER_QUEUE, { retry: { limit: 2, baseDelayS: 10, maxDelayS: 60 }, expireInS: 600 });
-  jobs.work(REMINDER_QUEUE, async () => {
-    const sent = await sendDueReminders(deps, new Date());
-    if (sent > 0) log.info({ sent }, 'appointment reminders due');
-  }, { concurrency: 1 });
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const attempt = () => {
-    timer = undefined;
-    if (stopped) return;
-    if (!jobs.running) {
-      timer = setTimeout(attempt, 100).unref();
-      return;
-    }
-    jobs.schedule(REMINDER_QUEUE, REMINDER_CRON).catch((error: unknown) => {
-      log.warn({ err: error }, 'could not schedule the appointment reminder job; trying again');
-      if (!stopped) timer = setTimeout(attempt, 30_000).unref();
-    });
-  };
-  attempt();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
+/** Declares the queue, its worker and the cron schedule (applied once the job runner starts). */
+export async function startReminderJob(jobs: JobRunner, deps: ReminderDeps, log: Logger): Promise<void> {
+  await jobs.createQueue(REMINDER_QUEUE, {
+    retry: { limit: 2, baseDelayS: 10, maxDelayS: 60 },
+    expireInS: 600,
+  });
+  jobs.work(
+    REMINDER_QUEUE,
+    async () => {
+      const sent = await sendDueReminders(deps, new Date());
+      if (sent > 0) log.info({ sent }, 'appointment reminders due');
+    },
+    { concurrency: 1 },
+  );
+  await jobs.schedule(REMINDER_QUEUE, REMINDER_CRON);
 }

@@ -71,7 +71,10 @@ describe('appointment reminder due', () => {
 
   it('records the reminder time once, keeping other extensions', () => {
     const other = { url: 'https://example.org/other', valueString: 'kept' };
-    const first = withReminder(appointment('2026-06-10T09:00:00Z', { extension: [other] }), new Date('2026-06-08T09:00:00Z'));
+    const first = withReminder(
+      appointment('2026-06-10T09:00:00Z', { extension: [other] }),
+      new Date('2026-06-08T09:00:00Z'),
+    );
     const second = withReminder(first, new Date('2026-06-12T09:00:00Z'));
     expect(second.extension).toEqual([
       other,

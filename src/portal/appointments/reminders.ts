@@ -9,7 +9,9 @@ import type { Appointment, Extension } from '@medplum/fhirtypes';
 export const LAST_REMINDED_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/last-reminded-at';
 
 export function lastRemindedAt(appointment: Appointment): Date | undefined {
-  const value = appointment.extension?.find((extension) => extension.url === LAST_REMINDED_EXTENSION)?.valueDateTime;
+  const value = appointment.extension?.find(
+    (extension) => extension.url === LAST_REMINDED_EXTENSION,
+  )?.valueDateTime;
   if (value === undefined) return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : new Date(time);
@@ -31,7 +33,9 @@ export function isReminderDue(appointment: Appointment, now: Date, leadS: number
 }
 
 export function withReminder(appointment: Appointment, at: Date): Appointment {
-  const others = (appointment.extension ?? []).filter((extension) => extension.url !== LAST_REMINDED_EXTENSION);
+  const others = (appointment.extension ?? []).filter(
+    (extension) => extension.url !== LAST_REMINDED_EXTENSION,
+  );
   const reminder: Extension = { url: LAST_REMINDED_EXTENSION, valueDateTime: at.toISOString() };
   return { ...appointment, extension: [...others, reminder] };
 }

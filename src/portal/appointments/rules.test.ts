@@ -56,7 +56,9 @@ function thrown(run: () => unknown): Problem {
 
 describe('slots of an appointment', () => {
   it('lists literal Slot references, held only while the appointment is active', () => {
-    const a = appointment({ slot: [{ reference: 'Slot/s1' }, { reference: 'Schedule/x' }, { display: 'y' }] });
+    const a = appointment({
+      slot: [{ reference: 'Slot/s1' }, { reference: 'Schedule/x' }, { display: 'y' }],
+    });
     expect(slotIds(a)).toEqual(['s1']);
     expect(heldSlotIds(a)).toEqual(['s1']);
     expect(heldSlotIds({ ...a, status: 'cancelled' })).toEqual([]);
@@ -105,7 +107,9 @@ describe("what a clinician's write means to the patient", () => {
     expect(clinicianChange(appointment(), appointment({ status: 'cancelled' }))).toBe('cancelled');
     expect(clinicianChange(appointment(), appointment({ status: 'fulfilled' }))).toBeUndefined();
     expect(clinicianChange(appointment(), appointment({ start: at(80), end: at(80.5) }))).toBe('rescheduled');
-    expect(clinicianChange(appointment(), appointment({ slot: [{ reference: 'Slot/s9' }] }))).toBe('rescheduled');
+    expect(clinicianChange(appointment(), appointment({ slot: [{ reference: 'Slot/s9' }] }))).toBe(
+      'rescheduled',
+    );
     expect(clinicianChange(appointment(), appointment({ comment: 'bring your letter' }))).toBeUndefined();
   });
 });
@@ -140,16 +144,22 @@ describe('a patient changing an appointment online', () => {
     const marked = appointment({ extension: [{ url: CLINICIAN_MANAGED_EXTENSION, valueBoolean: true }] });
     expect(refusal(marked)?.issues[0]?.expression).toBe('Appointment.appointmentType');
     const typed = appointment({
-      appointmentType: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'EMERGENCY' }] },
+      appointmentType: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'EMERGENCY' }],
+      },
     });
     expect(refusal(typed)).toBeUndefined();
     expect(refusal(typed, { managedTypes: [{ system: undefined, code: 'EMERGENCY' }] })?.code).toBe(
       'INVALID_STATE_TRANSITION',
     );
     expect(
-      isClinicianManaged(typed, [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'EMERGENCY' }]),
+      isClinicianManaged(typed, [
+        { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'EMERGENCY' },
+      ]),
     ).toBe(true);
-    expect(isClinicianManaged(typed, [{ system: 'http://example.org/other', code: 'EMERGENCY' }])).toBe(false);
+    expect(isClinicianManaged(typed, [{ system: 'http://example.org/other', code: 'EMERGENCY' }])).toBe(
+      false,
+    );
     const unmarked = appointment({ extension: [{ url: CLINICIAN_MANAGED_EXTENSION, valueBoolean: false }] });
     expect(isClinicianManaged(unmarked, [])).toBe(false);
   });
@@ -178,7 +188,9 @@ describe('rescheduling to another slot', () => {
       rescheduleRefusal(current, slot('s2', { schedule: { reference: 'Schedule/clinic-b' } }), NOW)?.code,
     ).toBe('INVALID_VALUE');
     expect(rescheduleRefusal(current, slot('s1'), NOW)?.code).toBe('INVALID_VALUE');
-    expect(rescheduleRefusal(current, slot('s2', { start: at(-1), end: at(0) }), NOW)?.code).toBe('INVALID_VALUE');
+    expect(rescheduleRefusal(current, slot('s2', { start: at(-1), end: at(0) }), NOW)?.code).toBe(
+      'INVALID_VALUE',
+    );
   });
 
   it('refuses an appointment that was not booked in a slot', () => {

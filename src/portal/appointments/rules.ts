@@ -23,7 +23,7 @@ export function holdsSlots(appointment: Appointment): boolean {
 /** Ids of the Slots an appointment refers to (literal `Slot/<id>` references). */
 export function slotIds(appointment: Appointment): string[] {
   return (appointment.slot ?? []).flatMap((slot) => {
-    const match = /^Slot\/([A-Za-z0-9\-.]{1,64})$/.exec(slot.reference ?? '');
+    const match = /^Slot\/([A-Za-z0-9\-.]{1,64})$/.exec(slot?.reference ?? '');
     return match?.[1] ? [match[1]] : [];
   });
 }
@@ -36,12 +36,16 @@ export function heldSlotIds(appointment: Appointment): string[] {
 /** `Patient/<id>` of the one patient participant, or a 400 explaining what is wrong. */
 export function appointmentPatient(appointment: Appointment): string {
   const patients = (appointment.participant ?? []).filter((participant) =>
-    /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(participant.actor?.reference ?? ''),
+    /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(participant?.actor?.reference ?? ''),
   );
   if (patients.length !== 1) {
-    throw new Problem('INVALID_VALUE', 'An appointment needs exactly one participant who is a Patient (Patient/<id>)', {
-      expression: 'Appointment.participant',
-    });
+    throw new Problem(
+      'INVALID_VALUE',
+      'An appointment needs exactly one participant who is a Patient (Patient/<id>)',
+      {
+        expression: 'Appointment.participant',
+      },
+    );
   }
   return patients[0]!.actor!.reference!;
 }
@@ -51,11 +55,18 @@ export function withTimesFromSlots(appointment: Appointment, slots: readonly Slo
   if (slots.length === 0 || (appointment.start && appointment.end)) return appointment;
   const starts = slots.map((slot) => slot.start).sort();
   const ends = slots.map((slot) => slot.end).sort();
-  return { ...appointment, start: appointment.start ?? starts[0], end: appointment.end ?? ends[ends.length - 1] };
+  return {
+    ...appointment,
+    start: appointment.start ?? starts[0],
+    end: appointment.end ?? ends[ends.length - 1],
+  };
 }
 
 /** What a clinician's write means to the patient: the event to emit, or none. */
-export function clinicianChange(before: Appointment | undefined, after: Appointment): AppointmentChange | undefined {
+export function clinicianChange(
+  before: Appointment | undefined,
+  after: Appointment,
+): AppointmentChange | undefined {
   const wasActive = before !== undefined && isUpcoming(before);
   const isActive = isUpcoming(after);
   if (!wasActive && isActive) return 'booked';
@@ -107,8 +118,12 @@ const refuse = (diagnostics: string, expression: string) =>
  * Why the patient may not cancel or reschedule this appointment online, or undefined when they
  * may. The expression tells a client which rule refused: status, type or start.
  */
-export function patientChangeRefusal(appointment: Appointment, context: PatientChangeContext): Problem | undefined {
-  if (appointment.status === 'cancelled') return refuse('This appointment is already cancelled', 'Appointment.status');
+export function patientChangeRefusal(
+  appointment: Appointment,
+  context: PatientChangeContext,
+): Problem | undefined {
+  if (appointment.status === 'cancelled')
+    return refuse('This appointment is already cancelled', 'Appointment.status');
   if (!PATIENT_CHANGEABLE.has(appointment.status)) {
     return refuse(`A ${appointment.status} appointment cannot be changed online`, 'Appointment.status');
   }
@@ -142,18 +157,19 @@ export function scheduleOf(slot: Slot): string | undefined {
 }
 
 export function notBookedInSlot(): Problem {
-  return refuse('This appointment was not booked in a slot: contact the clinic to move it', 'Appointment.slot');
+  return refuse(
+    'This appointment was not booked in a slot: contact the clinic to move it',
+    'Appointment.slot',
+  );
 }
 
 /** Why `target` cannot replace the appointment's current slots, or undefined when it can. */
-export function rescheduleRefusal(
-  current: readonly Slot[],
-  target: Slot,
-  now: Date,
-): Problem | undefined {
+export function rescheduleRefusal(current: readonly Slot[], target: Slot, now: Date): Problem | undefined {
   if (current.length === 0) return notBookedInSlot();
   if (current.some((slot) => slot.id === target.id)) {
-    return new Problem('INVALID_VALUE', 'The appointment is already in this slot', { expression: 'Parameters.parameter' });
+    return new Problem('INVALID_VALUE', 'The appointment is already in this slot', {
+      expression: 'Parameters.parameter',
+    });
   }
   const schedules = new Set(current.map(scheduleOf));
   if (!schedules.has(scheduleOf(target)) || schedules.size !== 1) {
@@ -163,7 +179,9 @@ export function rescheduleRefusal(
   }
   if (target.status !== 'free') return new Problem('CONFLICT', 'That slot is no longer free: choose another');
   if (Date.parse(target.start) <= now.getTime()) {
-    return new Problem('INVALID_VALUE', 'The new slot has already started', { expression: 'Parameters.parameter' });
+    return new Problem('INVALID_VALUE', 'The new slot has already started', {
+      expression: 'Parameters.parameter',
+    });
   }
   return undefined;
 }

@@ -24,7 +24,8 @@ export async function lockSlots(
   for (const id of [...new Set(ids)].sort()) {
     const stored = await readCurrent(tx, 'Slot', id, { forUpdate: true });
     if (stored && !stored.deleted) slots.set(id, JSON.parse(stored.content) as Slot);
-    else if (required.includes(id)) throw new Problem('INVALID_VALUE', `Slot/${id} does not exist`, { expression });
+    else if (required.includes(id))
+      throw new Problem('INVALID_VALUE', `Slot/${id} does not exist`, { expression });
   }
   return slots;
 }
@@ -32,7 +33,8 @@ export async function lockSlots(
 /** Marks the slots busy; any that is not free is a 409 and nothing is written. */
 export async function occupySlots(tx: Queryable, slots: readonly Slot[]): Promise<void> {
   const taken = slots.find((slot) => slot.status !== 'free');
-  if (taken) throw new Problem('CONFLICT', `Slot/${taken.id} is not free (${taken.status}): choose another slot`);
+  if (taken)
+    throw new Problem('CONFLICT', `Slot/${taken.id} is not free (${taken.status}): choose another slot`);
   for (const slot of slots) await setStatus(tx, slot, 'busy');
 }
 

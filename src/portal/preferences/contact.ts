@@ -43,13 +43,17 @@ export function validatedContactChange(input: {
   if (input.mobile !== undefined) {
     const mobile = input.mobile === null ? null : normaliseUkMobile(input.mobile);
     if (mobile === undefined) {
-      throw invalid('mobile must be a UK mobile number, e.g. 07700 900123 or +44 7700 900123', 'Parameters.parameter');
+      throw invalid(
+        'mobile must be a UK mobile number, e.g. 07700 900123 or +44 7700 900123',
+        'Parameters.parameter',
+      );
     }
     change.mobile = mobile;
   }
   if (input.email !== undefined) {
     const email = input.email === null ? null : normaliseEmail(input.email);
-    if (email === undefined) throw invalid('email must be an email address, e.g. name@example.com', 'Parameters.parameter');
+    if (email === undefined)
+      throw invalid('email must be an email address, e.g. name@example.com', 'Parameters.parameter');
     change.email = email;
   }
   return change;
@@ -79,7 +83,8 @@ export function withContactChange(patient: Patient, change: ContactChange): Pati
   let changed = false;
   if (change.mobile !== undefined && change.mobile !== (current.mobile ?? null)) {
     telecom = telecom.filter((point) => !isMobile(point));
-    if (change.mobile !== null) telecom.push({ system: 'phone', value: change.mobile, use: 'mobile', rank: 1 });
+    if (change.mobile !== null)
+      telecom.push({ system: 'phone', value: change.mobile, use: 'mobile', rank: 1 });
     changed = true;
   }
   if (change.email !== undefined && change.email !== (current.email ?? null)) {

@@ -16,6 +16,7 @@ import { sendFhir } from '../../platform/http/fhir-json.js';
 import type { PortalDeps } from '../deps.js';
 import { auditOperation, parameters } from '../http.js';
 import { booleanParameter, type GivenParameters, readParameters, stringParameter } from '../parameters.js';
+import { PORTAL_POLICIES } from '../policies.js';
 import { contactDetailsOf, validatedContactChange, withContactChange } from './contact.js';
 
 export const NOTIFICATION_PREFERENCES = 'notification-preferences';
@@ -31,8 +32,6 @@ export interface NotificationPreferences {
   set(tx: Queryable, patient: string, preferences: ConsentPreferences): Promise<void>;
 }
 
-export const CONTACT_POLICY = { roles: ['patient'], patient: 'bound' } as const;
-
 const SPECS = {
   mobile: { types: ['valueString'], mayBeEmpty: true, maxLength: 40 },
   email: { types: ['valueString'], mayBeEmpty: true, maxLength: 254 },
@@ -41,7 +40,7 @@ const SPECS = {
 } as const;
 
 export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
-  const preHandler = deps.access.requireAccess({ roles: ['patient'], patient: 'bound' });
+  const preHandler = deps.access.requireAccess(PORTAL_POLICIES.ownContactDetails);
 
   function preferencesService(): NotificationPreferences {
     if (!deps.services.has(NOTIFICATION_PREFERENCES)) {
@@ -60,43 +59,60 @@ export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps
     return `Patient/${id}`;
   }
 
-  fhir.post<{ Params: { id: string } }>('/Patient/:id/$update-contact', { preHandler }, async (request, reply) => {
-    const { id } = request.params;
-    const patient = await ownRecord(request, id);
-    const given = readParameters(request.body, SPECS);
-    if (given.size === 0) throw missing(`Give at least one of ${Object.keys(SPECS).join(', ')}`, 'Parameters.parameter');
-    const change = validatedContactChange({ mobile: textOrRemove(given, 'mobile'), email: textOrRemove(given, 'email') });
-    const consent = consentOf(given);
-    const service = consent.smsConsent !== undefined || consent.emailConsent !== undefined ? preferencesService() : undefined;
-    const record = await deps.db.transaction(async (tx) => {
-      const stored = await readCurrent(tx, 'Patient', id, { forUpdate: true });
-      if (!stored) throw new Problem('NOT_FOUND', `Patient/${id} not found`);
-      if (stored.deleted) throw new Problem('GONE', `Patient/${id} was deleted`);
-      const current = JSON.parse(stored.content) as Patient;
-      const updated = withContactChange(current, change);
-      const written = updated ? (await updateResource(tx, 'Patient', id, updated)).resource : current;
-      if (service) await service.set(tx, patient, consent);
-      return written as Patient;
-    });
-    await auditOperation(deps.audit, request, {
-      action: 'U',
-      reference: `Patient/${id}`,
-      patient,
-      detail: 'contact details and preferences changed by the patient',
-    });
-    const consents = deps.services.has(NOTIFICATION_PREFERENCES) ? await preferencesService().get(deps.db, patient) : undefined;
-    return sendFhir(reply, 200, preferencesParameters(record, consents));
-  });
+  fhir.post<{ Params: { id: string } }>(
+    '/Patient/:id/$update-contact',
+    { preHandler },
+    async (request, reply) => {
+      const { id } = request.params;
+      const patient = await ownRecord(request, id);
+      const given = readParameters(request.body, SPECS);
+      if (given.size === 0)
+        throw missing(`Give at least one of ${Object.keys(SPECS).join(', ')}`, 'Parameters.parameter');
+      const change = validatedContactChange({
+        mobile: textOrRemove(given, 'mobile'),
+        email: textOrRemove(given, 'email'),
+      });
+      const consent = consentOf(given);
+      const service =
+        consent.smsConsent !== undefined || consent.emailConsent !== undefined
+          ? preferencesService()
+          : undefined;
+      const record = await deps.db.transaction(async (tx) => {
+        const stored = await readCurrent(tx, 'Patient', id, { forUpdate: true });
+        if (!stored) throw new Problem('NOT_FOUND', `Patient/${id} not found`);
+        if (stored.deleted) throw new Problem('GONE', `Patient/${id} was deleted`);
+        const current = JSON.parse(stored.content) as Patient;
+        const updated = withContactChange(current, change);
+        const written = updated ? (await updateResource(tx, 'Patient', id, updated)).resource : current;
+        if (service) await service.set(tx, patient, consent);
+        return written as Patient;
+      });
+      await auditOperation(deps.audit, request, {
+        action: 'U',
+        reference: `Patient/${id}`,
+        patient,
+        detail: 'contact details and preferences changed by the patient',
+      });
+      const consents = deps.services.has(NOTIFICATION_PREFERENCES)
+        ? await preferencesService().get(deps.db, patient)
+        : undefined;
+      return sendFhir(reply, 200, preferencesParameters(record, consents));
+    },
+  );
 
-  fhir.get<{ Params: { id: string } }>('/Patient/:id/$contact-preferences', { preHandler }, async (request, reply) => {
-    const { id } = request.params;
-    const patient = await ownRecord(request, id);
-    const service = preferencesService();
-    const record = JSON.parse((await readResource(deps.db, 'Patient', id)).content) as Patient;
-    const consents = await service.get(deps.db, patient);
-    await auditOperation(deps.audit, request, { action: 'R', reference: `Patient/${id}`, patient });
-    return sendFhir(reply, 200, preferencesParameters(record, consents));
-  });
+  fhir.get<{ Params: { id: string } }>(
+    '/Patient/:id/$contact-preferences',
+    { preHandler },
+    async (request, reply) => {
+      const { id } = request.params;
+      const patient = await ownRecord(request, id);
+      const service = preferencesService();
+      const record = JSON.parse((await readResource(deps.db, 'Patient', id)).content) as Patient;
+      const consents = await service.get(deps.db, patient);
+      await auditOperation(deps.audit, request, { action: 'R', reference: `Patient/${id}`, patient });
+      return sendFhir(reply, 200, preferencesParameters(record, consents));
+    },
+  );
 }
 
 /** The new value, null for "remove it" (given without a value), undefined when not given. */
@@ -108,7 +124,10 @@ function textOrRemove(given: GivenParameters, name: string): string | null | und
 function consentOf(given: GivenParameters): ConsentPreferences {
   const sms = booleanParameter(given, 'smsConsent');
   const email = booleanParameter(given, 'emailConsent');
-  return { ...(sms !== undefined ? { smsConsent: sms } : {}), ...(email !== undefined ? { emailConsent: email } : {}) };
+  return {
+    ...(sms !== undefined ? { smsConsent: sms } : {}),
+    ...(email !== undefined ? { emailConsent: email } : {}),
+  };
 }
 
 function preferencesParameters(record: Patient, consents: ConsentPreferences | undefined) {
@@ -116,7 +135,11 @@ function preferencesParameters(record: Patient, consents: ConsentPreferences | u
   return parameters([
     ...(mobile ? [{ name: 'mobile', valueString: mobile }] : []),
     ...(email ? [{ name: 'email', valueString: email }] : []),
-    ...(consents?.smsConsent !== undefined ? [{ name: 'smsConsent', valueBoolean: consents.smsConsent }] : []),
-    ...(consents?.emailConsent !== undefined ? [{ name: 'emailConsent', valueBoolean: consents.emailConsent }] : []),
+    ...(consents?.smsConsent !== undefined
+      ? [{ name: 'smsConsent', valueBoolean: consents.smsConsent }]
+      : []),
+    ...(consents?.emailConsent !== undefined
+      ? [{ name: 'emailConsent', valueBoolean: consents.emailConsent }]
+      : []),
   ]);
 }

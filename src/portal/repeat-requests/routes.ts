@@ -14,25 +14,36 @@ import { readResource } from '../../platform/fhir/store/repository.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import type { PortalDeps } from '../deps.js';
 import { auditOperation, sendStored, sendWritten } from '../http.js';
-import { codeParameter, readParameters, referencedId, referenceParameter, stringParameter } from '../parameters.js';
+import {
+  codeParameter,
+  readParameters,
+  referencedId,
+  referenceParameter,
+  stringParameter,
+} from '../parameters.js';
+import { PORTAL_POLICIES } from '../policies.js';
 import { isRepeatRequest, ownerOds, type RepeatOutcome, repeatRefusal } from './rules.js';
 import { completeRepeatRequest, prescriberOrganisation, requestRepeat } from './service.js';
 
-export const REQUEST_REPEAT_POLICY = { roles: ['patient'], patient: 'bound', stepUp: true } as const;
-export const COMPLETE_REPEAT_POLICY = { roles: ['prescriber'], organisation: 'token-org-must-match' } as const;
 const OUTCOMES: ReadonlySet<string> = new Set(['completed', 'rejected']);
 
 export function registerRepeatRequestRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
   fhir.post(
     '/MedicationRequest/$request-repeat',
-    { preHandler: deps.access.requireAccess({ roles: ['patient'], patient: 'bound', stepUp: true }) },
+    { preHandler: deps.access.requireAccess(PORTAL_POLICIES.requestRepeat) },
     async (request, reply) => {
       const given = readParameters(request.body, {
         medicationRequest: { types: ['valueReference'], required: true },
         note: { types: ['valueString'], maxLength: 1000 },
       });
-      const id = referencedId(referenceParameter(given, 'medicationRequest') ?? '', 'MedicationRequest', 'medicationRequest');
-      const item = JSON.parse((await readResource(deps.db, 'MedicationRequest', id)).content) as MedicationRequest;
+      const id = referencedId(
+        referenceParameter(given, 'medicationRequest') ?? '',
+        'MedicationRequest',
+        'medicationRequest',
+      );
+      const item = JSON.parse(
+        (await readResource(deps.db, 'MedicationRequest', id)).content,
+      ) as MedicationRequest;
       await deps.access.assertPatientBound(request, item);
       const patient = ownPatient(principalOf(request));
       if (!patient) throw forbidden('This patient account is not linked to a patient record');
@@ -42,7 +53,13 @@ export function registerRepeatRequestRoutes(fhir: FastifyInstance, deps: PortalD
       const outcome = await deps.db.transaction((tx) =>
         requestRepeat(
           tx,
-          { patient, medicationRequestId: id, prescriberOrg, note: stringParameter(given, 'note'), now: deps.now() },
+          {
+            patient,
+            medicationRequestId: id,
+            prescriberOrg,
+            note: stringParameter(given, 'note'),
+            now: deps.now(),
+          },
           deps.baseUrl,
         ),
       );
@@ -52,13 +69,17 @@ export function registerRepeatRequestRoutes(fhir: FastifyInstance, deps: PortalD
         patient,
         detail: outcome.result ? 'repeat requested' : 'repeat already requested',
       });
-      return outcome.result ? sendWritten(reply, outcome.result, deps.baseUrl) : sendStored(reply, outcome.task);
+      return outcome.result
+        ? sendWritten(reply, outcome.result, deps.baseUrl)
+        : sendStored(reply, outcome.task);
     },
   );
 
   fhir.post<{ Params: { id: string } }>(
     '/Task/:id/$complete-repeat',
-    { preHandler: deps.access.requireAccess({ roles: ['prescriber'], organisation: 'token-org-must-match' }) },
+    {
+      preHandler: deps.access.requireAccess(PORTAL_POLICIES.completeRepeat),
+    },
     async (request, reply) => {
       const { id } = request.params;
       validateId(id);
@@ -70,7 +91,8 @@ export function registerRepeatRequestRoutes(fhir: FastifyInstance, deps: PortalD
         note: { types: ['valueString'], maxLength: 1000 },
       });
       const outcome = codeParameter(given, 'outcome') ?? '';
-      if (!OUTCOMES.has(outcome)) throw invalid('outcome must be completed or rejected', 'Parameters.parameter');
+      if (!OUTCOMES.has(outcome))
+        throw invalid('outcome must be completed or rejected', 'Parameters.parameter');
       const agent = agentOfRequest(request);
       const result = await deps.db.transaction((tx) =>
         completeRepeatRequest(tx, id, {

@@ -7,7 +7,8 @@ import { Problem } from '../../platform/errors/problem.js';
 
 export const TASK_CODE_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/task-code';
 export const REPEAT_REQUEST_CODE = 'repeat-request';
-export const PRESCRIBER_ORG_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/prescriber-organisation';
+export const PRESCRIBER_ORG_EXTENSION =
+  'https://fhir.pathways.dev/StructureDefinition/prescriber-organisation';
 export const COMPLETED_BY_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/completed-by';
 export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
@@ -85,14 +86,20 @@ export function newRepeatRequest(input: {
     resourceType: 'Task',
     status: 'requested',
     intent: 'order',
-    code: { coding: [{ system: TASK_CODE_SYSTEM, code: REPEAT_REQUEST_CODE, display: 'Repeat prescription request' }] },
+    code: {
+      coding: [
+        { system: TASK_CODE_SYSTEM, code: REPEAT_REQUEST_CODE, display: 'Repeat prescription request' },
+      ],
+    },
     for: { reference: input.patient },
     focus: { reference: `MedicationRequest/${input.medicationRequestId}` },
     requester: { reference: input.patient },
     owner: { identifier: { system: ODS_SYSTEM, value: input.prescriberOrg } },
     authoredOn: now,
     lastModified: now,
-    ...(input.note ? { note: [{ text: input.note, authorReference: { reference: input.patient }, time: now }] } : {}),
+    ...(input.note
+      ? { note: [{ text: input.note, authorReference: { reference: input.patient }, time: now }] }
+      : {}),
   };
 }
 
@@ -126,13 +133,18 @@ export function completedRequest(
   const author = REFERENCE.test(decision.by)
     ? { authorReference: { reference: decision.by } }
     : { authorString: decision.by };
-  const by = REFERENCE.test(decision.by) ? { valueReference: { reference: decision.by } } : { valueString: decision.by };
+  const by = REFERENCE.test(decision.by)
+    ? { valueReference: { reference: decision.by } }
+    : { valueString: decision.by };
   return {
     ...task,
     status: decision.outcome,
     lastModified: now,
     ...(decision.outcome === 'rejected' && decision.note ? { statusReason: { text: decision.note } } : {}),
     ...(decision.note ? { note: [...(task.note ?? []), { text: decision.note, time: now, ...author }] } : {}),
-    extension: [...(task.extension ?? []).filter((item) => item.url !== COMPLETED_BY_EXTENSION), { url: COMPLETED_BY_EXTENSION, ...by }],
+    extension: [
+      ...(task.extension ?? []).filter((item) => item.url !== COMPLETED_BY_EXTENSION),
+      { url: COMPLETED_BY_EXTENSION, ...by },
+    ],
   };
 }

@@ -8,7 +8,12 @@ import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
 import { search } from '../../platform/fhir/search/index.js';
-import { createResource, readCurrent, updateResource, type WriteResult } from '../../platform/fhir/store/repository.js';
+import {
+  createResource,
+  readCurrent,
+  updateResource,
+  type WriteResult,
+} from '../../platform/fhir/store/repository.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import {
   completedRequest,
@@ -16,22 +21,30 @@ import {
   literal,
   newRepeatRequest,
   ODS_SYSTEM,
+  OPEN_STATUSES,
   odsOf,
   odsOfOrganization,
-  OPEN_STATUSES,
   prescriberOrgFromExtension,
   REPEAT_REQUEST_CODE,
   type RepeatOutcome,
   TASK_CODE_SYSTEM,
 } from './rules.js';
 
+export interface RepeatRequestQuery {
+  /** The prescriber organisation (ODS code) the requests are for. */
+  ownerOds?: string;
+  /** `Patient/<id>` whose requests these are. At least one of ownerOds and patient is needed. */
+  patient?: string;
+  status?: Task['status'] | readonly Task['status'][];
+  /** Page size (default 100, at most 1000) and offset. */
+  count?: number;
+  offset?: number;
+}
+
 /** The service registered as `repeat-requests` (context.services). */
 export interface RepeatRequests {
   /** Repeat-request Tasks owned by the organisation, newest first. */
-  search(
-    q: Queryable,
-    options: { ownerOds: string; status?: Task['status'] | readonly Task['status'][]; count?: number; offset?: number },
-  ): Promise<Task[]>;
+  search(q: Queryable, options: RepeatRequestQuery): Promise<Task[]>;
   /** Completes or rejects an open request in the caller's transaction; emits `repeat-request-completed`. */
   complete(
     tx: Queryable,
@@ -42,14 +55,18 @@ export interface RepeatRequests {
 
 export function createRepeatRequests(options: { baseUrl: string; now: () => Date }): RepeatRequests {
   return {
-    async search(q, { ownerOds, status, count, offset }) {
+    async search(q, { ownerOds, patient, status, count, offset }) {
+      if (ownerOds === undefined && patient === undefined) {
+        throw new Error('repeat-requests search needs ownerOds or patient');
+      }
       const query = new URLSearchParams({
         code: `${TASK_CODE_SYSTEM}|${REPEAT_REQUEST_CODE}`,
-        'owner:identifier': `${ODS_SYSTEM}|${ownerOds}`,
         _sort: '-authored-on',
         _count: String(count ?? 100),
         _offset: String(offset ?? 0),
       });
+      if (ownerOds !== undefined) query.set('owner:identifier', `${ODS_SYSTEM}|${ownerOds}`);
+      if (patient !== undefined) query.set('patient', patient);
       if (status !== undefined) query.set('status', [status].flat().join(','));
       const found = await search(q, 'Task', query, { baseUrl: options.baseUrl });
       return (found.entry ?? []).flatMap((entry) =>
@@ -70,7 +87,8 @@ export async function completeRepeatRequest(
 ): Promise<WriteResult> {
   const stored = await readCurrent(tx, 'Task', taskId, { forUpdate: true });
   const task = stored && !stored.deleted ? (JSON.parse(stored.content) as Task) : undefined;
-  if (!task || !isRepeatRequest(task)) throw new Problem('NOT_FOUND', `Task/${taskId} is not a repeat request`);
+  if (!task || !isRepeatRequest(task))
+    throw new Problem('NOT_FOUND', `Task/${taskId} is not a repeat request`);
   const result = await updateResource(tx, 'Task', taskId, completedRequest(task, decision));
   await emit(tx, {
     type: 'repeat-request-completed',
@@ -126,7 +144,13 @@ async function readLive<T>(q: Queryable, type: string, id: string): Promise<T | 
  */
 export async function requestRepeat(
   tx: Queryable,
-  input: { patient: string; medicationRequestId: string; prescriberOrg: string; note: string | undefined; now: Date },
+  input: {
+    patient: string;
+    medicationRequestId: string;
+    prescriberOrg: string;
+    note: string | undefined;
+    now: Date;
+  },
   baseUrl: string,
 ): Promise<{ task: Task; result?: WriteResult }> {
   await readCurrent(tx, 'MedicationRequest', input.medicationRequestId, { forUpdate: true });

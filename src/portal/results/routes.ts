@@ -11,15 +11,14 @@ import { emit } from '../../platform/outbox/outbox.js';
 import type { PortalDeps } from '../deps.js';
 import { auditOperation, parameters } from '../http.js';
 import { readParameters } from '../parameters.js';
+import { PORTAL_POLICIES } from '../policies.js';
 import { releasesOf, saveRelease } from './release-store.js';
 import { type Release, releaseRefusal, visibleFromOf } from './visibility.js';
-
-export const RELEASE_POLICY = { roles: ['clinician', 'prescriber'] } as const;
 
 export function registerResultRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
   fhir.post<{ Params: { id: string } }>(
     '/DiagnosticReport/:id/$release',
-    { preHandler: deps.access.requireAccess({ roles: [...RELEASE_POLICY.roles] }) },
+    { preHandler: deps.access.requireAccess(PORTAL_POLICIES.releaseResults) },
     async (request, reply) => {
       const { id } = request.params;
       validateId(id);
@@ -48,7 +47,11 @@ export function registerResultRoutes(fhir: FastifyInstance, deps: PortalDeps): v
         await emit(tx, {
           type: 'result-released',
           key: `DiagnosticReport/${id}`,
-          payload: { patient, report: `DiagnosticReport/${id}`, visibleFrom: release.visibleFrom.toISOString() },
+          payload: {
+            patient,
+            report: `DiagnosticReport/${id}`,
+            visibleFrom: release.visibleFrom.toISOString(),
+          },
         });
         return { release, created: true };
       });

@@ -50,7 +50,11 @@ async function visibleObservations(
     [...releases.values()].filter((release) => isReleasedTo(release, patient, now)).map((r) => r.reportId),
   );
   return resources.filter((observation) =>
-    isObservationVisible(observation as Observation, referring.get(observation.id ?? '') ?? [], visibleReportIds),
+    isObservationVisible(
+      observation as Observation,
+      referring.get(observation.id ?? '') ?? [],
+      visibleReportIds,
+    ),
   );
 }
 

@@ -20,7 +20,9 @@ const released = (visibleFrom: string, patient = 'Patient/p1'): Release => ({
 
 describe('result release rules', () => {
   it('makes a report visible from release plus the delay', () => {
-    expect(visibleFromOf(new Date('2026-05-01T09:00:00Z'), 86_400).toISOString()).toBe('2026-05-02T09:00:00.000Z');
+    expect(visibleFromOf(new Date('2026-05-01T09:00:00Z'), 86_400).toISOString()).toBe(
+      '2026-05-02T09:00:00.000Z',
+    );
     expect(visibleFromOf(new Date('2026-05-01T09:00:00Z'), 0).toISOString()).toBe('2026-05-01T09:00:00.000Z');
   });
 
@@ -28,9 +30,9 @@ describe('result release rules', () => {
     const now = new Date('2026-05-02T08:59:59Z');
     expect(isReleasedTo(undefined, 'Patient/p1', now)).toBe(false);
     expect(isReleasedTo(released('2026-05-02T09:00:00Z'), 'Patient/p1', now)).toBe(false);
-    expect(isReleasedTo(released('2026-05-02T09:00:00Z'), 'Patient/p1', new Date('2026-05-02T09:00:00Z'))).toBe(
-      true,
-    );
+    expect(
+      isReleasedTo(released('2026-05-02T09:00:00Z'), 'Patient/p1', new Date('2026-05-02T09:00:00Z')),
+    ).toBe(true);
   });
 
   it('shows a release only to the patient it was released for', () => {
@@ -51,7 +53,9 @@ describe('result release rules', () => {
     expect(preliminary?.code).toBe('INVALID_STATE_TRANSITION');
     expect(preliminary?.issues[0]?.expression).toBe('DiagnosticReport.status');
     expect(releaseRefusal(report('registered'), 'Patient/p1')?.code).toBe('INVALID_STATE_TRANSITION');
-    expect(releaseRefusal(report('final'), undefined)?.issues[0]?.expression).toBe('DiagnosticReport.subject');
+    expect(releaseRefusal(report('final'), undefined)?.issues[0]?.expression).toBe(
+      'DiagnosticReport.subject',
+    );
   });
 });
 
@@ -62,7 +66,10 @@ describe('observation visibility', () => {
     code: { text: 'Haemoglobin' },
     ...(category ? { category: [{ coding: [category] }] } : {}),
   });
-  const lab = observation({ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' });
+  const lab = observation({
+    system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+    code: 'laboratory',
+  });
 
   it('follows the reports that refer to it: visible when any of them is', () => {
     expect(isObservationVisible(lab, ['r1'], new Set())).toBe(false);

@@ -17,7 +17,12 @@ export interface Release {
 }
 
 /** Reports a clinician may release: the results are complete (not registered or preliminary). */
-export const RELEASABLE_STATUSES: ReadonlySet<string> = new Set(['final', 'amended', 'corrected', 'appended']);
+export const RELEASABLE_STATUSES: ReadonlySet<string> = new Set([
+  'final',
+  'amended',
+  'corrected',
+  'appended',
+]);
 
 export function visibleFromOf(releasedAt: Date, delayS: number): Date {
   return new Date(releasedAt.getTime() + delayS * 1000);
@@ -55,7 +60,8 @@ const CATEGORY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/observation-categ
 export function isLaboratory(observation: Observation): boolean {
   return (observation.category ?? []).some((category) =>
     (category.coding ?? []).some(
-      (coding) => coding.code === 'laboratory' && (coding.system === undefined || coding.system === CATEGORY_SYSTEM),
+      (coding) =>
+        coding.code === 'laboratory' && (coding.system === undefined || coding.system === CATEGORY_SYSTEM),
     ),
   );
 }

@@ -118,6 +118,36 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
     expect(metrics).toMatch(/pathways_clinical_safety_events_total\{hazard="HAZ-WRONG-PATIENT"\} [1-9]/);
   });
 
+  it("refuses patients counts across records, which would include other patients'", async () => {
+    const patient = await t.bearer({ roles: ['patient'], fhirUser: `Patient/${mine.id}` });
+    for (const query of ['_summary=count', '_count=0', '_total=accurate']) {
+      const response = await call(patient, 'GET', `/fhir/R4/Patient?${query}`);
+      expect(response.statusCode, query).toBe(403);
+    }
+    const staff = await t.bearer({ roles: ['clinician'], org: 'RR8' });
+    expect((await call(staff, 'GET', '/fhir/R4/Patient?_summary=count')).json().total).toBeGreaterThan(1);
+  });
+
+  it('refuses register and booking resources in transaction Bundles (their own routes carry rules)', async () => {
+    const registrar = await t.bearer({ roles: ['registrar'] });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Practitioner',
+            identifier: [{ system: 'https://fhir.hl7.org.uk/Id/gmc-number', value: '7654321' }],
+          },
+          request: { method: 'POST', url: 'Practitioner' },
+        },
+      ],
+    };
+    const response = await call(registrar, 'POST', '/fhir/R4', bundle);
+    expect(response.statusCode).toBe(403);
+    expect(response.json().issue[0].diagnostics).toMatch(/own API/);
+  });
+
   it('keeps patients out of transactions and of other patients’ consent', async () => {
     const patient = await t.bearer({ roles: ['patient'], fhirUser: `Patient/${mine.id}` });
     const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [] };

@@ -2,7 +2,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
-import { Problem } from '../../errors/problem.js';
+import { forbidden, Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import { search } from '../search/index.js';
@@ -25,8 +25,15 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     assertResourceType(type);
     await authorizeRead(deps, request, reply, type);
     const query = queryOf(request);
-    const found = await search(deps.db, type, query, { baseUrl: deps.baseUrl });
     const forPatient = needsPatientBinding(request);
+    // A count runs over every patient's records before any binding could remove them.
+    if (
+      forPatient &&
+      (query.get('_summary') === 'count' || query.get('_count') === '0' || query.get('_total') === 'accurate')
+    ) {
+      throw forbidden('Counts are not available to patient accounts: ask for the records themselves');
+    }
+    const found = await search(deps.db, type, query, { baseUrl: deps.baseUrl });
     const bundle = forPatient
       ? await visibilityOf(deps).filterBundle(
           deps.db,
@@ -66,7 +73,8 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
       const visible = new Set(await visibilityOf(deps).filter(deps.db, resources, principalOf(request)));
       const hidden = resources.filter((resource) => !visible.has(resource));
       // A resource hidden from the patient has no history for them either: 404, as for a read.
-      if (hidden[0] && visible.size === 0) await assertVisibleToPatient(deps, request, hidden[0], `${type}/${id}`);
+      if (hidden[0] && visible.size === 0)
+        await assertVisibleToPatient(deps, request, hidden[0], `${type}/${id}`);
       if (hidden.length > 0) {
         const kept = new Set(live.filter((_, index) => visible.has(resources[index]!)));
         shown = page.filter((version) => version.deleted || kept.has(version));

@@ -31,7 +31,9 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
       resourceType: type,
       reference: `${type}/${id}`,
       // Parsed only to find the patient of a compartment resource; the reply is the stored text.
-      ...(needsParseForAudit(type) ? { resource: forPatient ?? (JSON.parse(stored.content) as Resource) } : {}),
+      ...(needsParseForAudit(type)
+        ? { resource: forPatient ?? (JSON.parse(stored.content) as Resource) }
+        : {}),
     });
     if (forPatient) await reportShownToPatient(deps, request, [forPatient]);
     reply.header('etag', etag(stored.versionId)).header('last-modified', stored.lastUpdated.toUTCString());

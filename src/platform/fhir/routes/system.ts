@@ -43,6 +43,12 @@ export function registerSystem(
 }
 
 /**
+ * Types whose writes carry rules beyond the generic store (the register's uniqueness and rights
+ * checks, the portal's booking rules): a transaction Bundle would bypass them.
+ */
+const OWN_WRITE_ROUTES = new Set(['Practitioner', 'PractitionerRole', 'Appointment', 'Communication']);
+
+/**
  * Every entry is authorised as if it were sent alone, before anything runs. Patients do not use
  * transactions: their writes go one at a time through the compartment checks, and their reads
  * through the routes that apply patient binding and patient visibility (patient-visibility.ts) —
@@ -58,6 +64,10 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, rep
         .replace(/^\//, '')
         .split(/[/?]/)[0] ?? '';
     if (entry?.request?.method === 'GET') await authorizeRead(deps, request, reply, type);
-    else await deps.access.requireAccess(writePolicy(type))(request, reply);
+    else if (OWN_WRITE_ROUTES.has(type)) {
+      throw forbidden(
+        `${type} is written only through its own API (POST/PUT /fhir/R4/${type}), not in a transaction`,
+      );
+    } else await deps.access.requireAccess(writePolicy(type))(request, reply);
   }
 }

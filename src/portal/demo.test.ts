@@ -1,0 +1,43 @@
+/** The portal's demo data, as the demo patient finds it after `npm start`. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../test/databases.js';
+import { type PortalTest, startPortalTest } from './test-support.js';
+
+describe.each(databaseKinds)('portal demo data on %s', (kind) => {
+  let p: PortalTest;
+  let patient: string;
+
+  beforeAll(async () => {
+    p = await startPortalTest(kind, { PATHWAYS_DEMO: '1' });
+    patient = await p.token({ roles: ['patient'], fhirUser: 'Patient/demo-patient-1' });
+  });
+  afterAll(() => p.close());
+
+  it('gives the demo patient an appointment to move, a released result and one still hidden', async () => {
+    expect(p.t.pathways.demoLines.join('\n')).toContain('Appointment/demo-appointment-1');
+    const appointment = await p.call(patient, 'GET', '/fhir/R4/Appointment/demo-appointment-1');
+    expect(appointment.json()).toMatchObject({ status: 'booked', slot: [{ reference: 'Slot/demo-slot-1' }] });
+    const slots = await p.call(patient, 'GET', '/fhir/R4/Appointment/demo-appointment-1/$available-slots');
+    expect(slots.json().entry).toHaveLength(5);
+    expect((await p.call(patient, 'GET', '/fhir/R4/DiagnosticReport/demo-report-1')).statusCode).toBe(200);
+    expect((await p.call(patient, 'GET', '/fhir/R4/Observation/demo-report-1-haemoglobin')).statusCode).toBe(
+      200,
+    );
+    expect((await p.call(patient, 'GET', '/fhir/R4/DiagnosticReport/demo-report-2')).statusCode).toBe(404);
+  });
+
+  it('lists the portal operations in the CapabilityStatement', async () => {
+    const statement = (await p.call(undefined, 'GET', '/fhir/R4/metadata')).json();
+    const operations = (type: string) =>
+      statement.rest[0].resource
+        .find((resource: { type: string }) => resource.type === type)
+        .operation.map((operation: { name: string }) => operation.name);
+    expect(operations('Appointment')).toEqual(
+      expect.arrayContaining(['cancel', 'reschedule', 'available-slots']),
+    );
+    expect(operations('DiagnosticReport')).toContain('release');
+    expect(operations('MedicationRequest')).toContain('request-repeat');
+    expect(operations('Task')).toContain('complete-repeat');
+    expect(operations('Patient')).toEqual(expect.arrayContaining(['update-contact', 'contact-preferences']));
+  });
+});

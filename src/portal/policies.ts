@@ -1,0 +1,20 @@
+/**
+ * Who may call each portal route (least privilege), in one table. Enforced with
+ * `access.requireAccess(policy)`; patient-bound routes then bind what they touch to the caller.
+ */
+import type { AccessPolicy } from '../platform/auth/policy.js';
+
+export const PORTAL_POLICIES = {
+  /** POST /Appointment, PUT /Appointment/{id} — the generic Appointment write policy. */
+  manageAppointments: { roles: ['clinician', 'admin'] },
+  /** $cancel, $reschedule, $available-slots on the caller's own appointments. */
+  ownAppointments: { roles: ['patient'], patient: 'bound' },
+  /** DiagnosticReport/{id}/$release. */
+  releaseResults: { roles: ['clinician', 'prescriber'] },
+  /** MedicationRequest/$request-repeat [MFA]. */
+  requestRepeat: { roles: ['patient'], patient: 'bound', stepUp: true },
+  /** Task/{id}/$complete-repeat: the token's org must be the Task owner's ODS code (checked on load). */
+  completeRepeat: { roles: ['prescriber'], organisation: 'token-org-must-match' },
+  /** Patient/{id}/$update-contact and $contact-preferences on the caller's own record. */
+  ownContactDetails: { roles: ['patient'], patient: 'bound' },
+} as const satisfies Record<string, AccessPolicy>;
