@@ -4,6 +4,7 @@
  * revocation, the CA chain and CRL, and the services `register`, `pki` and `remote-keys`.
  */
 import type { CapabilityFactory } from '../platform/capability.js';
+import type { Queryable } from '../platform/database/database.js';
 import { seedRegisterDemo } from './demo.js';
 import type { RegisterDeps } from './fhir-writes.js';
 import { CertificateAuthority } from './pki/authority.js';
@@ -14,7 +15,6 @@ import { type CertificateCheck, type CheckInput, createCertificateChecker } from
 import { currentCrl } from './pki/crl.js';
 import { createRemoteKeys } from './pki/remote-keys.js';
 import { ISSUE_CERTIFICATE, pkiOperationRoutes, pkiPublicRoutes, REVOKE_CERTIFICATE } from './pki/routes.js';
-import type { Queryable } from '../platform/database/database.js';
 import { practitionerRoutes } from './practitioners/routes.js';
 import { createRegisterService } from './register-service.js';
 import { practitionerRoleRoutes } from './rights/routes.js';
@@ -85,7 +85,13 @@ export const registerCapability: CapabilityFactory = async (context) => {
     async fhirRoutes(fhir) {
       practitionerRoutes(fhir, deps);
       practitionerRoleRoutes(fhir, deps);
-      pkiOperationRoutes(fhir, { ...deps, authority, crl, publicUrl, validityDays: settings.certificateValidityDays });
+      pkiOperationRoutes(fhir, {
+        ...deps,
+        authority,
+        crl,
+        publicUrl,
+        validityDays: settings.certificateValidityDays,
+      });
     },
     seedDemo: () =>
       seedRegisterDemo({

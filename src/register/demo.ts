@@ -19,12 +19,24 @@ import { normaliseSerial } from './pki/serial.js';
 import { x509 } from './pki/x509.js';
 import { practitionerRules } from './practitioners/routes.js';
 import { practitionerRoleRules } from './rights/routes.js';
-import { GMC_NUMBER, NMC_NUMBER, ODS_SYSTEM, PRESCRIBING_RIGHT_SYSTEM, PROFESSIONAL_CODE } from './systems.js';
+import {
+  GMC_NUMBER,
+  NMC_NUMBER,
+  ODS_SYSTEM,
+  PRESCRIBING_RIGHT_SYSTEM,
+  PROFESSIONAL_CODE,
+} from './systems.js';
 
 const DEMO_ORG = 'A83008';
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 
-function practitioner(id: string, system: string, value: string, text: string, name: Partial<{ prefix: string; given: string; family: string }>): Practitioner {
+function practitioner(
+  id: string,
+  system: string,
+  value: string,
+  text: string,
+  name: Partial<{ prefix: string; given: string; family: string }>,
+): Practitioner {
   return {
     resourceType: 'Practitioner',
     id,
@@ -51,25 +63,51 @@ function role(id: string, practitionerId: string, rights: string[], text: string
     organization: { identifier: { system: ODS_SYSTEM, value: DEMO_ORG } },
     period: { start: '2024-01-01' },
     code: [
-      ...(rights.length > 0 ? [{ coding: rights.map((code) => ({ system: PRESCRIBING_RIGHT_SYSTEM, code })) }] : []),
+      ...(rights.length > 0
+        ? [{ coding: rights.map((code) => ({ system: PRESCRIBING_RIGHT_SYSTEM, code })) }]
+        : []),
       { text },
     ],
   };
 }
 
 export const DEMO_PRACTITIONERS: Practitioner[] = [
-  practitioner('demo-prescriber', GMC_NUMBER, '9999001', 'Dr Asha Patel (demo)', { prefix: 'Dr', given: 'Asha', family: 'Patel' }),
-  practitioner('demo-prescriber-remote', NMC_NUMBER, '99Z9001D', 'Nurse Ben Carter (demo)', { given: 'Ben', family: 'Carter' }),
-  practitioner('demo-registrar', PROFESSIONAL_CODE, 'REG9001', 'Registrar Chris Lee (demo)', { given: 'Chris', family: 'Lee' }),
+  practitioner('demo-prescriber', GMC_NUMBER, '9999001', 'Dr Asha Patel (demo)', {
+    prefix: 'Dr',
+    given: 'Asha',
+    family: 'Patel',
+  }),
+  practitioner('demo-prescriber-remote', NMC_NUMBER, '99Z9001D', 'Nurse Ben Carter (demo)', {
+    given: 'Ben',
+    family: 'Carter',
+  }),
+  practitioner('demo-registrar', PROFESSIONAL_CODE, 'REG9001', 'Registrar Chris Lee (demo)', {
+    given: 'Chris',
+    family: 'Lee',
+  }),
 ];
 
 export const DEMO_ROLES: PractitionerRole[] = [
-  role('demo-prescriber-role', 'demo-prescriber', ['independent', 'controlled-drugs'], 'General practitioner'),
-  role('demo-prescriber-remote-role', 'demo-prescriber-remote', ['supplementary', 'independent'], 'Nurse prescriber'),
+  role(
+    'demo-prescriber-role',
+    'demo-prescriber',
+    ['independent', 'controlled-drugs'],
+    'General practitioner',
+  ),
+  role(
+    'demo-prescriber-remote-role',
+    'demo-prescriber-remote',
+    ['supplementary', 'independent'],
+    'Nurse prescriber',
+  ),
   role('demo-registrar-role', 'demo-registrar', [], 'Registrar'),
 ];
 
-async function seedResource<T extends Resource>(db: Database, rules: WriteRules<T>, resource: T): Promise<boolean> {
+async function seedResource<T extends Resource>(
+  db: Database,
+  rules: WriteRules<T>,
+  resource: T,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     if (await readCurrent(tx, resource.resourceType, resource.id!)) return false;
     rules.check(resource);
@@ -132,7 +170,10 @@ async function stillGood(deps: DemoDeps, keyFile: string, certFile: string): Pro
   try {
     certificate = new x509.X509Certificate(readFileSync(certFile, 'utf8'));
     keySpki = Buffer.from(
-      createPublicKey(createPrivateKey(readFileSync(keyFile, 'utf8'))).export({ type: 'spki', format: 'der' }),
+      createPublicKey(createPrivateKey(readFileSync(keyFile, 'utf8'))).export({
+        type: 'spki',
+        format: 'der',
+      }),
     );
   } catch {
     return false;
@@ -143,7 +184,11 @@ async function stillGood(deps: DemoDeps, keyFile: string, certFile: string): Pro
     `SELECT count(*)::int AS n FROM pki_certificate
      WHERE serial_number = $1 AND practitioner_id = 'demo-prescriber' AND issuer_key_id = $2
        AND revoked_at IS NULL AND not_after > $3`,
-    [normaliseSerial(certificate.serialNumber) ?? '', deps.authority.keyId, new Date(now.getTime() + RENEW_BEFORE_MS)],
+    [
+      normaliseSerial(certificate.serialNumber) ?? '',
+      deps.authority.keyId,
+      new Date(now.getTime() + RENEW_BEFORE_MS),
+    ],
   );
   return (matches.rows[0]?.n ?? 0) > 0;
 }

@@ -14,7 +14,12 @@ import type { Database, Queryable } from '../platform/database/database.js';
 import { Problem } from '../platform/errors/problem.js';
 import { writePolicy } from '../platform/fhir/access-policy.js';
 import { search } from '../platform/fhir/search/index.js';
-import { createResource, readCurrent, updateResource, type WriteResult } from '../platform/fhir/store/repository.js';
+import {
+  createResource,
+  readCurrent,
+  updateResource,
+  type WriteResult,
+} from '../platform/fhir/store/repository.js';
 import { etag, parseIfMatch, parseIfNoneExist } from '../platform/fhir/store/versioning.js';
 import { validateId, validateResource } from '../platform/fhir/validation/index.js';
 import { sendFhir } from '../platform/http/fhir-json.js';
@@ -37,7 +42,10 @@ export interface WriteRules<T extends Resource> {
 
 function requireBody(body: unknown, type: string): Record<string, unknown> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new Problem('MISSING_VALUE', `A FHIR JSON ${type} body is required (Content-Type: application/fhir+json)`);
+    throw new Problem(
+      'MISSING_VALUE',
+      `A FHIR JSON ${type} body is required (Content-Type: application/fhir+json)`,
+    );
   }
   const resourceType = (body as { resourceType?: unknown }).resourceType;
   if (resourceType !== type) {
@@ -67,7 +75,11 @@ async function auditWrite(deps: RegisterDeps, request: FastifyRequest, result: W
   });
 }
 
-export function registerWrites<T extends Resource>(scope: FastifyInstance, deps: RegisterDeps, rules: WriteRules<T>) {
+export function registerWrites<T extends Resource>(
+  scope: FastifyInstance,
+  deps: RegisterDeps,
+  rules: WriteRules<T>,
+) {
   const { type } = rules;
   const preHandler = deps.access.requireAccess(writePolicy(type));
 
@@ -105,9 +117,13 @@ export function registerWrites<T extends Resource>(scope: FastifyInstance, deps:
     const ifMatch = parseIfMatch(request.headers['if-match']);
     const resource = validateResource(requireBody(request.body, type)) as T;
     if (resource.id !== id) {
-      throw new Problem('INVALID_VALUE', `Body id ${resource.id ?? '(none)'} must equal the id in the URL (${id})`, {
-        expression: `${type}.id`,
-      });
+      throw new Problem(
+        'INVALID_VALUE',
+        `Body id ${resource.id ?? '(none)'} must equal the id in the URL (${id})`,
+        {
+          expression: `${type}.id`,
+        },
+      );
     }
     rules.check(resource);
     const result = await deps.db.transaction(async (tx) => {

@@ -5,6 +5,6 @@ export type { CertificateCheck, CheckInput } from './pki/check.js';
 export type { RemoteKeys, SigningMaterial } from './pki/remote-keys.js';
 export { type Revocation, type RevocationReason, revocationVerdict } from './pki/revocation.js';
 export type { IdentifierValue, RegisterService } from './register-service.js';
-export type { RightsQuery } from './rights/role-store.js';
 export { type RoleVersion, rightsInForce } from './rights/rights.js';
+export type { RightsQuery } from './rights/role-store.js';
 export { PRESCRIBING_RIGHTS, type PrescribingRight } from './systems.js';

@@ -179,7 +179,9 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
     it('records a role with prescribing rights at an ODS organisation, and its ending as a new version', async () => {
       const practitioner = await createPractitioner();
       const created = await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', {
-        ...roleBody(practitioner.id!, ['independent', 'controlled-drugs'], { period: { start: '2024-01-01' } }),
+        ...roleBody(practitioner.id!, ['independent', 'controlled-drugs'], {
+          period: { start: '2024-01-01' },
+        }),
         identifier: [{ system: 'https://fhir.nhs.uk/Id/sds-role-profile-id', value: '200102238987' }],
         code: [
           {
@@ -188,7 +190,9 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
               { system: PRESCRIBING_RIGHT_SYSTEM, code: 'controlled-drugs' },
             ],
           },
-          { coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/NHSDigital-SDS-JobRoleCode', code: 'R8000' }] },
+          {
+            coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/NHSDigital-SDS-JobRoleCode', code: 'R8000' }],
+          },
         ],
       });
       expect(created.statusCode, created.body).toBe(201);
@@ -203,18 +207,30 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
         active: false,
       });
       expect(suspended.statusCode).toBe(200);
-      const history = (await call(asRegistrar, 'GET', `/fhir/R4/PractitionerRole/${role.id}/_history`)).json() as Bundle;
+      const history = (
+        await call(asRegistrar, 'GET', `/fhir/R4/PractitionerRole/${role.id}/_history`)
+      ).json() as Bundle;
       expect(history.entry?.map((entry) => entry.resource?.meta?.versionId)).toEqual(['3', '2', '1']);
     });
 
     it('refuses unknown rights, a malformed ODS code, an organisation without ODS and an unknown practitioner', async () => {
       const practitioner = await createPractitioner();
       const before = await count('PractitionerRole');
-      const unknownRight = await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', roleBody(practitioner.id!, ['everything']));
+      const unknownRight = await call(
+        asRegistrar,
+        'POST',
+        '/fhir/R4/PractitionerRole',
+        roleBody(practitioner.id!, ['everything']),
+      );
       expect(unknownRight.statusCode).toBe(400);
       expect(codeOf(unknownRight)).toBe('INVALID_VALUE');
       expect(unknownRight.json().issue[0].expression).toEqual(['PractitionerRole.code[0].coding[0].code']);
-      const badOds = await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', roleBody(practitioner.id!, [], {}, 'a83008'));
+      const badOds = await call(
+        asRegistrar,
+        'POST',
+        '/fhir/R4/PractitionerRole',
+        roleBody(practitioner.id!, [], {}, 'a83008'),
+      );
       expect(badOds.statusCode).toBe(400);
       const byReference = await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', {
         ...roleBody(practitioner.id!),
@@ -236,7 +252,9 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
     it('keeps a role to one practitioner and one organisation for its whole history', async () => {
       const practitioner = await createPractitioner();
       const other = await createPractitioner();
-      const role = (await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', roleBody(practitioner.id!))).json();
+      const role = (
+        await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', roleBody(practitioner.id!))
+      ).json();
       const moved = await call(asRegistrar, 'PUT', `/fhir/R4/PractitionerRole/${role.id}`, {
         ...roleBody(other.id!),
         id: role.id,
@@ -291,7 +309,12 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
           expect(response.headers['www-authenticate']).toContain('max_age=900');
         }
       }
-      const anonymous = await call(undefined, 'POST', '/fhir/R4/Practitioner', practitionerBody(freshNumber()));
+      const anonymous = await call(
+        undefined,
+        'POST',
+        '/fhir/R4/Practitioner',
+        practitionerBody(freshNumber()),
+      );
       expect(anonymous.statusCode).toBe(401);
     });
   });
@@ -305,21 +328,44 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
     beforeAll(async () => {
       gmc = freshNumber();
       practitioner = await createPractitioner(gmc);
-      activeRole = (await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', roleBody(practitioner.id!, [], {}, 'Y12345'))).json();
+      activeRole = (
+        await call(
+          asRegistrar,
+          'POST',
+          '/fhir/R4/PractitionerRole',
+          roleBody(practitioner.id!, [], {}, 'Y12345'),
+        )
+      ).json();
       endedRole = (
-        await call(asRegistrar, 'POST', '/fhir/R4/PractitionerRole', roleBody(practitioner.id!, [], { active: false }, 'Y12345'))
+        await call(
+          asRegistrar,
+          'POST',
+          '/fhir/R4/PractitionerRole',
+          roleBody(practitioner.id!, [], { active: false }, 'Y12345'),
+        )
       ).json();
     });
 
     const ids = (bundle: Bundle) =>
-      (bundle.entry ?? []).filter((entry) => entry.search?.mode === 'match').map((entry) => entry.resource?.id).sort();
+      (bundle.entry ?? [])
+        .filter((entry) => entry.search?.mode === 'match')
+        .map((entry) => entry.resource?.id)
+        .sort();
 
     it('finds a practitioner by professional number', async () => {
       const asPrescriber = await t.bearer({ roles: ['prescriber'], org: 'A83008' });
-      const found = await call(asPrescriber, 'GET', `/fhir/R4/Practitioner?identifier=${encodeURIComponent(`${GMC_NUMBER}|${gmc}`)}`);
+      const found = await call(
+        asPrescriber,
+        'GET',
+        `/fhir/R4/Practitioner?identifier=${encodeURIComponent(`${GMC_NUMBER}|${gmc}`)}`,
+      );
       expect(found.statusCode).toBe(200);
       expect(ids(found.json())).toEqual([practitioner.id]);
-      const none = await call(asPrescriber, 'GET', `/fhir/R4/Practitioner?identifier=${encodeURIComponent(`${NMC_NUMBER}|${gmc}`)}`);
+      const none = await call(
+        asPrescriber,
+        'GET',
+        `/fhir/R4/Practitioner?identifier=${encodeURIComponent(`${NMC_NUMBER}|${gmc}`)}`,
+      );
       expect(ids(none.json())).toEqual([]);
     });
 
@@ -336,14 +382,20 @@ describe.each(databaseKinds)('the register on %s', (kind) => {
         `/fhir/R4/PractitionerRole?organization:identifier=${encodeURIComponent(`${ODS_SYSTEM}|Y12345`)}&active=true`,
       );
       expect(ids(active.json())).toEqual([activeRole.id]);
-      const inactive = await call(asRegistrar, 'GET', `/fhir/R4/PractitionerRole?practitioner=Practitioner/${practitioner.id}&active=false`);
+      const inactive = await call(
+        asRegistrar,
+        'GET',
+        `/fhir/R4/PractitionerRole?practitioner=Practitioner/${practitioner.id}&active=false`,
+      );
       expect(ids(inactive.json())).toEqual([endedRole.id]);
       const withPractitioner = await call(
         asRegistrar,
         'GET',
         `/fhir/R4/PractitionerRole?practitioner=Practitioner/${practitioner.id}&_include=PractitionerRole:practitioner`,
       );
-      const included = (withPractitioner.json() as Bundle).entry?.filter((entry) => entry.search?.mode === 'include');
+      const included = (withPractitioner.json() as Bundle).entry?.filter(
+        (entry) => entry.search?.mode === 'include',
+      );
       expect(included?.map((entry) => entry.resource?.id)).toEqual([practitioner.id]);
     });
   });

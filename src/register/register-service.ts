@@ -47,10 +47,15 @@ export function createRegisterService(): RegisterService {
          JOIN fhir_resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted
          WHERE t.resource_type = 'Practitioner' AND t.param = 'identifier'
            AND t.value = ANY($1::text[]) AND t.system = ANY($2::text[])`,
-        [[...new Set(wanted.map((identifier) => identifier.value))], [...new Set(wanted.map((identifier) => identifier.system))]],
+        [
+          [...new Set(wanted.map((identifier) => identifier.value))],
+          [...new Set(wanted.map((identifier) => identifier.system))],
+        ],
       );
       const matches = result.rows.filter((row) => pairs.has(`${row.system}|${row.value}`));
-      const professional = new Set(matches.filter((row) => isProfessionalNumberSystem(row.system)).map((row) => row.id));
+      const professional = new Set(
+        matches.filter((row) => isProfessionalNumberSystem(row.system)).map((row) => row.id),
+      );
       const all = new Set(matches.map((row) => row.id));
       const chosen = professional.size > 0 ? professional : all;
       if (chosen.size !== 1) return undefined;

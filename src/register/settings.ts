@@ -23,7 +23,10 @@ export function registerSettings(env: Env): RegisterSettings {
     throw new ConfigError(absent, 'PKI_CA_CERT_FILE and PKI_CA_KEY_FILE must be set together');
   }
   if (rootCertFile !== undefined && certFile === undefined) {
-    throw new ConfigError('PKI_ROOT_CERT_FILE', 'needs PKI_CA_CERT_FILE and PKI_CA_KEY_FILE (the issuing CA)');
+    throw new ConfigError(
+      'PKI_ROOT_CERT_FILE',
+      'needs PKI_CA_CERT_FILE and PKI_CA_KEY_FILE (the issuing CA)',
+    );
   }
   return {
     ...(certFile && keyFile

@@ -9,9 +9,9 @@ export const PROFESSIONAL_NUMBER_SYSTEMS = [
   'https://fhir.hl7.org.uk/Id/professional-code',
 ] as const;
 
-export const GMC_NUMBER = PROFESSIONAL_NUMBER_SYSTEMS[0];
-export const NMC_NUMBER = PROFESSIONAL_NUMBER_SYSTEMS[1];
-export const PROFESSIONAL_CODE = PROFESSIONAL_NUMBER_SYSTEMS[4];
+export const GMC_NUMBER: string = PROFESSIONAL_NUMBER_SYSTEMS[0];
+export const NMC_NUMBER: string = PROFESSIONAL_NUMBER_SYSTEMS[1];
+export const PROFESSIONAL_CODE: string = PROFESSIONAL_NUMBER_SYSTEMS[4];
 
 export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 /** ODS organisation and site codes: upper-case letters and digits (as accounts and clients check). */

@@ -17,13 +17,16 @@ export function caller(t: TestApp) {
     });
 }
 
-export const registrar = (t: TestApp) => t.bearer({ roles: ['registrar'], fhirUser: 'Practitioner/test-registrar' });
+export const registrar = (t: TestApp) =>
+  t.bearer({ roles: ['registrar'], fhirUser: 'Practitioner/test-registrar' });
 
 let counter = 0;
 /** A GMC-style number no other test in this process uses. */
 export function freshNumber(): string {
   counter += 1;
-  return String(5_000_000 + ((process.pid * 97 + counter * 7919 + Math.floor(Math.random() * 1000)) % 4_999_999));
+  return String(
+    5_000_000 + ((process.pid * 97 + counter * 7919 + Math.floor(Math.random() * 1000)) % 4_999_999),
+  );
 }
 
 export function practitionerBody(gmc: string, extra: Partial<Practitioner> = {}): Practitioner {
@@ -54,5 +57,5 @@ export function roleBody(
 }
 
 export const codeOf = (response: { json(): unknown }) =>
-  (response.json() as { issue?: Array<{ details?: { coding?: Array<{ code?: string }> } }> }).issue?.[0]?.details
-    ?.coding?.[0]?.code;
+  (response.json() as { issue?: Array<{ details?: { coding?: Array<{ code?: string }> } }> }).issue?.[0]
+    ?.details?.coding?.[0]?.code;

@@ -65,10 +65,15 @@ export class CertificateAuthority {
 
   /** The issuing CA then the root (when known), PEM. */
   chainPem(): string {
-    return [this.issuing, ...(this.root ? [this.root] : [])].map((cert) => `${cert.toString('pem')}\n`).join('');
+    return [this.issuing, ...(this.root ? [this.root] : [])]
+      .map((cert) => `${cert.toString('pem')}\n`)
+      .join('');
   }
 
-  async issue(profile: Omit<LeafProfile, 'issuerKeyId'>, publicKey: x509.PublicKey): Promise<x509.X509Certificate> {
+  async issue(
+    profile: Omit<LeafProfile, 'issuerKeyId'>,
+    publicKey: x509.PublicKey,
+  ): Promise<x509.X509Certificate> {
     return x509.X509CertificateGenerator.create({
       serialNumber: profile.serialNumber,
       subject: [{ CN: [profile.practitionerName] }],
@@ -120,7 +125,8 @@ export class CertificateAuthority {
 /** The signature algorithm a CA key of this type signs with (SHA-256 but for larger curves). */
 export function signingAlgorithmFor(algorithm: { name: string; namedCurve?: string }): SigningAlgorithm {
   if (algorithm.name === 'ECDSA') {
-    const hash = algorithm.namedCurve === 'P-384' ? 'SHA-384' : algorithm.namedCurve === 'P-521' ? 'SHA-512' : 'SHA-256';
+    const hash =
+      algorithm.namedCurve === 'P-384' ? 'SHA-384' : algorithm.namedCurve === 'P-521' ? 'SHA-512' : 'SHA-256';
     return { name: 'ECDSA', hash };
   }
   if (algorithm.name === 'RSASSA-PKCS1-v1_5') return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };

@@ -20,14 +20,19 @@ export async function caFromFiles(files: CaFiles, now = new Date()): Promise<Aut
   const certificateKey = Buffer.from(issuing.publicKey.rawData);
   const keyPublic = createPublicKey(key).export({ type: 'spki', format: 'der' });
   if (!certificateKey.equals(keyPublic)) {
-    throw new ConfigError('PKI_CA_KEY_FILE', `is not the private key of the certificate in ${files.certFile}`);
+    throw new ConfigError(
+      'PKI_CA_KEY_FILE',
+      `is not the private key of the certificate in ${files.certFile}`,
+    );
   }
   const issuingKey = await importSigningKey(key);
   let root: x509.X509Certificate | undefined;
   if (files.rootCertFile) {
     root = readCertificate('PKI_ROOT_CERT_FILE', files.rootCertFile);
     checkCaCertificate('PKI_ROOT_CERT_FILE', root, now);
-    const signed = await issuing.verify({ publicKey: root.publicKey, signatureOnly: true }).catch(() => false);
+    const signed = await issuing
+      .verify({ publicKey: root.publicKey, signatureOnly: true })
+      .catch(() => false);
     if (!signed || issuing.issuer !== root.subject) {
       throw new ConfigError('PKI_ROOT_CERT_FILE', `did not issue the certificate in ${files.certFile}`);
     }
@@ -39,7 +44,10 @@ function readText(variable: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(variable, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      variable,
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -57,11 +65,15 @@ function readCertificate(variable: string, file: string): x509.X509Certificate {
 
 function checkCaCertificate(variable: string, certificate: x509.X509Certificate, now: Date): void {
   const constraints = certificate.getExtension(x509.BasicConstraintsExtension);
-  if (!constraints?.ca) throw new ConfigError(variable, 'is not a CA certificate (basicConstraints cA is not set)');
+  if (!constraints?.ca)
+    throw new ConfigError(variable, 'is not a CA certificate (basicConstraints cA is not set)');
   const usage = certificate.getExtension(x509.KeyUsagesExtension);
   const needed = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
   if (usage && (usage.usages & needed) !== needed) {
-    throw new ConfigError(variable, 'is not allowed to sign certificates and CRLs (keyUsage keyCertSign, cRLSign)');
+    throw new ConfigError(
+      variable,
+      'is not allowed to sign certificates and CRLs (keyUsage keyCertSign, cRLSign)',
+    );
   }
   if (now < certificate.notBefore || now > certificate.notAfter) {
     throw new ConfigError(
@@ -86,12 +98,17 @@ async function importSigningKey(key: KeyObject): Promise<CryptoKey> {
   if (key.asymmetricKeyType === 'ec') {
     const curves: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
     const namedCurve = curves[details.namedCurve ?? ''];
-    if (!namedCurve) throw new ConfigError('PKI_CA_KEY_FILE', `EC curve ${details.namedCurve} is not supported`);
+    if (!namedCurve)
+      throw new ConfigError('PKI_CA_KEY_FILE', `EC curve ${details.namedCurve} is not supported`);
     return subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve }, false, ['sign']);
   }
   if (key.asymmetricKeyType === 'rsa') {
-    if ((details.modulusLength ?? 0) < 2048) throw new ConfigError('PKI_CA_KEY_FILE', 'RSA keys need 2048 bits or more');
+    if ((details.modulusLength ?? 0) < 2048)
+      throw new ConfigError('PKI_CA_KEY_FILE', 'RSA keys need 2048 bits or more');
     return subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
   }
-  throw new ConfigError('PKI_CA_KEY_FILE', `${key.asymmetricKeyType} keys cannot sign certificates here (EC or RSA)`);
+  throw new ConfigError(
+    'PKI_CA_KEY_FILE',
+    `${key.asymmetricKeyType} keys cannot sign certificates here (EC or RSA)`,
+  );
 }

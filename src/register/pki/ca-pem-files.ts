@@ -8,7 +8,11 @@ import path from 'node:path';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { CertificateAuthority } from './authority.js';
 
-export function writeCaPemFiles(dataDir: string, authority: CertificateAuthority, log: Logger): string | undefined {
+export function writeCaPemFiles(
+  dataDir: string,
+  authority: CertificateAuthority,
+  log: Logger,
+): string | undefined {
   const dir = path.join(dataDir, 'pki');
   try {
     mkdirSync(dir, { recursive: true });

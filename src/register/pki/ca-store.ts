@@ -4,7 +4,12 @@
  * loads it. Private keys are PKCS#8 sealed with the service's secret key, bound to their row.
  */
 import { ConfigError } from '../../platform/config/config.js';
-import { decryptSecret, encryptSecret, SecretBoxError, type SecretKey } from '../../platform/crypto/secret-box.js';
+import {
+  decryptSecret,
+  encryptSecret,
+  SecretBoxError,
+  type SecretKey,
+} from '../../platform/crypto/secret-box.js';
 import type { Database } from '../../platform/database/database.js';
 import type { AuthorityMaterial } from './authority.js';
 import { generateCaPair, importEcSigningKey } from './ca-generate.js';

@@ -43,10 +43,16 @@ export interface LeafProfile {
   issuerKeyId: string;
 }
 
-export async function leafExtensions(profile: LeafProfile, publicKey: x509.PublicKey): Promise<x509.Extension[]> {
+export async function leafExtensions(
+  profile: LeafProfile,
+  publicKey: x509.PublicKey,
+): Promise<x509.Extension[]> {
   return [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation,
+      true,
+    ),
     new x509.SubjectAlternativeNameExtension([
       { type: 'url', value: practitionerUrl(profile.publicUrl, profile.practitionerId) },
     ]),

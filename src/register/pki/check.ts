@@ -14,7 +14,11 @@ import { x509 } from './x509.js';
 
 export type CertificateCheck =
   | { ok: true; practitionerId: string; serialNumber: string }
-  | { ok: false; code: 'CERTIFICATE_NOT_TRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_REVOKED'; message: string };
+  | {
+      ok: false;
+      code: 'CERTIFICATE_NOT_TRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_REVOKED';
+      message: string;
+    };
 
 export interface CheckInput {
   leafDer: Uint8Array;
@@ -31,7 +35,11 @@ interface Parsed {
 
 const CACHE_SIZE = 10_000;
 
-const notTrusted = (message: string): CertificateCheck => ({ ok: false, code: 'CERTIFICATE_NOT_TRUSTED', message });
+const notTrusted = (message: string): CertificateCheck => ({
+  ok: false,
+  code: 'CERTIFICATE_NOT_TRUSTED',
+  message,
+});
 
 export function createCertificateChecker(authority: CertificateAuthority) {
   const cache = new Map<string, Parsed | undefined>();
@@ -58,7 +66,8 @@ export function createCertificateChecker(authority: CertificateAuthority) {
 
   async function checkSigningCertificate(q: Queryable, input: CheckInput): Promise<CertificateCheck> {
     const sigT = input.sigT;
-    if (!(sigT instanceof Date) || Number.isNaN(sigT.getTime())) throw new TypeError('sigT must be a valid Date');
+    if (!(sigT instanceof Date) || Number.isNaN(sigT.getTime()))
+      throw new TypeError('sigT must be a valid Date');
     const leaf = await parse(input.leafDer);
     if (!leaf) return notTrusted('The signing certificate is not an X.509 certificate');
     if (!leaf.signedByUs) {
@@ -74,16 +83,21 @@ export function createCertificateChecker(authority: CertificateAuthority) {
     }
     const ca = authority.issuing;
     if (t < ca.notBefore.getTime() || t > ca.notAfter.getTime()) {
-      return { ok: false, code: 'CERTIFICATE_EXPIRED', message: 'The issuing CA was not valid at the signing time' };
+      return {
+        ok: false,
+        code: 'CERTIFICATE_EXPIRED',
+        message: 'The issuing CA was not valid at the signing time',
+      };
     }
     const found = await q.query<{
       practitioner_id: string;
       der: Uint8Array;
       revoked_at: Date | string | null;
       revocation_reason: string | null;
-    }>('SELECT practitioner_id, der, revoked_at, revocation_reason FROM pki_certificate WHERE serial_number = $1', [
-      leaf.serialNumber,
-    ]);
+    }>(
+      'SELECT practitioner_id, der, revoked_at, revocation_reason FROM pki_certificate WHERE serial_number = $1',
+      [leaf.serialNumber],
+    );
     const row = found.rows[0];
     if (!row || !Buffer.from(row.der).equals(Buffer.from(input.leafDer))) {
       return notTrusted('The signing certificate is not one the register issued');

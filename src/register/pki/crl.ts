@@ -57,7 +57,11 @@ export async function resignCrl(
   settings: CrlSettings,
 ): Promise<StoredCrl> {
   const previous = await readCrl(tx, authority);
-  const revoked = await tx.query<{ serial_number: string; revoked_at: Date | string; revocation_reason: string }>(
+  const revoked = await tx.query<{
+    serial_number: string;
+    revoked_at: Date | string;
+    revocation_reason: string;
+  }>(
     `SELECT serial_number, revoked_at, revocation_reason FROM pki_certificate
      WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial_number`,
     [authority.keyId],

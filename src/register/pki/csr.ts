@@ -9,7 +9,8 @@ import { invalid, missing } from '../../platform/errors/problem.js';
 import { x509 } from './x509.js';
 
 export const CSR_EXPRESSION = "Parameters.parameter.where(name='csr').valueString";
-const PEM = /^-----BEGIN (NEW )?CERTIFICATE REQUEST-----\r?\n([A-Za-z0-9+/=\r\n\t ]+)-----END (NEW )?CERTIFICATE REQUEST-----\s*$/;
+const PEM =
+  /^-----BEGIN (NEW )?CERTIFICATE REQUEST-----\r?\n([A-Za-z0-9+/=\r\n\t ]+)-----END (NEW )?CERTIFICATE REQUEST-----\s*$/;
 const MAX_PEM_CHARS = 32_768;
 const MIN_RSA_BITS = 2048;
 const MAX_RSA_BITS = 8192;

@@ -4,8 +4,8 @@
  */
 import type { Queryable } from '../../platform/database/database.js';
 import type { CertificateAuthority } from './authority.js';
-import { commonName } from './certificate-profile.js';
 import { wholeSeconds } from './ca-generate.js';
+import { commonName } from './certificate-profile.js';
 import { randomSerial } from './serial.js';
 import type { x509 } from './x509.js';
 

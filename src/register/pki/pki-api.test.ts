@@ -23,7 +23,8 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
   let practitionerId: string;
 
   const certificateCount = async () =>
-    (await t.pathways.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pki_certificate')).rows[0]?.n ?? 0;
+    (await t.pathways.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pki_certificate')).rows[0]?.n ??
+    0;
 
   async function newPractitioner(name = 'Asha Patel'): Promise<string> {
     const response = await call(
@@ -95,7 +96,11 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
       const [issuing, root] = await caChain();
       expect(param(body, 'chain')?.valueString?.trim()).toBe(issuing!.toString('pem').trim());
       const chain = await new x509.X509ChainBuilder({ certificates: [issuing!, root!] }).build(certificate);
-      expect(chain.map((cert) => cert.subject)).toEqual([certificate.subject, issuing!.subject, root!.subject]);
+      expect(chain.map((cert) => cert.subject)).toEqual([
+        certificate.subject,
+        issuing!.subject,
+        root!.subject,
+      ]);
       expect(await certificate.verify({ publicKey: issuing!.publicKey, signatureOnly: true })).toBe(true);
       expect(await issuing!.verify({ publicKey: root!.publicKey, signatureOnly: true })).toBe(true);
       expect(await root!.isSelfSigned()).toBe(true);
@@ -109,7 +114,10 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
       const usage = certificate.getExtension(x509.KeyUsagesExtension)!;
       expect(usage.usages).toBe(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation);
       expect(certificate.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(false);
-      const years = (certificate.notAfter.getTime() - certificate.notBefore.getTime()) / (365 * 24 * 3600 * 1000);
+      const crlPoint = certificate.getExtension(x509.CRLDistributionPointsExtension);
+      expect(JSON.stringify(crlPoint?.toTextObject())).toContain(`${TEST_PUBLIC_URL}/pki/crl`);
+      const years =
+        (certificate.notAfter.getTime() - certificate.notBefore.getTime()) / (365 * 24 * 3600 * 1000);
       expect(years).toBeCloseTo(2, 1);
 
       const row = await t.pathways.db.query<{ practitioner_id: string; der: Uint8Array; remote: boolean }>(
@@ -143,12 +151,19 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
         const response = await issue(practitionerId, csr);
         expect(response.statusCode, csr.slice(0, 40)).toBe(400);
         expect(codeOf(response)).toBe('INVALID_VALUE');
-        expect(response.json().issue[0].expression).toEqual(["Parameters.parameter.where(name='csr').valueString"]);
+        expect(response.json().issue[0].expression).toEqual([
+          "Parameters.parameter.where(name='csr').valueString",
+        ]);
       }
-      const missing = await call(asRegistrar, 'POST', `/fhir/R4/Practitioner/${practitionerId}/$issue-certificate`, {
-        resourceType: 'Parameters',
-        parameter: [],
-      });
+      const missing = await call(
+        asRegistrar,
+        'POST',
+        `/fhir/R4/Practitioner/${practitionerId}/$issue-certificate`,
+        {
+          resourceType: 'Parameters',
+          parameter: [],
+        },
+      );
       expect(missing.statusCode).toBe(400);
       expect(codeOf(missing)).toBe('MISSING_VALUE');
       expect((await issue('not-registered', await csrPem(await ecKeys()))).statusCode).toBe(404);
@@ -172,6 +187,17 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
       expect(challenged.statusCode).toBe(401);
       expect(challenged.headers['www-authenticate']).toContain('error="insufficient_user_authentication"');
     });
+  });
+
+  it('lists both operations on Practitioner in the CapabilityStatement', async () => {
+    const metadata = (await t.pathways.app.inject({ method: 'GET', url: '/fhir/R4/metadata' })).json();
+    const practitioner = metadata.rest[0].resource.find(
+      (resource: { type: string }) => resource.type === 'Practitioner',
+    );
+    expect(practitioner.operation.map((operation: { name: string }) => operation.name).sort()).toEqual([
+      'issue-certificate',
+      'revoke-certificate',
+    ]);
   });
 
   describe('/pki/ca.pem and /pki/crl', () => {
@@ -222,7 +248,9 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
       const second = await revoke(practitionerId, `00${certificate.serialNumber}`, 'keyCompromise');
       expect(param(second.json(), 'reason')?.valueCode).toBe('keyCompromise');
       expect(param(second.json(), 'revokedAt')?.valueInstant).toBe(param(first, 'revokedAt')?.valueInstant);
-      expect((await fetchCrl()).findRevoked(certificate.serialNumber)?.reason).toBe(x509.X509CrlReason.keyCompromise);
+      expect((await fetchCrl()).findRevoked(certificate.serialNumber)?.reason).toBe(
+        x509.X509CrlReason.keyCompromise,
+      );
     });
 
     it("refuses another practitioner's certificate (404), a bad serial and an unknown reason (400)", async () => {
@@ -232,14 +260,21 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
       expect((await revoke(practitionerId, 'ab'.repeat(16), 'superseded')).statusCode).toBe(404);
       const badSerial = await revoke(practitionerId, 'ab:cd:ef', 'superseded');
       expect(badSerial.statusCode).toBe(400);
-      expect(badSerial.json().issue[0].expression).toEqual(["Parameters.parameter.where(name='serialNumber').valueString"]);
+      expect(badSerial.json().issue[0].expression).toEqual([
+        "Parameters.parameter.where(name='serialNumber').valueString",
+      ]);
       const badReason = await revoke(practitionerId, certificate.serialNumber, 'removeFromCRL');
       expect(badReason.statusCode).toBe(400);
       expect(codeOf(badReason)).toBe('INVALID_VALUE');
-      const noReason = await call(asRegistrar, 'POST', `/fhir/R4/Practitioner/${practitionerId}/$revoke-certificate`, {
-        resourceType: 'Parameters',
-        parameter: [{ name: 'serialNumber', valueString: certificate.serialNumber }],
-      });
+      const noReason = await call(
+        asRegistrar,
+        'POST',
+        `/fhir/R4/Practitioner/${practitionerId}/$revoke-certificate`,
+        {
+          resourceType: 'Parameters',
+          parameter: [{ name: 'serialNumber', valueString: certificate.serialNumber }],
+        },
+      );
       expect(codeOf(noReason)).toBe('MISSING_VALUE');
       const row = await t.pathways.db.query<{ revoked_at: Date | null }>(
         'SELECT revoked_at FROM pki_certificate WHERE serial_number = $1',
@@ -261,13 +296,19 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
 
     it('does not trust other CAs (even with our names), self-signed certificates, garbage, or one we did not record', async () => {
       const { leaf, selfSigned } = await foreignLeaf();
-      for (const der of [new Uint8Array(leaf.rawData), new Uint8Array(selfSigned.rawData), new Uint8Array([1, 2, 3])]) {
+      for (const der of [
+        new Uint8Array(leaf.rawData),
+        new Uint8Array(selfSigned.rawData),
+        new Uint8Array([1, 2, 3]),
+      ]) {
         const result = await check(der, new Date());
         expect(result.ok).toBe(false);
         expect(!result.ok && result.code).toBe('CERTIFICATE_NOT_TRUSTED');
       }
       const { certificate, der } = await issued(practitionerId);
-      await t.pathways.db.query('DELETE FROM pki_certificate WHERE serial_number = $1', [certificate.serialNumber]);
+      await t.pathways.db.query('DELETE FROM pki_certificate WHERE serial_number = $1', [
+        certificate.serialNumber,
+      ]);
       expect(await check(der, new Date())).toMatchObject({ ok: false, code: 'CERTIFICATE_NOT_TRUSTED' });
     });
 
@@ -292,10 +333,16 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
       expect((await revoke(practitionerId, serial, 'superseded')).statusCode).toBe(200);
       // As if the revocation had come a minute after issuing (it came within the same second).
       const revokedAt = new Date(superseded.certificate.notBefore.getTime() + 60_000);
-      await t.pathways.db.query('UPDATE pki_certificate SET revoked_at = $2 WHERE serial_number = $1', [serial, revokedAt]);
+      await t.pathways.db.query('UPDATE pki_certificate SET revoked_at = $2 WHERE serial_number = $1', [
+        serial,
+        revokedAt,
+      ]);
       expect(await check(superseded.der, new Date(revokedAt.getTime() - 1))).toMatchObject({ ok: true });
       expect(await check(superseded.der, superseded.certificate.notBefore)).toMatchObject({ ok: true });
-      expect(await check(superseded.der, revokedAt)).toMatchObject({ ok: false, code: 'CERTIFICATE_REVOKED' });
+      expect(await check(superseded.der, revokedAt)).toMatchObject({
+        ok: false,
+        code: 'CERTIFICATE_REVOKED',
+      });
       expect(await check(superseded.der, new Date(revokedAt.getTime() + 60_000))).toMatchObject({
         ok: false,
         code: 'CERTIFICATE_REVOKED',
@@ -341,7 +388,9 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
     it('refuses a practitioner the register does not know, creating nothing', async () => {
       const remoteKeys = t.pathways.services.get<RemoteKeys>('remote-keys');
       const before = await certificateCount();
-      await expect(t.pathways.db.transaction((tx) => remoteKeys.signingMaterial(tx, 'nobody'))).rejects.toMatchObject({
+      await expect(
+        t.pathways.db.transaction((tx) => remoteKeys.signingMaterial(tx, 'nobody')),
+      ).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });
       expect(await certificateCount()).toBe(before);

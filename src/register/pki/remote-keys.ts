@@ -9,8 +9,8 @@ import type { Practitioner } from '@medplum/fhirtypes';
 import { decryptSecret, encryptSecret, type SecretKey } from '../../platform/crypto/secret-box.js';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
-import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { FHIR_ID } from '../../platform/fhir/resource-types.js';
+import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { displayName } from '../practitioners/rules.js';
 import type { CertificateAuthority } from './authority.js';
 import { importEcSigningKey } from './ca-generate.js';
@@ -49,7 +49,8 @@ interface KeyRow {
   issuer_key_id: string;
 }
 
-const aad = (practitionerId: string, serialNumber: string) => `pki-remote-key:${practitionerId}:${serialNumber}`;
+const aad = (practitionerId: string, serialNumber: string) =>
+  `pki-remote-key:${practitionerId}:${serialNumber}`;
 
 export function createRemoteKeys(options: RemoteKeysOptions) {
   const now = options.now ?? (() => new Date());
@@ -84,7 +85,10 @@ export function createRemoteKeys(options: RemoteKeysOptions) {
    */
   async function signingMaterial(tx: Queryable, practitionerId: string): Promise<SigningMaterial> {
     if (!FHIR_ID.test(practitionerId)) throw new Problem('NOT_FOUND', 'No such Practitioner');
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REMOTE_KEY_LOCK_NAMESPACE, practitionerId]);
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      REMOTE_KEY_LOCK_NAMESPACE,
+      practitionerId,
+    ]);
     const found = await tx.query<KeyRow>(
       `SELECT k.private_key_sealed, c.serial_number, c.der, c.not_after, c.revoked_at, c.issuer_key_id
        FROM pki_remote_key k JOIN pki_certificate c ON c.serial_number = k.serial_number

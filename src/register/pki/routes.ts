@@ -3,6 +3,8 @@
  * step-up], and the public `GET /pki/ca.pem` and `GET /pki/crl` (no token: relying parties fetch
  * them). Every issue and revocation is audited.
  */
+
+import type { Practitioner } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
 import { type AccessControl, agentOfRequest } from '../../platform/auth/fastify.js';
@@ -12,13 +14,12 @@ import { writePolicy } from '../../platform/fhir/access-policy.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
-import type { Practitioner } from '@medplum/fhirtypes';
 import { displayName } from '../practitioners/rules.js';
 import type { CertificateAuthority } from './authority.js';
 import { type CrlSettings, currentCrl } from './crl.js';
 import { checkCsr } from './csr.js';
 import { issueCertificate } from './issue.js';
-import { outputParameters, parameterPath, requireParameters, requiredValue } from './parameters.js';
+import { outputParameters, parameterPath, requiredValue, requireParameters } from './parameters.js';
 import { isRevocationReason, REVOCATION_REASONS } from './revocation.js';
 import { revokeCertificate } from './revoke.js';
 import { normaliseSerial } from './serial.js';
@@ -72,7 +73,12 @@ export function pkiOperationRoutes(fhir: FastifyInstance, deps: PkiRouteDeps): v
         publicUrl: deps.publicUrl,
       });
     });
-    await auditOperation(deps, request, id, `$${ISSUE_CERTIFICATE}: serial ${issued.serialNumber}, ${csr.keyDescription}`);
+    await auditOperation(
+      deps,
+      request,
+      id,
+      `$${ISSUE_CERTIFICATE}: serial ${issued.serialNumber}, ${csr.keyDescription}`,
+    );
     return sendFhir(
       reply,
       200,
@@ -98,7 +104,12 @@ export function pkiOperationRoutes(fhir: FastifyInstance, deps: PkiRouteDeps): v
         parameterPath('serialNumber', 'valueString'),
       );
     }
-    const reason = requiredValue(parameters, 'reason', 'valueCode', `one of ${REVOCATION_REASONS.join(', ')}`);
+    const reason = requiredValue(
+      parameters,
+      'reason',
+      'valueCode',
+      `one of ${REVOCATION_REASONS.join(', ')}`,
+    );
     if (!isRevocationReason(reason)) {
       throw invalid(
         `'${reason.slice(0, 40)}' is not a revocation reason; use one of ${REVOCATION_REASONS.join(', ')}`,
@@ -126,7 +137,10 @@ export function pkiOperationRoutes(fhir: FastifyInstance, deps: PkiRouteDeps): v
   });
 }
 
-export function pkiPublicRoutes(app: FastifyInstance, deps: Pick<PkiRouteDeps, 'db' | 'authority' | 'crl'>): void {
+export function pkiPublicRoutes(
+  app: FastifyInstance,
+  deps: Pick<PkiRouteDeps, 'db' | 'authority' | 'crl'>,
+): void {
   app.get('/pki/ca.pem', async (_request, reply) =>
     reply
       .header('content-type', 'application/pem-certificate-chain')
@@ -136,12 +150,14 @@ export function pkiPublicRoutes(app: FastifyInstance, deps: Pick<PkiRouteDeps, '
 
   app.get('/pki/crl', async (_request, reply) => {
     const crl = await currentCrl(deps.db, deps.authority, deps.crl);
-    return reply
-      .header('content-type', 'application/pkix-crl')
-      .header('last-modified', crl.thisUpdate.toUTCString())
-      .header('expires', crl.nextUpdate.toUTCString())
-      // Revocations must reach relying parties at once: revalidate on every use.
-      .header('cache-control', 'no-cache')
-      .send(Buffer.from(crl.der));
+    return (
+      reply
+        .header('content-type', 'application/pkix-crl')
+        .header('last-modified', crl.thisUpdate.toUTCString())
+        .header('expires', crl.nextUpdate.toUTCString())
+        // Revocations must reach relying parties at once: revalidate on every use.
+        .header('cache-control', 'no-cache')
+        .send(Buffer.from(crl.der))
+    );
   });
 }

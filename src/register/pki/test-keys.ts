@@ -17,10 +17,21 @@ export async function rsaKeys(modulusLength: number): Promise<CryptoKeyPair> {
 }
 
 export async function csrPem(keys: CryptoKeyPair, name = 'CN=Requested Name, O=Ignored'): Promise<string> {
-  const algorithm = keys.privateKey.algorithm.name === 'ECDSA'
-    ? { name: 'ECDSA', hash: (keys.privateKey.algorithm as { namedCurve: string }).namedCurve === 'P-384' ? 'SHA-384' : 'SHA-256' }
-    : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: algorithm });
+  const algorithm =
+    keys.privateKey.algorithm.name === 'ECDSA'
+      ? {
+          name: 'ECDSA',
+          hash:
+            (keys.privateKey.algorithm as unknown as { namedCurve: string }).namedCurve === 'P-384'
+              ? 'SHA-384'
+              : 'SHA-256',
+        }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name,
+    keys,
+    signingAlgorithm: algorithm,
+  });
   return csr.toString('pem');
 }
 
@@ -33,7 +44,10 @@ export async function tamperedCsrPem(): Promise<string> {
 }
 
 /** A CA nobody trusts, with the same names as ours, and a leaf it issued. */
-export async function foreignLeaf(): Promise<{ leaf: x509.X509Certificate; selfSigned: x509.X509Certificate }> {
+export async function foreignLeaf(): Promise<{
+  leaf: x509.X509Certificate;
+  selfSigned: x509.X509Certificate;
+}> {
   const caKeys = await ecKeys();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     name: [{ CN: ['Pathways Prescriber CA'] }, { O: ['Pathways'] }],

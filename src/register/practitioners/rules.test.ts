@@ -52,7 +52,12 @@ describe('professionalNumbers', () => {
 
   it('refuses a malformed or empty number and names the identifier', () => {
     for (const value of ['12a3456e', '609 5103', '', 'X'.repeat(21), 'GMC-1']) {
-      const problem = problemOf({ identifier: [{ system: SDS, value: '1' }, { system: GMC_NUMBER, value }] });
+      const problem = problemOf({
+        identifier: [
+          { system: SDS, value: '1' },
+          { system: GMC_NUMBER, value },
+        ],
+      });
       expect(['INVALID_VALUE', 'MISSING_VALUE']).toContain(problem.code);
       expect(problem.issues[0]?.expression).toBe('Practitioner.identifier[1].value');
     }
@@ -62,8 +67,15 @@ describe('professionalNumbers', () => {
 
 describe('identifierPath', () => {
   it('names the identifier carrying a number', () => {
-    const practitioner = { identifier: [{ system: SDS, value: '1' }, { system: GMC_NUMBER, value: '7' }] };
-    expect(identifierPath(practitioner, { system: GMC_NUMBER, value: '7' })).toBe('Practitioner.identifier[1]');
+    const practitioner = {
+      identifier: [
+        { system: SDS, value: '1' },
+        { system: GMC_NUMBER, value: '7' },
+      ],
+    };
+    expect(identifierPath(practitioner, { system: GMC_NUMBER, value: '7' })).toBe(
+      'Practitioner.identifier[1]',
+    );
     expect(identifierPath(practitioner, { system: GMC_NUMBER, value: '8' })).toBe('Practitioner.identifier');
   });
 });

@@ -9,13 +9,13 @@ import { startTestApp, type TestApp } from '../../../test/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import type { RegisterService } from '../register-service.js';
 import { GMC_NUMBER, NMC_NUMBER } from '../systems.js';
-import { ROLE_VERSIONS, roleVersions } from './role-store.js';
 import { caller, freshNumber, practitionerBody, registrar, roleBody } from '../test-support.js';
+import { ROLE_VERSIONS, roleVersions } from './role-store.js';
 
 const SDS = 'https://fhir.nhs.uk/Id/sds-user-id';
 /** Two writes in the same millisecond would share a recorded time; rights are judged between them. */
 const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 3));
-const before = (iso: string) => new Date(new Date(iso).getTime() - 1);
+const justBefore = (iso: string) => new Date(new Date(iso).getTime() - 1);
 
 describe.each(databaseKinds)('register service on %s', (kind) => {
   let t: TestApp;
@@ -31,13 +31,24 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
   });
   afterAll(() => t.close());
 
-  async function practitioner(identifier = [{ system: GMC_NUMBER, value: freshNumber() }]): Promise<Practitioner> {
-    const response = await call(asRegistrar, 'POST', '/fhir/R4/Practitioner', practitionerBody('0', { identifier }));
+  async function practitioner(
+    identifier = [{ system: GMC_NUMBER, value: freshNumber() }],
+  ): Promise<Practitioner> {
+    const response = await call(
+      asRegistrar,
+      'POST',
+      '/fhir/R4/Practitioner',
+      practitionerBody('0', { identifier }),
+    );
     expect(response.statusCode, response.body).toBe(201);
     return response.json();
   }
 
-  async function write(method: 'POST' | 'PUT', url: string, body: PractitionerRole): Promise<PractitionerRole> {
+  async function write(
+    method: 'POST' | 'PUT',
+    url: string,
+    body: PractitionerRole,
+  ): Promise<PractitionerRole> {
     await nextMillisecond();
     const response = await call(asRegistrar, method, url, body);
     expect(response.statusCode, response.body).toBeLessThan(300);
@@ -51,14 +62,29 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     const p = await practitioner();
     const v1 = await write('POST', '/fhir/R4/PractitionerRole', roleBody(p.id!, ['independent']));
     const id = v1.id!;
-    const v2 = await write('PUT', `/fhir/R4/PractitionerRole/${id}`, { ...roleBody(p.id!, ['independent', 'controlled-drugs']), id });
-    const v3 = await write('PUT', `/fhir/R4/PractitionerRole/${id}`, { ...roleBody(p.id!, ['independent'], { active: false }), id });
-    const v4 = await write('PUT', `/fhir/R4/PractitionerRole/${id}`, { ...roleBody(p.id!, ['supplementary']), id });
+    const v2 = await write('PUT', `/fhir/R4/PractitionerRole/${id}`, {
+      ...roleBody(p.id!, ['independent', 'controlled-drugs']),
+      id,
+    });
+    const v3 = await write('PUT', `/fhir/R4/PractitionerRole/${id}`, {
+      ...roleBody(p.id!, ['independent'], { active: false }),
+      id,
+    });
+    const v4 = await write('PUT', `/fhir/R4/PractitionerRole/${id}`, {
+      ...roleBody(p.id!, ['supplementary']),
+      id,
+    });
 
-    expect(await rightsAt(p.id!, before(v1.meta!.lastUpdated!))).toEqual([]);
+    expect(await rightsAt(p.id!, justBefore(v1.meta!.lastUpdated!))).toEqual([]);
     expect(await rightsAt(p.id!, new Date(v1.meta!.lastUpdated!))).toEqual(['independent']);
-    expect(await rightsAt(p.id!, before(v3.meta!.lastUpdated!))).toEqual(['independent', 'controlled-drugs']);
-    expect(await rightsAt(p.id!, new Date(v2.meta!.lastUpdated!))).toEqual(['independent', 'controlled-drugs']);
+    expect(await rightsAt(p.id!, justBefore(v3.meta!.lastUpdated!))).toEqual([
+      'independent',
+      'controlled-drugs',
+    ]);
+    expect(await rightsAt(p.id!, new Date(v2.meta!.lastUpdated!))).toEqual([
+      'independent',
+      'controlled-drugs',
+    ]);
     expect(await rightsAt(p.id!, new Date(v3.meta!.lastUpdated!))).toEqual([]);
     expect(await rightsAt(p.id!, new Date(v4.meta!.lastUpdated!))).toEqual(['supplementary']);
     expect(await rightsAt(p.id!, new Date(v4.meta!.lastUpdated!), 'B81001')).toEqual([]);
@@ -85,7 +111,10 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     const r1 = await write('POST', '/fhir/R4/PractitionerRole', roleBody(q.id!, ['supplementary']));
     await nextMillisecond();
     const signedBeforeSuspension = new Date();
-    const r2 = await write('PUT', `/fhir/R4/PractitionerRole/${r1.id}`, { ...roleBody(q.id!, ['supplementary'], { active: false }), id: r1.id! });
+    const r2 = await write('PUT', `/fhir/R4/PractitionerRole/${r1.id}`, {
+      ...roleBody(q.id!, ['supplementary'], { active: false }),
+      id: r1.id!,
+    });
     expect(await rightsAt(q.id!, signedBeforeSuspension)).toEqual(['supplementary']);
     expect(await rightsAt(q.id!, new Date(r2.meta!.lastUpdated!))).toEqual([]);
   });
@@ -126,8 +155,18 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     ]);
     const db = t.pathways.db;
     expect((await register.resolvePractitioner(db, [{ system: GMC_NUMBER, value: gmc }]))?.id).toBe(a.id);
-    expect((await register.resolvePractitioner(db, [{ system: SDS, value: 'sds-shared' }, { system: NMC_NUMBER, value: '77A1234B' }]))?.id).toBe(b.id);
-    const found = await register.resolvePractitioner(db, [{ system: 'urn:unknown', value: 'x' }, { system: GMC_NUMBER, value: gmc }]);
+    expect(
+      (
+        await register.resolvePractitioner(db, [
+          { system: SDS, value: 'sds-shared' },
+          { system: NMC_NUMBER, value: '77A1234B' },
+        ])
+      )?.id,
+    ).toBe(b.id);
+    const found = await register.resolvePractitioner(db, [
+      { system: 'urn:unknown', value: 'x' },
+      { system: GMC_NUMBER, value: gmc },
+    ]);
     expect(found?.resource.resourceType).toBe('Practitioner');
     // Only a non-unique identifier naming two practitioners: no guess.
     expect(await register.resolvePractitioner(db, [{ system: SDS, value: 'sds-shared' }])).toBeUndefined();
@@ -165,7 +204,9 @@ describe.skipIf(!databaseKinds.includes('postgres'))('role history query plan on
   afterAll(() => database.dispose());
 
   it('reads role history through the index of migration 0007, not by scanning the table', async () => {
-    const plan = await database.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${ROLE_VERSIONS}`, ['Practitioner/p-42']);
+    const plan = await database.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${ROLE_VERSIONS}`, [
+      'Practitioner/p-42',
+    ]);
     const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
     expect(text).toContain('fhir_resource_history_role_practitioner');
     expect(text).not.toContain('Seq Scan');

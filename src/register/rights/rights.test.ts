@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ODS_SYSTEM, PRESCRIBING_RIGHT_SYSTEM } from '../systems.js';
-import { combineRights, periodCovers, type RoleContent, type RoleVersion, rightsInForce, versionInForce } from './rights.js';
+import {
+  combineRights,
+  periodCovers,
+  type RoleContent,
+  type RoleVersion,
+  rightsInForce,
+  versionInForce,
+} from './rights.js';
 
 const at = (iso: string) => new Date(iso);
 
-function role(overrides: Partial<RoleContent> = {}, rights = ['independent', 'controlled-drugs']): RoleContent {
+function role(
+  overrides: Partial<RoleContent> = {},
+  rights = ['independent', 'controlled-drugs'],
+): RoleContent {
   return {
     practitioner: { reference: 'Practitioner/p1' },
     organization: { identifier: { system: ODS_SYSTEM, value: 'A83008' } },
@@ -54,11 +64,15 @@ describe('rightsInForce', () => {
 
   it('treats an absent active as active and active:false as suspended', () => {
     const { active: _omit, ...noActive } = role();
-    expect(rightsInForce([version(1, '2025-01-01T00:00:00Z', noActive)], at('2025-02-01T00:00:00Z'))).toEqual([
-      'independent',
-      'controlled-drugs',
-    ]);
-    expect(rightsInForce([version(1, '2025-01-01T00:00:00Z', role({ active: false }))], at('2025-02-01T00:00:00Z'))).toEqual([]);
+    expect(rightsInForce([version(1, '2025-01-01T00:00:00Z', noActive)], at('2025-02-01T00:00:00Z'))).toEqual(
+      ['independent', 'controlled-drugs'],
+    );
+    expect(
+      rightsInForce(
+        [version(1, '2025-01-01T00:00:00Z', role({ active: false }))],
+        at('2025-02-01T00:00:00Z'),
+      ),
+    ).toEqual([]);
   });
 
   it('judges each instant by the version then in force: suspension and reinstatement', () => {
@@ -101,7 +115,9 @@ describe('rightsInForce', () => {
   });
 
   it('reads a date without a time as the whole day (FHIR Period), in UTC', () => {
-    const versions = [version(1, '2025-01-01T00:00:00Z', role({ period: { start: '2025-02-01', end: '2025-02-28' } }))];
+    const versions = [
+      version(1, '2025-01-01T00:00:00Z', role({ period: { start: '2025-02-01', end: '2025-02-28' } })),
+    ];
     expect(rightsInForce(versions, at('2025-01-31T23:59:59.999Z'))).toEqual([]);
     expect(rightsInForce(versions, at('2025-02-01T00:00:00Z'))).toHaveLength(2);
     expect(rightsInForce(versions, at('2025-02-28T23:59:59.999Z'))).toHaveLength(2);
@@ -155,7 +171,9 @@ describe('rightsInForce', () => {
         },
       ],
     });
-    expect(rightsInForce([version(1, '2025-01-01T00:00:00Z', content)], at('2025-02-01T00:00:00Z'))).toEqual([]);
+    expect(rightsInForce([version(1, '2025-01-01T00:00:00Z', content)], at('2025-02-01T00:00:00Z'))).toEqual(
+      [],
+    );
   });
 });
 

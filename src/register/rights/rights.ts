@@ -17,7 +17,10 @@ import { parseDateRange } from '../../platform/fhir/search/date-range.js';
 import { ODS_SYSTEM, PRESCRIBING_RIGHTS, type PrescribingRight } from '../systems.js';
 import { rightsOf } from './role-rules.js';
 
-export type RoleContent = Pick<PractitionerRole, 'active' | 'period' | 'code' | 'practitioner' | 'organization'>;
+export type RoleContent = Pick<
+  PractitionerRole,
+  'active' | 'period' | 'code' | 'practitioner' | 'organization'
+>;
 
 export interface RoleVersion {
   versionId: number;
@@ -70,7 +73,10 @@ export function combineRights(lists: readonly PrescribingRight[][]): Prescribing
 }
 
 function inScope(role: RoleContent, scope: RightsScope): boolean {
-  if (scope.practitionerId !== undefined && role.practitioner?.reference !== `Practitioner/${scope.practitionerId}`) {
+  if (
+    scope.practitionerId !== undefined &&
+    role.practitioner?.reference !== `Practitioner/${scope.practitionerId}`
+  ) {
     return false;
   }
   if (scope.orgOds !== undefined) {

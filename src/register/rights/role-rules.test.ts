@@ -36,7 +36,12 @@ describe('checkPractitionerRole', () => {
 
   it('needs the practitioner as a Practitioner/<id> reference', () => {
     expect(problemOf({ ...base, practitioner: undefined }).code).toBe('MISSING_VALUE');
-    for (const reference of ['Patient/1', 'http://x/fhir/R4/Practitioner/1', 'Practitioner/1/_history/2', undefined]) {
+    for (const reference of [
+      'Patient/1',
+      'http://x/fhir/R4/Practitioner/1',
+      'Practitioner/1/_history/2',
+      undefined,
+    ]) {
       const problem = problemOf({ ...base, practitioner: reference ? { reference } : { display: 'Dr X' } });
       expect(problem.code).toBe('INVALID_VALUE');
       expect(problem.issues[0]?.expression).toBe('PractitionerRole.practitioner.reference');
@@ -48,7 +53,10 @@ describe('checkPractitionerRole', () => {
     expect(problemOf({ ...base, organization: { reference: 'Organization/x' } }).issues[0]?.expression).toBe(
       'PractitionerRole.organization.identifier',
     );
-    const wrongSystem = problemOf({ ...base, organization: { identifier: { system: 'urn:x', value: 'A83008' } } });
+    const wrongSystem = problemOf({
+      ...base,
+      organization: { identifier: { system: 'urn:x', value: 'A83008' } },
+    });
     expect(wrongSystem.issues[0]?.expression).toBe('PractitionerRole.organization.identifier.system');
     for (const value of ['a83008', 'A8', 'A83008-X', 'ABCDEFGHIJK']) {
       const problem = problemOf({ ...base, organization: { identifier: { system: ODS_SYSTEM, value } } });
@@ -62,7 +70,12 @@ describe('checkPractitionerRole', () => {
       ...base,
       code: [
         { coding: [{ system: PRESCRIBING_RIGHT_SYSTEM, code: 'independent' }] },
-        { coding: [{ system: 'urn:other', code: 'x' }, { system: PRESCRIBING_RIGHT_SYSTEM, code: 'everything' }] },
+        {
+          coding: [
+            { system: 'urn:other', code: 'x' },
+            { system: PRESCRIBING_RIGHT_SYSTEM, code: 'everything' },
+          ],
+        },
       ],
     });
     expect(problem.code).toBe('INVALID_VALUE');
@@ -96,7 +109,11 @@ describe('checkRoleChange', () => {
   });
 
   it('refuses moving a role to another practitioner or organisation', () => {
-    expect(() => checkRoleChange(facts, { ...facts, practitionerId: 'p-2' })).toThrow(/practitioner cannot change/);
-    expect(() => checkRoleChange(facts, { ...facts, orgOds: 'B81001' })).toThrow(/organisation cannot change/);
+    expect(() => checkRoleChange(facts, { ...facts, practitionerId: 'p-2' })).toThrow(
+      /practitioner cannot change/,
+    );
+    expect(() => checkRoleChange(facts, { ...facts, orgOds: 'B81001' })).toThrow(
+      /organisation cannot change/,
+    );
   });
 });

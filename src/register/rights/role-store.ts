@@ -26,7 +26,10 @@ export const ROLE_VERSIONS = `
   ORDER BY id, version_id`;
 
 /** Every version of every role that ever named the practitioner, grouped by role id. */
-export async function roleVersions(q: Queryable, practitionerId: string): Promise<Map<string, RoleVersion[]>> {
+export async function roleVersions(
+  q: Queryable,
+  practitionerId: string,
+): Promise<Map<string, RoleVersion[]>> {
   const result = await q.query<{
     id: string;
     version_id: number;
@@ -50,7 +53,8 @@ export async function roleVersions(q: Queryable, practitionerId: string): Promis
 }
 
 export async function rightsAt(q: Queryable, query: RightsQuery): Promise<PrescribingRight[]> {
-  if (!(query.at instanceof Date) || Number.isNaN(query.at.getTime())) throw new TypeError('at must be a valid Date');
+  if (!(query.at instanceof Date) || Number.isNaN(query.at.getTime()))
+    throw new TypeError('at must be a valid Date');
   if (!FHIR_ID.test(query.practitionerId) || typeof query.orgOds !== 'string') return [];
   const byRole = await roleVersions(q, query.practitionerId);
   const scope = { practitionerId: query.practitionerId, orgOds: query.orgOds };
