@@ -17,6 +17,8 @@ commands:
   totp SECRET    print the current one-time code for a base32 TOTP secret (demo and scripts)
   client add     --name N --jwks-file F --scope "S …" [--org ODS] [--role R]
   fake-epms      [--port 4010] (--key-url <pathways>/pki/feed.pem | --key-file F): a fake claims system (ePMS) for tests and demos
+  fake-notify    [--port 4020] [--host H] [--api-key K] [--settle-ms 2000]: a fake GOV.UK Notify for tests and demos
+  fake-pds       [--port 4030] [--host H]: a fake PDS-like demographics service (DEMOGRAPHICS_URL) for tests and demos
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
 MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
@@ -149,6 +151,16 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'fake-epms') {
     const { runFakeEpms } = await import('./feed/fake-epms/cli.js');
     await runFakeEpms(argv.slice(1));
+    return;
+  }
+  if (command === 'fake-notify') {
+    const { runFakeNotify } = await import('./notifications/fake-notify/cli.js');
+    process.exitCode = await runFakeNotify(argv.slice(1));
+    return;
+  }
+  if (command === 'fake-pds') {
+    const { runFakePds } = await import('./identity/enrolment/fake-pds/cli.js');
+    process.exitCode = await runFakePds(argv.slice(1));
     return;
   }
   fail(`unknown command "${positionals.join(' ')}"\n${USAGE}`);

@@ -37,7 +37,6 @@ export async function feedAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps
     const limit = limitOf((request.query as Record<string, unknown>).limit);
     const stats = await outbox.stats();
     const row = stats.consumers.find((consumer) => consumer.consumer === FEED_CONSUMER);
-    const deadLetters = await listDeadLetters(db, FEED_CONSUMER, limit);
     reply.header('cache-control', 'no-store');
     return {
       enabled: deps.eventsUrl !== undefined,
@@ -45,7 +44,7 @@ export async function feedAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps
       backlog: row?.pending ?? 0,
       oldestAgeS: row?.oldestPendingAgeS ?? null,
       deadLetterCount: row?.dead ?? 0,
-      deadLetters: deadLetters.map(({ deadSince: _deadSince, ...letter }) => letter),
+      deadLetters: await listDeadLetters(db, FEED_CONSUMER, limit),
     };
   });
 

@@ -12,7 +12,6 @@ export interface DeadLetter {
   occurredAt: string;
   attempts: number;
   lastError: string | null;
-  deadSince: string | null;
 }
 
 /** Oldest first, at most `limit`. */
@@ -24,9 +23,8 @@ export async function listDeadLetters(db: Queryable, consumer: string, limit: nu
     occurred_at: Date | string;
     attempts: number;
     last_error: string | null;
-    finished_at: Date | string | null;
   }>(
-    `SELECT d.event_id, e.type, e.key, e.occurred_at, d.attempts, d.last_error, d.finished_at
+    `SELECT d.event_id, e.type, e.key, e.occurred_at, d.attempts, d.last_error
      FROM outbox_delivery d JOIN outbox_event e ON e.id = d.event_id
      WHERE d.consumer = $1 AND d.state = 'dead'
      ORDER BY d.finished_at, d.seq LIMIT $2`,
@@ -39,7 +37,6 @@ export async function listDeadLetters(db: Queryable, consumer: string, limit: nu
     occurredAt: new Date(row.occurred_at).toISOString(),
     attempts: Number(row.attempts),
     lastError: row.last_error,
-    deadSince: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
   }));
 }
 

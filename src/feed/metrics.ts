@@ -29,7 +29,7 @@ export function registerFeedMetrics(
   // One read per scrape for the three gauges.
   let pending: { at: number; value: Promise<ConsumerStats | undefined> } | undefined;
   const read = async () => {
-    if (!pending || Date.now() - pending.at > 1000) pending = { at: Date.now(), value: options.stats() };
+    if (!pending || Date.now() - pending.at > 200) pending = { at: Date.now(), value: options.stats() };
     try {
       return { row: await pending.value };
     } catch (error) {

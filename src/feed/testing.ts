@@ -11,7 +11,7 @@ import type { FeedEventType } from './wire-format.js';
 export const FAST_FEED_ENV = {
   FEED_RETRY_BASE_MS: '20',
   FEED_RETRY_MAX_MS: '200',
-  FEED_TIMEOUT_MS: '400',
+  FEED_TIMEOUT_MS: '1000',
   FEED_CONCURRENCY: '8',
 };
 
@@ -21,13 +21,18 @@ export interface FeedTestApp {
   /** Emits one feed event in its own transaction, as prescribing or dispensing would. */
   emitFeedEvent(type: FeedEventType, prescriptionId: string, step?: number): Promise<DomainEvent>;
   /** The epms-feed delivery of an event. */
-  delivery(eventId: string): Promise<{ state: string; attempts: number; last_error: string | null } | undefined>;
+  delivery(
+    eventId: string,
+  ): Promise<{ state: string; attempts: number; last_error: string | null } | undefined>;
   /** Waits until no feed delivery is pending. */
   drained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startFeedApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<FeedTestApp> {
+export async function startFeedApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+): Promise<FeedTestApp> {
   const epms = new FakeEpms();
   const url = await epms.start();
   const app = await startTestApp(kind, { EPMS_URL: url, ...FAST_FEED_ENV, ...env });
@@ -45,7 +50,9 @@ export async function startFeedApp(kind: DatabaseKind, env: Record<string, strin
     app,
     epms,
     emitFeedEvent: (type, prescriptionId, step = 1) =>
-      db.transaction((tx) => emit(tx, { type, key: prescriptionId, payload: feedPayload(type, prescriptionId, step) })),
+      db.transaction((tx) =>
+        emit(tx, { type, key: prescriptionId, payload: feedPayload(type, prescriptionId, step) }),
+      ),
     delivery,
     async drained(timeoutMs = 20_000) {
       await waitFor(
@@ -72,6 +79,10 @@ export function feedPayload(type: FeedEventType, prescriptionId: string, step: n
   return {
     prescriptionId,
     patient: 'Patient/feed-test-patient',
-    resource: { resourceType, id: `${type}-${prescriptionId}-${step}`, meta: { tag: [{ code: `step-${step}` }] } },
+    resource: {
+      resourceType,
+      id: `${type}-${prescriptionId}-${step}`,
+      meta: { tag: [{ code: `step-${step}` }] },
+    },
   };
 }

@@ -15,8 +15,9 @@ export const FAKE_EPMS_USAGE =
 /** Returns once the server is listening; the process then runs until a signal stops it. */
 export async function runFakeEpms(
   argv: string[],
-  out: (line: string) => void = console.log,
+  options: { out?: (line: string) => void; handleSignals?: boolean } = {},
 ): Promise<FakeEpms> {
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const { values } = parseArgs({
     args: argv,
     allowPositionals: false,
@@ -54,10 +55,12 @@ export async function runFakeEpms(
       received: `${url}/_received`,
     }),
   );
-  const stop = () => {
-    void epms.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (options.handleSignals !== false) {
+    const stop = () => {
+      void epms.close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  }
   return epms;
 }

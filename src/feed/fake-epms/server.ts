@@ -16,6 +16,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Headers } from '../signing.js';
+import { answer, headersOf, readBody } from './http.js';
 import { checkFeedRequest, prescriptionOf } from './incoming.js';
 import { Ledger, type LedgerSnapshot } from './ledger.js';
 import { type Rule, Switchboard } from './switchboard.js';
@@ -28,6 +29,8 @@ export interface FakeEpmsOptions {
   key?: KeySource;
   /** The origin senders address (for `@target-uri`); default `http://<Host header>`. */
   publicOrigin?: string;
+  /** Least time between two fetches of a key URL or file (default 5 s). */
+  keyRefetchMs?: number;
   /** Default 10 s: how long `POST /_control {"refuse": true}` keeps connections refused. */
   defaultRefuseMs?: number;
   /** Told of every /events request's outcome and Idempotency-Key (never the body). */
@@ -41,8 +44,6 @@ export interface Received extends LedgerSnapshot {
 }
 
 export type Outcome = 'applied' | 'duplicate' | 'invalid' | 'unavailable' | 'hung' | 'rejected' | 'dropped';
-
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export class FakeEpms {
   readonly ledger = new Ledger();
@@ -58,10 +59,12 @@ export class FakeEpms {
   #reopenTimer: NodeJS.Timeout | undefined;
   /** Why the last request was refused, for test diagnostics (never includes the body). */
   lastRefusal: string | undefined;
+  /** The last request to /events as received (target URI and headers), for tests. */
+  lastRequest: { method: string; url: string; headers: Headers } | undefined;
 
   constructor(options: FakeEpmsOptions = {}) {
     this.#options = options;
-    this.#keys = new TrustedKeyHolder(options.key);
+    this.#keys = new TrustedKeyHolder(options.key, options.keyRefetchMs);
     this.#server = http.createServer((request, response) => {
       this.#handle(request, response).catch(() => {
         if (!response.headersSent) answer(response, 500, { error: 'INTERNAL' });
@@ -124,6 +127,7 @@ export class FakeEpms {
     this.#outcomes = emptyOutcomes();
     this.#requests = 0;
     this.lastRefusal = undefined;
+    this.lastRequest = undefined;
   }
 
   async close(): Promise<void> {
@@ -175,6 +179,7 @@ export class FakeEpms {
       headers: headersOf(request),
       body,
     };
+    this.lastRequest = { method: incoming.method, url: incoming.url, headers: incoming.headers };
     let checked = await checkFeedRequest(incoming, key);
     if (!checked.ok && checked.error === 'UNKNOWN_KEY') {
       await this.#keys.reload();
@@ -263,32 +268,4 @@ export class FakeEpms {
 
 function emptyOutcomes(): Record<Outcome, number> {
   return { applied: 0, duplicate: 0, invalid: 0, unavailable: 0, hung: 0, rejected: 0, dropped: 0 };
-}
-
-function headersOf(request: http.IncomingMessage): Headers {
-  const headers: Headers = {};
-  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = value;
-  return headers;
-}
-
-function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-function answer(response: http.ServerResponse, status: number, body: unknown, then?: () => void): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text, then);
 }

@@ -9,15 +9,17 @@ import type { TrustedKey } from './incoming.js';
 
 export type KeySource = { pem: string } | { file: string } | { url: string };
 
-const REFETCH_INTERVAL_MS = 5000;
+const DEFAULT_REFETCH_MS = 5000;
 
 export class TrustedKeyHolder {
   #source: KeySource | undefined;
   #key: TrustedKey | undefined;
   #lastFetch = Number.NEGATIVE_INFINITY;
+  readonly #refetchMs: number;
 
-  constructor(source?: KeySource) {
+  constructor(source?: KeySource, refetchMs = DEFAULT_REFETCH_MS) {
     this.#source = source;
+    this.#refetchMs = refetchMs;
   }
 
   /** Trusts this key (PEM, SPKI) from now on. */
@@ -41,7 +43,7 @@ export class TrustedKeyHolder {
       this.#key ??= await fromPem(source.pem);
       return;
     }
-    if (Date.now() - this.#lastFetch < REFETCH_INTERVAL_MS) return;
+    if (Date.now() - this.#lastFetch < this.#refetchMs) return;
     this.#lastFetch = Date.now();
     try {
       const pem =
