@@ -80,7 +80,9 @@ export async function buildPathways(
       },
     },
   });
-  const identity = await createIdentity({ db, audit, metrics, log, config });
+  // Identity is built before the capabilities and reaches their services (one-time codes) lazily.
+  const services = new ServiceRegistry();
+  const identity = await createIdentity({ db, audit, metrics, log, config, env, services });
   await identity.register(app);
   const { access } = identity;
   // AuditEvent search: admin and service desk only; registered before the generic FHIR routes.
@@ -89,7 +91,6 @@ export async function buildPathways(
     scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
     await scope.register(auditRoutes({ db }));
   });
-  const services = new ServiceRegistry();
   const context: PlatformContext = {
     config,
     env,

@@ -29,6 +29,7 @@ function patient(
   given: string,
   birthDate: string,
   gender: Patient['gender'],
+  postcode: string,
   telecom: Patient['telecom'] = [],
 ): Patient {
   return {
@@ -36,6 +37,7 @@ function patient(
     id,
     identifier: [{ system: NHS, value: nhs }],
     ...(telecom.length > 0 ? { telecom } : {}),
+    address: [{ use: 'home', city: 'Leeds', postalCode: postcode, country: 'GB' }],
     name: [{ use: 'usual', family, given: [given] }],
     gender,
     birthDate,
@@ -48,12 +50,12 @@ export const DEMO_RESOURCES: Resource[] = [
   organisation('demo-pharmacy-1', 'FCG71', 'High Street Pharmacy (demo)', '182', 'Leeds'),
   organisation('demo-pharmacy-2', 'FEW08', 'Station Road Pharmacy (demo)', '182', 'York'),
   organisation('demo-hospital', 'RR8', 'Leeds General Hospital (demo)', '197', 'Leeds'),
-  patient('demo-patient-1', '9449306060', 'Hughes', 'Alex', '1968-04-17', 'female', [
+  patient('demo-patient-1', '9449306060', 'Hughes', 'Alex', '1968-04-17', 'female', 'LS1 4AP', [
     { system: 'phone', use: 'mobile', value: '07700900123' },
     { system: 'email', value: 'alex.hughes@example.com' },
   ]),
-  patient('demo-patient-2', '9449304130', 'Okafor', 'Sam', '1992-11-03', 'male'),
-  patient('demo-patient-3', '9449310378', 'Campbell', 'Jordan', '2001-07-22', 'other'),
+  patient('demo-patient-2', '9449304130', 'Okafor', 'Sam', '1992-11-03', 'male', 'LS6 2QB'),
+  patient('demo-patient-3', '9449310378', 'Campbell', 'Jordan', '2001-07-22', 'other', 'LS15 8BA'),
 ];
 
 /** Seeds what is missing; returns how many resources it wrote. */

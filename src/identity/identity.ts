@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { AuditTrail } from '../platform/audit/trail.js';
 import { type AccessControl, agentOfRequest, createAccessControl } from '../platform/auth/fastify.js';
 import { createTokenVerifier, type TokenVerifier } from '../platform/auth/verify.js';
+import type { ServiceRegistry } from '../platform/capability.js';
 import type { Config } from '../platform/config/config.js';
 import {
   decryptSecret,
@@ -18,6 +19,7 @@ import type { Database } from '../platform/database/database.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { serviceDeskRoutes } from './accounts/service-desk-routes.js';
 import { getAccount } from './accounts/store.js';
+import { enrolment, notificationsCodeSender } from './enrolment/index.js';
 import { KeyStore } from './oauth/keys.js';
 import { revokeAllForAccount } from './oauth/refresh.js';
 import { oauthRoutes } from './oauth/routes.js';
@@ -49,6 +51,11 @@ export async function createIdentity(deps: {
   log: Logger;
   config: Config;
   env?: Record<string, string | undefined>;
+  /**
+   * The services capabilities provide. They are built after identity, so identity looks the
+   * `notifications` service up when it sends a one-time code, never while it is composed.
+   */
+  services?: ServiceRegistry;
 }): Promise<Identity> {
   const { db, audit, config } = deps;
   const secretKey = loadSecretKey({ dataDir: config.dataDir, env: deps.env ?? process.env });
@@ -74,8 +81,10 @@ export async function createIdentity(deps: {
     access,
     async register(app) {
       const deskOnly = access.requireAccess({ roles: ['service-desk', 'admin'] });
-      const service = createSigninService({ db, audit, secretKey });
+      const sendCode = notificationsCodeSender(() => deps.services);
+      const service = createSigninService({ db, audit, secretKey, sendCode });
       await app.register(signinRoutes, { db, audit, secretKey, service });
+      await app.register(enrolment, { db, audit, secretKey, env: deps.env ?? process.env, sendCode });
       await app.register(oauthRoutes, {
         db,
         config: { publicUrl: config.publicUrl },

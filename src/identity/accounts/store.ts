@@ -33,9 +33,14 @@ export interface Account {
   updatedAt: Date;
 }
 
+export type MfaMethod = 'totp' | 'sms';
+
 export interface AccountCredentials extends Account {
   passwordHash: string;
   totpSecretEnc: string;
+  /** `sms` accounts prove the second factor with a texted code to the sealed `mobileEnc`. */
+  mfaMethod: MfaMethod;
+  mobileEnc?: string;
 }
 
 export interface NewAccount {
@@ -58,6 +63,8 @@ export interface CreatedAccount {
 
 /** Associated data sealing a TOTP seed to its account row. */
 export const totpAad = (accountId: string): string => `account:${accountId}:totp`;
+/** Associated data sealing the verified mobile number to its account row. */
+export const mobileAad = (accountId: string): string => `account:${accountId}:mobile`;
 
 export async function createAccount(db: Queryable, input: NewAccount): Promise<CreatedAccount> {
   const username = checkUsername(input.username);
@@ -132,23 +139,71 @@ export async function findAccount(
   return (await findAccounts(db, query))[0];
 }
 
+const SECRETS = 'password_hash, totp_secret_enc, mfa_method, mobile_enc';
+
 export async function credentialsByUsername(
   db: Queryable,
   username: string,
 ): Promise<AccountCredentials | undefined> {
   const result = await db.query(
-    `SELECT ${COLUMNS}, password_hash, totp_secret_enc FROM account WHERE lower(username) = lower($1)`,
+    `SELECT ${COLUMNS}, ${SECRETS} FROM account WHERE lower(username) = lower($1)`,
     [username],
   );
   return result.rows[0] ? toCredentials(result.rows[0]) : undefined;
 }
 
 export async function credentialsById(db: Queryable, id: string): Promise<AccountCredentials | undefined> {
-  const result = await db.query(
-    `SELECT ${COLUMNS}, password_hash, totp_secret_enc FROM account WHERE id = $1`,
-    [id],
-  );
+  const result = await db.query(`SELECT ${COLUMNS}, ${SECRETS} FROM account WHERE id = $1`, [id]);
   return result.rows[0] ? toCredentials(result.rows[0]) : undefined;
+}
+
+/** Whether any account acts as this `Patient/<id>` (or `Practitioner/<id>`). */
+export async function isLinked(db: Queryable, fhirUser: string): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM account WHERE fhir_user = $1 LIMIT 1', [fhirUser]);
+  return result.rowCount > 0;
+}
+
+export interface NewPatientAccount {
+  /** Already checked (enrolment's email rule) and lower-cased. */
+  username: string;
+  fhirUser: string;
+  /** argon2id, computed when the password was given. */
+  passwordHash: string;
+  mfaMethod: MfaMethod;
+  /** The confirmed seed (totp); an sms account gets a random one that is never shown. */
+  totpSecret?: string;
+  /** +447…, required for sms. */
+  mobile?: string;
+  secretKey: SecretKey;
+}
+
+/**
+ * A self-enrolled patient account. Returns its id, or undefined when the username is taken.
+ * The caller has made sure no other account is linked to the patient (in the same transaction).
+ */
+export async function createPatientAccount(
+  db: Queryable,
+  input: NewPatientAccount,
+): Promise<string | undefined> {
+  checkRoleMatchesFhirUser('patient', checkFhirUser(input.fhirUser));
+  if (input.mfaMethod === 'sms' && !input.mobile) throw new TypeError('an sms account needs its mobile');
+  const id = randomUUID();
+  const seed = input.mfaMethod === 'totp' && input.totpSecret ? input.totpSecret : generateTotpSecret();
+  const result = await db.query(
+    `INSERT INTO account (id, username, password_hash, totp_secret_enc, role, fhir_user, mfa_method, mobile_enc)
+     VALUES ($1, $2, $3, $4, 'patient', $5, $6, $7)
+     ON CONFLICT DO NOTHING`,
+    [
+      id,
+      input.username,
+      input.passwordHash,
+      encryptSecret(input.secretKey, seed, totpAad(id)),
+      input.fhirUser,
+      input.mfaMethod,
+      input.mobile ? encryptSecret(input.secretKey, input.mobile, mobileAad(id)) : null,
+    ],
+  );
+  return result.rowCount === 1 ? id : undefined;
 }
 
 type Row = Record<string, unknown>;
@@ -173,5 +228,7 @@ function toCredentials(row: Row): AccountCredentials {
     ...toAccount(row),
     passwordHash: String(row.password_hash),
     totpSecretEnc: String(row.totp_secret_enc),
+    mfaMethod: row.mfa_method === 'sms' ? 'sms' : 'totp',
+    ...(row.mobile_enc ? { mobileEnc: String(row.mobile_enc) } : {}),
   };
 }

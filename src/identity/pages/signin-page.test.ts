@@ -23,6 +23,7 @@ const STATE = 'st&te=1 ünïcode';
 interface Recorded {
   logins: unknown[];
   callbacks: Record<string, string>[];
+  smsSent: string[];
 }
 
 /** The contract's /auth/login and /auth/mfa, reduced to fixed users, plus a client callback page. */
@@ -32,11 +33,21 @@ function fakeSigninApi(app: FastifyInstance, recorded: Recorded): void {
     const { username, password } = request.body;
     if (username === 'locked') return reply.code(423).header('retry-after', '840').send({});
     if (username === 'busy') return reply.code(429).header('retry-after', '30').send({});
-    if (username === 'alice' && password === 'correct horse') return { login: 'login-1', mfaRequired: true };
+    if (username === 'alice' && password === 'correct horse')
+      return { login: 'login-1', mfaRequired: true, mfaMethods: ['totp'] };
+    if (username === 'bob' && password === 'correct horse')
+      return { login: 'login-2', mfaRequired: true, mfaMethods: ['sms'] };
     return reply.code(401).send({});
+  });
+  app.post<{ Body: { login?: string } }>('/auth/mfa/sms', async (request, reply) => {
+    const login = String(request.body.login);
+    if (recorded.smsSent.filter((sent) => sent === login).length >= 3) return reply.code(429).send({});
+    recorded.smsSent.push(login);
+    return reply.code(202).send({ sent: true });
   });
   app.post<{ Body: { login?: string; otp?: string } }>('/auth/mfa', async (request, reply) => {
     if (request.body.login === 'login-1' && request.body.otp === '123456') return { code: 'code-abc' };
+    if (request.body.login === 'login-2' && request.body.otp === '654321') return { code: 'code-sms' };
     return reply.code(401).send({});
   });
   app.get('/portal/callback', async (request, reply) => {
@@ -67,7 +78,7 @@ describeBrowser('sign-in page in Chromium', () => {
   let base: string;
   let context: BrowserContext | undefined;
   let consoleErrors: string[] = [];
-  const recorded: Recorded = { logins: [], callbacks: [] };
+  const recorded: Recorded = { logins: [], callbacks: [], smsSent: [] };
 
   beforeAll(async () => {
     app = Fastify();
@@ -181,6 +192,37 @@ describeBrowser('sign-in page in Chromium', () => {
       codeChallenge: CHALLENGE,
       codeChallengeMethod: 'S256',
     });
+  });
+
+  it('texts a code to an SMS account, sends a new one on request, and signs in with it', async () => {
+    const page = await open(authorizeUrl());
+    await page.getByLabel('Username').fill('bob');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const status = page.getByRole('status');
+    await status.getByText('We have sent a code by text message').waitFor();
+    expect(recorded.smsSent).toEqual(['login-2']);
+    await expect(page.locator('#otp-hint').textContent()).resolves.toMatch(/sent to your mobile phone/);
+    await expectAxeClean(page);
+
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await status.getByText('We have sent a new code').waitFor();
+    expect(recorded.smsSent).toEqual(['login-2', 'login-2']);
+    await expect(focusedId(page)).resolves.toBe('otp');
+
+    await page.getByLabel('Security code').fill('111111');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: /Enter the code from the latest text message/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await page.getByText('You have asked for too many codes').waitFor();
+    await expectAxeClean(page);
+
+    await page.getByLabel('Security code').fill('654321');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/portal\/callback\?/);
+    expect(recorded.callbacks.at(-1)).toEqual({ code: 'code-sms', state: STATE });
   });
 
   it('shows a wrong password in the error summary, focuses it, and links it to the field', async () => {

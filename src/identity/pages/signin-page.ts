@@ -1,7 +1,9 @@
 /**
  * The sign-in page: a username-and-password step, then a security-code step that stays hidden until
- * the password is accepted. Both steps are in the HTML so the script only switches between them;
- * the request's parameters ride in data- attributes because the CSP allows no inline script.
+ * the password is accepted. For an account that uses text messages the code step asks for a texted
+ * code (sent as the step opens) and offers to send a new one. Both steps are in the HTML so the
+ * script only switches between them; the request's parameters ride in data- attributes because
+ * the CSP allows no inline script.
  * The forms say method="post" although the script handles every submit: should the script not
  * have loaded, a browser's default GET would put the password into the URL, and so into logs.
  */
@@ -53,6 +55,10 @@ export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets
 </div>
 <button class="nhsuk-button" type="submit">Sign in</button>
 </form>
+<div id="sms-controls" hidden>
+<p class="nhsuk-body" id="sms-status" role="status"></p>
+<button class="nhsuk-button nhsuk-button--secondary" type="button" id="sms-resend">Send a new code</button>
+</div>
 <p class="nhsuk-body"><a href="${escapeHtml(selfUrl)}">Start again with your username and password</a></p>
 </div>
 </div>`;

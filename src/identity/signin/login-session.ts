@@ -2,10 +2,13 @@
  * The pending sign-in between the password and the code: a random handle (stored hashed), single
  * use, valid 5 minutes, carrying the PKCE challenge (and client) the authorization code is bound to.
  * A wrong code leaves the handle usable (the person may mistype); lockout bounds the guesses.
+ * Sending an SMS code extends the handle to the code's 10 minutes, since texts can be slow.
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { type AccountCredentials, credentialsById } from '../accounts/store.js';
+import type { CodeKey } from '../enrolment/code-rules.js';
+import { type CodeRef, spendCode } from '../enrolment/one-time-codes.js';
 import { issueAuthorizationCode } from './authorization-code.js';
 import { randomToken, tokenHash } from './pkce.js';
 
@@ -74,19 +77,46 @@ export async function findLogin(db: Queryable, handle: string, now: Date): Promi
   };
 }
 
+/** Where the SMS code of a sign-in is kept (one_time_code). */
+export const smsCodeRef = (session: Pick<LoginSession, 'id'>): CodeRef => ({
+  subject: `login:${session.id}`,
+  purpose: 'sign-in',
+});
+
+/** Keeps the handle usable at least until `until` (an SMS code was just sent). */
+export async function extendLogin(
+  db: Queryable,
+  session: Pick<LoginSession, 'id'>,
+  until: Date,
+): Promise<void> {
+  await db.query(
+    'UPDATE login_session SET expires_at = GREATEST(expires_at, $2::timestamptz) WHERE id = $1 AND NOT used',
+    [session.id, until.toISOString()],
+  );
+}
+
 class Replayed extends Error {}
 
 export type ConsumeOutcome = { kind: 'ok'; code: string } | { kind: 'replayed' } | { kind: 'gone' };
 
+/** What the second factor proved: a TOTP step (recorded against replay) or the sign-in's SMS code. */
+export type SecondFactor = { kind: 'totp'; step: number } | { kind: 'sms'; code: string; key: CodeKey };
+
+const AMR: Record<SecondFactor['kind'], string[]> = {
+  totp: ['pwd', 'otp'],
+  // RFC 8176: an SMS code is a one-time password (`otp`, so step-up accepts it) sent by text (`sms`).
+  sms: ['pwd', 'otp', 'sms'],
+};
+
 /**
- * Completes a sign-in whose code matched TOTP step `step`: uses up the handle, records the step
- * (refusing one already used: the transaction rolls back and the handle stays usable), resets
- * the failure count and issues the authorization code — all or nothing.
+ * Completes a sign-in whose second factor matched: uses up the handle, uses up the factor (a TOTP
+ * step already used, or an SMS code used meanwhile, rolls back and leaves the handle usable),
+ * resets the failure count and issues the authorization code — all or nothing.
  */
 export async function consumeLogin(
   db: Database,
   session: LoginSession,
-  step: number,
+  factor: SecondFactor,
   now: Date,
 ): Promise<ConsumeOutcome> {
   const accountId = session.account.id;
@@ -97,13 +127,20 @@ export async function consumeLogin(
         [session.id, now.toISOString()],
       );
       if (claimed.rowCount === 0) return { kind: 'gone' };
-      const fresh = await tx.query(
-        'INSERT INTO totp_used (account_id, counter) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [accountId, step],
-      );
-      if (fresh.rowCount === 0) throw new Replayed();
-      // Steps older than the validation window can never match again; they need not be kept.
-      await tx.query('DELETE FROM totp_used WHERE account_id = $1 AND counter < $2', [accountId, step - 2]);
+      if (factor.kind === 'totp') {
+        const fresh = await tx.query(
+          'INSERT INTO totp_used (account_id, counter) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [accountId, factor.step],
+        );
+        if (fresh.rowCount === 0) throw new Replayed();
+        // Steps older than the validation window can never match again; they need not be kept.
+        await tx.query('DELETE FROM totp_used WHERE account_id = $1 AND counter < $2', [
+          accountId,
+          factor.step - 2,
+        ]);
+      } else if (!(await spendCode(tx, factor.key, smsCodeRef(session), factor.code, now))) {
+        throw new Replayed();
+      }
       await tx.query(
         'UPDATE account SET failed_count = 0, locked_until = NULL, updated_at = now() WHERE id = $1',
         [accountId],
@@ -117,7 +154,7 @@ export async function consumeLogin(
         codeChallenge: session.codeChallenge,
         clientId: session.clientId,
         redirectUri: session.redirectUri,
-        amr: ['pwd', 'otp'],
+        amr: AMR[factor.kind],
         authTime: now,
         now,
       });

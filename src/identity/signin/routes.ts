@@ -1,6 +1,7 @@
 /**
- * `POST /auth/login` and `POST /auth/mfa` (CONTRACT.md section 3) over the sign-in service.
- * Responses are plain JSON; every refusal is an OperationOutcome through the error handler.
+ * `POST /auth/login` and `POST /auth/mfa` (CONTRACT.md section 3), and `POST /auth/mfa/sms` (text
+ * me a code, for `sms` accounts) over the sign-in service. Responses are plain JSON; every refusal
+ * is an OperationOutcome through the error handler.
  */
 import type { FastifyInstance } from 'fastify';
 import { invalid, missing } from '../../platform/errors/problem.js';
@@ -46,7 +47,7 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
     if (text(body, 'codeChallengeMethod', 16) !== 'S256') {
       throw invalid('codeChallengeMethod must be S256', 'codeChallengeMethod');
     }
-    const { login } = await service.login({
+    const { login, mfaMethods } = await service.login({
       username,
       password,
       codeChallenge,
@@ -57,7 +58,15 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
       requestId: request.id,
     });
     reply.header('cache-control', 'no-store');
-    return { login, mfaRequired: true };
+    return { login, mfaRequired: true, mfaMethods };
+  });
+
+  app.post('/auth/mfa/sms', async (request, reply) => {
+    const body = bodyOf(request.body);
+    const login = text(body, 'login', 128);
+    const sent = await service.sendSmsCode({ login, ip: request.ip, requestId: request.id });
+    reply.code(202).header('cache-control', 'no-store');
+    return sent;
   });
 
   app.post('/auth/mfa', async (request, reply) => {

@@ -1,8 +1,10 @@
 /**
  * The two steps of signing in, shared by the JSON endpoints (routes.ts) and the browser sign-in
- * page: the password (then a single-use login handle, 5 minutes) and the TOTP code (then an
- * authorization code). Every refusal looks the same to the caller whatever its cause (unknown
- * user, wrong password, suspended account); the audit record says which it was.
+ * page: the password (then a single-use login handle, 5 minutes) and the one-time code (then an
+ * authorization code). The code is the TOTP code, or for an `sms` account the code texted to its
+ * verified mobile on request (`sendSmsCode`); failed codes of either kind count towards lockout.
+ * Every refusal looks the same to the caller whatever its cause (unknown user, wrong password,
+ * suspended account); the audit record says which it was.
  */
 import type { AuditInput, AuditTrail } from '../../platform/audit/index.js';
 import { decryptSecret, type SecretKey } from '../../platform/crypto/secret-box.js';
@@ -10,17 +12,35 @@ import type { Database } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { accountAgent } from '../accounts/audit-agent.js';
 import { verifyAgainstDummy, verifyPassword } from '../accounts/password.js';
-import { type AccountCredentials, credentialsByUsername, totpAad } from '../accounts/store.js';
+import {
+  type AccountCredentials,
+  credentialsByUsername,
+  type MfaMethod,
+  mobileAad,
+  totpAad,
+} from '../accounts/store.js';
 import { matchTotp } from '../accounts/totp.js';
+import { CODE_TTL_MS, type CodeVerdict, deriveCodeKey } from '../enrolment/code-rules.js';
+import { CodeNotSent, type CodeSender, codeNotSentProblem } from '../enrolment/code-sender.js';
+import { attemptCode, issueCode } from '../enrolment/one-time-codes.js';
 import { recordFailure } from './failures.js';
 import { currentLock } from './lockout.js';
-import { consumeLogin, createLogin, findLogin } from './login-session.js';
+import {
+  consumeLogin,
+  createLogin,
+  extendLogin,
+  findLogin,
+  type SecondFactor,
+  smsCodeRef,
+} from './login-session.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 
 export interface SigninLimits {
   loginPerIpPerMinute: number;
   loginPerUsernamePerMinute: number;
   mfaPerIpPerMinute: number;
+  /** SMS codes one sign-in may ask for. */
+  smsPerLogin: number;
 }
 
 /** Per-IP limits stay generous enough for a surgery or ward behind one NAT address. */
@@ -28,12 +48,15 @@ export const DEFAULT_SIGNIN_LIMITS: SigninLimits = {
   loginPerIpPerMinute: 20,
   loginPerUsernamePerMinute: 10,
   mfaPerIpPerMinute: 20,
+  smsPerLogin: 3,
 };
 
 export interface SigninDeps {
   db: Database;
   audit: Pick<AuditTrail, 'record'>;
   secretKey: SecretKey;
+  /** Sends SMS sign-in codes (the notifications service); without it they cannot be sent (503). */
+  sendCode?: CodeSender;
   /** Injectable clock (tests). */
   now?: () => Date;
   limits?: Partial<SigninLimits>;
@@ -62,10 +85,24 @@ export const wrongCredentials = (): Problem =>
 export const wrongCode = (): Problem =>
   new Problem('UNAUTHORIZED', 'The security code is not right, or the sign-in has expired; sign in again');
 
+const SMS_REFUSAL: Record<Exclude<CodeVerdict, 'ok'>, string> = {
+  wrong: 'wrong code',
+  none: 'no text message code was sent',
+  expired: 'text message code expired',
+  used: 'text message code already used',
+  exhausted: 'text message code has no tries left',
+};
+
+const unsent: CodeSender = async (message) => {
+  throw new CodeNotSent('temporary', message.channel);
+};
+
 export type SigninService = ReturnType<typeof createSigninService>;
 
 export function createSigninService(deps: SigninDeps) {
   const { db, audit, secretKey } = deps;
+  const sendCode = deps.sendCode ?? unsent;
+  const codeKey = deriveCodeKey(secretKey);
   const now = deps.now ?? (() => new Date());
   const limits = { ...DEFAULT_SIGNIN_LIMITS, ...deps.limits };
   const perIp = new SlidingWindowLimiter(limits.loginPerIpPerMinute);
@@ -115,7 +152,7 @@ export function createSigninService(deps: SigninDeps) {
 
   return {
     /** Password step: a login handle for the code step, or 401 / 423 / 429. */
-    async login(input: PasswordInput): Promise<{ login: string }> {
+    async login(input: PasswordInput): Promise<{ login: string; mfaMethods: MfaMethod[] }> {
       limit(perIp, `ip:${input.ip ?? 'unknown'}`);
       limit(perUsername, `user:${input.username.toLowerCase()}`);
       const account = await credentialsByUsername(db, input.username);
@@ -138,10 +175,73 @@ export function createSigninService(deps: SigninDeps) {
         redirectUri: input.redirectUri,
         now: now(),
       });
-      return { login };
+      return { login, mfaMethods: [account.mfaMethod] };
     },
 
-    /** Code step: an authorization code (amr pwd+otp) bound to the login's PKCE challenge. */
+    /**
+     * Texts a fresh sign-in code to an `sms` account's verified mobile (at most `smsPerLogin` per
+     * sign-in). An unknown, used or expired login, a TOTP account, or a locked or suspended one
+     * gets the same answer and nothing is sent; the audit record says why.
+     */
+    async sendSmsCode(input: Attempt & { login: string }): Promise<{ sent: true }> {
+      limit(mfaPerIp, `ip:${input.ip ?? 'unknown'}`);
+      const at = now();
+      const session = await findLogin(db, input.login, at);
+      if (!session) {
+        await record(
+          input,
+          '4',
+          { display: 'unauthenticated' },
+          'no sms code: unknown, used or expired login',
+        );
+        return { sent: true };
+      }
+      const account = session.account;
+      const mobileEnc = account.mfaMethod === 'sms' ? account.mobileEnc : undefined;
+      const unsendable = !mobileEnc
+        ? 'the account uses an authenticator app'
+        : currentLock(account, at).locked
+          ? 'account locked'
+          : account.status === 'suspended'
+            ? 'account suspended'
+            : undefined;
+      if (unsendable || !mobileEnc) {
+        await record(input, '4', accountAgent(account), `no sms code: ${unsendable}`);
+        return { sent: true };
+      }
+      const issued = await issueCode(db, codeKey, smsCodeRef(session), {
+        now: at,
+        maxSends: limits.smsPerLogin,
+      });
+      if ('limited' in issued) {
+        await record(input, '4', accountAgent(account), 'no sms code: too many asked for this sign-in');
+        throw new Problem(
+          'RATE_LIMITED',
+          'Too many codes asked for this sign-in; sign in again to get a new one',
+        );
+      }
+      await extendLogin(db, session, new Date(at.getTime() + CODE_TTL_MS));
+      const mobile = decryptSecret(secretKey, mobileEnc, mobileAad(account.id)).toString('utf8');
+      try {
+        await sendCode({ channel: 'sms', to: mobile, template: 'sign-in-code', code: issued.code });
+      } catch (error) {
+        if (!(error instanceof CodeNotSent)) throw error;
+        await record(
+          input,
+          '4',
+          accountAgent(account),
+          `sms code not sent: provider refused (${error.kind})`,
+        );
+        throw codeNotSentProblem(error);
+      }
+      await record(input, '0', accountAgent(account), 'sms sign-in code sent');
+      return { sent: true };
+    },
+
+    /**
+     * Code step: an authorization code bound to the login's PKCE challenge (amr pwd+otp, and sms
+     * for a texted code).
+     */
     async mfa(input: OtpInput): Promise<{ code: string }> {
       limit(mfaPerIp, `ip:${input.ip ?? 'unknown'}`);
       const at = now();
@@ -156,16 +256,29 @@ export function createSigninService(deps: SigninDeps) {
         await record(input, '4', accountAgent(account), 'refused: account suspended');
         throw wrongCode();
       }
-      const seed = decryptSecret(secretKey, account.totpSecretEnc, totpAad(account.id)).toString('utf8');
-      const step = matchTotp(seed, input.otp, at);
-      if (step === undefined) return fail(account, input, 'wrong code', wrongCode());
-      const outcome = await consumeLogin(db, session, step, at);
+      let factor: SecondFactor;
+      if (account.mfaMethod === 'sms') {
+        const verdict = await attemptCode(db, codeKey, smsCodeRef(session), input.otp, at);
+        if (verdict !== 'ok') return fail(account, input, SMS_REFUSAL[verdict], wrongCode());
+        factor = { kind: 'sms', code: input.otp, key: codeKey };
+      } else {
+        const seed = decryptSecret(secretKey, account.totpSecretEnc, totpAad(account.id)).toString('utf8');
+        const step = matchTotp(seed, input.otp, at);
+        if (step === undefined) return fail(account, input, 'wrong code', wrongCode());
+        factor = { kind: 'totp', step };
+      }
+      const outcome = await consumeLogin(db, session, factor, at);
       if (outcome.kind === 'replayed') return fail(account, input, 'code already used', wrongCode());
       if (outcome.kind === 'gone') {
         await record(input, '4', accountAgent(account), 'refused: login already used');
         throw wrongCode();
       }
-      await record(input, '0', accountAgent(account), 'signed in (pwd, otp)');
+      await record(
+        input,
+        '0',
+        accountAgent(account),
+        `signed in (pwd, ${factor.kind === 'sms' ? 'sms' : 'otp'})`,
+      );
       return { code: outcome.code };
     },
   };

@@ -20,7 +20,7 @@ describe.each(databaseKinds)('sign-in on %s', (kind) => {
     const pkce = pkcePair();
     const first = await login(h, username, password, pkce.challenge);
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toEqual({ login: expect.any(String), mfaRequired: true });
+    expect(first.json()).toEqual({ login: expect.any(String), mfaRequired: true, mfaMethods: ['totp'] });
     const second = await mfa(h, first.json().login, otpNow(h, secret));
     expect(second.statusCode).toBe(200);
     return { code: second.json().code as string, verifier: pkce.verifier, handle: first.json().login };

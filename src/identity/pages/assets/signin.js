@@ -1,9 +1,11 @@
 /**
  * Sign-in page behaviour (served as-is to the browser, not compiled): posts the password step to
- * /auth/login and the security code to /auth/mfa, reports problems with the NHS.UK error-summary
- * pattern (summary focused, linked to inline field errors), and finally sends the browser to the
- * redirect_uri with the code and state. Focus moves to whatever changed, so screen reader and
- * keyboard users land on the new content rather than on a button that no longer exists.
+ * /auth/login and the security code to /auth/mfa (for a text-message account, first asking
+ * /auth/mfa/sms to send the code, and again on "Send a new code"), reports problems with the
+ * NHS.UK error-summary pattern (summary focused, linked to inline field errors), and finally sends
+ * the browser to the redirect_uri with the code and state. Focus moves to whatever changed, so
+ * screen reader and keyboard users land on the new content rather than on a button that no longer
+ * exists.
  */
 
 const SERVICE_PROBLEM = 'Sorry, there is a problem with the service. Try again later';
@@ -18,10 +20,15 @@ const codeForm = document.getElementById('code-form');
 const usernameInput = document.getElementById('username');
 const passwordInput = document.getElementById('password');
 const otpInput = document.getElementById('otp');
+const otpHint = document.getElementById('otp-hint');
+const smsControls = document.getElementById('sms-controls');
+const smsStatus = document.getElementById('sms-status');
+const smsResend = document.getElementById('sms-resend');
 
 let stepTitle = document.title;
 let login = null;
 let busy = false;
+let bySms = false;
 
 function setFieldError(input, message) {
   const errorId = `${input.id}-error`;
@@ -143,8 +150,31 @@ async function exclusive(task) {
   }
 }
 
+/** Asks for a texted code; says so in the status line (read out by screen readers). */
+async function sendSmsCode(again) {
+  const answer = await postJson('/auth/mfa/sms', { login });
+  if (answer.status === 202) {
+    smsStatus.textContent = again
+      ? 'We have sent a new code. Enter the code from the latest text message.'
+      : 'We have sent a code by text message to the mobile phone number on your account.';
+    return true;
+  }
+  if (answer.status === 429)
+    showErrors([
+      { message: 'You have asked for too many codes. Start again with your username and password' },
+    ]);
+  else if (answer.status === 503)
+    showErrors([{ message: 'Sorry, we could not send the text message. Try again later' }]);
+  else showErrors([{ message: failureMessage(answer) }]);
+  return false;
+}
+
 function showCodeStep() {
   clearErrors();
+  if (bySms) {
+    otpHint.textContent = 'Enter the 6-digit code we sent to your mobile phone. The code lasts 10 minutes.';
+    smsControls.hidden = false;
+  }
   passwordStep.hidden = true;
   codeStep.hidden = false;
   stepTitle = document.title.replace(/^Sign in/, 'Enter your security code');
@@ -177,8 +207,11 @@ passwordForm.addEventListener('submit', (event) => {
     });
     if (answer.status === 200 && typeof answer.body?.login === 'string') {
       login = answer.body.login;
+      bySms = Array.isArray(answer.body.mfaMethods) && answer.body.mfaMethods.includes('sms');
       passwordInput.value = '';
-      return showCodeStep();
+      showCodeStep();
+      if (bySms) await sendSmsCode(false);
+      return;
     }
     if (answer.status === 401)
       return showErrors([{ field: passwordInput, message: 'The username or password is incorrect' }]);
@@ -201,9 +234,18 @@ codeForm.addEventListener('submit', (event) => {
       return showErrors([
         {
           field: otpInput,
-          message: 'The security code is incorrect or has expired. Enter the code your app shows now',
+          message: bySms
+            ? 'The security code is incorrect or has expired. Enter the code from the latest text message'
+            : 'The security code is incorrect or has expired. Enter the code your app shows now',
         },
       ]);
     return showErrors([{ message: failureMessage(answer) }]);
   });
 });
+
+smsResend.addEventListener('click', () =>
+  exclusive(async () => {
+    clearErrors();
+    if (await sendSmsCode(true)) otpInput.focus();
+  }),
+);
