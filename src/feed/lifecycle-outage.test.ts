@@ -5,6 +5,7 @@
  * arrives once, each prescription's in order. On PostgreSQL, where requests really run at once
  * (the same feed mechanics on PGlite are covered by feed-bulk.test.ts).
  */
+import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
 import { dispensingApi } from '../dispensing/testing/api.js';
@@ -35,11 +36,11 @@ describe.each(
     const [prescriber, pharmacy] = [await gp.bearer(), await api.pharmacist('FCG71')];
     await t.epms.refuseConnections();
 
-    const orders = [];
+    const orders: Bundle[] = [];
     for (let index = 0; index < PRESCRIPTIONS; index += 1)
       orders.push(await gp.signedOrder({ nominatedPharmacy: null, items: [{ quantity: 10 }] }));
     const failures: string[] = [];
-    const lifecycle = async (order: (typeof orders)[number]) => {
+    const lifecycle = async (order: Bundle) => {
       const id = shortFormIdOf(order);
       const steps = [
         () => processMessage(app, order, prescriber),
