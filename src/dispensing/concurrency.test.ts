@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/app.js';
+import { type TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
 import { itemIdOf, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
 import {
   processMessage,
-  registerPrescriber,
   type TestPrescriber,
 } from '../prescribing/testing/prescriber.js';
-import { dispensingApi, errorCode } from './testing/api.js';
+import { type dispensingApi, errorCode, startDispensingTest } from './testing/api.js';
 import { dispenseNotification, releaseParameters } from './testing/messages.js';
 
 // Real concurrent requests: on PostgreSQL they run on separate connections at once; the row lock
@@ -19,9 +18,7 @@ describe.each(databaseKinds.filter((kind) => kind === 'postgres'))('concurrent d
   let api: ReturnType<typeof dispensingApi>;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
-    gp = await registerPrescriber(app);
-    api = dispensingApi(app);
+    ({ app, gp, api } = await startDispensingTest(kind));
   });
   afterAll(async () => app?.close());
 

@@ -1,15 +1,14 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/app.js';
+import { type TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
 import { itemIdOf, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
 import {
   processMessage,
-  registerPrescriber,
   type TestPrescriber,
 } from '../prescribing/testing/prescriber.js';
-import { dispensingApi, errorCode, releaseOutcome } from './testing/api.js';
+import { type dispensingApi, errorCode, releaseOutcome, startDispensingTest } from './testing/api.js';
 import {
   claim,
   dispenseNotification,
@@ -26,9 +25,7 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
   let p2: string;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
-    gp = await registerPrescriber(app);
-    api = dispensingApi(app);
+    ({ app, gp, api } = await startDispensingTest(kind));
     p1 = await api.pharmacist('FCG71');
     p2 = await api.pharmacist('FEW08');
   });

@@ -1,15 +1,14 @@
 import type { Bundle, Communication } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../../test/app.js';
+import { type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
 import {
   processMessage,
-  registerPrescriber,
   type TestPrescriber,
 } from '../../prescribing/testing/prescriber.js';
-import { dispensingApi } from '../testing/api.js';
+import { type dispensingApi, startDispensingTest } from '../testing/api.js';
 import { releaseParameters } from '../testing/messages.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
@@ -22,9 +21,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
   let pharmacy: string;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
-    gp = await registerPrescriber(app);
-    api = dispensingApi(app);
+    ({ app, gp, api } = await startDispensingTest(kind));
     const order = await gp.signedOrder({ nominatedPharmacy: 'FCG71' });
     expect((await processMessage(app, order, await gp.bearer())).statusCode).toBe(200);
     shortFormId = shortFormIdOf(order);

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../../test/app.js';
+import { type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
 import { itemIdOf, shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
 import {
   processMessage,
-  registerPrescriber,
   type TestPrescriber,
 } from '../../prescribing/testing/prescriber.js';
-import { dispensingApi } from '../testing/api.js';
+import { type dispensingApi, startDispensingTest } from '../testing/api.js';
 import { claim, dispenseNotification, releaseParameters } from '../testing/messages.js';
 import { closeUnclaimed } from './close-unclaimed.js';
 
@@ -18,9 +17,7 @@ describe.each(databaseKinds)('no-claim job on %s', (kind) => {
   let api: ReturnType<typeof dispensingApi>;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
-    gp = await registerPrescriber(app);
-    api = dispensingApi(app);
+    ({ app, gp, api } = await startDispensingTest(kind));
   });
   afterAll(async () => app?.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../../test/app.js';
+import { type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
@@ -9,7 +9,7 @@ import {
   registrarBearer,
   type TestPrescriber,
 } from '../../prescribing/testing/prescriber.js';
-import { dispensingApi, errorCode, releaseOutcome } from '../testing/api.js';
+import { type dispensingApi, errorCode, releaseOutcome, startDispensingTest } from '../testing/api.js';
 import { releaseParameters } from '../testing/messages.js';
 
 describe.each(databaseKinds)('re-verification at release on %s (HAZ-TAMPER, HAZ-NO-RIGHT)', (kind) => {
@@ -18,9 +18,7 @@ describe.each(databaseKinds)('re-verification at release on %s (HAZ-TAMPER, HAZ-
   let api: ReturnType<typeof dispensingApi>;
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
-    gp = await registerPrescriber(app);
-    api = dispensingApi(app);
+    ({ app, gp, api } = await startDispensingTest(kind));
   });
   afterAll(async () => app?.close());
 

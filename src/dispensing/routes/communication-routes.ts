@@ -9,6 +9,7 @@ import type { AuditInput } from '../../platform/audit/audit-event.js';
 import { type AccessControl, agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, invalid, Problem } from '../../platform/errors/problem.js';
+import { queryOf } from '../../platform/fhir/routes/deps.js';
 import { search } from '../../platform/fhir/search/index.js';
 import { createResource, readResource } from '../../platform/fhir/store/repository.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
@@ -82,9 +83,7 @@ export function registerCommunicationRoutes(
     { preHandler: deps.access.requireAccess({ roles: [...READERS.roles] }) },
     async (request, reply) => {
       const caller = principalOf(request);
-      const raw = new URLSearchParams(
-        request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
-      );
+      const raw = queryOf(request);
       for (const name of raw.keys())
         if (!SEARCH_PARAMS.has(name)) throw invalid(`Unknown Communication search parameter ${name}`, name);
       const query = new URLSearchParams(raw);

@@ -1,6 +1,8 @@
 /** HTTP calls of the dispensing API for tests. */
 import type { Bundle, OperationOutcome, Parameters } from '@medplum/fhirtypes';
-import type { TestApp } from '../../../test/app.js';
+import { startTestApp, type TestApp } from '../../../test/app.js';
+import type { DatabaseKind } from '../../../test/databases.js';
+import { registerPrescriber } from '../../prescribing/testing/prescriber.js';
 
 export function dispensingApi(app: TestApp) {
   const post = (url: string, body: unknown, authorization: string) =>
@@ -38,4 +40,11 @@ export function releaseOutcome(body: Parameters): {
 
 export function errorCode(body: OperationOutcome): string | undefined {
   return body.issue?.[0]?.details?.coding?.[0]?.code;
+}
+
+/** The whole service on a fresh database with one registered GP prescriber, and the dispensing calls. */
+export async function startDispensingTest(kind: DatabaseKind) {
+  const app = await startTestApp(kind);
+  const gp = await registerPrescriber(app);
+  return { app, gp, api: dispensingApi(app) };
 }

@@ -15,6 +15,7 @@ import {
 import type { AccessPolicy } from '../../platform/auth/policy.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid } from '../../platform/errors/problem.js';
+import { queryOf } from '../../platform/fhir/routes/deps.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
 import { listPrescriptions } from '../store/prescriptions.js';
 import { trackerTask } from '../tracker/task-view.js';
@@ -42,9 +43,7 @@ export function registerTaskSearch(
   },
 ): void {
   fhir.get('/Task', { preHandler: deps.access.requireAccess(TRACKER_POLICY) }, async (request, reply) => {
-    const query = new URLSearchParams(
-      request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
-    );
+    const query = queryOf(request);
     if (!isTrackerQuery(query)) {
       for (const search of deps.otherSearches) {
         const bundle = await search(request, query);
