@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp } from '../../test/app.js';
+import type { TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
 import { itemIdOf, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
-import {
-  processMessage,
-  type TestPrescriber,
-} from '../prescribing/testing/prescriber.js';
+import { processMessage, type TestPrescriber } from '../prescribing/testing/prescriber.js';
 import { type dispensingApi, errorCode, startDispensingTest } from './testing/api.js';
 import { dispenseNotification, releaseParameters } from './testing/messages.js';
 

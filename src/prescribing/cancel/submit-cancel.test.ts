@@ -2,7 +2,7 @@ import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { itemIdOf, orderItems, shortFormIdOf } from '../examples/order-bundle.js';
+import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
 import { cancelBundle } from '../testing/cancel-bundle.js';

@@ -2,7 +2,7 @@ import type { Bundle, MedicationRequest, OperationOutcome } from '@medplum/fhirt
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { itemIdOf, orderBundle, orderItems, shortFormIdOf } from '../examples/order-bundle.js';
+import { orderBundle, orderItems, shortFormIdOf } from '../examples/order-bundle.js';
 import {
   processMessage,
   RIGHT_SYSTEM,
