@@ -17,7 +17,7 @@ import { FEED_CONSUMER } from './consumer.js';
 import { type FeedTestApp, startFeedApp } from './testing.js';
 
 const PRESCRIPTIONS = 1000;
-const AT_ONCE = 10;
+const AT_ONCE = 20;
 
 describe.each(
   databaseKinds.filter((kind) => kind === 'postgres'),
@@ -25,7 +25,7 @@ describe.each(
   let t: FeedTestApp;
 
   beforeAll(async () => {
-    t = await startFeedApp(kind, { FEED_TIMEOUT_MS: '5000' });
+    t = await startFeedApp(kind, { FEED_TIMEOUT_MS: '5000', FEED_CONCURRENCY: '16' });
   });
   afterAll(() => t?.close());
 
