@@ -7,6 +7,7 @@ import { feedCapability } from './feed/capability.js';
 import { notificationsCapability } from './notifications/capability.js';
 import type { CapabilityFactory } from './platform/capability.js';
 import { portalCapability } from './portal/capability.js';
+import { portalWebCapability } from './portal-web/capability.js';
 import { prescribingCapability } from './prescribing/capability.js';
 import { registerCapability } from './register/capability.js';
 
@@ -17,4 +18,5 @@ export const CAPABILITIES: CapabilityFactory[] = [
   feedCapability,
   notificationsCapability,
   portalCapability,
+  portalWebCapability,
 ];

@@ -7,11 +7,11 @@ import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, launchChromium } from '../../../test/browser/chromium.js';
+import { registerSecurityHeaders } from '../../platform/http/security-headers.js';
 import { signinPages } from './signin-pages.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
@@ -82,18 +82,8 @@ describeBrowser('sign-in page in Chromium', () => {
 
   beforeAll(async () => {
     app = Fastify();
-    // The production server's CSP (src/platform/http/server.ts): the page must work under it.
-    await app.register(helmet, {
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          frameAncestors: ["'none'"],
-        },
-      },
-    });
+    // The production server's headers and CSP (src/platform/http/security-headers.ts): the page must work under them.
+    registerSecurityHeaders(app);
     // PUBLIC_URL must be known before listening, so take a free port first: the callback is then
     // admitted by the same-origin rule, as the portal's will be.
     const port = await freePort();

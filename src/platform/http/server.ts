@@ -3,7 +3,6 @@
  * load shedding, rate limits, body limits, errors as OperationOutcomes, health and metrics.
  */
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -16,9 +15,10 @@ import { registerErrorHandling } from './errors.js';
 import { registerJsonParsers } from './fhir-json.js';
 import { type Readiness, registerHealth } from './health.js';
 import { registerMetrics } from './metrics.js';
+import { registerSecurityHeaders, securityHeaderOptions } from './security-headers.js';
 
 export interface HttpDeps {
-  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'maxEventLoopDelayMs'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'maxEventLoopDelayMs' | 'publicUrl'>;
   log: Logger;
   metrics: Registry;
   readiness: Readiness;
@@ -69,18 +69,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     );
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-      },
-    },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-  });
+  registerSecurityHeaders(app, securityHeaderOptions(deps.config.publicUrl));
   await app.register(underPressure, {
     maxEventLoopDelay: deps.config.maxEventLoopDelayMs,
     retryAfter: 5,

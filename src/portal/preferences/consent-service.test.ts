@@ -56,7 +56,12 @@ describe.each(databaseKinds)('contact preferences and the consent service on %s'
     });
     const access = createAccessControl({ verifier, audit, metrics, stepUpMaxAgeS: 900 });
     app = await createHttpServer({
-      config: { bodyLimitBytes: 1_000_000, rateLimitPerMinute: 1_000_000, maxEventLoopDelayMs: 0 },
+      config: {
+        bodyLimitBytes: 1_000_000,
+        rateLimitPerMinute: 1_000_000,
+        maxEventLoopDelayMs: 0,
+        publicUrl: 'http://pathways.test',
+      },
       log,
       metrics,
       readiness: { check: async () => [] },

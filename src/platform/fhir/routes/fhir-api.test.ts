@@ -280,7 +280,13 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
       400,
       'INVALID_VALUE',
     ],
-    ['an unknown route', { method: 'GET', url: '/nowhere' }, 404, 'NOT_FOUND'],
+    // (A browser asking for HTML gets the portal's own not-found page: src/portal-web.)
+    [
+      'an unknown route',
+      { method: 'GET', url: '/nowhere', headers: { accept: 'application/fhir+json' } },
+      404,
+      'NOT_FOUND',
+    ],
   ] as const)('answers %s with a %i OperationOutcome and no stack trace', async (_name, request, status, code) => {
     const response = await inject(request as never);
     expect(response.statusCode).toBe(status);

@@ -1,0 +1,47 @@
+/**
+ * The portal suite's world: the web app freshly built, the whole service in-process on a random
+ * port serving it, the journey's and the service desk's data seeded, and one Chromium.
+ */
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../app.js';
+import { launchChromium } from './chromium.js';
+import { type DeskSeed, type JourneySeed, seedDesk, seedJourney } from './portal-seed.js';
+import { buildWebApp } from './web-build.js';
+
+export interface PortalSuite {
+  t: TestApp;
+  base: string;
+  seed: JourneySeed;
+  desk: DeskSeed;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startPortal(options: { stepUpS: number; worklistItems: number }): Promise<PortalSuite> {
+  const build = await buildWebApp();
+  let t: TestApp | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await t?.close();
+    build.remove();
+  };
+  try {
+    t = await startTestApp('pglite', {
+      PORTAL_WEB_DIR: build.dir,
+      STEP_UP_MAX_AGE_S: String(options.stepUpS),
+      // Released results are visible at once (the delay itself is tested in src/portal/results).
+      RESULT_RELEASE_DELAY_S: '0',
+    });
+    await t.pathways.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.pathways.app.server.address();
+    if (typeof address !== 'object' || !address) throw new Error('the service is not listening');
+    const seed = await seedJourney(t);
+    const desk = await seedDesk(t, options.worklistItems);
+    browser = await launchChromium();
+    return { t, base: `http://127.0.0.1:${address.port}`, seed, desk, browser, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

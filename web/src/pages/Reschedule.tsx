@@ -1,0 +1,100 @@
+import { type FormEvent, useState } from 'react';
+import { ApiError } from '../api/http';
+import { availableSlots, readAppointment, rescheduleAppointment } from '../api/portal';
+import { setFlash } from '../app/flash';
+import { useLoad, useSubmit } from '../app/hooks';
+import { useTitle } from '../app/page';
+import { navigate } from '../app/router';
+import { Button, InsetText, Loading } from '../components/content';
+import { ErrorSummary, errorFor } from '../components/ErrorSummary';
+import { Radios } from '../components/fields';
+import { BackLink, Link } from '../components/Link';
+import { appointmentView, slotChoices } from '../domain/appointments';
+import { formatDateTime, formatTimeRange } from '../domain/dates';
+import { LoadProblem, PageHeading } from './common';
+
+export function Reschedule({ appointmentId }: { appointmentId: string }) {
+  const loaded = useLoad(async () => {
+    const appointment = await readAppointment(appointmentId);
+    try {
+      const slots = await availableSlots(appointmentId);
+      return { appointment, choices: slotChoices(slots, appointment), refusal: undefined };
+    } catch (error) {
+      // Too close to the start, or a type the clinic manages: the server says why.
+      if (error instanceof ApiError && error.problem.status === 409) {
+        return { appointment, choices: [], refusal: error.problem.message };
+      }
+      throw error;
+    }
+  }, appointmentId);
+  const [slot, setSlot] = useState('');
+  const { busy, errors, setErrors, run } = useSubmit();
+  useTitle('Change your appointment', errors.length > 0);
+  const view = loaded.data ? appointmentView(loaded.data.appointment, new Date()) : undefined;
+  const choices = loaded.data?.choices ?? [];
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (slot === '') {
+      setErrors([{ field: 'slot', message: 'Select a new date and time' }]);
+      return;
+    }
+    const moved = await run(() => rescheduleAppointment(appointmentId, slot));
+    if (moved) {
+      setFlash(`Your appointment has been moved to ${formatDateTime(moved.start)}.`);
+      navigate('/appointments');
+    }
+  }
+
+  return (
+    <>
+      <BackLink to="/appointments">Back to your appointments</BackLink>
+      <PageHeading>Change your appointment</PageHeading>
+      {loaded.loading && !loaded.data ? <Loading what="free times" /> : null}
+      {loaded.problem ? (
+        <LoadProblem
+          problem={loaded.problem}
+          reload={loaded.reload}
+          notFound="We could not find this appointment."
+        />
+      ) : null}
+      {view ? (
+        <>
+          <InsetText>
+            <p>
+              {view.title}: now {formatTimeRange(view.start, view.end)}
+              {view.where ? `, ${view.where}` : ''}
+            </p>
+          </InsetText>
+          {loaded.data?.refusal ? (
+            <p className="nhsuk-body">{loaded.data.refusal} Call the clinic if you need to change it.</p>
+          ) : choices.length === 0 ? (
+            <p className="nhsuk-body">
+              There are no other times free. Call the clinic to change your appointment.
+            </p>
+          ) : (
+            <form onSubmit={submit} noValidate>
+              <ErrorSummary errors={errors} />
+              <Radios
+                id="slot"
+                legend="Choose a new date and time"
+                legendSize="m"
+                value={slot}
+                onChange={setSlot}
+                error={errorFor(errors, 'slot')}
+                choices={choices.map((choice) => ({
+                  value: choice.id,
+                  label: formatTimeRange(choice.start, choice.end),
+                }))}
+              />
+              <Button disabled={busy}>Change appointment</Button>
+              <p className="nhsuk-body">
+                <Link to="/appointments">Keep the current time</Link>
+              </p>
+            </form>
+          )}
+        </>
+      ) : null}
+    </>
+  );
+}

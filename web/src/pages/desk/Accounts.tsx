@@ -1,0 +1,148 @@
+/** Service desk: find an account (a summary, never a secret) and lift a lockout. */
+import { type FormEvent, useState } from 'react';
+import { type AccountSummary, findAccounts, unlockAccount } from '../../api/portal';
+import { useSubmit } from '../../app/hooks';
+import { useFocusWhen, useTitle } from '../../app/page';
+import { Button, SuccessBanner, SummaryList, Tag } from '../../components/content';
+import { ErrorSummary, errorFor } from '../../components/ErrorSummary';
+import { Radios, TextInput } from '../../components/fields';
+import { BackLink } from '../../components/Link';
+import { formatDateTime } from '../../domain/dates';
+import { PageHeading } from '../common';
+
+export function isLocked(account: AccountSummary, now = new Date()): boolean {
+  return (
+    account.status === 'locked' ||
+    (account.lockedUntil !== null && new Date(account.lockedUntil).getTime() > now.getTime())
+  );
+}
+
+function statusTag(account: AccountSummary) {
+  if (account.status === 'suspended') return <Tag colour="red">Suspended</Tag>;
+  if (isLocked(account)) return <Tag colour="orange">Locked</Tag>;
+  return <Tag colour="green">Active</Tag>;
+}
+
+function AccountCard(props: { account: AccountSummary; onUnlocked: (account: AccountSummary) => void }) {
+  const { account } = props;
+  const { busy, errors, run } = useSubmit();
+  async function unlock() {
+    const unlocked = await run(() => unlockAccount(account.id));
+    if (unlocked) props.onUnlocked(unlocked);
+  }
+  return (
+    <li className="nhsuk-card">
+      <div className="nhsuk-card__content">
+        <h2 className="nhsuk-card__heading nhsuk-heading-m">{account.username}</h2>
+        <ErrorSummary errors={errors} />
+        <SummaryList
+          noBorder
+          rows={[
+            { key: 'Status', value: statusTag(account) },
+            { key: 'Role', value: account.role },
+            ...(account.fhirUser ? [{ key: 'Linked record', value: account.fhirUser }] : []),
+            ...(account.org ? [{ key: 'Organisation', value: account.org }] : []),
+            ...(account.lockedUntil
+              ? [{ key: 'Locked until', value: formatDateTime(account.lockedUntil) }]
+              : []),
+            { key: 'Failed attempts', value: String(account.failedCount) },
+            { key: 'Account ID', value: <span className="app-nowrap">{account.id}</span> },
+          ]}
+        />
+        {isLocked(account) ? (
+          <Button type="button" onClick={() => void unlock()} disabled={busy}>
+            Unlock<span className="nhsuk-u-visually-hidden"> {account.username}</span>
+          </Button>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+export function Accounts() {
+  const [by, setBy] = useState('username');
+  const [value, setValue] = useState('');
+  const [accounts, setAccounts] = useState<AccountSummary[] | undefined>();
+  const [unlocked, setUnlocked] = useState<string | undefined>();
+  const { busy, errors, setErrors, run } = useSubmit();
+  useTitle('Look up an account', errors.length > 0);
+  const banner = useFocusWhen<HTMLDivElement>(unlocked);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setUnlocked(undefined);
+    if (value.trim() === '') {
+      setErrors([
+        {
+          field: 'query',
+          message:
+            by === 'username' ? 'Enter a username' : 'Enter an account ID or a patient record reference',
+        },
+      ]);
+      return;
+    }
+    const found = await run(() => findAccounts(by === 'username' ? 'username' : 'identifier', value.trim()));
+    if (found) setAccounts(found);
+  }
+
+  function replaced(account: AccountSummary) {
+    setAccounts((current) => current?.map((item) => (item.id === account.id ? account : item)));
+    setUnlocked(account.username);
+  }
+
+  return (
+    <>
+      <BackLink to="/service-desk">Back to the service desk</BackLink>
+      {unlocked ? (
+        <div ref={banner} tabIndex={-1}>
+          <SuccessBanner>
+            <p className="nhsuk-notification-banner__heading">The account {unlocked} is unlocked.</p>
+          </SuccessBanner>
+        </div>
+      ) : null}
+      <PageHeading>Look up an account</PageHeading>
+      <form onSubmit={submit} noValidate>
+        <ErrorSummary errors={errors} />
+        <Radios
+          id="by"
+          legend="Search by"
+          value={by}
+          onChange={setBy}
+          choices={[
+            { value: 'username', label: 'Username', hint: 'For patients, their email address' },
+            { value: 'identifier', label: 'Account ID or patient record', hint: 'For example Patient/1234' },
+          ]}
+        />
+        <TextInput
+          id="query"
+          label={by === 'username' ? 'Username' : 'Account ID or patient record'}
+          value={value}
+          onChange={setValue}
+          error={errorFor(errors, 'query')}
+          spellCheck={false}
+        />
+        <Button disabled={busy}>Search</Button>
+      </form>
+      {accounts !== undefined ? (
+        <section aria-labelledby="accounts-found">
+          <h2 className="nhsuk-heading-m" id="accounts-found">
+            {accounts.length === 0
+              ? 'No accounts found'
+              : accounts.length === 1
+                ? '1 account found'
+                : `${accounts.length} accounts found`}
+          </h2>
+          {accounts.length > 0 ? (
+            <ul className="app-card-list">
+              {accounts.map((account) => (
+                <AccountCard key={account.id} account={account} onUnlocked={replaced} />
+              ))}
+            </ul>
+          ) : (
+            <p className="nhsuk-body">Check the spelling, or search by the other kind of identifier.</p>
+          )}
+        </section>
+      ) : null}
+    </>
+  );
+}
