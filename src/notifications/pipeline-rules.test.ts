@@ -9,7 +9,7 @@ import { sleep, waitFor } from '../platform/jobs/testing.js';
 import type { NotificationPreferencesService } from './preferences.js';
 import { ProviderError } from './provider.js';
 import type { NotificationsService } from './service.js';
-import { type Harness, startHarness, telecom } from './test-support.js';
+import { type Harness, middayToday, startHarness, telecom } from './test-support.js';
 
 describe.each(databaseKinds)('notification rules on %s', (kind) => {
   let h: Harness;
@@ -22,7 +22,7 @@ describe.each(databaseKinds)('notification rules on %s', (kind) => {
   });
   afterAll(() => h?.close());
   beforeEach(() => {
-    h.clock.setTo(new Date().toISOString());
+    h.clock.setTo(middayToday());
     h.notify.setMode('normal');
   });
 

@@ -25,8 +25,18 @@ import { type Attempt, attemptsOf, loadNotification, type NotificationRow } from
 import { itemForNotification, type WorklistItem } from './worklist-store.js';
 
 /** Real time shifted by an offset the test sets: time still passes, so back-off still elapses. */
+/** Noon UTC today: daytime in London whatever the season, so no SMS is held for quiet hours. */
+export function middayToday(): string {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 12)).toISOString();
+}
+
+/**
+ * A clock that runs at the real rate from a settable instant. It starts at noon today, so that
+ * tests behave the same whatever time of day they run (quiet hours start at 21:00 London).
+ */
 export class TestClock {
-  #offsetMs = 0;
+  #offsetMs = Date.parse(middayToday()) - Date.now();
   readonly now = (): Date => new Date(Date.now() + this.#offsetMs);
   setTo(iso: string): void {
     this.#offsetMs = Date.parse(iso) - Date.now();
