@@ -12,7 +12,15 @@ export interface LoadSpec {
   warmupS: number;
   /** Each request is built anew by its setupRequest, so every request can name a different resource. */
   requests: autocannon.Request[];
+  /**
+   * Requests per second over all connections (autocannon's overallRate): each connection may send
+   * its share per second, starting at each second's tick, so arrivals come in bursts, not evenly.
+   */
+  overallRate?: number;
 }
+
+/** Per response of the measured run: status, latency, and which of `requests` it answered. */
+export type ResponseListener = (status: number, ms: number, requestIndex: number) => void;
 
 export interface LoadResult {
   /** 2xx responses per second over the measured run. */
@@ -56,7 +64,11 @@ export class Latencies {
   }
 }
 
-function run(spec: LoadSpec, durationS: number, onResponse?: (status: number, ms: number) => void) {
+interface TrackedClient {
+  requestIterator: { currentRequestIndex: number };
+}
+
+function run(spec: LoadSpec, durationS: number, onResponse?: ResponseListener) {
   return new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -65,14 +77,17 @@ function run(spec: LoadSpec, durationS: number, onResponse?: (status: number, ms
         duration: durationS,
         requests: spec.requests,
         timeout: 10,
+        ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
     if (onResponse) {
-      // The tracker emits (client, statusCode, bytes, ms); @types/autocannon omits the client.
+      // The tracker emits (client, statusCode, bytes, ms); @types/autocannon omits the client. The
+      // client moves to its next request only after this event, so its index is the answered one's.
       (instance as unknown as NodeJS.EventEmitter).on(
         'response',
-        (_client: unknown, status: number, _bytes: number, ms: number) => onResponse(status, ms),
+        (client: TrackedClient, status: number, _bytes: number, ms: number) =>
+          onResponse(status, ms, client.requestIterator.currentRequestIndex),
       );
     }
   });
@@ -84,17 +99,22 @@ export interface Probe {
   end(): Promise<void>;
 }
 
-export async function measure(spec: LoadSpec, probe?: Probe): Promise<LoadResult> {
+export async function measure(
+  spec: LoadSpec,
+  probe?: Probe,
+  onResponse?: ResponseListener,
+): Promise<LoadResult> {
   if (spec.warmupS > 0) await run(spec, spec.warmupS);
   await probe?.begin();
   const latencies = new Latencies();
   const statuses: Record<string, number> = {};
   let ok = 0;
   const started = performance.now();
-  const result = await run(spec, spec.durationS, (status, ms) => {
+  const result = await run(spec, spec.durationS, (status, ms, index) => {
     latencies.add(ms);
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status >= 200 && status < 300) ok++;
+    onResponse?.(status, ms, index);
   });
   const durationS = (performance.now() - started) / 1000;
   await probe?.end();

@@ -35,16 +35,34 @@ export interface ServerView {
   auditFlushMs: number;
   /** Share of wall time the server spent in garbage collection. */
   gcShare: number;
+  /** Deltas of the counters in COUNTERS that moved, summed over their labels. */
+  counters?: Record<string, number>;
+  /** The values of the gauges in GAUGES at the end of the window. */
+  gauges?: Record<string, number>;
+  /**
+   * Event-loop delay over the window, ms (prom-client resets its histogram at every scrape, so
+   * the end scrape covers exactly the window): how long the loop was kept from running callbacks.
+   */
+  eventLoopP99Ms?: number;
+  eventLoopMaxMs?: number;
 }
 
 export class MetricsProbe {
   private before: Sample[] = [];
   private startedAt = 0;
+  private readonly routes: string[];
+  /**
+   * `route`: the route pattern(s) whose handler time to report (several: summed over them);
+   * `status`: of the responses counted (default 201 for POST, 200 otherwise).
+   */
   constructor(
     private readonly url: string,
-    private readonly route: string,
+    route: string | string[],
     private readonly method: string,
-  ) {}
+    private readonly status = method === 'POST' ? '201' : '200',
+  ) {
+    this.routes = [route].flat();
+  }
 
   private async scrape(): Promise<Sample[]> {
     // A server that stopped answering must fail the scenario, not hang the run.
@@ -63,27 +81,49 @@ export class MetricsProbe {
     const delta = (name: string, where: Record<string, string> = {}) =>
       total(after, name, where) - total(this.before, name, where);
     const http = 'pathways_http_request_duration_seconds';
-    const ok = (status: string) => ({ route: this.route, method: this.method, status });
-    const status = this.method === 'POST' ? '201' : '200';
-    const count = delta(`${http}_count`, ok(status));
-    const buckets = after
-      .filter(
-        (s) => s.name === `${http}_bucket` && Object.entries(ok(status)).every(([k, v]) => s.labels[k] === v),
-      )
-      .map((s) => ({ le: Number(s.labels['le']), count: s.value - total(this.before, s.name, s.labels) }))
-      .sort((a, b) => a.le - b.le);
+    const oks = this.routes.map((route) => ({ route, method: this.method, status: this.status }));
+    const sum = (name: string) => oks.reduce((acc, ok) => acc + delta(name, ok), 0);
+    const count = sum(`${http}_count`);
+    const byLe = new Map<number, number>();
+    for (const s of after) {
+      if (s.name !== `${http}_bucket`) continue;
+      if (!oks.some((ok) => Object.entries(ok).every(([k, v]) => s.labels[k] === v))) continue;
+      const le = Number(s.labels['le']);
+      byLe.set(le, (byLe.get(le) ?? 0) + s.value - total(this.before, s.name, s.labels));
+    }
+    const buckets = [...byLe].map(([le, n]) => ({ le, count: n })).sort((a, b) => a.le - b.le);
     const flushes = delta('pathways_audit_flushes_total');
     const records = delta('pathways_audit_records_total');
     return {
-      handlerMeanMs: count > 0 ? (delta(`${http}_sum`, ok(status)) / count) * 1000 : Number.NaN,
+      handlerMeanMs: count > 0 ? (sum(`${http}_sum`) / count) * 1000 : Number.NaN,
       handlerP95Ms: quantile(buckets, count, 0.95) * 1000,
       auditRecords: records,
       auditBatch: flushes > 0 ? records / flushes : 0,
       auditFlushMs: flushes > 0 ? (delta('pathways_audit_flush_seconds_sum') / flushes) * 1000 : 0,
       gcShare: delta('pathways_nodejs_gc_duration_seconds_sum') / seconds,
+      counters: Object.fromEntries(
+        COUNTERS.map((name) => [name, delta(name)]).filter(([, value]) => value !== 0),
+      ),
+      eventLoopP99Ms: total(after, 'pathways_nodejs_eventloop_lag_p99_seconds') * 1000,
+      eventLoopMaxMs: total(after, 'pathways_nodejs_eventloop_lag_max_seconds') * 1000,
+      gauges: Object.fromEntries(
+        GAUGES.filter((name) => after.some((s) => s.name === name)).map((name) => [name, total(after, name)]),
+      ),
     };
   }
 }
+
+/** Counters whose deltas the suites report when they moved (the feed's, the outbox's). */
+const COUNTERS = [
+  'pathways_feed_delivered_total',
+  'pathways_feed_failed_attempts_total',
+  'pathways_feed_dead_letter_total',
+  'pathways_outbox_delivered_total',
+  'pathways_outbox_failed_attempts_total',
+];
+
+/** Gauges the suites report as they were at the end of the window. */
+const GAUGES = ['pathways_feed_backlog', 'pathways_feed_oldest_pending_age_seconds'];
 
 /** Linear interpolation inside the cumulative bucket that holds the quantile, as Prometheus does. */
 function quantile(buckets: { le: number; count: number }[], count: number, q: number): number {

@@ -45,7 +45,7 @@ export interface RunReport {
   profiles: { scenario: string; db: Db; summary: ProfileSummary }[];
 }
 
-function table(head: string[], rows: (string | number)[][]): string {
+export function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((row) => row.map(String))];
   const widths = head.map((_, i) => Math.max(3, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -56,12 +56,12 @@ function table(head: string[], rows: (string | number)[][]): string {
   ].join('\n');
 }
 
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-GB') : 'n/a');
-const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : 'n/a');
-const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : 'n/a');
-const cores = (n: number) => n.toFixed(2);
+export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-GB') : 'n/a');
+export const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : 'n/a');
+export const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : 'n/a');
+export const cores = (n: number) => n.toFixed(2);
 
-function loadRow(name: string, db: string, load: LoadResult): (string | number)[] {
+export function loadRow(name: string, db: string, load: LoadResult): (string | number)[] {
   return [
     name,
     db,
@@ -73,7 +73,7 @@ function loadRow(name: string, db: string, load: LoadResult): (string | number)[
   ];
 }
 
-const LOAD_HEAD = ['scenario', 'db', 'req/s', 'P50 ms', 'P95 ms', 'P99 ms', 'errors / non-2xx'];
+export const LOAD_HEAD = ['scenario', 'db', 'req/s', 'P50 ms', 'P95 ms', 'P99 ms', 'errors / non-2xx'];
 
 function find(report: RunReport, db: Db, prefix: string): ScenarioResult | undefined {
   return report.results.find((r) => r.db === db && r.scenario.startsWith(prefix));

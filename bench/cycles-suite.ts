@@ -1,0 +1,316 @@
+/**
+ * The cycles suite (`--suite cycles`): complete prescription cycles per second on PostgreSQL with
+ * the ePMS feed on. A cycle is four requests from one virtual client (one autocannon connection),
+ * in sequence: the prescriber's signed prescription-order, the pharmacy's release by ID, its
+ * dispense-notification (the one item in full) and its claim. Run twice on one server whose
+ * EPMS_URL points at the fake ePMS (src/feed/fake-epms, `pathways fake-epms`), alternately with
+ * the fake answering and with it stopped, so that every delivery is refused (ECONNREFUSED) and
+ * retried; between runs the feed's backlog drains, and what those deliveries cost is measured.
+ * Then one cycle taken apart in-process (cycle-costs.ts).
+ */
+import type autocannon from 'autocannon';
+import { accessToken, type BenchClient, registerClient } from './auth.js';
+import { CpuMeter, type CpuShare } from './cpu.js';
+import { cycleCosts } from './cycle-costs.js';
+import { drain, measuredDrain, startFakeEpms } from './epms.js';
+import { Latencies, measure } from './load.js';
+import { MetricsProbe, type ServerView } from './metrics.js';
+import { Pool, type PreparedCycle, prepareCycles } from './orders.js';
+import { type PgActivity, PgActivityProbe } from './pg-activity.js';
+import { keepProfile, type Settings, waitForProfile } from './platform-suite.js';
+import { type PrescribingBench, startPrescribingBench } from './prescribing-setup.js';
+import { freePort, type Server, tempDir } from './processes.js';
+import { dropDatabase, PG_DATABASE, PG_URL, portOf, preloadFlags, startPathways } from './service.js';
+import { type LoadRun, newSuiteReport, printRun, type SuiteReport } from './suite-report.js';
+
+export interface CyclesOptions {
+  settings: Settings;
+  patients: number;
+  /** Cycles/s to prepare for in each run. */
+  maxRate: number;
+  /** Rounds of (answering, down) runs. */
+  rounds: number;
+  profile: boolean;
+  keepProfiles?: string;
+}
+
+const PHARMACY = 'FCG71';
+const STEPS = ['prescription-order', 'release by ID', 'dispense-notification', 'claim'] as const;
+const ROUTES = ['/fhir/R4/$process-message', '/fhir/R4/Task/$release', '/fhir/R4/Claim'];
+
+interface CycleContext {
+  cycle?: PreparedCycle;
+}
+
+function cycleRequests(
+  pool: Pool<PreparedCycle>,
+  prescriberToken: string,
+  pharmacyToken: string,
+): autocannon.Request[] {
+  const headers = (token: string) => ({
+    'content-type': 'application/fhir+json',
+    accept: 'application/fhir+json',
+    authorization: `Bearer ${token}`,
+  });
+  const step = (path: string, token: string, body: (cycle: PreparedCycle) => string): autocannon.Request => ({
+    method: 'POST',
+    path,
+    headers: headers(token),
+    setupRequest: (request, context) => ({ ...request, body: body((context as CycleContext).cycle!) }),
+  });
+  return [
+    {
+      method: 'POST',
+      path: '/fhir/R4/$process-message',
+      headers: headers(prescriberToken),
+      setupRequest: (request, context) => {
+        const cycle = pool.take();
+        (context as CycleContext).cycle = cycle;
+        return { ...request, body: cycle.body };
+      },
+    },
+    step('/fhir/R4/Task/$release', pharmacyToken, (cycle) => cycle.release),
+    step('/fhir/R4/$process-message', pharmacyToken, (cycle) => cycle.dispense),
+    step('/fhir/R4/Claim', pharmacyToken, (cycle) => cycle.claim),
+  ];
+}
+
+async function prepare(bench: PrescribingBench, settings: Settings, rate: number) {
+  const count = Math.ceil(rate * (settings.warmupS + settings.durationS) * 1.1) + settings.connections * 2;
+  const started = performance.now();
+  const cycles = await prepareCycles(bench.prescriber, count, {
+    nhsNumbers: bench.nhsNumbers,
+    pharmacy: PHARMACY,
+  });
+  process.stdout.write(
+    `  prepared ${count} cycles in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return new Pool(cycles);
+}
+
+async function cycleRun(
+  bench: PrescribingBench,
+  pharmacy: BenchClient,
+  name: string,
+  options: CyclesOptions,
+  extraPids: Record<string, number>,
+): Promise<LoadRun> {
+  const { server } = bench;
+  const { settings } = options;
+  const pool = await prepare(bench, settings, options.maxRate);
+  const prescriberToken = await bench.prescriber.session.refresh();
+  const pharmacyToken = await accessToken(server.url, pharmacy);
+  const cpu = new CpuMeter(server.pid, PG_DATABASE, extraPids);
+  const metrics = new MetricsProbe(server.url, ROUTES, 'POST', '200');
+  const activity = new PgActivityProbe(PG_URL, PG_DATABASE);
+  let pg: PgActivity | undefined;
+  const perStep = STEPS.map(() => new Latencies());
+  const ok = STEPS.map(() => 0);
+  let share: CpuShare | undefined;
+  let view: ServerView | undefined;
+  const load = await measure(
+    { url: server.url, ...settings, requests: cycleRequests(pool, prescriberToken, pharmacyToken) },
+    {
+      begin: async () => {
+        await activity.begin();
+        await metrics.begin();
+        cpu.begin();
+      },
+      end: async () => {
+        share = cpu.end();
+        view = await metrics.end();
+        pg = await activity.end();
+      },
+    },
+    (status, ms, index) => {
+      perStep[index]?.add(ms);
+      if (status >= 200 && status < 300) ok[index] = (ok[index] ?? 0) + 1;
+    },
+  );
+  const run: LoadRun = {
+    name: pool.reused > 0 ? `${name} (pool ran out: ${pool.reused} resent cycles)` : name,
+    load,
+    cpu: share!,
+    server: view!,
+    rates: { 'cycles/s': (ok[3] ?? 0) / load.durationS, 'transactions/s': load.rps },
+    pg: pg!,
+    unit: { name: 'cycle', count: ok[3] ?? 0 },
+    steps: STEPS.map((step, i) => ({ step, count: perStep[i]!.count, ...perStep[i]!.summary() })),
+  };
+  printRun(run);
+  return run;
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
+}
+
+export async function cyclesSuite(options: CyclesOptions): Promise<SuiteReport> {
+  const { settings } = options;
+  const report = newSuiteReport('cycles', 'Complete cycles: order, release, dispense, claim (dispensing)');
+  const epmsPort = await freePort();
+  const epmsUrl = `http://127.0.0.1:${epmsPort}`;
+  const bench = await startPrescribingBench(settings.pool, options.patients, { env: { EPMS_URL: epmsUrl } });
+  let epms: Server | undefined;
+  try {
+    const pharmacy = registerClient(bench.env, bench.dataDir, {
+      name: 'bench-pharmacy',
+      role: 'dispenser',
+      org: PHARMACY,
+    });
+    const ups: LoadRun[] = [];
+    const downs: LoadRun[] = [];
+    // Rounds alternate the order (answering, down, then down, answering, …): the database grows
+    // run after run and each run is a little slower than the last, and this order cancels that
+    // drift out of the comparison instead of charging it to whichever condition comes second.
+    const schedule = Array.from({ length: options.rounds }, (_, round) =>
+      round % 2 === 0 ? (['up', 'down'] as const) : (['down', 'up'] as const),
+    ).flat();
+    for (const [index, mode] of schedule.entries()) {
+      const suffix = options.rounds > 1 ? ` (run ${index + 1})` : '';
+      if (mode === 'up') {
+        if (!epms) {
+          epms = await startFakeEpms(epmsPort, bench.server.url);
+          // What an outage left queued is delivered first, not during the run.
+          if (index > 0)
+            await measuredDrain(report, bench.server, epms, `Before run ${index + 1}, with the fake back`);
+        }
+        const up = await cycleRun(bench, pharmacy, `fake ePMS answering${suffix}`, options, {
+          'fake ePMS': epms.pid,
+        });
+        report.runs.push(up);
+        ups.push(up);
+        report.notes.push(
+          `Answering${suffix}: the feed backlog was ${up.server?.gauges?.['pathways_feed_backlog'] ?? '?'} events at the end of the ` +
+            `measured window, ${up.server?.counters?.['pathways_feed_delivered_total'] ?? 0} delivered to the ePMS during it ` +
+            `(${up.server?.counters?.['pathways_outbox_delivered_total'] ?? 0} outbox deliveries in all).`,
+        );
+        await measuredDrain(report, bench.server, epms, `After the answering run${suffix}`);
+      } else {
+        await epms?.stop();
+        epms = undefined;
+        const down = await cycleRun(
+          bench,
+          pharmacy,
+          `fake ePMS down (connections refused)${suffix}`,
+          options,
+          {},
+        );
+        report.runs.push(down);
+        downs.push(down);
+        report.notes.push(
+          `Down${suffix}: ${down.server?.counters?.['pathways_feed_failed_attempts_total'] ?? 0} failed delivery attempts during the measured window; ` +
+            `the feed backlog was ${down.server?.gauges?.['pathways_feed_backlog'] ?? '?'} events at its end.`,
+        );
+      }
+    }
+    const cycles = (run: LoadRun) => run.rates?.['cycles/s'] ?? 0;
+    const up = mean(ups.map(cycles));
+    const down = mean(downs.map(cycles));
+    const ratio = down / Math.max(up, 1e-9);
+    const of = options.rounds > 1 ? ` (mean of ${options.rounds} runs)` : '';
+    report.ratios.push({ label: `cycles/s, fake ePMS down / answering${of}`, value: ratio });
+    report.targets.push(
+      {
+        target: `>= 250 cycles/s (fake ePMS answering${of})`,
+        measured: `${up.toFixed(0)} cycles/s`,
+        met: up >= 250,
+      },
+      {
+        target: `>= 250 cycles/s (fake ePMS down${of})`,
+        measured: `${down.toFixed(0)} cycles/s`,
+        met: down >= 250,
+      },
+      {
+        target: 'ePMS down: the same cycles/s within 10%',
+        measured: `${Math.round(ratio * 100)}%`,
+        met: Math.abs(ratio - 1) <= 0.1,
+      },
+    );
+    if (options.profile) {
+      epms ??= await startFakeEpms(epmsPort, bench.server.url);
+      await profileUp(report, bench, pharmacy, options, epmsUrl);
+    }
+    await bench.server.stop();
+    process.stdout.write('cycles: one cycle step by step, in-process\n');
+    const split = await cycleCosts({
+      databaseUrl: PG_URL,
+      dataDir: bench.dataDir,
+      prescriber: bench.prescriber,
+      nhsNumbers: bench.nhsNumbers,
+      pharmacy: PHARMACY,
+    });
+    report.tables.push({
+      title:
+        'One cycle step by step, in-process, one at a time on one connection (the domain functions and the audit record ' +
+        "each route waits for; not HTTP, not the outbox's later deliveries): wall time, the PostgreSQL backend's CPU, statements:",
+      head: ['step', 'wall µs', 'PostgreSQL CPU µs', 'statements'],
+      rows: split.phases.map((p) => [
+        p.phase,
+        p.wallUs.toFixed(0),
+        p.pgCpuUs.toFixed(0),
+        p.statements.toFixed(1),
+      ]),
+    });
+    report.tables.push({
+      title: 'The same cycles statement by statement:',
+      head: ['statement', 'per cycle', 'wall µs', 'PostgreSQL CPU µs'],
+      rows: split.statements.map((st) => [
+        st.statement,
+        st.perUnit.toFixed(1),
+        st.wallUs.toFixed(0),
+        st.pgCpuUs.toFixed(0),
+      ]),
+    });
+    report.setup.push(
+      `PostgreSQL; ${settings.connections} connections (virtual clients), each doing one cycle after another; ${settings.warmupS} s warm-up + ${settings.durationS} s measured per run; DB_POOL_SIZE ${settings.pool};`,
+      `${options.patients} seeded patients; one prescriber (a signed-in user, fhirUser = its Practitioner) and one pharmacy (${PHARMACY}, a dispenser system client);`,
+      'every cycle a distinct signed one-item order without a nominated pharmacy, prepared before its run; EPMS_URL set, the default feed settings (FEED_CONCURRENCY 4).',
+      'cycles/s counts the claims answered 2xx; transactions/s every 2xx.',
+    );
+    return report;
+  } finally {
+    await epms?.stop();
+    await bench.close();
+    await dropDatabase();
+  }
+}
+
+/** The answering run again in a profiled server (same port, same EPMS_URL, the fake answering). */
+async function profileUp(
+  report: SuiteReport,
+  bench: PrescribingBench,
+  pharmacy: BenchClient,
+  options: CyclesOptions,
+  epmsUrl: string,
+): Promise<void> {
+  await bench.server.stop();
+  const profiles = tempDir('pathways-bench-prof-');
+  const server = await startPathways('postgres', bench.dataDir, options.settings.pool, {
+    port: portOf(bench.server),
+    nodeFlags: preloadFlags('./bench/profiler-preload.ts'),
+    env: { PROFILE_DIR: profiles.dir, EPMS_URL: epmsUrl },
+  });
+  try {
+    // The down run's backlog goes first, so the profile shows the cycles, not a catch-up.
+    await drain(server);
+    const pool = await prepare(bench, options.settings, options.maxRate);
+    const requests = cycleRequests(
+      pool,
+      await bench.prescriber.session.refresh(),
+      await accessToken(server.url, pharmacy),
+    );
+    process.stdout.write('  profiling the answering run\n');
+    await measure(
+      { url: server.url, ...options.settings, requests },
+      { begin: async () => server.signal('SIGUSR2'), end: async () => server.signal('SIGUSR2') },
+    );
+    const file = `${profiles.dir}/1.cpuprofile`;
+    const summary = await waitForProfile(file);
+    if (summary) report.profiles.push({ scenario: 'cycles, fake ePMS answering', summary });
+    if (summary && options.keepProfiles) keepProfile(file, options.keepProfiles, 'cycles-answering');
+  } finally {
+    await server.stop();
+    profiles.remove();
+  }
+}
