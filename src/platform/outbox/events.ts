@@ -75,21 +75,21 @@ export async function emit<T>(tx: Queryable, event: NewEvent<T>): Promise<Domain
   validateNewEvent(event);
   const id = event.id ?? randomUUID();
   const occurredAt = event.occurredAt === undefined ? null : new Date(event.occurredAt).toISOString();
-  const inserted = await tx.query<EventRow>(
+  // The payload is not sent back: it can be a whole signed Bundle, and the caller has it.
+  const inserted = await tx.query<Omit<EventRow, 'payload'>>(
     `WITH key_lock AS (SELECT pg_advisory_xact_lock($6, hashtext($3)))
      INSERT INTO outbox_event (id, type, key, occurred_at, payload)
      SELECT $1, $2, $3, COALESCE($4::timestamptz, now()), $5::jsonb FROM key_lock
      ON CONFLICT (id) DO NOTHING
-     RETURNING id, type, key, occurred_at, payload`,
+     RETURNING id, type, key, occurred_at`,
     [id, event.type, event.key, occurredAt, JSON.stringify(event.payload), EMIT_LOCK_NAMESPACE],
   );
-  const row =
-    inserted.rows[0] ??
-    (
-      await tx.query<EventRow>('SELECT id, type, key, occurred_at, payload FROM outbox_event WHERE id = $1', [
-        id,
-      ])
-    ).rows[0];
-  if (!row) throw new Error(`event ${id} was neither inserted nor found`);
-  return toDomainEvent<T>(row);
+  const fresh = inserted.rows[0];
+  if (fresh) return toDomainEvent<T>({ ...fresh, payload: event.payload });
+  // An id emitted before: the stored event is the truth (idempotent emit).
+  const stored = (
+    await tx.query<EventRow>('SELECT id, type, key, occurred_at, payload FROM outbox_event WHERE id = $1', [id])
+  ).rows[0];
+  if (!stored) throw new Error(`event ${id} was neither inserted nor found`);
+  return toDomainEvent<T>(stored);
 }
