@@ -88,7 +88,9 @@ export async function emit<T>(tx: Queryable, event: NewEvent<T>): Promise<Domain
   if (fresh) return toDomainEvent<T>({ ...fresh, payload: event.payload });
   // An id emitted before: the stored event is the truth (idempotent emit).
   const stored = (
-    await tx.query<EventRow>('SELECT id, type, key, occurred_at, payload FROM outbox_event WHERE id = $1', [id])
+    await tx.query<EventRow>('SELECT id, type, key, occurred_at, payload FROM outbox_event WHERE id = $1', [
+      id,
+    ])
   ).rows[0];
   if (!stored) throw new Error(`event ${id} was neither inserted nor found`);
   return toDomainEvent<T>(stored);
