@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { TOTP } from 'otpauth';
 
@@ -103,16 +104,56 @@ export function addUser(
 
 const json = { 'content-type': 'application/json' };
 
-async function tokenRequest(baseUrl: string, form: Record<string, string>) {
-  const response = await fetch(`${baseUrl}/oauth2/token`, {
-    method: 'POST',
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
+/**
+ * A POST, from `localAddress` when one is given (any 127.x.y.z is this machine): sign-in is
+ * rate-limited per client address (20 a minute), so many patients signing in at once come from
+ * addresses of their own, as they would from their homes.
+ */
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  localAddress?: string,
+): Promise<{ status: number; text: string }> {
+  if (!localAddress) {
+    const response = await fetch(url, {
+      method: 'POST',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers,
+      body,
+    });
+    return { status: response.status, text: await response.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'POST', headers, localAddress, timeout: TIMEOUT_MS, agent: false },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`POST ${url}: timed out`)));
+    request.on('error', reject);
+    request.end(body);
   });
-  const body = (await response.json()) as { access_token?: string; refresh_token?: string };
+}
+
+async function tokenRequest(baseUrl: string, form: Record<string, string>, localAddress?: string) {
+  const response = await post(
+    `${baseUrl}/oauth2/token`,
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    new URLSearchParams(form).toString(),
+    localAddress,
+  );
+  const body = JSON.parse(response.text) as { access_token?: string; refresh_token?: string };
   if (!body.access_token || !body.refresh_token)
-    throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+    throw new Error(`token request failed: ${response.status} ${response.text}`);
   return { accessToken: body.access_token, refreshToken: body.refresh_token };
 }
 
@@ -126,39 +167,36 @@ export class UserSession {
     private readonly baseUrl: string,
     private refreshToken: string,
     private accessToken: string,
+    private readonly localAddress: string | undefined,
   ) {}
 
-  static async signIn(baseUrl: string, user: BenchUser): Promise<UserSession> {
+  /** `localAddress`: sign in (and refresh) from that loopback address (see `post`). */
+  static async signIn(baseUrl: string, user: BenchUser, localAddress?: string): Promise<UserSession> {
     const verifier = randomBytes(32).toString('base64url');
     const codeChallenge = createHash('sha256').update(verifier).digest('base64url');
-    const login = await fetch(`${baseUrl}/auth/login`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: json,
-      body: JSON.stringify({
+    const login = await post(
+      `${baseUrl}/auth/login`,
+      json,
+      JSON.stringify({
         username: user.username,
         password: user.password,
         codeChallenge,
         codeChallengeMethod: 'S256',
       }),
-    });
-    if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
-    const { login: handle } = (await login.json()) as { login: string };
+      localAddress,
+    );
+    if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`);
+    const { login: handle } = JSON.parse(login.text) as { login: string };
     const otp = new TOTP({ secret: user.totpSecret, algorithm: 'SHA1', digits: 6, period: 30 }).generate();
-    const mfa = await fetch(`${baseUrl}/auth/mfa`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: json,
-      body: JSON.stringify({ login: handle, otp }),
-    });
-    if (mfa.status !== 200) throw new Error(`mfa: ${mfa.status} ${await mfa.text()}`);
-    const { code } = (await mfa.json()) as { code: string };
-    const tokens = await tokenRequest(baseUrl, {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-    });
-    return new UserSession(baseUrl, tokens.refreshToken, tokens.accessToken);
+    const mfa = await post(`${baseUrl}/auth/mfa`, json, JSON.stringify({ login: handle, otp }), localAddress);
+    if (mfa.status !== 200) throw new Error(`mfa: ${mfa.status} ${mfa.text}`);
+    const { code } = JSON.parse(mfa.text) as { code: string };
+    const tokens = await tokenRequest(
+      baseUrl,
+      { grant_type: 'authorization_code', code, code_verifier: verifier },
+      localAddress,
+    );
+    return new UserSession(baseUrl, tokens.refreshToken, tokens.accessToken, localAddress);
   }
 
   /** The current access token (15 minutes from the sign-in or the last refresh). */
@@ -168,10 +206,11 @@ export class UserSession {
 
   /** A new access token (the refresh token rotates). */
   async refresh(): Promise<string> {
-    const tokens = await tokenRequest(this.baseUrl, {
-      grant_type: 'refresh_token',
-      refresh_token: this.refreshToken,
-    });
+    const tokens = await tokenRequest(
+      this.baseUrl,
+      { grant_type: 'refresh_token', refresh_token: this.refreshToken },
+      this.localAddress,
+    );
     this.refreshToken = tokens.refreshToken;
     this.accessToken = tokens.accessToken;
     return tokens.accessToken;

@@ -16,6 +16,8 @@ export interface PrescribingBench {
   /** The service's environment (for the CLI). */
   env: Record<string, string>;
   nhsNumbers: string[];
+  /** The seeded Patients' ids, in the order of `nhsNumbers`. */
+  patientIds: string[];
   prescriber: BenchPrescriber;
   /** Stops the server and removes the data directory (the database stays until dropDatabase). */
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startPrescribingBench(
       dataDir: data.dir,
       env,
       nhsNumbers: seeded.nhsNumbers,
+      patientIds: seeded.patientIds,
       prescriber,
       async close() {
         await server.stop();

@@ -1,5 +1,5 @@
 /**
- * Pathways benchmarks: `node --import tsx bench/run.ts [--suite platform|auth|orders|cycles|all]
+ * Pathways benchmarks: `node --import tsx bench/run.ts [--suite platform|auth|orders|cycles|portal|all]
  * [--db postgres|pglite|both] [--duration 10] [--connections 50]` (see --help). Each suite starts
  * the service as a child process on a fresh database, prepares its data through the API, measures,
  * and prints Markdown; --json keeps the raw figures.
@@ -12,15 +12,16 @@ import { cyclesSuite } from './cycles-suite.js';
 import { describeMachine, type Machine, waitForQuiet } from './machine.js';
 import { ordersSuite } from './orders-suite.js';
 import { platformSuite, type Settings } from './platform-suite.js';
+import { portalSuite } from './portal-suite.js';
 import { type Db, formatReport, type RunReport } from './report.js';
 import { compileServer, PG_SERVER } from './service.js';
 import { formatSuite, type SuiteReport } from './suite-report.js';
 
-const SUITES = ['platform', 'auth', 'orders', 'cycles'] as const;
+const SUITES = ['platform', 'auth', 'orders', 'cycles', 'portal'] as const;
 type Suite = (typeof SUITES)[number];
 
 const HELP = `usage: node --import tsx bench/run.ts [options]   (npm run bench -- [options])
-  --suite NAME                platform (default), auth, orders, cycles, or all (repeatable, or comma-separated)
+  --suite NAME                platform (default), auth, orders, cycles, portal, or all (repeatable, or comma-separated)
   --duration S                measured seconds per scenario (10)
   --warmup S                  warm-up seconds per scenario, not measured (3)
   --connections N             concurrent connections, and bare pg inserters (50)
@@ -47,6 +48,11 @@ const HELP = `usage: node --import tsx bench/run.ts [options]   (npm run bench -
   --max-orders-rate N         orders/s to prepare signed bundles for in the throughput run (1500)
   --max-cycles-rate N         cycles/s to prepare for in each cycles run (500)
   --rounds N                  cycles: rounds of (ePMS answering, ePMS down) runs, in ABBA order (2)
+ portal suite (PostgreSQL):
+  --portal-patients N         seeded patients (10000)
+  --portal-prescriptions N    signed prescriptions per patient (3)
+  --portal-appointments N     appointments per patient, the first in the past when 2 or more (3)
+  --portal-accounts N         patient accounts signed in, whose tokens share the load (1000)
 env: BENCH_PG_URL (postgres://postgres@127.0.0.1:5432), BENCH_PG_DATABASE (pathways_bench)`;
 
 const { values } = parseArgs({
@@ -73,6 +79,10 @@ const { values } = parseArgs({
     'max-orders-rate': { type: 'string', default: '1500' },
     'max-cycles-rate': { type: 'string', default: '500' },
     rounds: { type: 'string', default: '2' },
+    'portal-patients': { type: 'string', default: '10000' },
+    'portal-prescriptions': { type: 'string', default: '3' },
+    'portal-appointments': { type: 'string', default: '3' },
+    'portal-accounts': { type: 'string', default: '1000' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -173,6 +183,19 @@ async function main(): Promise<void> {
           patients: positive('order-patients', values['order-patients']),
           maxRate: positive('max-cycles-rate', values['max-cycles-rate']),
           rounds: Math.max(1, positive('rounds', values.rounds)),
+          profile: profileOthers,
+          ...(keepProfiles ? { keepProfiles } : {}),
+        }),
+      );
+    }
+    if (suite === 'portal') {
+      others.push(
+        await portalSuite({
+          settings,
+          patients: Math.max(2, positive('portal-patients', values['portal-patients'])),
+          prescriptions: Math.max(1, positive('portal-prescriptions', values['portal-prescriptions'])),
+          appointments: Math.max(1, positive('portal-appointments', values['portal-appointments'])),
+          accounts: Math.max(2, positive('portal-accounts', values['portal-accounts'])),
           profile: profileOthers,
           ...(keepProfiles ? { keepProfiles } : {}),
         }),
