@@ -21,8 +21,9 @@ import { accessToken, manyAccessTokens, registerClient } from './auth.js';
 import { CpuMeter, type CpuShare } from './cpu.js';
 import { measure } from './load.js';
 import { MetricsProbe, type ServerView } from './metrics.js';
-import { keepProfile, type Settings, waitForProfile } from './platform-suite.js';
+import type { Settings } from './platform-suite.js';
 import { type Server, tempDir } from './processes.js';
+import { withProfiledServer } from './profiled.js';
 import { seed } from './seed.js';
 import {
   dropDatabase,
@@ -226,33 +227,20 @@ async function profileRuns(
   shared: string,
   tokens: string[],
 ): Promise<void> {
-  const profiles = tempDir('pathways-bench-prof-');
-  const server = await startPathways('postgres', dataDir, options.settings.pool, {
-    port,
-    nodeFlags: preloadFlags('./bench/profiler-preload.ts'),
-    env: { PROFILE_DIR: profiles.dir },
-  });
-  try {
+  await withProfiledServer('postgres', dataDir, options.settings.pool, { port }, async (profiler) => {
     // Tokens from the far end of the rotation: the new server's cache is empty anyway.
     let next = 0;
     const runs: [string, () => string][] = [
       ['(a) one shared token (cache hit)', () => shared],
       ['(b) a distinct token per request (full ES256)', () => `Bearer ${tokens[next++ % tokens.length]}`],
     ];
-    let written = 0;
     for (const [name, authorization] of runs) {
       process.stdout.write(`  profiling ${name}\n`);
-      const file = `${profiles.dir}/${++written}.cpuprofile`;
-      await measure(
-        { url: server.url, ...options.settings, requests: reads(organizationIds, authorization) },
-        { begin: async () => server.signal('SIGUSR2'), end: async () => server.signal('SIGUSR2') },
+      const summary = await profiler.profile(
+        { ...options.settings, requests: reads(organizationIds, authorization) },
+        { dir: options.keepProfiles, as: `auth-${name}` },
       );
-      const summary = await waitForProfile(file);
       if (summary) report.profiles.push({ scenario: name, summary });
-      if (summary && options.keepProfiles) keepProfile(file, options.keepProfiles, `auth-${name}`);
     }
-  } finally {
-    await server.stop();
-    profiles.remove();
-  }
+  });
 }

@@ -10,18 +10,17 @@
  */
 import type autocannon from 'autocannon';
 import { accessToken, type BenchClient, registerClient } from './auth.js';
-import { CpuMeter, type CpuShare } from './cpu.js';
 import { cycleCosts } from './cycle-costs.js';
 import { drain, measuredDrain, startFakeEpms } from './epms.js';
 import { Latencies, measure } from './load.js';
-import { MetricsProbe, type ServerView } from './metrics.js';
 import { Pool, type PreparedCycle, prepareCycles } from './orders.js';
-import { type PgActivity, PgActivityProbe } from './pg-activity.js';
-import { keepProfile, type Settings, waitForProfile } from './platform-suite.js';
+import type { Settings } from './platform-suite.js';
 import { type PrescribingBench, startPrescribingBench } from './prescribing-setup.js';
-import { freePort, type Server, tempDir } from './processes.js';
-import { dropDatabase, PG_DATABASE, PG_URL, portOf, preloadFlags, startPathways } from './service.js';
+import { freePort, type Server } from './processes.js';
+import { withProfiledServer } from './profiled.js';
+import { dropDatabase, PG_URL, portOf } from './service.js';
 import { type LoadRun, newSuiteReport, printRun, type SuiteReport } from './suite-report.js';
+import { MeasuredWindow } from './window.js';
 
 export interface CyclesOptions {
   settings: Settings;
@@ -100,28 +99,12 @@ async function cycleRun(
   const pool = await prepare(bench, settings, options.maxRate);
   const prescriberToken = await bench.prescriber.session.refresh();
   const pharmacyToken = await accessToken(server.url, pharmacy);
-  const cpu = new CpuMeter(server.pid, PG_DATABASE, extraPids);
-  const metrics = new MetricsProbe(server.url, ROUTES, 'POST', '200');
-  const activity = new PgActivityProbe(PG_URL, PG_DATABASE);
-  let pg: PgActivity | undefined;
+  const window = new MeasuredWindow(server, ROUTES, 'POST', { status: '200', extraPids });
   const perStep = STEPS.map(() => new Latencies());
   const ok = STEPS.map(() => 0);
-  let share: CpuShare | undefined;
-  let view: ServerView | undefined;
   const load = await measure(
     { url: server.url, ...settings, requests: cycleRequests(pool, prescriberToken, pharmacyToken) },
-    {
-      begin: async () => {
-        await activity.begin();
-        await metrics.begin();
-        cpu.begin();
-      },
-      end: async () => {
-        share = cpu.end();
-        view = await metrics.end();
-        pg = await activity.end();
-      },
-    },
+    window,
     (status, ms, index) => {
       perStep[index]?.add(ms);
       if (status >= 200 && status < 300) ok[index] = (ok[index] ?? 0) + 1;
@@ -130,10 +113,8 @@ async function cycleRun(
   const run: LoadRun = {
     name: pool.reused > 0 ? `${name} (pool ran out: ${pool.reused} resent cycles)` : name,
     load,
-    cpu: share!,
-    server: view!,
+    ...window.figures,
     rates: { 'cycles/s': (ok[3] ?? 0) / load.durationS, 'transactions/s': load.rps },
-    pg: pg!,
     unit: { name: 'cycle', count: ok[3] ?? 0 },
     steps: STEPS.map((step, i) => ({ step, count: perStep[i]!.count, ...perStep[i]!.summary() })),
   };
@@ -285,32 +266,26 @@ async function profileUp(
   epmsUrl: string,
 ): Promise<void> {
   await bench.server.stop();
-  const profiles = tempDir('pathways-bench-prof-');
-  const server = await startPathways('postgres', bench.dataDir, options.settings.pool, {
-    port: portOf(bench.server),
-    nodeFlags: preloadFlags('./bench/profiler-preload.ts'),
-    env: { PROFILE_DIR: profiles.dir, EPMS_URL: epmsUrl },
-  });
-  try {
-    // The down run's backlog goes first, so the profile shows the cycles, not a catch-up.
-    await drain(server);
-    const pool = await prepare(bench, options.settings, options.maxRate);
-    const requests = cycleRequests(
-      pool,
-      await bench.prescriber.session.refresh(),
-      await accessToken(server.url, pharmacy),
-    );
-    process.stdout.write('  profiling the answering run\n');
-    await measure(
-      { url: server.url, ...options.settings, requests },
-      { begin: async () => server.signal('SIGUSR2'), end: async () => server.signal('SIGUSR2') },
-    );
-    const file = `${profiles.dir}/1.cpuprofile`;
-    const summary = await waitForProfile(file);
-    if (summary) report.profiles.push({ scenario: 'cycles, fake ePMS answering', summary });
-    if (summary && options.keepProfiles) keepProfile(file, options.keepProfiles, 'cycles-answering');
-  } finally {
-    await server.stop();
-    profiles.remove();
-  }
+  await withProfiledServer(
+    'postgres',
+    bench.dataDir,
+    options.settings.pool,
+    { port: portOf(bench.server), env: { EPMS_URL: epmsUrl } },
+    async (profiler) => {
+      // The down run's backlog goes first, so the profile shows the cycles, not a catch-up.
+      await drain(profiler.server);
+      const pool = await prepare(bench, options.settings, options.maxRate);
+      const requests = cycleRequests(
+        pool,
+        await bench.prescriber.session.refresh(),
+        await accessToken(profiler.server.url, pharmacy),
+      );
+      process.stdout.write('  profiling the answering run\n');
+      const summary = await profiler.profile(
+        { ...options.settings, requests },
+        { dir: options.keepProfiles, as: 'cycles-answering' },
+      );
+      if (summary) report.profiles.push({ scenario: 'cycles, fake ePMS answering', summary });
+    },
+  );
 }

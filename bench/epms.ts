@@ -2,12 +2,9 @@
  * The fake ePMS of the cycles suite (`pathways fake-epms`, src/feed/fake-epms) as a child process,
  * and the feed's backlog: waiting for it to drain, and what the deliveries cost meanwhile.
  */
-import { CpuMeter } from './cpu.js';
-import { MetricsProbe } from './metrics.js';
-import { PgActivityProbe } from './pg-activity.js';
 import { type Server, startServer } from './processes.js';
-import { PG_DATABASE, PG_URL } from './service.js';
 import type { SuiteReport } from './suite-report.js';
+import { MeasuredWindow } from './window.js';
 
 /** Any route of the server: the probe is used for its counters, not for handler times. */
 const ROUTE = '/fhir/R4/$process-message';
@@ -44,16 +41,15 @@ export async function measuredDrain(
   epms: Server,
   label: string,
 ): Promise<void> {
-  const cpu = new CpuMeter(server.pid, PG_DATABASE, { 'fake ePMS': epms.pid });
-  const metrics = new MetricsProbe(server.url, ROUTE, 'POST', '200');
-  const activity = new PgActivityProbe(PG_URL, PG_DATABASE);
-  await activity.begin();
-  await metrics.begin();
-  cpu.begin();
+  const window = new MeasuredWindow(server, ROUTE, 'POST', {
+    status: '200',
+    extraPids: { 'fake ePMS': epms.pid },
+    settleMs: 1100,
+  });
+  await window.begin();
   const seconds = await drain(server);
-  const share = cpu.end();
-  const view = await metrics.end();
-  const pg = await activity.end(1100);
+  await window.end();
+  const { cpu: share, server: view, pg } = window.figures;
   if (seconds === undefined) {
     report.notes.push(`${label}: the feed backlog did not drain within 120 s.`);
     return;

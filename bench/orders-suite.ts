@@ -8,18 +8,17 @@
  * load the service can carry. Then the time split of one order, in-process.
  */
 import type autocannon from 'autocannon';
-import { CpuMeter, type CpuShare } from './cpu.js';
 import { type LoadResult, measure, type Probe } from './load.js';
-import { MetricsProbe, type ServerView } from './metrics.js';
 import { orderCosts } from './order-costs.js';
 import { Pool, type PreparedOrder, prepareOrders } from './orders.js';
 import { measurePaced } from './paced.js';
-import { type PgActivity, PgActivityProbe } from './pg-activity.js';
-import { keepProfile, type Settings, waitForProfile } from './platform-suite.js';
+import type { Settings } from './platform-suite.js';
 import { type PrescribingBench, startPrescribingBench } from './prescribing-setup.js';
-import { type Server, tempDir } from './processes.js';
-import { dropDatabase, PG_DATABASE, PG_URL, portOf, preloadFlags, startPathways } from './service.js';
+import type { Server } from './processes.js';
+import { withProfiledServer } from './profiled.js';
+import { dropDatabase, PG_URL, portOf } from './service.js';
 import { type LoadRun, newSuiteReport, printRun, type SuiteReport } from './suite-report.js';
+import { MeasuredWindow } from './window.js';
 
 export interface OrdersOptions {
   settings: Settings;
@@ -70,30 +69,12 @@ async function observed(
   run: (probe: Probe) => Promise<LoadResult>,
   orders: Pool<PreparedOrder>,
 ): Promise<LoadRun> {
-  const cpu = new CpuMeter(server.pid, PG_DATABASE);
-  const metrics = new MetricsProbe(server.url, ROUTE, 'POST', '200');
-  const activity = new PgActivityProbe(PG_URL, PG_DATABASE);
-  let share: CpuShare | undefined;
-  let view: ServerView | undefined;
-  let pg: PgActivity | undefined;
-  const load = await run({
-    begin: async () => {
-      await activity.begin();
-      await metrics.begin();
-      cpu.begin();
-    },
-    end: async () => {
-      share = cpu.end();
-      view = await metrics.end();
-      pg = await activity.end();
-    },
-  });
+  const window = new MeasuredWindow(server, ROUTE, 'POST', { status: '200' });
+  const load = await run(window);
   const result: LoadRun = {
     name,
     load,
-    cpu: share!,
-    server: view!,
-    pg: pg!,
+    ...window.figures,
     unit: { name: 'order', count: load.statuses['200'] ?? 0 },
   };
   if (orders.reused > 0) result.name += ` (pool ran out: ${orders.reused} resends)`;
@@ -217,7 +198,7 @@ export async function ordersSuite(options: OrdersOptions): Promise<SuiteReport> 
     const [maxRun, burst, even, halfRun] = report.runs as [LoadRun, LoadRun, LoadRun, LoadRun];
     report.targets.push(
       {
-        target: '>= 1,000 orders/s (PostgreSQL, 50 connections)',
+        target: `>= 1,000 orders/s (PostgreSQL, ${settings.connections} connections)`,
         measured: `${Math.round(maxRun.load.rps)} orders/s`,
         met: maxRun.load.rps >= 1000,
       },
@@ -256,26 +237,20 @@ async function profileMax(
   options: OrdersOptions,
   measuredRps: number,
 ): Promise<void> {
-  const profiles = tempDir('pathways-bench-prof-');
-  const server = await startPathways('postgres', bench.dataDir, options.settings.pool, {
-    port: portOf(bench.server),
-    nodeFlags: preloadFlags('./bench/profiler-preload.ts'),
-    env: { PROFILE_DIR: profiles.dir },
-  });
-  try {
-    const orders = await pool(bench, options.settings, Math.max(100, measuredRps * 1.5));
-    const token = await bench.prescriber.session.refresh();
-    process.stdout.write('  profiling the maximum run\n');
-    await measure(
-      { url: server.url, ...options.settings, requests: orderRequests(orders, token) },
-      { begin: async () => server.signal('SIGUSR2'), end: async () => server.signal('SIGUSR2') },
-    );
-    const file = `${profiles.dir}/1.cpuprofile`;
-    const summary = await waitForProfile(file);
-    if (summary) report.profiles.push({ scenario: 'orders (i) maximum', summary });
-    if (summary && options.keepProfiles) keepProfile(file, options.keepProfiles, 'orders-maximum');
-  } finally {
-    await server.stop();
-    profiles.remove();
-  }
+  await withProfiledServer(
+    'postgres',
+    bench.dataDir,
+    options.settings.pool,
+    { port: portOf(bench.server) },
+    async (profiler) => {
+      const orders = await pool(bench, options.settings, Math.max(100, measuredRps * 1.5));
+      const token = await bench.prescriber.session.refresh();
+      process.stdout.write('  profiling the maximum run\n');
+      const summary = await profiler.profile(
+        { ...options.settings, requests: orderRequests(orders, token) },
+        { dir: options.keepProfiles, as: 'orders-maximum' },
+      );
+      if (summary) report.profiles.push({ scenario: 'orders (i) maximum', summary });
+    },
+  );
 }

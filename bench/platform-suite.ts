@@ -4,19 +4,17 @@
  * the server's /metrics, per-operation and per-statement costs and CPU profiles.
  */
 
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { accessToken, type BenchClient, registerClient } from './auth.js';
 import { bareFastify, barePgInsert } from './baselines.js';
 import { type Cost, cpuCosts, dbCosts } from './costs.js';
 import { CpuMeter, type CpuShare } from './cpu.js';
-import { type ProfileSummary, summarizeProfile } from './cpu-profile.js';
+import type { ProfileSummary } from './cpu-profile.js';
 import { measure } from './load.js';
 import type { Machine } from './machine.js';
 import { MetricsProbe, type ServerView } from './metrics.js';
 import { type Server, tempDir } from './processes.js';
+import { withProfiledServer } from './profiled.js';
 import type { Db, RunReport, ScenarioResult } from './report.js';
 import { type Scenario, type Seeded, scenarios } from './scenarios.js';
 import { seed } from './seed.js';
@@ -24,7 +22,6 @@ import {
   dropDatabase,
   PG_DATABASE,
   PG_URL,
-  preloadFlags,
   recreateDatabase,
   serviceEnv,
   startPathways,
@@ -93,56 +90,23 @@ async function profilePass(
   const { settings } = options;
   const chosen = scenarios(seeded).filter((s) => options.profilePatterns.some((p) => s.name.includes(p)));
   if (chosen.length === 0) return [];
-  const profiles = tempDir('pathways-bench-prof-');
-  const server = await startPathways(db, dataDir, settings.pool, {
-    nodeFlags: preloadFlags('./bench/profiler-preload.ts'),
-    env: { PROFILE_DIR: profiles.dir },
-  });
-  const out: { scenario: string; db: Db; summary: ProfileSummary }[] = [];
-  try {
-    let written = 0;
+  return withProfiledServer(db, dataDir, settings.pool, {}, async (profiler) => {
+    const out: { scenario: string; db: Db; summary: ProfileSummary }[] = [];
     for (const scenario of chosen) {
       process.stdout.write(`  profiling ${scenario.name} (${db})\n`);
-      const file = `${profiles.dir}/${++written}.cpuprofile`;
-      await measure(
-        { url: server.url, ...settings, requests: scenario.requests(await accessToken(server.url, client)) },
-        {
-          begin: async () => server.signal('SIGUSR2'),
-          end: async () => server.signal('SIGUSR2'),
-        },
+      const token = await accessToken(profiler.server.url, client);
+      const summary = await profiler.profile(
+        { ...settings, requests: scenario.requests(token) },
+        { dir: options.keepProfiles, as: `${db}-${scenario.name}` },
       );
-      const summary = await waitForProfile(file);
       if (!summary) {
         process.stdout.write(`  no profile written for ${scenario.name}\n`);
         continue;
       }
       out.push({ scenario: scenario.name, db, summary });
-      if (options.keepProfiles) keepProfile(file, options.keepProfiles, `${db}-${scenario.name}`);
     }
-  } finally {
-    await server.stop();
-    profiles.remove();
-  }
-  return out;
-}
-
-/** The profile the preload writes on the second SIGUSR2, once it is complete (or undefined). */
-export async function waitForProfile(file: string, timeoutMs = 30_000): Promise<ProfileSummary | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await sleep(250);
-    try {
-      return summarizeProfile(file);
-    } catch {
-      // not written (completely) yet
-    }
-  }
-  return undefined;
-}
-
-export function keepProfile(file: string, dir: string, name: string): void {
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(file, path.join(dir, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.cpuprofile`));
+    return out;
+  });
 }
 
 /** One database: fresh store, server, seed, every scenario, then the profiling pass. */

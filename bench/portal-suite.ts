@@ -13,28 +13,19 @@
  * (portal-round-trips.ts).
  */
 import { accessToken, registerClient } from './auth.js';
-import { CpuMeter, type CpuShare } from './cpu.js';
 import { measure } from './load.js';
-import { MetricsProbe, type ServerView } from './metrics.js';
-import { type PgActivity, PgActivityProbe } from './pg-activity.js';
-import { keepProfile, type Settings, waitForProfile } from './platform-suite.js';
+import type { Settings } from './platform-suite.js';
 import { createPatientAccounts, type SignedInPatient, signInPatients } from './portal-accounts.js';
 import { costTables } from './portal-report.js';
 import { countRoundTrips } from './portal-round-trips.js';
 import { type PortalScenario, patientReads, portalScenarios } from './portal-scenarios.js';
 import { drainOutbox, seedAppointments, seedPrescriptions } from './portal-seed.js';
 import { startPrescribingBench } from './prescribing-setup.js';
-import { type Server, tempDir } from './processes.js';
-import {
-  dropDatabase,
-  PG_DATABASE,
-  PG_URL,
-  portOf,
-  preloadFlags,
-  startPathways,
-  vacuumAnalyze,
-} from './service.js';
+import type { Server } from './processes.js';
+import { withProfiledServer } from './profiled.js';
+import { dropDatabase, portOf, vacuumAnalyze } from './service.js';
 import { type LoadRun, newSuiteReport, printRun, type SuiteReport } from './suite-report.js';
+import { MeasuredWindow } from './window.js';
 
 export interface PortalOptions {
   settings: Settings;
@@ -107,33 +98,15 @@ async function loadRun(
   settings: Settings,
   patients: SignedInPatient[],
 ): Promise<LoadRun> {
-  const cpu = new CpuMeter(server.pid, PG_DATABASE);
-  const metrics = new MetricsProbe(server.url, scenario.route, 'GET');
-  const activity = new PgActivityProbe(PG_URL, PG_DATABASE);
-  let share: CpuShare | undefined;
-  let view: ServerView | undefined;
-  let pg: PgActivity | undefined;
+  const window = new MeasuredWindow(server, scenario.route, 'GET');
   const load = await measure(
     { url: server.url, ...settings, requests: patientReads(patients, scenario) },
-    {
-      begin: async () => {
-        await activity.begin();
-        await metrics.begin();
-        cpu.begin();
-      },
-      end: async () => {
-        share = cpu.end();
-        view = await metrics.end();
-        pg = await activity.end();
-      },
-    },
+    window,
   );
   const run: LoadRun = {
     name: scenario.name,
     load,
-    cpu: share!,
-    server: view!,
-    pg: pg!,
+    ...window.figures,
     unit: { name: 'request', count: load.statuses['200'] ?? 0 },
   };
   printRun(run);
@@ -254,26 +227,14 @@ async function profileRuns(
   scenarios: PortalScenario[],
   patients: SignedInPatient[],
 ): Promise<void> {
-  const profiles = tempDir('pathways-bench-prof-');
-  const server = await startPathways('postgres', dataDir, options.settings.pool, {
-    port,
-    nodeFlags: preloadFlags('./bench/profiler-preload.ts'),
-    env: { PROFILE_DIR: profiles.dir },
-  });
-  try {
-    for (const [n, scenario] of scenarios.entries()) {
+  await withProfiledServer('postgres', dataDir, options.settings.pool, { port }, async (profiler) => {
+    for (const scenario of scenarios) {
       process.stdout.write(`  profiling ${scenario.name}\n`);
-      await measure(
-        { url: server.url, ...options.settings, requests: patientReads(patients, scenario) },
-        { begin: async () => server.signal('SIGUSR2'), end: async () => server.signal('SIGUSR2') },
+      const summary = await profiler.profile(
+        { ...options.settings, requests: patientReads(patients, scenario) },
+        { dir: options.keepProfiles, as: `portal-${scenario.name}` },
       );
-      const file = `${profiles.dir}/${n + 1}.cpuprofile`;
-      const summary = await waitForProfile(file);
       if (summary) report.profiles.push({ scenario: scenario.name, summary });
-      if (summary && options.keepProfiles) keepProfile(file, options.keepProfiles, `portal-${scenario.name}`);
     }
-  } finally {
-    await server.stop();
-    profiles.remove();
-  }
+  });
 }
