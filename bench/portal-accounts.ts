@@ -13,6 +13,7 @@ import { runUserAdd } from '../src/identity/accounts/user-add.js';
 import { loadSecretKey } from '../src/platform/crypto/secret-box.js';
 import { openDatabase } from '../src/platform/database/database.js';
 import { addUser, type BenchUser, UserSession } from './auth.js';
+import { inParallel } from './parallel.js';
 import { PG_URL } from './service.js';
 
 export interface PatientAccount {
@@ -30,15 +31,6 @@ export interface SignedInPatient extends PatientAccount {
 /** The j-th account's own loopback address: 127.10.0.1, 127.10.0.2, … (any 127.x.y.z is local). */
 export function addressOf(j: number): string {
   return `127.10.${Math.floor(j / 250)}.${(j % 250) + 1}`;
-}
-
-/** Runs `count` tasks, `concurrency` at a time. */
-async function inParallel(count: number, concurrency: number, task: (n: number) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 export async function createPatientAccounts(

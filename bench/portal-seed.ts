@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Appointment } from '@medplum/fhirtypes';
 import { prepareOrders } from './orders.js';
+import { inParallel } from './parallel.js';
 import type { PrescribingBench } from './prescribing-setup.js';
 import type { Server } from './processes.js';
 
@@ -16,15 +17,6 @@ const CONCURRENCY = 16;
 /** Orders signed at a time: a signed order is ~8 KB, so 30,000 of them are not held at once. */
 const SIGN_BATCH = 2_000;
 const DAY_MS = 86_400_000;
-
-/** Runs `count` tasks, CONCURRENCY at a time. */
-async function inParallel(count: number, task: (n: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}
 
 async function post(url: string, token: string, body: string, expected: number): Promise<void> {
   const response = await fetch(url, {
@@ -67,7 +59,7 @@ export async function seedPrescriptions(bench: PrescribingBench, perPatient: num
     const orders = await prepareOrders(bench.prescriber, size, { nhsNumbers: rotated });
     signingMs += performance.now() - signStarted;
     const token = await bench.prescriber.session.refresh();
-    await inParallel(size, (n) =>
+    await inParallel(size, CONCURRENCY, (n) =>
       post(`${bench.server.url}/fhir/R4/$process-message`, token, orders[n]!.body, 200),
     );
     process.stdout.write(
@@ -118,7 +110,7 @@ export async function seedAppointments(
   const total = patientIds.length * perPatient;
   const started = performance.now();
   let done = 0;
-  await inParallel(total, async (g) => {
+  await inParallel(total, CONCURRENCY, async (g) => {
     const n = g % patientIds.length;
     const k = Math.floor(g / patientIds.length);
     await post(
