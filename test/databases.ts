@@ -11,6 +11,7 @@ import pg from 'pg';
 import { type Database, openDatabase } from '../src/platform/database/database.js';
 import { migrate } from '../src/platform/database/migrate.js';
 import { copyTemplateInto } from './pglite-template.js';
+import { required } from './requirements.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -34,12 +35,11 @@ async function findPostgres(): Promise<string | undefined> {
 }
 
 export const postgresAdminUrl = await findPostgres();
-if (!postgresAdminUrl && process.env.REQUIRE_POSTGRES === '1') {
-  throw new Error('REQUIRE_POSTGRES=1 but PostgreSQL is not reachable (TEST_DATABASE_URL or 127.0.0.1:5432)');
-}
-if (!postgresAdminUrl) {
-  console.warn('PostgreSQL suites skipped: set TEST_DATABASE_URL or start PostgreSQL on 127.0.0.1:5432');
-}
+required(
+  postgresAdminUrl !== undefined,
+  'POSTGRES',
+  'PostgreSQL is not reachable (set TEST_DATABASE_URL or start PostgreSQL on 127.0.0.1:5432)',
+);
 
 /** The database kinds available to this run, for `describe.each`. */
 export const databaseKinds: DatabaseKind[] = postgresAdminUrl ? ['pglite', 'postgres'] : ['pglite'];

@@ -1,14 +1,15 @@
 /**
  * A private nats-server (JetStream on, data in a temporary folder) per test, so tests can stop and
  * restart it without touching anyone else's server or streams. NATS suites run when the
- * `nats-server` binary is installed (Debian package `nats-server`); with REQUIRE_NATS=1 a missing
- * binary fails the run instead of skipping.
+ * `nats-server` binary is installed (Debian package `nats-server`); without it they are not run
+ * (test/requirements.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { required } from './requirements.js';
 
 function findNatsServer(): string | undefined {
   const candidates = [
@@ -28,17 +29,11 @@ function findNatsServer(): string | undefined {
 }
 
 export const natsServerBinary = findNatsServer();
-export const natsAvailable = natsServerBinary !== undefined;
-if (!natsAvailable && process.env.REQUIRE_NATS === '1') {
-  throw new Error(
-    'REQUIRE_NATS=1 but nats-server is not installed (apt-get install nats-server, or NATS_SERVER_BIN)',
-  );
-}
-if (!natsAvailable) {
-  console.warn(
-    'NATS suites skipped: nats-server not found (install Debian nats-server or set NATS_SERVER_BIN)',
-  );
-}
+export const natsAvailable = required(
+  natsServerBinary !== undefined,
+  'NATS',
+  'nats-server is not installed (apt-get install nats-server, or set NATS_SERVER_BIN)',
+);
 
 export interface NatsTestServer {
   url: string;

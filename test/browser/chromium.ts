@@ -1,11 +1,12 @@
 /**
  * Real-browser tests run in Debian's Chromium (`apt-get install chromium`) driven by playwright-core:
- * nothing downloads a browser. Suites skip with a printed reason when the binary is missing, unless
- * REQUIRE_BROWSER=1 (CI), where a missing browser fails the run instead of silently testing less.
+ * nothing downloads a browser. Without the binary the suites are not run, with a printed reason, and
+ * under REQUIRE_BROWSER=1 (CI) a missing browser fails the run (test/requirements.ts).
  */
 import { accessSync, constants } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { describe } from 'vitest';
+import { required } from '../requirements.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
@@ -34,22 +35,12 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/**
- * `describe` for suites that need Chromium. Missing browser: prints why and skips, or throws when
- * REQUIRE_BROWSER=1 so CI cannot go green without running them.
- */
+/** `describe` for suites that need Chromium: registered only when it is there (test/requirements.ts). */
 export function describeBrowser(name: string, body: () => void): void {
-  if (chromiumAvailable()) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.REQUIRE_BROWSER === '1') {
-    throw new Error(
-      `REQUIRE_BROWSER=1 but Chromium is not at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_BIN)`,
-    );
-  }
-  console.warn(
-    `Browser suite "${name}" skipped: Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`,
+  const available = required(
+    chromiumAvailable(),
+    'BROWSER',
+    `Chromium is not at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_BIN)`,
   );
-  describe.skip(name, body);
+  if (available) describe(name, body);
 }
