@@ -184,7 +184,7 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
   });
 });
 
-describe.skipIf(!databaseKinds.includes('postgres'))('role history query plan on postgres', () => {
+describe.each(databaseKinds.filter((kind) => kind === 'postgres'))('role history query plan on %s', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {

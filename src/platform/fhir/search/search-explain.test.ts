@@ -27,7 +27,7 @@ function task(n: number): Resource {
   } as Resource;
 }
 
-describe.skipIf(!databaseKinds.includes('postgres'))('query plans on postgres', () => {
+describe.each(databaseKinds.filter((kind) => kind === 'postgres'))('query plans on %s', () => {
   let database: TestDatabase;
 
   async function plan(type: string, query: string): Promise<string> {
