@@ -1,6 +1,8 @@
 /** Helpers for the register's API tests: calls as a registrar and the resources they write. */
 import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
-import type { TestApp } from '../../test/app.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTestApp, type TestApp } from '../../test/app.js';
+import type { DatabaseKind } from '../../test/databases.js';
 import { GMC_NUMBER, ODS_SYSTEM, PRESCRIBING_RIGHT_SYSTEM } from './systems.js';
 
 export const FHIR_JSON = { 'content-type': 'application/fhir+json' };
@@ -59,3 +61,55 @@ export function roleBody(
 export const codeOf = (response: { json(): unknown }) =>
   (response.json() as { issue?: Array<{ details?: { coding?: Array<{ code?: string }> } }> }).issue?.[0]
     ?.details?.coding?.[0]?.code;
+
+export interface RegisterHarness {
+  readonly t: TestApp;
+  readonly call: ReturnType<typeof caller>;
+  /** A registrar's bearer token (with a recent one-time code). */
+  readonly asRegistrar: string;
+  /** Stored resources of a type, to show a refused write stored nothing. */
+  count(type: string): Promise<number>;
+  /** A practitioner registered by the registrar (201 checked). */
+  createPractitioner(gmc?: string, extra?: Partial<Practitioner>): Promise<Practitioner>;
+}
+
+/** The app for a describe block of register API tests; call inside the `describe`. */
+export function registerHarness(kind: DatabaseKind): RegisterHarness {
+  let app: TestApp | undefined;
+  let call: ReturnType<typeof caller> | undefined;
+  let asRegistrar: string | undefined;
+  const ready = () => {
+    if (!app || !call || asRegistrar === undefined) throw new Error('the register test app is not started');
+    return { app, call, asRegistrar };
+  };
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    call = caller(app);
+    asRegistrar = await registrar(app);
+  });
+  afterAll(() => app?.close());
+  return {
+    get t() {
+      return ready().app;
+    },
+    get call() {
+      return ready().call;
+    },
+    get asRegistrar() {
+      return ready().asRegistrar;
+    },
+    async count(type) {
+      const result = await ready().app.pathways.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM fhir_resource WHERE resource_type = $1',
+        [type],
+      );
+      return result.rows[0]?.n ?? 0;
+    },
+    async createPractitioner(gmc = freshNumber(), extra = {}) {
+      const { call, asRegistrar } = ready();
+      const response = await call(asRegistrar, 'POST', '/fhir/R4/Practitioner', practitionerBody(gmc, extra));
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json() as Practitioner;
+    },
+  };
+}
