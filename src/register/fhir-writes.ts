@@ -7,22 +7,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../platform/audit/audit-event.js';
 import { type AccessControl, agentOfRequest } from '../platform/auth/fastify.js';
 import type { Database, Queryable } from '../platform/database/database.js';
 import { Problem } from '../platform/errors/problem.js';
 import { writePolicy } from '../platform/fhir/access-policy.js';
-import { search } from '../platform/fhir/search/index.js';
+import { findIfNoneExist, sendExisting, sendWritten } from '../platform/fhir/routes/write-replies.js';
 import {
   createResource,
   readCurrent,
   updateResource,
   type WriteResult,
 } from '../platform/fhir/store/repository.js';
-import { etag, parseIfMatch, parseIfNoneExist } from '../platform/fhir/store/versioning.js';
+import { parseIfMatch, parseIfNoneExist } from '../platform/fhir/store/versioning.js';
 import { validateId, validateResource } from '../platform/fhir/validation/index.js';
-import { sendFhir } from '../platform/http/fhir-json.js';
 
 export interface RegisterDeps {
   db: Database;
@@ -56,14 +55,6 @@ function requireBody(body: unknown, type: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function sendWritten(reply: FastifyReply, result: WriteResult, baseUrl: string): FastifyReply {
-  reply
-    .header('etag', etag(result.versionId))
-    .header('last-modified', result.lastUpdated.toUTCString())
-    .header('location', `${baseUrl}/${result.resourceType}/${result.id}/_history/${result.versionId}`);
-  return sendFhir(reply, result.created ? 201 : 200, result.content);
-}
-
 async function auditWrite(deps: RegisterDeps, request: FastifyRequest, result: WriteResult): Promise<void> {
   await deps.audit.record({
     action: result.created ? 'C' : 'U',
@@ -88,25 +79,13 @@ export function registerWrites<T extends Resource>(
     rules.check(resource);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const outcome = await deps.db.transaction(async (tx) => {
-      if (ifNoneExist) {
-        const found = await search(tx, type, ifNoneExist, { baseUrl: deps.baseUrl });
-        const matches = found.entry?.filter((entry) => entry.search?.mode !== 'include') ?? [];
-        if (matches.length > 1) {
-          throw new Problem('PRECONDITION_FAILED', `If-None-Exist matched ${matches.length} resources`);
-        }
-        if (matches[0]?.resource) return { existing: matches[0].resource, created: undefined };
-      }
+      const existing = ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl));
+      if (existing) return { existing, created: undefined };
       const id = randomUUID();
       await rules.checkInTransaction(tx, resource, id, undefined);
       return { existing: undefined, created: await createResource(tx, resource, { id }) };
     });
-    if (outcome.existing) {
-      const existing = outcome.existing;
-      reply
-        .header('etag', etag(existing.meta?.versionId ?? '1'))
-        .header('location', `${deps.baseUrl}/${type}/${existing.id}/_history/${existing.meta?.versionId}`);
-      return sendFhir(reply, 200, existing);
-    }
+    if (outcome.existing) return sendExisting(reply, outcome.existing, deps.baseUrl);
     await auditWrite(deps, request, outcome.created!);
     return sendWritten(reply, outcome.created!, deps.baseUrl);
   });

@@ -1,31 +1,21 @@
 /** create (POST), update (PUT) and delete (DELETE) of one resource. */
 
 import type { Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { needsPatientBinding } from '../../auth/fastify.js';
 import { Problem } from '../../errors/problem.js';
-import { sendFhir } from '../../http/fhir-json.js';
-import { search } from '../search/index.js';
 import {
   assertResourceType,
   createResource,
   deleteResource,
   readCurrent,
   updateResource,
-  type WriteResult,
 } from '../store/repository.js';
-import { etag, parseIfMatch, parseIfNoneExist } from '../store/versioning.js';
+import { parseIfMatch, parseIfNoneExist } from '../store/versioning.js';
 import { auditIfPatientData, authorizeWrite, type FhirDeps } from './deps.js';
+import { findIfNoneExist, sendExisting, sendWritten } from './write-replies.js';
 
 type Params = { type: string; id: string };
-
-function sendWritten(reply: FastifyReply, result: WriteResult, baseUrl: string): FastifyReply {
-  reply
-    .header('etag', etag(result.versionId))
-    .header('last-modified', result.lastUpdated.toUTCString())
-    .header('location', `${baseUrl}/${result.resourceType}/${result.id}/_history/${result.versionId}`);
-  return sendFhir(reply, result.created ? 201 : 200, result.content);
-}
 
 function requireBody(body: unknown): unknown {
   if (body === undefined || body === null) {
@@ -50,24 +40,11 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     await authorizeWrite(deps, request, reply, type, [body as Resource]);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const outcome = await deps.db.transaction(async (tx) => {
-      if (ifNoneExist) {
-        const found = await search(tx, type, ifNoneExist, { baseUrl: deps.baseUrl });
-        const matches = found.entry?.filter((entry) => entry.search?.mode !== 'include') ?? [];
-        if (matches.length > 1) {
-          throw new Problem('PRECONDITION_FAILED', `If-None-Exist matched ${matches.length} resources`);
-        }
-        const existing = matches[0]?.resource;
-        if (existing) return { existing, created: undefined };
-      }
+      const existing = ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl));
+      if (existing) return { existing, created: undefined };
       return { existing: undefined, created: await createResource(tx, body) };
     });
-    if (outcome.existing) {
-      const existing = outcome.existing;
-      reply
-        .header('etag', etag(existing.meta?.versionId ?? '1'))
-        .header('location', `${deps.baseUrl}/${type}/${existing.id}/_history/${existing.meta?.versionId}`);
-      return sendFhir(reply, 200, existing);
-    }
+    if (outcome.existing) return sendExisting(reply, outcome.existing, deps.baseUrl);
     const created = outcome.created!;
     await auditIfPatientData(deps, request, {
       action: 'C',
