@@ -1,8 +1,8 @@
 import { useTitle } from '../../app/page';
-import { Link } from '../../components/Link';
+import { type CardLink, CardLinks } from '../../components/CardLinks';
 import { PageHeading } from '../common';
 
-const SECTIONS = [
+const SECTIONS: CardLink[] = [
   {
     to: '/service-desk/accounts',
     title: 'Look up an account',
@@ -20,22 +20,7 @@ export function DeskHome() {
   return (
     <>
       <PageHeading>Service desk</PageHeading>
-      <ul className="nhsuk-grid-row nhsuk-card-group">
-        {SECTIONS.map((section) => (
-          <li className="nhsuk-grid-column-full nhsuk-card-group__item" key={section.to}>
-            <div className="nhsuk-card nhsuk-card--clickable">
-              <div className="nhsuk-card__content">
-                <h2 className="nhsuk-card__heading nhsuk-heading-m">
-                  <Link className="nhsuk-card__link" to={section.to}>
-                    {section.title}
-                  </Link>
-                </h2>
-                <p className="nhsuk-card__description">{section.text}</p>
-              </div>
-            </div>
-          </li>
-        ))}
-      </ul>
+      <CardLinks links={SECTIONS} />
     </>
   );
 }
