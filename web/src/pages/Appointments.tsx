@@ -3,11 +3,11 @@ import { readAppointments } from '../api/portal';
 import { takeFlash } from '../app/flash';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
-import { Loading, SuccessBanner, SummaryList, Tag } from '../components/content';
+import { SuccessBanner, SummaryList, Tag } from '../components/content';
 import { Link } from '../components/Link';
 import { type AppointmentView, splitAppointments } from '../domain/appointments';
 import { formatDate, formatDateTime, formatTimeRange } from '../domain/dates';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 function AppointmentCard({ view, upcoming }: { view: AppointmentView; upcoming: boolean }) {
   const when = formatTimeRange(view.start, view.end) || 'Date to be confirmed';
@@ -73,8 +73,7 @@ export function Appointments({ patientId }: { patientId: string }) {
         </SuccessBanner>
       ) : null}
       <PageHeading>Your appointments</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="your appointments" /> : null}
-      {loaded.problem ? <LoadProblem problem={loaded.problem} reload={loaded.reload} /> : null}
+      <LoadStatus loaded={loaded} what="your appointments" />
       {loaded.data ? (
         <>
           <h2 className="nhsuk-heading-m">Upcoming appointments</h2>

@@ -4,14 +4,14 @@ import { setFlash } from '../app/flash';
 import { useLoad, useSubmit } from '../app/hooks';
 import { useTitle } from '../app/page';
 import { navigate } from '../app/router';
-import { Button, Loading, SummaryList } from '../components/content';
+import { Button, SummaryList } from '../components/content';
 import { ErrorSummary, errorFor } from '../components/ErrorSummary';
 import { Radios, Textarea } from '../components/fields';
 import { BackLink, Link } from '../components/Link';
 import { appointmentView } from '../domain/appointments';
 import { formatDate, formatTimeRange } from '../domain/dates';
 import { CANCEL_REASONS, cancelReason, OTHER_REASON } from '../domain/forms';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 export function CancelAppointment({ appointmentId }: { appointmentId: string }) {
   const loaded = useLoad(() => readAppointment(appointmentId), appointmentId);
@@ -39,14 +39,7 @@ export function CancelAppointment({ appointmentId }: { appointmentId: string }) 
     <>
       <BackLink to="/appointments">Back to your appointments</BackLink>
       <PageHeading>Cancel your appointment</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="the appointment" /> : null}
-      {loaded.problem ? (
-        <LoadProblem
-          problem={loaded.problem}
-          reload={loaded.reload}
-          notFound="We could not find this appointment."
-        />
-      ) : null}
+      <LoadStatus loaded={loaded} what="the appointment" notFound="We could not find this appointment." />
       {view ? (
         <>
           <SummaryList

@@ -2,12 +2,12 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { type ContactPreferences as Preferences, readContactPreferences, updateContact } from '../api/portal';
 import { useLoad, useSubmit } from '../app/hooks';
 import { useFocusWhen, useTitle } from '../app/page';
-import { Button, Loading, SuccessBanner } from '../components/content';
+import { Button, SuccessBanner } from '../components/content';
 import { ErrorSummary, errorFor } from '../components/ErrorSummary';
 import { Checkboxes, TextInput } from '../components/fields';
 import { contactErrors } from '../domain/forms';
 import { fieldOf } from '../domain/problem';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 export function ContactPreferences({ patientId }: { patientId: string }) {
   const loaded = useLoad(() => readContactPreferences(patientId), patientId);
@@ -60,8 +60,7 @@ export function ContactPreferences({ patientId }: { patientId: string }) {
         </div>
       ) : null}
       <PageHeading>Contact details and preferences</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="your contact details" /> : null}
-      {loaded.problem ? <LoadProblem problem={loaded.problem} reload={loaded.reload} /> : null}
+      <LoadStatus loaded={loaded} what="your contact details" />
       {loaded.data ? (
         <form onSubmit={submit} noValidate>
           <ErrorSummary errors={errors} />

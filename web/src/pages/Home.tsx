@@ -2,15 +2,16 @@ import type { Patient } from '@medplum/fhirtypes';
 import { readPatient } from '../api/portal';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
-import { Loading, SummaryList } from '../components/content';
+import { type CardLink, CardLinks } from '../components/CardLinks';
+import { SummaryList } from '../components/content';
 import { Link } from '../components/Link';
 import { formatDate } from '../domain/dates';
-import { LoadProblem, PageHeading, spacedNumber } from './common';
+import { LoadStatus, PageHeading, spacedNumber } from './common';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const CHI = 'https://fhir.nhs.uk/Id/chi-number';
 
-const SECTIONS = [
+const SECTIONS: CardLink[] = [
   {
     to: '/prescriptions',
     title: 'Prescriptions',
@@ -47,25 +48,9 @@ export function Home({ patientId }: { patientId: string }) {
   return (
     <>
       <PageHeading caption={name}>Your health</PageHeading>
-      <ul className="nhsuk-grid-row nhsuk-card-group">
-        {SECTIONS.map((section) => (
-          <li className="nhsuk-grid-column-full nhsuk-card-group__item" key={section.to}>
-            <div className="nhsuk-card nhsuk-card--clickable">
-              <div className="nhsuk-card__content">
-                <h2 className="nhsuk-card__heading nhsuk-heading-m">
-                  <Link className="nhsuk-card__link" to={section.to}>
-                    {section.title}
-                  </Link>
-                </h2>
-                <p className="nhsuk-card__description">{section.text}</p>
-              </div>
-            </div>
-          </li>
-        ))}
-      </ul>
+      <CardLinks links={SECTIONS} />
       <h2 className="nhsuk-heading-m">Your details</h2>
-      {patient.loading && !patient.data ? <Loading what="your details" /> : null}
-      {patient.problem ? <LoadProblem problem={patient.problem} reload={patient.reload} /> : null}
+      <LoadStatus loaded={patient} what="your details" />
       {patient.data ? (
         <>
           <SummaryList

@@ -1,11 +1,11 @@
 import { readPrescriptions } from '../api/portal';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
-import { Loading, SummaryList, Tag } from '../components/content';
+import { SummaryList, Tag } from '../components/content';
 import { Link } from '../components/Link';
 import { formatDate } from '../domain/dates';
 import { type Prescription, prescriptionsOf } from '../domain/prescriptions';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 function PrescriptionCard({ prescription }: { prescription: Prescription }) {
   const issued = formatDate(prescription.issued);
@@ -70,8 +70,7 @@ export function Prescriptions({ patientId }: { patientId: string }) {
       <p className="nhsuk-body">
         Prescriptions from your GP practice or hospital, newest first, and where each one is now.
       </p>
-      {loaded.loading && !loaded.data ? <Loading what="your prescriptions" /> : null}
-      {loaded.problem ? <LoadProblem problem={loaded.problem} reload={loaded.reload} /> : null}
+      <LoadStatus loaded={loaded} what="your prescriptions" />
       {loaded.data && prescriptions.length === 0 ? (
         <p className="nhsuk-body">You have no prescriptions.</p>
       ) : null}

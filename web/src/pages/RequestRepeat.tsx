@@ -11,7 +11,7 @@ import type { PendingSignIn } from '../api/session';
 import { currentSession } from '../api/session';
 import { handleSignedOut, useLoad } from '../app/hooks';
 import { useFocusWhen, useTitle } from '../app/page';
-import { Button, Loading, SummaryList } from '../components/content';
+import { Button, SummaryList } from '../components/content';
 import { ErrorSummary, errorFor } from '../components/ErrorSummary';
 import { Textarea } from '../components/fields';
 import { BackLink, Link } from '../components/Link';
@@ -20,7 +20,7 @@ import { formatDate } from '../domain/dates';
 import { type Errors, noteProblem } from '../domain/forms';
 import { medicineOf } from '../domain/prescriptions';
 import { problemOf } from '../domain/problem';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 type Stage =
   | { name: 'form' }
@@ -136,14 +136,7 @@ export function RequestRepeat({ itemId }: { itemId: string }) {
     <>
       {stage.name !== 'sent' ? <BackLink to="/prescriptions">Back to your prescriptions</BackLink> : null}
       <PageHeading>Request a repeat prescription</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="the medicine" /> : null}
-      {loaded.problem ? (
-        <LoadProblem
-          problem={loaded.problem}
-          reload={loaded.reload}
-          notFound="We could not find this medicine."
-        />
-      ) : null}
+      <LoadStatus loaded={loaded} what="the medicine" notFound="We could not find this medicine." />
       {loaded.data && stage.name === 'sent' ? <Sent task={stage.task} medicine={medicine} /> : null}
       {loaded.data && stage.name !== 'sent' ? (
         <>

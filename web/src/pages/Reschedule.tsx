@@ -5,13 +5,13 @@ import { setFlash } from '../app/flash';
 import { useLoad, useSubmit } from '../app/hooks';
 import { useTitle } from '../app/page';
 import { navigate } from '../app/router';
-import { Button, InsetText, Loading } from '../components/content';
+import { Button, InsetText } from '../components/content';
 import { ErrorSummary, errorFor } from '../components/ErrorSummary';
 import { Radios } from '../components/fields';
 import { BackLink, Link } from '../components/Link';
 import { appointmentView, slotChoices } from '../domain/appointments';
 import { formatDateTime, formatTimeRange } from '../domain/dates';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 export function Reschedule({ appointmentId }: { appointmentId: string }) {
   const loaded = useLoad(async () => {
@@ -50,14 +50,7 @@ export function Reschedule({ appointmentId }: { appointmentId: string }) {
     <>
       <BackLink to="/appointments">Back to your appointments</BackLink>
       <PageHeading>Change your appointment</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="free times" /> : null}
-      {loaded.problem ? (
-        <LoadProblem
-          problem={loaded.problem}
-          reload={loaded.reload}
-          notFound="We could not find this appointment."
-        />
-      ) : null}
+      <LoadStatus loaded={loaded} what="free times" notFound="We could not find this appointment." />
       {view ? (
         <>
           <InsetText>

@@ -1,11 +1,11 @@
 import { readResults } from '../api/portal';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
-import { InsetText, Loading, SummaryList } from '../components/content';
+import { InsetText, SummaryList } from '../components/content';
 import { BackLink, Link } from '../components/Link';
 import { formatDate } from '../domain/dates';
 import { resultsOf } from '../domain/results';
-import { LoadProblem, PageHeading } from './common';
+import { LoadStatus, PageHeading } from './common';
 
 export function Results({ patientId }: { patientId: string }) {
   useTitle('Your test results');
@@ -20,8 +20,7 @@ export function Results({ patientId }: { patientId: string }) {
           that needs it. This can take a few days.
         </p>
       </InsetText>
-      {loaded.loading && !loaded.data ? <Loading what="your test results" /> : null}
-      {loaded.problem ? <LoadProblem problem={loaded.problem} reload={loaded.reload} /> : null}
+      <LoadStatus loaded={loaded} what="your test results" />
       {loaded.data && results.length === 0 ? (
         <>
           <h2 className="nhsuk-heading-m">No results to see yet</h2>
@@ -62,8 +61,7 @@ export function Result({ patientId, resultId }: { patientId: string; resultId: s
     <>
       <BackLink to="/results">Back to your test results</BackLink>
       <PageHeading caption="Test result">{result?.title ?? 'Test result'}</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="the result" /> : null}
-      {loaded.problem ? <LoadProblem problem={loaded.problem} reload={loaded.reload} /> : null}
+      <LoadStatus loaded={loaded} what="the result" />
       {loaded.data && !result ? (
         <p className="nhsuk-body">We could not find this result. It may not be ready for you to see yet.</p>
       ) : null}

@@ -1,7 +1,8 @@
-/** Pieces the patient pages share: the page heading and what to show when loading fails. */
+/** Pieces the patient pages share: the page heading, and what to show while loading and when it fails. */
 import type { ReactNode } from 'react';
+import type { Loaded } from '../app/hooks';
 import { useFocusOnArrival } from '../app/page';
-import { Button } from '../components/content';
+import { Button, Loading } from '../components/content';
 import type { Problem } from '../domain/problem';
 
 export function PageHeading({ children, caption }: { children: ReactNode; caption?: string }) {
@@ -46,4 +47,22 @@ export function LoadProblem({
 export function spacedNumber(value: string | undefined): string {
   if (!value || !/^\d{10}$/.test(value)) return value ?? '';
   return `${value.slice(0, 3)} ${value.slice(3, 6)} ${value.slice(6)}`;
+}
+
+/** While `loaded` has no data yet: "Loading …"; when it failed: the problem and a way to try again. */
+export function LoadStatus<T>({
+  loaded,
+  what,
+  notFound,
+}: {
+  loaded: Loaded<T>;
+  what: string;
+  notFound?: string;
+}) {
+  if (loaded.loading && !loaded.data) return <Loading what={what} />;
+  if (loaded.problem)
+    return (
+      <LoadProblem problem={loaded.problem} reload={loaded.reload} {...(notFound ? { notFound } : {})} />
+    );
+  return null;
 }

@@ -6,13 +6,13 @@ import { type FormEvent, useState } from 'react';
 import { readWorklist, resolveWorklistItem, type WorklistItem } from '../../api/portal';
 import { useLoad, useSubmit } from '../../app/hooks';
 import { useFocusWhen, useTitle } from '../../app/page';
-import { Button, Loading, SuccessBanner, SummaryList } from '../../components/content';
+import { Button, SuccessBanner, SummaryList } from '../../components/content';
 import { ErrorSummary, errorFor } from '../../components/ErrorSummary';
 import { Textarea } from '../../components/fields';
 import { BackLink } from '../../components/Link';
 import { formatDateTime } from '../../domain/dates';
 import { noteProblem } from '../../domain/forms';
-import { LoadProblem, PageHeading } from '../common';
+import { LoadStatus, PageHeading } from '../common';
 
 const CHANNELS: Record<string, string> = { sms: 'text message', email: 'email' };
 
@@ -104,8 +104,7 @@ export function Worklist() {
         </div>
       ) : null}
       <PageHeading>Notifications that did not reach patients</PageHeading>
-      {loaded.loading && !loaded.data ? <Loading what="the worklist" /> : null}
-      {loaded.problem ? <LoadProblem problem={loaded.problem} reload={loaded.reload} /> : null}
+      <LoadStatus loaded={loaded} what="the worklist" />
       {loaded.data ? (
         items.length === 0 ? (
           <p className="nhsuk-body">
