@@ -7,9 +7,9 @@
  * who signs in through the real flow, so its token carries that fhirUser.
  */
 import 'reflect-metadata';
-import { randomUUID, webcrypto } from 'node:crypto';
+import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Parameters } from '@medplum/fhirtypes';
-import * as x509 from '@peculiar/x509';
+import { csrPem, ecKeys } from '../src/register/pki/test-keys.js';
 import { addUser, UserSession } from './auth.js';
 
 export const GMC_SYSTEM = 'https://fhir.hl7.org.uk/Id/gmc-number';
@@ -74,19 +74,12 @@ export async function registerPrescriber(
     },
     registrar,
   );
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=Dr Pat Bench ${randomUUID().slice(0, 8)}`,
-    keys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-  });
+  const keys = await ecKeys();
+  const csr = await csrPem(keys, `CN=Dr Pat Bench ${randomUUID().slice(0, 8)}`);
   const issued = (await post(
     baseUrl,
     `/Practitioner/${practitionerId}/$issue-certificate`,
-    { resourceType: 'Parameters', parameter: [{ name: 'csr', valueString: csr.toString('pem') }] },
+    { resourceType: 'Parameters', parameter: [{ name: 'csr', valueString: csr }] },
     registrar,
   )) as Parameters;
   const certificatePem = issued.parameter?.find((p) => p.name === 'certificate')?.valueString;

@@ -4,10 +4,11 @@
  * key and a CSR, the registrar issues the certificate; the prescriber then signs with that key.
  */
 import 'reflect-metadata';
-import { randomUUID, webcrypto } from 'node:crypto';
+import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import * as x509 from '@peculiar/x509';
 import type { TestApp } from '../../../test/app.js';
+import { csrPem, ecKeys } from '../../register/pki/test-keys.js';
 import { signPrescription } from '../../signing/index.js';
 import { type OrderBundleInput, orderBundle } from '../examples/order-bundle.js';
 
@@ -77,20 +78,13 @@ export async function registerPrescriber(
     },
     registrar,
   );
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=Dr Pat Tester ${randomUUID().slice(0, 8)}`,
-    keys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-  });
+  const keys = await ecKeys();
+  const csr = await csrPem(keys, `CN=Dr Pat Tester ${randomUUID().slice(0, 8)}`);
   const issued = (await call(
     app,
     'POST',
     `/fhir/R4/Practitioner/${practitioner.id}/$issue-certificate`,
-    { resourceType: 'Parameters', parameter: [{ name: 'csr', valueString: csr.toString('pem') }] },
+    { resourceType: 'Parameters', parameter: [{ name: 'csr', valueString: csr }] },
     registrar,
   )) as Parameters;
   const certificatePem =
