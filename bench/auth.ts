@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { TOTP } from 'otpauth';
+import { childEnv } from '../test/child-env.js';
 
 export interface BenchClient {
   clientId: string;
@@ -29,7 +30,7 @@ const TIMEOUT_MS = 15_000;
 function cli<T>(env: Record<string, string>, args: string[]): T {
   const output = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...childEnv(), ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnv } from '../test/child-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const live = new Set<ChildProcess>();
@@ -23,38 +24,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
-
-/** The parent's environment without the service's own settings, so only what we pass applies. */
-function inheritedEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !SERVICE_VARIABLES.has(name)) env[name] = value;
-  }
-  return env;
-}
-const SERVICE_VARIABLES = new Set([
-  'PORT',
-  'HOST',
-  'PUBLIC_URL',
-  'DATABASE_URL',
-  'DATA_DIR',
-  'MLLP_PORT',
-  'NATS_URL',
-  'EPMS_URL',
-  'NOTIFY_BASE_URL',
-  'NOTIFY_API_KEY',
-  'PATHWAYS_DEMO',
-  'LOG_LEVEL',
-  'RATE_LIMIT_PER_MINUTE',
-  'DB_POOL_SIZE',
-  'MAX_EVENT_LOOP_DELAY_MS',
-  'NODE_OPTIONS',
-  'TRUSTED_ISSUERS',
-  'PATHWAYS_SECRET_KEY',
-  'STEP_UP_MAX_AGE_S',
-  'BODY_LIMIT_BYTES',
-  'SHUTDOWN_GRACE_S',
-]);
 
 export interface Server {
   url: string;
@@ -81,7 +50,7 @@ export interface ServerOptions {
 export async function startServer(options: ServerOptions): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeFlags ?? []), ...options.args], {
     cwd: ROOT,
-    env: { ...inheritedEnv(), ...options.env },
+    env: { ...childEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

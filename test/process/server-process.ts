@@ -9,30 +9,10 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../child-env.js';
 import { authorizationFor, type Credentials, signIn } from './sign-in.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Variables the service reads (CONTRACT.md section 1): never inherited from the runner's shell. */
-const CONFIG_VARIABLES = [
-  'PORT',
-  'HOST',
-  'PUBLIC_URL',
-  'DATABASE_URL',
-  'DATA_DIR',
-  'MLLP_PORT',
-  'NATS_URL',
-  'EPMS_URL',
-  'NOTIFY_BASE_URL',
-  'NOTIFY_API_KEY',
-  'STEP_UP_MAX_AGE_S',
-  'PATHWAYS_DEMO',
-  'LOG_LEVEL',
-  'RATE_LIMIT_PER_MINUTE',
-  'BODY_LIMIT_BYTES',
-  'DB_POOL_SIZE',
-  'SHUTDOWN_GRACE_S',
-];
 
 export interface DatabaseLocation {
   /** DATABASE_URL (PostgreSQL); undefined = embedded PGlite in dataDir. */
@@ -81,10 +61,8 @@ export function serviceEnv(
   database: DatabaseLocation,
   extra: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of CONFIG_VARIABLES) delete env[name];
   return {
-    ...env,
+    ...childEnv(),
     HOST: '127.0.0.1',
     DATA_DIR: database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
