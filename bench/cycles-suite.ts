@@ -12,6 +12,7 @@ import type autocannon from 'autocannon';
 import { accessToken, type BenchClient, registerClient } from './auth.js';
 import { cycleCosts } from './cycle-costs.js';
 import { drain, measuredDrain, startFakeEpms } from './epms.js';
+import { phaseRows, statementRows } from './instruments.js';
 import { Latencies, measure } from './load.js';
 import { Pool, type PreparedCycle, prepareCycles } from './orders.js';
 import type { Settings } from './platform-suite.js';
@@ -226,22 +227,12 @@ export async function cyclesSuite(options: CyclesOptions): Promise<SuiteReport> 
         'One cycle step by step, in-process, one at a time on one connection (the domain functions and the audit record ' +
         "each route waits for; not HTTP, not the outbox's later deliveries): wall time, the PostgreSQL backend's CPU, statements:",
       head: ['step', 'wall µs', 'PostgreSQL CPU µs', 'statements'],
-      rows: split.phases.map((p) => [
-        p.phase,
-        p.wallUs.toFixed(0),
-        p.pgCpuUs.toFixed(0),
-        p.statements.toFixed(1),
-      ]),
+      rows: phaseRows(split.phases),
     });
     report.tables.push({
       title: 'The same cycles statement by statement:',
       head: ['statement', 'per cycle', 'wall µs', 'PostgreSQL CPU µs'],
-      rows: split.statements.map((st) => [
-        st.statement,
-        st.perUnit.toFixed(1),
-        st.wallUs.toFixed(0),
-        st.pgCpuUs.toFixed(0),
-      ]),
+      rows: statementRows(split.statements),
     });
     report.setup.push(
       `PostgreSQL; ${settings.connections} connections (virtual clients), each doing one cycle after another; ${settings.warmupS} s warm-up + ${settings.durationS} s measured per run; DB_POOL_SIZE ${settings.pool};`,

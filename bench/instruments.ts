@@ -163,3 +163,18 @@ function label(sql: string): string {
     return 'SELECT pg_advisory_xact_lock (the patient)';
   return text.split(' ').slice(0, 4).join(' ');
 }
+
+/** Report rows of a split's phases: phase, wall µs, PostgreSQL CPU µs, statements. */
+export function phaseRows(phases: PhaseCost[]): string[][] {
+  return phases.map((p) => [p.phase, p.wallUs.toFixed(0), p.pgCpuUs.toFixed(0), p.statements.toFixed(1)]);
+}
+
+/** Report rows of a split's statements: statement, per unit, wall µs, PostgreSQL CPU µs. */
+export function statementRows(statements: StatementCost[]): string[][] {
+  return statements.map((st) => [
+    st.statement,
+    st.perUnit.toFixed(1),
+    st.wallUs.toFixed(0),
+    st.pgCpuUs.toFixed(0),
+  ]);
+}

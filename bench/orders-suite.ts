@@ -8,6 +8,7 @@
  * load the service can carry. Then the time split of one order, in-process.
  */
 import type autocannon from 'autocannon';
+import { phaseRows, statementRows } from './instruments.js';
 import { type LoadResult, measure, type Probe } from './load.js';
 import { orderCosts } from './order-costs.js';
 import { Pool, type PreparedOrder, prepareOrders } from './orders.js';
@@ -171,22 +172,12 @@ export async function ordersSuite(options: OrdersOptions): Promise<SuiteReport> 
         'One order (`submitOrder` and the audit record its handler waits for) phase by phase, in-process, one at a time ' +
         "on one connection: wall time, the PostgreSQL backend's CPU, and statements (round trips):",
       head: ['phase', 'wall µs', 'PostgreSQL CPU µs', 'statements'],
-      rows: split.phases.map((p) => [
-        p.phase,
-        p.wallUs.toFixed(0),
-        p.pgCpuUs.toFixed(0),
-        p.statements.toFixed(1),
-      ]),
+      rows: phaseRows(split.phases),
     });
     report.tables.push({
       title: 'The same orders statement by statement (BEGIN and COMMIT are in their phases, not here):',
       head: ['statement', 'per order', 'wall µs', 'PostgreSQL CPU µs'],
-      rows: split.statements.map((st) => [
-        st.statement,
-        st.perUnit.toFixed(1),
-        st.wallUs.toFixed(0),
-        st.pgCpuUs.toFixed(0),
-      ]),
+      rows: statementRows(split.statements),
     });
     const whole = split.split.at(-1)!.us;
     report.tables.push({
