@@ -184,15 +184,32 @@ export function formatReport(report: RunReport): string {
 }
 
 /** Every area that appears in either list, by self time; inclusive only for non-wrapper areas. */
-function areaRows(summary: ProfileSummary): [string, number, number][] {
+/** A CPU profile's summary as Markdown: areas by self and inclusive time, the top functions. */
+export function profileText(title: string, summary: ProfileSummary): string {
+  const share = (value: number) => pct(value / summary.busyMs);
   const names = [
     ...new Set([...summary.areas.map((a) => a.area), ...summary.areasInclusive.map((a) => a.area)]),
   ];
   const self = new Map(summary.areas.map((a) => [a.area, a.ms]));
   const inclusive = new Map(summary.areasInclusive.map((a) => [a.area, a.ms]));
-  return names
+  const rows = names
     .map((name): [string, number, number] => [name, self.get(name) ?? 0, inclusive.get(name) ?? 0])
-    .sort((a, b) => b[1] - a[1]);
+    .sort((a, b) => b[1] - a[1])
+    .map(([area, s, i]) => [area, share(s), i > 0 ? share(i) : '']);
+  return (
+    `CPU profile of the server during ${title}: ${int(summary.busyMs)} ms busy of ${int(summary.wallMs)} ms wall.\n\n` +
+    table(['area', 'self time', 'with what it calls'], rows) +
+    '\n\n' +
+    table(
+      ['top functions by self time', 'share'],
+      summary.selfTop.map((f) => [f.fn, share(f.ms)]),
+    ) +
+    '\n\n' +
+    table(
+      ['src/ functions by inclusive time', 'share'],
+      summary.inclusiveTop.map((f) => [f.fn, share(f.ms)]),
+    )
+  );
 }
 
 function formatWhere(report: RunReport): string {
@@ -300,28 +317,8 @@ function formatWhere(report: RunReport): string {
     );
   }
   for (const { scenario, db, summary } of report.profiles) {
-    const share = (value: number) => pct(value / summary.busyMs);
-    parts.push(
-      `CPU profile of the server during "${scenario}" (${db}): ${int(summary.busyMs)} ms busy of ${int(summary.wallMs)} ms wall.\n\n` +
-        table(
-          ['area', 'self time', 'with what it calls'],
-          areaRows(summary).map(([area, self, inclusive]) => [
-            area,
-            share(self),
-            inclusive > 0 ? share(inclusive) : '',
-          ]),
-        ) +
-        '\n\n' +
-        table(
-          ['top functions by self time', 'share'],
-          summary.selfTop.map((f) => [f.fn, share(f.ms)]),
-        ) +
-        '\n\n' +
-        table(
-          ['src/ functions by inclusive time', 'share'],
-          summary.inclusiveTop.map((f) => [f.fn, share(f.ms)]),
-        ),
-    );
+    parts.push(profileText(`"${scenario}" (${db})`, summary));
   }
+
   return parts.join('\n\n');
 }

@@ -8,7 +8,7 @@ import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadResult } from './load.js';
 import type { ServerView } from './metrics.js';
 import type { PgActivity } from './pg-activity.js';
-import { cores, int, LOAD_HEAD, loadRow, ms, pct, table } from './report.js';
+import { cores, int, LOAD_HEAD, loadRow, ms, pct, profileText, table } from './report.js';
 
 export interface LoadRun {
   name: string;
@@ -141,33 +141,6 @@ function serverTable(runs: LoadRun[]): string | undefined {
   );
 }
 
-function profileText(scenario: string, summary: ProfileSummary): string {
-  const share = (value: number) => pct(value / summary.busyMs);
-  const names = [
-    ...new Set([...summary.areas.map((a) => a.area), ...summary.areasInclusive.map((a) => a.area)]),
-  ];
-  const self = new Map(summary.areas.map((a) => [a.area, a.ms]));
-  const inclusive = new Map(summary.areasInclusive.map((a) => [a.area, a.ms]));
-  const rows = names
-    .map((name): [string, number, number] => [name, self.get(name) ?? 0, inclusive.get(name) ?? 0])
-    .sort((a, b) => b[1] - a[1])
-    .map(([area, s, i]) => [area, share(s), i > 0 ? share(i) : '']);
-  return (
-    `CPU profile of the server during "${scenario}": ${int(summary.busyMs)} ms busy of ${int(summary.wallMs)} ms wall.\n\n` +
-    table(['area', 'self time', 'with what it calls'], rows) +
-    '\n\n' +
-    table(
-      ['top functions by self time', 'share'],
-      summary.selfTop.map((f) => [f.fn, share(f.ms)]),
-    ) +
-    '\n\n' +
-    table(
-      ['src/ functions by inclusive time', 'share'],
-      summary.inclusiveTop.map((f) => [f.fn, share(f.ms)]),
-    )
-  );
-}
-
 export function formatSuite(report: SuiteReport): string {
   const parts: string[] = [`## ${report.title}`, `Run: ${report.date}. ${report.setup.join(' ')}`];
   const rateNames = [...new Set(report.runs.flatMap((run) => Object.keys(run.rates ?? {})))];
@@ -240,7 +213,7 @@ export function formatSuite(report: SuiteReport): string {
         ),
     );
   for (const extra of report.tables) parts.push(`${extra.title}\n\n${table(extra.head, extra.rows)}`);
-  for (const { scenario, summary } of report.profiles) parts.push(profileText(scenario, summary));
+  for (const { scenario, summary } of report.profiles) parts.push(profileText(`"${scenario}"`, summary));
   if (report.notes.length > 0) parts.push(report.notes.map((note) => `- ${note}`).join('\n'));
   return parts.join('\n\n');
 }
