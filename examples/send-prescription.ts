@@ -110,7 +110,12 @@ const accepted = await call('POST', '/fhir/R4/$process-message', signed, token);
 console.log(`sent ${prescriptionId}: ${accepted.issue?.[0]?.diagnostics}`);
 
 // 5. Track it.
-const tracked = await call('GET', `/fhir/R4/Task?focus:identifier=${prescriptionId}`, undefined, token);
+const tracked = await call(
+  'GET',
+  `/fhir/R4/Task?focus:identifier=${encodeURIComponent(prescriptionId)}`,
+  undefined,
+  token,
+);
 const task = tracked.entry?.[0]?.resource;
 console.log(`tracker: ${task?.businessStatus?.coding?.[0]?.code} ${task?.businessStatus?.text}`);
 

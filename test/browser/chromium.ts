@@ -4,7 +4,7 @@
  * under REQUIRE_BROWSER=1 (CI) a missing browser fails the run (test/requirements.ts).
  */
 import { accessSync, constants } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { required } from '../requirements.js';
 
@@ -43,4 +43,26 @@ export function describeBrowser(name: string, body: () => void): void {
     `Chromium is not at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_BIN)`,
   );
   if (available) describe(name, body);
+}
+
+/**
+ * Overflow with the page's own fonts, then again with every element forced to the machine's
+ * monospace font. Which fonts a machine has decides how wide text is (Arial where installed, else
+ * a wider fallback such as DejaVu), so a page that fits only with narrow fonts passes on one machine
+ * and fails on the next; monospace is wider than the proportional fonts a browser falls back to,
+ * so a page that fits in it fits in whatever the reader's device has. The override is made through
+ * the CSSOM (allowed by the CSP, unlike an injected style sheet) and removed afterwards.
+ */
+const OVERFLOW_IN_PAGE_AND_WIDE_FONTS = `(() => {
+  const overflow = () => Math.max(0, document.documentElement.scrollWidth - window.innerWidth);
+  const pageFonts = overflow();
+  const elements = [...document.querySelectorAll('*')];
+  for (const element of elements) element.style.setProperty('font-family', 'monospace', 'important');
+  const wideFont = overflow();
+  for (const element of elements) element.style.removeProperty('font-family');
+  return { pageFonts, wideFont };
+})()`;
+
+export function sidewaysOverflow(page: Page): Promise<{ pageFonts: number; wideFont: number }> {
+  return page.evaluate<{ pageFonts: number; wideFont: number }>(OVERFLOW_IN_PAGE_AND_WIDE_FONTS);
 }

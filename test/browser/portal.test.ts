@@ -112,7 +112,7 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
       t,
       prescriber,
       'GET',
-      `/fhir/R4/Task?code=https://fhir.pathways.dev/CodeSystem/task-code|repeat-request&owner:identifier=${seed.prescriberOrg}`,
+      `/fhir/R4/Task?code=https://fhir.pathways.dev/CodeSystem/task-code|repeat-request&owner:identifier=${encodeURIComponent(seed.prescriberOrg)}`,
     );
     expect(
       worklist.entry.map(

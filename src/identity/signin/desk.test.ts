@@ -18,7 +18,7 @@ describe.each(databaseKinds)('lockout, service desk and user add on %s', (kind) 
   });
 
   const summaryOf = async (username: string) => {
-    const response = await desk(h, 'GET', `/admin/accounts?username=${username}`);
+    const response = await desk(h, 'GET', `/admin/accounts?username=${encodeURIComponent(username)}`);
     expect(response.statusCode).toBe(200);
     return response.json().accounts[0];
   };
@@ -54,7 +54,7 @@ describe.each(databaseKinds)('lockout, service desk and user add on %s', (kind) 
     expect((await h.app.inject({ method: 'GET', url: '/admin/accounts?username=lock.ten' })).statusCode).toBe(
       403,
     );
-    const found = await desk(h, 'GET', `/admin/accounts?identifier=${user.fhirUser}`);
+    const found = await desk(h, 'GET', `/admin/accounts?identifier=${encodeURIComponent(user.fhirUser)}`);
     const text = found.body;
     expect(found.json().accounts).toEqual([
       expect.objectContaining({ id: user.id, status: 'locked', failedCount: 10, role: 'prescriber' }),

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { restoreUnencodedPlus } from '../../platform/fhir/search/parse-values.js';
 import {
   CHECK_ALPHABET,
   checkCharacter,
@@ -265,4 +266,50 @@ describe('isLongFormId', () => {
 
 it('exposes the check alphabet EPS uses', () => {
   expect(CHECK_ALPHABET).toBe(ALPHABET);
+});
+
+describe('prescription IDs in query strings', () => {
+  /** What a server reads from `?focus:identifier=<id>` when the client did not percent-encode it. */
+  const readUnencoded = (id: string) =>
+    new URLSearchParams(`focus:identifier=${id}`).get('focus:identifier')!;
+  const readEncoded = (id: string) =>
+    new URLSearchParams(`focus:identifier=${encodeURIComponent(id)}`).get('focus:identifier')!;
+
+  /** One valid ID per check character: the last two hex digits are varied until it comes out. */
+  function idWithCheckCharacter(check: string): string {
+    for (let n = 0; n < 256; n++) {
+      const seventeen = `A1B2C3A83008D42${n.toString(16).toUpperCase().padStart(2, '0')}`;
+      if (checkCharacter(seventeen) === check) {
+        return `${seventeen.slice(0, 6)}-${seventeen.slice(6, 12)}-${seventeen.slice(12)}${check}`;
+      }
+    }
+    throw new Error(`no ID with check character ${check}`);
+  }
+
+  it('reads every check character back, encoded or not (a space can only have been a +)', () => {
+    for (const check of ALPHABET) {
+      const id = idWithCheckCharacter(check);
+      expect(isValidShortFormId(id), id).toBe(true);
+      expect(restoreUnencodedPlus(readEncoded(id))).toBe(id);
+      expect(restoreUnencodedPlus(readUnencoded(id))).toBe(id);
+    }
+  });
+
+  it('restores generated IDs and changes nothing that is not an ID with a lost +', () => {
+    fc.assert(
+      fc.property(generatedId, (id) => {
+        expect(restoreUnencodedPlus(readUnencoded(id))).toBe(id);
+        expect(restoreUnencodedPlus(id)).toBe(id);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), (value) => {
+        const restored = restoreUnencodedPlus(value);
+        expect(restored === value || (value.endsWith(' ') && restored === `${value.slice(0, -1)}+`)).toBe(
+          true,
+        );
+      }),
+    );
+    expect(restoreUnencodedPlus('Smith ')).toBe('Smith ');
+  });
 });

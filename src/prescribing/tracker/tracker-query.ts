@@ -6,6 +6,7 @@
 import { isPatientBound, ownPatient } from '../../platform/auth/policy.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { forbidden, invalid } from '../../platform/errors/problem.js';
+import { restoreUnencodedPlus } from '../../platform/fhir/search/parse-values.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../order/bundle-entries.js';
 import { isPrescriptionStatus, type PrescriptionStatus } from '../status/codes.js';
 import type { PrescriptionQuery } from '../store/prescriptions.js';
@@ -43,7 +44,7 @@ export function trackerQuery(query: URLSearchParams, principal: Principal): Pres
         'focus:identifier',
       );
     }
-    result.shortFormId = value.toUpperCase();
+    result.shortFormId = restoreUnencodedPlus(value).toUpperCase();
   }
   const patientIdentifier = query.get('patient:identifier');
   if (patientIdentifier !== null) {

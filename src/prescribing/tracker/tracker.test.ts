@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
 import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
+import { generateShortFormId } from '../identifiers/prescription-id.js';
+import { PRESCRIPTION_ORDER_NUMBER } from '../order/bundle-entries.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
@@ -47,7 +49,10 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
   }
 
   it('shows the prescriber organisation one Task with the status, items and nomination', async () => {
-    const [task, ...rest] = await tasks(`focus:identifier=${shortFormId}`, await gp.bearer());
+    const [task, ...rest] = await tasks(
+      `focus:identifier=${encodeURIComponent(shortFormId)}`,
+      await gp.bearer(),
+    );
     expect(rest).toHaveLength(0);
     expect(task).toMatchObject({
       resourceType: 'Task',
@@ -64,46 +69,57 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
   });
 
   it('finds by patient identifier and business status', async () => {
-    expect(await tasks(`patient:identifier=${NHS}|9449306060`, await gp.bearer())).toHaveLength(1);
+    expect(
+      await tasks(`patient:identifier=${encodeURIComponent(`${NHS}|9449306060`)}`, await gp.bearer()),
+    ).toHaveLength(1);
     expect(await tasks('business-status=0001', await gp.bearer())).not.toHaveLength(0);
     expect(await tasks('business-status=0006', await gp.bearer())).toHaveLength(0);
   });
 
   it('shows the dispenser once released, with the pharmacy as owner; other organisations see nothing', async () => {
     const pharmacy = await app.bearer({ roles: ['dispenser'], org: 'FCG71' });
-    expect(await tasks(`focus:identifier=${shortFormId}`, pharmacy)).toHaveLength(0);
+    expect(await tasks(`focus:identifier=${encodeURIComponent(shortFormId)}`, pharmacy)).toHaveLength(0);
     await app.pathways.db.transaction(async (tx) => {
       const record = (await findPrescription(tx, shortFormId, { forUpdate: true }))!;
       await saveState(tx, record, transition(record.state, { type: 'release', pharmacy: 'FCG71' }).state);
     });
-    const [task] = await tasks(`focus:identifier=${shortFormId}`, pharmacy);
+    const [task] = await tasks(`focus:identifier=${encodeURIComponent(shortFormId)}`, pharmacy);
     expect(task).toMatchObject({ status: 'accepted', owner: { identifier: { value: 'FCG71' } } });
     const elsewhere = await app.bearer({ roles: ['dispenser'], org: 'FEW08' });
-    expect(await tasks(`focus:identifier=${shortFormId}`, elsewhere)).toHaveLength(0);
+    expect(await tasks(`focus:identifier=${encodeURIComponent(shortFormId)}`, elsewhere)).toHaveLength(0);
     const otherPractice = await app.bearer({
       roles: ['prescriber'],
       fhirUser: 'Practitioner/x',
       org: 'B82005',
     });
-    expect(await tasks(`patient:identifier=${NHS}|9449306060`, otherPractice)).toHaveLength(0);
+    expect(
+      await tasks(`patient:identifier=${encodeURIComponent(`${NHS}|9449306060`)}`, otherPractice),
+    ).toHaveLength(0);
   });
 
   it('shows the service desk everything, and refuses a registrar', async () => {
     const desk = await app.bearer({ roles: ['service-desk'] });
-    expect(await tasks(`focus:identifier=${shortFormId}`, desk)).toHaveLength(1);
+    expect(await tasks(`focus:identifier=${encodeURIComponent(shortFormId)}`, desk)).toHaveLength(1);
     expect(
-      (await track(`focus:identifier=${shortFormId}`, await app.bearer({ roles: ['registrar'] }))).statusCode,
+      (
+        await track(
+          `focus:identifier=${encodeURIComponent(shortFormId)}`,
+          await app.bearer({ roles: ['registrar'] }),
+        )
+      ).statusCode,
     ).toBe(403);
   });
 
   it("shows a patient their own prescription, and blocks, audits and counts another patient's", async () => {
     const own = await app.bearer({ roles: ['patient'], fhirUser: patient });
-    expect(await tasks(`focus:identifier=${shortFormId}`, own)).toHaveLength(1);
+    expect(await tasks(`focus:identifier=${encodeURIComponent(shortFormId)}`, own)).toHaveLength(1);
     expect(await tasks('business-status=0002', own)).toHaveLength(1);
     const intruder = await app.bearer({ roles: ['patient'], fhirUser: 'Patient/someone-else' });
     const metricsBefore = await safetyEvents();
-    expect(await tasks(`focus:identifier=${shortFormId}`, intruder)).toHaveLength(0);
-    expect(await tasks(`patient:identifier=${NHS}|9449306060`, intruder)).toHaveLength(0);
+    expect(await tasks(`focus:identifier=${encodeURIComponent(shortFormId)}`, intruder)).toHaveLength(0);
+    expect(
+      await tasks(`patient:identifier=${encodeURIComponent(`${NHS}|9449306060`)}`, intruder),
+    ).toHaveLength(0);
     expect(await safetyEvents()).toBe(metricsBefore + 2);
     await app.pathways.audit.flush();
     const audit = await app.pathways.db.query(
@@ -111,6 +127,27 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
       [patient],
     );
     expect(audit.rowCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it('finds a prescription whose check character is + whether or not the query string was encoded', async () => {
+    let plusId: string;
+    do plusId = generateShortFormId(gp.ods);
+    while (!plusId.endsWith('+'));
+    const order = await gp.signedOrder({
+      shortFormId: plusId,
+      nhsNumber: '9449306060',
+      items: [{ quantity: 1 }],
+    });
+    expect((await processMessage(app, order, await gp.bearer())).statusCode).toBe(200);
+    const encoded = await tasks(`focus:identifier=${encodeURIComponent(plusId)}`, await gp.bearer());
+    const unencoded = await tasks(`focus:identifier=${plusId}`, await gp.bearer());
+    const withSystem = await tasks(
+      `focus:identifier=${PRESCRIPTION_ORDER_NUMBER}|${plusId}`,
+      await gp.bearer(),
+    );
+    for (const found of [encoded, unencoded, withSystem]) {
+      expect(found.map((task) => task.focus?.identifier?.value)).toEqual([plusId]);
+    }
   });
 
   it('answers bad queries with an OperationOutcome', async () => {

@@ -21,7 +21,10 @@ function PrescriptionCard({ prescription }: { prescription: Prescription }) {
         {prescription.reference ? (
           <SummaryList
             rows={[
-              { key: 'Prescription ID', value: <span className="app-nowrap">{prescription.reference}</span> },
+              {
+                key: 'Prescription ID',
+                value: <span className="app-identifier">{prescription.reference}</span>,
+              },
             ]}
           />
         ) : null}

@@ -40,10 +40,23 @@ function unescapeValue(value: string): string {
   return value.replace(/\\([,|$\\])/g, '$1');
 }
 
+/**
+ * An EPS prescription ID's check character can be `+`, which a query string that was not
+ * percent-encoded turns into a space. A prescription ID never contains a space, so an ID-shaped
+ * value ending in one is read as the `+` it must have been: a pharmacy system that forgot to
+ * encode still finds the prescription.
+ */
+const PRESCRIPTION_ID_WITH_SPACE = /^[0-9A-F]{6}-[0-9A-Z]{6}-[0-9A-F]{5} $/i;
+
+export function restoreUnencodedPlus(value: string): string {
+  return PRESCRIPTION_ID_WITH_SPACE.test(value) ? `${value.slice(0, -1)}+` : value;
+}
+
 /** Token values keep their escapes until the `|` split, so split before unescaping. */
 export function parseTokenValues(raw: string, name: string): TokenCondition[] {
   return splitUnescaped(raw, ',').map((value) => {
-    const [system, code] = splitSystem(value);
+    const [system, unrestored] = splitSystem(value);
+    const code = restoreUnencodedPlus(unrestored);
     if (system === undefined) {
       if (code === '') throw invalid(`Search parameter ${name} has an empty value`, name);
       return { system: undefined, code };

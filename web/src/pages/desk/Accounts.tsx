@@ -46,7 +46,7 @@ function AccountCard(props: { account: AccountSummary; onUnlocked: (account: Acc
               ? [{ key: 'Locked until', value: formatDateTime(account.lockedUntil) }]
               : []),
             { key: 'Failed attempts', value: String(account.failedCount) },
-            { key: 'Account ID', value: <span className="app-nowrap">{account.id}</span> },
+            { key: 'Account ID', value: <span className="app-identifier">{account.id}</span> },
           ]}
         />
         {isLocked(account) ? (

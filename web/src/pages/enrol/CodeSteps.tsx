@@ -119,7 +119,7 @@ export function ConfirmStep(props: {
         <ol className="nhsuk-list nhsuk-list--number">
           <li>Open your authenticator app and choose to add an account.</li>
           <li>
-            Enter this key: <code className="app-nowrap">{grouped(props.step.totpSecret ?? '')}</code>
+            Enter this key: <code className="app-identifier">{grouped(props.step.totpSecret ?? '')}</code>
             {props.step.otpauthUri ? (
               <>
                 {' '}
