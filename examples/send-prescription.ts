@@ -9,7 +9,8 @@
  * 4. sends it ($process-message), 5. tracks it (GET /Task?focus:identifier=…),
  * 6. with --cancel, cancels it (prescription-order-update) and prints the R-code.
  *
- * Options: --base URL (http://localhost:3000), --username (demo-prescriber), --password
+ * Options: --base URL (default http://localhost:$PORT, PORT defaulting to 3000, as `npm start`
+ * prints it), --username (demo-prescriber), --password
  * (pathways-demo-2026), --key/--cert (DATA_DIR/demo/demo-prescriber.{key,cert}.pem), --data-dir
  * (./data), --nhs (9449306060), --pharmacy (FCG71), --gmc (9999001), --ods (A83008), --cancel.
  */
@@ -24,7 +25,7 @@ import { signPrescription } from '../src/signing/index.js';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: 'http://localhost:3000' },
+    base: { type: 'string', default: `http://localhost:${process.env.PORT || '3000'}` },
     username: { type: 'string', default: 'demo-prescriber' },
     password: { type: 'string', default: 'pathways-demo-2026' },
     'totp-secret': { type: 'string' },
@@ -40,14 +41,31 @@ const { values } = parseArgs({
 });
 if (!values['totp-secret']) {
   console.error(
-    'usage: npx tsx examples/send-prescription.ts --totp-secret <secret> [--cancel] (see the header of this file)',
+    'usage: npx tsx examples/send-prescription.ts --totp-secret <secret> [--base URL] [--data-dir DIR] [--cancel] (see the header of this file)',
   );
   process.exit(2);
 }
 const base = values.base.replace(/\/+$/, '');
 const demoDir = path.join(values['data-dir'], 'demo');
-const keyPem = readFileSync(values.key ?? path.join(demoDir, 'demo-prescriber.key.pem'), 'utf8');
-const certPem = readFileSync(values.cert ?? path.join(demoDir, 'demo-prescriber.cert.pem'), 'utf8');
+
+/** One line on stderr and exit 1: what went wrong and what to try, never a stack trace. */
+function stop(message: string): never {
+  console.error(`send-prescription: ${message}`);
+  process.exit(1);
+}
+
+function readPem(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return stop(
+      `cannot read the ${what} ${file} (is --data-dir the folder \`npm start\` uses? or pass --${what.split(' ')[0]})`,
+    );
+  }
+}
+
+const keyPem = readPem(values.key ?? path.join(demoDir, 'demo-prescriber.key.pem'), 'key file');
+const certPem = readPem(values.cert ?? path.join(demoDir, 'demo-prescriber.cert.pem'), 'cert file');
 
 async function call(method: string, url: string, body: unknown, token?: string, form = false) {
   const response = await fetch(`${base}${url}`, {
@@ -61,10 +79,10 @@ async function call(method: string, url: string, body: unknown, token?: string, 
       : {
           body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
         }),
-  });
+  }).catch(() => stop(`cannot reach Pathways at ${base}: is \`npm start\` running there? (--base URL)`));
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw new Error(`${method} ${url} → ${response.status} ${text}`);
+  if (!response.ok) stop(`${method} ${url} → ${response.status} ${text}`);
   return parsed;
 }
 

@@ -137,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
       return runUserAdd(db, argv.slice(2), loadSecretKey({ dataDir: cfg.dataDir, env: process.env }));
     });
   }
+  if (command === 'totp' && !sub) fail('totp needs the base32 secret: pathways totp SECRET');
   if (command === 'totp' && sub) {
     const { currentTotp } = await import('./identity/accounts/totp.js');
     process.stdout.write(`${currentTotp(sub)}\n`);

@@ -32,6 +32,12 @@ describe('pathways CLI without a database', () => {
     expect(lines(result.stderr)[0]).toContain(variable);
   });
 
+  it.concurrent('says what totp needs when the secret is missing', async () => {
+    const result = await runPathways(['totp'], { url: undefined, dataDir });
+    expect(result.code).not.toBe(0);
+    expect(lines(result.stderr)).toEqual(['pathways: totp needs the base32 secret: pathways totp SECRET']);
+  });
+
   it.concurrent('rejects an unknown command with a non-zero exit and the usage', async () => {
     const result = await runPathways(['frobnicate'], { url: undefined, dataDir });
     expect(result.code).not.toBe(0);
@@ -96,6 +102,20 @@ describe.each(databaseKinds)('pathways CLI on %s', (kind) => {
         // The contract: the CLI works while the server runs on PostgreSQL.
         const live = await runPathways(['audit', 'verify'], test);
         expect(live.code, live.stdout + live.stderr).toBe(0);
+      } else {
+        // PGlite's folder has one owner: a command that would write to (or judge) the folder the
+        // server holds is refused with one line, instead of its work being silently lost.
+        for (const command of [
+          ['audit', 'verify'],
+          ['user', 'add', '--username', 'lost', '--role', 'admin'],
+        ]) {
+          const refused = await runPathways(command, test);
+          expect(refused.code, refused.stdout).not.toBe(0);
+          expect(refused.stdout).toBe('');
+          expect(lines(refused.stderr)).toEqual([
+            expect.stringMatching(/in use by another process \(pid \d+\)/),
+          ]);
+        }
       }
       // The records are committed before the responses, but stopping also proves nothing is pending;
       // and PGlite's folder can only be opened once the server has let go of it.

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
+import { lockFolder } from './folder-lock.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -23,8 +24,12 @@ function wrap(target: PGlite | Transaction): Queryable {
 export async function openPglite(dataDir: string): Promise<Database> {
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
+  const release = lockFolder(dir);
   const db = await PGlite.create(dir, {
     parsers: { [INT8]: (value: string) => Number(value), [NUMERIC]: (value: string) => Number(value) },
+  }).catch((error: unknown) => {
+    release();
+    throw error;
   });
   const direct = wrap(db);
   let waiting = 0;
@@ -42,6 +47,12 @@ export async function openPglite(dataDir: string): Promise<Database> {
       await db.exec(sql);
     },
     poolStats: () => ({ total: 1, idle: waiting === 0 ? 1 : 0, waiting }),
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
