@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import type { PoolStats } from '../database/database.js';
 import { Problem } from '../errors/problem.js';
 import type { Logger } from '../logging/logger.js';
+import { registerNoStoreByDefault } from './cache-control.js';
 import { registerErrorHandling } from './errors.js';
 import { registerJsonParsers } from './fhir-json.js';
 import { type Readiness, registerHealth } from './health.js';
@@ -70,6 +71,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   registerSecurityHeaders(app, securityHeaderOptions(deps.config.publicUrl));
+  registerNoStoreByDefault(app);
   await app.register(underPressure, {
     maxEventLoopDelay: deps.config.maxEventLoopDelayMs,
     retryAfter: 5,
