@@ -17,6 +17,7 @@ import { migrate, migrationsCurrent } from './platform/database/migrate.js';
 import { CapabilityRegistry } from './platform/fhir/capability.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
+import { createMetricsServer } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
 import { createMetricsRegistry } from './platform/metrics/metrics.js';
@@ -28,7 +29,10 @@ export const VERSION: string = (
 ).version;
 
 export interface Pathways {
+  /** The public listener: API, portal, sign-in, health. */
   app: FastifyInstance;
+  /** `GET /metrics` alone, for the METRICS_PORT listener (the CLI listens; tests inject). */
+  metricsApp: FastifyInstance;
   db: Database;
   outbox: Outbox;
   audit: AuditTrail;
@@ -58,6 +62,7 @@ export async function buildPathways(
   loadValidationDefinitions();
 
   const metrics = createMetricsRegistry();
+  const metricsApp = createMetricsServer(metrics, log);
   const audit = new AuditTrail({ db, log, metrics });
   const outbox = new Outbox({ db, log, metrics });
   if (config.natsUrl) outbox.register(createNatsPublisher({ url: config.natsUrl, log }));
@@ -136,6 +141,7 @@ export async function buildPathways(
   const users = demoUsers;
   return {
     app,
+    metricsApp,
     db,
     outbox,
     audit,
@@ -146,6 +152,7 @@ export async function buildPathways(
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await metricsApp.close();
         for (const capability of [...built].reverse()) {
           await capability
             .stop?.()

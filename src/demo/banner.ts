@@ -2,6 +2,10 @@ import type { Config } from '../platform/config/config.js';
 import { DEMO_RESOURCES } from './seed.js';
 import type { DemoUser } from './users.js';
 
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** What a newcomer needs after `npm start`: where it runs and what demo data exists. */
 export function printDemoBanner(
   config: Config,
@@ -22,7 +26,8 @@ export function printDemoBanner(
     `  organisations    ${base}/fhir/R4/Organization`,
     '  demo patients',
     ...patients,
-    `  health           ${base}/healthz   ${base}/readyz   ${base}/metrics`,
+    `  health           ${base}/healthz   ${base}/readyz`,
+    `  metrics          ${config.metricsPort === 0 ? 'off (METRICS_PORT=0)' : `http://${hostForUrl(config.metricsHost)}:${config.metricsPort}/metrics`}`,
     `  sign in          ${base}/oauth2/authorize (or the three calls in the README)`,
     `  demo users       password for all: ${users[0]?.password ?? '(none)'}`,
     ...users.map(

@@ -99,7 +99,7 @@ export async function startPortalTest(
       return result.rows;
     },
     async wrongPatientEvents() {
-      const metrics = (await t.pathways.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
       const match = /pathways_clinical_safety_events_total\{hazard="HAZ-WRONG-PATIENT"\} (\d+)/.exec(metrics);
       return match ? Number(match[1]) : 0;
     },

@@ -114,7 +114,7 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
 
     const refused = (await auditRows(`Patient/${theirs.id}`)).filter((row) => row.outcome === '4');
     expect(refused.length).toBeGreaterThanOrEqual(2);
-    const metrics = (await t.pathways.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/pathways_clinical_safety_events_total\{hazard="HAZ-WRONG-PATIENT"\} [1-9]/);
   });
 
