@@ -15,6 +15,8 @@ import type { Config } from './platform/config/config.js';
 import { type Database, openDatabase } from './platform/database/database.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
 import { CapabilityRegistry } from './platform/fhir/capability.js';
+import { StaffReads } from './platform/fhir/read-access/staff-reads.js';
+import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
 import { createMetricsServer } from './platform/http/metrics.js';
@@ -69,6 +71,7 @@ export async function buildPathways(
 
   const baseUrl = `${config.publicUrl}/fhir/R4`;
   const capabilities = new CapabilityRegistry();
+  const resourceRules = new ResourceRules();
   const app = await createHttpServer({
     config,
     log,
@@ -106,6 +109,7 @@ export async function buildPathways(
     outbox,
     access,
     capabilities,
+    resourceRules,
     secretKey: identity.secretKey,
     fhirBaseUrl: baseUrl,
     services,
@@ -117,7 +121,8 @@ export async function buildPathways(
   }
   await app.register(
     async (fhir) => {
-      await fhirApi(fhir, { db, baseUrl, audit, access, capabilities, version: VERSION });
+      const staffReads = new StaffReads({ db, rules: resourceRules, audit, metrics });
+      await fhirApi(fhir, { db, baseUrl, audit, access, staffReads, capabilities, version: VERSION });
       for (const capability of built) {
         if (capability.fhirRoutes) await fhir.register(async (scope) => capability.fhirRoutes!(scope));
       }

@@ -5,6 +5,8 @@
  *
  * Personal data stays out: agents, entities and the patient are references (or a non-personal
  * display such as a client id), never names; `detail` and `purpose` must not carry any either.
+ * The one free text is `purposeReason`, the reason a user stated for breaking the glass, kept as
+ * written because reviewing it is the point.
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import type { ChainFields } from './record-hash.js';
@@ -74,8 +76,13 @@ export interface AuditInput {
   entity?: { reference: string; type?: string };
   /** `Patient/<id>` whose data was touched. */
   patient?: string;
-  /** A v3-ActReason code, e.g. TREAT, PATRQT, HOPERAT. */
+  /** A v3-ActReason code, e.g. TREAT, PATRQT, HOPERAT, BTG (break the glass). */
   purpose?: string;
+  /**
+   * The reason the user stated for that purpose, as written (a break-the-glass read): kept so the
+   * organisation can review it. Plain text, at most a few hundred characters.
+   */
+  purposeReason?: string;
   requestId?: string;
   /** Short non-personal description of the outcome (why it failed). */
   detail?: string;
@@ -125,6 +132,7 @@ export function buildAuditEvent(input: AuditInput, context: BuildContext): Audit
           purposeOfEvent: [
             {
               coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: input.purpose }],
+              ...(input.purposeReason ? { text: input.purposeReason } : {}),
             },
           ],
         }
@@ -171,6 +179,12 @@ function checkInput(input: AuditInput): void {
   }
   // The display is also stored in a text column, where PostgreSQL refuses NUL characters.
   if (input.agent.display?.includes('\u0000')) throw new TypeError('audit: agent.display contains NUL');
+  if (
+    input.purposeReason !== undefined &&
+    (input.purpose === undefined || input.purposeReason.includes('\u0000'))
+  ) {
+    throw new TypeError('audit: purposeReason needs a purpose and no NUL');
+  }
   const entity = input.entity?.reference;
   if (entity !== undefined && !REFERENCE.test(entity) && !RESOURCE_TYPE.test(entity)) {
     throw new TypeError(
