@@ -38,6 +38,10 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
       resourceType: 'Patient',
       name: [{ family }],
       gender: 'unknown',
+      // Patients of the hospital, so that its staff may read and count them.
+      managingOrganization: {
+        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RR8' },
+      },
     });
     mine = (await call(admin, 'POST', '/fhir/R4/Patient', patient('Mine'))).json();
     theirs = (await call(admin, 'POST', '/fhir/R4/Patient', patient('Theirs'))).json();
