@@ -8,7 +8,13 @@
  * The one free text is `purposeReason`, the reason a user stated for breaking the glass, kept as
  * written because reviewing it is the point.
  */
-import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
+import type {
+  AuditEvent,
+  AuditEventAgent,
+  AuditEventEntity,
+  CodeableConcept,
+  Coding,
+} from '@medplum/fhirtypes';
 import type { ChainFields } from './record-hash.js';
 
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
@@ -119,6 +125,13 @@ export function defaultAction(subtype: AuditSubtype): AuditAction {
 
 export function buildAuditEvent(input: AuditInput, context: BuildContext): AuditEvent {
   checkInput(input);
+  // The purpose of the event, and the requestor's own purpose of use (IHE BALP puts BTG there).
+  const purpose: CodeableConcept | undefined = input.purpose
+    ? {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: input.purpose }],
+        ...(input.purposeReason ? { text: input.purposeReason } : {}),
+      }
+    : undefined;
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
     id: context.id,
@@ -127,17 +140,8 @@ export function buildAuditEvent(input: AuditInput, context: BuildContext): Audit
     recorded: context.recorded,
     outcome: input.outcome,
     ...(input.detail ? { outcomeDesc: input.detail } : {}),
-    ...(input.purpose
-      ? {
-          purposeOfEvent: [
-            {
-              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: input.purpose }],
-              ...(input.purposeReason ? { text: input.purposeReason } : {}),
-            },
-          ],
-        }
-      : {}),
-    agent: agents(input.agent),
+    ...(purpose ? { purposeOfEvent: [purpose] } : {}),
+    agent: agents(input.agent, purpose),
     source: {
       ...(context.site ? { site: context.site } : {}),
       observer: { display: context.observer },
@@ -211,11 +215,12 @@ function typeAndSubtype(subtype: AuditSubtype): Pick<AuditEvent, 'type' | 'subty
   };
 }
 
-function agents(agent: AuditInput['agent']): AuditEventAgent[] {
+function agents(agent: AuditInput['agent'], purpose: CodeableConcept | undefined): AuditEventAgent[] {
   const requestor: AuditEventAgent = {
     who: agent.reference ? { reference: agent.reference } : { display: agent.display ?? 'unknown' },
     requestor: true,
   };
+  if (purpose) requestor.purposeOfUse = [purpose];
   if (agent.roles && agent.roles.length > 0) {
     requestor.role = agent.roles.map((role) => ({ coding: [{ system: ROLE_SYSTEM, code: role }] }));
   }
