@@ -1,8 +1,8 @@
 /**
  * Who the portal relates to a patient (read-access): the prescribers and clinicians of an
  * organisation where the patient has an appointment (a participant, or the slot's schedule, at
- * one of its locations, services or practitioner roles) or a result from it (the report's
- * performer or interpreter).
+ * one of its locations, services or practitioner roles) or a result from it (a report's or an
+ * observation's performer, or the report's interpreter).
  */
 import { referencesPartOfOrganisation } from '../platform/fhir/read-access/organisation-sql.js';
 import type { ResourceRules } from '../platform/fhir/resource-rules.js';
@@ -29,9 +29,10 @@ export function declarePortalRelationships(rules: ResourceRules): void {
     description: 'has a result from the organisation',
     roles,
     sql: ({ org, patientId }) =>
-      "EXISTS (SELECT 1 FROM search_reference result_patient WHERE result_patient.resource_type = 'DiagnosticReport'" +
+      'EXISTS (SELECT 1 FROM search_reference result_patient' +
+      " WHERE result_patient.resource_type IN ('DiagnosticReport', 'Observation')" +
       ` AND result_patient.param = 'patient' AND result_patient.target_type = 'Patient' AND result_patient.target_id = ${patientId}` +
-      " AND EXISTS (SELECT 1 FROM search_reference result_by WHERE result_by.resource_type = 'DiagnosticReport'" +
+      ' AND EXISTS (SELECT 1 FROM search_reference result_by WHERE result_by.resource_type = result_patient.resource_type' +
       " AND result_by.id = result_patient.id AND result_by.param IN ('performer', 'results-interpreter')" +
       ` AND ${referencesPartOfOrganisation('result_by', org)}))`,
   });

@@ -47,6 +47,9 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
   /** At the hospital: an outpatient (appointment in its clinic) and a lab patient (its result). */
   let outpatient: string;
   let labPatient: string;
+  /** Booked into a slot of the hospital clinic's schedule; observed by the hospital. */
+  let booked: string;
+  let observed: string;
   let outpatientObservation: string;
   let unrelatedObservation: string;
   let rxObservation: string;
@@ -156,6 +159,33 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
           })
         ).id
       }`;
+    booked = await patient('Booked');
+    const schedule = await post('/fhir/R4/Schedule', {
+      resourceType: 'Schedule',
+      active: true,
+      actor: [{ reference: `Location/${clinic.id}` }],
+    });
+    const slot = await post('/fhir/R4/Slot', {
+      resourceType: 'Slot',
+      schedule: { reference: `Schedule/${schedule.id}` },
+      status: 'free',
+      start: '2027-03-02T09:00:00Z',
+      end: '2027-03-02T09:30:00Z',
+    });
+    await post('/fhir/R4/Appointment', {
+      resourceType: 'Appointment',
+      status: 'booked',
+      slot: [{ reference: `Slot/${slot.id}` }],
+      participant: [{ actor: { reference: booked }, status: 'accepted' }],
+    });
+    observed = await patient('Observed');
+    await post('/fhir/R4/Observation', {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'Temperature' },
+      subject: { reference: observed },
+      performer: [{ reference: `Organization/${hospital.id}` }],
+    });
     outpatientObservation = await observation(outpatient);
     unrelatedObservation = await observation(unrelated);
     rxObservation = await observation(rxPatient);
@@ -208,13 +238,15 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
   });
 
   it('relates hospital clinicians through appointments and results at their organisation', async () => {
-    for (const url of [outpatient, outpatientObservation, labPatient]) {
+    for (const url of [outpatient, outpatientObservation, labPatient, booked, observed]) {
       expect((await get(clinician, `/fhir/R4/${url}`)).statusCode, url).toBe(200);
     }
     for (const url of [unrelated, unrelatedObservation, rxPatient]) {
       expect((await get(clinician, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
-    const observations = (await get(clinician, '/fhir/R4/Observation?_total=accurate')).json() as Bundle;
+    const observations = (
+      await get(clinician, `/fhir/R4/Observation?_total=accurate&subject=${outpatient},${unrelated}`)
+    ).json() as Bundle;
     expect(matches(observations)).toEqual([outpatientObservation]);
     expect(observations.total).toBe(1);
   });
