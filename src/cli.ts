@@ -68,9 +68,10 @@ async function serve(): Promise<void> {
   if (cfg.metricsPort !== 0) {
     const metricsAddress = await pathways.metricsApp
       .listen({ port: cfg.metricsPort, host: cfg.metricsHost })
-      .catch((error: Error) =>
-        fail(`METRICS_PORT: cannot listen on ${cfg.metricsHost}:${cfg.metricsPort}: ${error.message}`),
-      );
+      .catch(async (error: Error) => {
+        await pathways.stop().catch(() => undefined);
+        return fail(`METRICS_PORT: cannot listen on ${cfg.metricsHost}:${cfg.metricsPort}: ${error.message}`);
+      });
     log.info({ listen: metricsAddress }, 'metrics listening (GET /metrics)');
   }
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
