@@ -71,7 +71,7 @@ async function loadRun(
   requests: autocannon.Request[],
 ): Promise<LoadRun> {
   const cpu = new CpuMeter(server.pid, PG_DATABASE);
-  const metrics = new MetricsProbe(server.url, ROUTE, 'GET');
+  const metrics = new MetricsProbe(server.metricsUrl, ROUTE, 'GET');
   let share: CpuShare | undefined;
   let view: ServerView | undefined;
   const load = await measure(

@@ -23,7 +23,7 @@ export async function startFakeEpms(port: number, pathwaysUrl: string): Promise<
 export async function drain(server: Server, timeoutS = 120): Promise<number | undefined> {
   const started = performance.now();
   while (performance.now() - started < timeoutS * 1000) {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
     const backlog = Number(/^pathways_feed_backlog (\S+)/m.exec(text)?.[1] ?? 'NaN');
     if (backlog === 0) return (performance.now() - started) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 1000));

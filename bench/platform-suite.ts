@@ -56,7 +56,7 @@ async function runScenario(
 ): Promise<ScenarioResult> {
   const token = await accessToken(server.url, client);
   const cpu = new CpuMeter(server.pid, db === 'postgres' ? PG_DATABASE : undefined);
-  const metrics = new MetricsProbe(server.url, scenario.route, scenario.method);
+  const metrics = new MetricsProbe(server.metricsUrl, scenario.route, scenario.method);
   let share: CpuShare | undefined;
   let view: ServerView | undefined;
   const load = await measure(

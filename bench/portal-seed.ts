@@ -143,7 +143,9 @@ function metric(text: string, name: string): number {
 export async function drainOutbox(server: Server, timeoutS = 1_800): Promise<number | undefined> {
   const started = performance.now();
   while (performance.now() - started < timeoutS * 1000) {
-    const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+    const text = await (
+      await fetch(`${server.metricsUrl}/metrics`, { signal: AbortSignal.timeout(30_000) })
+    ).text();
     const pending =
       metric(text, 'pathways_outbox_undispatched_events') +
       metric(text, 'pathways_outbox_backlog') +

@@ -27,6 +27,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 export interface Server {
   url: string;
+  /** Where its Prometheus `/metrics` is scraped (its own listener for Pathways, METRICS_PORT). */
+  metricsUrl: string;
   pid: number;
   /** The last lines the child wrote, to explain a failure. */
   output(): string;
@@ -40,6 +42,8 @@ export interface ServerOptions {
   args: string[];
   env: Record<string, string>;
   port: number;
+  /** The metrics listener's port, when the server has one apart from `port`. */
+  metricsPort?: number;
   /** Extra node flags, e.g. a profiler preload. */
   nodeFlags?: string[];
   /** A path that answers 200 once the server is ready. */
@@ -64,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const url = `http://127.0.0.1:${options.port}`;
   const server: Server = {
     url,
+    metricsUrl: options.metricsPort === undefined ? url : `http://127.0.0.1:${options.metricsPort}`,
     pid: child.pid ?? -1,
     output: () => tail,
     signal: (name) => child.kill(name),

@@ -114,14 +114,18 @@ export async function startPathways(
   options: StartOptions = {},
 ): Promise<Server> {
   const port = options.port ?? (await freePort());
+  const metricsPort = await freePort();
   return startServer({
     args: serverArgs,
     nodeFlags: options.nodeFlags ?? [],
     port,
+    metricsPort,
     readyPath: '/readyz',
     env: {
       ...serviceEnv(db, dataDir, pool),
       PORT: String(port),
+      // /metrics is served on its own loopback listener, never on the public port.
+      METRICS_PORT: String(metricsPort),
       // Loopback, so the token endpoint that discovery names is the one we can reach.
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...options.env,

@@ -30,7 +30,7 @@ export class MeasuredWindow {
     options: { status?: string; extraPids?: Record<string, number>; settleMs?: number } = {},
   ) {
     this.cpu = new CpuMeter(server.pid, PG_DATABASE, options.extraPids);
-    this.metrics = new MetricsProbe(server.url, route, method, options.status);
+    this.metrics = new MetricsProbe(server.metricsUrl, route, method, options.status);
     this.settleMs = options.settleMs ?? 0;
   }
 

@@ -15,8 +15,11 @@ import type { Config } from './platform/config/config.js';
 import { type Database, openDatabase } from './platform/database/database.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
 import { CapabilityRegistry } from './platform/fhir/capability.js';
+import { StaffReads } from './platform/fhir/read-access/staff-reads.js';
+import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
+import { createMetricsServer } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
 import { createMetricsRegistry } from './platform/metrics/metrics.js';
@@ -28,7 +31,10 @@ export const VERSION: string = (
 ).version;
 
 export interface Pathways {
+  /** The public listener: API, portal, sign-in, health. */
   app: FastifyInstance;
+  /** `GET /metrics` alone, for the METRICS_PORT listener (the CLI listens; tests inject). */
+  metricsApp: FastifyInstance;
   db: Database;
   outbox: Outbox;
   audit: AuditTrail;
@@ -58,12 +64,14 @@ export async function buildPathways(
   loadValidationDefinitions();
 
   const metrics = createMetricsRegistry();
+  const metricsApp = createMetricsServer(metrics, log);
   const audit = new AuditTrail({ db, log, metrics });
   const outbox = new Outbox({ db, log, metrics });
   if (config.natsUrl) outbox.register(createNatsPublisher({ url: config.natsUrl, log }));
 
   const baseUrl = `${config.publicUrl}/fhir/R4`;
   const capabilities = new CapabilityRegistry();
+  const resourceRules = new ResourceRules();
   const app = await createHttpServer({
     config,
     log,
@@ -101,6 +109,7 @@ export async function buildPathways(
     outbox,
     access,
     capabilities,
+    resourceRules,
     secretKey: identity.secretKey,
     fhirBaseUrl: baseUrl,
     services,
@@ -112,7 +121,8 @@ export async function buildPathways(
   }
   await app.register(
     async (fhir) => {
-      await fhirApi(fhir, { db, baseUrl, audit, access, capabilities, version: VERSION });
+      const staffReads = new StaffReads({ db, rules: resourceRules, audit, metrics });
+      await fhirApi(fhir, { db, baseUrl, audit, access, staffReads, capabilities, version: VERSION });
       for (const capability of built) {
         if (capability.fhirRoutes) await fhir.register(async (scope) => capability.fhirRoutes!(scope));
       }
@@ -136,6 +146,7 @@ export async function buildPathways(
   const users = demoUsers;
   return {
     app,
+    metricsApp,
     db,
     outbox,
     audit,
@@ -146,6 +157,7 @@ export async function buildPathways(
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await metricsApp.close();
         for (const capability of [...built].reverse()) {
           await capability
             .stop?.()

@@ -64,6 +64,16 @@ async function serve(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // Metrics first: a metrics port that cannot be bound stops the start before traffic arrives.
+  if (cfg.metricsPort !== 0) {
+    const metricsAddress = await pathways.metricsApp
+      .listen({ port: cfg.metricsPort, host: cfg.metricsHost })
+      .catch(async (error: Error) => {
+        await pathways.stop().catch(() => undefined);
+        return fail(`METRICS_PORT: cannot listen on ${cfg.metricsHost}:${cfg.metricsPort}: ${error.message}`);
+      });
+    log.info({ listen: metricsAddress }, 'metrics listening (GET /metrics)');
+  }
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
   log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
   if (cfg.demo) {

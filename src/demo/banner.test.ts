@@ -22,11 +22,13 @@ const users: DemoUser[] = [
 
 it('points every link and command at the port and data folder the service runs with', () => {
   const banner = demoBanner(
-    loadConfig({ PORT: '4123', DATA_DIR: '/srv/pathways' }),
+    loadConfig({ PORT: '4123', DATA_DIR: '/srv/pathways', METRICS_PORT: '9999' }),
     'http://127.0.0.1:4123',
     users,
   );
-  const urls = banner.match(/https?:\/\/[^\s,)]+/g) ?? [];
+  // Metrics have a listener of their own, off the public port.
+  expect(banner).toContain('metrics          http://127.0.0.1:9999/metrics');
+  const urls = banner.replace(/.*\/metrics\n/, '').match(/https?:\/\/[^\s,)]+/g) ?? [];
   expect(urls.length).toBeGreaterThan(3);
   for (const url of urls) expect(url).toMatch(/^http:\/\/(localhost|127\.0\.0\.1):4123(\/|$)/);
   expect(banner).toContain(

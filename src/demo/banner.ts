@@ -4,6 +4,10 @@ import type { Config } from '../platform/config/config.js';
 import { DEMO_RESOURCES } from './seed.js';
 import type { DemoUser } from './users.js';
 
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /**
  * What a newcomer needs after `npm start`: where it runs, links that work in a browser, commands
  * that work as printed (they follow PORT, PUBLIC_URL and DATA_DIR), and the demo data. API reads
@@ -34,6 +38,7 @@ export function demoBanner(
     `  web portal       ${base}/   patients sign in as demo-patient, staff as demo-service-desk`,
     `  FHIR API         ${base}/fhir/R4/metadata (public); every other call needs a token: README, "Signing in from a script"`,
     `  health           ${base}/healthz   ${base}/readyz`,
+    `  metrics          ${config.metricsPort === 0 ? 'off (METRICS_PORT=0)' : `http://${hostForUrl(config.metricsHost)}:${config.metricsPort}/metrics`}`,
     '  demo patients',
     ...patients,
     `  demo users       password for all: ${users[0]?.password ?? '(none)'}`,

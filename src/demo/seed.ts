@@ -50,6 +50,14 @@ export const DEMO_RESOURCES: Resource[] = [
   organisation('demo-pharmacy-1', 'FCG71', 'High Street Pharmacy (demo)', '182', 'Leeds'),
   organisation('demo-pharmacy-2', 'FEW08', 'Station Road Pharmacy (demo)', '182', 'York'),
   organisation('demo-hospital', 'RR8', 'Leeds General Hospital (demo)', '197', 'Leeds'),
+  // The hospital's clinic the portal's demo appointments are in (its clinicians read those patients).
+  {
+    resourceType: 'Location',
+    id: 'demo-outpatients',
+    status: 'active',
+    name: 'Outpatients, Leeds General Hospital (demo)',
+    managingOrganization: { reference: 'Organization/demo-hospital' },
+  },
   patient('demo-patient-1', '9449306060', 'Hughes', 'Alex', '1968-04-17', 'female', 'LS1 4AP', [
     { system: 'phone', use: 'mobile', value: '07700900123' },
     { system: 'email', value: 'alex.hughes@example.com' },

@@ -155,10 +155,10 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
       { itemId: itemIdOf(order), type: '0001', quantity: 20 },
     ]);
     const elsewhere = await api.message(note, p2);
-    expect(elsewhere.statusCode).toBe(409);
-    expect(errorCode(elsewhere.json())).toBe('PRESCRIPTION_WITH_ANOTHER_DISPENSER');
+    expect(elsewhere.statusCode).toBe(403);
+    expect(errorCode(elsewhere.json())).toBe('FORBIDDEN');
     expect((await api.message(note, await gp.bearer())).statusCode).toBe(403);
-    expect((await api.task(returnTask(shortFormIdOf(order), 'FEW08'), p2)).statusCode).toBe(409);
+    expect((await api.task(returnTask(shortFormIdOf(order), 'FEW08'), p2)).statusCode).toBe(403);
     expect((await api.claim(claim(shortFormIdOf(order)), p1)).statusCode).toBe(409);
     expect(
       (
@@ -177,6 +177,54 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
     const second = await api.claim(claim(shortFormIdOf(order)), p1);
     expect(second.statusCode).toBe(409);
     expect(await status(order)).toBe('0008');
+  });
+
+  it("answers another pharmacy's claim, dispense, return and withdraw alike, whatever the status", async () => {
+    // One prescription in each state another pharmacy might probe: never released, released to
+    // FCG71, dispensed by it, claimed by it, and cancelled before release.
+    const unreleased = await prescribe();
+    const released = await prescribe();
+    const dispensed = await prescribe();
+    const claimed = await prescribe();
+    const cancelled = await prescribe();
+    for (const order of [released, dispensed, claimed]) {
+      expect((await api.release(releaseParameters('FCG71', shortFormIdOf(order)), p1)).statusCode).toBe(200);
+    }
+    for (const order of [dispensed, claimed]) {
+      const note = dispenseNotification(shortFormIdOf(order), 'FCG71', [
+        { itemId: itemIdOf(order), type: '0001', quantity: 20 },
+      ]);
+      expect((await api.message(note, p1)).statusCode).toBe(200);
+    }
+    const claimedByP1 = claim(shortFormIdOf(claimed));
+    expect((await api.claim(claimedByP1, p1)).statusCode).toBe(200);
+    const { cancelBundle } = await import('../prescribing/testing/cancel-bundle.js');
+    expect((await processMessage(app, cancelBundle(cancelled, [0]), await gp.bearer())).statusCode).toBe(200);
+
+    const answers = new Set<string>();
+    for (const order of [unreleased, released, dispensed, claimed, cancelled]) {
+      const id = shortFormIdOf(order);
+      const calls = {
+        claim: await api.claim(claim(id), p2),
+        'claim resent': await api.claim(claimedByP1, p2),
+        dispense: await api.message(
+          dispenseNotification(id, 'FEW08', [{ itemId: itemIdOf(order), type: '0001', quantity: 20 }]),
+          p2,
+        ),
+        return: await api.task(returnTask(id, 'FEW08'), p2),
+        withdraw: await api.task(withdrawTask(id, 'FEW08'), p2),
+      };
+      for (const [name, response] of Object.entries(calls)) {
+        expect(response.statusCode, `${name} ${await status(order)}`).toBe(403);
+        expect(errorCode(response.json()), name).toBe('FORBIDDEN');
+        answers.add(JSON.stringify(response.json().issue));
+      }
+    }
+    // Word for word the same refusal: nothing about dispensing, claims or cancellation.
+    expect(answers.size).toBe(1);
+    expect([...answers][0]).not.toMatch(/claim|dispensed|cancel|expired|status/i);
+    expect(await status(claimed)).toBe('0008');
+    expect(await status(dispensed)).toBe('0006');
   });
 
   it('refuses release to a token of another organisation, and to non-dispensers', async () => {

@@ -58,7 +58,7 @@ describe.each(databaseKinds)('the ePMS feed without EPMS_URL, on %s', (kind) => 
   });
 
   it('reports a zero feed backlog in /metrics', async () => {
-    const metrics = await t.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^pathways_feed_backlog 0$/m);
     expect(metrics.body).toMatch(/^pathways_feed_delivered_total 0$/m);
     expect(metrics.body).toMatch(/^pathways_feed_dead_letter_total 0$/m);

@@ -32,7 +32,7 @@ describe.each(databaseKinds)('the ePMS feed on %s', (kind) => {
     (await t.app.pathways.outbox.stats()).consumers.find((row) => row.consumer === FEED_CONSUMER)?.pending ??
     0;
   async function metric(name: string): Promise<number> {
-    const response = await t.app.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    const response = await t.app.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
     const line = response.body
       .split('\n')
       .find((row) => row.startsWith(`${name} `) || row.startsWith(`${name}{`));

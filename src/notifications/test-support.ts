@@ -12,6 +12,7 @@ import { type PlatformContext, ServiceRegistry } from '../platform/capability.js
 import { loadConfig } from '../platform/config/config.js';
 import type { SecretKey } from '../platform/crypto/secret-box.js';
 import { CapabilityRegistry } from '../platform/fhir/capability.js';
+import { ResourceRules } from '../platform/fhir/resource-rules.js';
 import { createResource } from '../platform/fhir/store/repository.js';
 import { loadValidationDefinitions } from '../platform/fhir/validation/index.js';
 import { waitFor } from '../platform/jobs/testing.js';
@@ -108,6 +109,7 @@ export async function startHarness(
     // The pipeline needs no HTTP: access control and the secret key are the routes' business.
     access: undefined as unknown as AccessControl,
     capabilities: new CapabilityRegistry(),
+    resourceRules: new ResourceRules(),
     secretKey: undefined as unknown as SecretKey,
     fhirBaseUrl: 'http://pathways.test/fhir/R4',
     services,

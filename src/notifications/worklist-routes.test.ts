@@ -177,7 +177,7 @@ describe.each(databaseKinds)('notification worklist API on %s', (kind) => {
     let body = '';
     // A scrape may see the previous second's snapshot; the next one has the current count.
     await waitFor(async () => {
-      body = (await t.pathways.app.inject({ method: 'GET', url: '/metrics' })).body;
+      body = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
       return body.includes(expected);
     }, 'the worklist gauge');
     expect(body).toContain('pathways_notifications_finished_total{outcome="worklist",channel="none"}');

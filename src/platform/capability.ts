@@ -11,6 +11,7 @@ import type { Config, Env } from './config/config.js';
 import type { SecretKey } from './crypto/secret-box.js';
 import type { Database } from './database/database.js';
 import type { CapabilityRegistry } from './fhir/capability.js';
+import type { ResourceRules } from './fhir/resource-rules.js';
 import type { Logger } from './logging/logger.js';
 import type { Registry } from './metrics/metrics.js';
 import type { Outbox } from './outbox/outbox.js';
@@ -34,6 +35,11 @@ export interface PlatformContext {
   access: AccessControl;
   /** Operations a capability adds are declared here so the CapabilityStatement lists them. */
   capabilities: CapabilityRegistry;
+  /**
+   * What a capability declares per resource type to the generic FHIR routes: today the
+   * relationships that relate staff organisations to records (who may read what).
+   */
+  resourceRules: ResourceRules;
   /** Encrypts secrets at rest (TOTP seeds, signing keys): `encryptSecret(secretKey, …)`. */
   secretKey: SecretKey;
   /** e.g. http://localhost:3000/fhir/R4 */

@@ -11,6 +11,7 @@ import { startReminderJob } from './appointments/reminder-job.js';
 import { seedPortalDemo } from './demo.js';
 import type { PortalDeps } from './deps.js';
 import { registerPreferenceRoutes } from './preferences/routes.js';
+import { declarePortalRelationships } from './read-relationships.js';
 import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
 import { createRepeatRequests } from './repeat-requests/service.js';
 import {
@@ -71,6 +72,7 @@ export const portalCapability: CapabilityFactory = async (context) => {
     now,
   };
   registerResultVisibility(patientVisibilityOf(context.access), { db: context.db, now });
+  declarePortalRelationships(context.resourceRules);
   const repeatRequests = createRepeatRequests({ baseUrl: context.fhirBaseUrl, now });
   const taskSearch = repeatRequestTaskSearch(deps, repeatRequests);
   context.services.provide<RepeatRequestsService>('repeat-requests', { ...repeatRequests, taskSearch });

@@ -26,6 +26,20 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
     expect((await p.call(patient, 'GET', '/fhir/R4/DiagnosticReport/demo-report-2')).statusCode).toBe(404);
   });
 
+  it("lets the demo hospital's clinicians read the demo patient's records there, and no other hospital's", async () => {
+    const ours = await p.token({ roles: ['clinician'], fhirUser: 'Practitioner/demo-clinician', org: 'RR8' });
+    const theirs = await p.token({ roles: ['clinician'], fhirUser: 'Practitioner/elsewhere', org: 'RXX99' });
+    for (const url of [
+      'Patient/demo-patient-1',
+      'Appointment/demo-appointment-1',
+      'DiagnosticReport/demo-report-2',
+      'Observation/demo-report-1-haemoglobin',
+    ]) {
+      expect((await p.call(ours, 'GET', `/fhir/R4/${url}`)).statusCode, url).toBe(200);
+      expect((await p.call(theirs, 'GET', `/fhir/R4/${url}`)).statusCode, url).toBe(403);
+    }
+  });
+
   it('lists the portal operations in the CapabilityStatement', async () => {
     const statement = (await p.call(undefined, 'GET', '/fhir/R4/metadata')).json();
     const operations = (type: string) =>

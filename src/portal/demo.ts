@@ -73,6 +73,7 @@ export async function seedPortalDemo(db: Database, now = new Date()): Promise<st
         code: { text: 'Full blood count' },
         subject: { reference: PATIENT },
         issued: now.toISOString(),
+        performer: [{ reference: 'Organization/demo-hospital', display: 'Leeds General Hospital (demo)' }],
         result: [{ reference: `Observation/${observation.id}` }],
       };
       await updateResource(tx, 'DiagnosticReport', id, report);

@@ -38,6 +38,10 @@ export interface PortalTest {
   close(): Promise<void>;
 }
 
+/** The hospital the suites' clinician works for, and whose patients the suites create. */
+export const CLINICIAN_ORG = 'RXX01';
+const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
+
 export const parameters = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 
 export function errorCode(reply: Reply): string | undefined {
@@ -53,7 +57,7 @@ export async function startPortalTest(
   const clinician = await t.bearer({
     roles: ['clinician'],
     fhirUser: 'Practitioner/clinician-1',
-    org: 'RXX01',
+    org: CLINICIAN_ORG,
   });
   const call: PortalTest['call'] = async (authorization, method, url, payload, headers = {}) =>
     (await t.pathways.app.inject({
@@ -76,6 +80,8 @@ export async function startPortalTest(
         resourceType: 'Patient',
         name: [{ family, given: ['Pat'] }],
         gender: 'unknown',
+        // A patient of the hospital, so that its clinicians may read their records.
+        managingOrganization: { identifier: { system: ODS_SYSTEM, value: CLINICIAN_ORG } },
       };
       const created = await call(admin, 'POST', '/fhir/R4/Patient', body);
       if (created.statusCode !== 201) throw new Error(`patient not created: ${created.body}`);
@@ -99,7 +105,7 @@ export async function startPortalTest(
       return result.rows;
     },
     async wrongPatientEvents() {
-      const metrics = (await t.pathways.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
       const match = /pathways_clinical_safety_events_total\{hazard="HAZ-WRONG-PATIENT"\} (\d+)/.exec(metrics);
       return match ? Number(match[1]) : 0;
     },

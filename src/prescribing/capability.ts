@@ -7,6 +7,7 @@
 import type { CapabilityFactory } from '../platform/capability.js';
 import { seedPrescribingDemo } from './demo.js';
 import { expirePrescriptions } from './expiry/expire-prescriptions.js';
+import { declarePrescribingRelationships } from './read-relationships.js';
 import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
 import { registerOrderHandlers } from './routes/order-handlers.js';
 import { type RemoteSigningKeys, registerPrepareAndSign } from './routes/prepare-sign.js';
@@ -35,6 +36,7 @@ export const prescribingCapability: CapabilityFactory = async (context) => {
   const service: PrescribingService = { handlers, taskSearches, pki, register };
   context.services.provide('prescribing', service);
   registerOrderHandlers(handlers, { db: context.db, audit: context.audit, pki, register });
+  declarePrescribingRelationships(context.resourceRules);
 
   const jobs = context.outbox.jobs;
   await jobs.createQueue(EXPIRY_QUEUE, { retry: { limit: 3, baseDelayS: 30, maxDelayS: 300 } });

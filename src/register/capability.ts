@@ -16,6 +16,7 @@ import { currentCrl } from './pki/crl.js';
 import { createRemoteKeys } from './pki/remote-keys.js';
 import { ISSUE_CERTIFICATE, pkiOperationRoutes, pkiPublicRoutes, REVOKE_CERTIFICATE } from './pki/routes.js';
 import { practitionerRoutes } from './practitioners/routes.js';
+import { declareRegisterRelationships } from './read-relationships.js';
 import { createRegisterService } from './register-service.js';
 import { practitionerRoleRoutes } from './rights/routes.js';
 import { registerSettings } from './settings.js';
@@ -43,6 +44,7 @@ export const registerCapability: CapabilityFactory = async (context) => {
   context.log.info({ source: authority.source, issuer: authority.issuing.subject }, 'register: PKI ready');
 
   const checker = createCertificateChecker(authority);
+  declareRegisterRelationships(context.resourceRules);
   context.services.provide('register', createRegisterService());
   context.services.provide<PkiService>('pki', {
     checkSigningCertificate: checker.checkSigningCertificate,

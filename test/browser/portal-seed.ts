@@ -66,6 +66,10 @@ export async function registerPatient(t: TestApp, given: string, family: string)
     gender: 'female',
     birthDate: `1979-0${(patients % 9) + 1}-1${patients % 10}`,
     address: [{ use: 'home', line: ['12 Park Row'], city: 'Leeds', postalCode: 'LS1 5HD' }],
+    // A patient of the hospital (RXX01), so that its clinicians may read their records.
+    managingOrganization: {
+      identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RXX01' },
+    },
   });
   const [year, month, day] = (patient.birthDate as string).split('-') as [string, string, string];
   return {

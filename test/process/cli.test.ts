@@ -12,7 +12,7 @@ import { databaseKinds } from '../databases.js';
 import { httpRequest } from './http.js';
 import { patientWith } from './load.js';
 import { createProcessDatabase, type ProcessDatabase } from './process-database.js';
-import { killAll, runPathways, startServer } from './server-process.js';
+import { freePort, killAll, runPathways, startServer } from './server-process.js';
 
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 
@@ -24,6 +24,7 @@ describe('pathways CLI without a database', () => {
     ['PORT', 'abc'],
     ['DATABASE_URL', 'mysql://x'],
     ['NATS_URL', 'http://x'],
+    ['METRICS_PORT', 'abc'],
   ])('stops with one stderr line naming %s when it is bad', async (variable, value) => {
     const result = await runPathways(['serve'], { url: undefined, dataDir }, { [variable]: value });
     expect(result.code, result.stderr).not.toBe(0);
@@ -78,14 +79,20 @@ describe.each(databaseKinds)('pathways CLI on %s', (kind) => {
   );
 
   it(
-    'audit verify passes on the chain the server wrote and names the altered record',
+    'serves /metrics on METRICS_PORT only; audit verify passes on the chain the server wrote and names the altered record',
     {
       timeout: 120_000,
     },
     async () => {
       const test = await createProcessDatabase(kind, { migrated: true });
       database = test;
-      const server = await startServer(test);
+      const metricsPort = await freePort();
+      const server = await startServer(test, { env: { METRICS_PORT: String(metricsPort) } });
+      // Metrics are on their own listener, not on the public one.
+      expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(404);
+      const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('pathways_http_request_duration_seconds');
       // Creates and reads of Patients are audited: six records.
       for (const value of ['a', 'b', 'c']) {
         const created = await httpRequest(server.baseUrl, {

@@ -50,8 +50,11 @@ it(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    npm.stdout.on('data', (chunk) => (output += chunk));
-    npm.stderr.on('data', (chunk) => (output += chunk));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    npm.stdout.on('data', collect);
+    npm.stderr.on('data', collect);
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
     try {
       expect(await until(() => answers(base), 180_000), output).toBe(true);

@@ -69,6 +69,8 @@ export function serviceEnv(
     LOG_LEVEL: 'warn',
     PATHWAYS_DEMO: '0',
     MLLP_PORT: '0',
+    // Off unless a suite asks for it: servers started side by side would race for port 9464.
+    METRICS_PORT: '0',
     ...extra,
   };
 }

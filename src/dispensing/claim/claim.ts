@@ -1,7 +1,8 @@
 /**
  * POST /fhir/R4/Claim: the pharmacy that dispensed a prescription claims payment for it (0003,
  * 0006 or 0007 → 0008). One claim per prescription: the same Claim again is answered again; any
- * other claim for a claimed prescription is refused. The Claim is stored (its patient pointed at
+ * other claim for a claimed prescription is refused. A prescription not released to the caller's
+ * pharmacy is refused alike whatever its status (403 FORBIDDEN: see the state machine). The Claim is stored (its patient pointed at
  * the stored Patient) and a `claim` event emitted.
  */
 import { createHash } from 'node:crypto';
@@ -12,7 +13,7 @@ import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { transition } from '../../prescribing/status/state-machine.js';
+import { assertReleasedTo, transition } from '../../prescribing/status/state-machine.js';
 import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
 import { parseClaim } from './parse-claim.js';
 
@@ -33,17 +34,15 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
     const record = await findPrescription(tx, parsed.shortFormId, { forUpdate: true, summary: true });
     if (!record)
       throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
+    // Before anything that depends on its status: another pharmacy learns nothing about it.
+    assertReleasedTo(record.state, pharmacy);
     const earlier = await tx.query<{ claim_identifier: string; claim_id: string; digest: string }>(
       'SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1',
       [parsed.shortFormId],
     );
     const previous = earlier.rows[0];
     if (previous) {
-      if (
-        previous.claim_identifier === parsed.claimIdentifier &&
-        previous.digest === digest &&
-        record.dispenser === pharmacy
-      ) {
+      if (previous.claim_identifier === parsed.claimIdentifier && previous.digest === digest) {
         return {
           shortFormId: parsed.shortFormId,
           claimId: previous.claim_id,

@@ -29,7 +29,7 @@ describe.each(databaseKinds)('re-verification at release on %s (HAZ-TAMPER, HAZ-
   }
 
   async function safetyEvents(hazard: string): Promise<number> {
-    const metrics = await app.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await app.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
     const line = metrics.body
       .split('\n')
       .find((row) => row.startsWith(`pathways_clinical_safety_events_total{hazard="${hazard}"}`));

@@ -9,7 +9,7 @@ import type { Database } from '../../platform/database/database.js';
 import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { transition } from '../../prescribing/status/state-machine.js';
+import { notReleasedToCaller, transition } from '../../prescribing/status/state-machine.js';
 import {
   findMessage,
   findPrescription,
@@ -36,10 +36,13 @@ export async function applyTaskRequest(
   const messageId = `task:${request.requestId}`;
   const earlier = await findMessage(db, messageId);
   if (earlier) {
+    const answered = earlier.response as { patient?: string; pharmacy?: string };
+    // Only the pharmacy that sent it gets the resend answered; anyone else learns nothing.
+    if (answered.pharmacy !== undefined && answered.pharmacy !== pharmacy) throw notReleasedToCaller();
     if (earlier.shortFormId !== request.shortFormId || earlier.kind !== request.kind) {
       throw invalid(`Task ${request.requestId} was already used for another request`, 'Task.identifier');
     }
-    return { request, patient: (earlier.response as { patient?: string }).patient, changed: false };
+    return { request, patient: answered.patient, changed: false };
   }
   return db.transaction(async (tx) => {
     const record = await findPrescription(tx, request.shortFormId, { forUpdate: true, summary: true });
@@ -62,7 +65,7 @@ export async function applyTaskRequest(
       shortFormId: request.shortFormId,
       kind: request.kind,
       digest: '',
-      response: { patient: record.patient },
+      response: { patient: record.patient, pharmacy },
     });
     return { request, patient: record.patient, changed: true };
   });

@@ -49,6 +49,9 @@ describe('buildAuditEvent', () => {
       requestor: true,
       role: [{ coding: [{ system: 'https://fhir.pathways.dev/CodeSystem/role', code: 'prescriber' }] }],
       network: { address: '10.0.0.7', type: '2' },
+      purposeOfUse: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }] },
+      ],
     });
     expect(event.agent[1]).toMatchObject({
       who: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'A83008' } },
@@ -68,6 +71,20 @@ describe('buildAuditEvent', () => {
         type: expect.objectContaining({ code: 'XrequestId' }),
       }),
     ]);
+  });
+
+  it('records a break-the-glass read with BTG and the reason the user stated', () => {
+    const reason = 'Unconscious in A&E; allergies needed';
+    const event = buildAuditEvent({ ...read, purpose: 'BTG', purposeReason: reason }, context);
+    const btg = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' }],
+      text: reason,
+    };
+    expect(event.purposeOfEvent).toEqual([btg]);
+    expect(event.agent[0]?.purposeOfUse).toEqual([btg]);
+    expect(() => buildAuditEvent({ ...read, purpose: undefined, purposeReason: reason }, context)).toThrow(
+      /purposeReason/,
+    );
   });
 
   it('names the patient once when the resource read is the patient', () => {

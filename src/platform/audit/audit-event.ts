@@ -5,8 +5,16 @@
  *
  * Personal data stays out: agents, entities and the patient are references (or a non-personal
  * display such as a client id), never names; `detail` and `purpose` must not carry any either.
+ * The one free text is `purposeReason`, the reason a user stated for breaking the glass, kept as
+ * written because reviewing it is the point.
  */
-import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
+import type {
+  AuditEvent,
+  AuditEventAgent,
+  AuditEventEntity,
+  CodeableConcept,
+  Coding,
+} from '@medplum/fhirtypes';
 import type { ChainFields } from './record-hash.js';
 
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
@@ -74,8 +82,13 @@ export interface AuditInput {
   entity?: { reference: string; type?: string };
   /** `Patient/<id>` whose data was touched. */
   patient?: string;
-  /** A v3-ActReason code, e.g. TREAT, PATRQT, HOPERAT. */
+  /** A v3-ActReason code, e.g. TREAT, PATRQT, HOPERAT, BTG (break the glass). */
   purpose?: string;
+  /**
+   * The reason the user stated for that purpose, as written (a break-the-glass read): kept so the
+   * organisation can review it. Plain text, at most a few hundred characters.
+   */
+  purposeReason?: string;
   requestId?: string;
   /** Short non-personal description of the outcome (why it failed). */
   detail?: string;
@@ -112,6 +125,13 @@ export function defaultAction(subtype: AuditSubtype): AuditAction {
 
 export function buildAuditEvent(input: AuditInput, context: BuildContext): AuditEvent {
   checkInput(input);
+  // The purpose of the event, and the requestor's own purpose of use (IHE BALP puts BTG there).
+  const purpose: CodeableConcept | undefined = input.purpose
+    ? {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: input.purpose }],
+        ...(input.purposeReason ? { text: input.purposeReason } : {}),
+      }
+    : undefined;
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
     id: context.id,
@@ -120,16 +140,8 @@ export function buildAuditEvent(input: AuditInput, context: BuildContext): Audit
     recorded: context.recorded,
     outcome: input.outcome,
     ...(input.detail ? { outcomeDesc: input.detail } : {}),
-    ...(input.purpose
-      ? {
-          purposeOfEvent: [
-            {
-              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: input.purpose }],
-            },
-          ],
-        }
-      : {}),
-    agent: agents(input.agent),
+    ...(purpose ? { purposeOfEvent: [purpose] } : {}),
+    agent: agents(input.agent, purpose),
     source: {
       ...(context.site ? { site: context.site } : {}),
       observer: { display: context.observer },
@@ -171,6 +183,12 @@ function checkInput(input: AuditInput): void {
   }
   // The display is also stored in a text column, where PostgreSQL refuses NUL characters.
   if (input.agent.display?.includes('\u0000')) throw new TypeError('audit: agent.display contains NUL');
+  if (
+    input.purposeReason !== undefined &&
+    (input.purpose === undefined || input.purposeReason.includes('\u0000'))
+  ) {
+    throw new TypeError('audit: purposeReason needs a purpose and no NUL');
+  }
   const entity = input.entity?.reference;
   if (entity !== undefined && !REFERENCE.test(entity) && !RESOURCE_TYPE.test(entity)) {
     throw new TypeError(
@@ -197,11 +215,12 @@ function typeAndSubtype(subtype: AuditSubtype): Pick<AuditEvent, 'type' | 'subty
   };
 }
 
-function agents(agent: AuditInput['agent']): AuditEventAgent[] {
+function agents(agent: AuditInput['agent'], purpose: CodeableConcept | undefined): AuditEventAgent[] {
   const requestor: AuditEventAgent = {
     who: agent.reference ? { reference: agent.reference } : { display: agent.display ?? 'unknown' },
     requestor: true,
   };
+  if (purpose) requestor.purposeOfUse = [purpose];
   if (agent.roles && agent.roles.length > 0) {
     requestor.role = agent.roles.map((role) => ({ coding: [{ system: ROLE_SYSTEM, code: role }] }));
   }

@@ -8,6 +8,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
       publicUrl: 'http://localhost:3000',
       databaseUrl: undefined,
       dataDir: path.resolve('./data'),
@@ -44,6 +46,18 @@ describe('loadConfig', () => {
     expect(config.mllpPort).toBe(0);
   });
 
+  it('serves metrics on their own listener: a port (0 = off) and a bind address', () => {
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' })).toMatchObject({
+      metricsPort: 9100,
+      metricsHost: '0.0.0.0',
+    });
+    expect(loadConfig({ METRICS_HOST: '::' }).metricsHost).toBe('::');
+    expect(loadConfig({ METRICS_HOST: 'pod-1.metrics.svc' }).metricsHost).toBe('pod-1.metrics.svc');
+    // PORT 0 (any free port) never collides with a fixed metrics port.
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort).toBe(0);
+  });
+
   it.each([
     ['PORT', { PORT: 'abc' }],
     ['PORT', { PORT: '70000' }],
@@ -56,6 +70,12 @@ describe('loadConfig', () => {
     ['PATHWAYS_DEMO', { PATHWAYS_DEMO: 'maybe' }],
     ['MLLP_PORT', { MLLP_PORT: '-1' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['METRICS_PORT', { METRICS_PORT: 'abc' }],
+    ['METRICS_PORT', { METRICS_PORT: '65536' }],
+    ['METRICS_PORT', { PORT: '8080', METRICS_PORT: '8080' }],
+    ['METRICS_PORT', { METRICS_PORT: '3000' }],
+    ['METRICS_HOST', { METRICS_HOST: 'not a host' }],
+    ['METRICS_HOST', { METRICS_HOST: 'http://0.0.0.0' }],
   ])('refuses a bad %s with an error naming it', (variable, env) => {
     try {
       loadConfig(env);

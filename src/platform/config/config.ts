@@ -2,12 +2,19 @@
  * Configuration from the environment (CONTRACT.md section 1), validated once at start.
  * A bad value throws ConfigError naming the variable; the CLI prints that one line and exits.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseTrustedIssuers, type TrustedIssuerConfig } from '../auth/trusted-issuers.js';
 
 export interface Config {
   port: number;
   host: string;
+  /**
+   * The Prometheus `/metrics` listener: its own port (0 = off), never the public one, bound to
+   * `metricsHost` (loopback unless an operator opens it to the scraper's network).
+   */
+  metricsPort: number;
+  metricsHost: string;
   publicUrl: string;
   databaseUrl: string | undefined;
   dataDir: string;
@@ -91,6 +98,31 @@ function trusted(env: Env, publicUrl: string): TrustedIssuerConfig[] {
   }
 }
 
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An IP address (v4 or v6) or a DNS host name to bind a listener to. */
+export function bindAddress(env: Env, name: string, fallback: string): string {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (isIP(raw) === 0 && !HOST_NAME.test(raw)) {
+    throw new ConfigError(name, `must be an IP address or a host name, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** METRICS_PORT: default 9464 (the usual Prometheus exporter port), 0 = off, never PORT. */
+function metricsPort(env: Env, port: number): number {
+  const value = integer(env, 'METRICS_PORT', 9464, 0, 65535);
+  if (value !== 0 && value === port) {
+    throw new ConfigError(
+      'METRICS_PORT',
+      `must differ from PORT (${port}): metrics are served on their own listener, off the public one`,
+    );
+  }
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -115,6 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port,
     host,
+    metricsPort: metricsPort(env, port),
+    metricsHost: bindAddress(env, 'METRICS_HOST', '127.0.0.1'),
     publicUrl,
     databaseUrl,
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),

@@ -5,21 +5,18 @@
  */
 import type { AccessPolicy } from '../auth/policy.js';
 import type { Role } from '../auth/principal.js';
-
-const STAFF: Role[] = ['prescriber', 'dispenser', 'clinician', 'registrar', 'service-desk', 'admin'];
+import { staffReadersOf, typeGroupOf } from './read-access/read-rule.js';
 
 /**
- * Reads by the generic API that are narrower than "every staff role and the patient": messages
- * between prescribers and dispensers are never shown to patients, and are read with organisation
- * binding through the messaging routes (the generic ones serve only the service desk).
+ * Reads: the staff roles that read the type at all (read-access/read-rule.ts: who reads every
+ * instance and who only those related to their organisation), and a patient within their own
+ * compartment (re-checked per resource) — except messages between prescribers and dispensers,
+ * which patients never see.
  */
-const READERS: Record<string, AccessPolicy> = {
-  Communication: { roles: ['service-desk', 'admin'] },
-};
-
-/** Reads: every staff role; a patient only within their own compartment (re-checked per resource). */
 export function readPolicy(resourceType: string): AccessPolicy {
-  return READERS[resourceType] ?? { roles: [...STAFF, 'patient'], patient: 'bound' };
+  const roles: Role[] = staffReadersOf(resourceType);
+  if (typeGroupOf(resourceType) !== 'messages') roles.push('patient');
+  return { roles, patient: 'bound' };
 }
 
 const WRITERS: Record<string, AccessPolicy> = {

@@ -5,7 +5,7 @@ export interface Readiness {
   check(): Promise<string[]>;
 }
 
-/** Liveness and metrics must answer under overload: shedding them would get a busy pod killed. */
+/** Liveness must answer under overload: shedding it would get a busy pod killed. */
 export const NEVER_SHED = { rateLimit: false, pressureHandler: () => undefined } as const;
 
 export function registerHealth(app: FastifyInstance, readiness: Readiness): void {

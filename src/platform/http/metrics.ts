@@ -1,10 +1,18 @@
-/** Request metrics and the Prometheus endpoint. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Request metrics, and the Prometheus endpoint on its own listener. `/metrics` tells anyone who
+ * can reach it the routes, the load and the backlogs: it is never served on the public listener,
+ * only on `METRICS_PORT` (bound to `METRICS_HOST`, loopback by default), which the scraper reaches
+ * and the internet does not.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { PoolStats } from '../database/database.js';
-import { NEVER_SHED } from './health.js';
+import type { Logger } from '../logging/logger.js';
+import { registerNoStoreByDefault } from './cache-control.js';
+import { registerErrorHandling } from './errors.js';
 
-export function registerMetrics(
+/** The request duration histogram and the pool gauge, observed on the public listener. */
+export function registerRequestMetrics(
   app: FastifyInstance,
   registry: Registry,
   options: { poolStats: () => PoolStats },
@@ -37,9 +45,23 @@ export function registerMetrics(
       reply.elapsedTime / 1000,
     );
   });
+}
 
-  app.get('/metrics', { config: NEVER_SHED }, async (_request, reply) => {
+/**
+ * The metrics listener: `GET /metrics` (Prometheus text) and nothing else. No rate limit or load
+ * shedding (a scrape must answer when the service is busiest) and no request log lines.
+ */
+export function createMetricsServer(registry: Registry, log: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  });
+  registerErrorHandling(app);
+  registerNoStoreByDefault(app);
+  app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
+  return app;
 }

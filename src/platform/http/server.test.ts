@@ -43,13 +43,26 @@ describe('HTTP shell', () => {
       url: '/fhir/R4/Organization/does-not-exist',
       headers: { authorization: await t.bearer({ roles: ['admin'] }) },
     });
-    const metrics = await t.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(
       /pathways_http_request_duration_seconds_count\{route="\/fhir\/R4\/:type\/:id",method="GET",status="404"\} 1/,
     );
     expect(metrics.body).toContain('pathways_db_pool_connections{state="total"}');
     expect(metrics.body).toMatch(/pathways_job_queue_depth/);
+  });
+
+  it('serves /metrics only on the metrics listener, never on the public one', async () => {
+    const publicMetrics = await t.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    expect(publicMetrics.statusCode).toBe(404);
+    expect(publicMetrics.body).not.toContain('pathways_');
+    const scraped = await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.headers['content-type']).toContain('text/plain');
+    expect((await t.pathways.metricsApp.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(404);
+    // Load balancers keep their probes on the public listener.
+    expect((await t.pathways.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.pathways.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('answers 429 RATE_LIMITED as an OperationOutcome past the limit', async () => {

@@ -1,6 +1,7 @@
 /**
  * The HTTP server shell every capability plugs into: security headers, request ids, logging,
- * load shedding, rate limits, body limits, errors as OperationOutcomes, health and metrics.
+ * load shedding, rate limits, body limits, errors as OperationOutcomes, health and request metrics
+ * (served on their own listener, see metrics.ts).
  */
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
@@ -11,10 +12,11 @@ import type { Config } from '../config/config.js';
 import type { PoolStats } from '../database/database.js';
 import { Problem } from '../errors/problem.js';
 import type { Logger } from '../logging/logger.js';
+import { registerNoStoreByDefault } from './cache-control.js';
 import { registerErrorHandling } from './errors.js';
 import { registerJsonParsers } from './fhir-json.js';
 import { type Readiness, registerHealth } from './health.js';
-import { registerMetrics } from './metrics.js';
+import { registerRequestMetrics } from './metrics.js';
 import { registerSecurityHeaders, securityHeaderOptions } from './security-headers.js';
 
 export interface HttpDeps {
@@ -70,6 +72,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   registerSecurityHeaders(app, securityHeaderOptions(deps.config.publicUrl));
+  registerNoStoreByDefault(app);
   await app.register(underPressure, {
     maxEventLoopDelay: deps.config.maxEventLoopDelayMs,
     retryAfter: 5,
@@ -89,6 +92,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   registerHealth(app, deps.readiness);
-  registerMetrics(app, deps.metrics, { poolStats: deps.poolStats });
+  registerRequestMetrics(app, deps.metrics, { poolStats: deps.poolStats });
   return app;
 }

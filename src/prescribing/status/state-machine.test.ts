@@ -37,17 +37,19 @@ function action(type: ActionType, pharmacy = P1): Action {
   }
 }
 
-type Expected = PrescriptionStatus | 'unchanged' | 'INVALID_STATE_TRANSITION';
+type Expected = PrescriptionStatus | 'unchanged' | 'INVALID_STATE_TRANSITION' | 'FORBIDDEN';
 const I = 'INVALID_STATE_TRANSITION';
+/** Not released to this pharmacy (never released, or expired or cancelled before release). */
+const F = 'FORBIDDEN';
 
 /** Every (status, action by the holding pharmacy) pair and its outcome: the whole machine. */
 const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
   '0001': {
     release: '0002',
-    dispense: I,
-    return: I,
-    withdraw: I,
-    claim: I,
+    dispense: F,
+    return: F,
+    withdraw: F,
+    claim: F,
     cancel: '0001',
     expire: '0004',
     'no-claim': I,
@@ -74,20 +76,20 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
   },
   '0004': {
     release: I,
-    dispense: I,
-    return: I,
-    withdraw: I,
-    claim: I,
+    dispense: F,
+    return: F,
+    withdraw: F,
+    claim: F,
     cancel: 'unchanged',
     expire: I,
     'no-claim': I,
   },
   '0005': {
     release: I,
-    dispense: I,
-    return: I,
-    withdraw: I,
-    claim: I,
+    dispense: F,
+    return: F,
+    withdraw: F,
+    claim: F,
     cancel: 'unchanged',
     expire: I,
     'no-claim': I,
@@ -134,6 +136,9 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
   },
 };
 
+/** Statuses in which a pharmacy holds the prescription. */
+const HELD: readonly PrescriptionStatus[] = ['0002', '0003', '0006', '0007', '0008', '0009'];
+
 describe('prescription state machine', () => {
   const pairs = PRESCRIPTION_STATUS_CODES.flatMap((status) =>
     ACTION_TYPES.map((type) => [status, type] as const),
@@ -148,16 +153,32 @@ describe('prescription state machine', () => {
     expect(outcome(inStatus(status), action(type))).toBe(TABLE[status][type]);
   });
 
+  const dispensingActions: ActionType[] = ['dispense', 'return', 'withdraw', 'claim'];
+
   it.each(
-    pairs.filter(
-      ([status, type]) =>
-        ['0002', '0003', '0006', '0007', '0008', '0009'].includes(status) &&
-        type !== 'cancel' &&
-        type !== 'expire' &&
-        type !== 'no-claim',
-    ),
-  )('%s + %s by another pharmacy is PRESCRIPTION_WITH_ANOTHER_DISPENSER', (status, type) => {
-    expect(outcome(inStatus(status), action(type, P2))).toBe('PRESCRIPTION_WITH_ANOTHER_DISPENSER');
+    pairs.filter(([, type]) => dispensingActions.includes(type)),
+  )('%s + %s by another pharmacy is FORBIDDEN, the same whatever the status', (status, type) => {
+    expect(outcome(inStatus(status), action(type, P2))).toBe('FORBIDDEN');
+  });
+
+  it('tells another pharmacy nothing about the status: one refusal, word for word', () => {
+    const refusals = new Set<string>();
+    for (const [status, type] of pairs.filter(([, type]) => dispensingActions.includes(type))) {
+      try {
+        transition(inStatus(status), action(type, P2));
+        expect.unreachable(`${status} ${type}`);
+      } catch (error) {
+        const problem = error as Problem;
+        refusals.add(JSON.stringify([problem.status, problem.toOperationOutcome()]));
+      }
+    }
+    expect(refusals.size).toBe(1);
+  });
+
+  it.each(
+    pairs.filter(([status, type]) => HELD.includes(status) && type === 'release'),
+  )('%s + release by another pharmacy is PRESCRIPTION_WITH_ANOTHER_DISPENSER (CONTRACT.md §7)', (status) => {
+    expect(outcome(inStatus(status), action('release', P2))).toBe('PRESCRIPTION_WITH_ANOTHER_DISPENSER');
   });
 
   it('keeps its invariants over any sequence of actions', () => {

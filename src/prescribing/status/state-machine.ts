@@ -9,7 +9,7 @@
  * (each record is one dispense notification; an amendment replaces its record, a withdrawal
  * removes the latest). Deriving them is what makes amendments and withdrawals exact.
  */
-import { Problem } from '../../platform/errors/problem.js';
+import { forbidden, Problem } from '../../platform/errors/problem.js';
 import type { ItemStatus, PrescriptionStatus } from './codes.js';
 
 export type DispenseLineType = 'dispensed' | 'not-dispensed' | 'partial' | 'owing';
@@ -108,10 +108,29 @@ function invalid(action: ActionType, status: PrescriptionStatus, why?: string): 
   );
 }
 
+/** What a pharmacy does to a prescription once it has been released to it. */
+const DISPENSING_ACTIONS: ReadonlySet<ActionType> = new Set(['dispense', 'return', 'withdraw', 'claim']);
+
+/**
+ * Dispense, return, withdraw and claim of a prescription that is not released to the caller's
+ * pharmacy: one answer whatever its status, so another pharmacy learns nothing about it (not
+ * whether it was dispensed, claimed, cancelled or expired). Release keeps its own answers
+ * (PRESCRIPTION_WITH_ANOTHER_DISPENSER, CONTRACT.md §7).
+ */
+export function notReleasedToCaller(): Problem {
+  return forbidden('This prescription is not released to your pharmacy');
+}
+
+/** Refuses a dispensing action on a prescription not released to `pharmacy` (see above). */
+export function assertReleasedTo(state: PrescriptionState, pharmacy: string): void {
+  if (state.dispenser !== pharmacy) throw notReleasedToCaller();
+}
+
 /** The one entry point: the next state for `action`, or a Problem explaining the refusal. */
 export function transition(state: PrescriptionState, action: Action): TransitionResult {
+  if (DISPENSING_ACTIONS.has(action.type) && 'pharmacy' in action) assertReleasedTo(state, action.pharmacy);
   if (!ALLOWED_FROM[action.type].includes(state.status)) {
-    // Another pharmacy's prescription: say so rather than describe a status it may not see.
+    // Release of another pharmacy's prescription: say so rather than describe a status it may not see.
     if ('pharmacy' in action && holdsIt(state) && state.dispenser !== action.pharmacy) throw withAnother();
     throw invalid(action.type, state.status, refusalReason(action.type, state.status));
   }
@@ -119,14 +138,12 @@ export function transition(state: PrescriptionState, action: Action): Transition
     case 'release':
       return release(state, action.pharmacy);
     case 'dispense':
-      return dispense(state, action.pharmacy, action.record);
+      return dispense(state, action.record);
     case 'return':
-      requireDispenser(state, action.pharmacy);
       return { state: { ...state, status: '0001', dispenser: undefined } };
     case 'withdraw':
-      return withdraw(state, action.pharmacy);
+      return withdraw(state);
     case 'claim':
-      requireDispenser(state, action.pharmacy);
       if (state.status === '0003' && state.dispenses.length === 0) throw invalid('claim', state.status);
       return { state: { ...state, status: '0008' } };
     case 'cancel':
@@ -176,8 +193,7 @@ function release(state: PrescriptionState, pharmacy: string): TransitionResult {
   return { state, unchanged: true };
 }
 
-function dispense(state: PrescriptionState, pharmacy: string, record: DispenseRecord): TransitionResult {
-  requireDispenser(state, pharmacy);
+function dispense(state: PrescriptionState, record: DispenseRecord): TransitionResult {
   const existing = state.dispenses.findIndex((earlier) => earlier.id === record.id);
   // Once final (0006/0007) only an amendment of an earlier notification may follow.
   if ((state.status === '0006' || state.status === '0007') && existing === -1) {
@@ -218,8 +234,7 @@ function dispense(state: PrescriptionState, pharmacy: string, record: DispenseRe
   return { state: settle({ ...state, dispenses }) };
 }
 
-function withdraw(state: PrescriptionState, pharmacy: string): TransitionResult {
-  requireDispenser(state, pharmacy);
+function withdraw(state: PrescriptionState): TransitionResult {
   if (state.dispenses.length === 0)
     throw invalid('withdraw', state.status, 'There is no dispense notification to withdraw');
   const dispenses = state.dispenses.slice(0, -1);

@@ -158,7 +158,7 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
   });
 
   async function safetyEvents(): Promise<number> {
-    const metrics = await app.pathways.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await app.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
     const line = metrics.body
       .split('\n')
       .find((row) => row.startsWith('pathways_clinical_safety_events_total{hazard="HAZ-WRONG-PATIENT"}'));

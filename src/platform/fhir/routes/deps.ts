@@ -7,6 +7,7 @@ import { Problem } from '../../errors/problem.js';
 import { readPolicy, writePolicy } from '../access-policy.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import { type PatientVisibility, patientVisibilityOf } from '../patient-visibility.js';
+import type { AuditPurpose, StaffReads } from '../read-access/staff-reads.js';
 
 export interface AuditSink {
   record(access: AuditInput): Promise<void>;
@@ -18,6 +19,8 @@ export interface FhirDeps {
   baseUrl: string;
   audit: AuditSink;
   access: AccessControl;
+  /** Which staff caller may read which instance (relationships, break the glass). */
+  staffReads: StaffReads;
   /** Rules hiding a patient's own resources until they may see them; default: the access control's. */
   visibility?: PatientVisibility;
 }
@@ -59,9 +62,11 @@ export async function auditIfPatientData(
     resource?: Resource;
     reference: string;
     resourceType: string;
+    /** Break the glass: always audited, with the purpose of use and the stated reason. */
+    purpose?: AuditPurpose | undefined;
   },
 ): Promise<void> {
-  if (!PATIENT_DATA_TYPES.has(access.resourceType)) return;
+  if (!PATIENT_DATA_TYPES.has(access.resourceType) && !access.purpose) return;
   const patient =
     access.resourceType === 'Patient'
       ? access.reference.split('/_history')[0]
@@ -75,6 +80,7 @@ export async function auditIfPatientData(
     agent: agentOf(request),
     entity: { reference: access.reference },
     ...(patient ? { patient } : {}),
+    ...access.purpose,
     requestId: request.id,
   });
 }

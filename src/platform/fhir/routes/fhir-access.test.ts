@@ -38,6 +38,10 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
       resourceType: 'Patient',
       name: [{ family }],
       gender: 'unknown',
+      // Patients of the hospital, so that its staff may read and count them.
+      managingOrganization: {
+        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RR8' },
+      },
     });
     mine = (await call(admin, 'POST', '/fhir/R4/Patient', patient('Mine'))).json();
     theirs = (await call(admin, 'POST', '/fhir/R4/Patient', patient('Theirs'))).json();
@@ -114,7 +118,7 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
 
     const refused = (await auditRows(`Patient/${theirs.id}`)).filter((row) => row.outcome === '4');
     expect(refused.length).toBeGreaterThanOrEqual(2);
-    const metrics = (await t.pathways.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/pathways_clinical_safety_events_total\{hazard="HAZ-WRONG-PATIENT"\} [1-9]/);
   });
 

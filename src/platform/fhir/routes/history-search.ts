@@ -5,6 +5,7 @@ import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import { forbidden, Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
+import type { AuditPurpose } from '../read-access/staff-reads.js';
 import { search } from '../search/index.js';
 import { assertResourceType, listHistory } from '../store/repository.js';
 import {
@@ -33,7 +34,12 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     ) {
       throw forbidden('Counts are not available to patient accounts: ask for the records themselves');
     }
-    const found = await search(deps.db, type, query, { baseUrl: deps.baseUrl });
+    // Staff: only what is related to their organisation, unless they break the glass.
+    const staff = deps.staffReads.searchAccess(request, type);
+    const found = await search(deps.db, type, query, {
+      baseUrl: deps.baseUrl,
+      ...(staff.restriction ? { restriction: staff.restriction } : {}),
+    });
     const bundle = forPatient
       ? await visibilityOf(deps).filterBundle(
           deps.db,
@@ -41,8 +47,9 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
           principalOf(request),
           { searchedType: type, firstPage: Number(query.get('_offset') ?? 0) === 0 },
         )
-      : found;
-    await auditSearch(deps, request, type, bundle);
+      : await deps.staffReads.filterIncluded(request, found, staff);
+    await auditSearch(deps, request, type, bundle, staff.purpose);
+    if (staff.purpose) await deps.staffReads.searchedWithBrokenGlass(request, type, bundle);
     if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
     return sendFhir(reply, 200, bundle);
   });
@@ -64,6 +71,13 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     });
     if (versions.length === 0) throw new Problem('NOT_FOUND', `${type}/${id} not found`);
     const page = versions.slice(0, count);
+    const purpose = await deps.staffReads.authorizeInstance(request, {
+      interaction: 'history-instance',
+      resourceType: type,
+      id,
+      reference: `${type}/${id}`,
+      content: page.find((version) => !version.deleted)?.content,
+    });
     const forPatient = needsPatientBinding(request);
     let shown = page;
     if (forPatient) {
@@ -108,7 +122,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
         },
       })),
     };
-    if (PATIENT_DATA_TYPES.has(type)) {
+    if (PATIENT_DATA_TYPES.has(type) || purpose) {
       const resource = shown.find((version) => !version.deleted);
       const patient =
         type === 'Patient' ? `Patient/${id}` : resource ? patientOf(JSON.parse(resource.content)) : undefined;
@@ -119,6 +133,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
         agent: agentOf(request),
         entity: { reference: `${type}/${id}` },
         ...(patient ? { patient } : {}),
+        ...purpose,
         requestId: request.id,
       });
     }
@@ -139,8 +154,17 @@ function pageSize(raw: string | null): number {
   return Number(raw);
 }
 
-/** One audit record for each patient whose data a search returned. */
-async function auditSearch(deps: FhirDeps, request: FastifyRequest, type: string, bundle: Bundle) {
+/**
+ * One audit record for each patient whose data a search returned. A break-the-glass search is
+ * always audited (with its purpose and reason), even when it found nothing.
+ */
+async function auditSearch(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  type: string,
+  bundle: Bundle,
+  purpose: AuditPurpose | undefined,
+) {
   const patients = new Set<string>();
   let patientData = PATIENT_DATA_TYPES.has(type);
   for (const entry of bundle.entry ?? []) {
@@ -149,7 +173,7 @@ async function auditSearch(deps: FhirDeps, request: FastifyRequest, type: string
     const patient = patientOf(entry.resource);
     if (patient) patients.add(patient);
   }
-  if (!patientData || (bundle.entry ?? []).length === 0) return;
+  if (!purpose && (!patientData || (bundle.entry ?? []).length === 0)) return;
   const targets = patients.size > 0 ? [...patients] : [undefined];
   await Promise.all(
     targets.map((patient) =>
@@ -160,6 +184,7 @@ async function auditSearch(deps: FhirDeps, request: FastifyRequest, type: string
         agent: agentOf(request),
         entity: { reference: type },
         ...(patient ? { patient } : {}),
+        ...purpose,
         requestId: request.id,
       }),
     ),

@@ -25,11 +25,19 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
       await deps.access.assertPatientBound(request, forPatient);
       await assertVisibleToPatient(deps, request, forPatient, `${type}/${id}`);
     }
+    const purpose = await deps.staffReads.authorizeInstance(request, {
+      interaction: 'read',
+      resourceType: type,
+      id,
+      reference: `${type}/${id}`,
+      content: stored.content,
+    });
     await auditIfPatientData(deps, request, {
       action: 'R',
       subtype: 'read',
       resourceType: type,
       reference: `${type}/${id}`,
+      purpose,
       // Parsed only to find the patient of a compartment resource; the reply is the stored text.
       ...(needsParseForAudit(type)
         ? { resource: forPatient ?? (JSON.parse(stored.content) as Resource) }
@@ -50,12 +58,20 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
       await deps.access.assertPatientBound(request, resource);
       await assertVisibleToPatient(deps, request, resource, `${type}/${id}/_history/${vid}`);
     }
+    const purpose = await deps.staffReads.authorizeInstance(request, {
+      interaction: 'vread',
+      resourceType: type,
+      id,
+      reference: `${type}/${id}/_history/${vid}`,
+      content: stored.content,
+    });
     await auditIfPatientData(deps, request, {
       action: 'R',
       subtype: 'vread',
       resourceType: type,
       reference: `${type}/${id}/_history/${vid}`,
       resource,
+      purpose,
     });
     if (forPatient) await reportShownToPatient(deps, request, [resource]);
     reply.header('etag', etag(stored.versionId)).header('last-modified', stored.lastUpdated.toUTCString());

@@ -63,8 +63,14 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, rep
       String(entry?.request?.url ?? '')
         .replace(/^\//, '')
         .split(/[/?]/)[0] ?? '';
-    if (entry?.request?.method === 'GET') await authorizeRead(deps, request, reply, type);
-    else if (OWN_WRITE_ROUTES.has(type)) {
+    if (entry?.request?.method === 'GET') {
+      await authorizeRead(deps, request, reply, type);
+      // A staff caller who reads only related records reads them through the read and search
+      // routes, which apply the relationship (and break the glass); a transaction does not.
+      if (deps.staffReads.scope(request, type)?.kind !== 'all') {
+        throw forbidden(`Read ${type} with GET /fhir/R4/${type}, not in a transaction`);
+      }
+    } else if (OWN_WRITE_ROUTES.has(type)) {
       throw forbidden(
         `${type} is written only through its own API (POST/PUT /fhir/R4/${type}), not in a transaction`,
       );

@@ -12,11 +12,17 @@ import type { Queryable } from '../../database/database.js';
 import { loadIncludes, loadRevIncludes, type StoredRow } from './includes.js';
 import { parseSearchQuery } from './parse-query.js';
 import type { SearchRequest } from './search-request.js';
-import { buildCountQuery, buildPageQuery } from './sql-query.js';
+import { buildCountQuery, buildPageQuery, type Restriction } from './sql-query.js';
 
 export interface SearchOptions {
   /** The FHIR base, e.g. http://localhost:3000/fhir/R4 (no trailing slash needed). */
   baseUrl: string;
+  /**
+   * A predicate over `r` every match must also satisfy (the caller's access, e.g. a staff
+   * caller's relationships), part of the query so that totals and paging count only what the
+   * caller may see.
+   */
+  restriction?: Restriction;
 }
 
 export async function search(
@@ -26,6 +32,7 @@ export async function search(
   options: SearchOptions,
 ): Promise<Bundle> {
   const request = parseSearchQuery(resourceType, query);
+  const restriction = options.restriction;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const self: BundleLink = { relation: 'self', url: pageUrl(baseUrl, resourceType, query) };
 
@@ -33,12 +40,12 @@ export async function search(
     return {
       resourceType: 'Bundle',
       type: 'searchset',
-      total: await countMatches(db, request),
+      total: await countMatches(db, request, restriction),
       link: [self],
     };
   }
 
-  const page = buildPageQuery(request);
+  const page = buildPageQuery(request, restriction);
   const result = await db.query<{ id: string; content: string }>(page.sql, page.params);
   const hasMore = result.rows.length > request.count;
   const matches = hasMore ? result.rows.slice(0, request.count) : result.rows;
@@ -56,7 +63,7 @@ export async function search(
   );
   entries.push(...(await includedEntries(db, request, matches, baseUrl)));
 
-  const total = await totalFor(db, request, matches.length, hasMore);
+  const total = await totalFor(db, request, matches.length, hasMore, restriction);
   return {
     resourceType: 'Bundle',
     type: 'searchset',
@@ -71,16 +78,21 @@ async function totalFor(
   request: SearchRequest,
   pageSize: number,
   hasMore: boolean,
+  restriction: Restriction | undefined,
 ): Promise<number | undefined> {
   if (request.total === 'none') return undefined;
   // Past the end (offset beyond the last match) the page is empty and tells nothing about the total.
   const knownFromPage = !hasMore && (pageSize > 0 || request.offset === 0);
   if (knownFromPage) return request.offset + pageSize;
-  return request.total === 'accurate' ? countMatches(db, request) : undefined;
+  return request.total === 'accurate' ? countMatches(db, request, restriction) : undefined;
 }
 
-async function countMatches(db: Queryable, request: SearchRequest): Promise<number> {
-  const count = buildCountQuery(request);
+async function countMatches(
+  db: Queryable,
+  request: SearchRequest,
+  restriction: Restriction | undefined,
+): Promise<number> {
+  const count = buildCountQuery(request, restriction);
   const result = await db.query<{ total: number }>(count.sql, count.params);
   return Number(result.rows[0]?.total ?? 0);
 }

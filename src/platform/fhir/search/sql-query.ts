@@ -11,17 +11,21 @@ export interface BuiltQuery {
   params: unknown[];
 }
 
-function whereClause(request: SearchRequest, params: SqlParams): string {
+/** A predicate over `r` added to the search (the caller's access); adds its own bind parameters. */
+export type Restriction = (params: SqlParams) => string;
+
+function whereClause(request: SearchRequest, params: SqlParams, restriction?: Restriction): string {
   params.add(request.resourceType);
   const predicates = ['r.resource_type = $1', 'NOT r.deleted'];
   for (const filter of request.filters) predicates.push(`(${filterPredicate(filter, params)})`);
+  if (restriction) predicates.push(`(${restriction(params)})`);
   return predicates.join('\n  AND ');
 }
 
 /** One row more than the page, so the caller knows whether a next page exists. */
-export function buildPageQuery(request: SearchRequest): BuiltQuery {
+export function buildPageQuery(request: SearchRequest, restriction?: Restriction): BuiltQuery {
   const params = new SqlParams();
-  const where = whereClause(request, params);
+  const where = whereClause(request, params, restriction);
   const orderBy = [...request.sort.map((key) => sortExpression(request.resourceType, key, params)), 'r.id'];
   const sql =
     `SELECT r.id, r.content FROM fhir_resource r\nWHERE ${where}\n` +
@@ -29,9 +33,9 @@ export function buildPageQuery(request: SearchRequest): BuiltQuery {
   return { sql, params: params.values };
 }
 
-export function buildCountQuery(request: SearchRequest): BuiltQuery {
+export function buildCountQuery(request: SearchRequest, restriction?: Restriction): BuiltQuery {
   const params = new SqlParams();
-  const where = whereClause(request, params);
+  const where = whereClause(request, params, restriction);
   return { sql: `SELECT count(*)::int AS total FROM fhir_resource r\nWHERE ${where}`, params: params.values };
 }
 
