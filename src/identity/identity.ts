@@ -22,10 +22,13 @@ import { getAccount } from './accounts/store.js';
 import { enrolment, notificationsCodeSender } from './enrolment/index.js';
 import { KeyStore } from './oauth/keys.js';
 import { revokeAllForAccount } from './oauth/refresh.js';
+import { RevokedSessions } from './oauth/revocations.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { signinPages } from './pages/signin-pages.js';
 import { redeemAuthorizationCode } from './signin/authorization-code.js';
+import { clearFailureCounts, usernameKeyer } from './signin/failure-store.js';
 import { signinRoutes } from './signin/routes.js';
+import { createSelfUnlock } from './signin/self-unlock.js';
 import { createSigninService } from './signin/signin-service.js';
 
 export interface Identity {
@@ -33,6 +36,8 @@ export interface Identity {
   keys: KeyStore;
   verifier: TokenVerifier;
   access: AccessControl;
+  /** Revoked sign-in sessions, polled from the database; the verifier refuses their tokens. */
+  revocations: RevokedSessions;
   /** Registers /auth, /oauth2, /.well-known, the sign-in page and /admin/accounts. */
   register(app: FastifyInstance): Promise<void>;
 }
@@ -61,12 +66,18 @@ export async function createIdentity(deps: {
   const secretKey = loadSecretKey({ dataDir: config.dataDir, env: deps.env ?? process.env });
   const keys = new KeyStore({ db, cipher: keyCipher(secretKey) });
   await keys.ensureActiveKey();
+  const revocations = new RevokedSessions(db, { log: deps.log });
   const verifier = createTokenVerifier({
     issuer: config.publicUrl,
     audience: `${config.publicUrl}/fhir/R4`,
     localJwks: () => keys.publicJwks(),
     trustedIssuers: config.trustedIssuers,
     log: deps.log,
+    // Only Pathways' own tokens carry a session; another issuer's revocations are its own.
+    isRevoked: (principal) =>
+      principal.sessionId !== undefined &&
+      principal.issuer === config.publicUrl &&
+      revocations.has(principal.sessionId),
   });
   const access = createAccessControl({
     verifier,
@@ -79,11 +90,17 @@ export async function createIdentity(deps: {
     keys,
     verifier,
     access,
+    revocations,
     async register(app) {
+      await revocations.start();
+      app.addHook('onClose', () => revocations.stop());
+      const afterRevocation = () => revocations.refresh();
+      const keyOf = usernameKeyer(secretKey);
       const deskOnly = access.requireAccess({ roles: ['service-desk', 'admin'] });
       const sendCode = notificationsCodeSender(() => deps.services);
-      const service = createSigninService({ db, audit, secretKey, sendCode });
-      await app.register(signinRoutes, { db, audit, secretKey, service });
+      const service = createSigninService({ db, audit, secretKey, sendCode, afterRevocation });
+      const unlock = createSelfUnlock({ db, audit, secretKey, sendCode });
+      await app.register(signinRoutes, { db, audit, secretKey, service, unlock });
       await app.register(enrolment, { db, audit, secretKey, env: deps.env ?? process.env, sendCode });
       await app.register(oauthRoutes, {
         db,
@@ -91,6 +108,7 @@ export async function createIdentity(deps: {
         audit,
         keys,
         directory: { getAccount, redeemCode: redeemAuthorizationCode },
+        afterRevocation,
       });
       await app.register(signinPages, { publicUrl: config.publicUrl });
       await app.register(serviceDeskRoutes, {
@@ -102,6 +120,10 @@ export async function createIdentity(deps: {
         },
         onSuspend: async (tx, accountId) => {
           await revokeAllForAccount(tx, accountId);
+        },
+        onUnlock: (tx, account) => clearFailureCounts(tx, keyOf(account.username)),
+        afterChange: async (action) => {
+          if (action === 'suspend') await afterRevocation();
         },
         actor: agentOfRequest,
       });

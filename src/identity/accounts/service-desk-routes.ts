@@ -19,6 +19,13 @@ export interface ServiceDeskOptions {
    * (e.g. `revokeAllForAccount(tx, accountId)`), so a suspended account's tokens die with it.
    */
   onSuspend?: (tx: Queryable, accountId: string) => Promise<void>;
+  /**
+   * Runs in the unlocking (or reactivating) transaction: the sign-in side forgets the username's
+   * failure counts here, so no lock of one address outlives the desk's unlock.
+   */
+  onUnlock?: (tx: Queryable, account: Account) => Promise<void>;
+  /** After the change has committed (the token side refreshes its revocation list). */
+  afterChange?: (action: 'unlock' | 'suspend' | 'reactivate', account: Account) => Promise<void>;
   /** Authorisation (role service-desk or admin), applied to every route of this plugin. */
   preHandler?: preHandlerAsyncHookHandler | preHandlerAsyncHookHandler[];
   /** Who is acting, for the audit record; defaults to a non-personal 'service-desk' label. */
@@ -85,9 +92,11 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
       const account = await db.transaction(async (tx) => {
         const changed = await change(tx, id);
         if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
+        if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
         return changed;
       });
       if (!account) throw notFound(`no account ${id}`);
+      await options.afterChange?.(action as keyof typeof ACTIONS, account);
       await audit.record({
         subtype: 'user-security-attributes-changed',
         outcome: '0',

@@ -41,6 +41,8 @@ export interface AccountCredentials extends Account {
   /** `sms` accounts prove the second factor with a texted code to the sealed `mobileEnc`. */
   mfaMethod: MfaMethod;
   mobileEnc?: string;
+  /** The username is an email address the holder proved at enrolment (an unlock channel). */
+  emailVerified: boolean;
 }
 
 export interface NewAccount {
@@ -139,7 +141,7 @@ export async function findAccount(
   return (await findAccounts(db, query))[0];
 }
 
-const SECRETS = 'password_hash, totp_secret_enc, mfa_method, mobile_enc';
+const SECRETS = 'password_hash, totp_secret_enc, mfa_method, mobile_enc, email_verified';
 
 export async function credentialsByUsername(
   db: Queryable,
@@ -178,7 +180,8 @@ export interface NewPatientAccount {
 }
 
 /**
- * A self-enrolled patient account. Returns its id, or undefined when the username is taken.
+ * A self-enrolled patient account, whose username is the email address enrolment verified. Returns
+ * its id, or undefined when the username is taken.
  * The caller has made sure no other account is linked to the patient (in the same transaction).
  */
 export async function createPatientAccount(
@@ -190,8 +193,8 @@ export async function createPatientAccount(
   const id = randomUUID();
   const seed = input.mfaMethod === 'totp' && input.totpSecret ? input.totpSecret : generateTotpSecret();
   const result = await db.query(
-    `INSERT INTO account (id, username, password_hash, totp_secret_enc, role, fhir_user, mfa_method, mobile_enc)
-     VALUES ($1, $2, $3, $4, 'patient', $5, $6, $7)
+    `INSERT INTO account (id, username, password_hash, totp_secret_enc, role, fhir_user, mfa_method, mobile_enc, email_verified)
+     VALUES ($1, $2, $3, $4, 'patient', $5, $6, $7, true)
      ON CONFLICT DO NOTHING`,
     [
       id,
@@ -230,5 +233,6 @@ function toCredentials(row: Row): AccountCredentials {
     totpSecretEnc: String(row.totp_secret_enc),
     mfaMethod: row.mfa_method === 'sms' ? 'sms' : 'totp',
     ...(row.mobile_enc ? { mobileEnc: String(row.mobile_enc) } : {}),
+    emailVerified: row.email_verified === true,
   };
 }

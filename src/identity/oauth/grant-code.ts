@@ -76,6 +76,7 @@ export async function authorizationCodeGrant(
   });
   if (!outcome.ok) {
     const replay = outcome.replayRevoked !== undefined;
+    if ((outcome.replayRevoked ?? 0) > 0) await deps.afterRevocation?.();
     await deps.audit.record({
       subtype: replay ? 'use-of-restricted-function' : 'login',
       outcome: replay ? '8' : '4',
