@@ -13,7 +13,7 @@
  *
  * When the database cannot be read, the last known set stays in force (logged once per outage).
  */
-import type { Database } from '../../platform/database/database.js';
+import type { Queryable } from '../../platform/database/database.js';
 import { MAX_ACCESS_TOKEN_TTL_S } from './claims.js';
 
 export const REVOCATION_POLL_MS = 1_000;
@@ -39,7 +39,7 @@ export class RevokedSessions {
   private stopped = false;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Queryable,
     private readonly options: RevokedSessionsOptions = {},
   ) {}
 
