@@ -26,7 +26,7 @@ import { RevokedSessions } from './oauth/revocations.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { signinPages } from './pages/signin-pages.js';
 import { redeemAuthorizationCode } from './signin/authorization-code.js';
-import { clearFailureCounts, usernameKeyer } from './signin/failure-store.js';
+import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './signin/failure-store.js';
 import { signinRoutes } from './signin/routes.js';
 import { createSelfUnlock } from './signin/self-unlock.js';
 import { createSigninService } from './signin/signin-service.js';
@@ -122,6 +122,7 @@ export async function createIdentity(deps: {
           await revokeAllForAccount(tx, accountId);
         },
         onUnlock: (tx, account) => clearFailureCounts(tx, keyOf(account.username)),
+        lockedAddresses: (account) => lockedAddressCount(db, keyOf(account.username), new Date()),
         afterChange: async (action) => {
           if (action === 'suspend') await afterRevocation();
         },

@@ -130,6 +130,21 @@ export async function anyCountLocked(
   return result.rowCount > 0;
 }
 
+/** How many client addresses are locked out of the username now (not the account-level count). */
+export async function lockedAddressCount(
+  q: Queryable,
+  usernameKey: string,
+  now: Date,
+  policy: LockoutPolicy = LOCKOUT_POLICY,
+): Promise<number> {
+  const result = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM signin_failure
+     WHERE username_key = $1 AND source <> $2 AND (failed_count >= $3 OR locked_until > $4::timestamptz)`,
+    [usernameKey, ALL_SOURCES, policy.permanentAfter, now.toISOString()],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
 /**
  * Deletes counts that are forgotten (not locked for good, last failure older than
  * `forgetAfterMs`), then the least recently failed rows beyond `cap`. Returns the rows deleted.

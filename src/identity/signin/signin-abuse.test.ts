@@ -120,9 +120,19 @@ describe.each(databaseKinds)('sign-in abuse on %s', (kind) => {
     expect(first.statusCode).toBe(200);
     expect((await mfa(h, first.json().login, otpNow(h, user.totpSecret), holder)).statusCode).toBe(200);
     const summary = (await desk(h, 'GET', '/admin/accounts?username=abuse.target')).json().accounts[0];
-    expect(summary).toMatchObject({ status: 'active', lockedUntil: null, failedCount: 0 });
+    // The desk sees the address lock on an active account...
+    expect(summary).toMatchObject({
+      status: 'active',
+      lockedUntil: null,
+      failedCount: 0,
+      lockedAddresses: 1,
+    });
     // The holder's sign-in does not lift the attacker's lock.
     expect((await login(h, 'abuse.target', user.password, undefined, attacker)).statusCode).toBe(423);
+    // ...and its unlock lifts it.
+    const unlocked = await desk(h, 'POST', `/admin/accounts/${user.id}/unlock`);
+    expect(unlocked.json()).toMatchObject({ status: 'active', lockedAddresses: 0 });
+    expect((await login(h, 'abuse.target', user.password, undefined, attacker)).statusCode).toBe(200);
   });
 
   it('locks the account for everyone when failures come from several addresses', async () => {

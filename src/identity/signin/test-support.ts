@@ -10,7 +10,7 @@ import { registerJsonParsers } from '../../platform/http/fhir-json.js';
 import { serviceDeskRoutes } from '../accounts/service-desk-routes.js';
 import { createAccount } from '../accounts/store.js';
 import { currentTotp } from '../accounts/totp.js';
-import { clearFailureCounts, usernameKeyer } from './failure-store.js';
+import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './failure-store.js';
 import { randomToken, s256 } from './pkce.js';
 import { signinRoutes } from './routes.js';
 import type { SigninLimits } from './signin-service.js';
@@ -50,6 +50,8 @@ export async function buildHarness(db: Database, limits: Partial<SigninLimits> =
     },
     // As identity.ts composes it: the desk's unlock forgets every failure count of the username.
     onUnlock: (tx, account) => clearFailureCounts(tx, usernameKeyer(secretKey)(account.username)),
+    lockedAddresses: (account) =>
+      lockedAddressCount(db, usernameKeyer(secretKey)(account.username), clock.now),
     preHandler: async (request) => {
       if (request.headers['x-test-role'] !== 'service-desk') throw forbidden('service desk only');
     },
