@@ -18,7 +18,7 @@ import {
 import type { Database } from '../platform/database/database.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { serviceDeskRoutes } from './accounts/service-desk-routes.js';
-import { getAccount } from './accounts/store.js';
+import { getAccountForShare } from './accounts/store.js';
 import { enrolment, notificationsCodeSender } from './enrolment/index.js';
 import { KeyStore } from './oauth/keys.js';
 import { revokeAllForAccount } from './oauth/refresh.js';
@@ -107,7 +107,7 @@ export async function createIdentity(deps: {
         config: { publicUrl: config.publicUrl },
         audit,
         keys,
-        directory: { getAccount, redeemCode: redeemAuthorizationCode },
+        directory: { getAccount: getAccountForShare, redeemCode: redeemAuthorizationCode },
         afterRevocation,
       });
       await app.register(signinPages, { publicUrl: config.publicUrl });

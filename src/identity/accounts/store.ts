@@ -109,6 +109,16 @@ export async function getAccount(db: Queryable, id: string): Promise<Account | u
 }
 
 /**
+ * The account, with a share lock on its row until the caller's transaction ends: a concurrent
+ * status change (suspension, lockout) waits for it, and then sees what it wrote.
+ */
+export async function getAccountForShare(tx: Queryable, id: string): Promise<Account | undefined> {
+  if (!isAccountId(id)) return undefined;
+  const result = await tx.query(`SELECT ${COLUMNS} FROM account WHERE id = $1 FOR SHARE`, [id]);
+  return result.rows[0] ? toAccount(result.rows[0]) : undefined;
+}
+
+/**
  * By username (any case), or by identifier: the account id or the linked `fhirUser`
  * (`Practitioner/…`, `Patient/…`). A fhirUser may be linked to more than one account.
  */
