@@ -20,6 +20,9 @@ CREATE INDEX signin_failure_last_failed ON signin_failure (last_failed_at);
 -- Every replica polls the recently revoked refresh families (each access token names its family
 -- in `sid`), so that a revocation stops live access tokens within seconds everywhere.
 CREATE INDEX oauth_refresh_family_revoked ON oauth_refresh_family (revoked_at) WHERE revoked_at IS NOT NULL;
+-- The client address (as signin_failure.source) the session was started from: a lockout of that
+-- address out of the username ends the sessions started there, and no others.
+ALTER TABLE oauth_refresh_family ADD COLUMN source text;
 
 -- The username is an email address the holder proved during enrolment: a channel for unlocking
 -- the account. Accounts made before this migration, and staff accounts, have no such channel.

@@ -25,6 +25,7 @@ import {
 } from './grants.js';
 import { OAuthError } from './oauth-error.js';
 import { revokeFamiliesOfCode, startFamily } from './refresh.js';
+import { sourceOf } from './source-address.js';
 
 type Outcome =
   | { ok: true; response: TokenResponse; account: DirectoryAccount }
@@ -71,6 +72,7 @@ export async function authorizationCodeGrant(
       authTime: epochSeconds(redeemed.authTime),
       amr: redeemed.amr,
       codeId: redeemed.codeId,
+      source: sourceOf(ip),
     });
     return { ok: true, response: await tokensFor(deps, account, family, token), account };
   });

@@ -40,14 +40,14 @@ export function hashRefreshToken(token: string): Buffer {
 
 export async function startFamily(
   tx: Queryable,
-  input: Omit<RefreshFamily, 'id'> & { codeId?: string | undefined },
+  input: Omit<RefreshFamily, 'id'> & { codeId?: string | undefined; source?: string | undefined },
   now = new Date(),
 ): Promise<{ family: RefreshFamily; token: string }> {
-  const { codeId, ...rest } = input;
+  const { codeId, source, ...rest } = input;
   const family: RefreshFamily = { id: randomUUID(), ...rest };
   await tx.query(
-    `INSERT INTO oauth_refresh_family (id, account_id, client_id, scope, auth_time, amr, created_at, expires_at, code_id)
-     VALUES ($1, $2, $3, $4, to_timestamp($5), $6::text[], $7, $7::timestamptz + make_interval(secs => $8), $9)`,
+    `INSERT INTO oauth_refresh_family (id, account_id, client_id, scope, auth_time, amr, created_at, expires_at, code_id, source)
+     VALUES ($1, $2, $3, $4, to_timestamp($5), $6::text[], $7, $7::timestamptz + make_interval(secs => $8), $9, $10)`,
     [
       family.id,
       family.accountId,
@@ -58,6 +58,7 @@ export async function startFamily(
       now,
       REFRESH_ABSOLUTE_S,
       codeId ?? null,
+      source ?? null,
     ],
   );
   return { family, token: await addToken(tx, family.id, now) };
@@ -157,6 +158,24 @@ export async function revokeAllForAccount(
   const result = await tx.query(
     'UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = $2 WHERE account_id = $1 AND revoked_at IS NULL',
     [accountId, reason],
+  );
+  return result.rowCount;
+}
+
+/**
+ * Revokes the account's sessions started from one client address (`source`, as sourceOf gives
+ * it): that address has just been locked out of the account's username.
+ */
+export async function revokeFamiliesFrom(
+  tx: Queryable,
+  accountId: string,
+  source: string,
+  reason = 'address-locked',
+): Promise<number> {
+  const result = await tx.query(
+    `UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = $3
+      WHERE account_id = $1 AND source = $2 AND revoked_at IS NULL`,
+    [accountId, source, reason],
   );
   return result.rowCount;
 }

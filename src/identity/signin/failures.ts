@@ -11,13 +11,14 @@
  *
  * An account-level lock of a known account is mirrored onto the account row (what the service
  * desk sees and the token endpoint checks) and revokes every refresh family of the account, which
- * stops its live access tokens (CONTRACT.md section 3).
+ * stops its live access tokens (CONTRACT.md section 3). An address's lock revokes the sessions
+ * that were started from that address only.
  */
 import type { AuditTrail } from '../../platform/audit/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { accountAgent, accountEntity } from '../accounts/audit-agent.js';
 import type { Account } from '../accounts/store.js';
-import { revokeAllForAccount } from '../oauth/refresh.js';
+import { revokeAllForAccount, revokeFamiliesFrom } from '../oauth/refresh.js';
 import { ALL_SOURCES, countFailure, type UsernameKeyer } from './failure-store.js';
 import { LOCKOUT_POLICY, type lockAfterFailure } from './lockout.js';
 
@@ -72,6 +73,10 @@ export async function recordFailure(deps: FailureDeps, failure: Failure, what: s
       await mirrorOntoAccount(tx, account.id, overall.count, overall.lock);
       if (overall.lock) revoked = await revokeAllForAccount(tx, account.id, 'account-locked');
     }
+    if (account && here?.lock && failure.source !== undefined) {
+      // Locked out from one address: the sessions started from there end, the others go on.
+      revoked += await revokeFamiliesFrom(tx, account.id, failure.source);
+    }
     return { here, overall, revoked };
   });
   if (outcome.revoked > 0) await deps.afterRevocation?.();
@@ -99,7 +104,7 @@ export async function recordFailure(deps: FailureDeps, failure: Failure, what: s
       agent,
       ...accountEntity(account),
       ...requestId,
-      detail: `sign-in to account:${account.id} from this address locked ${lockText(here.lock)} after ${here.count} consecutive failures from it`,
+      detail: `sign-in to account:${account.id} from this address locked ${lockText(here.lock)} after ${here.count} consecutive failures from it; ${outcome.revoked} token family(ies) started there revoked`,
     });
   }
 }

@@ -23,6 +23,7 @@ import { matchTotp } from '../accounts/totp.js';
 import { CODE_TTL_MS, type CodeVerdict, deriveCodeKey } from '../enrolment/code-rules.js';
 import { CodeNotSent, type CodeSender, codeNotSentProblem } from '../enrolment/code-sender.js';
 import { attemptCode, issueCode } from '../enrolment/one-time-codes.js';
+import { sourceOf } from '../oauth/source-address.js';
 import {
   clearFailureCounts,
   countLock,
@@ -41,7 +42,6 @@ import {
   smsCodeRef,
 } from './login-session.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
-import { sourceOf } from './source-address.js';
 
 export interface SigninLimits {
   loginPerIpPerMinute: number;
