@@ -18,14 +18,17 @@ import {
 import type { Database } from '../platform/database/database.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { serviceDeskRoutes } from './accounts/service-desk-routes.js';
-import { getAccount } from './accounts/store.js';
+import { getAccountForShare } from './accounts/store.js';
 import { enrolment, notificationsCodeSender } from './enrolment/index.js';
 import { KeyStore } from './oauth/keys.js';
 import { revokeAllForAccount } from './oauth/refresh.js';
+import { RevokedSessions } from './oauth/revocations.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { signinPages } from './pages/signin-pages.js';
 import { redeemAuthorizationCode } from './signin/authorization-code.js';
+import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './signin/failure-store.js';
 import { signinRoutes } from './signin/routes.js';
+import { createSelfUnlock } from './signin/self-unlock.js';
 import { createSigninService } from './signin/signin-service.js';
 
 export interface Identity {
@@ -33,6 +36,8 @@ export interface Identity {
   keys: KeyStore;
   verifier: TokenVerifier;
   access: AccessControl;
+  /** Revoked sign-in sessions, polled from the database; the verifier refuses their tokens. */
+  revocations: RevokedSessions;
   /** Registers /auth, /oauth2, /.well-known, the sign-in page and /admin/accounts. */
   register(app: FastifyInstance): Promise<void>;
 }
@@ -61,12 +66,18 @@ export async function createIdentity(deps: {
   const secretKey = loadSecretKey({ dataDir: config.dataDir, env: deps.env ?? process.env });
   const keys = new KeyStore({ db, cipher: keyCipher(secretKey) });
   await keys.ensureActiveKey();
+  const revocations = new RevokedSessions(db, { log: deps.log });
   const verifier = createTokenVerifier({
     issuer: config.publicUrl,
     audience: `${config.publicUrl}/fhir/R4`,
     localJwks: () => keys.publicJwks(),
     trustedIssuers: config.trustedIssuers,
     log: deps.log,
+    // Only Pathways' own tokens carry a session; another issuer's revocations are its own.
+    isRevoked: (principal) =>
+      principal.sessionId !== undefined &&
+      principal.issuer === config.publicUrl &&
+      revocations.has(principal.sessionId),
   });
   const access = createAccessControl({
     verifier,
@@ -79,18 +90,25 @@ export async function createIdentity(deps: {
     keys,
     verifier,
     access,
+    revocations,
     async register(app) {
+      await revocations.start();
+      app.addHook('onClose', () => revocations.stop());
+      const afterRevocation = () => revocations.refresh();
+      const keyOf = usernameKeyer(secretKey);
       const deskOnly = access.requireAccess({ roles: ['service-desk', 'admin'] });
       const sendCode = notificationsCodeSender(() => deps.services);
-      const service = createSigninService({ db, audit, secretKey, sendCode });
-      await app.register(signinRoutes, { db, audit, secretKey, service });
+      const service = createSigninService({ db, audit, secretKey, sendCode, afterRevocation });
+      const unlock = createSelfUnlock({ db, audit, secretKey, sendCode });
+      await app.register(signinRoutes, { db, audit, secretKey, service, unlock });
       await app.register(enrolment, { db, audit, secretKey, env: deps.env ?? process.env, sendCode });
       await app.register(oauthRoutes, {
         db,
         config: { publicUrl: config.publicUrl },
         audit,
         keys,
-        directory: { getAccount, redeemCode: redeemAuthorizationCode },
+        directory: { getAccount: getAccountForShare, redeemCode: redeemAuthorizationCode },
+        afterRevocation,
       });
       await app.register(signinPages, { publicUrl: config.publicUrl });
       await app.register(serviceDeskRoutes, {
@@ -102,6 +120,11 @@ export async function createIdentity(deps: {
         },
         onSuspend: async (tx, accountId) => {
           await revokeAllForAccount(tx, accountId);
+        },
+        onUnlock: (tx, account) => clearFailureCounts(tx, keyOf(account.username)),
+        lockedAddresses: (account) => lockedAddressCount(db, keyOf(account.username), new Date()),
+        afterChange: async (action) => {
+          if (action === 'suspend') await afterRevocation();
         },
         actor: agentOfRequest,
       });

@@ -25,7 +25,7 @@ export const PIPELINE_TEMPLATES = [
 export type PipelineTemplate = (typeof PIPELINE_TEMPLATES)[number];
 
 /** One-time codes, sent at once by `sendNow` (no quiet hours, no consent check, no retries). */
-export const ONE_TIME_TEMPLATES = ['sign-in-code', 'verify-contact'] as const;
+export const ONE_TIME_TEMPLATES = ['sign-in-code', 'verify-contact', 'unlock-code'] as const;
 export type OneTimeTemplate = (typeof ONE_TIME_TEMPLATES)[number];
 
 export type TemplateName = PipelineTemplate | OneTimeTemplate;
@@ -135,6 +135,14 @@ export const TEMPLATES: Readonly<Record<TemplateName, TemplateDefinition>> = Obj
     '((code)) is your Pathways sign-in code. Do not share it with anyone.',
     'Your Pathways sign-in code',
     'Your Pathways sign-in code is ((code))\n\nDo not share it with anyone. If you did not try to sign in, you can ignore this email.',
+  ),
+  'unlock-code': define(
+    'unlock-code',
+    ['3c0f4f5e-8a55-4f0e-9d0b-5b7f3f2d6a41', 'a4d7e2b9-61c3-4c8e-b2f5-0e9d8c7b6a53'],
+    ['code'],
+    '((code)) is your code to unlock your Pathways account. If you did not ask for it, ignore this message.',
+    'Unlock your Pathways account',
+    'Your code to unlock your Pathways account is ((code))\n\nIt lasts 10 minutes. If you did not ask for it, someone may be trying to sign in as you: you can ignore this email, and your account stays locked.',
   ),
   'verify-contact': define(
     'verify-contact',

@@ -19,6 +19,18 @@ export interface ServiceDeskOptions {
    * (e.g. `revokeAllForAccount(tx, accountId)`), so a suspended account's tokens die with it.
    */
   onSuspend?: (tx: Queryable, accountId: string) => Promise<void>;
+  /**
+   * Runs in the unlocking (or reactivating) transaction: the sign-in side forgets the username's
+   * failure counts here, so no lock of one address outlives the desk's unlock.
+   */
+  onUnlock?: (tx: Queryable, account: Account) => Promise<void>;
+  /**
+   * How many client addresses are locked out of the account's username (the sign-in side's
+   * per-address locks, which leave the account itself active): shown so the desk can unlock them.
+   */
+  lockedAddresses?: (account: Account) => Promise<number>;
+  /** After the change has committed (the token side refreshes its revocation list). */
+  afterChange?: (action: 'unlock' | 'suspend' | 'reactivate', account: Account) => Promise<void>;
   /** Authorisation (role service-desk or admin), applied to every route of this plugin. */
   preHandler?: preHandlerAsyncHookHandler | preHandlerAsyncHookHandler[];
   /** Who is acting, for the audit record; defaults to a non-personal 'service-desk' label. */
@@ -35,9 +47,11 @@ export interface AccountSummary {
   status: Account['status'];
   lockedUntil: string | null;
   failedCount: number;
+  /** Addresses locked out of this username while the account itself may be active. */
+  lockedAddresses: number;
 }
 
-export function summarise(account: Account): AccountSummary {
+export function summarise(account: Account, lockedAddresses = 0): AccountSummary {
   return {
     id: account.id,
     username: account.username,
@@ -47,6 +61,7 @@ export function summarise(account: Account): AccountSummary {
     status: account.status,
     lockedUntil: account.lockedUntil?.toISOString() ?? null,
     failedCount: account.failedCount,
+    lockedAddresses,
   };
 }
 
@@ -62,6 +77,8 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
     options.actor ??
     ((request: FastifyRequest): AuditInput['agent'] => ({ display: 'service-desk', ip: request.ip }));
   const preHandler = options.preHandler;
+  const withLocks = async (account: Account) =>
+    summarise(account, options.lockedAddresses ? await options.lockedAddresses(account) : 0);
   if (preHandler) {
     for (const handler of Array.isArray(preHandler) ? preHandler : [preHandler]) {
       app.addHook('preHandler', handler);
@@ -76,7 +93,7 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
       throw invalid('give exactly one of username or identifier');
     }
     const accounts = await findAccounts(db, username !== undefined ? { username } : { identifier });
-    return { accounts: accounts.map(summarise) };
+    return { accounts: await Promise.all(accounts.map(withLocks)) };
   });
 
   for (const [action, change] of Object.entries(ACTIONS)) {
@@ -85,9 +102,11 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
       const account = await db.transaction(async (tx) => {
         const changed = await change(tx, id);
         if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
+        if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
         return changed;
       });
       if (!account) throw notFound(`no account ${id}`);
+      await options.afterChange?.(action as keyof typeof ACTIONS, account);
       await audit.record({
         subtype: 'user-security-attributes-changed',
         outcome: '0',
@@ -96,7 +115,7 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
         requestId: request.id,
         detail: `${action} account:${account.id}`,
       });
-      return summarise(account);
+      return withLocks(account);
     });
   }
 }

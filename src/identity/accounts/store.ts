@@ -41,6 +41,8 @@ export interface AccountCredentials extends Account {
   /** `sms` accounts prove the second factor with a texted code to the sealed `mobileEnc`. */
   mfaMethod: MfaMethod;
   mobileEnc?: string;
+  /** The username is an email address the holder proved at enrolment (an unlock channel). */
+  emailVerified: boolean;
 }
 
 export interface NewAccount {
@@ -107,6 +109,16 @@ export async function getAccount(db: Queryable, id: string): Promise<Account | u
 }
 
 /**
+ * The account, with a share lock on its row until the caller's transaction ends: a concurrent
+ * status change (suspension, lockout) waits for it, and then sees what it wrote.
+ */
+export async function getAccountForShare(tx: Queryable, id: string): Promise<Account | undefined> {
+  if (!isAccountId(id)) return undefined;
+  const result = await tx.query(`SELECT ${COLUMNS} FROM account WHERE id = $1 FOR SHARE`, [id]);
+  return result.rows[0] ? toAccount(result.rows[0]) : undefined;
+}
+
+/**
  * By username (any case), or by identifier: the account id or the linked `fhirUser`
  * (`Practitioner/…`, `Patient/…`). A fhirUser may be linked to more than one account.
  */
@@ -139,7 +151,7 @@ export async function findAccount(
   return (await findAccounts(db, query))[0];
 }
 
-const SECRETS = 'password_hash, totp_secret_enc, mfa_method, mobile_enc';
+const SECRETS = 'password_hash, totp_secret_enc, mfa_method, mobile_enc, email_verified';
 
 export async function credentialsByUsername(
   db: Queryable,
@@ -178,7 +190,8 @@ export interface NewPatientAccount {
 }
 
 /**
- * A self-enrolled patient account. Returns its id, or undefined when the username is taken.
+ * A self-enrolled patient account, whose username is the email address enrolment verified. Returns
+ * its id, or undefined when the username is taken.
  * The caller has made sure no other account is linked to the patient (in the same transaction).
  */
 export async function createPatientAccount(
@@ -190,8 +203,8 @@ export async function createPatientAccount(
   const id = randomUUID();
   const seed = input.mfaMethod === 'totp' && input.totpSecret ? input.totpSecret : generateTotpSecret();
   const result = await db.query(
-    `INSERT INTO account (id, username, password_hash, totp_secret_enc, role, fhir_user, mfa_method, mobile_enc)
-     VALUES ($1, $2, $3, $4, 'patient', $5, $6, $7)
+    `INSERT INTO account (id, username, password_hash, totp_secret_enc, role, fhir_user, mfa_method, mobile_enc, email_verified)
+     VALUES ($1, $2, $3, $4, 'patient', $5, $6, $7, true)
      ON CONFLICT DO NOTHING`,
     [
       id,
@@ -230,5 +243,6 @@ function toCredentials(row: Row): AccountCredentials {
     totpSecretEnc: String(row.totp_secret_enc),
     mfaMethod: row.mfa_method === 'sms' ? 'sms' : 'totp',
     ...(row.mobile_enc ? { mobileEnc: String(row.mobile_enc) } : {}),
+    emailVerified: row.email_verified === true,
   };
 }

@@ -12,7 +12,7 @@ export interface CodeMessage {
   channel: 'sms' | 'email';
   /** +447… or an email address. */
   to: string;
-  template: 'sign-in-code' | 'verify-contact';
+  template: 'sign-in-code' | 'verify-contact' | 'unlock-code';
   code: string;
 }
 

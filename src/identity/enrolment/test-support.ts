@@ -87,7 +87,7 @@ export function post(app: FastifyInstance, url: string, payload: unknown, ip: st
 export async function recordedCode(
   db: Database,
   recipient: string,
-  template: 'verify-contact' | 'sign-in-code',
+  template: 'verify-contact' | 'sign-in-code' | 'unlock-code',
 ): Promise<string> {
   const result = await db.query<{ body: string }>(
     `SELECT body FROM notification_recorded WHERE recipient = $1 AND template = $2

@@ -37,6 +37,8 @@ export interface ClaimInput {
   fhirUser?: string | null;
   org?: string | null;
   clientId?: string | null;
+  /** The refresh family of a person's sign-in (`sid`), by which the token can be revoked. */
+  sessionId?: string | null;
   ttlSeconds?: number;
 }
 
@@ -59,6 +61,7 @@ export function buildAccessClaims(issuer: Issuer, input: ClaimInput): AccessToke
   if (input.fhirUser) claims.fhirUser = input.fhirUser;
   if (input.org) claims.org = input.org;
   if (input.clientId) claims.client_id = input.clientId;
+  if (input.sessionId) claims.sid = input.sessionId;
   return claims;
 }
 

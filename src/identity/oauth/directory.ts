@@ -35,6 +35,12 @@ export interface RedeemedCode {
 }
 
 export interface AccountDirectory {
+  /**
+   * The account, read inside the token endpoint's transaction. The real directory holds a share
+   * lock on the row until that transaction ends, so a suspension or lockout running at the same
+   * moment either comes first (and the grant sees it) or waits, and then revokes the family this
+   * grant started too.
+   */
   getAccount(tx: Queryable, id: string): Promise<DirectoryAccount | null | undefined>;
   /**
    * Consumes an authorisation code (single use, PKCE S256 checked against the verifier).

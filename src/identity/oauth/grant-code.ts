@@ -25,6 +25,7 @@ import {
 } from './grants.js';
 import { OAuthError } from './oauth-error.js';
 import { revokeFamiliesOfCode, startFamily } from './refresh.js';
+import { sourceOf } from './source-address.js';
 
 type Outcome =
   | { ok: true; response: TokenResponse; account: DirectoryAccount }
@@ -71,11 +72,13 @@ export async function authorizationCodeGrant(
       authTime: epochSeconds(redeemed.authTime),
       amr: redeemed.amr,
       codeId: redeemed.codeId,
+      source: sourceOf(ip),
     });
     return { ok: true, response: await tokensFor(deps, account, family, token), account };
   });
   if (!outcome.ok) {
     const replay = outcome.replayRevoked !== undefined;
+    if ((outcome.replayRevoked ?? 0) > 0) await deps.afterRevocation?.();
     await deps.audit.record({
       subtype: replay ? 'use-of-restricted-function' : 'login',
       outcome: replay ? '8' : '4',

@@ -52,6 +52,9 @@ export async function refreshTokenGrant(deps: GrantDeps, form: Form, ip?: string
   const { rotated } = outcome;
   if (!rotated.ok) {
     if (rotated.reason === 'reused') {
+      // The family's access tokens stop too (revocations.ts), here at once and elsewhere at the
+      // next poll.
+      await deps.afterRevocation?.();
       await deps.audit.record({
         subtype: 'use-of-restricted-function',
         outcome: '8',

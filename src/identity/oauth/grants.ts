@@ -22,6 +22,8 @@ export interface GrantDeps {
   directory: AccountDirectory;
   audit: AuditSink;
   keys: Pick<KeyStore, 'signingKey'>;
+  /** Called once a transaction that revoked refresh families has committed. */
+  afterRevocation?: (() => Promise<void>) | undefined;
 }
 
 export interface TokenResponse {
@@ -64,6 +66,7 @@ export async function tokensFor(
     fhirUser: account.fhirUser ?? null,
     org: account.org ?? null,
     clientId: family.clientId,
+    sessionId: family.id,
   });
   const response: TokenResponse = {
     access_token: access.token,

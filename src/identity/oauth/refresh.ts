@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../../platform/database/database.js';
+import { MAX_ACCESS_TOKEN_TTL_S } from './claims.js';
 
 export const REFRESH_ABSOLUTE_S = 8 * 60 * 60;
 export const REFRESH_IDLE_S = 30 * 60;
@@ -39,14 +40,14 @@ export function hashRefreshToken(token: string): Buffer {
 
 export async function startFamily(
   tx: Queryable,
-  input: Omit<RefreshFamily, 'id'> & { codeId?: string | undefined },
+  input: Omit<RefreshFamily, 'id'> & { codeId?: string | undefined; source?: string | undefined },
   now = new Date(),
 ): Promise<{ family: RefreshFamily; token: string }> {
-  const { codeId, ...rest } = input;
+  const { codeId, source, ...rest } = input;
   const family: RefreshFamily = { id: randomUUID(), ...rest };
   await tx.query(
-    `INSERT INTO oauth_refresh_family (id, account_id, client_id, scope, auth_time, amr, created_at, expires_at, code_id)
-     VALUES ($1, $2, $3, $4, to_timestamp($5), $6::text[], $7, $7::timestamptz + make_interval(secs => $8), $9)`,
+    `INSERT INTO oauth_refresh_family (id, account_id, client_id, scope, auth_time, amr, created_at, expires_at, code_id, source)
+     VALUES ($1, $2, $3, $4, to_timestamp($5), $6::text[], $7, $7::timestamptz + make_interval(secs => $8), $9, $10)`,
     [
       family.id,
       family.accountId,
@@ -57,6 +58,7 @@ export async function startFamily(
       now,
       REFRESH_ABSOLUTE_S,
       codeId ?? null,
+      source ?? null,
     ],
   );
   return { family, token: await addToken(tx, family.id, now) };
@@ -118,7 +120,7 @@ export async function rotateRefreshToken(
   };
   if (row.revoked) return { ok: false, reason: 'revoked' };
   if (row.used_at !== null) {
-    await revokeFamily(tx, family.id, 'reuse', now);
+    await revokeFamily(tx, family.id, 'reuse');
     return { ok: false, reason: 'reused', family };
   }
   if (row.family_expired || row.idle_expired) return { ok: false, reason: 'expired' };
@@ -132,16 +134,21 @@ export async function rotateRefreshToken(
   return { ok: true, family, token: await addToken(tx, family.id, now) };
 }
 
-export async function revokeFamily(tx: Queryable, familyId: string, reason: string, now = new Date()) {
+/**
+ * revoked_at is always the database's clock, whichever process revokes: replicas poll by it
+ * (revocations.ts), so it must not depend on one process's clock or a test's.
+ */
+export async function revokeFamily(tx: Queryable, familyId: string, reason: string) {
   await tx.query(
-    'UPDATE oauth_refresh_family SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL',
-    [familyId, now, reason],
+    'UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
+    [familyId, reason],
   );
 }
 
 /**
- * Revokes every live refresh token of an account (service desk suspend, password reset). Access
- * tokens already issued run out within ACCESS_TOKEN_TTL_S. Returns the number of families revoked.
+ * Revokes every live refresh token of an account (service desk suspend, lockout, password reset),
+ * and with them the access tokens issued from them (their `sid`, revocations.ts). Returns the
+ * number of families revoked.
  */
 export async function revokeAllForAccount(
   tx: Queryable,
@@ -151,6 +158,24 @@ export async function revokeAllForAccount(
   const result = await tx.query(
     'UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = $2 WHERE account_id = $1 AND revoked_at IS NULL',
     [accountId, reason],
+  );
+  return result.rowCount;
+}
+
+/**
+ * Revokes the account's sessions started from one client address (`source`, as sourceOf gives
+ * it): that address has just been locked out of the account's username.
+ */
+export async function revokeFamiliesFrom(
+  tx: Queryable,
+  accountId: string,
+  source: string,
+  reason = 'address-locked',
+): Promise<number> {
+  const result = await tx.query(
+    `UPDATE oauth_refresh_family SET revoked_at = now(), revoked_reason = $3
+      WHERE account_id = $1 AND source = $2 AND revoked_at IS NULL`,
+    [accountId, source, reason],
   );
   return result.rowCount;
 }
@@ -165,8 +190,13 @@ export async function revokeFamiliesOfCode(tx: Queryable, codeId: string): Promi
   return result.rowCount;
 }
 
-/** Deletes families past their absolute lifetime (a housekeeping job may call it). */
+/**
+ * Deletes families past their absolute lifetime and the life of the last access token they can
+ * have issued (a housekeeping job may call it): until then a suspension must still find them.
+ */
 export async function pruneRefreshFamilies(tx: Queryable, now = new Date()): Promise<number> {
-  const result = await tx.query('DELETE FROM oauth_refresh_family WHERE expires_at <= $1', [now]);
+  const result = await tx.query('DELETE FROM oauth_refresh_family WHERE expires_at <= $1', [
+    new Date(now.getTime() - MAX_ACCESS_TOKEN_TTL_S * 1000),
+  ]);
   return result.rowCount;
 }

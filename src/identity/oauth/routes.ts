@@ -22,6 +22,8 @@ export interface OAuthRoutesOptions {
   directory: AccountDirectory;
   audit: AuditSink;
   keys: KeyStore;
+  /** Called once a transaction that revoked refresh families has committed. */
+  afterRevocation?: () => Promise<void>;
 }
 
 /** Form fields a token request may repeat: none (RFC 6749 section 3.2: MUST NOT). */
@@ -43,6 +45,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     directory: options.directory,
     audit: options.audit,
     keys: options.keys,
+    afterRevocation: options.afterRevocation,
   };
 
   app.get('/.well-known/openid-configuration', async (_request, reply) => {

@@ -44,7 +44,7 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
     };
   }
 
-  it('exchanges a code for a verifiable access token with exactly the contract claims', async () => {
+  it('exchanges a code for a verifiable access token with exactly the contract claims and its sid', async () => {
     const authTime = Math.floor(Date.now() / 1000) - 60;
     const { code, verifier } = env.directory.issueCode({ ...prescriber }, ['pwd', 'otp'], authTime);
     const response = await env.token({ grant_type: 'authorization_code', code, code_verifier: verifier });
@@ -73,8 +73,11 @@ describe.each(databaseKinds)('token endpoint on %s', (kind) => {
         'roles',
         'scope',
         'sub',
+        // The contract's claims, plus the sign-in session that revocation names (revocations.ts).
+        'sid',
       ].sort(),
     );
+    expect(payload.sid).toMatch(/^[0-9a-f-]{36}$/);
     expect(payload).toMatchObject({
       sub: 'acc-1',
       roles: ['prescriber'],

@@ -24,6 +24,7 @@ interface Recorded {
   logins: unknown[];
   callbacks: Record<string, string>[];
   smsSent: string[];
+  unlocks: unknown[];
 }
 
 /** The contract's /auth/login and /auth/mfa, reduced to fixed users, plus a client callback page. */
@@ -32,12 +33,26 @@ function fakeSigninApi(app: FastifyInstance, recorded: Recorded): void {
     recorded.logins.push(request.body);
     const { username, password } = request.body;
     if (username === 'locked') return reply.code(423).header('retry-after', '840').send({});
+    if (username === 'carol' && unlocked.has('carol') && password === 'correct horse')
+      return { login: 'login-3', mfaRequired: true, mfaMethods: ['totp'] };
+    if (username === 'carol') return reply.code(423).send({});
     if (username === 'busy') return reply.code(429).header('retry-after', '30').send({});
     if (username === 'alice' && password === 'correct horse')
       return { login: 'login-1', mfaRequired: true, mfaMethods: ['totp'] };
     if (username === 'bob' && password === 'correct horse')
       return { login: 'login-2', mfaRequired: true, mfaMethods: ['sms'] };
     return reply.code(401).send({});
+  });
+  const unlocked = new Set<string>();
+  app.post<{ Body: { username?: string } }>('/auth/unlock', async (request, reply) => {
+    recorded.unlocks.push(request.body);
+    return reply.code(202).send({ sent: true });
+  });
+  app.post<{ Body: { username?: string; code?: string } }>('/auth/unlock/confirm', async (request, reply) => {
+    recorded.unlocks.push(request.body);
+    if (request.body.username !== 'carol' || request.body.code !== '246810') return reply.code(401).send({});
+    unlocked.add('carol');
+    return { unlocked: true };
   });
   app.post<{ Body: { login?: string } }>('/auth/mfa/sms', async (request, reply) => {
     const login = String(request.body.login);
@@ -78,7 +93,7 @@ describeBrowser('sign-in page in Chromium', () => {
   let base: string;
   let context: BrowserContext | undefined;
   let consoleErrors: string[] = [];
-  const recorded: Recorded = { logins: [], callbacks: [], smsSent: [] };
+  const recorded: Recorded = { logins: [], callbacks: [], smsSent: [], unlocks: [] };
 
   beforeAll(async () => {
     app = Fastify();
@@ -116,7 +131,7 @@ describeBrowser('sign-in page in Chromium', () => {
       // page working, not an error in it. Anything else, including CSP violations, counts.
       const failedApiCall =
         message.text().startsWith('Failed to load resource') &&
-        /\/auth\/(login|mfa)/.test(message.location().url);
+        /\/auth\/(login|mfa|unlock)/.test(message.location().url);
       if (message.type() === 'error' && !failedApiCall)
         consoleErrors.push(`${message.text()} (${message.location().url})`);
     });
@@ -258,6 +273,49 @@ describeBrowser('sign-in page in Chromium', () => {
     await page.getByLabel('Username').fill('busy');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('You have tried to sign in too many times. Try again in 1 minute').waitFor();
+  });
+
+  it('offers a locked account an unlock step: a code sent to the holder, then sign in again', async () => {
+    const page = await open(authorizeUrl(), 320);
+    await page.getByLabel('Username').fill('carol');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('Your account is locked. Unlock it with a code we send you').waitFor();
+    await expectAxeClean(page);
+    await page.getByRole('button', { name: 'Unlock my account' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Unlock your account' }).waitFor();
+    await expect(focusedText(page)).resolves.toBe('Unlock your account');
+    await expect(page.title()).resolves.toBe('Unlock your account – Pathways – NHS');
+    await page.getByRole('button', { name: 'Send me an unlock code' }).click();
+    await page.getByRole('status').getByText('If your account can be unlocked this way').waitFor();
+    await expect(focusedId(page)).resolves.toBe('unlock-code');
+    expect(recorded.unlocks.at(-1)).toEqual({ username: 'carol' });
+    await expectAxeClean(page);
+    await page.screenshot({ path: `${SCREENSHOTS}signin-unlock-320px.png`, fullPage: true });
+
+    await page.getByLabel('Unlock code').fill('12345');
+    await page.getByRole('button', { name: 'Unlock account' }).click();
+    await page.getByRole('link', { name: 'The unlock code must be 6 numbers' }).waitFor();
+    await page.getByLabel('Unlock code').fill('111111');
+    await page.getByRole('button', { name: 'Unlock account' }).click();
+    await page.getByRole('link', { name: /The unlock code is incorrect or has expired/ }).waitFor();
+    await expect(focusedId(page)).resolves.toBe('error-summary');
+    await expectAxeClean(page);
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+
+    await page.getByLabel('Unlock code').fill('246 810');
+    await page.getByRole('button', { name: 'Unlock account' }).click();
+    await page.getByText('Your account is unlocked. Sign in with your username and password.').waitFor();
+    await expect(focusedText(page)).resolves.toBe('Sign in to Pathways');
+    await expect(page.getByLabel('Username').inputValue()).resolves.toBe('carol');
+    await expectAxeClean(page);
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Enter your security code' }).waitFor();
   });
 
   it('can be completed with the keyboard only (Tab, typing, Enter)', async () => {

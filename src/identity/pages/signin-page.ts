@@ -1,8 +1,10 @@
 /**
  * The sign-in page: a username-and-password step, then a security-code step that stays hidden until
  * the password is accepted. For an account that uses text messages the code step asks for a texted
- * code (sent as the step opens) and offers to send a new one. Both steps are in the HTML so the
- * script only switches between them; the request's parameters ride in data- attributes because
+ * code (sent as the step opens) and offers to send a new one. When the account is locked the
+ * password step offers an unlock step: a code sent to the holder's confirmed mobile or email
+ * (POST /auth/unlock, /auth/unlock/confirm). All steps are in the HTML so the script only switches
+ * between them; the request's parameters ride in data- attributes because
  * the CSP allows no inline script.
  * The forms say method="post" although the script handles every submit: should the script not
  * have loaded, a browser's default GET would put the password into the URL, and so into logs.
@@ -32,6 +34,7 @@ export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets
 <div id="signin" ${data}>
 <div id="password-step">
 <h1 class="nhsuk-heading-l" tabindex="-1">Sign in to ${SERVICE_NAME}</h1>
+<div id="signin-status" role="status"></div>
 <noscript><p class="nhsuk-body">You need to turn on JavaScript in your browser to sign in.</p></noscript>
 <form id="password-form" method="post" novalidate>
 <div class="nhsuk-form-group">
@@ -44,6 +47,25 @@ export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets
 </div>
 <button class="nhsuk-button" type="submit">Continue</button>
 </form>
+<div id="unlock-offer" hidden>
+<p class="nhsuk-body">If you registered with your email address or mobile phone, we can send you a code to unlock your account now.</p>
+<button class="nhsuk-button nhsuk-button--secondary" type="button" id="unlock-start">Unlock my account</button>
+</div>
+</div>
+<div id="unlock-step" hidden>
+<h1 class="nhsuk-heading-l" tabindex="-1">Unlock your account</h1>
+<p class="nhsuk-body">We will send a 6-digit code to the mobile phone or email address you confirmed when you registered. Staff accounts are unlocked by your service desk.</p>
+<div id="unlock-status" role="status"></div>
+<button class="nhsuk-button nhsuk-button--secondary" type="button" id="unlock-send">Send me an unlock code</button>
+<form id="unlock-form" method="post" novalidate hidden>
+<div class="nhsuk-form-group">
+<label class="nhsuk-label" for="unlock-code">Unlock code</label>
+<div class="nhsuk-hint" id="unlock-code-hint">The code lasts 10 minutes.</div>
+<input class="nhsuk-input nhsuk-input--width-10 nhsuk-input--code" id="unlock-code" name="unlock-code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" aria-describedby="unlock-code-hint">
+</div>
+<button class="nhsuk-button" type="submit">Unlock account</button>
+</form>
+<p class="nhsuk-body"><a href="${escapeHtml(selfUrl)}">Back to sign in</a></p>
 </div>
 <div id="code-step" hidden>
 <h1 class="nhsuk-heading-l" tabindex="-1">Enter your security code</h1>

@@ -90,6 +90,7 @@ describe('signinPages plugin', () => {
     // Never a GET form: without the script, a password would end up in the URL.
     expect(response.body.match(/<form [^>]*>/g)).toEqual([
       '<form id="password-form" method="post" novalidate>',
+      '<form id="unlock-form" method="post" novalidate hidden>',
       '<form id="code-form" method="post" novalidate>',
     ]);
     expect(response.body).not.toMatch(/<script(?![^>]*\bsrc=)/); // CSP: no inline scripts

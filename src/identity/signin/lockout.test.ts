@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentLock, LOCKOUT_POLICY, lockAfterFailure } from './lockout.js';
+import { currentLock, LOCKOUT_POLICY, lockAfterFailure, strongestLock } from './lockout.js';
 
 const now = new Date('2026-01-01T10:00:00Z');
 
@@ -26,5 +26,23 @@ describe('lockout policy', () => {
     expect(currentLock({ status: 'active', lockedUntil: until }, until)).toEqual({ locked: false });
     expect(currentLock({ status: 'active' }, now)).toEqual({ locked: false });
     expect(currentLock({ status: 'locked' }, now)).toEqual({ locked: true, permanent: true });
+  });
+
+  it('locks a count at the permanent threshold for good, whatever the status', () => {
+    expect(currentLock({ status: 'suspended', failedCount: 10 }, now)).toEqual({
+      locked: true,
+      permanent: true,
+    });
+    expect(currentLock({ failedCount: 9 }, now)).toEqual({ locked: false });
+  });
+
+  it('picks the lock that holds longest', () => {
+    const soon = currentLock({ lockedUntil: new Date(now.getTime() + 60_000) }, now);
+    const later = currentLock({ lockedUntil: new Date(now.getTime() + 600_000) }, now);
+    const forGood = currentLock({ status: 'locked' }, now);
+    expect(strongestLock([])).toEqual({ locked: false });
+    expect(strongestLock([{ locked: false }, soon])).toBe(soon);
+    expect(strongestLock([soon, later, { locked: false }])).toBe(later);
+    expect(strongestLock([later, forGood, soon])).toBe(forGood);
   });
 });

@@ -118,6 +118,8 @@ export async function consumeLogin(
   session: LoginSession,
   factor: SecondFactor,
   now: Date,
+  /** Runs in the completing transaction (forgetting the failure counts). */
+  onSuccess?: (tx: Queryable) => Promise<void>,
 ): Promise<ConsumeOutcome> {
   const accountId = session.account.id;
   try {
@@ -145,6 +147,7 @@ export async function consumeLogin(
         'UPDATE account SET failed_count = 0, locked_until = NULL, updated_at = now() WHERE id = $1',
         [accountId],
       );
+      await onSuccess?.(tx);
       await tx.query(
         'DELETE FROM authorization_code WHERE account_id = $1 AND expires_at < $2::timestamptz',
         [accountId, new Date(now.getTime() - CODE_RETENTION_MS).toISOString()],

@@ -1,16 +1,19 @@
 /**
- * `POST /auth/login` and `POST /auth/mfa` (CONTRACT.md section 3), and `POST /auth/mfa/sms` (text
- * me a code, for `sms` accounts) over the sign-in service. Responses are plain JSON; every refusal
- * is an OperationOutcome through the error handler.
+ * `POST /auth/login` and `POST /auth/mfa` (CONTRACT.md section 3), `POST /auth/mfa/sms` (text me a
+ * code, for `sms` accounts) over the sign-in service, and `POST /auth/unlock` and
+ * `POST /auth/unlock/confirm` (unlock my account with a code sent to me, self-unlock.ts).
+ * Responses are plain JSON; every refusal is an OperationOutcome through the error handler.
  */
 import type { FastifyInstance } from 'fastify';
 import { invalid, missing } from '../../platform/errors/problem.js';
 import { isCodeChallenge } from './pkce.js';
+import { createSelfUnlock, type SelfUnlock } from './self-unlock.js';
 import { createSigninService, type SigninDeps, type SigninService } from './signin-service.js';
 
 export interface SigninRouteOptions extends SigninDeps {
   /** Share one service (and so one set of rate-limit windows) with the sign-in page. */
   service?: SigninService;
+  unlock?: SelfUnlock;
 }
 
 type Body = Record<string, unknown>;
@@ -35,6 +38,8 @@ function bodyOf(raw: unknown): Body {
 
 export async function signinRoutes(app: FastifyInstance, options: SigninRouteOptions): Promise<void> {
   const service = options.service ?? createSigninService(options);
+  const unlock = options.unlock ?? createSelfUnlock(options);
+  app.addHook('onClose', () => unlock.idle());
 
   app.post('/auth/login', async (request, reply) => {
     const body = bodyOf(request.body);
@@ -76,5 +81,22 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
     const { code } = await service.mfa({ login, otp, ip: request.ip, requestId: request.id });
     reply.header('cache-control', 'no-store');
     return { code };
+  });
+
+  app.post('/auth/unlock', async (request, reply) => {
+    const body = bodyOf(request.body);
+    const username = text(body, 'username', 128);
+    const sent = await unlock.request({ username, ip: request.ip, requestId: request.id });
+    reply.code(202).header('cache-control', 'no-store');
+    return sent;
+  });
+
+  app.post('/auth/unlock/confirm', async (request, reply) => {
+    const body = bodyOf(request.body);
+    const username = text(body, 'username', 128);
+    const code = text(body, 'code', 16);
+    const unlocked = await unlock.confirm({ username, code, ip: request.ip, requestId: request.id });
+    reply.header('cache-control', 'no-store');
+    return unlocked;
   });
 }

@@ -23,8 +23,16 @@ import { matchTotp } from '../accounts/totp.js';
 import { CODE_TTL_MS, type CodeVerdict, deriveCodeKey } from '../enrolment/code-rules.js';
 import { CodeNotSent, type CodeSender, codeNotSentProblem } from '../enrolment/code-sender.js';
 import { attemptCode, issueCode } from '../enrolment/one-time-codes.js';
+import { sourceOf } from '../oauth/source-address.js';
+import {
+  clearFailureCounts,
+  countLock,
+  failureCounts,
+  pruneFailureCounts,
+  usernameKeyer,
+} from './failure-store.js';
 import { recordFailure } from './failures.js';
-import { currentLock } from './lockout.js';
+import { currentLock, type Lock, strongestLock } from './lockout.js';
 import {
   consumeLogin,
   createLogin,
@@ -60,6 +68,11 @@ export interface SigninDeps {
   /** Injectable clock (tests). */
   now?: () => Date;
   limits?: Partial<SigninLimits>;
+  /**
+   * Called after a lock revoked refresh families (committed), so this replica's revocation list
+   * catches up at once rather than at its next poll.
+   */
+  afterRevocation?: () => Promise<void>;
 }
 
 export interface Attempt {
@@ -93,6 +106,9 @@ const SMS_REFUSAL: Record<Exclude<CodeVerdict, 'ok'>, string> = {
   exhausted: 'text message code has no tries left',
 };
 
+/** Forgotten and surplus failure counts are swept at most this often, by the failing request. */
+const PRUNE_INTERVAL_MS = 60_000;
+
 const unsent: CodeSender = async (message) => {
   throw new CodeNotSent('temporary', message.channel);
 };
@@ -108,6 +124,8 @@ export function createSigninService(deps: SigninDeps) {
   const perIp = new SlidingWindowLimiter(limits.loginPerIpPerMinute);
   const perUsername = new SlidingWindowLimiter(limits.loginPerUsernamePerMinute);
   const mfaPerIp = new SlidingWindowLimiter(limits.mfaPerIpPerMinute);
+  const keyOf = usernameKeyer(secretKey);
+  let prunedAtMs = Number.NEGATIVE_INFINITY;
 
   const limit = (limiter: SlidingWindowLimiter, key: string): void => {
     const verdict = limiter.hit(key, now().getTime());
@@ -127,15 +145,26 @@ export function createSigninService(deps: SigninDeps) {
       detail,
     });
 
-  /** 423 for a locked account (after auditing the refused attempt), else nothing. */
-  const refuseIfLocked = async (account: AccountCredentials, attempt: Attempt): Promise<void> => {
-    const lock = currentLock(account, now());
+  /**
+   * 423 for a lock (after auditing the refused attempt), else nothing. The answer depends only on
+   * the lock, never on whether the username has an account.
+   */
+  const refuseIfLocked = async (
+    lock: Lock,
+    account: AccountCredentials | undefined,
+    attempt: Attempt,
+  ): Promise<void> => {
     if (!lock.locked) return;
-    await record(attempt, '4', accountAgent(account), 'refused: account locked');
+    await record(
+      attempt,
+      '4',
+      account ? accountAgent(account) : { display: 'unauthenticated' },
+      account ? 'refused: account locked' : 'refused: unknown username, locked',
+    );
     if (lock.permanent) {
       throw new Problem(
         'ACCOUNT_LOCKED',
-        'The account is locked after repeated failed sign-ins; contact the service desk to unlock it',
+        'The account is locked after repeated failed sign-ins; unlock it with a code sent to you, or contact the service desk',
       );
     }
     throw new Problem(
@@ -145,8 +174,39 @@ export function createSigninService(deps: SigninDeps) {
     );
   };
 
-  const fail = async (account: AccountCredentials, attempt: Attempt, what: string, error: Problem) => {
-    await recordFailure({ db, audit, now: now() }, account, attempt, what);
+  /** The lock a password attempt meets: the username's, this address's, and the account's own. */
+  const lockFor = async (username: string, source: string, account: AccountCredentials | undefined) => {
+    const at = now();
+    const counts = await failureCounts(db, keyOf(username), source);
+    return strongestLock([
+      countLock(counts.all, at),
+      countLock(counts.here, at),
+      account ? currentLock(account, at) : { locked: false },
+    ]);
+  };
+
+  const prune = async (at: Date): Promise<void> => {
+    if (at.getTime() - prunedAtMs < PRUNE_INTERVAL_MS) return;
+    prunedAtMs = at.getTime();
+    await pruneFailureCounts(db, at).catch(() => {
+      // Sweeping is housekeeping: the next failure a minute on tries again.
+      prunedAtMs = Number.NEGATIVE_INFINITY;
+    });
+  };
+
+  const fail = async (
+    failure: { username: string; account?: AccountCredentials | undefined; source?: string | undefined },
+    attempt: Attempt,
+    what: string,
+    error: Problem,
+  ): Promise<never> => {
+    const at = now();
+    await recordFailure(
+      { db, audit, now: at, keyOf, afterRevocation: deps.afterRevocation },
+      { ...failure, ip: attempt.ip, requestId: attempt.requestId },
+      what,
+    );
+    await prune(at);
     throw error;
   };
 
@@ -155,19 +215,22 @@ export function createSigninService(deps: SigninDeps) {
     async login(input: PasswordInput): Promise<{ login: string; mfaMethods: MfaMethod[] }> {
       limit(perIp, `ip:${input.ip ?? 'unknown'}`);
       limit(perUsername, `user:${input.username.toLowerCase()}`);
+      const source = sourceOf(input.ip);
       const account = await credentialsByUsername(db, input.username);
+      // An unknown username goes through the same steps as a known one: the same lock check, the
+      // same argon2 cost, the same failure counting, so neither answer nor timing tells them apart.
+      await refuseIfLocked(await lockFor(input.username, source, account), account, input);
+      const failure = { username: input.username, account, source };
       if (!account) {
         await verifyAgainstDummy(input.password);
-        await record(input, '4', { display: 'unauthenticated' }, 'refused: unknown username');
-        throw wrongCredentials();
+        return fail(failure, input, 'unknown username', wrongCredentials());
       }
-      await refuseIfLocked(account, input);
       const passwordOk = await verifyPassword(account.passwordHash, input.password);
+      if (!passwordOk) return fail(failure, input, 'wrong password', wrongCredentials());
       if (account.status === 'suspended') {
         await record(input, '4', accountAgent(account), 'refused: account suspended');
         throw wrongCredentials();
       }
-      if (!passwordOk) return fail(account, input, 'wrong password', wrongCredentials());
       const login = await createLogin(db, {
         accountId: account.id,
         codeChallenge: input.codeChallenge,
@@ -251,24 +314,28 @@ export function createSigninService(deps: SigninDeps) {
         throw wrongCode();
       }
       const account = session.account;
-      await refuseIfLocked(account, input);
+      await refuseIfLocked(currentLock(account, at), account, input);
       if (account.status === 'suspended') {
         await record(input, '4', accountAgent(account), 'refused: account suspended');
         throw wrongCode();
       }
+      const codeFailure = { username: account.username, account };
       let factor: SecondFactor;
       if (account.mfaMethod === 'sms') {
         const verdict = await attemptCode(db, codeKey, smsCodeRef(session), input.otp, at);
-        if (verdict !== 'ok') return fail(account, input, SMS_REFUSAL[verdict], wrongCode());
+        if (verdict !== 'ok') return fail(codeFailure, input, SMS_REFUSAL[verdict], wrongCode());
         factor = { kind: 'sms', code: input.otp, key: codeKey };
       } else {
         const seed = decryptSecret(secretKey, account.totpSecretEnc, totpAad(account.id)).toString('utf8');
         const step = matchTotp(seed, input.otp, at);
-        if (step === undefined) return fail(account, input, 'wrong code', wrongCode());
+        if (step === undefined) return fail(codeFailure, input, 'wrong code', wrongCode());
         factor = { kind: 'totp', step };
       }
-      const outcome = await consumeLogin(db, session, factor, at);
-      if (outcome.kind === 'replayed') return fail(account, input, 'code already used', wrongCode());
+      const outcome = await consumeLogin(db, session, factor, at, (tx) =>
+        // A completed sign-in forgets the failures: over every address and from this one.
+        clearFailureCounts(tx, keyOf(account.username), sourceOf(input.ip)),
+      );
+      if (outcome.kind === 'replayed') return fail(codeFailure, input, 'code already used', wrongCode());
       if (outcome.kind === 'gone') {
         await record(input, '4', accountAgent(account), 'refused: login already used');
         throw wrongCode();

@@ -10,6 +10,7 @@ import { registerJsonParsers } from '../../platform/http/fhir-json.js';
 import { serviceDeskRoutes } from '../accounts/service-desk-routes.js';
 import { createAccount } from '../accounts/store.js';
 import { currentTotp } from '../accounts/totp.js';
+import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './failure-store.js';
 import { randomToken, s256 } from './pkce.js';
 import { signinRoutes } from './routes.js';
 import type { SigninLimits } from './signin-service.js';
@@ -47,6 +48,10 @@ export async function buildHarness(db: Database, limits: Partial<SigninLimits> =
       await tx.query('SELECT 1');
       suspended.push(accountId);
     },
+    // As identity.ts composes it: the desk's unlock forgets every failure count of the username.
+    onUnlock: (tx, account) => clearFailureCounts(tx, usernameKeyer(secretKey)(account.username)),
+    lockedAddresses: (account) =>
+      lockedAddressCount(db, usernameKeyer(secretKey)(account.username), clock.now),
     preHandler: async (request) => {
       if (request.headers['x-test-role'] !== 'service-desk') throw forbidden('service desk only');
     },
@@ -85,16 +90,32 @@ export async function enrol(h: Harness, db: Database, username: string, extra: {
   return { ...created, fhirUser };
 }
 
-export function login(h: Harness, username: string, password: string, challenge = pkcePair().challenge) {
+export function login(
+  h: Harness,
+  username: string,
+  password: string,
+  challenge = pkcePair().challenge,
+  ip = '127.0.0.1',
+) {
   return h.app.inject({
     method: 'POST',
     url: '/auth/login',
     payload: { username, password, codeChallenge: challenge, codeChallengeMethod: 'S256' },
+    remoteAddress: ip,
   });
 }
 
-export function mfa(h: Harness, handle: string, otp: string) {
-  return h.app.inject({ method: 'POST', url: '/auth/mfa', payload: { login: handle, otp } });
+/** A wrong password for `username` from `ip`. */
+export const wrongPassword = (h: Harness, username: string, ip: string) =>
+  login(h, username, 'wrong-password', undefined, ip);
+
+export function mfa(h: Harness, handle: string, otp: string, ip = '127.0.0.1') {
+  return h.app.inject({
+    method: 'POST',
+    url: '/auth/mfa',
+    payload: { login: handle, otp },
+    remoteAddress: ip,
+  });
 }
 
 export const otpNow = (h: Harness, secret: string): string => currentTotp(secret, h.clock.now);

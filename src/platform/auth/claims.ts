@@ -39,6 +39,8 @@ export function principalFromLocalClaims(payload: JWTPayload): Principal {
   if (org !== undefined && (typeof org !== 'string' || !ORG.test(org))) throw bad('org');
   const clientId = payload.client_id;
   if (clientId !== undefined && typeof clientId !== 'string') throw bad('client_id');
+  const sid = payload.sid;
+  if (sid !== undefined && (typeof sid !== 'string' || sid === '' || sid.length > 64)) throw bad('sid');
   return {
     subject: payload.sub,
     issuer: payload.iss ?? '',
@@ -51,6 +53,7 @@ export function principalFromLocalClaims(payload: JWTPayload): Principal {
     ...(authTime !== undefined ? { authTime } : {}),
     ...(clientId !== undefined ? { clientId } : {}),
     ...(typeof payload.jti === 'string' ? { tokenId: payload.jti } : {}),
+    ...(sid !== undefined ? { sessionId: sid } : {}),
   };
 }
 

@@ -34,6 +34,11 @@ export interface Principal {
   /** Set for system clients (client_credentials). */
   clientId?: string;
   tokenId?: string;
+  /**
+   * Pathways tokens of a signed-in person: the sign-in session (refresh family) the token belongs
+   * to, by which it is revoked (suspension, lockout, refresh-token reuse).
+   */
+  sessionId?: string;
 }
 
 /** The claims of a Pathways access token (CONTRACT.md section 3). */
@@ -51,6 +56,8 @@ export interface AccessTokenClaims {
   org?: string;
   scope: string;
   client_id?: string;
+  /** The sign-in session (refresh family) of a person's token: what revocation names. */
+  sid?: string;
 }
 
 /** Access tokens live at most this long (the contract's ceiling is 30 minutes). */

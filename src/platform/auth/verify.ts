@@ -26,6 +26,11 @@ export interface TokenVerifierOptions {
   /** Epoch milliseconds; tests move the clock. */
   now?: () => number;
   log?: { warn: (object: object, message: string) => void };
+  /**
+   * Whether a verified token has been revoked since it was issued (identity's revocation list).
+   * Asked on every request, cached or not, so it must answer from memory.
+   */
+  isRevoked?: (principal: Principal) => boolean;
 }
 
 export interface TokenVerifier {
@@ -135,6 +140,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return { principal: principalFromExternalClaims(payload, remote.config), exp: payload.exp! };
   }
 
+  function unlessRevoked(principal: Principal): Principal {
+    if (options.isRevoked?.(principal)) throw invalidToken('The access token has been revoked');
+    return principal;
+  }
+
   return {
     stats,
     async verify(bearer) {
@@ -146,7 +156,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const cached = cache.get(token, nowMs);
       if (cached) {
         stats.cacheHits++;
-        return cached;
+        return unlessRevoked(cached);
       }
       if (!COMPACT_JWS.test(token)) throw invalidToken('The access token is malformed');
       stats.verifications++;
@@ -159,7 +169,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         Object.freeze(principal);
         // Until exp exactly: afterwards a full verification (with its clock tolerance) decides.
         cache.set(token, principal, exp * 1000);
-        return principal;
+        return unlessRevoked(principal);
       } catch (error) {
         throw toTokenProblem(error);
       }

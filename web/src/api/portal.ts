@@ -204,6 +204,8 @@ export interface AccountSummary {
   status: string;
   lockedUntil: string | null;
   failedCount: number;
+  /** Client addresses locked out of this username (the account itself may be active). */
+  lockedAddresses?: number;
 }
 
 export async function findAccounts(by: 'username' | 'identifier', value: string): Promise<AccountSummary[]> {

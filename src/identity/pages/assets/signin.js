@@ -3,7 +3,9 @@
  * /auth/login and the security code to /auth/mfa (for a text-message account, first asking
  * /auth/mfa/sms to send the code, and again on "Send a new code"), reports problems with the
  * NHS.UK error-summary pattern (summary focused, linked to inline field errors), and finally sends
- * the browser to the redirect_uri with the code and state. Focus moves to whatever changed, so
+ * the browser to the redirect_uri with the code and state. A locked account is offered an unlock
+ * step: /auth/unlock sends a code to the holder's confirmed mobile or email, /auth/unlock/confirm
+ * with it lifts the lock, and the password step opens again. Focus moves to whatever changed, so
  * screen reader and keyboard users land on the new content rather than on a button that no longer
  * exists.
  */
@@ -24,11 +26,22 @@ const otpHint = document.getElementById('otp-hint');
 const smsControls = document.getElementById('sms-controls');
 const smsStatus = document.getElementById('sms-status');
 const smsResend = document.getElementById('sms-resend');
+const signinStatus = document.getElementById('signin-status');
+const unlockOffer = document.getElementById('unlock-offer');
+const unlockStart = document.getElementById('unlock-start');
+const unlockStep = document.getElementById('unlock-step');
+const unlockStatus = document.getElementById('unlock-status');
+const unlockSend = document.getElementById('unlock-send');
+const unlockForm = document.getElementById('unlock-form');
+const unlockCodeInput = document.getElementById('unlock-code');
+const firstTitle = document.title;
 
 let stepTitle = document.title;
 let login = null;
 let busy = false;
 let bySms = false;
+/** The username that met a lock, for the unlock step. */
+let lockedUsername = null;
 
 function setFieldError(input, message) {
   const errorId = `${input.id}-error`;
@@ -60,7 +73,7 @@ function setFieldError(input, message) {
 function clearErrors() {
   summary.hidden = true;
   errorList.replaceChildren();
-  for (const input of [usernameInput, passwordInput, otpInput]) setFieldError(input, null);
+  for (const input of [usernameInput, passwordInput, otpInput, unlockCodeInput]) setFieldError(input, null);
   document.title = stepTitle;
 }
 
@@ -129,12 +142,27 @@ function failureMessage(answer) {
   if (answer.status === 423)
     return minutes
       ? `Your account is locked. Try again in ${minutesText(minutes)}`
-      : 'Your account is locked. Contact your service desk to unlock it';
+      : 'Your account is locked. Unlock it with a code we send you, or contact your service desk';
   if (answer.status === 429)
     return minutes
       ? `You have tried to sign in too many times. Try again in ${minutesText(minutes)}`
       : 'You have tried to sign in too many times. Wait a few minutes and try again';
   return SERVICE_PROBLEM;
+}
+
+/** Text in a status region (read out by screen readers); an empty region takes no space. */
+function setStatus(region, message) {
+  region.textContent = message;
+  region.className = message ? 'nhsuk-body' : '';
+}
+
+/** Shows one step (password, code or unlock) with its title, and focuses its heading. */
+function showStep(step, title) {
+  clearErrors();
+  for (const each of [passwordStep, codeStep, unlockStep]) each.hidden = each !== step;
+  stepTitle = title;
+  document.title = stepTitle;
+  step.querySelector('h1').focus();
 }
 
 /** Runs one request at a time, so a double Enter can't send two. */
@@ -175,11 +203,7 @@ function showCodeStep() {
     otpHint.textContent = 'Enter the 6-digit code we sent to your mobile phone. The code lasts 10 minutes.';
     smsControls.hidden = false;
   }
-  passwordStep.hidden = true;
-  codeStep.hidden = false;
-  stepTitle = document.title.replace(/^Sign in/, 'Enter your security code');
-  document.title = stepTitle;
-  codeStep.querySelector('h1').focus();
+  showStep(codeStep, firstTitle.replace(/^Sign in/, 'Enter your security code'));
 }
 
 function returnToClient(code) {
@@ -215,6 +239,10 @@ passwordForm.addEventListener('submit', (event) => {
     }
     if (answer.status === 401)
       return showErrors([{ field: passwordInput, message: 'The username or password is incorrect' }]);
+    if (answer.status === 423) {
+      lockedUsername = username;
+      unlockOffer.hidden = false;
+    }
     return showErrors([{ message: failureMessage(answer) }]);
   });
 });
@@ -249,3 +277,55 @@ smsResend.addEventListener('click', () =>
     if (await sendSmsCode(true)) otpInput.focus();
   }),
 );
+
+unlockStart.addEventListener('click', () => {
+  setStatus(unlockStatus, '');
+  unlockForm.hidden = true;
+  unlockSend.textContent = 'Send me an unlock code';
+  showStep(unlockStep, firstTitle.replace(/^Sign in/, 'Unlock your account'));
+});
+
+unlockSend.addEventListener('click', () =>
+  exclusive(async () => {
+    clearErrors();
+    const answer = await postJson('/auth/unlock', { username: lockedUsername });
+    if (answer.status !== 202) return showErrors([{ message: failureMessage(answer) }]);
+    // The same answer whether or not a code could be sent: say so honestly.
+    setStatus(
+      unlockStatus,
+      'If your account can be unlocked this way, we have sent a code to the mobile phone or email address you confirmed.',
+    );
+    unlockSend.textContent = 'Send a new code';
+    unlockForm.hidden = false;
+    unlockCodeInput.focus();
+  }),
+);
+
+unlockForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const code = unlockCodeInput.value.replace(/\s+/g, '');
+  if (!code) return showErrors([{ field: unlockCodeInput, message: 'Enter your unlock code' }]);
+  if (!/^\d{6}$/.test(code))
+    return showErrors([{ field: unlockCodeInput, message: 'The unlock code must be 6 numbers' }]);
+
+  return exclusive(async () => {
+    const answer = await postJson('/auth/unlock/confirm', { username: lockedUsername, code });
+    if (answer.status === 200) {
+      unlockCodeInput.value = '';
+      unlockOffer.hidden = true;
+      usernameInput.value = lockedUsername;
+      passwordInput.value = '';
+      showStep(passwordStep, firstTitle);
+      setStatus(signinStatus, 'Your account is unlocked. Sign in with your username and password.');
+      return;
+    }
+    if (answer.status === 401)
+      return showErrors([
+        {
+          field: unlockCodeInput,
+          message: 'The unlock code is incorrect or has expired. Enter the code from the latest message',
+        },
+      ]);
+    return showErrors([{ message: failureMessage(answer) }]);
+  });
+});

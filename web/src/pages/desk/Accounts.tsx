@@ -13,7 +13,8 @@ import { PageHeading } from '../common';
 export function isLocked(account: AccountSummary, now = new Date()): boolean {
   return (
     account.status === 'locked' ||
-    (account.lockedUntil !== null && new Date(account.lockedUntil).getTime() > now.getTime())
+    (account.lockedUntil !== null && new Date(account.lockedUntil).getTime() > now.getTime()) ||
+    (account.lockedAddresses ?? 0) > 0
   );
 }
 
@@ -46,6 +47,14 @@ function AccountCard(props: { account: AccountSummary; onUnlocked: (account: Acc
               ? [{ key: 'Locked until', value: formatDateTime(account.lockedUntil) }]
               : []),
             { key: 'Failed attempts', value: String(account.failedCount) },
+            ...(account.lockedAddresses
+              ? [
+                  {
+                    key: 'Locked out from',
+                    value: `${account.lockedAddresses} address${account.lockedAddresses === 1 ? '' : 'es'}`,
+                  },
+                ]
+              : []),
             { key: 'Account ID', value: <span className="app-identifier">{account.id}</span> },
           ]}
         />
