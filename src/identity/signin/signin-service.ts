@@ -97,6 +97,17 @@ export const wrongCredentials = (): Problem =>
   new Problem('UNAUTHORIZED', 'The username or password is not right');
 export const wrongCode = (): Problem =>
   new Problem('UNAUTHORIZED', 'The security code is not right, or the sign-in has expired; sign in again');
+/**
+ * A code that matched but was used moments ago (signing in twice within 30 s): the person holds
+ * the right device, so tell them to wait for the next code instead of that the code is wrong.
+ */
+const codeAlreadyUsed = (factor: SecondFactor) =>
+  new Problem(
+    'CODE_ALREADY_USED',
+    factor.kind === 'totp'
+      ? 'This security code has just been used. Wait for the next code from your authenticator app (a new one every 30 seconds) and enter that'
+      : 'This security code has already been used. Ask for a new code',
+  );
 
 const SMS_REFUSAL: Record<Exclude<CodeVerdict, 'ok'>, string> = {
   wrong: 'wrong code',
@@ -335,7 +346,9 @@ export function createSigninService(deps: SigninDeps) {
         // A completed sign-in forgets the failures: over every address and from this one.
         clearFailureCounts(tx, keyOf(account.username), sourceOf(input.ip)),
       );
-      if (outcome.kind === 'replayed') return fail(codeFailure, input, 'code already used', wrongCode());
+      if (outcome.kind === 'replayed') {
+        return fail(codeFailure, input, 'code already used', codeAlreadyUsed(factor));
+      }
       if (outcome.kind === 'gone') {
         await record(input, '4', accountAgent(account), 'refused: login already used');
         throw wrongCode();

@@ -81,6 +81,9 @@ describe.each(databaseKinds)('sign-in on %s', (kind) => {
     const fresh = await login(h, 'handle.user', user.password);
     const replay = await mfa(h, fresh.json().login, otpNow(h, user.totpSecret));
     expect(replay.statusCode).toBe(401);
+    // Not "wrong": the person has the right device and only needs the next code.
+    expect(replay.json().issue[0].details.coding[0].code).toBe('CODE_ALREADY_USED');
+    expect(replay.json().issue[0].diagnostics).toMatch(/just been used\. Wait for the next code/);
     h.advance(30_000);
     expect((await mfa(h, fresh.json().login, otpNow(h, user.totpSecret))).statusCode).toBe(200);
 

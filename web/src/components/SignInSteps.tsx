@@ -20,6 +20,14 @@ function passwordRefusal(problem: Problem, prefix: string): Errors {
 }
 
 function codeRefusal(problem: Problem, prefix: string): Errors {
+  if (problem.status === 401 && problem.code === 'CODE_ALREADY_USED') {
+    return [
+      {
+        field: `${prefix}otp`,
+        message: 'This security code has just been used. Wait for the next code, then enter it',
+      },
+    ];
+  }
   if (problem.status === 401) {
     return [{ field: `${prefix}otp`, message: 'The security code is not correct or has expired' }];
   }

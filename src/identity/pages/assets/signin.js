@@ -124,6 +124,11 @@ async function postJson(url, payload) {
   return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
 }
 
+/** The contract's code of an OperationOutcome answer (issue.details.coding[0].code), if any. */
+function problemCode(answer) {
+  return answer.body?.issue?.[0]?.details?.coding?.[0]?.code;
+}
+
 /** Retry-After is delta-seconds or an HTTP date; round up to whole minutes, at least one. */
 function minutesFrom(retryAfter) {
   if (!retryAfter) return undefined;
@@ -258,6 +263,15 @@ codeForm.addEventListener('submit', (event) => {
     const answer = await postJson('/auth/mfa', { login, otp });
     if (answer.status === 200 && typeof answer.body?.code === 'string')
       return returnToClient(answer.body.code);
+    if (answer.status === 401 && problemCode(answer) === 'CODE_ALREADY_USED')
+      return showErrors([
+        {
+          field: otpInput,
+          message: bySms
+            ? 'This security code has already been used. Ask for a new code'
+            : 'This security code has just been used. Wait for the next code in your app, then enter it',
+        },
+      ]);
     if (answer.status === 401)
       return showErrors([
         {
