@@ -16,6 +16,7 @@ import { type Database, openDatabase } from './platform/database/database.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
 import { CapabilityRegistry } from './platform/fhir/capability.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
+import { backfillPatientCompartment } from './platform/fhir/search/compartment-backfill.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
@@ -55,6 +56,8 @@ export async function buildPathways(
   });
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  const backfilled = await backfillPatientCompartment(db);
+  if (backfilled > 0) log.info({ backfilled }, 'patient compartment index written for older resources');
   loadValidationDefinitions();
 
   const metrics = createMetricsRegistry();

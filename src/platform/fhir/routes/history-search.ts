@@ -2,10 +2,17 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
+import { patientCompartmentOf } from '../../auth/patient-binding.js';
 import { forbidden, Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
-import { search } from '../search/index.js';
+import {
+  type PatientCompartment,
+  parseSearchQuery,
+  patientsNamed,
+  runSearch,
+  type SearchRequest,
+} from '../search/index.js';
 import { assertResourceType, listHistory } from '../store/repository.js';
 import {
   agentOf,
@@ -25,21 +32,29 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     assertResourceType(type);
     await authorizeRead(deps, request, reply, type);
     const query = queryOf(request);
+    const parsed = parseSearchQuery(type, query);
     const forPatient = needsPatientBinding(request);
-    // A count runs over every patient's records before any binding could remove them.
-    if (
-      forPatient &&
-      (query.get('_summary') === 'count' || query.get('_count') === '0' || query.get('_total') === 'accurate')
-    ) {
-      throw forbidden('Counts are not available to patient accounts: ask for the records themselves');
+    // A patient's search runs inside their own compartment (counts and pages included); the
+    // binding below re-checks every resource all the same.
+    const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
+    // A visibility rule hides some of the patient's own records for now, which SQL cannot see:
+    // a count of those types would reveal that hidden ones exist.
+    if (forPatient && (parsed.countOnly || parsed.total === 'accurate') && visibilityOf(deps).has(type)) {
+      throw forbidden(
+        `Counts of ${type} are not available to patient accounts: ask for the records themselves`,
+      );
     }
-    const found = await search(deps.db, type, query, { baseUrl: deps.baseUrl });
+    if (compartment) await reportOtherPatientsNamed(deps, request, parsed, compartment);
+    const found = await runSearch(deps.db, parsed, query, {
+      baseUrl: deps.baseUrl,
+      ...(compartment ? { patientCompartment: compartment } : {}),
+    });
     const bundle = forPatient
       ? await visibilityOf(deps).filterBundle(
           deps.db,
           await deps.access.bindBundleToPatient(request, found),
           principalOf(request),
-          { searchedType: type, firstPage: Number(query.get('_offset') ?? 0) === 0 },
+          { searchedType: type, firstPage: parsed.offset === 0 },
         )
       : found;
     await auditSearch(deps, request, type, bundle);
@@ -125,6 +140,22 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
     return sendFhir(reply, 200, bundle);
   });
+}
+
+/**
+ * A patient's search that names another patient answers as if that patient had no records (the
+ * compartment narrows it), and the attempt is refused, audited and counted like a blocked read.
+ */
+async function reportOtherPatientsNamed(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  parsed: SearchRequest,
+  compartment: PatientCompartment,
+): Promise<void> {
+  const others = patientsNamed(parsed)
+    .filter((reference) => reference !== `Patient/${compartment.patientId}`)
+    .map((reference): Resource => ({ resourceType: 'Patient', id: reference.slice('Patient/'.length) }));
+  if (others.length > 0) await deps.access.bindToPatient(request, others);
 }
 
 function resourcesOf(bundle: Bundle): Resource[] {

@@ -1,7 +1,10 @@
 /**
  * SearchRequest → the page query and the count query. Paging is by OFFSET over a total order
- * (the requested sort keys, then id), so every page boundary is stable while the data is.
+ * (the requested sort keys, then id), so every page boundary is stable while the data is. For a
+ * patient-bound caller the patient compartment is one more condition of both, so the count and
+ * the pages only ever see the caller's own records.
  */
+import { compartmentPredicate, type PatientCompartment } from './compartment-filter.js';
 import { indexedParams } from './definitions.js';
 import type { SearchRequest, SortKey } from './search-request.js';
 import { filterPredicate, SqlParams } from './sql-filters.js';
@@ -11,17 +14,25 @@ export interface BuiltQuery {
   params: unknown[];
 }
 
-function whereClause(request: SearchRequest, params: SqlParams): string {
+function whereClause(
+  request: SearchRequest,
+  params: SqlParams,
+  compartment: PatientCompartment | undefined,
+): string {
   params.add(request.resourceType);
   const predicates = ['r.resource_type = $1', 'NOT r.deleted'];
+  if (compartment) {
+    const own = compartmentPredicate(compartment, 'r', request.resourceType, params);
+    if (own !== 'true') predicates.push(own);
+  }
   for (const filter of request.filters) predicates.push(`(${filterPredicate(filter, params)})`);
   return predicates.join('\n  AND ');
 }
 
 /** One row more than the page, so the caller knows whether a next page exists. */
-export function buildPageQuery(request: SearchRequest): BuiltQuery {
+export function buildPageQuery(request: SearchRequest, compartment?: PatientCompartment): BuiltQuery {
   const params = new SqlParams();
-  const where = whereClause(request, params);
+  const where = whereClause(request, params, compartment);
   const orderBy = [...request.sort.map((key) => sortExpression(request.resourceType, key, params)), 'r.id'];
   const sql =
     `SELECT r.id, r.content FROM fhir_resource r\nWHERE ${where}\n` +
@@ -29,9 +40,9 @@ export function buildPageQuery(request: SearchRequest): BuiltQuery {
   return { sql, params: params.values };
 }
 
-export function buildCountQuery(request: SearchRequest): BuiltQuery {
+export function buildCountQuery(request: SearchRequest, compartment?: PatientCompartment): BuiltQuery {
   const params = new SqlParams();
-  const where = whereClause(request, params);
+  const where = whereClause(request, params, compartment);
   return { sql: `SELECT count(*)::int AS total FROM fhir_resource r\nWHERE ${where}`, params: params.values };
 }
 

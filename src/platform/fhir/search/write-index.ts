@@ -6,6 +6,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
+import { compartmentEntry } from './compartment-filter.js';
 import { toSqlTimestamp } from './date-range.js';
 import { buildIndexRows } from './index-rows.js';
 
@@ -24,6 +25,8 @@ const NO_ROWS = Array.from({ length: 14 }, (): string[] => []);
 export async function writeSearchIndex(tx: Queryable, resource: Resource): Promise<void> {
   if (!resource.id) throw new Error('writeSearchIndex: the resource has no id');
   const rows = buildIndexRows(resource);
+  const compartment = compartmentEntry(resource);
+  if (compartment) rows.references.push(compartment);
   await tx.query(REPLACE_INDEX_SQL, [
     resource.resourceType,
     resource.id,
