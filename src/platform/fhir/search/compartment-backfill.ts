@@ -19,7 +19,7 @@ interface StoredRow {
 }
 
 /** The number of resources given a compartment row (0 when there was nothing to do). */
-export async function backfillPatientCompartment(db: Database): Promise<number> {
+export async function backfillPatientCompartment(db: Database, batchSize = BATCH_SIZE): Promise<number> {
   const pending = await db.query('SELECT 1 FROM search_backfill WHERE name = $1', [BACKFILL]);
   if (pending.rowCount === 0) return 0;
   let after: [string, string] = ['', ''];
@@ -30,14 +30,14 @@ export async function backfillPatientCompartment(db: Database): Promise<number> 
         await tx.query<StoredRow>(
           `SELECT resource_type, id, content FROM fhir_resource
            WHERE (resource_type, id) > ($1, $2) AND NOT deleted
-           ORDER BY resource_type, id LIMIT ${BATCH_SIZE} FOR UPDATE`,
+           ORDER BY resource_type, id LIMIT ${batchSize} FOR UPDATE`,
           after,
         )
       ).rows;
       return { last: rows.at(-1), size: rows.length, written: await writeRows(tx, rows) };
     });
     written += batch.written;
-    if (!batch.last || batch.size < BATCH_SIZE) break;
+    if (!batch.last || batch.size < batchSize) break;
     after = [batch.last.resource_type, batch.last.id];
   }
   await db.query('DELETE FROM search_backfill WHERE name = $1', [BACKFILL]);
