@@ -53,6 +53,7 @@ export async function buildPathways(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
@@ -75,8 +76,9 @@ export async function buildPathways(
     readiness: {
       async check() {
         const problems: string[] = [];
-        await db.query('SELECT 1').catch(() => problems.push('database unreachable'));
-        if (problems.length === 0 && !(await migrationsCurrent(db).catch(() => false))) {
+        // On the probe connection: a pool busy with long requests is not an unreachable database.
+        await db.probe.query('SELECT 1').catch(() => problems.push('database unreachable'));
+        if (problems.length === 0 && !(await migrationsCurrent(db.probe).catch(() => false))) {
           problems.push('migrations not applied');
         }
         return [...problems, ...outbox.readinessProblems()];

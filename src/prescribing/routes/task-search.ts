@@ -42,7 +42,11 @@ export function registerTaskSearch(
     otherSearches: OtherTaskSearch[];
   },
 ): void {
-  fhir.get('/Task', { preHandler: deps.access.requireAccess(TRACKER_POLICY) }, async (request, reply) => {
+  const route = {
+    preHandler: deps.access.requireAccess(TRACKER_POLICY),
+    config: { cancelQueriesOnClose: true },
+  };
+  fhir.get('/Task', route, async (request, reply) => {
     const query = queryOf(request);
     if (!isTrackerQuery(query)) {
       for (const search of deps.otherSearches) {

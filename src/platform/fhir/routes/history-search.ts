@@ -27,7 +27,9 @@ import {
 const HISTORY_PAGE_DEFAULT = 50;
 
 export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): void {
-  app.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
+  // A search whose client has gone is cancelled in the database (see http/server.ts).
+  const searchRoute = { config: { cancelQueriesOnClose: true } };
+  app.get<{ Params: { type: string } }>('/:type', searchRoute, async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
     await authorizeRead(deps, request, reply, type);
@@ -62,84 +64,92 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     return sendFhir(reply, 200, bundle);
   });
 
-  app.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (request, reply) => {
-    const { type, id } = request.params;
-    await authorizeRead(deps, request, reply, type);
-    const query = queryOf(request);
-    const count = pageSize(query.get('_count'));
-    const before = query.get('_before-version');
-    if (before !== null && !/^\d{1,15}$/.test(before)) {
-      throw new Problem('INVALID_VALUE', '_before-version must be a version number', {
-        expression: '_before-version',
-      });
-    }
-    const versions = await listHistory(deps.db, type, id, {
-      count: count + 1,
-      ...(before !== null ? { beforeVersion: Number(before) } : {}),
-    });
-    if (versions.length === 0) throw new Problem('NOT_FOUND', `${type}/${id} not found`);
-    const page = versions.slice(0, count);
-    const forPatient = needsPatientBinding(request);
-    let shown = page;
-    if (forPatient) {
-      const live = page.filter((v) => !v.deleted);
-      const resources = live.map((version) => JSON.parse(version.content) as Resource);
-      for (const resource of resources) await deps.access.assertPatientBound(request, resource);
-      const visible = new Set(await visibilityOf(deps).filter(deps.db, resources, principalOf(request)));
-      const hidden = resources.filter((resource) => !visible.has(resource));
-      // A resource hidden from the patient has no history for them either: 404, as for a read.
-      if (hidden[0] && visible.size === 0)
-        await assertVisibleToPatient(deps, request, hidden[0], `${type}/${id}`);
-      if (hidden.length > 0) {
-        const kept = new Set(live.filter((_, index) => visible.has(resources[index]!)));
-        shown = page.filter((version) => version.deleted || kept.has(version));
+  app.get<{ Params: { type: string; id: string } }>(
+    '/:type/:id/_history',
+    searchRoute,
+    async (request, reply) => {
+      const { type, id } = request.params;
+      await authorizeRead(deps, request, reply, type);
+      const query = queryOf(request);
+      const count = pageSize(query.get('_count'));
+      const before = query.get('_before-version');
+      if (before !== null && !/^\d{1,15}$/.test(before)) {
+        throw new Problem('INVALID_VALUE', '_before-version must be a version number', {
+          expression: '_before-version',
+        });
       }
-    }
-    const self = `${deps.baseUrl}/${type}/${id}/_history`;
-    const last = page[page.length - 1];
-    const bundle: Bundle = {
-      resourceType: 'Bundle',
-      type: 'history',
-      link: [
-        {
-          relation: 'self',
-          url: `${self}?_count=${count}${before !== null ? `&_before-version=${before}` : ''}`,
-        },
-        ...(versions.length > count && last
-          ? [{ relation: 'next', url: `${self}?_count=${count}&_before-version=${last.versionId}` }]
-          : []),
-      ],
-      entry: shown.map((version) => ({
-        fullUrl: `${deps.baseUrl}/${type}/${id}`,
-        ...(version.deleted ? {} : { resource: JSON.parse(version.content) as Resource }),
-        request: {
-          method: version.deleted ? 'DELETE' : version.versionId === 1 ? 'POST' : 'PUT',
-          url: `${type}/${id}`,
-        },
-        response: {
-          status: version.deleted ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK',
-          etag: `W/"${version.versionId}"`,
-          lastModified: version.lastUpdated.toISOString(),
-        },
-      })),
-    };
-    if (PATIENT_DATA_TYPES.has(type)) {
-      const resource = shown.find((version) => !version.deleted);
-      const patient =
-        type === 'Patient' ? `Patient/${id}` : resource ? patientOf(JSON.parse(resource.content)) : undefined;
-      await deps.audit.record({
-        action: 'R',
-        subtype: 'history-instance',
-        outcome: '0',
-        agent: agentOf(request),
-        entity: { reference: `${type}/${id}` },
-        ...(patient ? { patient } : {}),
-        requestId: request.id,
+      const versions = await listHistory(deps.db, type, id, {
+        count: count + 1,
+        ...(before !== null ? { beforeVersion: Number(before) } : {}),
       });
-    }
-    if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
-    return sendFhir(reply, 200, bundle);
-  });
+      if (versions.length === 0) throw new Problem('NOT_FOUND', `${type}/${id} not found`);
+      const page = versions.slice(0, count);
+      const forPatient = needsPatientBinding(request);
+      let shown = page;
+      if (forPatient) {
+        const live = page.filter((v) => !v.deleted);
+        const resources = live.map((version) => JSON.parse(version.content) as Resource);
+        for (const resource of resources) await deps.access.assertPatientBound(request, resource);
+        const visible = new Set(await visibilityOf(deps).filter(deps.db, resources, principalOf(request)));
+        const hidden = resources.filter((resource) => !visible.has(resource));
+        // A resource hidden from the patient has no history for them either: 404, as for a read.
+        if (hidden[0] && visible.size === 0)
+          await assertVisibleToPatient(deps, request, hidden[0], `${type}/${id}`);
+        if (hidden.length > 0) {
+          const kept = new Set(live.filter((_, index) => visible.has(resources[index]!)));
+          shown = page.filter((version) => version.deleted || kept.has(version));
+        }
+      }
+      const self = `${deps.baseUrl}/${type}/${id}/_history`;
+      const last = page[page.length - 1];
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'history',
+        link: [
+          {
+            relation: 'self',
+            url: `${self}?_count=${count}${before !== null ? `&_before-version=${before}` : ''}`,
+          },
+          ...(versions.length > count && last
+            ? [{ relation: 'next', url: `${self}?_count=${count}&_before-version=${last.versionId}` }]
+            : []),
+        ],
+        entry: shown.map((version) => ({
+          fullUrl: `${deps.baseUrl}/${type}/${id}`,
+          ...(version.deleted ? {} : { resource: JSON.parse(version.content) as Resource }),
+          request: {
+            method: version.deleted ? 'DELETE' : version.versionId === 1 ? 'POST' : 'PUT',
+            url: `${type}/${id}`,
+          },
+          response: {
+            status: version.deleted ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK',
+            etag: `W/"${version.versionId}"`,
+            lastModified: version.lastUpdated.toISOString(),
+          },
+        })),
+      };
+      if (PATIENT_DATA_TYPES.has(type)) {
+        const resource = shown.find((version) => !version.deleted);
+        const patient =
+          type === 'Patient'
+            ? `Patient/${id}`
+            : resource
+              ? patientOf(JSON.parse(resource.content))
+              : undefined;
+        await deps.audit.record({
+          action: 'R',
+          subtype: 'history-instance',
+          outcome: '0',
+          agent: agentOf(request),
+          entity: { reference: `${type}/${id}` },
+          ...(patient ? { patient } : {}),
+          requestId: request.id,
+        });
+      }
+      if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
+      return sendFhir(reply, 200, bundle);
+    },
+  );
 }
 
 /**
