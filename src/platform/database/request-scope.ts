@@ -41,8 +41,8 @@ export function isQueryCancelled(error: unknown): boolean {
 export function statementTimeoutProblem(timeoutMs: number): Problem {
   return new Problem(
     'SERVICE_UNAVAILABLE',
-    `The database did not answer within DB_STATEMENT_TIMEOUT_MS (${timeoutMs} ms), so the query was ` +
-      'stopped: narrow the search (fewer values, a date range, a smaller _count) or retry later',
+    `The database did not answer within DB_STATEMENT_TIMEOUT_MS (${timeoutMs} ms), so the request was ` +
+      'stopped: retry later, and for a search narrow it (fewer values, a date range, a smaller _count)',
     { headers: { 'retry-after': '5' } },
   );
 }

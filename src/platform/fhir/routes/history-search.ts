@@ -3,7 +3,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import { patientCompartmentOf } from '../../auth/patient-binding.js';
-import { forbidden, Problem } from '../../errors/problem.js';
+import { forbidden, invalid, Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import {
@@ -71,6 +71,10 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
       const { type, id } = request.params;
       await authorizeRead(deps, request, reply, type);
       const query = queryOf(request);
+      for (const name of new Set(query.keys())) {
+        if (query.getAll(name).length > 1)
+          throw invalid(`${name} is given more than once: give it once`, name);
+      }
       const count = pageSize(query.get('_count'));
       const before = query.get('_before-version');
       if (before !== null && !/^\d{1,15}$/.test(before)) {

@@ -34,6 +34,17 @@ describe.each(databaseKinds)('search limits over HTTP on %s', (kind) => {
     expect(issue.expression).toEqual(['name']);
     expect(issue.diagnostics).toContain('at most 10 repetitions');
   });
+
+  it('refuses a history parameter given twice', async () => {
+    const staff = await t.bearer({ roles: ['clinician'], org: 'RXX01' });
+    const response = await t.pathways.app.inject({
+      method: 'GET',
+      url: '/fhir/R4/Patient/p1/_history?_count=5&_count=1',
+      headers: { authorization: staff },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().issue[0].expression).toEqual(['_count']);
+  });
 });
 
 /** A second connection holding an exclusive lock on fhir_resource until released. */
