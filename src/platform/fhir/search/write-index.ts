@@ -2,7 +2,8 @@
  * Writes a resource's search index inside the caller's transaction: one call of the
  * search_index_replace function (migrations/0002_fhir_search.sql), which deletes the old rows and
  * adds the new ones with one multi-row INSERT per table. One round trip, and no parse or plan
- * per write because PL/pgSQL keeps its statements' plans for the connection.
+ * per write because PL/pgSQL keeps its statements' plans for the connection. The rows include the
+ * resource's patient compartment row (compartment-filter.ts), so it is never out of step either.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
