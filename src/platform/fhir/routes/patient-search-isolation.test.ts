@@ -4,6 +4,7 @@
  * the end, includes, conditional creates — is byte for byte the same whether or not other
  * patients' matching records exist. Each query below is asked before and after other patients'
  * records (ids sorting before and after the caller's, same codes, names and dates) are stored.
+ * The search limits (search-limits.ts) are checked over HTTP here too.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,5 +209,30 @@ describe.each(databaseKinds)('patient searches see only their own compartment on
     const mine = await create('_id=m-consent');
     expect(mine.statusCode).toBe(200);
     expect(mine.json().id).toBe('m-consent');
+  });
+
+  it('answers the 300-name search that once held the database with a 400 naming the limit', async () => {
+    const names = Array.from({ length: 300 }, (_, i) => `name=a${i}`).join('&');
+    const response = await t.pathways.app.inject({
+      method: 'GET',
+      url: `/fhir/R4/Patient?${names}`,
+      headers: { authorization: me },
+    });
+    expect(response.statusCode).toBe(400);
+    const issue = response.json().issue[0];
+    expect(issue.details.coding[0].code).toBe('INVALID_VALUE');
+    expect(issue.expression).toEqual(['name']);
+    expect(issue.diagnostics).toContain('at most 10 repetitions');
+  });
+
+  it('refuses a history parameter given twice', async () => {
+    const staff = await t.bearer({ roles: ['clinician'], org: 'RXX01' });
+    const response = await t.pathways.app.inject({
+      method: 'GET',
+      url: '/fhir/R4/Patient/m-me/_history?_count=5&_count=1',
+      headers: { authorization: staff },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().issue[0].expression).toEqual(['_count']);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * One request cannot hold the database: searches are bounded before they reach SQL; on
- * PostgreSQL a request's statement stops at DB_STATEMENT_TIMEOUT_MS with a 503, a search whose
- * client has gone is cancelled in the server, and readiness answers while the pool is busy.
- * A table lock held by the test makes a search wait for as long as the test wants.
+ * One request cannot hold the database (on PostgreSQL; the search limits, which hold on both
+ * databases, are tested over HTTP in patient-search-isolation.test.ts): a request's statement
+ * stops at DB_STATEMENT_TIMEOUT_MS with a 503, a search whose client has gone is cancelled in the
+ * server, and readiness answers while the pool is busy. A table lock held by the test makes a
+ * search wait for as long as the test wants.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,40 +13,6 @@ import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
 
 const SEARCH = 'SELECT r.id, r.content FROM fhir_resource r%';
-
-describe.each(databaseKinds)('search limits over HTTP on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(() => t.close());
-
-  it('answers the 300-name search that once held the database with a 400 naming the limit', async () => {
-    const patient = await t.bearer({ roles: ['patient'], fhirUser: 'Patient/p1' });
-    const names = Array.from({ length: 300 }, (_, i) => `name=a${i}`).join('&');
-    const response = await t.pathways.app.inject({
-      method: 'GET',
-      url: `/fhir/R4/Patient?${names}`,
-      headers: { authorization: patient },
-    });
-    expect(response.statusCode).toBe(400);
-    const issue = response.json().issue[0];
-    expect(issue.details.coding[0].code).toBe('INVALID_VALUE');
-    expect(issue.expression).toEqual(['name']);
-    expect(issue.diagnostics).toContain('at most 10 repetitions');
-  });
-
-  it('refuses a history parameter given twice', async () => {
-    const staff = await t.bearer({ roles: ['clinician'], org: 'RXX01' });
-    const response = await t.pathways.app.inject({
-      method: 'GET',
-      url: '/fhir/R4/Patient/p1/_history?_count=5&_count=1',
-      headers: { authorization: staff },
-    });
-    expect(response.statusCode).toBe(400);
-    expect(response.json().issue[0].expression).toEqual(['_count']);
-  });
-});
 
 /** A second connection holding an exclusive lock on fhir_resource until released. */
 async function lockResources(url: string): Promise<{ release(): Promise<void>; client: pg.Client }> {
