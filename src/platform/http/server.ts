@@ -109,17 +109,20 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
 /**
  * Each request's statements run in its own scope (platform/database/request-scope.ts), which gives
  * them the statement timeout; first of the hooks, so that authentication's queries are in it too.
+ * Routes that ask for it get a scope that also cancels their statements when the client leaves,
+ * from their handler on only: what authentication loads may be shared with other requests.
  */
 function enterRequestScope(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    const scope: RequestScope = {};
-    if (request.routeOptions.config.cancelQueriesOnClose) {
-      const controller = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) controller.abort();
-      });
-      scope.signal = controller.signal;
-    }
+  app.addHook('onRequest', (_request, _reply, done) => {
+    runInRequestScope({}, done);
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!request.routeOptions.config.cancelQueriesOnClose) return done();
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const scope: RequestScope = { signal: controller.signal };
     runInRequestScope(scope, done);
   });
 }
