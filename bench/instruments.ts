@@ -129,6 +129,7 @@ export class Instruments {
         return this.scope ? this.during(`${this.scope}: transaction`, run) : run();
       },
       exec: (sql) => db.exec(sql),
+      probe: db.probe,
       poolStats: () => db.poolStats(),
       close: () => db.close(),
     };

@@ -18,6 +18,7 @@ import { CapabilityRegistry } from './platform/fhir/capability.js';
 import { StaffReads } from './platform/fhir/read-access/staff-reads.js';
 import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
+import { backfillPatientCompartment } from './platform/fhir/search/compartment-backfill.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
 import { createMetricsServer } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
@@ -58,9 +59,12 @@ export async function buildPathways(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  const backfilled = await backfillPatientCompartment(db);
+  if (backfilled > 0) log.info({ backfilled }, 'patient compartment index written for older resources');
   loadValidationDefinitions();
 
   const metrics = createMetricsRegistry();
@@ -80,8 +84,9 @@ export async function buildPathways(
     readiness: {
       async check() {
         const problems: string[] = [];
-        await db.query('SELECT 1').catch(() => problems.push('database unreachable'));
-        if (problems.length === 0 && !(await migrationsCurrent(db).catch(() => false))) {
+        // On the probe connection: a pool busy with long requests is not an unreachable database.
+        await db.probe.query('SELECT 1').catch(() => problems.push('database unreachable'));
+        if (problems.length === 0 && !(await migrationsCurrent(db.probe).catch(() => false))) {
           problems.push('migrations not applied');
         }
         return [...problems, ...outbox.readinessProblems()];

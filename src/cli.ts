@@ -86,9 +86,11 @@ async function migrateOnly(): Promise<void> {
   const cfg = config();
   const { openDatabase } = await import('./platform/database/database.js');
   const { migrate } = await import('./platform/database/migrate.js');
+  const { backfillPatientCompartment } = await import('./platform/fhir/search/compartment-backfill.js');
   const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: 2 });
   try {
     const applied = await migrate(db);
+    await backfillPatientCompartment(db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
   } finally {
     await db.close();

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Database } from '../database/database.js';
+import { runOutsideRequest } from '../database/request-scope.js';
 import type { Logger } from '../logging/logger.js';
 import { type AuditInput, buildAuditEvent, toChainFields } from './audit-event.js';
 import { headAfter, linkRecords } from './chain.js';
@@ -78,7 +79,9 @@ export class AuditTrail {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ fields, resolve, reject });
-      this.draining ??= this.drain();
+      // One flush serves every request's records: it must not be cut or cancelled with the request
+      // that happened to start it.
+      this.draining ??= runOutsideRequest(() => this.drain());
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { patientOf } from '../fhir/patient-compartment.js';
+import type { PatientCompartment } from '../fhir/search/index.js';
 import { isPatientBound, ownPatient } from './policy.js';
 import type { Principal } from './principal.js';
 
@@ -43,6 +44,16 @@ export function checkPatientBinding<T extends Resource>(
     else blocked.push(resource);
   }
   return { allowed, blocked };
+}
+
+/**
+ * The same rule as a search condition (fhir/search/compartment-filter.ts): what a patient-bound
+ * caller's searches are narrowed to in SQL, before counting and paging; undefined for other callers.
+ */
+export function patientCompartmentOf(principal: Principal): PatientCompartment | undefined {
+  if (!isPatientBound(principal)) return undefined;
+  const own = ownPatient(principal);
+  return { patientId: own?.slice('Patient/'.length), openTypes: NON_PATIENT_TYPES };
 }
 
 function isVisibleTo(own: string | undefined, resource: Resource): boolean {

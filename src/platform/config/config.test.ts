@@ -19,7 +19,13 @@ describe('loadConfig', () => {
       notify: undefined,
       stepUpMaxAgeS: 900,
       demo: false,
+      dbStatementTimeoutMs: 5000,
     });
+  });
+
+  it('reads DB_STATEMENT_TIMEOUT_MS, 0 turning the timeout off', () => {
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '250' }).dbStatementTimeoutMs).toBe(250);
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).dbStatementTimeoutMs).toBe(0);
   });
 
   it('derives PUBLIC_URL from PORT and trims a trailing slash', () => {
@@ -76,6 +82,9 @@ describe('loadConfig', () => {
     ['METRICS_PORT', { METRICS_PORT: '3000' }],
     ['METRICS_HOST', { METRICS_HOST: 'not a host' }],
     ['METRICS_HOST', { METRICS_HOST: 'http://0.0.0.0' }],
+    ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '5s' }],
+    ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '-1' }],
+    ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '600001' }],
   ])('refuses a bad %s with an error naming it', (variable, env) => {
     try {
       loadConfig(env);

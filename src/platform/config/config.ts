@@ -31,6 +31,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Database connection pool size (PostgreSQL server only). */
   dbPoolSize: number;
+  /** Statement timeout of HTTP requests' queries in ms (PostgreSQL server only); 0 = none. */
+  dbStatementTimeoutMs: number;
   /** Seconds allowed for draining on SIGTERM before the process exits anyway. */
   shutdownGraceS: number;
   /** Event-loop delay (ms) past which requests are shed with 503; 0 turns shedding off. */
@@ -162,6 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
+    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 5_000, 0, 600_000),
     shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 9),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
     trustedIssuers: trusted(env, publicUrl),

@@ -26,6 +26,11 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * For health checks: a connection of its own (PostgreSQL), so readiness answers while the pool
+   * is busy; on PGlite, the database itself.
+   */
+  readonly probe: Queryable;
   poolStats(): PoolStats;
   close(): Promise<void>;
 }
@@ -34,10 +39,18 @@ export async function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /**
+   * Statement timeout of the statements of HTTP requests (request-scope.ts); 0 or absent = none.
+   * PostgreSQL only: PGlite runs a statement on the event loop's thread and cannot interrupt it.
+   */
+  statementTimeoutMs?: number;
 }): Promise<Database> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
-    return openPostgres(options.databaseUrl, options.poolSize ?? 20);
+    return openPostgres(options.databaseUrl, {
+      poolSize: options.poolSize ?? 20,
+      statementTimeoutMs: options.statementTimeoutMs ?? 0,
+    });
   }
   const { openPglite } = await import('./pglite.js');
   return openPglite(options.dataDir);

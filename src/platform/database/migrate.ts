@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 // src/platform/database and dist/platform/database are both three levels below the root.
 export const MIGRATIONS_DIR = path.resolve(
@@ -45,8 +45,8 @@ export async function migrate(db: Database, migrations = listMigrations()): Prom
   return applied;
 }
 
-/** True when every migration file has been applied (used by /readyz). */
-export async function migrationsCurrent(db: Database, migrations = listMigrations()): Promise<boolean> {
+/** True when every migration file has been applied (used by /readyz, on the probe connection). */
+export async function migrationsCurrent(db: Queryable, migrations = listMigrations()): Promise<boolean> {
   const result = await db.query<{ id: string }>('SELECT id FROM schema_migration');
   const have = new Set(result.rows.map((row) => row.id));
   return migrations.every((migration) => have.has(migration.id));

@@ -3,13 +3,20 @@ import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
 import { lockFolder } from './folder-lock.js';
+import { clientGoneProblem, currentRequestScope } from './request-scope.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
 
+/**
+ * PGlite runs each statement on the event loop's own thread: nothing can interrupt one that has
+ * started, so there is no statement timeout here. What holds is that a request whose client has
+ * gone starts no further statement (a search's count or includes after its page).
+ */
 function wrap(target: PGlite | Transaction): Queryable {
   return {
     async query<T = Row>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      if (currentRequestScope()?.signal?.aborted) throw clientGoneProblem();
       const result = await target.query<T>(sql, params as unknown[]);
       // PGlite reports affectedRows 0 for a SELECT; pg reports the rows returned.
       return { rows: result.rows, rowCount: result.rows.length || (result.affectedRows ?? 0) };
@@ -46,6 +53,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     async exec(sql: string): Promise<void> {
       await db.exec(sql);
     },
+    probe: direct,
     poolStats: () => ({ total: 1, idle: waiting === 0 ? 1 : 0, waiting }),
     async close() {
       try {

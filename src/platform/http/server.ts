@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { PoolStats } from '../database/database.js';
+import { type RequestScope, runInRequestScope } from '../database/request-scope.js';
 import { Problem } from '../errors/problem.js';
 import type { Logger } from '../logging/logger.js';
 import { registerNoStoreByDefault } from './cache-control.js';
@@ -18,6 +19,17 @@ import { registerJsonParsers } from './fhir-json.js';
 import { type Readiness, registerHealth } from './health.js';
 import { registerRequestMetrics } from './metrics.js';
 import { registerSecurityHeaders, securityHeaderOptions } from './security-headers.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Cancel the request's running query when its client goes away before the answer (searches):
+     * the database stops working for nobody. Off elsewhere, where a query may serve more than one
+     * request or must finish what it started.
+     */
+    cancelQueriesOnClose?: boolean;
+  }
+}
 
 export interface HttpDeps {
   config: Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'maxEventLoopDelayMs' | 'publicUrl'>;
@@ -50,6 +62,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
 
   registerErrorHandling(app);
   registerJsonParsers(app);
+  enterRequestScope(app);
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -94,4 +107,25 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerHealth(app, deps.readiness);
   registerRequestMetrics(app, deps.metrics, { poolStats: deps.poolStats });
   return app;
+}
+
+/**
+ * Each request's statements run in its own scope (platform/database/request-scope.ts), which gives
+ * them the statement timeout; first of the hooks, so that authentication's queries are in it too.
+ * Routes that ask for it get a scope that also cancels their statements when the client leaves,
+ * from their handler on only: what authentication loads may be shared with other requests.
+ */
+function enterRequestScope(app: FastifyInstance): void {
+  app.addHook('onRequest', (_request, _reply, done) => {
+    runInRequestScope({}, done);
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!request.routeOptions.config.cancelQueriesOnClose) return done();
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const scope: RequestScope = { signal: controller.signal };
+    runInRequestScope(scope, done);
+  });
 }

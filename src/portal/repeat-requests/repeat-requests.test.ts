@@ -281,6 +281,15 @@ describe.each(databaseKinds)('repeat requests on %s', (kind) => {
     const snooping = await p.call(mine.token, 'GET', `/fhir/R4/Task?${code}&subject=${theirs.reference}`);
     expect(snooping.statusCode).toBe(403);
     expect(await p.wrongPatientEvents()).toBe(before + 1);
+    // A second value would be ignored, so it is refused: the answer never rests on which one is read.
+    for (const [query, name] of [
+      [`subject=${mine.reference}&subject=${theirs.reference}`, 'subject'],
+      ['_count=5&_count=0', '_count'],
+    ]) {
+      const repeated = await p.call(mine.token, 'GET', `/fhir/R4/Task?${code}&${query}`);
+      expect(repeated.statusCode, query).toBe(400);
+      expect(repeated.json().issue[0].expression, query).toEqual([name]);
+    }
     const dispenser = await p.token({ roles: ['dispenser'], org: 'FCG71' });
     expect((await p.call(dispenser, 'GET', `/fhir/R4/Task?${code}&${owner}`)).statusCode).toBe(403);
   });

@@ -64,7 +64,10 @@ export function repeatRequestTaskSearch(deps: PortalDeps, service: RepeatRequest
 async function criteriaFor(deps: PortalDeps, request: FastifyRequest, query: URLSearchParams) {
   for (const name of query.keys()) {
     if (!ALLOWED.has(name)) throw invalid(`Unknown repeat-request search parameter ${name}`, name);
+    // Only one value of each is read: a second one would be silently ignored.
+    if (query.getAll(name).length > 1) throw invalid(`${name} is given more than once: give it once`, name);
   }
+
   const criteria: RepeatRequestQuery = {
     count: number(query, '_count', 20, 1, 100),
     offset: number(query, '_offset', 0, 0, 1_000_000),

@@ -42,7 +42,11 @@ export function registerTaskSearch(
     otherSearches: OtherTaskSearch[];
   },
 ): void {
-  fhir.get('/Task', { preHandler: deps.access.requireAccess(TRACKER_POLICY) }, async (request, reply) => {
+  const route = {
+    preHandler: deps.access.requireAccess(TRACKER_POLICY),
+    config: { cancelQueriesOnClose: true },
+  };
+  fhir.get('/Task', route, async (request, reply) => {
     const query = queryOf(request);
     if (!isTrackerQuery(query)) {
       for (const search of deps.otherSearches) {
@@ -52,6 +56,11 @@ export function registerTaskSearch(
       throw invalid('Task search needs focus:identifier, patient:identifier, patient or business-status');
     }
     const parsed = trackerQuery(query, principalOf(request));
+    if (parsed.onlyPatient && parsed.patient && parsed.patient !== parsed.onlyPatient) {
+      // Answered as for a patient without prescriptions; naming someone else is still reported.
+      const other = { resourceType: 'Patient', id: parsed.patient.slice('Patient/'.length) } as const;
+      await deps.access.bindToPatient(request, [other]);
+    }
     const records = await listPrescriptions(deps.db, parsed);
     let tasks: Task[] = records.map(trackerTask);
     if (needsPatientBinding(request)) tasks = await deps.access.bindToPatient(request, tasks);

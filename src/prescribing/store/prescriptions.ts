@@ -179,6 +179,8 @@ export interface PrescriptionQuery {
   status?: PrescriptionStatus[];
   /** Only prescriptions this organisation prescribed or dispenses. */
   visibleToOrg?: string;
+  /** Only this patient's prescriptions (`Patient/<id>`; a patient's own tracker). */
+  onlyPatient?: string;
   limit: number;
   offset?: number;
 }
@@ -202,6 +204,7 @@ export async function listPrescriptions(
       where.push(`patient_system = ${param(query.patientIdentifier.system)}`);
   }
   if (query.status?.length) where.push(`status = ANY(${param(query.status)}::text[])`);
+  if (query.onlyPatient !== undefined) where.push(`patient = ${param(query.onlyPatient)}`);
   if (query.visibleToOrg !== undefined) {
     const org = param(query.visibleToOrg);
     where.push(`(prescriber_org = ${org} OR dispenser = ${org})`);

@@ -28,6 +28,8 @@ export function isTrackerQuery(query: URLSearchParams): boolean {
 export function trackerQuery(query: URLSearchParams, principal: Principal): PrescriptionQuery {
   for (const name of query.keys()) {
     if (!ALLOWED.has(name)) throw invalid(`Unknown tracker search parameter ${name}`, name);
+    // Only one value of each is read: a second one would be silently ignored.
+    if (query.getAll(name).length > 1) throw invalid(`${name} is given more than once: give it once`, name);
   }
   const result: PrescriptionQuery = { limit: count(query.get('_count')) };
   const offset = query.get('_offset');
@@ -74,11 +76,10 @@ function bindToCaller(query: PrescriptionQuery, principal: Principal): Prescript
   if (isPatientBound(principal)) {
     const own = ownPatient(principal);
     if (!own) throw forbidden('This patient account is not linked to a patient record');
-    // A query naming a prescription or a patient runs as asked and every Task is then re-checked
-    // by the patient binding, so asking about someone else is refused, audited and counted; a
-    // query naming neither is narrowed to the caller's own prescriptions.
-    if (query.shortFormId !== undefined || query.patient || query.patientIdentifier) return query;
-    return { ...query, patient: own };
+    // Narrowed to the caller's own prescriptions in SQL, whatever else it names, so the answer
+    // (entries, next link) is the same whether or not someone else's prescription matches; the
+    // route re-checks every Task with the patient binding all the same.
+    return { ...query, onlyPatient: own };
   }
   if (principal.roles.includes('service-desk') || principal.roles.includes('admin')) return query;
   if (!principal.org) throw forbidden('The tracker needs a token issued for an organisation');

@@ -8,21 +8,26 @@ import type { FastifyReply } from 'fastify';
 import type { Queryable } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
-import { search } from '../search/index.js';
+import { type PatientCompartment, search } from '../search/index.js';
 import type { WriteResult } from '../store/repository.js';
 import { etag } from '../store/versioning.js';
 
 /**
  * The resource an If-None-Exist search finds (a conditional create then creates nothing), or
- * undefined when it finds none; more than one match is 412.
+ * undefined when it finds none; more than one match is 412. A patient's match runs in their own
+ * compartment: what other patients have stored must change neither the answer nor its status.
  */
 export async function findIfNoneExist(
   tx: Queryable,
   type: string,
   ifNoneExist: URLSearchParams,
   baseUrl: string,
+  patientCompartment?: PatientCompartment,
 ): Promise<Resource | undefined> {
-  const found = await search(tx, type, ifNoneExist, { baseUrl });
+  const found = await search(tx, type, ifNoneExist, {
+    baseUrl,
+    ...(patientCompartment ? { patientCompartment } : {}),
+  });
   const matches = found.entry?.filter((entry) => entry.search?.mode !== 'include') ?? [];
   if (matches.length > 1) {
     throw new Problem('PRECONDITION_FAILED', `If-None-Exist matched ${matches.length} resources`);

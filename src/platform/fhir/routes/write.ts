@@ -2,7 +2,8 @@
 
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
-import { needsPatientBinding } from '../../auth/fastify.js';
+import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
+import { patientCompartmentOf } from '../../auth/patient-binding.js';
 import { Problem } from '../../errors/problem.js';
 import {
   assertResourceType,
@@ -39,12 +40,18 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     }
     await authorizeWrite(deps, request, reply, type, [body as Resource]);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
+    const forPatient = needsPatientBinding(request);
+    const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
     const outcome = await deps.db.transaction(async (tx) => {
-      const existing = ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl));
+      const existing =
+        ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment));
       if (existing) return { existing, created: undefined };
       return { existing: undefined, created: await createResource(tx, body) };
     });
-    if (outcome.existing) return sendExisting(reply, outcome.existing, deps.baseUrl);
+    if (outcome.existing) {
+      if (forPatient) await deps.access.assertPatientBound(request, outcome.existing);
+      return sendExisting(reply, outcome.existing, deps.baseUrl);
+    }
     const created = outcome.created!;
     await auditIfPatientData(deps, request, {
       action: 'C',

@@ -16,6 +16,7 @@ import {
   parseReferenceValues,
   parseTokenValues,
 } from './parse-values.js';
+import { checkRepeats, checkSearchSize } from './search-limits.js';
 import {
   DEFAULT_COUNT,
   type Filter,
@@ -40,6 +41,7 @@ const TABLE_OF_TYPE: Record<ParamDefinition['type'], IndexTable> = {
 
 export function parseSearchQuery(resourceType: string, query: URLSearchParams): SearchRequest {
   if (!isStoredResourceType(resourceType)) throw invalid(`Resource type ${resourceType} is not supported`);
+  checkRepeats(query);
   const params = indexedParams(resourceType);
   const request: SearchRequest = {
     resourceType,
@@ -91,6 +93,7 @@ export function parseSearchQuery(resourceType: string, query: URLSearchParams): 
   request.includes = includes;
   request.revIncludes = revIncludes;
   if (request.count === 0) request.countOnly = true;
+  checkSearchSize(request);
   return request;
 }
 

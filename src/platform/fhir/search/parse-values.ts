@@ -131,8 +131,11 @@ export function parseBoolean(raw: string, name: string): boolean {
   throw invalid(`Search parameter ${name} must be true or false`, name);
 }
 
-/** A non-negative integer within bounds, for `_count` and `_offset`. */
+/**
+ * A non-negative FHIR integer within bounds, for `_count` and `_offset`. No leading zeros: `00`
+ * is not a FHIR integer, and a second spelling of 0 is how a count once slipped past a guard.
+ */
 export function parseNonNegativeInteger(raw: string, name: string, max: number): number {
-  if (!/^\d{1,9}$/.test(raw)) throw invalid(`${name} must be a non-negative integer`, name);
+  if (!/^(0|[1-9]\d{0,8})$/.test(raw)) throw invalid(`${name} must be a non-negative integer`, name);
   return Math.min(Number(raw), max);
 }

@@ -5,6 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import type { PatientCompartment } from './compartment-filter.js';
 import { parseSearchQuery } from './parse-query.js';
 import { buildPageQuery } from './sql-query.js';
 import { storeResources } from './test-support.js';
@@ -30,8 +31,8 @@ function task(n: number): Resource {
 describe.each(databaseKinds.filter((kind) => kind === 'postgres'))('query plans on %s', () => {
   let database: TestDatabase;
 
-  async function plan(type: string, query: string): Promise<string> {
-    const built = buildPageQuery(parseSearchQuery(type, new URLSearchParams(query)));
+  async function plan(type: string, query: string, compartment?: PatientCompartment): Promise<string> {
+    const built = buildPageQuery(parseSearchQuery(type, new URLSearchParams(query)), { compartment });
     const result = await database.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${built.sql}`, built.params);
     return result.rows.map((row) => row['QUERY PLAN']).join('\n');
   }
@@ -77,5 +78,14 @@ describe.each(databaseKinds.filter((kind) => kind === 'postgres'))('query plans 
   it('a date range search uses search_date_lookup', async () => {
     const text = await plan('Task', 'authored-on=2024-01-01T10:00:00Z');
     expect(text).toContain('search_date_lookup');
+  });
+
+  it("a patient's search is narrowed through search_reference_target, not by scanning", async () => {
+    const own: PatientCompartment = { patientId: 'p-7', openTypes: new Set() };
+    for (const query of ['', 'given=sam&_sort=family']) {
+      const text = await plan('Patient', query, own);
+      expect(text, query).toContain('search_reference_target');
+      expect(text, query).not.toContain('Seq Scan on search_reference');
+    }
   });
 });

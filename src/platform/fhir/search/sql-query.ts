@@ -1,7 +1,10 @@
 /**
  * SearchRequest → the page query and the count query. Paging is by OFFSET over a total order
- * (the requested sort keys, then id), so every page boundary is stable while the data is.
+ * (the requested sort keys, then id), so every page boundary is stable while the data is. For a
+ * patient-bound caller the patient compartment is one more condition of both, so the count and
+ * the pages only ever see the caller's own records.
  */
+import { compartmentPredicate, type PatientCompartment } from './compartment-filter.js';
 import { indexedParams } from './definitions.js';
 import type { SearchRequest, SortKey } from './search-request.js';
 import { filterPredicate, SqlParams } from './sql-filters.js';
@@ -14,18 +17,29 @@ export interface BuiltQuery {
 /** A predicate over `r` added to the search (the caller's access); adds its own bind parameters. */
 export type Restriction = (params: SqlParams) => string;
 
-function whereClause(request: SearchRequest, params: SqlParams, restriction?: Restriction): string {
+/** Who the search runs for: a patient's compartment and/or a staff caller's access predicate. */
+export interface SearchScope {
+  compartment?: PatientCompartment | undefined;
+  restriction?: Restriction | undefined;
+}
+
+function whereClause(request: SearchRequest, params: SqlParams, scope: SearchScope = {}): string {
+  const { compartment, restriction } = scope;
   params.add(request.resourceType);
   const predicates = ['r.resource_type = $1', 'NOT r.deleted'];
+  if (compartment) {
+    const own = compartmentPredicate(compartment, 'r', request.resourceType, params);
+    if (own !== 'true') predicates.push(own);
+  }
   for (const filter of request.filters) predicates.push(`(${filterPredicate(filter, params)})`);
   if (restriction) predicates.push(`(${restriction(params)})`);
   return predicates.join('\n  AND ');
 }
 
 /** One row more than the page, so the caller knows whether a next page exists. */
-export function buildPageQuery(request: SearchRequest, restriction?: Restriction): BuiltQuery {
+export function buildPageQuery(request: SearchRequest, scope: SearchScope = {}): BuiltQuery {
   const params = new SqlParams();
-  const where = whereClause(request, params, restriction);
+  const where = whereClause(request, params, scope);
   const orderBy = [...request.sort.map((key) => sortExpression(request.resourceType, key, params)), 'r.id'];
   const sql =
     `SELECT r.id, r.content FROM fhir_resource r\nWHERE ${where}\n` +
@@ -33,9 +47,9 @@ export function buildPageQuery(request: SearchRequest, restriction?: Restriction
   return { sql, params: params.values };
 }
 
-export function buildCountQuery(request: SearchRequest, restriction?: Restriction): BuiltQuery {
+export function buildCountQuery(request: SearchRequest, scope: SearchScope = {}): BuiltQuery {
   const params = new SqlParams();
-  const where = whereClause(request, params, restriction);
+  const where = whereClause(request, params, scope);
   return { sql: `SELECT count(*)::int AS total FROM fhir_resource r\nWHERE ${where}`, params: params.values };
 }
 

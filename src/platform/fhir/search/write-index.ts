@@ -2,10 +2,12 @@
  * Writes a resource's search index inside the caller's transaction: one call of the
  * search_index_replace function (migrations/0002_fhir_search.sql), which deletes the old rows and
  * adds the new ones with one multi-row INSERT per table. One round trip, and no parse or plan
- * per write because PL/pgSQL keeps its statements' plans for the connection.
+ * per write because PL/pgSQL keeps its statements' plans for the connection. The rows include the
+ * resource's patient compartment row (compartment-filter.ts), so it is never out of step either.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
+import { compartmentEntry } from './compartment-filter.js';
 import { toSqlTimestamp } from './date-range.js';
 import { buildIndexRows } from './index-rows.js';
 
@@ -24,6 +26,8 @@ const NO_ROWS = Array.from({ length: 14 }, (): string[] => []);
 export async function writeSearchIndex(tx: Queryable, resource: Resource): Promise<void> {
   if (!resource.id) throw new Error('writeSearchIndex: the resource has no id');
   const rows = buildIndexRows(resource);
+  const compartment = compartmentEntry(resource);
+  if (compartment) rows.references.push(compartment);
   await tx.query(REPLACE_INDEX_SQL, [
     resource.resourceType,
     resource.id,
