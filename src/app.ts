@@ -13,6 +13,7 @@ import { AuditTrail } from './platform/audit/trail.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
 import { type Database, openDatabase } from './platform/database/database.js';
+import { LOCKS } from './platform/database/locks.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
 import { CapabilityRegistry } from './platform/fhir/capability.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
@@ -123,12 +124,15 @@ export async function buildPathways(
   let demoUsers: DemoUser[] = [];
   const demoLines: string[] = [];
   if (config.demo) {
-    const seeded = await seedDemo(db);
-    if (seeded > 0) log.info({ seeded }, 'demo data seeded');
-    demoUsers = await seedDemoUsers(db, identity.secretKey);
-    for (const capability of built) {
-      if (capability.seedDemo) demoLines.push(...(await capability.seedDemo()));
-    }
+    // Seeding reads then writes: replicas starting together take turns, the later ones find it done.
+    await db.exclusive(LOCKS.demo, async () => {
+      const seeded = await seedDemo(db);
+      if (seeded > 0) log.info({ seeded }, 'demo data seeded');
+      demoUsers = await seedDemoUsers(db, identity.secretKey);
+      for (const capability of built) {
+        if (capability.seedDemo) demoLines.push(...(await capability.seedDemo()));
+      }
+    });
   }
   await outbox.start();
 

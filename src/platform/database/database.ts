@@ -27,6 +27,13 @@ export interface Database extends Queryable {
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   poolStats(): PoolStats;
+  /**
+   * Runs `fn` while holding the advisory lock `lockKey` (see locks.ts), so that work every replica
+   * does at start and that must not run twice at once (pg-boss's schema and queues, demo seeding)
+   * runs in one process at a time. `fn` uses the database as usual: the lock is held on a
+   * connection of its own. Not re-entrant: `fn` must not ask for the same lock again.
+   */
+  exclusive<T>(lockKey: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

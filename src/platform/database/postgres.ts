@@ -47,6 +47,32 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
       await pool.query(sql);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    exclusive: (lockKey, fn) => withSessionLock(url, lockKey, fn),
     close: () => pool.end(),
   };
+}
+
+/**
+ * Holds a session advisory lock on a connection outside the pool while `fn` runs on the pool, so
+ * a pool of one connection still works, and `fn`'s own transactions start after the lock is held
+ * (a backend waiting for an advisory lock inside a transaction does not see the catalog changes
+ * committed meanwhile: `CREATE SCHEMA IF NOT EXISTS` after such a wait can still collide).
+ */
+async function withSessionLock<T>(url: string, lockKey: number, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    // A server-wide statement_timeout must not cut the wait short: the holder may be migrating.
+    await client.query('SET statement_timeout = 0');
+    await client.query('SELECT pg_advisory_lock($1)', [lockKey]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [lockKey]).catch(() => {});
+    }
+  } finally {
+    // Ending the session releases the lock even when the unlock could not be sent.
+    await client.end().catch(() => {});
+  }
 }
