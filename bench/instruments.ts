@@ -130,6 +130,7 @@ export class Instruments {
       },
       exec: (sql) => db.exec(sql),
       poolStats: () => db.poolStats(),
+      ping: (timeoutMs) => db.ping(timeoutMs),
       exclusive: (lockKey, fn) => db.exclusive(lockKey, fn),
       close: () => db.close(),
     };

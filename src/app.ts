@@ -73,7 +73,7 @@ export async function buildPathways(
     readiness: {
       async check() {
         const problems: string[] = [];
-        await db.query('SELECT 1').catch(() => problems.push('database unreachable'));
+        await db.ping().catch(() => problems.push('database unreachable'));
         if (problems.length === 0 && !(await migrationsCurrent(db).catch(() => false))) {
           problems.push('migrations not applied');
         }

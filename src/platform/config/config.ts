@@ -97,6 +97,13 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = text(env, 'HOST') ?? '127.0.0.1';
   const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  if (/^postgres(ql)?:\/\/[^/?]*,/.test(text(env, 'DATABASE_URL') ?? '')) {
+    // libpq's `h1,h2?target_session_attrs=read-write` is not understood by node-postgres.
+    throw new ConfigError(
+      'DATABASE_URL',
+      'names several hosts, which the driver cannot fail over between: give one endpoint that always reaches the primary (see docs/deployment.md)',
+    );
+  }
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const notifyBaseUrl = url(env, 'NOTIFY_BASE_URL', ['http:', 'https:']);
   const notifyApiKey = text(env, 'NOTIFY_API_KEY');
