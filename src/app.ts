@@ -61,7 +61,11 @@ export async function buildPathways(
   const metrics = createMetricsRegistry();
   const audit = new AuditTrail({ db, log, metrics });
   const outbox = new Outbox({ db, log, metrics });
-  if (config.natsUrl) outbox.register(createNatsPublisher({ url: config.natsUrl, log }));
+  if (config.natsUrl) {
+    outbox.register(
+      createNatsPublisher({ url: config.natsUrl, log, streamReplicas: config.natsStreamReplicas }),
+    );
+  }
 
   const baseUrl = `${config.publicUrl}/fhir/R4`;
   const capabilities = new CapabilityRegistry();

@@ -13,6 +13,8 @@ export interface Config {
   dataDir: string;
   mllpPort: number;
   natsUrl: string | undefined;
+  /** NATS_STREAM_REPLICAS: copies of each event in a JetStream cluster (set when the stream is created). */
+  natsStreamReplicas: number;
   epmsUrl: string | undefined;
   notify: { baseUrl: string; apiKey: string } | undefined;
   stepUpMaxAgeS: number;
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
     mllpPort: integer(env, 'MLLP_PORT', 2575, 0, 65535),
     natsUrl,
+    natsStreamReplicas: integer(env, 'NATS_STREAM_REPLICAS', 1, 1, 5),
     epmsUrl: url(env, 'EPMS_URL', ['http:', 'https:']),
     notify: notifyBaseUrl && notifyApiKey ? { baseUrl: notifyBaseUrl, apiKey: notifyApiKey } : undefined,
     stepUpMaxAgeS: integer(env, 'STEP_UP_MAX_AGE_S', 900, 1, 86_400),
