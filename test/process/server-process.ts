@@ -151,7 +151,7 @@ export interface ServerProcess {
  */
 export async function startServer(
   database: DatabaseLocation,
-  options: { env?: Record<string, string>; readyTimeoutMs?: number; admin?: boolean } = {},
+  options: { env?: Record<string, string>; readyTimeoutMs?: number; admin?: boolean; port?: number } = {},
 ): Promise<ServerProcess> {
   // A fresh administrator for each start: the suites act through the real sign-in flow.
   let credentials: Credentials | undefined;
@@ -165,7 +165,7 @@ export async function startServer(
     if (added.code !== 0) throw new Error(`user add failed (${added.code}): ${added.stderr}`);
     credentials = JSON.parse(added.stdout) as Credentials;
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const run = spawnPathways(['serve'], serviceEnv(database, { PORT: String(port), ...options.env }));
   let exit: Exit | undefined;
   void run.exited.then((value) => {
