@@ -11,6 +11,7 @@ COPY package.json package-lock.json ./
 # Scripts off: `prepare` would build before the sources are here (the build runs below).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
 COPY src ./src
 COPY web ./web
 RUN npm run build

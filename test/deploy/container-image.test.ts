@@ -198,6 +198,20 @@ describe('the Dockerfile', () => {
         }
       }
     });
+    // Every file the build scripts name is in the build stage before `npm run build` runs.
+    const scripts = (
+      JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    const copiedForBuild = copiesOf(stageNamed('build')!).flatMap((copy) => copy.sources);
+    for (const script of ['build', 'build:web']) {
+      for (const word of (scripts[script] ?? '').split(/\s+/)) {
+        if (!/[./]/.test(word) || !existsSync(path.join(REPO_ROOT, word))) continue;
+        const copied = copiedForBuild.some((source) => word === source || word.startsWith(`${source}/`));
+        if (!copied) problems.push(`${word} (npm run ${script}) is not copied into the build stage`);
+      }
+    }
     expect(problems).toEqual([]);
     // What the build stage produces: the server and the portal.
     expect(existsSync(path.join(REPO_ROOT, 'dist/cli.js'))).toBe(true);
