@@ -131,6 +131,8 @@ export class Instruments {
       exec: (sql) => db.exec(sql),
       probe: db.probe,
       poolStats: () => db.poolStats(),
+      ping: (timeoutMs) => db.ping(timeoutMs),
+      exclusive: (lockKey, fn) => db.exclusive(lockKey, fn),
       close: () => db.close(),
     };
   }

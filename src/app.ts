@@ -13,6 +13,7 @@ import { AuditTrail } from './platform/audit/trail.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
 import { type Database, openDatabase } from './platform/database/database.js';
+import { LOCKS } from './platform/database/locks.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
 import { CapabilityRegistry } from './platform/fhir/capability.js';
 import { StaffReads } from './platform/fhir/read-access/staff-reads.js';
@@ -71,7 +72,11 @@ export async function buildPathways(
   const metricsApp = createMetricsServer(metrics, log);
   const audit = new AuditTrail({ db, log, metrics });
   const outbox = new Outbox({ db, log, metrics });
-  if (config.natsUrl) outbox.register(createNatsPublisher({ url: config.natsUrl, log }));
+  if (config.natsUrl) {
+    outbox.register(
+      createNatsPublisher({ url: config.natsUrl, log, streamReplicas: config.natsStreamReplicas }),
+    );
+  }
 
   const baseUrl = `${config.publicUrl}/fhir/R4`;
   const capabilities = new CapabilityRegistry();
@@ -84,8 +89,9 @@ export async function buildPathways(
     readiness: {
       async check() {
         const problems: string[] = [];
-        // On the probe connection: a pool busy with long requests is not an unreachable database.
-        await db.probe.query('SELECT 1').catch(() => problems.push('database unreachable'));
+        // On the probe connection, within 2 s: a pool busy with long requests is not an unreachable
+        // database, and a standby (after a failover) is not a primary.
+        await db.ping().catch(() => problems.push('database unreachable'));
         if (problems.length === 0 && !(await migrationsCurrent(db.probe).catch(() => false))) {
           problems.push('migrations not applied');
         }
@@ -138,12 +144,15 @@ export async function buildPathways(
   let demoUsers: DemoUser[] = [];
   const demoLines: string[] = [];
   if (config.demo) {
-    const seeded = await seedDemo(db);
-    if (seeded > 0) log.info({ seeded }, 'demo data seeded');
-    demoUsers = await seedDemoUsers(db, identity.secretKey);
-    for (const capability of built) {
-      if (capability.seedDemo) demoLines.push(...(await capability.seedDemo()));
-    }
+    // Seeding reads then writes: replicas starting together take turns, the later ones find it done.
+    await db.exclusive(LOCKS.demo, async () => {
+      const seeded = await seedDemo(db);
+      if (seeded > 0) log.info({ seeded }, 'demo data seeded');
+      demoUsers = await seedDemoUsers(db, identity.secretKey);
+      for (const capability of built) {
+        if (capability.seedDemo) demoLines.push(...(await capability.seedDemo()));
+      }
+    });
   }
   await outbox.start();
 

@@ -147,21 +147,27 @@ export interface ServerProcess {
   terminate(graceMs?: number): Promise<Exit>;
 }
 
-/** Starts `pathways serve` on a free loopback port and resolves once /readyz answers 200. */
+/**
+ * Starts `pathways serve` on a free loopback port and resolves once /readyz answers 200. Unless
+ * `admin` is false, an administrator is added first (which also migrates) and signed in.
+ */
 export async function startServer(
   database: DatabaseLocation,
-  options: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
+  options: { env?: Record<string, string>; readyTimeoutMs?: number; admin?: boolean; port?: number } = {},
 ): Promise<ServerProcess> {
   // A fresh administrator for each start: the suites act through the real sign-in flow.
-  const username = `ops-${randomBytes(6).toString('hex')}`;
-  const added = await runPathways(
-    ['user', 'add', '--username', username, '--role', 'admin'],
-    database,
-    options.env,
-  );
-  if (added.code !== 0) throw new Error(`user add failed (${added.code}): ${added.stderr}`);
-  const credentials = JSON.parse(added.stdout) as Credentials;
-  const port = await freePort();
+  let credentials: Credentials | undefined;
+  if (options.admin !== false) {
+    const username = `ops-${randomBytes(6).toString('hex')}`;
+    const added = await runPathways(
+      ['user', 'add', '--username', username, '--role', 'admin'],
+      database,
+      options.env,
+    );
+    if (added.code !== 0) throw new Error(`user add failed (${added.code}): ${added.stderr}`);
+    credentials = JSON.parse(added.stdout) as Credentials;
+  }
+  const port = options.port ?? (await freePort());
   const run = spawnPathways(['serve'], serviceEnv(database, { PORT: String(port), ...options.env }));
   let exit: Exit | undefined;
   void run.exited.then((value) => {
@@ -193,7 +199,7 @@ export async function startServer(
     if (exit)
       throw new Error(`pathways serve exited (${exit.code ?? exit.signal}) before ready\n${server.output()}`);
     if (await isReady(server.baseUrl)) {
-      authorizationFor.set(server.baseUrl, await signIn(server.baseUrl, credentials));
+      if (credentials) authorizationFor.set(server.baseUrl, await signIn(server.baseUrl, credentials));
       return server;
     }
     if (performance.now() > deadline) {

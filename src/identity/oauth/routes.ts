@@ -6,6 +6,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/database/database.js';
+import { DATABASE_RETRY_AFTER_S, DatabaseUnavailableError } from '../../platform/database/unavailable.js';
 import { type Issuer, issuerOf, SCOPES_SUPPORTED } from './claims.js';
 import { CLIENT_ASSERTION_ALGS } from './clients.js';
 import type { AccountDirectory } from './directory.js';
@@ -80,6 +81,12 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
               ? 'the request body is too large'
               : 'the request is malformed';
         return sendOAuthError(reply, new OAuthError('invalid_request', message));
+      }
+      if (error instanceof DatabaseUnavailableError) {
+        return reply
+          .code(503)
+          .header('retry-after', String(DATABASE_RETRY_AFTER_S))
+          .send({ error: 'temporarily_unavailable', error_description: 'retry shortly' });
       }
       request.log.error({ err: error }, 'token endpoint failed');
       return reply.code(500).send({

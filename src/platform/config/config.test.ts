@@ -69,6 +69,7 @@ describe('loadConfig', () => {
     ['PORT', { PORT: '70000' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u@db1:5432,db2:5432/p?target_session_attrs=read-write' }],
     ['NATS_URL', { NATS_URL: 'http://x:4222' }],
     ['EPMS_URL', { EPMS_URL: 'ftp://x' }],
     ['NOTIFY_API_KEY', { NOTIFY_BASE_URL: 'http://x' }],

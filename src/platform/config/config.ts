@@ -20,6 +20,8 @@ export interface Config {
   dataDir: string;
   mllpPort: number;
   natsUrl: string | undefined;
+  /** NATS_STREAM_REPLICAS: copies of each event in a JetStream cluster (set when the stream is created). */
+  natsStreamReplicas: number;
   epmsUrl: string | undefined;
   notify: { baseUrl: string; apiKey: string } | undefined;
   stepUpMaxAgeS: number;
@@ -131,6 +133,13 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = text(env, 'HOST') ?? '127.0.0.1';
   const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  if (/^postgres(ql)?:\/\/[^/?]*,/.test(text(env, 'DATABASE_URL') ?? '')) {
+    // libpq's `h1,h2?target_session_attrs=read-write` is not understood by node-postgres.
+    throw new ConfigError(
+      'DATABASE_URL',
+      'names several hosts, which the driver cannot fail over between: give one endpoint that always reaches the primary (see docs/deployment.md)',
+    );
+  }
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const notifyBaseUrl = url(env, 'NOTIFY_BASE_URL', ['http:', 'https:']);
   const notifyApiKey = text(env, 'NOTIFY_API_KEY');
@@ -156,6 +165,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
     mllpPort: integer(env, 'MLLP_PORT', 2575, 0, 65535),
     natsUrl,
+    natsStreamReplicas: integer(env, 'NATS_STREAM_REPLICAS', 1, 1, 5),
     epmsUrl: url(env, 'EPMS_URL', ['http:', 'https:']),
     notify: notifyBaseUrl && notifyApiKey ? { baseUrl: notifyBaseUrl, apiKey: notifyApiKey } : undefined,
     stepUpMaxAgeS: integer(env, 'STEP_UP_MAX_AGE_S', 900, 1, 86_400),

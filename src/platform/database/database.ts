@@ -32,6 +32,18 @@ export interface Database extends Queryable {
    */
   readonly probe: Queryable;
   poolStats(): PoolStats;
+  /**
+   * Resolves when the database answers, as a writable primary, within `timeoutMs` (default 2 s);
+   * otherwise rejects with DatabaseUnavailableError. For /readyz: never waits on a hung server.
+   */
+  ping(timeoutMs?: number): Promise<void>;
+  /**
+   * Runs `fn` while holding the advisory lock `lockKey` (see locks.ts), so that work every replica
+   * does at start and that must not run twice at once (pg-boss's schema and queues, demo seeding)
+   * runs in one process at a time. `fn` uses the database as usual: the lock is held on a
+   * connection of its own. Not re-entrant: `fn` must not ask for the same lock again.
+   */
+  exclusive<T>(lockKey: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

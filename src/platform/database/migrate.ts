@@ -6,13 +6,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, Queryable } from './database.js';
+import { LOCKS } from './locks.js';
 
 // src/platform/database and dist/platform/database are both three levels below the root.
 export const MIGRATIONS_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../../migrations',
 );
-const LOCK_KEY = 7_301_001;
 
 export interface Migration {
   id: string;
@@ -27,13 +27,15 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export async function migrate(db: Database, migrations = listMigrations()): Promise<string[]> {
-  await db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migration (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-  );
   const applied: string[] = [];
   for (const migration of migrations) {
     const done = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.migrations]);
+      // Under the lock: two `CREATE TABLE IF NOT EXISTS` at once can both find no table, and the
+      // second then fails on the catalog's unique index instead of finding the first one's.
+      await tx.query(
+        'CREATE TABLE IF NOT EXISTS schema_migration (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
       const seen = await tx.query('SELECT 1 FROM schema_migration WHERE id = $1', [migration.id]);
       if (seen.rowCount > 0) return false;
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);

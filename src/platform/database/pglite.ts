@@ -40,6 +40,8 @@ export async function openPglite(dataDir: string): Promise<Database> {
   });
   const direct = wrap(db);
   let waiting = 0;
+  // PGlite's folder has one owning process, so the lock only has to order this process's callers.
+  const exclusiveTails = new Map<number, Promise<unknown>>();
   return {
     kind: 'pglite',
     query: direct.query,
@@ -54,7 +56,18 @@ export async function openPglite(dataDir: string): Promise<Database> {
       await db.exec(sql);
     },
     probe: direct,
+    async ping(): Promise<void> {
+      await db.query('SELECT 1');
+    },
     poolStats: () => ({ total: 1, idle: waiting === 0 ? 1 : 0, waiting }),
+    exclusive<T>(lockKey: number, fn: () => Promise<T>): Promise<T> {
+      const run = (exclusiveTails.get(lockKey) ?? Promise.resolve()).then(fn, fn);
+      exclusiveTails.set(
+        lockKey,
+        run.catch(() => {}),
+      );
+      return run;
+    },
     async close() {
       try {
         await db.close();

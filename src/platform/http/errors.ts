@@ -4,6 +4,7 @@
  * anything else is logged with its stack and answered with a generic 500 that reveals nothing.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { DATABASE_RETRY_AFTER_S, DatabaseUnavailableError } from '../database/unavailable.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { operationOutcome, Problem } from '../errors/problem.js';
 import { sendFhir } from './fhir-json.js';
@@ -27,6 +28,11 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
 
 export function toProblem(error: FastifyError | Problem | Error): Problem | undefined {
   if (error instanceof Problem) return error;
+  if (error instanceof DatabaseUnavailableError) {
+    return new Problem('SERVICE_UNAVAILABLE', 'The database is unavailable (failing over?); retry shortly', {
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+    });
+  }
   const known = 'code' in error && typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
   if (known) return new Problem(known.code, known.message);
   const fastifyError = error as FastifyError;

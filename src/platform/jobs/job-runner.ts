@@ -7,6 +7,7 @@
  */
 import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../database/database.js';
+import { LOCKS } from '../database/locks.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/metrics.js';
 import { assertPolicy, DEFAULT_RETRY_POLICY, mayRetry, type RetryPolicy, retryDelayMs } from './backoff.js';
@@ -101,9 +102,13 @@ export class JobRunner {
   async start(): Promise<void> {
     if (this.#state !== 'new') return;
     this.#state = 'starting';
-    await this.#boss.start();
-    for (const [name, options] of this.#queues) await this.#applyQueue(name, options);
-    for (const { queue, cron, data } of this.#schedules) await this.#boss.schedule(queue, cron, data);
+    // One replica at a time: pg-boss's schema install and queue creation (partitions, foreign keys)
+    // are not safe to run concurrently, and replicas of a Deployment start together.
+    await this.#db.exclusive(LOCKS.startup, async () => {
+      await this.#boss.start();
+      for (const [name, options] of this.#queues) await this.#applyQueue(name, options);
+      for (const { queue, cron, data } of this.#schedules) await this.#boss.schedule(queue, cron, data);
+    });
     // Running (so queues declared from now on are created at once) only when the declared ones exist.
     this.#state = 'running';
     for (const queue of this.#handlers.keys()) this.#startWorker(queue);
@@ -129,7 +134,9 @@ export class JobRunner {
   async createQueue(name: string, options: QueueOptions = {}): Promise<void> {
     if (options.retry) assertPolicy(options.retry);
     this.#queues.set(name, options);
-    if (this.#state === 'running') await this.#applyQueue(name, options);
+    if (this.#state === 'running') {
+      await this.#db.exclusive(LOCKS.startup, () => this.#applyQueue(name, options));
+    }
   }
 
   async #applyQueue(name: string, options: QueueOptions): Promise<void> {
@@ -185,7 +192,8 @@ export class JobRunner {
     if (!this.#queues.has(queue)) this.#queues.set(queue, {});
     this.#handlers.set(queue, { handler: handler as JobHandler<unknown>, options });
     if (this.#state === 'running') {
-      void this.#applyQueue(queue, this.#queues.get(queue) ?? {})
+      void this.#db
+        .exclusive(LOCKS.startup, () => this.#applyQueue(queue, this.#queues.get(queue) ?? {}))
         .then(() => this.#startWorker(queue))
         .catch((error: unknown) => this.#log.error({ err: error, queue }, 'queue creation failed'));
     }

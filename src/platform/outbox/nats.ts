@@ -34,6 +34,8 @@ export interface NatsPublisherOptions {
   /** JetStream de-duplicates a msgID within this window: longer than the longest retry gap. */
   duplicateWindowS?: number;
   maxAgeDays?: number;
+  /** Servers that keep a copy of each event when the stream is created (3 on a 3-server cluster). */
+  streamReplicas?: number;
   /** Default 1 s doubling to 30 s, forever: catch up soon after NATS returns. */
   retry?: Partial<RetryPolicy>;
   /** Per key (prescription) order, like the claims feed. Default true. */
@@ -57,6 +59,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): ExternalCons
       subjects: [`${prefix}.>`],
       duplicateWindowS: options.duplicateWindowS ?? 600,
       maxAgeDays: options.maxAgeDays ?? 7,
+      replicas: options.streamReplicas ?? 1,
     },
   });
   return {
@@ -82,6 +85,7 @@ interface StreamSettings {
   subjects: string[];
   duplicateWindowS: number;
   maxAgeDays: number;
+  replicas: number;
 }
 
 /** One lazily made connection, re-made if it closes; the stream is ensured on each new one. */
@@ -174,6 +178,7 @@ async function ensureStream(jsm: JetStreamManager, stream: StreamSettings): Prom
       retention: RetentionPolicy.Limits,
       duplicate_window: nanos(stream.duplicateWindowS * 1000),
       max_age: nanos(stream.maxAgeDays * 86_400_000),
+      num_replicas: stream.replicas,
     });
   } catch (error) {
     // Another replica may have created it a moment ago; only a stream that still is not there fails.
