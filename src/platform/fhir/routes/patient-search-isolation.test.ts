@@ -140,7 +140,7 @@ describe.each(databaseKinds)('patient searches see only their own compartment on
       for (const resource of resources) await createResource(tx, resource, { id: resource.id!, now: NOW });
     });
   const wrongPatientEvents = async () => {
-    const metrics = (await t.pathways.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
     return Number(
       /pathways_clinical_safety_events_total\{hazard="HAZ-WRONG-PATIENT"\} (\d+)/.exec(metrics)?.[1] ?? 0,
     );
@@ -149,7 +149,8 @@ describe.each(databaseKinds)('patient searches see only their own compartment on
   beforeAll(async () => {
     t = await startTestApp(kind);
     me = await t.bearer({ roles: ['patient'], fhirUser: 'Patient/m-me' });
-    staff = await t.bearer({ roles: ['clinician'], org: 'RXX01' });
+    // An admin reads every patient's records (staff of one organisation read only related ones).
+    staff = await t.bearer({ roles: ['admin'] });
     await store([{ resourceType: 'Practitioner', id: 'gp', name: [{ family: 'Jones' }] }]);
     await store(records('m-me', '9000000009', 'm-'));
     for (const query of QUERIES) before.set(query, await ask(query));
