@@ -21,7 +21,7 @@ import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
 import { backfillPatientCompartment } from './platform/fhir/search/compartment-backfill.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
-import { createMetricsServer } from './platform/http/metrics.js';
+import { createMetricsServer, publicMetricsRoute } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
 import { createMetricsRegistry } from './platform/metrics/metrics.js';
@@ -109,6 +109,12 @@ export async function buildPathways(
     scope.addHook('onRequest', access.authenticate);
     scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
     await scope.register(auditRoutes({ db }));
+  });
+  // Metrics on the public listener: for an administrator's token only (open on METRICS_PORT).
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', access.authenticate);
+    scope.addHook('preHandler', access.requireAccess({ roles: ['admin'] }));
+    await scope.register(publicMetricsRoute(metrics));
   });
   const context: PlatformContext = {
     config,
