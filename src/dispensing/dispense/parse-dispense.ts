@@ -1,5 +1,5 @@
 /**
- * The rules of a dispense-notification message (CONTRACT.md §7), pure: which prescription, and for
+ * The rules of a dispense-notification message (docs/api.md §7), pure: which prescription, and for
  * each item what was done (MedicationDispense.type) and how much was supplied. Items are named
  * through `authorizingPrescription` (a contained or bundled MedicationRequest carrying the item
  * number and the prescription's group identifier).

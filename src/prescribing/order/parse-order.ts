@@ -1,5 +1,5 @@
 /**
- * The rules of a prescription-order message (CONTRACT.md §6), pure: what must be in the Bundle
+ * The rules of a prescription-order message (docs/api.md §6), pure: what must be in the Bundle
  * and how its parts fit together. Returns the facts the rest of prescribing needs, or throws the
  * first Problem with the FHIRPath of the element at fault. Signature, certificate and right to
  * prescribe are checked elsewhere (they need the register and the PKI).
