@@ -14,6 +14,33 @@ const LAB = {
   coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }],
 };
 
+const UCUM = 'http://unitsofmeasure.org';
+const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+
+/** A lab value with its reference range and the lab's flag (N normal, H high). */
+function observation(
+  id: string,
+  name: string,
+  value: number,
+  code: string,
+  unit: string,
+  [low, high]: [number, number],
+  flag: 'N' | 'H',
+): Observation {
+  const quantity = (amount: number) => ({ value: amount, unit, system: UCUM, code });
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    category: [LAB],
+    code: { text: name },
+    subject: { reference: PATIENT },
+    valueQuantity: quantity(value),
+    referenceRange: [{ low: quantity(low), high: quantity(high) }],
+    interpretation: [{ coding: [{ system: INTERPRETATION, code: flag }] }],
+  };
+}
+
 /** 09:00 UTC `days` from `now`. */
 function morning(now: Date, days: number, hour = 9): string {
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days, hour));
@@ -32,40 +59,51 @@ export async function seedPortalDemo(db: Database, now = new Date()): Promise<st
       ],
     };
     await updateResource(tx, 'Schedule', schedule.id!, schedule);
+    // Weekday mornings from three days on: outpatient clinics do not run at weekends.
+    let day = 3;
     for (let index = 1; index <= 6; index++) {
+      while ([0, 6].includes(new Date(morning(now, day)).getUTCDay())) day++;
       const slot: Slot = {
         resourceType: 'Slot',
         id: `demo-slot-${index}`,
         schedule: { reference: 'Schedule/demo-clinic' },
         status: 'free',
-        start: morning(now, 2 + index),
-        end: morning(now, 2 + index, 10),
+        start: morning(now, day),
+        end: morning(now, day, 10),
       };
       await updateResource(tx, 'Slot', slot.id!, slot);
+      day++;
     }
     const appointment: Appointment = {
       resourceType: 'Appointment',
       id: 'demo-appointment-1',
       status: 'booked',
       description: 'Outpatient follow-up (demo)',
+      appointmentType: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' }],
+      },
       slot: [{ reference: 'Slot/demo-slot-1' }],
-      participant: [{ actor: { reference: PATIENT }, status: 'accepted' }],
+      participant: [
+        { actor: { reference: PATIENT }, status: 'accepted' },
+        {
+          actor: {
+            reference: 'Location/demo-outpatients',
+            display: 'Outpatients, Leeds General Hospital (demo)',
+          },
+          status: 'accepted',
+        },
+      ],
     };
     await writeAppointment(tx, appointment, { id: appointment.id! });
     for (const [id, released] of [
       ['demo-report-1', true],
       ['demo-report-2', false],
     ] as const) {
-      const observation: Observation = {
-        resourceType: 'Observation',
-        id: `${id}-haemoglobin`,
-        status: 'final',
-        category: [LAB],
-        code: { text: 'Haemoglobin' },
-        subject: { reference: PATIENT },
-        valueQuantity: { value: 131, unit: 'g/L', system: 'http://unitsofmeasure.org', code: 'g/L' },
-      };
-      await updateResource(tx, 'Observation', observation.id!, observation);
+      const observations = [
+        observation(`${id}-haemoglobin`, 'Haemoglobin', 131, 'g/L', 'g/L', [115, 165], 'N'),
+        observation(`${id}-white-cells`, 'White cell count', 11.8, '10*9/L', '× 10⁹/L', [4, 11], 'H'),
+      ];
+      for (const each of observations) await updateResource(tx, 'Observation', each.id!, each);
       const report: DiagnosticReport = {
         resourceType: 'DiagnosticReport',
         id,
@@ -74,7 +112,7 @@ export async function seedPortalDemo(db: Database, now = new Date()): Promise<st
         subject: { reference: PATIENT },
         issued: now.toISOString(),
         performer: [{ reference: 'Organization/demo-hospital', display: 'Leeds General Hospital (demo)' }],
-        result: [{ reference: `Observation/${observation.id}` }],
+        result: observations.map((each) => ({ reference: `Observation/${each.id}` })),
       };
       await updateResource(tx, 'DiagnosticReport', id, report);
       if (released) {
