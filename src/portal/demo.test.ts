@@ -1,6 +1,7 @@
 /** The portal's demo data, as the demo patient finds it after `npm start`. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import { waitFor } from '../platform/jobs/testing.js';
 import { type PortalTest, startPortalTest } from './test-support.js';
 
 describe.each(databaseKinds)('portal demo data on %s', (kind) => {
@@ -68,6 +69,23 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
       expect((await p.call(ours, 'GET', `/fhir/R4/${url}`)).statusCode, url).toBe(200);
       expect((await p.call(theirs, 'GET', `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
+  });
+
+  it("puts one undeliverable message on the service desk's worklist, for the patient without contact details", async () => {
+    const desk = await p.token({ roles: ['service-desk'] });
+    let items: Array<Record<string, unknown>> = [];
+    await waitFor(async () => {
+      items = (await p.call(desk, 'GET', '/admin/notifications/worklist')).json().items;
+      return items.length > 0;
+    }, 'the demo worklist entry');
+    expect(items).toEqual([
+      expect.objectContaining({
+        patient: 'Patient/demo-patient-2',
+        patientName: 'Sam Okafor',
+        birthDate: '1992-11-03',
+        template: 'result-available',
+      }),
+    ]);
   });
 
   it('lists the portal operations in the CapabilityStatement', async () => {

@@ -6,6 +6,7 @@
 import type { Appointment, DiagnosticReport, Observation, Schedule, Slot } from '@medplum/fhirtypes';
 import type { Database } from '../platform/database/database.js';
 import { readCurrent, updateResource } from '../platform/fhir/store/repository.js';
+import { emit } from '../platform/outbox/outbox.js';
 import { writeAppointment } from './appointments/booking.js';
 import { saveRelease } from './results/release-store.js';
 
@@ -125,9 +126,41 @@ export async function seedPortalDemo(db: Database, now = new Date()): Promise<st
         });
       }
     }
+    // Sam Okafor (demo-patient-2) has no mobile and no email: the message about his released result
+    // reaches no one and lands on the service desk's worklist, so the desk has something to resolve.
+    const unreachable = 'Patient/demo-patient-2';
+    const sodium = observation('demo-report-3-sodium', 'Sodium', 139, 'mmol/L', 'mmol/L', [133, 146], 'N');
+    await updateResource(tx, 'Observation', sodium.id!, { ...sodium, subject: { reference: unreachable } });
+    await updateResource(tx, 'DiagnosticReport', 'demo-report-3', {
+      resourceType: 'DiagnosticReport',
+      id: 'demo-report-3',
+      status: 'final',
+      code: { text: 'Urea and electrolytes' },
+      subject: { reference: unreachable },
+      issued: now.toISOString(),
+      performer: [{ reference: 'Organization/demo-hospital', display: 'Leeds General Hospital (demo)' }],
+      result: [{ reference: `Observation/${sodium.id}` }],
+    } satisfies DiagnosticReport);
+    await saveRelease(tx, {
+      reportId: 'demo-report-3',
+      patient: unreachable,
+      releasedAt: now,
+      releasedBy: 'demo',
+      visibleFrom: now,
+    });
+    await emit(tx, {
+      type: 'result-released',
+      key: 'DiagnosticReport/demo-report-3',
+      payload: {
+        patient: unreachable,
+        report: 'DiagnosticReport/demo-report-3',
+        visibleFrom: now.toISOString(),
+      },
+    });
   });
   return [
     '  portal           demo-patient: Appointment/demo-appointment-1 (free slots to move it to),',
-    '                   DiagnosticReport/demo-report-1 released, demo-report-2 not yet (hidden from them)',
+    '                   DiagnosticReport/demo-report-1 released, demo-report-2 not yet (hidden from them);',
+    '                   demo-service-desk: a result message for Sam Okafor, who has no contact details, on the worklist',
   ];
 }

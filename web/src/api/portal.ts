@@ -237,9 +237,13 @@ export interface AccountSummary {
   failedCount: number;
   /** Client addresses locked out of this username (the account itself may be active). */
   lockedAddresses?: number;
+  /** A patient account's record, to check who is calling. */
+  patient?: { name: string | null; birthDate: string | null; nhsNumber: string | null };
 }
 
-export async function findAccounts(by: 'username' | 'identifier', value: string): Promise<AccountSummary[]> {
+export type AccountSearch = 'username' | 'nhsNumber' | 'identifier';
+
+export async function findAccounts(by: AccountSearch, value: string): Promise<AccountSummary[]> {
   const answer = await authorized<{ accounts: AccountSummary[] }>(
     `/admin/accounts?${query({ [by]: value })}`,
   );
