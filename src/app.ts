@@ -8,10 +8,13 @@ import { CAPABILITIES } from './capabilities.js';
 import { seedDemo } from './demo/seed.js';
 import { type DemoUser, seedDemoUsers } from './demo/users.js';
 import { createIdentity, type Identity } from './identity/identity.js';
+import { deriveAuditKeys } from './platform/audit/audit-keys.js';
+import { defaultCheckpointFile } from './platform/audit/checkpoint.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
+import { loadSecretKey } from './platform/crypto/secret-box.js';
 import { type Database, openDatabase } from './platform/database/database.js';
 import { LOCKS } from './platform/database/locks.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
@@ -70,7 +73,14 @@ export async function buildPathways(
 
   const metrics = createMetricsRegistry();
   const metricsApp = createMetricsServer(metrics, log);
-  const audit = new AuditTrail({ db, log, metrics });
+  // Keyed by the service secret key (the same one identity loads), never stored in the database.
+  const audit = new AuditTrail({
+    db,
+    log,
+    metrics,
+    keys: deriveAuditKeys(loadSecretKey({ dataDir: config.dataDir, env })),
+    checkpointFile: defaultCheckpointFile(config.dataDir),
+  });
   const outbox = new Outbox({ db, log, metrics });
   if (config.natsUrl) {
     outbox.register(
