@@ -29,14 +29,14 @@ import { databaseKinds } from './databases.js';
  * release, dispense and claim 3 each, read 1.
  */
 const LIMITS = {
-  orderNewPatient: { statements: 22, commits: 6 },
-  order: { statements: 14, commits: 6 },
-  orderResend: { statements: 2, commits: 2 },
+  orderNewPatient: { statements: 6, commits: 6 },
+  order: { statements: 6, commits: 6 },
+  orderResend: { statements: 1, commits: 1 },
   release: { statements: 8, commits: 1 },
   dispense: { statements: 5, commits: 1 },
   claim: { statements: 9, commits: 1 },
   readById: { statements: 1, commits: 1 },
-  create: { statements: 4, commits: 1 },
+  create: { statements: 1, commits: 1 },
 } satisfies Record<string, { statements: number; commits: number }>;
 
 function within(counts: Counts, limit: { statements: number; commits: number }): void {
