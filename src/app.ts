@@ -54,17 +54,24 @@ export interface Pathways {
   stop(): Promise<void>;
 }
 
+export interface BuildOptions {
+  /** Wraps the database every part of the service uses (the statement-count tests count through it). */
+  wrapDatabase?: (db: Database) => Database;
+}
+
 export async function buildPathways(
   config: Config,
   log: Logger,
   env: Record<string, string | undefined> = process.env,
+  options: BuildOptions = {},
 ): Promise<Pathways> {
-  const db = await openDatabase({
+  const opened = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
+  const db = options.wrapDatabase ? options.wrapDatabase(opened) : opened;
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const backfilled = await backfillPatientCompartment(db);
