@@ -6,7 +6,6 @@
  * waits for it) are counted on their own, by the tables they touch.
  */
 
-import { AUDIT_LOCK_KEY } from '../src/platform/audit/store.js';
 import type { Database, Queryable, QueryResult, Row } from '../src/platform/database/database.js';
 import { currentRequestScope } from '../src/platform/database/request-scope.js';
 
@@ -26,8 +25,8 @@ interface TransactionLog {
 
 const empty = (): Counts => ({ statements: 0, commits: 0, trace: [] });
 
-function isAudit(sql: string, params?: unknown[]): boolean {
-  return /\baudit_(event|head|chain)/i.test(sql) || (params?.[0] === AUDIT_LOCK_KEY && /advisory/i.test(sql));
+function isAudit(sql: string): boolean {
+  return /\baudit_(event|head|chain)/i.test(sql);
 }
 
 function label(sql: string): string {
@@ -50,9 +49,9 @@ export class StatementCounter {
       query<T = Row>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
         if (inTransaction) {
           inTransaction.statements.push(label(sql));
-          if (isAudit(sql, params)) inTransaction.audit = true;
+          if (isAudit(sql)) inTransaction.audit = true;
         } else {
-          const bucket = isAudit(sql, params)
+          const bucket = isAudit(sql)
             ? counter.audit
             : currentRequestScope()
               ? counter.request

@@ -89,12 +89,13 @@ describe('docs/api.md', () => {
   });
 
   it('is what the repository cites, not the shared contract it grew from', () => {
+    const contract = ['CONTRACT', 'md'].join('.');
     const root = path.resolve(import.meta.dirname, '../..');
     const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
       .split('\n')
       .filter((file) => /\.(ts|tsx|js|mjs|md|yaml|yml|sh)$/.test(file) && file !== 'bin/cite-api.js');
     const citing = files.filter((file) =>
-      readFileSync(path.join(root, file), 'utf8').includes('CONTRACT.md'),
+      readFileSync(path.join(root, file), 'utf8').includes(contract),
     );
     expect(citing, 'run `node bin/cite-api.js` to cite docs/api.md instead').toEqual([]);
   });
