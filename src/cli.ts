@@ -76,6 +76,10 @@ async function serve(): Promise<void> {
   }
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
   log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
+  await pathways.listen().catch(async (error: Error) => {
+    await pathways.stop().catch(() => undefined);
+    return fail(`MLLP_PORT: cannot listen on ${cfg.mllpPort}: ${error.message}`);
+  });
   if (cfg.demo) {
     const { printDemoBanner } = await import('./demo/banner.js');
     printDemoBanner(cfg, address, pathways.demoUsers, pathways.demoLines);
