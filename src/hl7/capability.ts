@@ -11,6 +11,8 @@ import { MessageProcessor } from './inbox/processor.js';
 import { buildAck } from './message/ack.js';
 import { CONDITION } from './message/hl7-error.js';
 import { MllpListener } from './mllp/listener.js';
+import { orderHandler } from './orders/order-handler.js';
+import { oruHandler, type ResultReleases } from './oru/oru-handler.js';
 import { declareHl7Relationships } from './read-relationships.js';
 import { type Hl7Settings, readHl7Settings } from './settings.js';
 
@@ -25,7 +27,19 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
   const settings = readHl7Settings(context.env, context.config.mllpPort);
   const log = context.log.child({ component: 'hl7' });
   declareHl7Relationships(context.resourceRules);
-  const processor = new MessageProcessor({ db: context.db, log, handlers: [adtHandler] });
+  const releases = context.services.has('result-releases')
+    ? context.services.get<ResultReleases>('result-releases')
+    : undefined;
+  const processor = new MessageProcessor({
+    db: context.db,
+    log,
+    handlers: [
+      adtHandler,
+      oruHandler(releases, () => new Date()),
+      orderHandler('ORM', 'O01'),
+      orderHandler('OML', 'O21'),
+    ],
+  });
   const listeners: MllpListener[] = [];
 
   const listen = async (port: number, host = settings.host): Promise<AddressInfo> => {

@@ -41,13 +41,20 @@ async function findEncounter(tx: Queryable, system: string, value: string): Prom
   return id ? readStored<Encounter>(tx, `Encounter/${id}`) : undefined;
 }
 
-/** Applies PID to the patient's record (creating it when new) and returns it. */
-export async function upsertPatient(context: HandlerContext): Promise<Patient & { id: string }> {
+/**
+ * Applies PID to the patient's record (creating it when new) and returns it. Results and orders
+ * pass `demographics: false`: they find or create the patient but leave the PAS's demographics alone.
+ */
+export async function upsertPatient(
+  context: HandlerContext,
+  options: { demographics?: boolean } = {},
+): Promise<Patient & { id: string }> {
   const pid = segment(context.parsed, 'PID');
   if (!pid) throw contentError('The PID segment is missing', { segment: 'PID' });
   const facts = patientFacts(pid, segment(context.parsed, 'PD1'), context.facility);
   await lockKey(context.tx, patientLockKey(facts.identifiers));
   const stored = await findPatient(context.tx, facts.identifiers);
+  if (stored?.id && options.demographics === false) return stored as Patient & { id: string };
   if (stored?.id && (await isStale(context.tx, `Patient/${stored.id}`, context.eventTime))) {
     return stored as Patient & { id: string };
   }

@@ -66,3 +66,13 @@ export class SegmentReader {
 export function segmentsOf(segments: Hl7Segment[], name: string, delimiters: Delimiters): SegmentReader[] {
   return segments.filter((s) => s.name === name).map((s, i) => new SegmentReader(s, delimiters, i + 1));
 }
+
+/** Every segment in message order, each numbered among those of its name. */
+export function readersInOrder(segments: Hl7Segment[], delimiters: Delimiters): SegmentReader[] {
+  const counts = new Map<string, number>();
+  return segments.map((s) => {
+    const sequence = (counts.get(s.name) ?? 0) + 1;
+    counts.set(s.name, sequence);
+    return new SegmentReader(s, delimiters, sequence);
+  });
+}

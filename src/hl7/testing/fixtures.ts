@@ -117,3 +117,51 @@ export function readAck(ack: string): {
     msh: segments[0] ?? [],
   };
 }
+
+export interface OruInput {
+  control?: string;
+  at?: string;
+  nhsNumber?: string;
+  filler?: string;
+  status?: string;
+  haemoglobin?: string;
+  obxStatus?: string;
+}
+
+/** A full blood count from the hospital laboratory: Hb (numeric, flagged) and a comment. */
+export function oru(input: OruInput = {}): string {
+  const at = input.at ?? '20260106101500';
+  const status = input.status ?? 'F';
+  return [
+    msh('ORU^R01^ORU_R01', input.control ?? controlId('ORU'), at),
+    `PID|1||${input.nhsNumber ?? NHS_NUMBER}^^^NHS^NH~M100001^^^${HOSPITAL}^MR||Smith^Ann^^^Mrs||19800102|F`,
+    'PV1|1|O|OPD^^^RXX01',
+    `ORC|RE|PL7788^EPR|${input.filler ?? 'LAB123456'}^LAB`,
+    `OBR|1|PL7788^EPR|${input.filler ?? 'LAB123456'}^LAB|58410-2^Full blood count^LN|||20260106090000|||||||||||||||${at}|||${status}`,
+    'NTE|1|L|Sample received in good condition',
+    `OBX|1|NM|718-7^Haemoglobin^LN||${input.haemoglobin ?? '131'}|g/L^g/L^UCUM|115-165|${Number(input.haemoglobin ?? '131') < 115 ? 'L' : 'N'}|||${input.obxStatus ?? status}|||20260106090000`,
+    `OBX|2|ST|8251-1^Comment^LN||Normal film||||||${input.obxStatus ?? status}`,
+  ].join('\r');
+}
+
+export function orm(
+  input: {
+    control?: string;
+    placer?: string;
+    orderControl?: string;
+    orderStatus?: string;
+    type?: 'ORM' | 'OML';
+  } = {},
+): string {
+  const type = input.type ?? 'ORM';
+  return [
+    msh(
+      type === 'ORM' ? 'ORM^O01^ORM_O01' : 'OML^O21^OML_O21',
+      input.control ?? controlId('ORD'),
+      '20260106083000',
+    ),
+    `PID|1||${NHS_NUMBER}^^^NHS^NH||Smith^Ann||19800102|F`,
+    `ORC|${input.orderControl ?? 'NW'}|${input.placer ?? 'PL7788'}^EPR||${''}|${input.orderStatus ?? ''}||||20260106083000|||D456^Patel^Priya^^^Dr`,
+    `OBR|1|${input.placer ?? 'PL7788'}^EPR||58410-2^Full blood count^LN`,
+  ].join('\r');
+}
