@@ -161,7 +161,7 @@ function referenceRange(text: string): ObservationReferenceRange[] | undefined {
   return [{ text }];
 }
 
-function valueOf(obx: SegmentReader): Partial<Observation> {
+function observationValue(obx: SegmentReader): Partial<Observation> {
   const type = obx.text(2).toUpperCase();
   const values = obx.repetitions(5);
   if (values.length === 0 || obx.isNull(5)) return {};
@@ -251,7 +251,7 @@ export function observationOf(
     subject: { reference: context.patient },
     ...(effective ? { effectiveDateTime: effective } : {}),
     performer: performerOf(context.odsCode, context.facility),
-    ...valueOf(obx),
+    ...observationValue(obx),
     ...(flag ? { interpretation: [{ coding: [{ system: INTERPRETATION, code: flag }] }] } : {}),
     ...(range ? { referenceRange: range } : {}),
     ...(notes.length ? { note: notes.map((text) => ({ text })) } : {}),
