@@ -6,6 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
+import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
 import { MessageProcessor } from './inbox/processor.js';
 import { buildAck } from './message/ack.js';
@@ -69,6 +70,11 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
 
   return {
     name: 'hl7',
+    async routes(app) {
+      await app.register(async (admin) =>
+        hl7AdminRoutes(admin, { db: context.db, access: context.access, audit: context.audit, processor }),
+      );
+    },
     async listen() {
       if (settings.port === 0) return;
       const address = await listen(settings.port);

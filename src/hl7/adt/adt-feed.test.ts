@@ -168,3 +168,56 @@ describe.each(databaseKinds)('ADT feed on %s', (kind) => {
     expect(none.body.total ?? none.body.entry?.length ?? 0).toBe(0);
   });
 });
+
+describe.each(databaseKinds)('HL7 dead letters on %s', (kind) => {
+  let h: Hl7Test;
+
+  beforeAll(async () => {
+    h = await startHl7Test(kind);
+  });
+  afterAll(async () => h?.close());
+
+  it('lists a message that could not be applied for admins only, and re-drives it once its cause is fixed', async () => {
+    const control = controlId('EARLY');
+    // The transfer arrives before the admission it moves.
+    expect(
+      readAck(await h.send(adt({ trigger: 'A02', control, visit: 'V-LATE', at: '20260105150000' }))).code,
+    ).toBe('AE');
+    const clinician = await h.t.bearer({ roles: ['clinician'], fhirUser: 'Practitioner/c1', org: HOSPITAL });
+    const refused = await h.t.pathways.app.inject({
+      method: 'GET',
+      url: '/admin/hl7/messages',
+      headers: { authorization: clinician },
+    });
+    expect(refused.statusCode).toBe(403);
+    const list = await h.t.pathways.app.inject({
+      method: 'GET',
+      url: '/admin/hl7/messages',
+      headers: { authorization: h.admin },
+    });
+    const dead = list.json().messages.find((m: { controlId: string }) => m.controlId === control);
+    expect(dead).toMatchObject({ messageType: 'ADT^A02', status: 'failed', errorLocation: 'PV1-19' });
+
+    expect(readAck(await h.send(adt({ trigger: 'A01', visit: 'V-LATE', at: '20260105140000' }))).code).toBe(
+      'AA',
+    );
+    const redrive = async () =>
+      (
+        await h.t.pathways.app.inject({
+          method: 'POST',
+          url: `/admin/hl7/messages/${dead.id}/redrive`,
+          headers: { authorization: h.admin },
+        })
+      ).json();
+    expect(await redrive()).toMatchObject({ outcome: 'applied', acks: [{ code: 'AA', controlId: control }] });
+    expect(await redrive()).toMatchObject({ outcome: 'duplicate' });
+    const after = await h.t.pathways.app.inject({
+      method: 'GET',
+      url: '/admin/hl7/messages',
+      headers: { authorization: h.admin },
+    });
+    expect(after.json().messages.some((m: { controlId: string }) => m.controlId === control)).toBe(false);
+    const { body } = await h.get<Bundle<Encounter>>('/fhir/R4/Encounter?identifier=V-LATE');
+    expect(body.entry?.[0]?.resource?.location?.at(-1)?.location.display).toBe('WARD7 / BAY2 / BED3 (RXX01)');
+  });
+});

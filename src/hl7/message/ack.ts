@@ -135,3 +135,9 @@ export function enhancedPlan(
     application: outcome.stored && wants(header.applicationAckType, outcome.applied),
   };
 }
+
+/** MSA-1..3 of an ACK we built, for operators' views. */
+export function readAckSummary(ack: string): { code: string; controlId: string; text: string } {
+  const msa = (ack.split('\r').find((line) => line.startsWith('MSA')) ?? '').split('|');
+  return { code: msa[1] ?? '', controlId: msa[2] ?? '', text: msa[3] ?? '' };
+}

@@ -102,7 +102,11 @@ export function decodeFrame(payload: Buffer): { text: string; characterSet: stri
 const SUPPORTED_VERSION = /^2\.[2-8](\.\d+)?$/;
 
 export function parseFrame(payload: Buffer): ParsedMessage {
-  const decoded = decodeFrame(payload);
+  return parseText(decodeFrame(payload));
+}
+
+/** A message already decoded (a stored raw message being replayed, or a frame just decoded). */
+export function parseText(decoded: { text: string; characterSet: string }): ParsedMessage {
   // Segments end with CR; LF and CRLF (common in files and hand-made messages) are accepted too.
   const text = decoded.text.replace(/\r\n|\n/g, '\r').replace(/^\r+|\r+$/g, '');
   if (!/^MSH[^A-Za-z0-9\r]/.test(text) || text.length < 8) {
