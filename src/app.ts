@@ -50,6 +50,8 @@ export interface Pathways {
   demoLines: string[];
   /** Services the capabilities provide to each other (and to tests). */
   services: ServiceRegistry;
+  /** Opens the capabilities' own listeners (MLLP); `serve` calls it after the HTTP listener. */
+  listen(): Promise<void>;
   /** Stops accepting, drains requests and jobs, flushes the audit trail, closes the database. */
   stop(): Promise<void>;
 }
@@ -191,6 +193,9 @@ export async function buildPathways(
     demoUsers: users,
     demoLines,
     services,
+    async listen() {
+      for (const capability of built) await capability.listen?.();
+    },
     stop() {
       stopping ??= (async () => {
         await app.close();

@@ -4,6 +4,7 @@
  */
 import { dispensingCapability } from './dispensing/capability.js';
 import { feedCapability } from './feed/capability.js';
+import { hl7Capability } from './hl7/capability.js';
 import { notificationsCapability } from './notifications/capability.js';
 import type { CapabilityFactory } from './platform/capability.js';
 import { portalCapability } from './portal/capability.js';
@@ -19,4 +20,5 @@ export const CAPABILITIES: CapabilityFactory[] = [
   notificationsCapability,
   portalCapability,
   portalWebCapability,
+  hl7Capability,
 ];

@@ -16,6 +16,8 @@ commands:
   user add       --username U --role R [--password P] [--fhir-user Practitioner/ID|Patient/ID] [--org ODS]
   totp SECRET    print the current one-time code for a base32 TOTP secret (demo and scripts)
   client add     --name N --jwks-file F --scope "S …" [--org ODS] [--role R]
+  hl7 send       FILE… [--host H] [--port P]: send HL7 v2 files over MLLP and print each ACK (MSA)
+  hl7 replay     ID…: run stored HL7 messages (the dead letters of GET /admin/hl7/messages) through the feed again
   fake-epms      [--port 4010] (--key-url <pathways>/pki/feed.pem | --key-file F): a fake claims system (ePMS) for tests and demos
   fake-notify    [--port 4020] [--host H] [--api-key K] [--settle-ms 2000]: a fake GOV.UK Notify for tests and demos
   fake-pds       [--port 4030] [--host H]: a fake PDS-like demographics service (DEMOGRAPHICS_URL) for tests and demos
@@ -76,6 +78,10 @@ async function serve(): Promise<void> {
   }
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
   log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
+  await pathways.listen().catch(async (error: Error) => {
+    await pathways.stop().catch(() => undefined);
+    return fail(`MLLP_PORT: cannot listen on ${cfg.mllpPort}: ${error.message}`);
+  });
   if (cfg.demo) {
     const { printDemoBanner } = await import('./demo/banner.js');
     printDemoBanner(cfg, address, pathways.demoUsers, pathways.demoLines);
@@ -165,6 +171,25 @@ async function main(argv: string[]): Promise<void> {
       const { runClientAdd } = await import('./identity/oauth/clients.js');
       return runClientAdd(db, argv.slice(2));
     });
+  }
+  if (command === 'hl7' && sub === 'send') {
+    const { runHl7Send } = await import('./hl7/cli.js');
+    process.exitCode = await runHl7Send(argv.slice(2));
+    return;
+  }
+  if (command === 'hl7' && sub === 'replay') {
+    // The whole service without its listeners: the processor needs the capabilities' services.
+    const cfg = { ...config(), demo: false };
+    const log = createLogger({ level: 'warn' });
+    const { buildPathways } = await import('./app.js');
+    const pathways = await buildPathways(cfg, log);
+    try {
+      const { runHl7Replay } = await import('./hl7/cli.js');
+      process.exitCode = await runHl7Replay(pathways, argv.slice(2));
+    } finally {
+      await pathways.stop();
+    }
+    return;
   }
   if (command === 'fake-epms') {
     const { runFakeEpms } = await import('./feed/fake-epms/cli.js');

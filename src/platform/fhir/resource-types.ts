@@ -19,6 +19,8 @@ export const RESOURCE_TYPES = [
   'Schedule',
   'Slot',
   'Appointment',
+  'Encounter',
+  'ServiceRequest',
   'DiagnosticReport',
   'Observation',
   'Consent',

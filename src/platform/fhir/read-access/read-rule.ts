@@ -49,6 +49,8 @@ const GROUPS: Readonly<Record<string, TypeGroup>> = {
   Observation: 'clinical',
   DiagnosticReport: 'clinical',
   Appointment: 'clinical',
+  Encounter: 'clinical',
+  ServiceRequest: 'clinical',
   Consent: 'clinical',
   Provenance: 'clinical',
   Task: 'task',

@@ -143,6 +143,8 @@ export const PREDICATES_BY_EXPRESSION: Readonly<Record<string, Predicate>> = {
   'timeOfDay.empty() or when.empty()': ({ value }) => empty(value, 'timeOfDay') || empty(value, 'when'),
   'path.exists() xor searchParam.exists()': ({ value }) =>
     exists(value, 'path') !== exists(value, 'searchParam'),
+  // ServiceRequest prr-1
+  'orderDetail.empty() or code.exists()': ({ value }) => empty(value, 'orderDetail') || exists(value, 'code'),
   'expression.exists() or reference.exists()': ({ value }) =>
     exists(value, 'expression') || exists(value, 'reference'),
   'data.empty() or timing.empty()': ({ value }) => empty(value, 'data') || !choiceExists(value, 'timing'),
