@@ -23,6 +23,7 @@ export const RESOURCE_TYPES = [
   'Observation',
   'Consent',
   'Device',
+  'Group',
 ] as const;
 
 export type StoredResourceType = (typeof RESOURCE_TYPES)[number];
