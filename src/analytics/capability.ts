@@ -1,6 +1,7 @@
 /**
  * Analytics: FHIR Bulk Data $export (system, Patient, Group) with pseudonymised output for
- * analysts. Exports run as jobs on the platform's runner and write NDJSON to EXPORT_DIR.
+ * analysts, and SQL on FHIR v2 ViewDefinition/$run. Exports run as jobs on the platform's runner
+ * and write NDJSON to EXPORT_DIR; views stream their rows.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
@@ -9,6 +10,7 @@ import { registerExportRoutes } from './export/export-routes.js';
 import { ExportRunner, removeExportFiles } from './export/export-run.js';
 import { pseudonymFunction, pseudonymKey } from './pseudonymise/pseudonym-key.js';
 import { readAnalyticsSettings } from './settings.js';
+import { registerViewRoutes } from './views/view-routes.js';
 
 const BULK_DATA_IG = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
 
@@ -39,6 +41,11 @@ export const analyticsCapability: CapabilityFactory = async (context): Promise<C
     resourceType: 'Group',
     definition: `${BULK_DATA_IG}/group-export`,
   });
+  context.capabilities.addOperation({
+    name: 'run',
+    definition: 'http://hl7.org/fhir/uv/sql-on-fhir/OperationDefinition/ViewDefinitionRun',
+    documentation: 'SQL on FHIR v2 ViewDefinition/$run: json, ndjson or csv rows, streamed',
+  });
   return {
     name: 'analytics',
     async fhirRoutes(fhir) {
@@ -53,6 +60,7 @@ export const analyticsCapability: CapabilityFactory = async (context): Promise<C
         },
         removeFiles: (exportId) => removeExportFiles(settings.exportDir, exportId),
       });
+      registerViewRoutes(fhir, { db: context.db, access: context.access, audit: context.audit, pseudonym });
     },
   };
 };
