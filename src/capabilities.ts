@@ -2,6 +2,7 @@
  * The product's capabilities, in the order they are built (a capability may use services that
  * an earlier one provided). One line each.
  */
+import { analyticsCapability } from './analytics/capability.js';
 import { dispensingCapability } from './dispensing/capability.js';
 import { feedCapability } from './feed/capability.js';
 import { hl7Capability } from './hl7/capability.js';
@@ -21,4 +22,5 @@ export const CAPABILITIES: CapabilityFactory[] = [
   portalCapability,
   portalWebCapability,
   hl7Capability,
+  analyticsCapability,
 ];

@@ -21,6 +21,7 @@ commands:
   fake-epms      [--port 4010] (--key-url <pathways>/pki/feed.pem | --key-file F): a fake claims system (ePMS) for tests and demos
   fake-notify    [--port 4020] [--host H] [--api-key K] [--settle-ms 2000]: a fake GOV.UK Notify for tests and demos
   fake-pds       [--port 4030] [--host H]: a fake PDS-like demographics service (DEMOGRAPHICS_URL) for tests and demos
+  views run      <view.json | name> [--format json|ndjson|csv] [--pseudonymise]: a SQL on FHIR view's rows to stdout
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
 MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
@@ -190,6 +191,25 @@ async function main(argv: string[]): Promise<void> {
       await pathways.stop();
     }
     return;
+  }
+  if (command === 'views' && sub === 'run') {
+    return withDatabase(async (db, cfg) => {
+      const { runViewsCli } = await import('./analytics/views/views-cli.js');
+      const { pseudonymFunction, pseudonymKey } = await import('./analytics/pseudonymise/pseudonym-key.js');
+      const { loadSecretKey } = await import('./platform/crypto/secret-box.js');
+      return runViewsCli(db, argv.slice(2), {
+        write: (chunk) =>
+          new Promise((resolve) => {
+            if (process.stdout.write(chunk)) resolve();
+            else process.stdout.once('drain', resolve);
+          }),
+        error: (line) => process.stderr.write(`pathways: ${line}\n`),
+        pseudonym: () =>
+          pseudonymFunction(
+            pseudonymKey(process.env, loadSecretKey({ dataDir: cfg.dataDir, env: process.env })),
+          ),
+      });
+    });
   }
   if (command === 'fake-epms') {
     const { runFakeEpms } = await import('./feed/fake-epms/cli.js');

@@ -10,6 +10,8 @@ export const ROLES = [
   'patient',
   'service-desk',
   'admin',
+  /** Exports pseudonymised data for analytics (Bulk Data $export, ViewDefinition/$run); reads no records. */
+  'analyst',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

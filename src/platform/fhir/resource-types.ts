@@ -25,6 +25,7 @@ export const RESOURCE_TYPES = [
   'Observation',
   'Consent',
   'Device',
+  'Group',
 ] as const;
 
 export type StoredResourceType = (typeof RESOURCE_TYPES)[number];
