@@ -10,6 +10,7 @@ import { type DemoUser, seedDemoUsers } from './demo/users.js';
 import { createIdentity, type Identity } from './identity/identity.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
+import { enforceSmartScopes } from './platform/auth/smart-enforcement.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
 import { type Database, openDatabase } from './platform/database/database.js';
@@ -104,6 +105,7 @@ export async function buildPathways(
   const identity = await createIdentity({ db, audit, metrics, log, config, env, services });
   await identity.register(app);
   const { access } = identity;
+  enforceSmartScopes(app);
   // AuditEvent search: admin and service desk only; registered before the generic FHIR routes.
   await app.register(async (scope) => {
     scope.addHook('onRequest', access.authenticate);

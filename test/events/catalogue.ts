@@ -49,7 +49,8 @@ export function loadEventCatalogue(path = CATALOGUE_PATH): EventCatalogue {
   const document = parse(readFileSync(path, 'utf8')) as CatalogueDocument;
   const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
   ajv.addSchema(document as object, 'asyncapi');
-  const validators = new Map<string, ValidateFunction>();
+  // Compiled on first use: an app's close validates only the few types its suite emitted.
+  const validators = new Map<string, () => ValidateFunction>();
   for (const [channelId, channel] of Object.entries(document.channels ?? {})) {
     const address = channel.address ?? '';
     if (!address.startsWith(SUBJECT_PREFIX)) {
@@ -64,7 +65,11 @@ export function loadEventCatalogue(path = CATALOGUE_PATH): EventCatalogue {
         `docs/asyncapi.yaml: channel ${channelId} must have one message, a $ref to #/components/messages/…`,
       );
     }
-    validators.set(address.slice(SUBJECT_PREFIX.length), ajv.compile({ $ref: `asyncapi${ref}/payload` }));
+    let compiled: ValidateFunction | undefined;
+    validators.set(address.slice(SUBJECT_PREFIX.length), () => {
+      compiled ??= ajv.compile({ $ref: `asyncapi${ref}/payload` });
+      return compiled;
+    });
   }
   const catalogue: EventCatalogue = {
     types: [...validators.keys()],
@@ -75,14 +80,14 @@ export function loadEventCatalogue(path = CATALOGUE_PATH): EventCatalogue {
 }
 
 function problemsOf(
-  validators: ReadonlyMap<string, ValidateFunction>,
+  validators: ReadonlyMap<string, () => ValidateFunction>,
   events: readonly PublishedEvent[],
 ): string[] {
   const problems: string[] = [];
   const uncatalogued = new Map<string, number>();
   for (const event of events) {
     if (event.type.startsWith(SYNTHETIC_PREFIX) || event.key.startsWith(SYNTHETIC_PREFIX)) continue;
-    const validate = validators.get(event.type);
+    const validate = validators.get(event.type)?.();
     if (!validate) {
       uncatalogued.set(event.type, (uncatalogued.get(event.type) ?? 0) + 1);
       continue;
