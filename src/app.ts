@@ -12,6 +12,7 @@ import { deriveAuditKeys } from './platform/audit/audit-keys.js';
 import { defaultCheckpointFile } from './platform/audit/checkpoint.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
+import { enforceSmartScopes } from './platform/auth/smart-enforcement.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
 import { loadSecretKey } from './platform/crypto/secret-box.js';
@@ -123,6 +124,7 @@ export async function buildPathways(
   const identity = await createIdentity({ db, audit, metrics, log, config, env, services });
   await identity.register(app);
   const { access } = identity;
+  enforceSmartScopes(app);
   // AuditEvent search: admin and service desk only; registered before the generic FHIR routes.
   await app.register(async (scope) => {
     scope.addHook('onRequest', access.authenticate);

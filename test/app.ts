@@ -3,6 +3,7 @@ import { type BuildOptions, buildPathways, type Pathways } from '../src/app.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { expectCatalogued } from './events/emitted.js';
 import { type TokenInput, tokenFor } from './tokens.js';
 
 export interface TestApp {
@@ -42,8 +43,11 @@ export async function startTestApp(
     database,
     bearer: (input) => tokenFor(pathways, TEST_PUBLIC_URL, input),
     async close() {
+      // Every event this app's flows emitted must be in the events catalogue (docs/asyncapi.yaml).
+      const uncatalogued = await expectCatalogued(pathways.db).catch((error: unknown) => error);
       await pathways.stop();
       await database.dispose();
+      if (uncatalogued) throw uncatalogued;
     },
   };
 }

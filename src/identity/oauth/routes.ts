@@ -16,6 +16,7 @@ import { refreshTokenGrant } from './grant-refresh.js';
 import type { AuditSink, Form, GrantDeps } from './grants.js';
 import { type KeyStore, SIGNING_ALG } from './keys.js';
 import { OAuthError } from './oauth-error.js';
+import { smartConfiguration } from './smart-configuration.js';
 
 export interface OAuthRoutesOptions {
   db: Database;
@@ -53,6 +54,14 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     reply.header('cache-control', 'public, max-age=3600');
     return discoveryDocument(issuer);
   });
+
+  // SMART App Launch 2: at the FHIR base (where apps look), and at the root for the same issuer.
+  for (const url of ['/fhir/R4/.well-known/smart-configuration', '/.well-known/smart-configuration']) {
+    app.get(url, async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return smartConfiguration(issuer);
+    });
+  }
 
   app.get('/oauth2/jwks', async (_request, reply) => {
     // Short cache: a verifier meeting a new kid re-fetches anyway, and retired keys linger for

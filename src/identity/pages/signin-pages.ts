@@ -34,7 +34,11 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
   const errorAssets = { stylesheet: assets.stylesheet, favicon: assets.favicon };
 
   app.get('/oauth2/authorize', async (request, reply) => {
-    const parsed = parseAuthorizeQuery(request.query, publicOrigin);
+    const parsed = parseAuthorizeQuery(
+      request.query,
+      publicOrigin,
+      `${options.publicUrl.replace(/\/$/, '')}/fhir/R4`,
+    );
     if (!parsed.ok) {
       request.log.info({ problems: parsed.problems }, 'authorize request refused');
       return sendHtml(reply, 400, renderErrorPage(parsed.problems, errorAssets));

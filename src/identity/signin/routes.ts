@@ -59,6 +59,8 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
       // Not in the contract's JSON call; the browser flow binds the code to its client this way.
       clientId: optionalText(body, 'clientId'),
       redirectUri: optionalText(body, 'redirectUri'),
+      // SMART App Launch: the scope the app asked for at /oauth2/authorize.
+      scope: optionalText(body, 'scope'),
       ip: request.ip,
       requestId: request.id,
     });
