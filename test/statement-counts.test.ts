@@ -29,12 +29,12 @@ import { databaseKinds } from './databases.js';
  * release, dispense and claim 3 each, read 1.
  */
 const LIMITS = {
-  orderNewPatient: { statements: 6, commits: 6 },
-  order: { statements: 6, commits: 6 },
+  orderNewPatient: { statements: 3, commits: 3 },
+  order: { statements: 3, commits: 3 },
   orderResend: { statements: 1, commits: 1 },
-  release: { statements: 8, commits: 1 },
-  dispense: { statements: 5, commits: 1 },
-  claim: { statements: 9, commits: 1 },
+  release: { statements: 3, commits: 3 },
+  dispense: { statements: 2, commits: 2 },
+  claim: { statements: 2, commits: 2 },
   readById: { statements: 1, commits: 1 },
   create: { statements: 1, commits: 1 },
 } satisfies Record<string, { statements: number; commits: number }>;

@@ -5,16 +5,27 @@
  * pharmacy is refused alike whatever its status (403 FORBIDDEN: see the state machine). The Claim is stored (its patient pointed at
  * the stored Patient) and a `claim` event emitted.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Claim } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
-import type { Database } from '../../platform/database/database.js';
+import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
-import { createResource } from '../../platform/fhir/store/repository.js';
+import { type NewResource, prepareCreate } from '../../platform/fhir/store/repository.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
-import { emit } from '../../platform/outbox/outbox.js';
-import { assertReleasedTo, transition } from '../../prescribing/status/state-machine.js';
-import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
+import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
+import {
+  assertReleasedTo,
+  type PrescriptionState,
+  transition,
+} from '../../prescribing/status/state-machine.js';
+import {
+  changedMeanwhile,
+  MAX_CHANGE_ATTEMPTS,
+  type PrescriptionRecord,
+  type PrescriptionRow,
+  SUMMARY_COLUMNS,
+  toRecord,
+} from '../../prescribing/store/prescriptions.js';
 import { parseClaim } from './parse-claim.js';
 
 export interface ClaimAccepted {
@@ -30,22 +41,18 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Claiming needs a token issued for the pharmacy');
   const digest = createHash('sha256').update(JSON.stringify(input)).digest('base64');
-  return db.transaction(async (tx) => {
-    const record = await findPrescription(tx, parsed.shortFormId, { forUpdate: true, summary: true });
-    if (!record)
+  for (let attempt = 1; ; attempt++) {
+    const found = await prescriptionAndClaim(db, parsed.shortFormId);
+    if (!found)
       throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
+    const { record, previous } = found;
     // Before anything that depends on its status: another pharmacy learns nothing about it.
     assertReleasedTo(record.state, pharmacy);
-    const earlier = await tx.query<{ claim_identifier: string; claim_id: string; digest: string }>(
-      'SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1',
-      [parsed.shortFormId],
-    );
-    const previous = earlier.rows[0];
     if (previous) {
-      if (previous.claim_identifier === parsed.claimIdentifier && previous.digest === digest) {
+      if (previous.claimIdentifier === parsed.claimIdentifier && previous.digest === digest) {
         return {
           shortFormId: parsed.shortFormId,
-          claimId: previous.claim_id,
+          claimId: previous.claimId,
           patient: record.patient,
           changed: false,
         };
@@ -56,26 +63,86 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
       );
     }
     const { state } = transition(record.state, { type: 'claim', pharmacy });
-    await saveState(tx, record, state);
     const { id: _id, meta: _meta, ...content } = claim;
-    const stored = await createResource(tx, {
+    const stored = prepareCreate({
       ...content,
       ...(record.patient ? { patient: { ...claim.patient, reference: record.patient } } : {}),
     });
-    await tx.query(
-      `INSERT INTO prescription_claim (short_form_id, claim_identifier, claim_id, digest, pharmacy) VALUES ($1, $2, $3, $4, $5)`,
-      [parsed.shortFormId, parsed.claimIdentifier, stored.id, digest, pharmacy],
-    );
-    await emit(tx, {
-      type: 'claim',
-      key: parsed.shortFormId,
-      payload: {
-        prescriptionId: parsed.shortFormId,
-        ...(record.patient ? { patient: record.patient } : {}),
-        pharmacy,
-        resource: stored.resource,
-      },
-    });
-    return { shortFormId: parsed.shortFormId, claimId: stored.id, patient: record.patient, changed: true };
+    const payload = {
+      prescriptionId: parsed.shortFormId,
+      ...(record.patient ? { patient: record.patient } : {}),
+      pharmacy,
+      resource: stored.resource,
+    };
+    if (await storeClaim(db, { record, state, stored, parsed, digest, pharmacy, payload })) {
+      return { shortFormId: parsed.shortFormId, claimId: stored.id, patient: record.patient, changed: true };
+    }
+    if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(parsed.shortFormId);
+  }
+}
+
+/** The prescription (summary) and its claim if it has one, in one query. */
+async function prescriptionAndClaim(q: Queryable, shortFormId: string) {
+  const result = await q.query<
+    PrescriptionRow & { claim: { claim_identifier: string; claim_id: string; digest: string } | null }
+  >(
+    `SELECT ${SUMMARY_COLUMNS},
+       (SELECT row_to_json(c) FROM (
+          SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1
+        ) AS c) AS claim
+     FROM prescription WHERE short_form_id = $1`,
+    [shortFormId],
+  );
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const { claim } = row;
+  return {
+    record: toRecord(row),
+    previous: claim
+      ? { claimIdentifier: claim.claim_identifier, claimId: claim.claim_id, digest: claim.digest }
+      : undefined,
+  };
+}
+
+/** The transition, the Claim, the claim row and the event in one statement (migration 0022). */
+async function storeClaim(
+  q: Queryable,
+  input: {
+    record: PrescriptionRecord;
+    state: PrescriptionState;
+    stored: NewResource;
+    parsed: ReturnType<typeof parseClaim>;
+    digest: string;
+    pharmacy: string;
+    payload: unknown;
+  },
+): Promise<boolean> {
+  const { stored } = input;
+  const claimRow = JSON.stringify({
+    id: stored.id,
+    last_updated: stored.lastUpdated.toISOString(),
+    content: stored.content,
+    claim_identifier: input.parsed.claimIdentifier,
+    digest: input.digest,
+    pharmacy: input.pharmacy,
   });
+  try {
+    const result = await q.query<{ changed: boolean }>(
+      'SELECT dispensing_claim($1, $2, $3::jsonb, $4::jsonb, $5, $6::jsonb, $7) AS changed',
+      [
+        input.record.shortFormId,
+        input.record.version,
+        JSON.stringify(input.state),
+        `${claimRow.slice(0, -1)},"index":${stored.index}}`,
+        randomUUID(),
+        JSON.stringify(input.payload),
+        EMIT_LOCK_NAMESPACE,
+      ],
+    );
+    return result.rows[0]?.changed === true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'PW409')
+      throw new Problem('CONFLICT', (error as Error).message);
+    throw error;
+  }
 }

@@ -3,7 +3,8 @@
  * nominated to it, or one by ID. Every stored prescription's signature is verified again before
  * it leaves (HAZ-TAMPER, HAZ-NO-RIGHT): one that no longer verifies is not released, goes to
  * failedPrescriptions, is kept out of later nominated releases, and raises a clinical-safety event.
- * The row lock makes concurrent releases of one prescription give it to exactly one pharmacy.
+ * Concurrent releases of one prescription give it to exactly one pharmacy: a nominated release
+ * under row locks, a release by ID by a write that applies only to the version it verified.
  */
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
@@ -16,7 +17,10 @@ import {
 } from '../../prescribing/signature/verify-prescription.js';
 import { transition } from '../../prescribing/status/state-machine.js';
 import {
+  changedMeanwhile,
+  changeState,
   findPrescription,
+  MAX_CHANGE_ATTEMPTS,
   type PrescriptionRecord,
   saveState,
 } from '../../prescribing/store/prescriptions.js';
@@ -52,10 +56,10 @@ export async function releasePrescriptions(
   request: ReleaseRequest,
   now = new Date(),
 ): Promise<ReleaseResult> {
+  if (request.shortFormId) return releaseById(deps, request.shortFormId, request.owner, now);
   return deps.db.transaction(async (tx) => {
     const result: ReleaseResult = { passed: [], failed: [] };
-    const ids = request.shortFormId ? [request.shortFormId] : await nominatedFor(tx, request.owner);
-    for (const shortFormId of ids) {
+    for (const shortFormId of await nominatedFor(tx, request.owner)) {
       const record = await findPrescription(tx, shortFormId, { forUpdate: true });
       if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
       const next = transition(record.state, { type: 'release', pharmacy: request.owner });
@@ -64,28 +68,68 @@ export async function releasePrescriptions(
       if (failure) {
         result.failed.push(failure);
         deps.onVerificationFailure(failure);
-        await tx.query('UPDATE prescription SET release_failure = $2 WHERE short_form_id = $1', [
-          shortFormId,
-          failure.code,
-        ]);
+        await markReleaseFailure(tx, failure);
         continue;
       }
       if (!next.unchanged) {
         await saveState(tx, record, next.state);
-        await emit(tx, {
-          type: 'prescription-released',
-          key: shortFormId,
-          payload: {
-            prescriptionId: shortFormId,
-            ...(record.patient ? { patient: record.patient } : {}),
-            pharmacy: request.owner,
-          },
-        });
+        await emit(tx, releasedEvent(record, request.owner));
       }
       result.passed.push({ record, bundle: bundle! });
     }
     return result;
   });
+}
+
+/**
+ * One prescription by ID: read without a lock, its stored signature verified before anything is
+ * written, then the transition and its event in one statement that applies only if nobody changed
+ * the prescription meanwhile (else read, check and verify again). Two pharmacies racing for it:
+ * one wins, the other then finds it released and is refused by the state machine.
+ */
+async function releaseById(
+  deps: ReleaseDeps,
+  shortFormId: string,
+  pharmacy: string,
+  now: Date,
+): Promise<ReleaseResult> {
+  for (let attempt = 1; ; attempt++) {
+    const record = await findPrescription(deps.db, shortFormId);
+    if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+    const next = transition(record.state, { type: 'release', pharmacy });
+    const bundle = storedBundle(record);
+    const failure = await verificationFailure(deps.db, deps, record, bundle, now);
+    if (failure) {
+      deps.onVerificationFailure(failure);
+      await markReleaseFailure(deps.db, failure);
+      return { passed: [], failed: [failure] };
+    }
+    const event = releasedEvent(record, pharmacy);
+    if (next.unchanged || (await changeState(deps.db, record, next.state, event))) {
+      return { passed: [{ record, bundle: bundle! }], failed: [] };
+    }
+    if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(shortFormId);
+  }
+}
+
+function releasedEvent(record: PrescriptionRecord, pharmacy: string) {
+  return {
+    type: 'prescription-released',
+    key: record.shortFormId,
+    payload: {
+      prescriptionId: record.shortFormId,
+      ...(record.patient ? { patient: record.patient } : {}),
+      pharmacy,
+    },
+  };
+}
+
+/** Kept out of later nominated releases until someone looks at it. */
+async function markReleaseFailure(q: Queryable, failure: ReleaseFailure): Promise<void> {
+  await q.query('UPDATE prescription SET release_failure = $2 WHERE short_form_id = $1', [
+    failure.shortFormId,
+    failure.code,
+  ]);
 }
 
 function storedBundle(record: PrescriptionRecord): Bundle | undefined {

@@ -49,11 +49,12 @@ export async function submitOrder(
       `Prescriptions of ${order.organisationOds} can only be sent with a token for that organisation`,
     );
   }
-  const digest = payloadDigest(bundle);
-  const resend = await idempotentAnswer(deps.db, order, digest);
+  // The payload is canonicalised once: by the verification for a new order, here for a resend.
+  const resend = await idempotentAnswer(deps.db, order, () => payloadDigest(bundle));
   if (resend) return resend;
 
   const verified = await verifyPrescription(deps.db, bundle, order, deps, { now, mode: 'submission' });
+  const digest = verified.payloadDigest;
   if (caller.fhirUser !== verified.prescriber) {
     throw new Problem('SIGNER_MISMATCH', 'The caller is not the prescriber who signed this prescription');
   }
@@ -113,7 +114,7 @@ export async function submitOrder(
     ? { patient, items: items.map((item) => `MedicationRequest/${item.id}`) }
     : undefined;
   if (!stored) {
-    const raced = await idempotentAnswer(deps.db, order, digest);
+    const raced = await idempotentAnswer(deps.db, order, () => digest);
     if (raced) return raced;
     throw duplicate(order.shortFormId);
   }
@@ -130,7 +131,7 @@ export async function submitOrder(
 async function idempotentAnswer(
   q: Queryable,
   order: ParsedOrder,
-  digest: string,
+  digest: () => string,
 ): Promise<OrderAccepted | undefined> {
   const { message, existing } = await findOrderResend(q, order.messageId, order.shortFormId);
   if (message && (message.kind !== KIND || message.shortFormId !== order.shortFormId)) {
@@ -139,7 +140,7 @@ async function idempotentAnswer(
     });
   }
   if (!existing) return undefined;
-  if (existing.payloadDigest !== digest) throw duplicate(order.shortFormId);
+  if (existing.payloadDigest !== digest()) throw duplicate(order.shortFormId);
   return {
     outcome: informational(`Prescription ${order.shortFormId} accepted`),
     stored: false,

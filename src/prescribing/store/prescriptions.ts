@@ -3,7 +3,10 @@
  * change goes through `loadForUpdate` (row lock) → `transition` → `saveState` in one transaction,
  * so concurrent releases or dispenses of one prescription are serialised by PostgreSQL.
  */
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../platform/database/database.js';
+import { Problem } from '../../platform/errors/problem.js';
+import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
 import type { PrescriptionStatus } from '../status/codes.js';
 import type { PrescriptionState } from '../status/state-machine.js';
 
@@ -32,7 +35,7 @@ export interface PrescriptionRecord {
   version: number;
 }
 
-interface Row {
+export interface PrescriptionRow {
   short_form_id: string;
   long_form_id: string;
   message_id: string;
@@ -62,9 +65,9 @@ const COLUMNS = `short_form_id, long_form_id, message_id, payload_digest, status
   signed_bundle, created_at, updated_at, last_dispensed_at, version`;
 
 /** Without the signed bundle: what lists and the tracker need. */
-const SUMMARY_COLUMNS = COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
+export const SUMMARY_COLUMNS = COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
 
-function toRecord(row: Row): PrescriptionRecord {
+export function toRecord(row: PrescriptionRow): PrescriptionRecord {
   return {
     shortFormId: row.short_form_id,
     longFormId: row.long_form_id,
@@ -101,7 +104,7 @@ export async function findPrescription(
   shortFormId: string,
   options: { forUpdate?: boolean; summary?: boolean } = {},
 ): Promise<PrescriptionRecord | undefined> {
-  const result = await q.query<Row>(
+  const result = await q.query<PrescriptionRow>(
     `SELECT ${options.summary ? SUMMARY_COLUMNS : COLUMNS} FROM prescription WHERE short_form_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
     [shortFormId],
   );
@@ -141,6 +144,45 @@ export async function saveState(
   if (result.rowCount !== 1) throw new Error(`prescription ${record.shortFormId} changed under a row lock`);
 }
 
+/** How many times a change computed from a stale read is computed again before giving up (409). */
+export const MAX_CHANGE_ATTEMPTS = 100;
+
+/**
+ * Writes the state after a transition and its event in one statement (prescription_change,
+ * migration 0022), if the row still has the version the transition was computed from: false when
+ * another request changed it first (read again and recompute). The caller's read needs no lock.
+ */
+export async function changeState(
+  q: Queryable,
+  record: Pick<PrescriptionRecord, 'shortFormId' | 'version'>,
+  state: PrescriptionState,
+  event: { type: string; payload: unknown },
+  options: { dispensedNow?: boolean } = {},
+): Promise<boolean> {
+  const result = await q.query<{ changed: boolean }>(
+    'SELECT prescription_change($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8) AS changed',
+    [
+      record.shortFormId,
+      record.version,
+      JSON.stringify(state),
+      options.dispensedNow === true,
+      randomUUID(),
+      event.type,
+      JSON.stringify(event.payload),
+      EMIT_LOCK_NAMESPACE,
+    ],
+  );
+  return result.rows[0]?.changed === true;
+}
+
+/** Another request kept changing the prescription: the client may retry. */
+export function changedMeanwhile(shortFormId: string): Problem {
+  return new Problem(
+    'CONFLICT',
+    `Prescription ${shortFormId} was changed by other requests meanwhile; retry`,
+  );
+}
+
 export interface PrescriptionQuery {
   shortFormId?: string;
   patient?: string;
@@ -178,7 +220,7 @@ export async function listPrescriptions(
     const org = param(query.visibleToOrg);
     where.push(`(prescriber_org = ${org} OR dispenser = ${org})`);
   }
-  const result = await q.query<Row>(
+  const result = await q.query<PrescriptionRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM prescription ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY created_at DESC, short_form_id LIMIT ${param(query.limit)} OFFSET ${param(query.offset ?? 0)}`,
     params,
