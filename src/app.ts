@@ -24,7 +24,7 @@ import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
 import { backfillPatientCompartment } from './platform/fhir/search/compartment-backfill.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
-import { createMetricsServer } from './platform/http/metrics.js';
+import { createMetricsServer, publicMetricsRoute } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
 import { createMetricsRegistry } from './platform/metrics/metrics.js';
@@ -54,17 +54,24 @@ export interface Pathways {
   stop(): Promise<void>;
 }
 
+export interface BuildOptions {
+  /** Wraps the database every part of the service uses (the statement-count tests count through it). */
+  wrapDatabase?: (db: Database) => Database;
+}
+
 export async function buildPathways(
   config: Config,
   log: Logger,
   env: Record<string, string | undefined> = process.env,
+  options: BuildOptions = {},
 ): Promise<Pathways> {
-  const db = await openDatabase({
+  const opened = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
+  const db = options.wrapDatabase ? options.wrapDatabase(opened) : opened;
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const backfilled = await backfillPatientCompartment(db);
@@ -119,6 +126,12 @@ export async function buildPathways(
     scope.addHook('onRequest', access.authenticate);
     scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
     await scope.register(auditRoutes({ db }));
+  });
+  // Metrics on the public listener: for an administrator's token only (open on METRICS_PORT).
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', access.authenticate);
+    scope.addHook('preHandler', access.requireAccess({ roles: ['admin'] }));
+    await scope.register(publicMetricsRoute(metrics));
   });
   const context: PlatformContext = {
     config,

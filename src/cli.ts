@@ -1,6 +1,6 @@
 /**
  * `pathways <command>`: serve, migrate, audit verify. Configuration comes from the environment
- * (CONTRACT.md section 1); a bad value stops with one line naming the variable.
+ * (docs/api.md §1); a bad value stops with one line naming the variable.
  */
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './platform/config/config.js';
