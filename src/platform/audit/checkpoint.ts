@@ -5,7 +5,7 @@
  * back, which leaves an intact but shorter chain. A checkpoint only moves forward: a head found
  * behind the previous checkpoint is kept as the checkpoint had it (and verify reports it).
  */
-import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChainHeadRow } from './store.js';
@@ -109,7 +109,7 @@ export async function readCheckpoint(file: string, key: KeyObject): Promise<Chec
 /** Written aside and renamed into place, so a reader never sees half a checkpoint. */
 export async function writeCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const aside = `${file}.${process.pid}.tmp`;
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(aside, `${JSON.stringify(checkpoint, null, 1)}\n`, { mode: 0o600 });
   await rename(aside, file);
 }
