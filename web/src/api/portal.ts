@@ -258,6 +258,9 @@ export interface WorklistItem {
   id: string;
   notificationId: string;
   patient: string;
+  /** The patient's name and date of birth, when their record has them. */
+  patientName?: string;
+  birthDate?: string;
   template: string;
   channelsTried: string[];
   reason: string;
