@@ -6,12 +6,10 @@
  * the stored Patient) and a `claim` event emitted.
  */
 import { createHash } from 'node:crypto';
-import type { Claim } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { assertReleasedTo, transition } from '../../prescribing/status/state-machine.js';
 import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
@@ -26,7 +24,7 @@ export interface ClaimAccepted {
 
 export async function acceptClaim(db: Database, input: unknown, caller: Principal): Promise<ClaimAccepted> {
   const parsed = parseClaim(input);
-  const claim = validateResource(input) as Claim;
+  const { claim } = parsed;
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Claiming needs a token issued for the pharmacy');
   const digest = createHash('sha256').update(JSON.stringify(input)).digest('base64');

@@ -9,7 +9,6 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import type { PrescriptionStatus } from '../../prescribing/status/codes.js';
 import { transition } from '../../prescribing/status/state-machine.js';
@@ -28,8 +27,7 @@ export async function applyDispenseNotification(
   input: Bundle,
   caller: Principal,
 ): Promise<DispenseApplied> {
-  const bundle = validateResource(input) as Bundle;
-  const { shortFormId, record: notification } = parseDispenseNotification(bundle);
+  const { shortFormId, record: notification } = parseDispenseNotification(input);
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Dispensing needs a token issued for the pharmacy');
   return db.transaction(async (tx) => {

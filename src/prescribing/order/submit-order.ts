@@ -4,11 +4,10 @@
  * the patient if new, the message receipt and the `prescription-order` event in one transaction.
  * Any refusal happens before the transaction, or rolls it back: a rejection stores nothing.
  */
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, informational, Problem } from '../../platform/errors/problem.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { payloadDigest } from '../../signing/index.js';
 import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
@@ -37,12 +36,12 @@ const KIND = 'prescription-order';
 
 export async function submitOrder(
   deps: OrderDeps,
-  input: Bundle,
+  input: unknown,
   caller: Principal,
   now = new Date(),
 ): Promise<OrderAccepted> {
-  const bundle = validateResource(input) as Bundle;
-  const order = parsePrescriptionOrder(bundle);
+  const order = parsePrescriptionOrder(input);
+  const { bundle } = order;
   if (!caller.org || caller.org !== order.organisationOds) {
     throw forbidden(
       `Prescriptions of ${order.organisationOds} can only be sent with a token for that organisation`,
