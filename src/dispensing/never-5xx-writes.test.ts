@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
 import { bodies } from '../../test/never-5xx.js';
-import { orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
+import { itemIdOf, orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import {
   processMessage,
   registerPrescriber,
@@ -50,8 +50,7 @@ describe.each(databaseKinds)('no write route answers 5xx, on %s', (kind) => {
     const order = await gp.signedOrder({ nominatedPharmacy: 'FCG71' });
     expect((await processMessage(app, order, await gp.bearer())).statusCode).toBe(200);
     const id = shortFormIdOf(order);
-    const itemId = order.entry!.find((entry) => entry.resource?.resourceType === 'MedicationRequest')!
-      .resource!.identifier![0]!.value!;
+    const itemId = itemIdOf(order);
     const patient = {
       resourceType: 'Patient',
       identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449306060' }],
