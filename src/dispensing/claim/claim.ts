@@ -37,7 +37,7 @@ export interface ClaimAccepted {
 
 export async function acceptClaim(db: Database, input: unknown, caller: Principal): Promise<ClaimAccepted> {
   const parsed = parseClaim(input);
-  const claim = validateResource(input) as Claim;
+  const { claim } = parsed;
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Claiming needs a token issued for the pharmacy');
   const digest = createHash('sha256').update(JSON.stringify(input)).digest('base64');

@@ -4,6 +4,7 @@
  */
 import type { Claim } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
 
@@ -14,13 +15,13 @@ export const ENDORSEMENT_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdisp
 export interface ParsedClaim {
   shortFormId: string;
   claimIdentifier: string;
+  /** The Claim as received, valid R4. */
+  claim: Claim;
 }
 
+/** Reads the body as `unknown`: the R4 validation first, so every element has its JSON type. */
 export function parseClaim(input: unknown): ParsedClaim {
-  if (!input || typeof input !== 'object' || (input as Claim).resourceType !== 'Claim') {
-    throw invalid('POST /Claim takes a Claim', 'Claim');
-  }
-  const claim = input as Claim;
+  const claim = validateResourceOf<Claim>(input, 'Claim', 'POST /Claim takes a Claim');
   const claimIdentifier = claim.identifier?.[0]?.value;
   if (!claimIdentifier) throw missing('Claim.identifier is required', 'Claim.identifier');
   const group = claim.prescription?.extension?.find(
@@ -57,5 +58,5 @@ export function parseClaim(input: unknown): ParsedClaim {
       'Claim.item.detail.programCode',
     );
   }
-  return { shortFormId: shortForm.value, claimIdentifier };
+  return { shortFormId: shortForm.value, claimIdentifier, claim };
 }

@@ -32,8 +32,7 @@ export async function applyDispenseNotification(
   input: Bundle,
   caller: Principal,
 ): Promise<DispenseApplied> {
-  const bundle = validateResource(input) as Bundle;
-  const { shortFormId, record: notification } = parseDispenseNotification(bundle);
+  const { shortFormId, record: notification } = parseDispenseNotification(input);
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Dispensing needs a token issued for the pharmacy');
   // Read without a lock, and written only if nobody changed it meanwhile (changeState): racing

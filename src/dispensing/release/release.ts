@@ -10,7 +10,7 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { operationOutcome, Problem } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { parsePrescriptionOrder } from '../../prescribing/order/parse-order.js';
+import { readPrescriptionOrder } from '../../prescribing/order/parse-order.js';
 import {
   type VerificationDeps,
   verifyPrescription,
@@ -160,14 +160,14 @@ async function verificationFailure(
   try {
     if (!bundle)
       throw new Problem('INVALID_SIGNATURE', 'The stored prescription is no longer a JSON document');
-    let order: ReturnType<typeof parsePrescriptionOrder>;
+    let order: ReturnType<typeof readPrescriptionOrder>;
     try {
-      order = parsePrescriptionOrder(bundle);
+      order = readPrescriptionOrder(bundle);
     } catch (error) {
-      // It was valid when accepted: a stored order that no longer parses has been changed.
-      if (error instanceof Problem)
-        throw new Problem('INVALID_SIGNATURE', `The stored prescription was changed: ${error.message}`);
-      throw error;
+      // It was valid when accepted: a stored order that no longer reads (a Problem, or a wrong
+      // shape the rules trip over) has been changed.
+      const reason = error instanceof Problem ? error.message : 'it is no longer the shape it was';
+      throw new Problem('INVALID_SIGNATURE', `The stored prescription was changed: ${reason}`);
     }
     if (order.shortFormId !== record.shortFormId) {
       throw new Problem('INVALID_SIGNATURE', 'The stored prescription is not the one this record describes');

@@ -38,12 +38,12 @@ const KIND = 'prescription-order';
 
 export async function submitOrder(
   deps: OrderDeps,
-  input: Bundle,
+  input: unknown,
   caller: Principal,
   now = new Date(),
 ): Promise<OrderAccepted> {
-  const bundle = validateResource(input) as Bundle;
-  const order = parsePrescriptionOrder(bundle);
+  const order = parsePrescriptionOrder(input);
+  const { bundle } = order;
   if (!caller.org || caller.org !== order.organisationOds) {
     throw forbidden(
       `Prescriptions of ${order.organisationOds} can only be sent with a token for that organisation`,

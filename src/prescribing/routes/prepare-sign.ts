@@ -63,8 +63,8 @@ export function registerPrepareAndSign(
     '/$sign',
     { preHandler: deps.access.requireAccess({ roles: ['prescriber'], stepUp: true }) },
     async (request, reply) => {
-      const bundle = validateResource(assertMessageBundle(request.body)) as Bundle;
-      const order = parsePrescriptionOrder(bundle);
+      const order = parsePrescriptionOrder(assertMessageBundle(request.body));
+      const { bundle } = order;
       const caller = principalOf(request);
       const signed = await deps.db.transaction(async (tx) => {
         const prescriber = await registeredPrescriber(tx, order, deps.register);
