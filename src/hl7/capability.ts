@@ -1,5 +1,5 @@
 /**
- * Hospital integration (CONTRACT.md §11): HL7 v2 over MLLP. The processor turns each message into
+ * Hospital integration (docs/api.md §11): HL7 v2 over MLLP. The processor turns each message into
  * resources in one transaction with its log entry; the listener frames, limits and acknowledges.
  * `serve` opens the listener on MLLP_PORT (0 = off) through `listen`; tests open one on any port
  * through the `hl7` service.

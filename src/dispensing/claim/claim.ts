@@ -6,12 +6,10 @@
  * the stored Patient) and a `claim` event emitted.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Claim } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { type NewResource, prepareCreate } from '../../platform/fhir/store/repository.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
 import {
   assertReleasedTo,

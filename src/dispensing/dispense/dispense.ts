@@ -9,7 +9,6 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import type { PrescriptionStatus } from '../../prescribing/status/codes.js';
 import { transition } from '../../prescribing/status/state-machine.js';
 import {

@@ -5,12 +5,11 @@
  * Any refusal happens before the transaction, or rolls it back: a rejection stores nothing.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, informational, Problem } from '../../platform/errors/problem.js';
 import { prepareCreate } from '../../platform/fhir/store/repository.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { payloadDigest } from '../../signing/index.js';
 import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
 import type { PrescriptionState } from '../status/state-machine.js';
