@@ -51,11 +51,7 @@ export class StatementCounter {
           inTransaction.statements.push(label(sql));
           if (isAudit(sql)) inTransaction.audit = true;
         } else {
-          const bucket = isAudit(sql)
-            ? counter.audit
-            : currentRequestScope()
-              ? counter.request
-              : undefined;
+          const bucket = isAudit(sql) ? counter.audit : currentRequestScope() ? counter.request : undefined;
           if (bucket) {
             bucket.statements++;
             bucket.commits++;

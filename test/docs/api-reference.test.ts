@@ -94,9 +94,7 @@ describe('docs/api.md', () => {
     const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
       .split('\n')
       .filter((file) => /\.(ts|tsx|js|mjs|md|yaml|yml|sh)$/.test(file) && file !== 'bin/cite-api.js');
-    const citing = files.filter((file) =>
-      readFileSync(path.join(root, file), 'utf8').includes(contract),
-    );
+    const citing = files.filter((file) => readFileSync(path.join(root, file), 'utf8').includes(contract));
     expect(citing, 'run `node bin/cite-api.js` to cite docs/api.md instead').toEqual([]);
   });
 });
