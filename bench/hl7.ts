@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   try {
     const clients = await Promise.all(Array.from({ length: connections }, () => connect(mllpPort)));
     const patients = Array.from({ length: Number(values.patients) }, () => generateNhsNumber());
+    process.stdout.write(`seeding ${patients.length} patients\n`);
     for (const [index, nhsNumber] of patients.entries()) {
       const [ack] = await clients[index % connections]!.send(
         adt({
@@ -142,6 +143,9 @@ async function main(): Promise<void> {
       },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } catch (error) {
+    process.stderr.write(`${server.output()}\n`);
+    throw error;
   } finally {
     await server.stop();
     data.remove();

@@ -156,6 +156,55 @@ describe.each(databaseKinds)('ADT feed on %s', (kind) => {
     expect((await patientByNhs(NHS_NUMBER))!.name?.[0]?.family).toBe('Smith');
   });
 
+  it('A40 merge (HAZ-MERGE): the retired record is inactive and replaced-by the survivor, its stay moves over', async () => {
+    const temporary = { nhsNumber: '', mrn: 'M300003', family: 'Unknown', given: 'Temp' };
+    await h.send(adt({ trigger: 'A01', ...temporary, visit: 'V-MERGE', at: '20260105150000' }));
+    const retired = (await h.get<Bundle<Patient>>('/fhir/R4/Patient?identifier=M300003')).body.entry![0]!
+      .resource!;
+    const survivor = (await patientByNhs(OTHER_NHS_NUMBER))!;
+    const control = controlId('MERGE');
+    const merge = adt({
+      trigger: 'A40',
+      control,
+      nhsNumber: OTHER_NHS_NUMBER,
+      mrn: 'M200002',
+      family: 'Evans',
+      given: 'Gareth',
+      at: '20260105160000',
+      extra: ['MRG|M300003^^^RXX01^MR'],
+    });
+    const ack = await h.send(merge);
+    expect(readAck(ack), ack).toMatchObject({ code: 'AA', controlId: control });
+    const after = (await h.get<Patient>(`/fhir/R4/Patient/${retired.id}`)).body;
+    expect(after.active).toBe(false);
+    expect(after.link).toEqual([{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }]);
+    const survivorAfter = (await h.get<Patient>(`/fhir/R4/Patient/${survivor.id}`)).body;
+    expect(survivorAfter.link).toEqual([{ other: { reference: `Patient/${retired.id}` }, type: 'replaces' }]);
+    const underRetired = await h.get<Bundle<Encounter>>(`/fhir/R4/Encounter?subject=Patient/${retired.id}`);
+    expect(underRetired.body.entry ?? []).toHaveLength(0);
+    const moved = await h.get<Bundle<Encounter>>('/fhir/R4/Encounter?identifier=V-MERGE');
+    expect(moved.body.entry?.[0]?.resource?.subject?.reference).toBe(`Patient/${survivor.id}`);
+    const events = await h.t.pathways.db.query<{ payload: Record<string, unknown> }>(
+      "SELECT payload FROM outbox_event WHERE type = 'patient-merged'",
+    );
+    expect(events.rows.map((row) => row.payload)).toEqual([
+      { retired: `Patient/${retired.id}`, survivor: `Patient/${survivor.id}`, moved: 1, trigger: 'A40' },
+    ]);
+    expect(await h.send(merge)).toBe(ack);
+    // A later message about the retired number updates the survivor.
+    await h.send(
+      adt({ trigger: 'A08', ...temporary, family: 'Evans', given: 'Gareth', at: '20260105170000' }),
+    );
+    expect((await h.get<Patient>(`/fhir/R4/Patient/${retired.id}`)).body.meta?.versionId).toBe(
+      after.meta?.versionId,
+    );
+    const unknown = readAck(
+      await h.send(adt({ trigger: 'A40', nhsNumber: OTHER_NHS_NUMBER, extra: ['MRG|NOBODY^^^RXX01^MR'] })),
+    );
+    expect(unknown.code).toBe('AE');
+    expect(unknown.err?.[2]).toBe('MRG^1^1^1');
+  });
+
   it('lets a clinician of the sending hospital read the patient and stay, and not one of another organisation', async () => {
     const patient = (await patientByNhs(NHS_NUMBER))!;
     const ours = await h.t.bearer({ roles: ['clinician'], fhirUser: 'Practitioner/c1', org: HOSPITAL });

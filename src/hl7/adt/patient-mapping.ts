@@ -43,6 +43,7 @@ function authoritySystem(cx: Repetition, fallback: string): string {
 }
 
 export function identifierOf(cx: Repetition, pid: SegmentReader, facility: string): Identifier | undefined {
+  const field = pid.name === 'MRG' ? 1 : 3;
   const value = cx.component(1);
   if (!value) return undefined;
   const type = cx.component(5).toUpperCase();
@@ -51,8 +52,8 @@ export function identifierOf(cx: Repetition, pid: SegmentReader, facility: strin
   if (type === 'NH' || authority === 'NHS' || authority === NHS_AUTHORITY_OID) {
     if (!isValidNhsNumber(compact)) {
       throw contentError(
-        `${pid.label(3)} NHS number ${value} fails its check digit`,
-        { segment: 'PID', field: 3 },
+        `${pid.label(field)} NHS number ${value} fails its check digit`,
+        { segment: pid.name, field },
         CONDITION.dataTypeError,
       );
     }
@@ -61,8 +62,8 @@ export function identifierOf(cx: Repetition, pid: SegmentReader, facility: strin
   if (authority === 'CHI' || type === 'CHI') {
     if (!isValidChiNumber(compact)) {
       throw contentError(
-        `${pid.label(3)} CHI number ${value} is not valid`,
-        { segment: 'PID', field: 3 },
+        `${pid.label(field)} CHI number ${value} is not valid`,
+        { segment: pid.name, field },
         CONDITION.dataTypeError,
       );
     }

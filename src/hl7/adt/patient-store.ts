@@ -30,7 +30,11 @@ export async function survivorOf(tx: Queryable, patient: Patient): Promise<Patie
   return current;
 }
 
-export async function findPatient(tx: Queryable, identifiers: Identifier[]): Promise<Patient | undefined> {
+export async function findPatient(
+  tx: Queryable,
+  identifiers: Identifier[],
+  options: { followMerges?: boolean } = {},
+): Promise<Patient | undefined> {
   const national = nationalIdentifier(identifiers);
   const ordered = national ? [national, ...identifiers.filter((i) => i !== national)] : identifiers;
   for (const identifier of ordered) {
@@ -41,7 +45,7 @@ export async function findPatient(tx: Queryable, identifiers: Identifier[]): Pro
       // A record found by a local number that carries another national number is someone else.
       const theirs = nationalIdentifier(patient.identifier ?? []);
       if (national && theirs && theirs.value !== national.value) continue;
-      return survivorOf(tx, patient);
+      return options.followMerges === false ? patient : survivorOf(tx, patient);
     }
   }
   return undefined;
