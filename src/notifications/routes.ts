@@ -9,6 +9,7 @@ import { type AccessControl, agentOfRequest, protect } from '../platform/auth/fa
 import type { AccessPolicy } from '../platform/auth/policy.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
+import * as D from '../platform/http/route-docs.js';
 import { recentRecorded } from './recording-provider.js';
 import { countOpen, openItems, resolveItem, type WorklistItem } from './worklist-store.js';
 
@@ -62,22 +63,41 @@ export function notificationRoutes(deps: RouteDeps) {
   return async (scope: FastifyInstance): Promise<void> => {
     protect(scope, deps.access, { requireDeclaredPolicy: true });
 
-    scope.get('/admin/notifications/worklist', { config: { access: SERVICE_DESK } }, async (request) => {
-      const limit = limitOf(request.query, 200, 1000);
-      const [items, total] = await Promise.all([openItems(deps.db, limit), countOpen(deps.db)]);
-      await deps.audit.record({
-        subtype: 'search-type',
-        outcome: '0',
-        agent: agentOfRequest(request),
-        requestId: request.id,
-        detail: `notification worklist: ${items.length} of ${total} open items`,
-      });
-      return { total, items: items.map(summary) };
-    });
+    scope.get(
+      '/admin/notifications/worklist',
+      {
+        config: { access: SERVICE_DESK },
+        ...D.documented('notifications', 'Open worklist of notifications no channel delivered', {
+          bearer: true,
+          querystring: D.object({ limit: D.whole() }),
+          responses: { 200: D.anyObject('{ total, items }') },
+        }),
+      },
+      async (request) => {
+        const limit = limitOf(request.query, 200, 1000);
+        const [items, total] = await Promise.all([openItems(deps.db, limit), countOpen(deps.db)]);
+        await deps.audit.record({
+          subtype: 'search-type',
+          outcome: '0',
+          agent: agentOfRequest(request),
+          requestId: request.id,
+          detail: `notification worklist: ${items.length} of ${total} open items`,
+        });
+        return { total, items: items.map(summary) };
+      },
+    );
 
     scope.post(
       '/admin/notifications/worklist/:id/resolve',
-      { config: { access: SERVICE_DESK } },
+      {
+        config: { access: SERVICE_DESK },
+        ...D.documented('notifications', 'Resolve a worklist item with a note', {
+          bearer: true,
+          params: D.object({ id: D.text() }, ['id']),
+          body: D.object({ note: D.text() }),
+          responses: { 200: D.anyObject('The resolved item'), 404: D.operationOutcome },
+        }),
+      },
       async (request) => {
         const { id } = request.params as { id: string };
         if (!UUID.test(id)) throw notFound(`no worklist item ${id}`);
@@ -107,18 +127,29 @@ export function notificationRoutes(deps: RouteDeps) {
     );
 
     if (deps.recording) {
-      scope.get('/admin/notifications/recorded', { config: { access: SERVICE_DESK } }, async (request) => {
-        const limit = limitOf(request.query, 50, 500);
-        const messages = await recentRecorded(deps.db, limit);
-        await deps.audit.record({
-          subtype: 'search-type',
-          outcome: '0',
-          agent: agentOfRequest(request),
-          requestId: request.id,
-          detail: `recorded notification messages: ${messages.length}`,
-        });
-        return { messages };
-      });
+      scope.get(
+        '/admin/notifications/recorded',
+        {
+          config: { access: SERVICE_DESK },
+          ...D.documented('notifications', 'Messages the recording provider would have sent', {
+            bearer: true,
+            querystring: D.object({ limit: D.whole() }),
+            responses: { 200: D.anyObject('{ messages }') },
+          }),
+        },
+        async (request) => {
+          const limit = limitOf(request.query, 50, 500);
+          const messages = await recentRecorded(deps.db, limit);
+          await deps.audit.record({
+            subtype: 'search-type',
+            outcome: '0',
+            agent: agentOfRequest(request),
+            requestId: request.id,
+            detail: `recorded notification messages: ${messages.length}`,
+          });
+          return { messages };
+        },
+      );
     }
   };
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 import type { AuditInput, AuditTrail } from '../../platform/audit/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { invalid, notFound } from '../../platform/errors/problem.js';
+import * as D from '../../platform/http/route-docs.js';
 import { accountEntity } from './audit-agent.js';
 import { reactivateAccount, suspendAccount, unlockAccount } from './status.js';
 import { type Account, findAccounts } from './store.js';
@@ -85,37 +86,57 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
     }
   }
 
-  app.get('/admin/accounts', async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const username = typeof query.username === 'string' ? query.username : undefined;
-    const identifier = typeof query.identifier === 'string' ? query.identifier : undefined;
-    if ((username === undefined) === (identifier === undefined)) {
-      throw invalid('give exactly one of username or identifier');
-    }
-    const accounts = await findAccounts(db, username !== undefined ? { username } : { identifier });
-    return { accounts: await Promise.all(accounts.map(withLocks)) };
-  });
+  app.get(
+    '/admin/accounts',
+    D.documented(
+      'service desk',
+      'Find an account by username or patient identifier (a summary, never secrets)',
+      {
+        bearer: true,
+        querystring: D.object({ username: D.text(), identifier: D.text('NHS or CHI number') }),
+        responses: { 200: D.anyObject('The matching accounts'), 403: D.operationOutcome },
+      },
+    ),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      const username = typeof query.username === 'string' ? query.username : undefined;
+      const identifier = typeof query.identifier === 'string' ? query.identifier : undefined;
+      if ((username === undefined) === (identifier === undefined)) {
+        throw invalid('give exactly one of username or identifier');
+      }
+      const accounts = await findAccounts(db, username !== undefined ? { username } : { identifier });
+      return { accounts: await Promise.all(accounts.map(withLocks)) };
+    },
+  );
 
   for (const [action, change] of Object.entries(ACTIONS)) {
-    app.post(`/admin/accounts/:id/${action}`, async (request) => {
-      const { id } = request.params as { id: string };
-      const account = await db.transaction(async (tx) => {
-        const changed = await change(tx, id);
-        if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
-        if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
-        return changed;
-      });
-      if (!account) throw notFound(`no account ${id}`);
-      await options.afterChange?.(action as keyof typeof ACTIONS, account);
-      await audit.record({
-        subtype: 'user-security-attributes-changed',
-        outcome: '0',
-        agent: actor(request),
-        ...accountEntity(account),
-        requestId: request.id,
-        detail: `${action} account:${account.id}`,
-      });
-      return withLocks(account);
-    });
+    app.post(
+      `/admin/accounts/:id/${action}`,
+      D.documented('service desk', `${action[0]!.toUpperCase()}${action.slice(1)} an account`, {
+        bearer: true,
+        params: D.object({ id: D.text() }, ['id']),
+        responses: { 200: D.anyObject('The account summary'), 404: D.operationOutcome },
+      }),
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const account = await db.transaction(async (tx) => {
+          const changed = await change(tx, id);
+          if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
+          if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
+          return changed;
+        });
+        if (!account) throw notFound(`no account ${id}`);
+        await options.afterChange?.(action as keyof typeof ACTIONS, account);
+        await audit.record({
+          subtype: 'user-security-attributes-changed',
+          outcome: '0',
+          agent: actor(request),
+          ...accountEntity(account),
+          requestId: request.id,
+          detail: `${action} account:${account.id}`,
+        });
+        return withLocks(account);
+      },
+    );
   }
 }
