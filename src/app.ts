@@ -102,6 +102,7 @@ export async function buildPathways(
   const capabilities = new CapabilityRegistry();
   const resourceRules = new ResourceRules();
   const app = await createHttpServer({
+    version: VERSION,
     config,
     log,
     metrics,

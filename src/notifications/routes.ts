@@ -12,6 +12,7 @@ import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
 import { patientName } from '../platform/fhir/patient-name.js';
 import { readCurrent } from '../platform/fhir/store/repository.js';
+import * as D from '../platform/http/route-docs.js';
 import { recentRecorded } from './recording-provider.js';
 import { countOpen, openItems, resolveItem, type WorklistItem } from './worklist-store.js';
 
@@ -77,23 +78,42 @@ export function notificationRoutes(deps: RouteDeps) {
   return async (scope: FastifyInstance): Promise<void> => {
     protect(scope, deps.access, { requireDeclaredPolicy: true });
 
-    scope.get('/admin/notifications/worklist', { config: { access: SERVICE_DESK } }, async (request) => {
-      const limit = limitOf(request.query, 200, 1000);
-      const [items, total] = await Promise.all([openItems(deps.db, limit), countOpen(deps.db)]);
-      await deps.audit.record({
-        subtype: 'search-type',
-        outcome: '0',
-        agent: agentOfRequest(request),
-        requestId: request.id,
-        detail: `notification worklist: ${items.length} of ${total} open items`,
-      });
-      const people = await Promise.all(items.map((item) => whoIs(deps.db, item.patient)));
-      return { total, items: items.map((item, index) => summary(item, people[index])) };
-    });
+    scope.get(
+      '/admin/notifications/worklist',
+      {
+        config: { access: SERVICE_DESK },
+        ...D.documented('notifications', 'Open worklist of notifications no channel delivered', {
+          bearer: true,
+          querystring: D.object({ limit: D.whole() }),
+          responses: { 200: D.anyObject('{ total, items }') },
+        }),
+      },
+      async (request) => {
+        const limit = limitOf(request.query, 200, 1000);
+        const [items, total] = await Promise.all([openItems(deps.db, limit), countOpen(deps.db)]);
+        await deps.audit.record({
+          subtype: 'search-type',
+          outcome: '0',
+          agent: agentOfRequest(request),
+          requestId: request.id,
+          detail: `notification worklist: ${items.length} of ${total} open items`,
+        });
+        const people = await Promise.all(items.map((item) => whoIs(deps.db, item.patient)));
+        return { total, items: items.map((item, index) => summary(item, people[index])) };
+      },
+    );
 
     scope.post(
       '/admin/notifications/worklist/:id/resolve',
-      { config: { access: SERVICE_DESK } },
+      {
+        config: { access: SERVICE_DESK },
+        ...D.documented('notifications', 'Resolve a worklist item with a note', {
+          bearer: true,
+          params: D.object({ id: D.text() }, ['id']),
+          body: D.object({ note: D.text() }),
+          responses: { 200: D.anyObject('The resolved item'), 404: D.operationOutcome },
+        }),
+      },
       async (request) => {
         const { id } = request.params as { id: string };
         if (!UUID.test(id)) throw notFound(`no worklist item ${id}`);
@@ -123,18 +143,29 @@ export function notificationRoutes(deps: RouteDeps) {
     );
 
     if (deps.recording) {
-      scope.get('/admin/notifications/recorded', { config: { access: SERVICE_DESK } }, async (request) => {
-        const limit = limitOf(request.query, 50, 500);
-        const messages = await recentRecorded(deps.db, limit);
-        await deps.audit.record({
-          subtype: 'search-type',
-          outcome: '0',
-          agent: agentOfRequest(request),
-          requestId: request.id,
-          detail: `recorded notification messages: ${messages.length}`,
-        });
-        return { messages };
-      });
+      scope.get(
+        '/admin/notifications/recorded',
+        {
+          config: { access: SERVICE_DESK },
+          ...D.documented('notifications', 'Messages the recording provider would have sent', {
+            bearer: true,
+            querystring: D.object({ limit: D.whole() }),
+            responses: { 200: D.anyObject('{ messages }') },
+          }),
+        },
+        async (request) => {
+          const limit = limitOf(request.query, 50, 500);
+          const messages = await recentRecorded(deps.db, limit);
+          await deps.audit.record({
+            subtype: 'search-type',
+            outcome: '0',
+            agent: agentOfRequest(request),
+            requestId: request.id,
+            detail: `recorded notification messages: ${messages.length}`,
+          });
+          return { messages };
+        },
+      );
     }
   };
 }

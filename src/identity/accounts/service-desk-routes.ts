@@ -11,6 +11,7 @@ import { invalid, notFound } from '../../platform/errors/problem.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
 import { patientsWithIdentifier } from '../enrolment/store-demographics.js';
+import * as D from '../../platform/http/route-docs.js';
 import { accountEntity } from './audit-agent.js';
 import { type DeskPatient, deskPatient, nhsNumberOf } from './desk-patient.js';
 import { reactivateAccount, suspendAccount, unlockAccount } from './status.js';
@@ -117,55 +118,79 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
     }
   }
 
-  app.get('/admin/accounts', async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const given = (['username', 'identifier', 'nhsNumber'] as const).filter(
-      (name) => query[name] !== undefined,
-    );
-    const [by] = given;
-    if (given.length !== 1 || by === undefined || typeof query[by] !== 'string') {
-      throw invalid('give exactly one of username, identifier or nhsNumber');
-    }
-    const value = query[by] as string;
-    let accounts: Account[];
-    if (by === 'nhsNumber') {
-      const nhsNumber = nhsNumberOf(value);
-      if (!nhsNumber || !isValidNhsNumber(nhsNumber)) {
-        throw invalid('nhsNumber must be an NHS number: 10 digits with a valid check digit', 'nhsNumber');
+  app.get(
+    '/admin/accounts',
+    D.documented(
+      'service desk',
+      'Find an account by username, patient identifier, NHS number or email (a summary, never secrets)',
+      {
+        bearer: true,
+        querystring: D.object({
+          username: D.text(),
+          identifier: D.text('Patient/<id>'),
+          nhsNumber: D.text('NHS number (spaces allowed)'),
+        }),
+        responses: { 200: D.anyObject('The matching accounts'), 403: D.operationOutcome },
+      },
+    ),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      const given = (['username', 'identifier', 'nhsNumber'] as const).filter(
+        (name) => query[name] !== undefined,
+      );
+      const [by] = given;
+      if (given.length !== 1 || by === undefined || typeof query[by] !== 'string') {
+        throw invalid('give exactly one of username, identifier or nhsNumber');
       }
-      const patients = await patientsWithIdentifier(db, { system: NHS_NUMBER_SYSTEM, value: nhsNumber });
-      accounts = (
-        await Promise.all(
-          patients.map((patient) => findAccounts(db, { identifier: `Patient/${patient.id}` })),
-        )
-      ).flat();
-    } else {
-      accounts = await findAccounts(db, { [by]: value });
-    }
-    return { accounts: await Promise.all(accounts.map((account) => withLocks(account, request))) };
-  });
+      const value = query[by] as string;
+      let accounts: Account[];
+      if (by === 'nhsNumber') {
+        const nhsNumber = nhsNumberOf(value);
+        if (!nhsNumber || !isValidNhsNumber(nhsNumber)) {
+          throw invalid('nhsNumber must be an NHS number: 10 digits with a valid check digit', 'nhsNumber');
+        }
+        const patients = await patientsWithIdentifier(db, { system: NHS_NUMBER_SYSTEM, value: nhsNumber });
+        accounts = (
+          await Promise.all(
+            patients.map((patient) => findAccounts(db, { identifier: `Patient/${patient.id}` })),
+          )
+        ).flat();
+      } else {
+        accounts = await findAccounts(db, { [by]: value });
+      }
+      return { accounts: await Promise.all(accounts.map((account) => withLocks(account, request))) };
+    },
+  );
 
   for (const [action, change] of Object.entries(ACTIONS)) {
-    app.post(`/admin/accounts/:id/${action}`, async (request) => {
-      const { id } = request.params as { id: string };
-      const account = await db.transaction(async (tx) => {
-        const changed = await change(tx, id);
-        if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
-        if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
-        return changed;
-      });
-      if (!account) throw notFound(`no account ${id}`);
-      await options.afterChange?.(action as keyof typeof ACTIONS, account);
-      const summary = await withLocks(account, request);
-      await audit.record({
-        subtype: 'user-security-attributes-changed',
-        outcome: '0',
-        agent: actor(request),
-        ...accountEntity(account),
-        requestId: request.id,
-        detail: `${action} account:${account.id}`,
-      });
-      return summary;
-    });
+    app.post(
+      `/admin/accounts/:id/${action}`,
+      D.documented('service desk', `${action[0]!.toUpperCase()}${action.slice(1)} an account`, {
+        bearer: true,
+        params: D.object({ id: D.text() }, ['id']),
+        responses: { 200: D.anyObject('The account summary'), 404: D.operationOutcome },
+      }),
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const account = await db.transaction(async (tx) => {
+          const changed = await change(tx, id);
+          if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
+          if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
+          return changed;
+        });
+        if (!account) throw notFound(`no account ${id}`);
+        await options.afterChange?.(action as keyof typeof ACTIONS, account);
+        const summary = await withLocks(account, request);
+        await audit.record({
+          subtype: 'user-security-attributes-changed',
+          outcome: '0',
+          agent: actor(request),
+          ...accountEntity(account),
+          requestId: request.id,
+          detail: `${action} account:${account.id}`,
+        });
+        return summary;
+      },
+    );
   }
 }
