@@ -7,6 +7,7 @@
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import type { AuditInput } from '../src/platform/audit/audit-event.js';
+import { deriveAuditKeys } from '../src/platform/audit/audit-keys.js';
 import { AuditTrail } from '../src/platform/audit/trail.js';
 import type { Principal } from '../src/platform/auth/principal.js';
 import { loadSecretKey } from '../src/platform/crypto/secret-box.js';
@@ -71,6 +72,7 @@ export async function instrumentedPrescribing(options: {
     db,
     log: createLogger({ level: 'silent' }),
     metrics: createMetricsRegistry(),
+    keys: deriveAuditKeys(secretKey),
   });
   const { prescriber } = options;
   return {

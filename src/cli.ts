@@ -1,6 +1,6 @@
 /**
  * `pathways <command>`: serve, migrate, audit verify. Configuration comes from the environment
- * (CONTRACT.md section 1); a bad value stops with one line naming the variable.
+ * (docs/api.md §1); a bad value stops with one line naming the variable.
  */
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './platform/config/config.js';
@@ -101,10 +101,15 @@ async function auditVerify(): Promise<void> {
   const cfg = config();
   const { openDatabase } = await import('./platform/database/database.js');
   const { runAuditVerify } = await import('./platform/audit/verify.js');
+  const { deriveAuditKeys, defaultCheckpointFile } = await import('./platform/audit/index.js');
+  const { loadSecretKey } = await import('./platform/crypto/secret-box.js');
   const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: 2 });
   let code: number;
   try {
-    code = await runAuditVerify(db, (line) => process.stdout.write(`${line}\n`));
+    code = await runAuditVerify(db, (line) => process.stdout.write(`${line}\n`), {
+      keys: deriveAuditKeys(loadSecretKey({ dataDir: cfg.dataDir, env: process.env })),
+      checkpointFile: defaultCheckpointFile(cfg.dataDir),
+    });
   } finally {
     await db.close();
   }

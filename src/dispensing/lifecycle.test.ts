@@ -256,6 +256,43 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
     expect(errorCode(refused.json())).toBe('INVALID_STATE_TRANSITION');
   });
 
+  it("accepts the EPS example's item types 0001, 0001, 0004, 0005, refusing 0005 for an item not cancelled", async () => {
+    const order = await prescribe({ items: 4 });
+    const id = shortFormIdOf(order);
+    await api.release(releaseParameters('FCG71', id), p1);
+    const example = (options: { id?: string } = {}) =>
+      dispenseNotification(
+        id,
+        'FCG71',
+        [
+          { itemId: itemIdOf(order, 0), type: '0001', quantity: 20 },
+          { itemId: itemIdOf(order, 1), type: '0001', quantity: 20 },
+          { itemId: itemIdOf(order, 2), type: '0004', quantity: 0 },
+          { itemId: itemIdOf(order, 3), type: '0005', quantity: 0 },
+        ],
+        options,
+      );
+    const notCancelled = await api.message(example(), p1);
+    expect(notCancelled.statusCode).toBe(409);
+    expect(errorCode(notCancelled.json())).toBe('INVALID_STATE_TRANSITION');
+    expect(notCancelled.json().issue[0].diagnostics).toMatch(/not cancelled/);
+    expect(await status(order)).toBe('0002');
+    const { cancelBundle } = await import('../prescribing/testing/cancel-bundle.js');
+    expect((await processMessage(app, cancelBundle(order, [3]), await gp.bearer())).statusCode).toBe(200);
+    const accepted = await api.message(example(), p1);
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    // Item 3 is owed: the prescription is still being dispensed.
+    expect(await status(order)).toBe('0003');
+    for (const code of ['0006', '0007', '0008'] as const) {
+      const line = dispenseNotification(id, 'FCG71', [
+        { itemId: itemIdOf(order, 2), type: code, quantity: 0 },
+      ]);
+      const answer = await api.message(line, p1);
+      expect(answer.statusCode, `${code} ${answer.body}`).toBe(code === '0006' ? 409 : 200);
+    }
+    expect(await status(order)).toBe('0003');
+  });
+
   it('limits a nominated release to 25 prescriptions', async () => {
     const pharmacy = 'FQ123';
     for (let index = 0; index < 27; index += 1) {

@@ -3,12 +3,15 @@
  * patient, and resolving an item once the patient has been contacted another way. With the
  * recording provider also the messages it recorded, so a newcomer can see what would have gone out.
  */
+import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
 import { type AccessControl, agentOfRequest, protect } from '../platform/auth/fastify.js';
 import type { AccessPolicy } from '../platform/auth/policy.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
+import { patientName } from '../platform/fhir/patient-name.js';
+import { readCurrent } from '../platform/fhir/store/repository.js';
 import { recentRecorded } from './recording-provider.js';
 import { countOpen, openItems, resolveItem, type WorklistItem } from './worklist-store.js';
 
@@ -46,11 +49,23 @@ function noteOf(body: unknown): string {
   return trimmed;
 }
 
-function summary(item: WorklistItem) {
+/** Who the patient is, so the desk can check it reaches the right person: name and date of birth. */
+async function whoIs(db: Database, patient: string): Promise<{ name?: string; birthDate?: string }> {
+  if (!PATIENT.test(patient)) return {};
+  const stored = await readCurrent(db, 'Patient', patient.slice('Patient/'.length));
+  if (!stored || stored.deleted) return {};
+  const record = JSON.parse(stored.content) as Patient;
+  const name = patientName(record);
+  return { ...(name ? { name } : {}), ...(record.birthDate ? { birthDate: record.birthDate } : {}) };
+}
+
+function summary(item: WorklistItem, who: { name?: string; birthDate?: string } = {}) {
   return {
     id: item.id,
     notificationId: item.notificationId,
     patient: item.patient,
+    ...(who.name ? { patientName: who.name } : {}),
+    ...(who.birthDate ? { birthDate: who.birthDate } : {}),
     template: item.template,
     channelsTried: item.channelsTried,
     reason: item.reason,
@@ -72,7 +87,8 @@ export function notificationRoutes(deps: RouteDeps) {
         requestId: request.id,
         detail: `notification worklist: ${items.length} of ${total} open items`,
       });
-      return { total, items: items.map(summary) };
+      const people = await Promise.all(items.map((item) => whoIs(deps.db, item.patient)));
+      return { total, items: items.map((item, index) => summary(item, people[index])) };
     });
 
     scope.post(

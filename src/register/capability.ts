@@ -1,5 +1,5 @@
 /**
- * The right-to-prescribe register and its PKI (CONTRACT.md section 4) as one capability:
+ * The right-to-prescribe register and its PKI (docs/api.md §4) as one capability:
  * Practitioner / PractitionerRole writes with the register's rules, certificate issuing and
  * revocation, the CA chain and CRL, and the services `register`, `pki` and `remote-keys`.
  */

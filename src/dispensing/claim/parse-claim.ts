@@ -1,5 +1,5 @@
 /**
- * The rules of an EPS Claim (CONTRACT.md §7), pure: which prescription (the group identifier
+ * The rules of an EPS Claim (docs/api.md §7), pure: which prescription (the group identifier
  * extension), the claim's own identifier, and that the pharmacist endorsed the items.
  */
 import type { Claim } from '@medplum/fhirtypes';

@@ -1,5 +1,5 @@
 /**
- * The rules of a dispense-notification message (CONTRACT.md §7), pure: which prescription, and for
+ * The rules of a dispense-notification message (docs/api.md §7), pure: which prescription, and for
  * each item what was done (MedicationDispense.type) and how much was supplied. Items are named
  * through `authorizingPrescription` (a contained or bundled MedicationRequest carrying the item
  * number and the prescription's group identifier).
@@ -24,11 +24,16 @@ import type {
 } from '../../prescribing/status/state-machine.js';
 
 export const DISPENSE_TYPE_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-type';
-const TYPES: Record<string, DispenseLineType> = {
+/** Every code of EPS's medicationdispense-type; the state machine refuses what an item's state does not allow. */
+export const DISPENSE_TYPES: Record<string, DispenseLineType> = {
   '0001': 'dispensed',
   '0002': 'not-dispensed',
   '0003': 'partial',
   '0004': 'owing',
+  '0005': 'cancelled',
+  '0006': 'expired',
+  '0007': 'to-be-dispensed',
+  '0008': 'with-dispenser',
 };
 
 export interface ParsedDispense {
@@ -80,9 +85,9 @@ export function parseDispenseNotification(input: unknown): ParsedDispense {
     const code = dispense.resource.type?.coding?.find(
       (coding) => coding.system === DISPENSE_TYPE_SYSTEM,
     )?.code;
-    const type = code ? TYPES[code] : undefined;
+    const type = code ? DISPENSE_TYPES[code] : undefined;
     if (!type)
-      throw invalid(`MedicationDispense.type must be a ${DISPENSE_TYPE_SYSTEM} code 0001–0004`, path('type'));
+      throw invalid(`MedicationDispense.type must be a ${DISPENSE_TYPE_SYSTEM} code 0001–0008`, path('type'));
     const quantity = dispense.resource.quantity?.value ?? 0;
     if (!Number.isFinite(quantity) || quantity < 0)
       throw invalid('quantity must be zero or more', path('quantity.value'));

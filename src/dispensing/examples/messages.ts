@@ -35,7 +35,7 @@ export function releaseParameters(pharmacy: string, shortFormId?: string): Param
   return parameters;
 }
 
-export type LineType = '0001' | '0002' | '0003' | '0004';
+export type LineType = '0001' | '0002' | '0003' | '0004' | '0005' | '0006' | '0007' | '0008';
 
 export interface NotificationLine {
   itemId: string;

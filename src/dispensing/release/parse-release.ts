@@ -1,5 +1,5 @@
 /**
- * The Parameters of Task/$release (CONTRACT.md §7), pure: the pharmacy (owner, by ODS code), the
+ * The Parameters of Task/$release (docs/api.md §7), pure: the pharmacy (owner, by ODS code), the
  * status (always `accepted`), the dispensing agent, and — for a release by ID — the prescription.
  */
 import type { Identifier, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';

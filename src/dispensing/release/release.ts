@@ -1,5 +1,5 @@
 /**
- * Task/$release (CONTRACT.md §7): a pharmacy takes prescriptions to dispense — the next (up to 25)
+ * Task/$release (docs/api.md §7): a pharmacy takes prescriptions to dispense — the next (up to 25)
  * nominated to it, or one by ID. Every stored prescription's signature is verified again before
  * it leaves (HAZ-TAMPER, HAZ-NO-RIGHT): one that no longer verifies is not released, goes to
  * failedPrescriptions, is kept out of later nominated releases, and raises a clinical-safety event.

@@ -1,5 +1,5 @@
 /**
- * POST /fhir/R4/Task carries two EPS requests (CONTRACT.md §7), told apart by status and code:
+ * POST /fhir/R4/Task carries two EPS requests (docs/api.md §7), told apart by status and code:
  * a return (`status: rejected`: the pharmacy gives the prescription back) and a withdrawal
  * (`status: in-progress`, `code: abort`: the latest dispense notification is undone). Pure.
  */

@@ -9,7 +9,7 @@ import {
   type Role,
 } from '../../platform/auth/principal.js';
 
-/** The contract's ceiling for an access token's life (CONTRACT.md section 3). */
+/** The contract's ceiling for an access token's life (docs/api.md §3). */
 export const MAX_ACCESS_TOKEN_TTL_S = 30 * 60;
 
 export interface Issuer {

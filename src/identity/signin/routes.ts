@@ -1,5 +1,5 @@
 /**
- * `POST /auth/login` and `POST /auth/mfa` (CONTRACT.md section 3), `POST /auth/mfa/sms` (text me a
+ * `POST /auth/login` and `POST /auth/mfa` (docs/api.md §3), `POST /auth/mfa/sms` (text me a
  * code, for `sms` accounts) over the sign-in service, and `POST /auth/unlock` and
  * `POST /auth/unlock/confirm` (unlock my account with a code sent to me, self-unlock.ts).
  * Responses are plain JSON; every refusal is an OperationOutcome through the error handler.

@@ -41,7 +41,7 @@ export interface Principal {
   sessionId?: string;
 }
 
-/** The claims of a Pathways access token (CONTRACT.md section 3). */
+/** The claims of a Pathways access token (docs/api.md §3). */
 export interface AccessTokenClaims {
   iss: string;
   sub: string;

@@ -14,6 +14,7 @@ import type {
   Practitioner,
 } from '@medplum/fhirtypes';
 import { generateShortFormId } from '../identifiers/index.js';
+import { REPEAT_INFORMATION_EXTENSION } from '../order/course-of-therapy.js';
 import { CONTROLLED_DRUG_EXTENSION } from '../order/parse-order.js';
 
 const FIXTURE = new URL('../../../test/fixtures/eps/prescription-order.json', import.meta.url);
@@ -29,7 +30,38 @@ export interface OrderItemInput {
   code?: string;
   display?: string;
   quantity?: number;
+  /** dm+d unit of the quantity; by default the one the display's dose form names (capsules, tablets). */
+  unit?: { code: string; display: string };
   controlled?: boolean;
+  /** Controlled-drug schedule when controlled (default CD2). */
+  schedule?: string;
+}
+
+/** Repeat dispensing (eRD) as EPS sends it: original-order, NHS England's course-of-therapy code. */
+export interface RepeatDispensingInput {
+  /** numberOfRepeatsAllowed: issues after the first (default 5, so 6 issues). */
+  repeats?: number;
+  /** expectedSupplyDuration in days (default 28). */
+  intervalDays?: number;
+  /** authorisationExpiryDate (default a year after the validity start). */
+  authorisationExpiry?: string;
+}
+
+const SNOMED = 'http://snomed.info/sct';
+/** dm+d units of measure for the dose forms our examples use. */
+export const DMD_UNITS = {
+  tablet: { code: '428673006', display: 'tablet' },
+  capsule: { code: '428641000', display: 'capsule' },
+  dose: { code: '3317411000001100', display: 'dose' },
+  ml: { code: '258773002', display: 'ml' },
+} as const;
+
+/** The unit a medicine's name implies ("Amoxicillin 250mg capsules" → capsule), else tablet. */
+export function unitForMedicine(display: string): { code: string; display: string } {
+  if (/\bcapsules?\b/i.test(display)) return DMD_UNITS.capsule;
+  if (/\b(inhaler|spray)\b/i.test(display)) return DMD_UNITS.dose;
+  if (/\b(oral solution|suspension|liquid|syrup)\b/i.test(display)) return DMD_UNITS.ml;
+  return DMD_UNITS.tablet;
 }
 
 export interface OrderBundleInput {
@@ -43,6 +75,7 @@ export interface OrderBundleInput {
   shortFormId?: string;
   validityStart?: string;
   intent?: MedicationRequest['intent'];
+  repeatDispensing?: RepeatDispensingInput;
 }
 
 /** An unsigned prescription-order (the EPS XML-DSig Provenance removed). */
@@ -70,16 +103,12 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
       },
     ];
     const dispense = resource.dispenseRequest as NonNullable<MedicationRequest['dispenseRequest']>;
+    const display = item.display ?? 'Amoxicillin 250mg capsules';
     resource.medicationCodeableConcept = {
-      coding: [
-        {
-          system: 'http://snomed.info/sct',
-          code: item.code ?? '39732311000001104',
-          display: item.display ?? 'Amoxicillin 250mg capsules',
-        },
-      ],
+      coding: [{ system: SNOMED, code: item.code ?? '39732311000001104', display }],
     };
-    dispense.quantity = { ...dispense.quantity, value: item.quantity ?? 20 };
+    const unit = item.unit ?? unitForMedicine(display);
+    dispense.quantity = { value: item.quantity ?? 20, unit: unit.display, system: SNOMED, code: unit.code };
     // The example's own validity started in 2022: today's date unless a test asks for another.
     dispense.validityPeriod = { start: input.validityStart ?? new Date().toISOString().slice(0, 10) };
     if (input.nominatedPharmacy === null) delete dispense.performer;
@@ -97,6 +126,41 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
         delete resource.courseOfTherapyType;
       }
     }
+    if (input.repeatDispensing) {
+      const terms = input.repeatDispensing;
+      const start = dispense.validityPeriod.start!;
+      resource.intent = 'original-order';
+      delete resource.basedOn;
+      resource.courseOfTherapyType = {
+        coding: [
+          {
+            system: 'https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy',
+            code: 'continuous-repeat-dispensing',
+            display: 'Continuous long term (repeat dispensing)',
+          },
+        ],
+      };
+      dispense.numberOfRepeatsAllowed = terms.repeats ?? 5;
+      dispense.expectedSupplyDuration = {
+        value: terms.intervalDays ?? 28,
+        unit: 'day',
+        system: 'http://unitsofmeasure.org',
+        code: 'd',
+      };
+      resource.extension = [
+        ...(resource.extension ?? []).filter((extension) => extension.url !== REPEAT_INFORMATION_EXTENSION),
+        {
+          url: REPEAT_INFORMATION_EXTENSION,
+          extension: [
+            {
+              url: 'authorisationExpiryDate',
+              valueDateTime:
+                terms.authorisationExpiry ?? `${Number(start.slice(0, 4)) + 1}${start.slice(4, 10)}`,
+            },
+          ],
+        },
+      ];
+    }
     if (item.controlled) {
       resource.extension = [
         ...(resource.extension ?? []),
@@ -108,7 +172,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
               url: 'schedule',
               valueCoding: {
                 system: 'https://fhir.nhs.uk/CodeSystem/medicationrequest-controlled-drug',
-                code: 'CD2',
+                code: item.schedule ?? 'CD2',
               },
             },
           ],

@@ -1,5 +1,5 @@
 /**
- * The rules of a prescription-order message (CONTRACT.md §6), pure: what must be in the Bundle
+ * The rules of a prescription-order message (docs/api.md §6), pure: what must be in the Bundle
  * and how its parts fit together. Returns the facts the rest of prescribing needs, or throws the
  * first Problem with the FHIRPath of the element at fault. Signature, certificate and right to
  * prescribe are checked elsewhere (they need the register and the PKI).
@@ -34,11 +34,17 @@ import {
   PRESCRIPTION_ITEM_NUMBER,
   resolve,
 } from './bundle-entries.js';
+import {
+  assertRepeatDispensable,
+  type CourseOfTherapy,
+  courseOf,
+  type RepeatDispensing,
+  repeatDispensingOf,
+} from './course-of-therapy.js';
 
 export const SNOMED = 'http://snomed.info/sct';
 export const CONTROLLED_DRUG_EXTENSION =
   'https://fhir.nhs.uk/StructureDefinition/Extension-DM-ControlledDrug';
-const COURSE_OF_THERAPY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
 const PATIENT_SYSTEMS = ['https://fhir.nhs.uk/Id/nhs-number', 'https://fhir.nhs.uk/Id/chi-number'];
 const INTENTS = ['order', 'original-order', 'instance-order'] as const;
 /** dm+d concept ids are SNOMED CT ids: 6 to 18 digits, no leading zero. */
@@ -55,6 +61,9 @@ export interface OrderItem {
   controlled: boolean;
   /** The Medication a medicationReference points at, when the item uses one. */
   medication?: Medication;
+  course: CourseOfTherapy;
+  /** For repeat dispensing (eRD): the issues, interval and authorisation expiry. */
+  repeatDispensing?: RepeatDispensing;
 }
 
 export interface ParsedOrder {
@@ -72,6 +81,10 @@ export interface ParsedOrder {
   /** dispenseRequest.validityPeriod.start of the first item (a date or date-time), if given. */
   validityStart: string | undefined;
   controlled: boolean;
+  /** The one course of therapy every item shares. */
+  course: CourseOfTherapy;
+  /** For an eRD prescription: what every item shares. */
+  repeatDispensing?: RepeatDispensing;
 }
 
 /**
@@ -108,6 +121,7 @@ export function readPrescriptionOrder(bundle: Bundle): ParsedOrder {
       'MedicationRequest.identifier',
     );
   }
+  const repeatDispensing = sharedCourse(items);
   const patient = orderPatient(bundle, requests);
   const requester = orderRequester(bundle, requests);
   const practitioner = orderPractitioner(bundle, requester);
@@ -125,7 +139,40 @@ export function readPrescriptionOrder(bundle: Bundle): ParsedOrder {
     nominatedPharmacy,
     validityStart: requests[0]!.resource.dispenseRequest?.validityPeriod?.start,
     controlled: items.some((item) => item.controlled),
+    course: items[0]!.course,
+    ...(repeatDispensing ? { repeatDispensing } : {}),
   };
+}
+
+/** Every item shares one course (EPS refuses a mix) and, for eRD, one number of issues and interval. */
+function sharedCourse(items: OrderItem[]): RepeatDispensing | undefined {
+  const first = items[0]!;
+  for (const item of items) {
+    const where = at(item.index, 'MedicationRequest', 'courseOfTherapyType');
+    if (item.course !== first.course) {
+      throw invalid(
+        `Every item of a prescription must have the same course of therapy (${first.course}, not ${item.course})`,
+        where,
+      );
+    }
+    const terms = item.repeatDispensing;
+    const shared = first.repeatDispensing;
+    if (terms && shared && (terms.issues !== shared.issues || terms.intervalDays !== shared.intervalDays)) {
+      throw invalid(
+        'Every item of a repeat-dispensing prescription must have the same numberOfRepeatsAllowed and expectedSupplyDuration',
+        at(item.index, 'MedicationRequest', 'dispenseRequest'),
+      );
+    }
+  }
+  if (!first.repeatDispensing) return undefined;
+  // The earliest authorisation expiry of the items bounds every issue.
+  const expiries = items.map((item) => item.repeatDispensing!.authorisationExpiry);
+  const earliest = expiries.reduce((a, b) => (expiryInstant(b) < expiryInstant(a) ? b : a));
+  return { ...first.repeatDispensing, authorisationExpiry: earliest };
+}
+
+function expiryInstant(value: string): number {
+  return Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
 }
 
 function prescriptionIds(requests: Located<MedicationRequest>[]): {
@@ -194,7 +241,18 @@ function orderItem(bundle: Bundle, { resource, index, fullUrl }: Located<Medicat
   if (!(INTENTS as readonly string[]).includes(resource.intent)) {
     throw invalid(`intent must be one of ${INTENTS.join(', ')}`, path('intent'));
   }
-  if (resource.intent !== 'order') repeatRules(resource, path);
+  const course = courseOf(resource, path) ?? (resource.intent === 'order' ? 'acute' : undefined);
+  if (course === undefined || (resource.intent !== 'order' && course === 'acute')) {
+    throw invalid(
+      `A ${resource.intent} needs courseOfTherapyType "continuous" or "continuous-repeat-dispensing"`,
+      path('courseOfTherapyType'),
+    );
+  }
+  let repeatDispensing: RepeatDispensing | undefined;
+  if (course === 'continuous-repeat-dispensing') {
+    repeatDispensing = repeatDispensingOf(resource, path);
+    assertRepeatDispensable(resource, CONTROLLED_DRUG_EXTENSION, path);
+  } else if (resource.intent !== 'order') repeatRules(resource, path);
   const medication = medicationRules(bundle, resource, path);
   const quantity = resource.dispenseRequest?.quantity?.value;
   if (quantity === undefined)
@@ -212,20 +270,13 @@ function orderItem(bundle: Bundle, { resource, index, fullUrl }: Located<Medicat
     quantity,
     controlled: resource.extension?.some((extension) => extension.url === CONTROLLED_DRUG_EXTENSION) ?? false,
     ...(medication ? { medication } : {}),
+    course,
+    ...(repeatDispensing ? { repeatDispensing } : {}),
   };
 }
 
-/** Repeat prescribing (original-order) and repeat dispensing (instance-order), as EPS uses them. */
+/** Repeat prescribing: the first issue (original-order) and later ones (instance-order), as EPS uses them. */
 function repeatRules(resource: MedicationRequest, path: (element: string) => string): void {
-  const course = resource.courseOfTherapyType?.coding?.find(
-    (coding) => coding.system === COURSE_OF_THERAPY,
-  )?.code;
-  if (course !== 'continuous' && course !== 'continuous-repeat-dispensing') {
-    throw invalid(
-      `A ${resource.intent} needs courseOfTherapyType "continuous" or "continuous-repeat-dispensing"`,
-      path('courseOfTherapyType'),
-    );
-  }
   if (resource.intent === 'instance-order' && !resource.basedOn?.length) {
     throw missing('An instance-order must name the order it is an instance of in basedOn', path('basedOn'));
   }

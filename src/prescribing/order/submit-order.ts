@@ -4,19 +4,20 @@
  * the patient if new, the message receipt and the `prescription-order` event in one transaction.
  * Any refusal happens before the transaction, or rolls it back: a rejection stores nothing.
  */
+import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, informational, Problem } from '../../platform/errors/problem.js';
-import { emit } from '../../platform/outbox/outbox.js';
+import { prepareCreate } from '../../platform/fhir/store/repository.js';
 import { payloadDigest } from '../../signing/index.js';
 import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
 import type { PrescriptionState } from '../status/state-machine.js';
-import { findMessage, findPrescription, insertPrescription, recordMessage } from '../store/prescriptions.js';
+import { findOrderResend } from '../store/prescriptions.js';
+import { patientFromOrder, storeOrder } from '../store/store-order.js';
 import { expiryOf, validFromOf } from './expiry.js';
-import { storeOrderItems } from './order-items.js';
+import { storedItem } from './order-items.js';
 import { type ParsedOrder, parsePrescriptionOrder } from './parse-order.js';
-import { findOrCreatePatient } from './patients.js';
 
 export interface OrderDeps extends VerificationDeps {
   db: Database;
@@ -57,20 +58,28 @@ export async function submitOrder(
   }
   const validFrom = validFromOf(order, verified.sigT);
   const outcome = informational(`Prescription ${order.shortFormId} accepted`);
-  const stored = await deps.db.transaction(async (tx) => {
-    const patient = await findOrCreatePatient(tx, order.patient);
-    const state: PrescriptionState = {
-      status: '0001',
-      ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
-      items: order.items.map((item) => ({
-        id: item.id,
-        prescribedQuantity: item.quantity,
-        cancelled: false,
-        expired: false,
-      })),
-      dispenses: [],
-    };
-    const inserted = await insertPrescription(tx, {
+  const state: PrescriptionState = {
+    status: '0001',
+    ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
+    items: order.items.map((item) => ({
+      id: item.id,
+      prescribedQuantity: item.quantity,
+      cancelled: false,
+      expired: false,
+    })),
+    dispenses: [],
+  };
+  // The new patient's id stands for whichever patient the order turns out to be for (store-order.ts).
+  const newPatient = prepareCreate(patientFromOrder(order.patient.resource), { now });
+  const placeholder = `Patient/${newPatient.id}`;
+  const items = order.items.map((item) =>
+    prepareCreate(storedItem(order, item, { patient: placeholder, prescriber: verified.prescriber }), {
+      id: item.id,
+      now,
+    }),
+  );
+  const patient = await storeOrder(deps.db, {
+    prescription: {
       shortFormId: order.shortFormId,
       longFormId: order.longFormId,
       messageId: order.messageId,
@@ -79,7 +88,6 @@ export async function submitOrder(
       prescriber: verified.prescriber,
       prescriberOrg: order.organisationOds,
       nominatedPharmacy: order.nominatedPharmacy,
-      patient,
       patientSystem: order.patient.identifier.system,
       patientValue: order.patient.identifier.value,
       controlled: order.controlled,
@@ -87,28 +95,22 @@ export async function submitOrder(
       validFrom,
       expiresAt: expiryOf(validFrom, order.controlled),
       signedBundle: JSON.stringify(input),
-    });
-    if (!inserted) return undefined; // a concurrent request stored it first: answered below
-    const items = await storeOrderItems(tx, order, { patient, prescriber: verified.prescriber });
-    await recordMessage(tx, order.messageId, {
-      shortFormId: order.shortFormId,
-      kind: KIND,
-      digest,
-      response: outcome,
-    });
-    await emit(tx, {
-      type: 'prescription-order',
-      key: order.shortFormId,
-      payload: {
-        prescriptionId: order.shortFormId,
-        ...(patient ? { patient } : {}),
-        prescriberOrg: order.organisationOds,
-        ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
-        resource: input,
-      },
-    });
-    return { patient, items };
+    },
+    newPatient,
+    items,
+    message: { kind: KIND, response: outcome },
+    eventId: randomUUID(),
+    eventPayload: JSON.stringify({
+      prescriptionId: order.shortFormId,
+      patient: placeholder,
+      prescriberOrg: order.organisationOds,
+      ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
+      resource: input,
+    }),
   });
+  const stored = patient
+    ? { patient, items: items.map((item) => `MedicationRequest/${item.id}`) }
+    : undefined;
   if (!stored) {
     const raced = await idempotentAnswer(deps.db, order, digest);
     if (raced) return raced;
@@ -129,13 +131,12 @@ async function idempotentAnswer(
   order: ParsedOrder,
   digest: string,
 ): Promise<OrderAccepted | undefined> {
-  const message = await findMessage(q, order.messageId);
+  const { message, existing } = await findOrderResend(q, order.messageId, order.shortFormId);
   if (message && (message.kind !== KIND || message.shortFormId !== order.shortFormId)) {
     throw new Problem('INVALID_VALUE', `Message ${order.messageId} was already used for another message`, {
       expression: 'Bundle.identifier',
     });
   }
-  const existing = await findPrescription(q, order.shortFormId, { summary: true });
   if (!existing) return undefined;
   if (existing.payloadDigest !== digest) throw duplicate(order.shortFormId);
   return {

@@ -1,5 +1,5 @@
 /**
- * POST /fhir/R4/$prepare — the exact bytes a prescriber signs and their digest (CONTRACT.md §5);
+ * POST /fhir/R4/$prepare — the exact bytes a prescriber signs and their digest (docs/api.md §5);
  * POST /fhir/R4/$sign [prescriber, MFA] — remote signing for prescribers without their own key:
  * the service signs with the key it holds for the caller and returns the signed Bundle.
  */

@@ -1,5 +1,5 @@
 /**
- * Every rule of CONTRACT.md §5 for a signed prescription-order, in one place: the one check run
+ * Every rule of docs/api.md §5 for a signed prescription-order, in one place: the one check run
  * on submission and again before every release (HAZ-TAMPER, HAZ-NO-RIGHT). The cryptography is
  * src/signing (the module suppliers sign with); the certificate is judged by the register's PKI
  * and the right to prescribe by the register, both at the signing time sigT.
@@ -44,7 +44,7 @@ export interface VerifiedPrescription {
   payloadDigest: string;
 }
 
-/** A signature may be this far ahead of our clock (CONTRACT.md §5). */
+/** A signature may be this far ahead of our clock (docs/api.md §5). */
 export const SIG_T_FUTURE_SKEW_MS = 2 * 60_000;
 /** ...and at most this old when submitted. */
 export const SIG_T_MAX_AGE_MS = 24 * 3_600_000;

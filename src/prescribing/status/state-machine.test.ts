@@ -11,6 +11,7 @@ import {
   ACTION_TYPES,
   type Action,
   type ActionType,
+  type DispenseLineType,
   dispensedQuantity,
   transition,
 } from './state-machine.js';
@@ -177,7 +178,7 @@ describe('prescription state machine', () => {
 
   it.each(
     pairs.filter(([status, type]) => HELD.includes(status) && type === 'release'),
-  )('%s + release by another pharmacy is PRESCRIPTION_WITH_ANOTHER_DISPENSER (CONTRACT.md §7)', (status) => {
+  )('%s + release by another pharmacy is PRESCRIPTION_WITH_ANOTHER_DISPENSER (docs/api.md §7)', (status) => {
     expect(outcome(inStatus(status), action('release', P2))).toBe('PRESCRIPTION_WITH_ANOTHER_DISPENSER');
   });
 
@@ -204,7 +205,16 @@ describe('prescription state machine', () => {
           lines: fc.uniqueArray(
             fc.record({
               itemId: fc.constantFrom('i1', 'i2'),
-              type: fc.constantFrom('dispensed', 'not-dispensed', 'partial', 'owing'),
+              type: fc.constantFrom<DispenseLineType>(
+                'dispensed',
+                'not-dispensed',
+                'partial',
+                'owing',
+                'cancelled',
+                'expired',
+                'to-be-dispensed',
+                'with-dispenser',
+              ),
               quantity: fc.integer({ min: 0, max: 25 }),
             }),
             { selector: (line) => line.itemId, minLength: 1, maxLength: 2 },

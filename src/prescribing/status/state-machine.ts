@@ -12,7 +12,28 @@
 import { forbidden, Problem } from '../../platform/errors/problem.js';
 import type { ItemStatus, PrescriptionStatus } from './codes.js';
 
-export type DispenseLineType = 'dispensed' | 'not-dispensed' | 'partial' | 'owing';
+/**
+ * What a dispense notification says of an item: the whole EPS medicationdispense-type code system
+ * (0001–0008). The first four are dispensing outcomes; the others repeat a status the item must
+ * already have (cancelled by the prescriber, expired) or say it is still to come.
+ */
+export type DispenseLineType =
+  | 'dispensed'
+  | 'not-dispensed'
+  | 'partial'
+  | 'owing'
+  | 'cancelled'
+  | 'expired'
+  | 'to-be-dispensed'
+  | 'with-dispenser';
+
+/** Lines that supply nothing and change nothing: they restate the item's status. */
+export const RESTATING_LINES: ReadonlySet<DispenseLineType> = new Set([
+  'cancelled',
+  'expired',
+  'to-be-dispensed',
+  'with-dispenser',
+]);
 
 export interface DispenseLine {
   itemId: string;
@@ -67,7 +88,7 @@ export const ACTION_TYPES: readonly ActionType[] = [
   'no-claim',
 ];
 
-/** Cancellation outcome per item, as the EPS R-codes of the cancel response (CONTRACT.md §6). */
+/** Cancellation outcome per item, as the EPS R-codes of the cancel response (docs/api.md §6). */
 export type CancelCode = 'R-0001' | 'R-0002' | 'R-0004' | 'R-0005' | 'R-0006' | 'R-0008';
 
 export const CANCEL_CODES: Record<CancelCode, string> = {
@@ -115,7 +136,7 @@ const DISPENSING_ACTIONS: ReadonlySet<ActionType> = new Set(['dispense', 'return
  * Dispense, return, withdraw and claim of a prescription that is not released to the caller's
  * pharmacy: one answer whatever its status, so another pharmacy learns nothing about it (not
  * whether it was dispensed, claimed, cancelled or expired). Release keeps its own answers
- * (PRESCRIPTION_WITH_ANOTHER_DISPENSER, CONTRACT.md §7).
+ * (PRESCRIPTION_WITH_ANOTHER_DISPENSER, docs/api.md §7).
  */
 export function notReleasedToCaller(): Problem {
   return forbidden('This prescription is not released to your pharmacy');
@@ -210,12 +231,10 @@ function dispense(state: PrescriptionState, record: DispenseRecord): TransitionR
     if (!item) throw new Problem('INVALID_VALUE', `Item ${line.itemId} is not part of this prescription`);
     if (seen.has(line.itemId)) throw new Problem('INVALID_VALUE', `Item ${line.itemId} appears twice`);
     seen.add(line.itemId);
-    if (item.cancelled) {
-      throw invalid('dispense', state.status, `Item ${line.itemId} was cancelled by the prescriber`);
-    }
     if (!Number.isFinite(line.quantity) || line.quantity < 0) {
       throw new Problem('INVALID_VALUE', `Item ${line.itemId}: the quantity must be zero or more`);
     }
+    lineAllowed(state, item, line);
   }
   if (record.lines.length === 0) throw new Problem('MISSING_VALUE', 'A dispense notification needs items');
   const dispenses =
@@ -232,6 +251,36 @@ function dispense(state: PrescriptionState, record: DispenseRecord): TransitionR
     }
   }
   return { state: settle({ ...state, dispenses }) };
+}
+
+/** Refuses a line the item's state does not allow, with the state-transition code. */
+function lineAllowed(state: PrescriptionState, item: ItemState, line: DispenseLine): void {
+  if (RESTATING_LINES.has(line.type) && line.quantity > 0) {
+    throw new Problem(
+      'INVALID_VALUE',
+      `Item ${line.itemId}: an item reported as ${line.type} supplies nothing`,
+    );
+  }
+  if (line.type === 'cancelled') {
+    if (!item.cancelled) {
+      throw invalid(
+        'dispense',
+        state.status,
+        `Item ${line.itemId} was not cancelled: it cannot be reported as cancelled`,
+      );
+    }
+    return;
+  }
+  if (item.cancelled) {
+    throw invalid('dispense', state.status, `Item ${line.itemId} was cancelled by the prescriber`);
+  }
+  if (line.type === 'expired' && !item.expired) {
+    throw invalid(
+      'dispense',
+      state.status,
+      `Item ${line.itemId} has not expired: it cannot be reported as expired`,
+    );
+  }
 }
 
 function withdraw(state: PrescriptionState): TransitionResult {
@@ -285,22 +334,27 @@ export function dispensedQuantity(dispenses: readonly DispenseRecord[], itemId: 
   return total;
 }
 
-const LINE_STATUS: Record<DispenseLineType, ItemStatus> = {
+const LINE_STATUS: Record<DispenseLineType, ItemStatus | undefined> = {
   dispensed: '0001',
   'not-dispensed': '0002',
   partial: '0003',
   owing: '0004',
+  // Restating lines leave the item's status to its cancellation, expiry and earlier lines.
+  cancelled: undefined,
+  expired: undefined,
+  'to-be-dispensed': undefined,
+  'with-dispenser': undefined,
 };
 
 /** An item's EPS status, derived from the prescription's state. */
 export function itemStatus(state: PrescriptionState, item: ItemState): ItemStatus {
   if (item.cancelled) return '0005';
   if (item.expired) return '0006';
-  let latest: DispenseLine | undefined;
+  let latest: ItemStatus | undefined;
   for (const record of state.dispenses) {
-    for (const line of record.lines) if (line.itemId === item.id) latest = line;
+    for (const line of record.lines) if (line.itemId === item.id) latest = LINE_STATUS[line.type] ?? latest;
   }
-  if (latest) return LINE_STATUS[latest.type];
+  if (latest) return latest;
   return WITH_DISPENSER.includes(state.status) ? '0008' : '0007';
 }
 

@@ -96,37 +96,6 @@ export type NewPrescription = Omit<
   'createdAt' | 'updatedAt' | 'version' | 'lastDispensedAt' | 'status' | 'dispenser'
 >;
 
-/** Inserts a new prescription; false when the short-form ID (or long-form ID) is taken. */
-export async function insertPrescription(tx: Queryable, record: NewPrescription): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO prescription (short_form_id, long_form_id, message_id, payload_digest, status, state, prescriber,
-       prescriber_org, nominated_pharmacy, patient, patient_system, patient_value, controlled, sig_t, valid_from,
-       expires_at, signed_bundle)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-     ON CONFLICT DO NOTHING`,
-    [
-      record.shortFormId,
-      record.longFormId,
-      record.messageId,
-      record.payloadDigest,
-      record.state.status,
-      JSON.stringify(record.state),
-      record.prescriber,
-      record.prescriberOrg,
-      record.nominatedPharmacy ?? null,
-      record.patient ?? null,
-      record.patientSystem,
-      record.patientValue,
-      record.controlled,
-      record.sigT,
-      record.validFrom,
-      record.expiresAt,
-      record.signedBundle,
-    ],
-  );
-  return result.rowCount === 1;
-}
-
 export async function findPrescription(
   q: Queryable,
   shortFormId: string,
@@ -233,6 +202,44 @@ export async function findMessage(q: Queryable, messageId: string): Promise<Stor
   return row
     ? { shortFormId: row.short_form_id, kind: row.kind, digest: row.digest, response: row.response }
     : undefined;
+}
+
+/**
+ * What an order's idempotency check needs, in one query: the message with its id (if any) and
+ * the prescription with its short-form ID (if any).
+ */
+export async function findOrderResend(
+  q: Queryable,
+  messageId: string,
+  shortFormId: string,
+): Promise<{
+  message: Pick<StoredMessage, 'shortFormId' | 'kind'> | undefined;
+  existing: Pick<PrescriptionRecord, 'payloadDigest' | 'patient'> | undefined;
+}> {
+  const result = await q.query<{
+    message_short_form_id: string | null;
+    kind: string | null;
+    found: boolean;
+    payload_digest: string | null;
+    patient: string | null;
+  }>(
+    `SELECT m.short_form_id AS message_short_form_id, m.kind, p.short_form_id IS NOT NULL AS found,
+       p.payload_digest, p.patient
+     FROM (SELECT 1) AS one
+     LEFT JOIN prescription_message m ON m.message_id = $1
+     LEFT JOIN prescription p ON p.short_form_id = $2`,
+    [messageId, shortFormId],
+  );
+  const row = result.rows[0]!;
+  return {
+    message:
+      row.message_short_form_id !== null
+        ? { shortFormId: row.message_short_form_id, kind: row.kind ?? '' }
+        : undefined,
+    existing: row.found
+      ? { payloadDigest: row.payload_digest ?? '', patient: row.patient ?? undefined }
+      : undefined,
+  };
 }
 
 /** Records an accepted message; false when another request recorded the same id first. */

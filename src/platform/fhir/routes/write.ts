@@ -48,12 +48,14 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const forPatient = needsPatientBinding(request);
     const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
-    const outcome = await deps.db.transaction(async (tx) => {
-      const existing =
-        ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment));
-      if (existing) return { existing, created: undefined };
-      return { existing: undefined, created: await createResource(tx, body) };
-    });
+    // A plain create is one statement (its own transaction); a conditional one searches first.
+    const outcome = ifNoneExist
+      ? await deps.db.transaction(async (tx) => {
+          const existing = await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment);
+          if (existing) return { existing, created: undefined };
+          return { existing: undefined, created: await createResource(tx, body) };
+        })
+      : { existing: undefined, created: await createResource(deps.db, body) };
     if (outcome.existing) {
       if (forPatient) await deps.access.assertPatientBound(request, outcome.existing);
       return sendExisting(reply, outcome.existing, deps.baseUrl);
