@@ -25,48 +25,57 @@ UPDATE search_reference SET identifier_value_full = identifier_value,
   identifier_value = left(identifier_value, 256) WHERE length(identifier_value) > 256;
 UPDATE search_string SET value_full = value, value = left(value, 256) WHERE length(value) > 256;
 
--- The same function (same arguments), now cutting long values to their prefix as it inserts.
-CREATE OR REPLACE FUNCTION search_index_replace(
-  p_type text, p_id text,
-  t_param text[], t_system text[], t_value text[],
-  r_param text[], r_target_type text[], r_target_id text[], r_identifier_system text[], r_identifier_value text[],
-  d_param text[], d_low text[], d_high text[],
-  s_param text[], s_value text[], s_exact text[]
-) RETURNS void LANGUAGE plpgsql AS $$
+-- Every way rows reach these tables (search_index_replace, the one-statement write functions,
+-- the compartment backfill, whatever comes next) goes through these triggers, which cut a long
+-- value to its prefix and keep the whole beside it. Values within the prefix pass untouched.
+CREATE FUNCTION search_token_cut_long() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM search_token WHERE resource_type = p_type AND id = p_id;
-  DELETE FROM search_reference WHERE resource_type = p_type AND id = p_id;
-  DELETE FROM search_date WHERE resource_type = p_type AND id = p_id;
-  DELETE FROM search_string WHERE resource_type = p_type AND id = p_id;
-  IF cardinality(t_param) > 0 THEN
-    INSERT INTO search_token (resource_type, id, param, system, value, system_full, value_full)
-    SELECT p_type, p_id, t.param, left(t.system, 256), left(t.value, 256),
-      CASE WHEN length(t.system) > 256 THEN t.system END,
-      CASE WHEN length(t.value) > 256 THEN t.value END
-    FROM unnest(t_param, t_system, t_value) AS t(param, system, value);
+  IF length(NEW.value) > 256 THEN
+    NEW.value_full := NEW.value;
+    NEW.value := left(NEW.value, 256);
   END IF;
-  IF cardinality(r_param) > 0 THEN
-    INSERT INTO search_reference (resource_type, id, param, target_type, target_id, identifier_system,
-      identifier_value, target_type_full, target_id_full, identifier_system_full, identifier_value_full)
-    SELECT p_type, p_id, r.param, left(r.target_type, 256), left(r.target_id, 256),
-      left(r.identifier_system, 256), left(r.identifier_value, 256),
-      CASE WHEN length(r.target_type) > 256 THEN r.target_type END,
-      CASE WHEN length(r.target_id) > 256 THEN r.target_id END,
-      CASE WHEN length(r.identifier_system) > 256 THEN r.identifier_system END,
-      CASE WHEN length(r.identifier_value) > 256 THEN r.identifier_value END
-    FROM unnest(r_param, r_target_type, r_target_id, r_identifier_system, r_identifier_value)
-      AS r(param, target_type, target_id, identifier_system, identifier_value);
+  IF length(NEW.system) > 256 THEN
+    NEW.system_full := NEW.system;
+    NEW.system := left(NEW.system, 256);
   END IF;
-  IF cardinality(d_param) > 0 THEN
-    INSERT INTO search_date (resource_type, id, param, low, high)
-    SELECT p_type, p_id, d.param, d.low::timestamptz, d.high::timestamptz
-    FROM unnest(d_param, d_low, d_high) AS d(param, low, high);
-  END IF;
-  IF cardinality(s_param) > 0 THEN
-    INSERT INTO search_string (resource_type, id, param, value, exact, value_full)
-    SELECT p_type, p_id, s.param, left(s.value, 256), s.exact,
-      CASE WHEN length(s.value) > 256 THEN s.value END
-    FROM unnest(s_param, s_value, s_exact) AS s(param, value, exact);
-  END IF;
+  RETURN NEW;
 END
 $$;
+CREATE TRIGGER search_token_cut_long BEFORE INSERT ON search_token
+  FOR EACH ROW EXECUTE FUNCTION search_token_cut_long();
+
+CREATE FUNCTION search_reference_cut_long() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF length(NEW.target_type) > 256 THEN
+    NEW.target_type_full := NEW.target_type;
+    NEW.target_type := left(NEW.target_type, 256);
+  END IF;
+  IF length(NEW.target_id) > 256 THEN
+    NEW.target_id_full := NEW.target_id;
+    NEW.target_id := left(NEW.target_id, 256);
+  END IF;
+  IF length(NEW.identifier_system) > 256 THEN
+    NEW.identifier_system_full := NEW.identifier_system;
+    NEW.identifier_system := left(NEW.identifier_system, 256);
+  END IF;
+  IF length(NEW.identifier_value) > 256 THEN
+    NEW.identifier_value_full := NEW.identifier_value;
+    NEW.identifier_value := left(NEW.identifier_value, 256);
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER search_reference_cut_long BEFORE INSERT ON search_reference
+  FOR EACH ROW EXECUTE FUNCTION search_reference_cut_long();
+
+CREATE FUNCTION search_string_cut_long() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF length(NEW.value) > 256 THEN
+    NEW.value_full := NEW.value;
+    NEW.value := left(NEW.value, 256);
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER search_string_cut_long BEFORE INSERT ON search_string
+  FOR EACH ROW EXECUTE FUNCTION search_string_cut_long();

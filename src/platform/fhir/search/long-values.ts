@@ -30,19 +30,19 @@ export function columnEqualsAny(column: string, values: string[], params: SqlPar
 }
 
 /**
- * `column` starts with `prefix` (already normalised; `likeEscape` makes it a LIKE pattern). A prefix
+ * `column` starts with `prefix` (already normalised; `toPattern` makes it a LIKE pattern). A prefix
  * no longer than the kept one is answered by the kept prefix alone, which the index serves.
  */
 export function columnStartsWith(
   column: string,
   prefix: string,
-  likeEscape: (text: string) => string,
+  toPattern: (text: string) => string,
   params: SqlParams,
 ): string {
-  if (prefix.length <= INDEX_PREFIX_LENGTH) return `${column} LIKE ${params.add(`${likeEscape(prefix)}%`)}`;
+  if (prefix.length <= INDEX_PREFIX_LENGTH) return `${column} LIKE ${params.add(`${toPattern(prefix)}%`)}`;
   return (
     `${column} = ${params.add(prefix.slice(0, INDEX_PREFIX_LENGTH))}` +
-    ` AND coalesce(${column}_full, ${column}) LIKE ${params.add(`${likeEscape(prefix)}%`)}`
+    ` AND coalesce(${column}_full, ${column}) LIKE ${params.add(`${toPattern(prefix)}%`)}`
   );
 }
 
@@ -50,8 +50,8 @@ export function columnStartsWith(
 export function columnContains(
   column: string,
   text: string,
-  likeEscape: (text: string) => string,
+  toPattern: (text: string) => string,
   params: SqlParams,
 ): string {
-  return `coalesce(${column}_full, ${column}) LIKE ${params.add(`%${likeEscape(text)}%`)}`;
+  return `coalesce(${column}_full, ${column}) LIKE ${params.add(`%${toPattern(text)}%`)}`;
 }
