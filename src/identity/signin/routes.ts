@@ -45,7 +45,7 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
   app.post(
     '/auth/login',
     D.documented('sign-in', 'Password step of a sign-in (PKCE S256)', {
-      description: 'CONTRACT.md §3. 401 wrong credentials, 423 locked (Retry-After), 429 rate limited.',
+      description: 'docs/api.md §3. 401 wrong credentials, 423 locked (Retry-After), 429 rate limited.',
       body: D.object(
         {
           username: D.text(),

@@ -45,7 +45,7 @@ export const anyObject = (description: string): Json => ({
 });
 
 export const operationOutcome: Json = anyObject(
-  'FHIR OperationOutcome: issue[].severity, code, diagnostics, expression, details.coding[].code (CONTRACT.md §2)',
+  'FHIR OperationOutcome: issue[].severity, code, diagnostics, expression, details.coding[].code (docs/api.md §2)',
 );
 
 export interface RouteDoc {
