@@ -73,7 +73,7 @@ export async function releasePrescriptions(
       }
       if (!next.unchanged) {
         await saveState(tx, record, next.state);
-        await emit(tx, releasedEvent(record, request.owner));
+        await emit(tx, { type: 'prescription-released', ...releasedEvent(record, request.owner) });
       }
       result.passed.push({ record, bundle: bundle! });
     }
@@ -104,7 +104,7 @@ async function releaseById(
       await markReleaseFailure(deps.db, failure);
       return { passed: [], failed: [failure] };
     }
-    const event = releasedEvent(record, pharmacy);
+    const event = { type: 'prescription-released', ...releasedEvent(record, pharmacy) };
     if (next.unchanged || (await changeState(deps.db, record, next.state, event))) {
       return { passed: [{ record, bundle: bundle! }], failed: [] };
     }
@@ -112,9 +112,9 @@ async function releaseById(
   }
 }
 
+/** The key and payload of a `prescription-released` event. */
 function releasedEvent(record: PrescriptionRecord, pharmacy: string) {
   return {
-    type: 'prescription-released',
     key: record.shortFormId,
     payload: {
       prescriptionId: record.shortFormId,

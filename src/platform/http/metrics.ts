@@ -11,6 +11,7 @@ import type { PoolStats } from '../database/database.js';
 import type { Logger } from '../logging/logger.js';
 import { registerNoStoreByDefault } from './cache-control.js';
 import { registerErrorHandling } from './errors.js';
+import * as D from './route-docs.js';
 
 /** The request duration histogram and the pool gauge, observed on the public listener. */
 export function registerRequestMetrics(
@@ -70,9 +71,21 @@ export function createMetricsServer(registry: Registry, log: Logger): FastifyIns
 /** `GET /metrics` on the public listener, for a caller the given hooks admit (an admin token). */
 export function publicMetricsRoute(registry: Registry) {
   return async (scope: FastifyInstance): Promise<void> => {
-    scope.get('/metrics', async (_request, reply) => {
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
-    });
+    scope.get(
+      '/metrics',
+      D.documented('operations', 'Prometheus metrics (an admin token; open on METRICS_PORT)', {
+        bearer: true,
+        produces: 'text/plain',
+        responses: {
+          200: D.text('Prometheus text exposition'),
+          401: D.operationOutcome,
+          403: D.operationOutcome,
+        },
+      }),
+      async (_request, reply) => {
+        reply.header('content-type', registry.contentType);
+        return registry.metrics();
+      },
+    );
   };
 }
