@@ -1,188 +1,184 @@
 /**
- * Runs one delivery job: hands the event to its consumer once, in order where the consumer asked
- * for it, and records the outcome. Every outcome and the job's own end commit in one transaction
- * with the delivery row, so the receipt, the retry schedule and the job never disagree.
+ * One delivery batch of one consumer: claim its due deliveries, hand each event over once (in
+ * order per key where the consumer asked for it), and record the outcomes with one UPDATE each for
+ * the successes and the failures.
+ *
+ * - Transactional consumers: claim, handlers (each under a savepoint, so one failure rolls back
+ *   only its own effects), receipts and failures all commit in one transaction.
+ * - External consumers: the claim leases the rows and commits; the events are handed over outside
+ *   any transaction; the outcomes commit together afterwards. A worker that dies leaves leases that
+ *   run out, and the deliveries are claimed again: at least once.
  */
 import type { Database, Queryable } from '../database/database.js';
 import { mayRetry, retryDelayMs } from '../jobs/backoff.js';
-import { errorOutput, isPermanent, type Job } from '../jobs/job.js';
-import type { JobRunner } from '../jobs/job-runner.js';
+import { errorOutput, isPermanent } from '../jobs/job.js';
 import type { Logger } from '../logging/logger.js';
 import {
   type Consumer,
   DEFAULT_TIMEOUT_MS,
   type ExternalConsumer,
   isTransactional,
-  queueOf,
   retryPolicyOf,
   type TransactionalConsumer,
 } from './consumer.js';
 import {
-  type Delivery,
-  type DeliveryJobData,
-  hasPendingPredecessor,
-  headOf,
-  loadDelivery,
-  lockKey,
-  markDead,
+  type ClaimedDelivery,
+  claimDue,
+  type FailedAttempt,
   markDone,
-  markRetry,
-  schedule,
+  markFailed,
 } from './delivery-store.js';
 import type { OutboxCounters } from './outbox-metrics.js';
 
 export interface DeliveryDeps {
   db: Database;
-  jobs: JobRunner;
   log: Logger;
   counters: OutboxCounters;
 }
 
-type Skip = 'unknown' | 'finished' | 'superseded' | 'waiting-for-earlier';
+/** A transactional batch holds its rows locked, not leased; the lease only covers a lost commit. */
+const TRANSACTIONAL_LEASE_MS = 60_000;
 
-/** The pg-boss job handler for `consumer`'s queue. */
-export function deliveryHandler(consumer: Consumer, deps: DeliveryDeps) {
-  return async (job: Job<DeliveryJobData>): Promise<void> => {
-    if (isTransactional(consumer)) await runInTransaction(consumer, job, deps);
-    else await runOutside(consumer, job, deps);
-  };
+interface Failure {
+  claimed: ClaimedDelivery;
+  error: unknown;
 }
 
-/** Why this job must not hand its event over, if it must not. */
-async function skipReason(
-  q: Queryable,
-  consumer: Consumer,
-  job: Job<DeliveryJobData>,
-  delivery: Delivery | undefined,
-): Promise<Skip | undefined> {
-  if (!delivery) return 'unknown';
-  if (delivery.state !== 'pending') return 'finished';
-  if (delivery.jobId !== job.id) return 'superseded';
-  if (consumer.ordered && (await hasPendingPredecessor(q, consumer.name, delivery.event.key, delivery.seq))) {
-    // Not its turn: the earlier delivery schedules this one when it finishes.
-    return 'waiting-for-earlier';
-  }
-  return undefined;
+/** Runs one batch; returns how many deliveries it claimed. */
+export function deliverBatch(consumer: Consumer, deps: DeliveryDeps): Promise<number> {
+  return isTransactional(consumer) ? transactionalBatch(consumer, deps) : externalBatch(consumer, deps);
 }
 
-async function runInTransaction(
-  consumer: TransactionalConsumer,
-  job: Job<DeliveryJobData>,
-  deps: DeliveryDeps,
-) {
-  let finished: Finished | undefined;
-  try {
-    finished = await deps.db.transaction(async (tx) => {
-      if (consumer.ordered) await lockKey(tx, consumer.name, job.data.key);
-      const delivery = await loadDelivery(tx, consumer.name, job.data.eventId, { lock: true });
-      const skip = await skipReason(tx, consumer, job, delivery);
-      if (skip || !delivery) {
-        await job.completeIn(tx, { skipped: skip });
-        return undefined;
-      }
-      await consumer.handle(delivery.event, { tx, attempt: delivery.attempts + 1 });
-      return finish(tx, consumer, job, deps);
-    });
-  } catch (error) {
-    // The handler's effects rolled back with the receipt; count the attempt in a new transaction.
-    await recordFailure(consumer, job, error, deps);
-    return;
-  }
-  afterCommit(consumer, finished, deps);
+/** Deliveries claimed per batch. */
+export function batchLimitOf(consumer: Consumer): number {
+  return (consumer.concurrency ?? 4) * 4;
 }
 
-async function runOutside(consumer: ExternalConsumer, job: Job<DeliveryJobData>, deps: DeliveryDeps) {
-  const delivery = await loadDelivery(deps.db, consumer.name, job.data.eventId, { lock: false });
-  const skip = await skipReason(deps.db, consumer, job, delivery);
-  if (skip || !delivery) return job.completeIn(deps.db, { skipped: skip });
-  try {
-    await withTimeout(consumer.timeoutMs ?? DEFAULT_TIMEOUT_MS, (signal) =>
-      consumer.deliver(delivery.event, { attempt: delivery.attempts + 1, signal }),
-    );
-  } catch (error) {
-    await recordFailure(consumer, job, error, deps);
-    return;
-  }
-  // If this commit fails the job is retried and the event handed over again: at least once.
-  const finished = await deps.db.transaction(async (tx) => {
-    if (consumer.ordered) await lockKey(tx, consumer.name, job.data.key);
-    return finish(tx, consumer, job, deps);
-  });
-  afterCommit(consumer, finished, deps);
-}
-
-interface Finished {
-  delivered: boolean;
-  /** Queue of a job scheduled in the transaction, to wake once it has committed. */
-  wake: string | undefined;
-}
-
-/** Marks the delivery done, schedules the next of its key, completes the job. */
-async function finish(tx: Queryable, consumer: Consumer, job: Job<DeliveryJobData>, deps: DeliveryDeps) {
-  const delivered = await markDone(tx, consumer.name, job.data.eventId);
-  const wake =
-    delivered && consumer.ordered ? await scheduleNext(tx, consumer, job.data.key, deps) : undefined;
-  await job.completeIn(tx, { delivered });
-  return { delivered, wake };
-}
-
-async function scheduleNext(tx: Queryable, consumer: Consumer, key: string, deps: DeliveryDeps) {
-  const next = await headOf(tx, consumer.name, key);
-  if (!next) return undefined;
-  await schedule(tx, deps.jobs, consumer.name, [{ eventId: next, key }]);
-  return queueOf(consumer.name);
-}
-
-function afterCommit(consumer: Consumer, finished: Finished | undefined, deps: DeliveryDeps): void {
-  if (finished?.delivered) deps.counters.delivered.inc({ consumer: consumer.name });
-  if (finished?.wake) deps.jobs.notify(finished.wake);
-}
-
-/** Counts a failed attempt: schedules a retry after the back-off, or dead-letters the event. */
-async function recordFailure(
-  consumer: Consumer,
-  job: Job<DeliveryJobData>,
-  error: unknown,
-  deps: DeliveryDeps,
-) {
-  const policy = retryPolicyOf(consumer);
-  const message = errorOutput(error).error;
+async function transactionalBatch(consumer: TransactionalConsumer, deps: DeliveryDeps): Promise<number> {
   const outcome = await deps.db.transaction(async (tx) => {
-    if (consumer.ordered) await lockKey(tx, consumer.name, job.data.key);
-    const delivery = await loadDelivery(tx, consumer.name, job.data.eventId, { lock: true });
-    if (delivery?.state !== 'pending' || delivery.jobId !== job.id) {
-      await job.completeIn(tx, { skipped: 'finished' });
-      return undefined;
+    const claimed = await claimDue(tx, consumer.name, {
+      limit: batchLimitOf(consumer),
+      leaseMs: TRANSACTIONAL_LEASE_MS,
+      ordered: consumer.ordered === true,
+    });
+    const succeeded: string[] = [];
+    const failures: Failure[] = [];
+    for (const delivery of claimed) {
+      await tx.query('SAVEPOINT outbox_delivery');
+      try {
+        await consumer.handle(delivery.event, { tx, attempt: delivery.attempts + 1 });
+        await tx.query('RELEASE SAVEPOINT outbox_delivery');
+        succeeded.push(delivery.event.id);
+      } catch (error) {
+        // The handler's effects roll back; the attempt is counted below.
+        await tx.query('ROLLBACK TO SAVEPOINT outbox_delivery');
+        failures.push({ claimed: delivery, error });
+      }
     }
-    const failed = delivery.attempts + 1;
-    if (isPermanent(error) || !mayRetry(failed, policy)) {
-      await markDead(tx, consumer.name, job.data.eventId, message);
-      await consumer.onDeadLetter?.(delivery.event, { tx, error: message });
-      const wake = consumer.ordered ? await scheduleNext(tx, consumer, job.data.key, deps) : undefined;
-      await job.failPermanentlyIn(tx, error);
-      return { dead: true, failed, event: delivery.event, wake };
-    }
-    const delayMs = retryDelayMs(failed, policy);
-    await markRetry(tx, consumer.name, job.data.eventId, message, delayMs);
-    await job.retryLaterIn(tx, error, delayMs);
-    return { dead: false, failed, event: delivery.event, delayMs, wake: undefined };
+    const delivered = await markDone(tx, consumer.name, succeeded);
+    const failed = await recordFailures(tx, consumer, failures);
+    return { claimed: claimed.length, delivered: delivered.length, failed };
   });
-  if (!outcome) return;
-  afterCommit(consumer, { delivered: false, wake: outcome.wake }, deps);
-  deps.counters.failedAttempts.inc({ consumer: consumer.name });
-  if (outcome.dead) deps.counters.deadLetters.inc({ consumer: consumer.name });
-  // Type and id only: payloads carry personal data.
-  deps.log[outcome.dead ? 'error' : 'warn'](
-    {
-      consumer: consumer.name,
-      eventId: outcome.event.id,
-      eventType: outcome.event.type,
-      attempt: outcome.failed,
-      retryInMs: outcome.delayMs,
-      error: message,
-    },
-    outcome.dead ? 'event dead-lettered' : 'event delivery failed; will retry',
-  );
+  report(consumer, outcome.delivered, outcome.failed, deps);
+  return outcome.claimed;
+}
+
+async function externalBatch(consumer: ExternalConsumer, deps: DeliveryDeps): Promise<number> {
+  const timeoutMs = consumer.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limit = batchLimitOf(consumer);
+  const concurrency = consumer.concurrency ?? 4;
+  const claimed = await claimDue(deps.db, consumer.name, {
+    limit,
+    // Handed over `concurrency` at a time, each within its timeout, then a minute to record.
+    leaseMs: Math.ceil(limit / concurrency) * timeoutMs + 60_000,
+    ordered: consumer.ordered === true,
+  });
+  if (claimed.length === 0) return 0;
+  const succeeded: string[] = [];
+  const failures: Failure[] = [];
+  await inParallel(claimed, concurrency, async (delivery) => {
+    try {
+      await withTimeout(timeoutMs, (signal) =>
+        consumer.deliver(delivery.event, { attempt: delivery.attempts + 1, signal }),
+      );
+      succeeded.push(delivery.event.id);
+    } catch (error) {
+      failures.push({ claimed: delivery, error });
+    }
+  });
+  // If this commit fails the leases run out and the events are handed over again: at least once.
+  const outcome = await deps.db.transaction(async (tx) => {
+    const delivered = await markDone(tx, consumer.name, succeeded);
+    const failed = await recordFailures(tx, consumer, failures);
+    return { delivered: delivered.length, failed };
+  });
+  report(consumer, outcome.delivered, outcome.failed, deps);
+  return claimed.length;
+}
+
+interface RecordedFailure {
+  event: ClaimedDelivery['event'];
+  attempt: number;
+  error: string;
+  retryInMs: number | undefined;
+}
+
+/** Counts failed attempts: a retry after each one's back-off, or a dead letter (with its hook). */
+async function recordFailures(tx: Queryable, consumer: Consumer, failures: Failure[]) {
+  const policy = retryPolicyOf(consumer);
+  const attempts: (FailedAttempt & { failure: Failure; attempt: number })[] = failures.map((failure) => {
+    const attempt = failure.claimed.attempts + 1;
+    const dead = isPermanent(failure.error) || !mayRetry(attempt, policy);
+    return {
+      failure,
+      attempt,
+      eventId: failure.claimed.event.id,
+      error: errorOutput(failure.error).error,
+      retryInMs: dead ? undefined : retryDelayMs(attempt, policy),
+    };
+  });
+  const recorded = new Set(await markFailed(tx, consumer.name, attempts));
+  const result: RecordedFailure[] = [];
+  for (const attempt of attempts) {
+    if (!recorded.has(attempt.eventId)) continue;
+    const event = attempt.failure.claimed.event;
+    if (attempt.retryInMs === undefined) await consumer.onDeadLetter?.(event, { tx, error: attempt.error });
+    result.push({ event, attempt: attempt.attempt, error: attempt.error, retryInMs: attempt.retryInMs });
+  }
+  return result;
+}
+
+function report(consumer: Consumer, delivered: number, failed: RecordedFailure[], deps: DeliveryDeps) {
+  if (delivered > 0) deps.counters.delivered.inc({ consumer: consumer.name }, delivered);
+  for (const failure of failed) {
+    const dead = failure.retryInMs === undefined;
+    deps.counters.failedAttempts.inc({ consumer: consumer.name });
+    if (dead) deps.counters.deadLetters.inc({ consumer: consumer.name });
+    // Type and id only: payloads carry personal data.
+    deps.log[dead ? 'error' : 'warn'](
+      {
+        consumer: consumer.name,
+        eventId: failure.event.id,
+        eventType: failure.event.type,
+        attempt: failure.attempt,
+        retryInMs: failure.retryInMs,
+        error: failure.error,
+      },
+      dead ? 'event dead-lettered' : 'event delivery failed; will retry',
+    );
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** Runs `work` with an AbortSignal that fires after `timeoutMs`; a timeout is a failure. */

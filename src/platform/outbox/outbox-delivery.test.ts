@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { sleep, waitFor } from '../jobs/testing.js';
-import { PermanentFailure, queueOf } from './consumer.js';
+import { createMetricsRegistry } from '../metrics/metrics.js';
+import { PermanentFailure } from './consumer.js';
 import { emit } from './events.js';
-import { fast, outboxHarness } from './test-support.js';
+import { Outbox } from './outbox.js';
+import { fast, log, outboxHarness } from './test-support.js';
 
 describe.each(databaseKinds)('outbox delivery on %s', (kind) => {
   const h = outboxHarness(kind);
@@ -66,23 +68,44 @@ describe.each(databaseKinds)('outbox delivery on %s', (kind) => {
     expect(failed).toContain(`pathways_outbox_failed_attempts_total{consumer="${name}"} 2`);
   });
 
-  it('ignores a redelivered event: the receipt makes the second delivery a no-op', async () => {
+  it('acts once per event when two replicas claim from the same consumer at once', async () => {
+    const { type, name } = fresh();
+    const { consumer, calls } = recording(name, type);
+    await start(consumer);
+    // A second replica of the same consumer over the same database, claiming concurrently.
+    const second = recording(name, type);
+    const replica = new Outbox({
+      db: h.db,
+      log,
+      metrics: createMetricsRegistry({ defaults: false }),
+      jobPollIntervalMs: 5,
+      cron: false,
+      dispatchIntervalMs: 5,
+    });
+    replica.register(second.consumer);
+    await replica.start();
+    try {
+      const events = [];
+      for (let i = 0; i < 20; i++) events.push(await placeOrder(`replicated-${h.n}-${i}`, type));
+      await waitFor(async () => (await effects(name)).length >= events.length, 'every event');
+      await sleep(100);
+      expect((await effects(name)).map((row) => row.event_id).sort()).toEqual(events.map((e) => e.id).sort());
+      expect(calls.length + second.calls.length).toBe(events.length);
+    } finally {
+      await replica.stop(1000);
+    }
+  });
+
+  it('ignores an event emitted again: the same id adds no second delivery', async () => {
     const { type, name } = fresh();
     const { consumer, calls } = recording(name, type);
     await start(consumer);
     const event = await placeOrder(`redelivered-${h.n}`, type);
     await waitFor(async () => (await delivery(name, event.id))?.state === 'done', 'delivery');
-    const { job_id: jobId } = (await delivery(name, event.id))!;
-    // The same job runs again, as when pg-boss re-runs a job whose worker it thinks died...
-    await h.db.query(`UPDATE pgboss.job SET state = 'retry', start_after = now() WHERE id = $1`, [jobId]);
-    // ...and a stray second job turns up for the same delivery.
-    await h.outbox.jobs.send(queueOf(name), { eventId: event.id, key: event.key });
-    await waitFor(async () => {
-      const open = await h.db.query(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed'`, [
-        queueOf(name),
-      ]);
-      return open.rowCount === 0;
-    }, 'both jobs to run');
+    await h.db.transaction((tx) => emit(tx, { id: event.id, type, key: event.key, payload: {} }));
+    await h.db.query('UPDATE outbox_event SET dispatched_at = NULL WHERE id = $1', [event.id]);
+    await h.outbox.dispatchNow();
+    await sleep(100);
     expect(calls).toHaveLength(1);
     expect(await effects(name)).toHaveLength(1);
   });

@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { sleep, waitFor } from '../jobs/testing.js';
-import { queueOf } from './consumer.js';
 import { emit } from './events.js';
 import { fast, outboxHarness } from './test-support.js';
 
@@ -51,7 +50,7 @@ describe.each(databaseKinds)('outbox operation on %s', (kind) => {
     expect(calls).toBe(2);
   });
 
-  it('reports the backlog and its oldest age, and repairs a delivery whose job was lost', async () => {
+  it('reports the backlog and its oldest age, and takes over a delivery whose worker died', async () => {
     const { type, name } = fresh();
     let open = false;
     await start({
@@ -70,12 +69,20 @@ describe.each(databaseKinds)('outbox operation on %s', (kind) => {
     const age = await h.outbox.stats();
     expect(age.consumers.find((c) => c.consumer === name)?.oldestPendingAgeS).toBeGreaterThan(0);
 
-    // Lose the job (as pg-boss retention would after a very long outage): repair re-enqueues it.
-    await h.db.query('DELETE FROM pgboss.job WHERE name = $1', [queueOf(name)]);
+    // A worker claimed it and died: its lease holds the delivery until it runs out...
+    await h.db.query(
+      `UPDATE outbox_delivery SET lease_until = now() + interval '1 day', next_attempt_at = now() WHERE consumer = $1`,
+      [name],
+    );
     open = true;
-    expect(await h.outbox.repair()).toBe(1);
-    await waitFor(async () => (await delivery(name, event.id))?.state === 'done', 'delivery after repair');
-    expect(await h.outbox.repair()).toBe(0);
+    await sleep(300);
+    expect(await delivery(name, event.id)).toMatchObject({ state: 'pending', attempts: 1 });
+    // ...and once it has run out, another worker claims it.
+    await h.db.query(
+      `UPDATE outbox_delivery SET lease_until = now() - interval '1 second' WHERE consumer = $1`,
+      [name],
+    );
+    await waitFor(async () => (await delivery(name, event.id))?.state === 'done', 'delivery after the lease');
   });
 
   it('prunes old receipts and old events, but never one a consumer still waits on', async () => {

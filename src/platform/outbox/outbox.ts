@@ -1,8 +1,8 @@
 /**
  * The transactional outbox. Domain code calls emit(tx, …) inside its own transaction (events.ts);
  * capabilities register consumers here; the server starts and stops it. Each process runs a
- * dispatcher loop (events → deliveries + jobs), the consumers' workers, and a periodic repair and
- * pruning pass.
+ * dispatcher loop (events → deliveries), one claim loop per consumer (delivery.ts: batches, no job
+ * per delivery) and a periodic pruning pass. `jobs` (pg-boss) stays for scheduled and other jobs.
  *
  *   const outbox = new Outbox({ db, log, metrics });
  *   outbox.register({ name: 'epms-feed', types: ['prescription-order'], ordered: true, deliver });
@@ -14,9 +14,8 @@ import type { Database } from '../database/database.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/metrics.js';
-import { type Consumer, DEFAULT_TIMEOUT_MS, isTransactional, queueOf, validateConsumer } from './consumer.js';
-import { deliveryHandler } from './delivery.js';
-import { findOrphans, hasPendingPredecessor, lockKey, schedule } from './delivery-store.js';
+import { type Consumer, validateConsumer } from './consumer.js';
+import { batchLimitOf, deliverBatch } from './delivery.js';
 import { dispatchBatch } from './dispatcher.js';
 import {
   type OutboxCounters,
@@ -38,7 +37,8 @@ export interface OutboxOptions {
   /** A job runner shared with other capabilities, started and stopped by its owner. Without one
    * the outbox creates its own, starts it in start() and stops it in stop(). */
   jobs?: JobRunner;
-  /** Poll interval of the workers of the outbox's own job runner. */
+  /** Poll interval of the workers of the outbox's own job runner, and of the consumers' claim
+   * loops for retries that fall due and deliveries dispatched by another process. Default 200 ms. */
   jobPollIntervalMs?: number;
   /** Run cron in the outbox's own job runner (for `outbox.jobs.schedule`). Default true. */
   cron?: boolean;
@@ -46,7 +46,7 @@ export interface OutboxOptions {
   dispatchIntervalMs?: number;
   /** Events claimed per dispatcher transaction. Default 500. */
   batchSize?: number;
-  /** How often repair and pruning run. Default 30 s. */
+  /** How often pruning runs. Default 30 s. */
   maintenanceIntervalMs?: number;
   /** Days to keep handled deliveries (receipts) and dispatched events. Defaults 7 and 30. */
   retention?: { deliveriesDays?: number; eventsDays?: number };
@@ -60,11 +60,13 @@ export class Outbox {
   readonly #ownsJobs: boolean;
   readonly #counters: OutboxCounters;
   readonly #consumers = new Map<string, Consumer>();
-  /** Consumers whose queue exists: the only ones the dispatcher may route to. */
+  /** Consumers whose claim loop runs: the only ones the dispatcher may route to. */
   readonly #routable = new Map<string, Consumer>();
+  readonly #claimLoops = new Map<string, ClaimLoop>();
   readonly #options: Required<
     Pick<OutboxOptions, 'dispatchIntervalMs' | 'batchSize' | 'maintenanceIntervalMs'>
   > & {
+    pollIntervalMs: number;
     deliveriesDays: number;
     eventsDays: number;
   };
@@ -88,6 +90,7 @@ export class Outbox {
       });
     this.#options = {
       dispatchIntervalMs: options.dispatchIntervalMs ?? 200,
+      pollIntervalMs: options.jobPollIntervalMs ?? 200,
       batchSize: options.batchSize ?? 500,
       maintenanceIntervalMs: options.maintenanceIntervalMs ?? 30_000,
       deliveriesDays: options.retention?.deliveriesDays ?? 7,
@@ -129,9 +132,13 @@ export class Outbox {
     this.#state = 'stopped';
     this.#wake?.();
     await this.#loop;
-    await Promise.all(
-      [...this.#consumers.keys()].map((name) => this.jobs.stopWorking(queueOf(name), graceMs)),
-    );
+    // Each loop finishes its batch in flight (recording the outcomes) and then ends.
+    const loops = [...this.#claimLoops.values()];
+    for (const loop of loops) loop.wake();
+    await Promise.race([
+      Promise.all(loops.map((loop) => loop.done)),
+      new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]);
     for (const consumer of this.#consumers.values()) {
       await consumer
         .close?.()
@@ -142,34 +149,9 @@ export class Outbox {
 
   /** One dispatcher pass now; returns the number of events claimed. */
   async dispatchNow(): Promise<number> {
-    // With a shared runner not started yet there are no queues to put jobs in: wait for it.
-    if (!this.jobs.running) return 0;
-    const result = await dispatchBatch(
-      this.#db,
-      this.jobs,
-      [...this.#routable.values()],
-      this.#options.batchSize,
-    );
-    for (const queue of result.queues) this.jobs.notify(queue);
+    const result = await dispatchBatch(this.#db, [...this.#routable.values()], this.#options.batchSize);
+    for (const name of result.consumers) this.#claimLoops.get(name)?.wake();
     return result.events;
-  }
-
-  /** Re-enqueues pending deliveries that may run but have lost their job. Returns how many. */
-  async repair(): Promise<number> {
-    let repaired = 0;
-    for (const consumer of this.#consumers.values()) {
-      const orphans = await this.#db.transaction(async (tx) => {
-        const found = await findOrphans(tx, this.jobs.schema, consumer.name, consumer.ordered === true, 500);
-        await schedule(tx, this.jobs, consumer.name, found);
-        return found.length;
-      });
-      if (orphans > 0) {
-        this.#log.warn({ consumer: consumer.name, orphans }, 'deliveries without a job re-enqueued');
-        this.jobs.notify(queueOf(consumer.name));
-      }
-      repaired += orphans;
-    }
-    return repaired;
   }
 
   /** Deletes old receipts and old events nobody is still waiting on, a batch at a time. */
@@ -193,31 +175,16 @@ export class Outbox {
 
   /** Puts a dead-lettered event back in its consumer's queue (after a person fixed the cause). */
   async redrive(consumerName: string, eventId: string): Promise<boolean> {
-    const consumer = this.#consumers.get(consumerName);
-    if (!consumer) throw new Error(`consumer ${consumerName} is not registered`);
-    const redriven = await this.#db.transaction(async (tx) => {
-      const found = await tx.query<{ key: string }>(
-        'SELECT key FROM outbox_delivery WHERE consumer = $1 AND event_id = $2',
-        [consumerName, eventId],
-      );
-      const key = found.rows[0]?.key;
-      if (key === undefined) return false;
-      if (consumer.ordered) await lockKey(tx, consumerName, key);
-      const row = await tx.query<{ key: string; seq: number }>(
-        `UPDATE outbox_delivery SET state = 'pending', attempts = 0, last_error = NULL, finished_at = NULL
-         WHERE consumer = $1 AND event_id = $2 AND state = 'dead' RETURNING key, seq`,
-        [consumerName, eventId],
-      );
-      const delivery = row.rows[0];
-      if (!delivery) return false;
-      if (consumer.ordered) {
-        // Behind an earlier pending event it waits its turn; that event schedules it.
-        if (await hasPendingPredecessor(tx, consumerName, delivery.key, Number(delivery.seq))) return true;
-      }
-      await schedule(tx, this.jobs, consumerName, [{ eventId, key: delivery.key }]);
-      return true;
-    });
-    if (redriven) this.jobs.notify(queueOf(consumerName));
+    if (!this.#consumers.has(consumerName)) throw new Error(`consumer ${consumerName} is not registered`);
+    // Due at once; for an ordered consumer the claim still waits for any earlier pending event.
+    const row = await this.#db.query(
+      `UPDATE outbox_delivery SET state = 'pending', attempts = 0, last_error = NULL, finished_at = NULL,
+              next_attempt_at = now(), lease_until = NULL
+       WHERE consumer = $1 AND event_id = $2 AND state = 'dead'`,
+      [consumerName, eventId],
+    );
+    const redriven = row.rowCount > 0;
+    if (redriven) this.#claimLoops.get(consumerName)?.wake();
     return redriven;
   }
 
@@ -235,20 +202,18 @@ export class Outbox {
   }
 
   async #activate(consumer: Consumer): Promise<void> {
-    const queue = queueOf(consumer.name);
-    const timeoutS = Math.ceil(
-      (isTransactional(consumer) ? 60_000 : (consumer.timeoutMs ?? DEFAULT_TIMEOUT_MS)) / 1000,
-    );
-    // Delivery outcomes are scheduled by delivery.ts; this retry policy only applies when the
-    // bookkeeping itself fails (database unreachable), and expiry covers a worker that died.
-    await this.jobs.createQueue(queue, { retry: { baseDelayS: 1, maxDelayS: 60 }, expireInS: timeoutS + 60 });
-    this.jobs.work(
-      queue,
-      deliveryHandler(consumer, { db: this.#db, jobs: this.jobs, log: this.#log, counters: this.#counters }),
-      {
-        concurrency: consumer.concurrency ?? 4,
-      },
-    );
+    const loop = new ClaimLoop(() => this.#state !== 'stopped', this.#options.pollIntervalMs);
+    this.#claimLoops.set(consumer.name, loop);
+    const deps = { db: this.#db, log: this.#log, counters: this.#counters };
+    const limit = batchLimitOf(consumer);
+    loop.run(async () => {
+      try {
+        return (await deliverBatch(consumer, deps)) >= limit;
+      } catch (error) {
+        this.#log.warn({ err: error, consumer: consumer.name }, 'outbox delivery batch failed');
+        return false;
+      }
+    });
     this.#routable.set(consumer.name, consumer);
   }
 
@@ -262,7 +227,6 @@ export class Outbox {
       }
       if (Date.now() - this.#lastMaintenance >= this.#options.maintenanceIntervalMs) {
         this.#lastMaintenance = Date.now();
-        await this.repair().catch((error: unknown) => this.#log.warn({ err: error }, 'outbox repair failed'));
         await this.prune().catch((error: unknown) => this.#log.warn({ err: error }, 'outbox pruning failed'));
       }
       if (claimed < this.#options.batchSize) await this.#sleep(this.#options.dispatchIntervalMs);
@@ -279,6 +243,48 @@ export class Outbox {
       const timer = setTimeout(done, ms);
       timer.unref();
       this.#wake = done;
+    });
+  }
+}
+
+/** Runs a consumer's batches back to back while there is more, else after a poll or a wake-up. */
+class ClaimLoop {
+  done: Promise<void> = Promise.resolve();
+  #wake: (() => void) | undefined;
+  #woken = false;
+
+  constructor(
+    private readonly running: () => boolean,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  run(batch: () => Promise<boolean>): void {
+    this.done = (async () => {
+      while (this.running()) {
+        this.#woken = false;
+        const more = await batch();
+        if (!more && !this.#woken && this.running()) await this.#sleep();
+      }
+    })();
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  #sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollIntervalMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
     });
   }
 }

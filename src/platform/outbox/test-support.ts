@@ -33,10 +33,7 @@ export interface OutboxHarness {
   placeOrder(id: string, type: string, key?: string): Promise<DomainEvent>;
   /** The effects a consumer wrote, oldest first. */
   effects(consumer: string): Promise<{ event_id: string; key: string }[]>;
-  delivery(
-    consumer: string,
-    eventId: string,
-  ): Promise<{ state: string; attempts: number; job_id: string } | undefined>;
+  delivery(consumer: string, eventId: string): Promise<{ state: string; attempts: number } | undefined>;
   /**
    * A consumer whose effect is a row in test_effect, written in the delivery's transaction; when
    * `fail` says so it throws after writing, which must roll the effect back.
@@ -124,8 +121,8 @@ export function outboxHarness(kind: DatabaseKind): OutboxHarness {
       return result.rows;
     },
     async delivery(consumer, eventId) {
-      const result = await db().query<{ state: string; attempts: number; job_id: string }>(
-        'SELECT state, attempts, job_id FROM outbox_delivery WHERE consumer = $1 AND event_id = $2',
+      const result = await db().query<{ state: string; attempts: number }>(
+        'SELECT state, attempts FROM outbox_delivery WHERE consumer = $1 AND event_id = $2',
         [consumer, eventId],
       );
       return result.rows[0];
