@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 
 export interface Readiness {
@@ -9,7 +10,9 @@ export interface Readiness {
 export const NEVER_SHED = { rateLimit: false, pressureHandler: () => undefined } as const;
 
 export function registerHealth(app: FastifyInstance, readiness: Readiness): void {
-  app.get('/healthz', { config: NEVER_SHED }, async () => ({ status: 'ok' }));
+  // Under WORKERS=N the worker's number (not its pid) tells an operator which process answered.
+  const alive = cluster.worker ? { status: 'ok', worker: cluster.worker.id } : { status: 'ok' };
+  app.get('/healthz', { config: NEVER_SHED }, async () => alive);
   // Readiness is shed under overload on purpose: a load balancer should send traffic elsewhere.
   app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
     const problems = await readiness.check().catch((error: Error) => [`check failed: ${error.message}`]);
