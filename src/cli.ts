@@ -21,7 +21,8 @@ commands:
   fake-pds       [--port 4030] [--host H]: a fake PDS-like demographics service (DEMOGRAPHICS_URL) for tests and demos
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
-MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
+MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO,
+WORKERS (serve's processes: one per core on PostgreSQL, 1 on the embedded database)`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`pathways: ${message}\n`);
