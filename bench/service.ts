@@ -92,6 +92,9 @@ export function serviceEnv(db: Db, dataDir: string, pool: number): Record<string
     PATHWAYS_DEMO: '0',
     MLLP_PORT: '0',
     DB_POOL_SIZE: String(pool),
+    // One process unless the run asks (`WORKERS=2 npm run bench …`): the server CPU figures read
+    // the one pid the bench started, which under WORKERS>1 is the primary, not the workers.
+    WORKERS: process.env['WORKERS'] ?? '1',
   };
 }
 

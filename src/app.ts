@@ -28,7 +28,7 @@ import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
 import { createMetricsServer, publicMetricsRoute } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
-import { createMetricsRegistry } from './platform/metrics/metrics.js';
+import { createMetricsRegistry, type Registry } from './platform/metrics/metrics.js';
 import { createNatsPublisher } from './platform/outbox/nats.js';
 import { Outbox } from './platform/outbox/outbox.js';
 
@@ -41,6 +41,8 @@ export interface Pathways {
   app: FastifyInstance;
   /** `GET /metrics` alone, for the METRICS_PORT listener (the CLI listens; tests inject). */
   metricsApp: FastifyInstance;
+  /** This process's Prometheus registry (a cluster's primary aggregates the workers' ones). */
+  metrics: Registry;
   db: Database;
   outbox: Outbox;
   audit: AuditTrail;
@@ -189,6 +191,7 @@ export async function buildPathways(
   return {
     app,
     metricsApp,
+    metrics,
     db,
     outbox,
     audit,

@@ -24,7 +24,8 @@ commands:
   views run      <view.json | name> [--format json|ndjson|csv] [--pseudonymise]: a SQL on FHIR view's rows to stdout
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
-MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
+MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO,
+WORKERS (serve's processes: one per core on PostgreSQL, 1 on the embedded database)`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`pathways: ${message}\n`);
@@ -43,13 +44,32 @@ function config(): Config {
 async function serve(): Promise<void> {
   const cfg = config();
   const log = createLogger({ level: cfg.logLevel });
+  const cluster = (await import('node:cluster')).default;
+  if (cluster.isPrimary) {
+    if (cfg.workersNotice) log.warn(cfg.workersNotice);
+    if (cfg.workers > 1) {
+      const { runPrimary } = await import('./cluster.js');
+      return runPrimary({
+        config: cfg,
+        log,
+        prepare: async () => {
+          await migrateDatabase(cfg);
+        },
+        fail,
+      });
+    }
+  }
   const { buildPathways } = await import('./app.js');
   const pathways = await buildPathways(cfg, log).catch((error: unknown) => {
     // Capabilities validate their own settings while they are built.
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
     throw error;
   });
+  let stopping = false;
   const shutdown = (signal: string) => {
+    // A terminal's Ctrl-C reaches a cluster worker twice: itself, and the primary's SIGTERM.
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down: draining requests and jobs');
     // The contract promises exit within 10 s: whatever has not drained by the grace is abandoned
     // (uncommitted work rolls back; nothing acknowledged is lost).
@@ -65,10 +85,15 @@ async function serve(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (cluster.isWorker) {
+    // The primary serves METRICS_PORT with every worker's metrics summed (src/cluster.ts).
+    const { shareWorkerMetrics } = await import('./cluster.js');
+    shareWorkerMetrics(pathways.metrics);
+  }
   // Metrics first: a metrics port that cannot be bound stops the start before traffic arrives.
-  if (cfg.metricsPort !== 0) {
+  if (cfg.metricsPort !== 0 && cluster.isPrimary) {
     const metricsAddress = await pathways.metricsApp
       .listen({ port: cfg.metricsPort, host: cfg.metricsHost })
       .catch(async (error: Error) => {
@@ -78,19 +103,25 @@ async function serve(): Promise<void> {
     log.info({ listen: metricsAddress }, 'metrics listening (GET /metrics)');
   }
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
-  log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
+  log.info({ listen: address, database: pathways.db.kind, worker: cluster.worker?.id }, 'pathways listening');
   await pathways.listen().catch(async (error: Error) => {
     await pathways.stop().catch(() => undefined);
     return fail(`MLLP_PORT: cannot listen on ${cfg.mllpPort}: ${error.message}`);
   });
-  if (cfg.demo) {
+  // One banner per service, not one per worker.
+  if (cfg.demo && (cluster.worker?.id ?? 1) === 1) {
     const { printDemoBanner } = await import('./demo/banner.js');
     printDemoBanner(cfg, address, pathways.demoUsers, pathways.demoLines);
   }
 }
 
 async function migrateOnly(): Promise<void> {
-  const cfg = config();
+  const applied = await migrateDatabase(config());
+  process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+}
+
+/** Applies the migrations (and the compartment backfill they may need); returns what was applied. */
+async function migrateDatabase(cfg: Config): Promise<string[]> {
   const { openDatabase } = await import('./platform/database/database.js');
   const { migrate } = await import('./platform/database/migrate.js');
   const { backfillPatientCompartment } = await import('./platform/fhir/search/compartment-backfill.js');
@@ -98,7 +129,7 @@ async function migrateOnly(): Promise<void> {
   try {
     const applied = await migrate(db);
     await backfillPatientCompartment(db);
-    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    return applied;
   } finally {
     await db.close();
   }

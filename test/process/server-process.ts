@@ -71,6 +71,8 @@ export function serviceEnv(
     MLLP_PORT: '0',
     // Off unless a suite asks for it: servers started side by side would race for port 9464.
     METRICS_PORT: '0',
+    // One process, so a suite's signals and kills reach the server itself; workers.test.ts asks for more.
+    WORKERS: '1',
     ...extra,
   };
 }

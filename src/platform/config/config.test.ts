@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, resolveWorkers } from './config.js';
 
 describe('loadConfig', () => {
   it('applies the contract defaults', () => {
@@ -86,6 +86,10 @@ describe('loadConfig', () => {
     ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '5s' }],
     ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '-1' }],
     ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '600001' }],
+    ['WORKERS', { WORKERS: '0' }],
+    ['WORKERS', { WORKERS: 'two' }],
+    ['WORKERS', { WORKERS: '-2' }],
+    ['WORKERS', { WORKERS: '257', DATABASE_URL: 'postgres://db/pathways' }],
   ])('refuses a bad %s with an error naming it', (variable, env) => {
     try {
       loadConfig(env);
@@ -96,5 +100,32 @@ describe('loadConfig', () => {
       expect((error as Error).message.startsWith(`${variable}:`)).toBe(true);
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+});
+
+describe('resolveWorkers', () => {
+  const POSTGRES = 'postgres://db/pathways';
+
+  it('runs one worker per core on a PostgreSQL server unless WORKERS says otherwise', () => {
+    expect(resolveWorkers({}, POSTGRES, 4)).toEqual({ workers: 4, notice: undefined });
+    expect(resolveWorkers({ WORKERS: '2' }, POSTGRES, 4)).toEqual({ workers: 2, notice: undefined });
+    expect(resolveWorkers({ WORKERS: '1' }, POSTGRES, 4)).toEqual({ workers: 1, notice: undefined });
+    expect(resolveWorkers({ WORKERS: '8' }, POSTGRES, 2)).toEqual({ workers: 8, notice: undefined });
+  });
+
+  it('runs one worker on the embedded PGlite database, saying so in one line when more were asked', () => {
+    expect(resolveWorkers({}, undefined, 4)).toEqual({ workers: 1, notice: undefined });
+    expect(resolveWorkers({ WORKERS: '1' }, undefined, 4)).toEqual({ workers: 1, notice: undefined });
+    const capped = resolveWorkers({ WORKERS: '3' }, undefined, 4);
+    expect(capped.workers).toBe(1);
+    expect(capped.notice).toMatch(/^WORKERS=3 ignored: .*PGlite.*DATABASE_URL/);
+    expect(capped.notice).not.toContain('\n');
+  });
+
+  it('is part of the loaded configuration', () => {
+    expect(loadConfig({ WORKERS: '3', DATABASE_URL: POSTGRES }).workers).toBe(3);
+    const embedded = loadConfig({ WORKERS: '3' });
+    expect(embedded.workers).toBe(1);
+    expect(embedded.workersNotice).toContain('WORKERS=3 ignored');
   });
 });

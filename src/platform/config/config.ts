@@ -3,6 +3,7 @@
  * A bad value throws ConfigError naming the variable; the CLI prints that one line and exits.
  */
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseTrustedIssuers, type TrustedIssuerConfig } from '../auth/trusted-issuers.js';
 
@@ -41,6 +42,10 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** External identity providers whose tokens are accepted (validated JSON, see platform/auth). */
   trustedIssuers: TrustedIssuerConfig[];
+  /** HTTP server processes (node:cluster); 1 = no cluster, the process serves by itself. */
+  workers: number;
+  /** One line for the log when WORKERS asked for more than the database allows. */
+  workersNotice: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +132,25 @@ function metricsPort(env: Env, port: number): number {
   return value;
 }
 
+/**
+ * WORKERS: default one per core on a PostgreSQL server; always 1 on the embedded PGlite database,
+ * which a single process owns (its data folder cannot be opened twice).
+ */
+export function resolveWorkers(
+  env: Env,
+  databaseUrl: string | undefined,
+  cores: number = availableParallelism(),
+): { workers: number; notice: string | undefined } {
+  const requested = integer(env, 'WORKERS', databaseUrl ? cores : 1, 1, 256);
+  if (databaseUrl === undefined && requested > 1) {
+    return {
+      workers: 1,
+      notice: `WORKERS=${requested} ignored: the embedded PGlite database is owned by one process, so 1 worker runs (set DATABASE_URL for more)`,
+    };
+  }
+  return { workers: requested, notice: undefined };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -155,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const workers = resolveWorkers(env, databaseUrl);
   return {
     port,
     host,
@@ -178,5 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 9),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
     trustedIssuers: trusted(env, publicUrl),
+    workers: workers.workers,
+    workersNotice: workers.notice,
   };
 }

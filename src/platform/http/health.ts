@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import * as D from './route-docs.js';
 
@@ -10,15 +11,19 @@ export interface Readiness {
 export const NEVER_SHED = { rateLimit: false, pressureHandler: () => undefined } as const;
 
 export function registerHealth(app: FastifyInstance, readiness: Readiness): void {
+  // Under WORKERS=N the worker's number (not its pid) tells an operator which process answered.
+  const alive = cluster.worker ? { status: 'ok', worker: cluster.worker.id } : { status: 'ok' };
   app.get(
     '/healthz',
     {
       config: NEVER_SHED,
       ...D.documented('operations', 'The process is alive', {
-        responses: { 200: D.object({ status: D.text() }) },
+        responses: {
+          200: D.object({ status: D.text(), worker: D.whole('the worker that answered, under WORKERS=N') }),
+        },
       }),
     },
-    async () => ({ status: 'ok' }),
+    async () => alive,
   );
   // Readiness is shed under overload on purpose: a load balancer should send traffic elsewhere.
   app.get(

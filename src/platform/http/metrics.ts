@@ -53,7 +53,10 @@ export function registerRequestMetrics(
  * The metrics listener: `GET /metrics` (Prometheus text) and nothing else. No rate limit or load
  * shedding (a scrape must answer when the service is busiest) and no request log lines.
  */
-export function createMetricsServer(registry: Registry, log: Logger): FastifyInstance {
+export function createMetricsServer(
+  registry: { contentType: string; metrics(): Promise<string> },
+  log: Logger,
+): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
