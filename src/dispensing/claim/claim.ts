@@ -13,7 +13,8 @@ import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { assertReleasedTo, transition } from '../../prescribing/status/state-machine.js';
+import { claimIssue } from '../../prescribing/repeat/repeat-transitions.js';
+import { assertHeldBy, transition } from '../../prescribing/status/state-machine.js';
 import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
 import { parseClaim } from './parse-claim.js';
 
@@ -35,27 +36,34 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
     if (!record)
       throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
     // Before anything that depends on its status: another pharmacy learns nothing about it.
-    assertReleasedTo(record.state, pharmacy);
-    const earlier = await tx.query<{ claim_identifier: string; claim_id: string; digest: string }>(
-      'SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1',
-      [parsed.shortFormId],
-    );
-    const previous = earlier.rows[0];
-    if (previous) {
-      if (previous.claim_identifier === parsed.claimIdentifier && previous.digest === digest) {
-        return {
-          shortFormId: parsed.shortFormId,
-          claimId: previous.claim_id,
-          patient: record.patient,
-          changed: false,
-        };
-      }
+    assertHeldBy(record.state, pharmacy);
+    const earlier = await tx.query<{
+      claim_identifier: string;
+      claim_id: string;
+      digest: string;
+      issue: number;
+    }>('SELECT claim_identifier, claim_id, digest, issue FROM prescription_claim WHERE short_form_id = $1', [
+      parsed.shortFormId,
+    ]);
+    const resent = earlier.rows.find((row) => row.claim_identifier === parsed.claimIdentifier);
+    if (resent?.digest === digest) {
+      return {
+        shortFormId: parsed.shortFormId,
+        claimId: resent.claim_id,
+        patient: record.patient,
+        changed: false,
+      };
+    }
+    const issue = claimIssue(record.state, pharmacy, parsed.issue);
+    if (resent || earlier.rows.some((row) => Number(row.issue) === issue)) {
       throw new Problem(
         'INVALID_STATE_TRANSITION',
-        `Prescription ${parsed.shortFormId} has already been claimed`,
+        record.state.repeat
+          ? `Issue ${issue} of prescription ${parsed.shortFormId} has already been claimed`
+          : `Prescription ${parsed.shortFormId} has already been claimed`,
       );
     }
-    const { state } = transition(record.state, { type: 'claim', pharmacy });
+    const { state } = transition(record.state, { type: 'claim', pharmacy, issue });
     await saveState(tx, record, state);
     const { id: _id, meta: _meta, ...content } = claim;
     const stored = await createResource(tx, {
@@ -63,8 +71,9 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
       ...(record.patient ? { patient: { ...claim.patient, reference: record.patient } } : {}),
     });
     await tx.query(
-      `INSERT INTO prescription_claim (short_form_id, claim_identifier, claim_id, digest, pharmacy) VALUES ($1, $2, $3, $4, $5)`,
-      [parsed.shortFormId, parsed.claimIdentifier, stored.id, digest, pharmacy],
+      `INSERT INTO prescription_claim (short_form_id, claim_identifier, claim_id, digest, pharmacy, issue)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [parsed.shortFormId, parsed.claimIdentifier, stored.id, digest, pharmacy, issue],
     );
     await emit(tx, {
       type: 'claim',
@@ -73,6 +82,7 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
         prescriptionId: parsed.shortFormId,
         ...(record.patient ? { patient: record.patient } : {}),
         pharmacy,
+        ...(record.state.repeat ? { issue } : {}),
         resource: stored.resource,
       },
     });

@@ -10,6 +10,8 @@ import type { Database, Queryable } from '../../platform/database/database.js';
 import { operationOutcome, Problem } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { parsePrescriptionOrder } from '../../prescribing/order/parse-order.js';
+import { ISSUE_FINAL, PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
+import { startDueIssue } from '../../prescribing/repeat/start-issue.js';
 import {
   type VerificationDeps,
   verifyPrescription,
@@ -54,10 +56,16 @@ export async function releasePrescriptions(
 ): Promise<ReleaseResult> {
   return deps.db.transaction(async (tx) => {
     const result: ReleaseResult = { passed: [], failed: [] };
-    const ids = request.shortFormId ? [request.shortFormId] : await nominatedFor(tx, request.owner);
+    const ids = request.shortFormId ? [request.shortFormId] : await nominatedFor(tx, request.owner, now);
     for (const shortFormId of ids) {
-      const record = await findPrescription(tx, shortFormId, { forUpdate: true });
-      if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+      const found = await findPrescription(tx, shortFormId, { forUpdate: true });
+      if (!found) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+      // An eRD whose next issue is due: start it here rather than wait for the job.
+      const record = await startDueIssue(tx, found, now);
+      if (record.state.repeat && ISSUE_FINAL.includes(record.status)) {
+        // Says why (not yet available, and from when; no issues left; authorisation expired).
+        transition(record.state, { type: 'next-issue', at: now.toISOString() });
+      }
       const next = transition(record.state, { type: 'release', pharmacy: request.owner });
       const bundle = storedBundle(record);
       const failure = await verificationFailure(tx, deps, record, bundle, now);
@@ -79,13 +87,43 @@ export async function releasePrescriptions(
             prescriptionId: shortFormId,
             ...(record.patient ? { patient: record.patient } : {}),
             pharmacy: request.owner,
+            ...(next.state.repeat ? { issue: next.state.repeat.issue } : {}),
           },
         });
       }
-      result.passed.push({ record, bundle: bundle! });
+      result.passed.push({
+        record: { ...record, state: next.state },
+        bundle: withIssue(bundle!, next.state.repeat),
+      });
     }
     return result;
   });
+}
+
+/**
+ * The released issue of an eRD, said in Bundle.meta: the signed payload leaves out Bundle.meta
+ * (CONTRACT.md §5), so the pharmacy's copy still verifies.
+ */
+function withIssue(bundle: Bundle, repeat: PrescriptionRecord['state']['repeat']): Bundle {
+  if (!repeat) return bundle;
+  return {
+    ...bundle,
+    meta: {
+      ...bundle.meta,
+      extension: [
+        ...(bundle.meta?.extension ?? []).filter(
+          (extension) => extension.url !== PRESCRIPTION_ISSUE_EXTENSION,
+        ),
+        {
+          url: PRESCRIPTION_ISSUE_EXTENSION,
+          extension: [
+            { url: 'issueNumber', valueUnsignedInt: repeat.issue },
+            { url: 'issuesAuthorised', valueUnsignedInt: repeat.issues },
+          ],
+        },
+      ],
+    },
+  };
 }
 
 function storedBundle(record: PrescriptionRecord): Bundle | undefined {
@@ -96,14 +134,23 @@ function storedBundle(record: PrescriptionRecord): Bundle | undefined {
   }
 }
 
-async function nominatedFor(tx: Queryable, pharmacy: string): Promise<string[]> {
+async function nominatedFor(tx: Queryable, pharmacy: string, now: Date): Promise<string[]> {
   const due = await tx.query<{ short_form_id: string }>(
     `SELECT short_form_id FROM prescription
      WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL
      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [pharmacy, NOMINATED_RELEASE_LIMIT],
   );
-  return due.rows.map((row) => row.short_form_id);
+  const ids = due.rows.map((row) => row.short_form_id);
+  if (ids.length >= NOMINATED_RELEASE_LIMIT) return ids;
+  // eRD prescriptions whose next issue has become due and that the job has not started yet.
+  const repeats = await tx.query<{ short_form_id: string }>(
+    `SELECT short_form_id FROM prescription
+     WHERE next_issue_at <= $2 AND nominated_pharmacy = $1 AND release_failure IS NULL
+     ORDER BY next_issue_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [pharmacy, now, NOMINATED_RELEASE_LIMIT - ids.length],
+  );
+  return [...ids, ...repeats.rows.map((row) => row.short_form_id)];
 }
 
 async function verificationFailure(

@@ -7,10 +7,11 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
-import { forbidden, informational, Problem } from '../../platform/errors/problem.js';
+import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { payloadDigest } from '../../signing/index.js';
+import { initialRepeatState } from '../repeat/repeat-state.js';
 import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
 import type { PrescriptionState } from '../status/state-machine.js';
 import { findMessage, findPrescription, insertPrescription, recordMessage } from '../store/prescriptions.js';
@@ -57,6 +58,18 @@ export async function submitOrder(
     throw new Problem('SIGNER_MISMATCH', 'The caller is not the prescriber who signed this prescription');
   }
   const validFrom = validFromOf(order, verified.sigT);
+  const repeat = order.repeatDispensing ? initialRepeatState(order.repeatDispensing) : undefined;
+  if (repeat && new Date(repeat.authorisedUntil) <= validFrom) {
+    throw invalid(
+      'The repeat-dispensing authorisation expires before the prescription becomes valid',
+      'MedicationRequest.extension',
+    );
+  }
+  // Issue 1 keeps the usual validity; no issue outlives the authorisation.
+  const expiresAt = earliest(
+    expiryOf(validFrom, order.controlled),
+    repeat && new Date(repeat.authorisedUntil),
+  );
   const outcome = informational(`Prescription ${order.shortFormId} accepted`);
   const stored = await deps.db.transaction(async (tx) => {
     const patient = await findOrCreatePatient(tx, order.patient);
@@ -70,6 +83,7 @@ export async function submitOrder(
         expired: false,
       })),
       dispenses: [],
+      ...(repeat ? { repeat } : {}),
     };
     const inserted = await insertPrescription(tx, {
       shortFormId: order.shortFormId,
@@ -86,7 +100,7 @@ export async function submitOrder(
       controlled: order.controlled,
       sigT: verified.sigT,
       validFrom,
-      expiresAt: expiryOf(validFrom, order.controlled),
+      expiresAt,
       signedBundle: JSON.stringify(input),
     });
     if (!inserted) return undefined; // a concurrent request stored it first: answered below
@@ -146,6 +160,10 @@ async function idempotentAnswer(
     patient: existing.patient,
     items: order.items.map((item) => `MedicationRequest/${item.id}`),
   };
+}
+
+function earliest(first: Date, second: Date | undefined): Date {
+  return second && second < first ? second : first;
 }
 
 function duplicate(shortFormId: string): Problem {

@@ -4,6 +4,7 @@
  * so concurrent releases or dispenses of one prescription are serialised by PostgreSQL.
  */
 import type { Queryable } from '../../platform/database/database.js';
+import { earlierUnclaimedSince } from '../repeat/repeat-state.js';
 import type { PrescriptionStatus } from '../status/codes.js';
 import type { PrescriptionState } from '../status/state-machine.js';
 
@@ -149,16 +150,21 @@ export async function findByLongFormId(q: Queryable, longFormId: string): Promis
   return result.rows[0]?.short_form_id;
 }
 
-/** Writes the state after a transition (the row must be locked by `findPrescription(…, forUpdate)`). */
+/**
+ * Writes the state after a transition (the row must be locked by `findPrescription(…, forUpdate)`).
+ * `expiresAt` moves the expiry (a new eRD issue); `newIssue` starts the row's dispensing clock again.
+ */
 export async function saveState(
   tx: Queryable,
   record: Pick<PrescriptionRecord, 'shortFormId' | 'version'>,
   state: PrescriptionState,
-  options: { dispensedNow?: boolean } = {},
+  options: { dispensedNow?: boolean; expiresAt?: Date; newIssue?: boolean } = {},
 ): Promise<void> {
   const result = await tx.query(
     `UPDATE prescription SET status = $2, state = $3::jsonb, dispenser = $4, updated_at = now(),
-       last_dispensed_at = CASE WHEN $5 THEN now() ELSE last_dispensed_at END, version = version + 1
+       last_dispensed_at = CASE WHEN $5 THEN now() WHEN $9 THEN NULL ELSE last_dispensed_at END,
+       version = version + 1, next_issue_at = $7, earlier_unclaimed_since = $8,
+       expires_at = COALESCE($10, expires_at)
      WHERE short_form_id = $1 AND version = $6`,
     [
       record.shortFormId,
@@ -167,6 +173,10 @@ export async function saveState(
       state.dispenser ?? null,
       options.dispensedNow === true,
       record.version,
+      state.repeat?.nextIssueFrom ? new Date(state.repeat.nextIssueFrom) : null,
+      earlierUnclaimedSince(state.repeat) ?? null,
+      options.newIssue === true,
+      options.expiresAt ?? null,
     ],
   );
   if (result.rowCount !== 1) throw new Error(`prescription ${record.shortFormId} changed under a row lock`);
