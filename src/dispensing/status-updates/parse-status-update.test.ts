@@ -2,43 +2,12 @@
 import type { Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../../platform/errors/problem.js';
-import {
-  notifyPatient,
-  PSU_BUSINESS_STATUS_SYSTEM,
-  PSU_STATUSES,
-  parseStatusUpdate,
-} from './parse-status-update.js';
+import { statusUpdate } from '../examples/messages.js';
+import { notifyPatient, PSU_STATUSES, parseStatusUpdate } from './parse-status-update.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
-
-/** The PSU API's example Task, with our identifiers. */
-export function statusUpdateTask(input: {
-  shortFormId: string;
-  itemId: string;
-  pharmacy: string;
-  status: string;
-  lastModified?: string;
-  id?: string;
-}): Task {
-  return {
-    resourceType: 'Task',
-    identifier: [{ system: 'https://tools.ietf.org/html/rfc4122', value: input.id ?? crypto.randomUUID() }],
-    status: input.status === 'Collected' || input.status === 'Not Dispensed' ? 'completed' : 'in-progress',
-    intent: 'order',
-    basedOn: [
-      {
-        identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: input.shortFormId },
-      },
-    ],
-    focus: {
-      identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: input.itemId },
-    },
-    for: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' } },
-    businessStatus: { coding: [{ system: PSU_BUSINESS_STATUS_SYSTEM, code: input.status }] },
-    owner: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: input.pharmacy } },
-    lastModified: input.lastModified ?? NOW.toISOString(),
-  };
-}
+const statusUpdateTask = (input: Parameters<typeof statusUpdate>[0]) =>
+  statusUpdate({ lastModified: NOW.toISOString(), ...input });
 
 const base = {
   shortFormId: '24F5DA-A83008-7EFE6Z',

@@ -6,8 +6,7 @@ import { databaseKinds } from '../../../test/databases.js';
 import { itemIdOf, shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { processMessage, type TestPrescriber } from '../../prescribing/testing/prescriber.js';
 import { type dispensingApi, errorCode, startDispensingTest } from '../testing/api.js';
-import { releaseParameters } from '../testing/messages.js';
-import { statusUpdateTask } from './parse-status-update.test.js';
+import { releaseParameters, statusUpdate as statusUpdateTask } from '../testing/messages.js';
 
 describe.each(databaseKinds)('prescription status updates on %s', (kind) => {
   let app: TestApp;
