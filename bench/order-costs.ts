@@ -5,8 +5,10 @@
  * handler waits for, over fresh bundles, with the database, the PKI and the register instrumented
  * (instruments.ts) so that every millisecond lands in one phase, with the PostgreSQL CPU of each.
  */
+
 import type { Bundle } from '@medplum/fhirtypes';
 import type { AuditInput } from '../src/platform/audit/audit-event.js';
+import { deriveAuditKeys } from '../src/platform/audit/audit-keys.js';
 import { AuditTrail } from '../src/platform/audit/trail.js';
 import type { Principal } from '../src/platform/auth/principal.js';
 import { loadSecretKey } from '../src/platform/crypto/secret-box.js';
@@ -20,6 +22,7 @@ import { CertificateAuthority } from '../src/register/pki/authority.js';
 import { loadOrCreateCa } from '../src/register/pki/ca-store.js';
 import { createCertificateChecker } from '../src/register/pki/check.js';
 import { createRegisterService } from '../src/register/register-service.js';
+import { createSignerLookup } from '../src/register/signer-at.js';
 import { payloadDigest, verifyBundleSignature } from '../src/signing/index.js';
 import { Instruments, type PhaseCost, type StatementCost } from './instruments.js';
 import { prepareOrders } from './orders.js';
@@ -71,6 +74,7 @@ export async function instrumentedPrescribing(options: {
     db,
     log: createLogger({ level: 'silent' }),
     metrics: createMetricsRegistry(),
+    keys: deriveAuditKeys(secretKey),
   });
   const { prescriber } = options;
   return {
@@ -80,6 +84,10 @@ export async function instrumentedPrescribing(options: {
       db,
       pki: {
         checkSigningCertificate: instruments.wrap('certificate check (PKI)', checker.checkSigningCertificate),
+        signerAt: instruments.wrap(
+          'certificate, prescriber and rights at sigT (one query)',
+          createSignerLookup(checker),
+        ),
       },
       register: {
         resolvePractitioner: instruments.wrap(

@@ -5,7 +5,7 @@
  *
  * 1. signs in as the prescriber with the three calls (password, one-time code, token; PKCE S256),
  * 2. builds a prescription-order for the demo patient (EPS message shape),
- * 3. signs it with the prescriber's own key and certificate (src/signing, CONTRACT.md §5),
+ * 3. signs it with the prescriber's own key and certificate (src/signing, docs/api.md §5),
  * 4. sends it ($process-message), 5. tracks it (GET /Task?focus:identifier=…),
  * 6. with --cancel, cancels it (prescription-order-update) and prints the R-code.
  *

@@ -1,5 +1,5 @@
 /**
- * Signs a prescription-order Bundle the way Pathways verifies it (CONTRACT.md §5), using only
+ * Signs a prescription-order Bundle the way Pathways verifies it (docs/api.md §5), using only
  * src/signing. For GP and hospital prescribing systems: copy src/signing into your code base (it
  * needs node:crypto, `jose` 6 and `canonicalize` 4.0.0) or run this script.
  *

@@ -8,10 +8,14 @@ import { CAPABILITIES } from './capabilities.js';
 import { seedDemo } from './demo/seed.js';
 import { type DemoUser, seedDemoUsers } from './demo/users.js';
 import { createIdentity, type Identity } from './identity/identity.js';
+import { deriveAuditKeys } from './platform/audit/audit-keys.js';
+import { defaultCheckpointFile } from './platform/audit/checkpoint.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
+import { enforceSmartScopes } from './platform/auth/smart-enforcement.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
+import { loadSecretKey } from './platform/crypto/secret-box.js';
 import { type Database, openDatabase } from './platform/database/database.js';
 import { LOCKS } from './platform/database/locks.js';
 import { migrate, migrationsCurrent } from './platform/database/migrate.js';
@@ -21,7 +25,7 @@ import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { fhirApi } from './platform/fhir/routes/index.js';
 import { backfillPatientCompartment } from './platform/fhir/search/compartment-backfill.js';
 import { loadValidationDefinitions } from './platform/fhir/validation/index.js';
-import { createMetricsServer } from './platform/http/metrics.js';
+import { createMetricsServer, publicMetricsRoute } from './platform/http/metrics.js';
 import { createHttpServer } from './platform/http/server.js';
 import type { Logger } from './platform/logging/logger.js';
 import { createMetricsRegistry } from './platform/metrics/metrics.js';
@@ -47,21 +51,30 @@ export interface Pathways {
   demoLines: string[];
   /** Services the capabilities provide to each other (and to tests). */
   services: ServiceRegistry;
+  /** Opens the capabilities' own listeners (MLLP); `serve` calls it after the HTTP listener. */
+  listen(): Promise<void>;
   /** Stops accepting, drains requests and jobs, flushes the audit trail, closes the database. */
   stop(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Wraps the database every part of the service uses (the statement-count tests count through it). */
+  wrapDatabase?: (db: Database) => Database;
 }
 
 export async function buildPathways(
   config: Config,
   log: Logger,
   env: Record<string, string | undefined> = process.env,
+  options: BuildOptions = {},
 ): Promise<Pathways> {
-  const db = await openDatabase({
+  const opened = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
+  const db = options.wrapDatabase ? options.wrapDatabase(opened) : opened;
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const backfilled = await backfillPatientCompartment(db);
@@ -70,7 +83,14 @@ export async function buildPathways(
 
   const metrics = createMetricsRegistry();
   const metricsApp = createMetricsServer(metrics, log);
-  const audit = new AuditTrail({ db, log, metrics });
+  // Keyed by the service secret key (the same one identity loads), never stored in the database.
+  const audit = new AuditTrail({
+    db,
+    log,
+    metrics,
+    keys: deriveAuditKeys(loadSecretKey({ dataDir: config.dataDir, env })),
+    checkpointFile: defaultCheckpointFile(config.dataDir),
+  });
   const outbox = new Outbox({ db, log, metrics });
   if (config.natsUrl) {
     outbox.register(
@@ -82,6 +102,7 @@ export async function buildPathways(
   const capabilities = new CapabilityRegistry();
   const resourceRules = new ResourceRules();
   const app = await createHttpServer({
+    version: VERSION,
     config,
     log,
     metrics,
@@ -104,11 +125,18 @@ export async function buildPathways(
   const identity = await createIdentity({ db, audit, metrics, log, config, env, services });
   await identity.register(app);
   const { access } = identity;
+  enforceSmartScopes(app);
   // AuditEvent search: admin and service desk only; registered before the generic FHIR routes.
   await app.register(async (scope) => {
     scope.addHook('onRequest', access.authenticate);
     scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
     await scope.register(auditRoutes({ db }));
+  });
+  // Metrics on the public listener: for an administrator's token only (open on METRICS_PORT).
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', access.authenticate);
+    scope.addHook('preHandler', access.requireAccess({ roles: ['admin'] }));
+    await scope.register(publicMetricsRoute(metrics));
   });
   const context: PlatformContext = {
     config,
@@ -168,6 +196,9 @@ export async function buildPathways(
     demoUsers: users,
     demoLines,
     services,
+    async listen() {
+      for (const capability of built) await capability.listen?.();
+    },
     stop() {
       stopping ??= (async () => {
         await app.close();

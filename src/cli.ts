@@ -1,6 +1,6 @@
 /**
  * `pathways <command>`: serve, migrate, audit verify. Configuration comes from the environment
- * (CONTRACT.md section 1); a bad value stops with one line naming the variable.
+ * (docs/api.md §1); a bad value stops with one line naming the variable.
  */
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './platform/config/config.js';
@@ -16,9 +16,12 @@ commands:
   user add       --username U --role R [--password P] [--fhir-user Practitioner/ID|Patient/ID] [--org ODS]
   totp SECRET    print the current one-time code for a base32 TOTP secret (demo and scripts)
   client add     --name N --jwks-file F --scope "S …" [--org ODS] [--role R]
+  hl7 send       FILE… [--host H] [--port P]: send HL7 v2 files over MLLP and print each ACK (MSA)
+  hl7 replay     ID…: run stored HL7 messages (the dead letters of GET /admin/hl7/messages) through the feed again
   fake-epms      [--port 4010] (--key-url <pathways>/pki/feed.pem | --key-file F): a fake claims system (ePMS) for tests and demos
   fake-notify    [--port 4020] [--host H] [--api-key K] [--settle-ms 2000]: a fake GOV.UK Notify for tests and demos
   fake-pds       [--port 4030] [--host H]: a fake PDS-like demographics service (DEMOGRAPHICS_URL) for tests and demos
+  views run      <view.json | name> [--format json|ndjson|csv] [--pseudonymise]: a SQL on FHIR view's rows to stdout
 
 configuration is read from the environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, DATA_DIR,
 MLLP_PORT, NATS_URL, EPMS_URL, NOTIFY_BASE_URL, NOTIFY_API_KEY, STEP_UP_MAX_AGE_S, PATHWAYS_DEMO`;
@@ -76,6 +79,10 @@ async function serve(): Promise<void> {
   }
   const address = await pathways.app.listen({ port: cfg.port, host: cfg.host });
   log.info({ listen: address, database: pathways.db.kind }, 'pathways listening');
+  await pathways.listen().catch(async (error: Error) => {
+    await pathways.stop().catch(() => undefined);
+    return fail(`MLLP_PORT: cannot listen on ${cfg.mllpPort}: ${error.message}`);
+  });
   if (cfg.demo) {
     const { printDemoBanner } = await import('./demo/banner.js');
     printDemoBanner(cfg, address, pathways.demoUsers, pathways.demoLines);
@@ -101,10 +108,15 @@ async function auditVerify(): Promise<void> {
   const cfg = config();
   const { openDatabase } = await import('./platform/database/database.js');
   const { runAuditVerify } = await import('./platform/audit/verify.js');
+  const { deriveAuditKeys, defaultCheckpointFile } = await import('./platform/audit/index.js');
+  const { loadSecretKey } = await import('./platform/crypto/secret-box.js');
   const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: 2 });
   let code: number;
   try {
-    code = await runAuditVerify(db, (line) => process.stdout.write(`${line}\n`));
+    code = await runAuditVerify(db, (line) => process.stdout.write(`${line}\n`), {
+      keys: deriveAuditKeys(loadSecretKey({ dataDir: cfg.dataDir, env: process.env })),
+      checkpointFile: defaultCheckpointFile(cfg.dataDir),
+    });
   } finally {
     await db.close();
   }
@@ -159,6 +171,44 @@ async function main(argv: string[]): Promise<void> {
     return withDatabase(async (db) => {
       const { runClientAdd } = await import('./identity/oauth/clients.js');
       return runClientAdd(db, argv.slice(2));
+    });
+  }
+  if (command === 'hl7' && sub === 'send') {
+    const { runHl7Send } = await import('./hl7/cli.js');
+    process.exitCode = await runHl7Send(argv.slice(2));
+    return;
+  }
+  if (command === 'hl7' && sub === 'replay') {
+    // The whole service without its listeners: the processor needs the capabilities' services.
+    const cfg = { ...config(), demo: false };
+    const log = createLogger({ level: 'warn' });
+    const { buildPathways } = await import('./app.js');
+    const pathways = await buildPathways(cfg, log);
+    try {
+      const { runHl7Replay } = await import('./hl7/cli.js');
+      process.exitCode = await runHl7Replay(pathways, argv.slice(2));
+    } finally {
+      await pathways.stop();
+    }
+    return;
+  }
+  if (command === 'views' && sub === 'run') {
+    return withDatabase(async (db, cfg) => {
+      const { runViewsCli } = await import('./analytics/views/views-cli.js');
+      const { pseudonymFunction, pseudonymKey } = await import('./analytics/pseudonymise/pseudonym-key.js');
+      const { loadSecretKey } = await import('./platform/crypto/secret-box.js');
+      return runViewsCli(db, argv.slice(2), {
+        write: (chunk) =>
+          new Promise((resolve) => {
+            if (process.stdout.write(chunk)) resolve();
+            else process.stdout.once('drain', resolve);
+          }),
+        error: (line) => process.stderr.write(`pathways: ${line}\n`),
+        pseudonym: () =>
+          pseudonymFunction(
+            pseudonymKey(process.env, loadSecretKey({ dataDir: cfg.dataDir, env: process.env })),
+          ),
+      });
     });
   }
   if (command === 'fake-epms') {

@@ -1,8 +1,9 @@
 /** The whole service in-process on a fresh test database, for HTTP tests through inject(). */
-import { buildPathways, type Pathways } from '../src/app.js';
+import { type BuildOptions, buildPathways, type Pathways } from '../src/app.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { expectCatalogued } from './events/emitted.js';
 import { type TokenInput, tokenFor } from './tokens.js';
 
 export interface TestApp {
@@ -15,7 +16,11 @@ export interface TestApp {
 
 export const TEST_PUBLIC_URL = 'http://pathways.test';
 
-export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   // The app opens its own connection; the test database's own one is closed to keep PGlite's
   // folder single-owner.
@@ -32,14 +37,17 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   };
   const config = loadConfig(fullEnv);
   // Capabilities read their own settings from the same environment, never the test process's.
-  const pathways = await buildPathways(config, createLogger({ level: 'silent' }), fullEnv);
+  const pathways = await buildPathways(config, createLogger({ level: 'silent' }), fullEnv, options);
   return {
     pathways,
     database,
     bearer: (input) => tokenFor(pathways, TEST_PUBLIC_URL, input),
     async close() {
+      // Every event this app's flows emitted must be in the events catalogue (docs/asyncapi.yaml).
+      const uncatalogued = await expectCatalogued(pathways.db).catch((error: unknown) => error);
       await pathways.stop();
       await database.dispose();
+      if (uncatalogued) throw uncatalogued;
     },
   };
 }

@@ -56,6 +56,9 @@ export const DEMO_RESOURCES: Resource[] = [
     id: 'demo-outpatients',
     status: 'active',
     name: 'Outpatients, Leeds General Hospital (demo)',
+    // Synthetic: Ofcom's drama range (01632 960xxx) is never a real number.
+    telecom: [{ system: 'phone', value: '01632 960 123', use: 'work' }],
+    address: { line: ['Great George Street'], city: 'Leeds', postalCode: 'LS1 3EX', country: 'GB' },
     managingOrganization: { reference: 'Organization/demo-hospital' },
   },
   patient('demo-patient-1', '9449306060', 'Hughes', 'Alex', '1968-04-17', 'female', 'LS1 4AP', [

@@ -30,6 +30,7 @@ const DEMO_USERS: Array<{ username: string; role: Role; fhirUser?: string; org?:
   { username: 'demo-patient', role: 'patient', fhirUser: 'Patient/demo-patient-1' },
   { username: 'demo-service-desk', role: 'service-desk' },
   { username: 'demo-admin', role: 'admin' },
+  { username: 'demo-analyst', role: 'analyst' },
 ];
 
 export interface DemoUser {

@@ -1,5 +1,5 @@
 /**
- * Dispensing and claims (CONTRACT.md §7) and prescriber–dispenser messaging (§9): Task/$release,
+ * Dispensing and claims (docs/api.md §7) and prescriber–dispenser messaging (§9): Task/$release,
  * the dispense-notification event of $process-message, return and withdraw (POST /Task), Claim,
  * Communication, and the no-claim job. Every status change goes through prescribing's state
  * machine; every release re-runs prescribing's signature verification.

@@ -8,6 +8,7 @@ import type { AuditTrail } from '../platform/audit/trail.js';
 import { type AccessControl, type AccessPolicy, agentOfRequest, protect } from '../platform/auth/index.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, notFound, Problem } from '../platform/errors/problem.js';
+import * as D from '../platform/http/route-docs.js';
 import type { Outbox } from '../platform/outbox/outbox.js';
 import { FEED_CONSUMER } from './consumer.js';
 import { deliveryOf, listDeadLetters } from './dead-letters.js';
@@ -33,24 +34,42 @@ export async function feedAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps
   protect(app, deps.access, { requireDeclaredPolicy: true });
   const { db, outbox } = deps;
 
-  app.get('/admin/feed', { config: { access: FEED_ADMIN_POLICY } }, async (request, reply) => {
-    const limit = limitOf((request.query as Record<string, unknown>).limit);
-    const stats = await outbox.stats();
-    const row = stats.consumers.find((consumer) => consumer.consumer === FEED_CONSUMER);
-    reply.header('cache-control', 'no-store');
-    return {
-      enabled: deps.eventsUrl !== undefined,
-      endpoint: deps.eventsUrl ?? null,
-      backlog: row?.pending ?? 0,
-      oldestAgeS: row?.oldestPendingAgeS ?? null,
-      deadLetterCount: row?.dead ?? 0,
-      deadLetters: await listDeadLetters(db, FEED_CONSUMER, limit),
-    };
-  });
+  app.get(
+    '/admin/feed',
+    {
+      config: { access: FEED_ADMIN_POLICY },
+      ...D.documented('feed', 'The ePMS feed: endpoint, backlog and dead letters', {
+        bearer: true,
+        querystring: D.object({ limit: D.whole() }),
+        responses: { 200: D.anyObject('{ enabled, endpoint, backlog, deadLetters, … }') },
+      }),
+    },
+    async (request, reply) => {
+      const limit = limitOf((request.query as Record<string, unknown>).limit);
+      const stats = await outbox.stats();
+      const row = stats.consumers.find((consumer) => consumer.consumer === FEED_CONSUMER);
+      reply.header('cache-control', 'no-store');
+      return {
+        enabled: deps.eventsUrl !== undefined,
+        endpoint: deps.eventsUrl ?? null,
+        backlog: row?.pending ?? 0,
+        oldestAgeS: row?.oldestPendingAgeS ?? null,
+        deadLetterCount: row?.dead ?? 0,
+        deadLetters: await listDeadLetters(db, FEED_CONSUMER, limit),
+      };
+    },
+  );
 
   app.post<{ Params: { eventId: string } }>(
     '/admin/feed/:eventId/retry',
-    { config: { access: FEED_ADMIN_POLICY } },
+    {
+      config: { access: FEED_ADMIN_POLICY },
+      ...D.documented('feed', 'Re-drive a dead-lettered feed event', {
+        bearer: true,
+        params: D.object({ eventId: D.text() }, ['eventId']),
+        responses: { 202: D.anyObject('Queued again'), 404: D.operationOutcome },
+      }),
+    },
     async (request, reply) => {
       const { eventId } = request.params;
       if (!UUID.test(eventId)) throw invalid('eventId must be an event id (a UUID)');

@@ -1,5 +1,5 @@
 /**
- * The ePMS feed capability (CONTRACT.md §8). It always has a key (so /pki/feed.pem can be given to
+ * The ePMS feed capability (docs/api.md §8). It always has a key (so /pki/feed.pem can be given to
  * the ePMS before the feed is switched on) and the operator's routes; the `epms-feed` consumer is
  * registered only when EPMS_URL is set. Without it events are still recorded in the outbox, but
  * no deliveries are made for the feed: switching it on later sends events from then on.

@@ -22,7 +22,7 @@ describe.each(databaseKinds)('the ePMS feed after an outage, on %s', (kind) => {
 
   it('1,000 events for 250 prescriptions emitted while the ePMS is down all arrive once, in order, after recovery', async () => {
     await t.epms.refuseConnections();
-    const prescriptions = Array.from({ length: 250 }, (_, i) => `${kind}-bulk-${i}`);
+    const prescriptions = Array.from({ length: 250 }, (_, i) => `test.${kind}-bulk-${i}`);
     const types = ['prescription-order', 'dispense-notification', 'dispense-withdraw', 'claim'] as const;
     const emitted = new Map<string, string[]>(prescriptions.map((id) => [id, []]));
     for (const [step, type] of types.entries()) {

@@ -17,7 +17,11 @@ describe.each(databaseKinds)('the ePMS feed without EPMS_URL, on %s', (kind) => 
 
   it('records the events, creates no feed deliveries, and says so to the operator', async () => {
     const event = await t.pathways.db.transaction((tx) =>
-      emit(tx, { type: 'claim', key: `${kind}-off-1`, payload: feedPayload('claim', `${kind}-off-1`, 1) }),
+      emit(tx, {
+        type: 'claim',
+        key: `test.${kind}-off-1`,
+        payload: feedPayload('claim', `test.${kind}-off-1`, 1),
+      }),
     );
     await t.pathways.outbox.dispatchNow();
     const stored = await t.pathways.db.query('SELECT 1 FROM outbox_event WHERE id = $1', [event.id]);

@@ -16,7 +16,7 @@ describe.each(databaseKinds)('the ePMS feed on %s', (kind) => {
   let t: FeedTestApp;
   let n = 0;
   /** A prescription id no other test uses. */
-  const rx = (label: string) => `${kind}-${label}-${++n}`;
+  const rx = (label: string) => `test.${kind}-${label}-${++n}`;
 
   beforeAll(async () => {
     t = await startFeedApp(kind);

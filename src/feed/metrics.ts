@@ -1,5 +1,5 @@
 /**
- * Feed metrics (CONTRACT.md §8). The backlog, its oldest age and the dead letters are read from
+ * Feed metrics (docs/api.md §8). The backlog, its oldest age and the dead letters are read from
  * the outbox on scrape, so every replica reports the same shared numbers; the counters count what
  * this process did.
  */

@@ -1,7 +1,7 @@
 /**
  * The feed's settings, read from the environment when the capability is built (a bad value stops
  * the start with one line naming the variable). EPMS_URL comes validated from the platform config;
- * the rest are the feed's own knobs. The bounds keep CONTRACT.md §8 true however they are set:
+ * the rest are the feed's own knobs. The bounds keep docs/api.md §8 true however they are set:
  * the first retry never waits more than 2 s and no retry more than 5 minutes.
  */
 import { ConfigError, type Env, integer } from '../platform/config/config.js';

@@ -1,5 +1,5 @@
 /**
- * What the ePMS receives (CONTRACT.md §8) and how its answers are read, as pure functions.
+ * What the ePMS receives (docs/api.md §8) and how its answers are read, as pure functions.
  *
  * Body: `{"id","type","prescriptionId","occurredAt","resource"}` from the outbox event, in that
  * order, nothing else. Answers: 2xx delivered; 5xx, 429 and anything else that is not a 4xx

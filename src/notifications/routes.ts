@@ -3,12 +3,16 @@
  * patient, and resolving an item once the patient has been contacted another way. With the
  * recording provider also the messages it recorded, so a newcomer can see what would have gone out.
  */
+import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
 import { type AccessControl, agentOfRequest, protect } from '../platform/auth/fastify.js';
 import type { AccessPolicy } from '../platform/auth/policy.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
+import { patientName } from '../platform/fhir/patient-name.js';
+import { readCurrent } from '../platform/fhir/store/repository.js';
+import * as D from '../platform/http/route-docs.js';
 import { recentRecorded } from './recording-provider.js';
 import { countOpen, openItems, resolveItem, type WorklistItem } from './worklist-store.js';
 
@@ -46,11 +50,23 @@ function noteOf(body: unknown): string {
   return trimmed;
 }
 
-function summary(item: WorklistItem) {
+/** Who the patient is, so the desk can check it reaches the right person: name and date of birth. */
+async function whoIs(db: Database, patient: string): Promise<{ name?: string; birthDate?: string }> {
+  if (!PATIENT.test(patient)) return {};
+  const stored = await readCurrent(db, 'Patient', patient.slice('Patient/'.length));
+  if (!stored || stored.deleted) return {};
+  const record = JSON.parse(stored.content) as Patient;
+  const name = patientName(record);
+  return { ...(name ? { name } : {}), ...(record.birthDate ? { birthDate: record.birthDate } : {}) };
+}
+
+function summary(item: WorklistItem, who: { name?: string; birthDate?: string } = {}) {
   return {
     id: item.id,
     notificationId: item.notificationId,
     patient: item.patient,
+    ...(who.name ? { patientName: who.name } : {}),
+    ...(who.birthDate ? { birthDate: who.birthDate } : {}),
     template: item.template,
     channelsTried: item.channelsTried,
     reason: item.reason,
@@ -62,22 +78,42 @@ export function notificationRoutes(deps: RouteDeps) {
   return async (scope: FastifyInstance): Promise<void> => {
     protect(scope, deps.access, { requireDeclaredPolicy: true });
 
-    scope.get('/admin/notifications/worklist', { config: { access: SERVICE_DESK } }, async (request) => {
-      const limit = limitOf(request.query, 200, 1000);
-      const [items, total] = await Promise.all([openItems(deps.db, limit), countOpen(deps.db)]);
-      await deps.audit.record({
-        subtype: 'search-type',
-        outcome: '0',
-        agent: agentOfRequest(request),
-        requestId: request.id,
-        detail: `notification worklist: ${items.length} of ${total} open items`,
-      });
-      return { total, items: items.map(summary) };
-    });
+    scope.get(
+      '/admin/notifications/worklist',
+      {
+        config: { access: SERVICE_DESK },
+        ...D.documented('notifications', 'Open worklist of notifications no channel delivered', {
+          bearer: true,
+          querystring: D.object({ limit: D.whole() }),
+          responses: { 200: D.anyObject('{ total, items }') },
+        }),
+      },
+      async (request) => {
+        const limit = limitOf(request.query, 200, 1000);
+        const [items, total] = await Promise.all([openItems(deps.db, limit), countOpen(deps.db)]);
+        await deps.audit.record({
+          subtype: 'search-type',
+          outcome: '0',
+          agent: agentOfRequest(request),
+          requestId: request.id,
+          detail: `notification worklist: ${items.length} of ${total} open items`,
+        });
+        const people = await Promise.all(items.map((item) => whoIs(deps.db, item.patient)));
+        return { total, items: items.map((item, index) => summary(item, people[index])) };
+      },
+    );
 
     scope.post(
       '/admin/notifications/worklist/:id/resolve',
-      { config: { access: SERVICE_DESK } },
+      {
+        config: { access: SERVICE_DESK },
+        ...D.documented('notifications', 'Resolve a worklist item with a note', {
+          bearer: true,
+          params: D.object({ id: D.text() }, ['id']),
+          body: D.object({ note: D.text() }),
+          responses: { 200: D.anyObject('The resolved item'), 404: D.operationOutcome },
+        }),
+      },
       async (request) => {
         const { id } = request.params as { id: string };
         if (!UUID.test(id)) throw notFound(`no worklist item ${id}`);
@@ -107,18 +143,29 @@ export function notificationRoutes(deps: RouteDeps) {
     );
 
     if (deps.recording) {
-      scope.get('/admin/notifications/recorded', { config: { access: SERVICE_DESK } }, async (request) => {
-        const limit = limitOf(request.query, 50, 500);
-        const messages = await recentRecorded(deps.db, limit);
-        await deps.audit.record({
-          subtype: 'search-type',
-          outcome: '0',
-          agent: agentOfRequest(request),
-          requestId: request.id,
-          detail: `recorded notification messages: ${messages.length}`,
-        });
-        return { messages };
-      });
+      scope.get(
+        '/admin/notifications/recorded',
+        {
+          config: { access: SERVICE_DESK },
+          ...D.documented('notifications', 'Messages the recording provider would have sent', {
+            bearer: true,
+            querystring: D.object({ limit: D.whole() }),
+            responses: { 200: D.anyObject('{ messages }') },
+          }),
+        },
+        async (request) => {
+          const limit = limitOf(request.query, 50, 500);
+          const messages = await recentRecorded(deps.db, limit);
+          await deps.audit.record({
+            subtype: 'search-type',
+            outcome: '0',
+            agent: agentOfRequest(request),
+            requestId: request.id,
+            detail: `recorded notification messages: ${messages.length}`,
+          });
+          return { messages };
+        },
+      );
     }
   };
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactPoint, Patient } from '@medplum/fhirtypes';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../test/databases.js';
+import { TEST_AUDIT_KEYS } from '../platform/audit/test-support.js';
 import { AuditTrail } from '../platform/audit/trail.js';
 import type { AccessControl } from '../platform/auth/fastify.js';
 import { type PlatformContext, ServiceRegistry } from '../platform/capability.js';
@@ -94,7 +95,7 @@ export async function startHarness(
   const config = loadConfig(env);
   const log = createLogger({ level: 'silent' });
   const metrics = createMetricsRegistry({ defaults: false });
-  const audit = new AuditTrail({ db, log, metrics });
+  const audit = new AuditTrail({ db, log, metrics, keys: TEST_AUDIT_KEYS });
   const outbox = new Outbox({ db, log, metrics, jobPollIntervalMs: 25, dispatchIntervalMs: 20, cron: false });
   const clock = new TestClock();
   const services = new ServiceRegistry();

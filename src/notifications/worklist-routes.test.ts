@@ -24,12 +24,19 @@ async function undeliverable(t: TestApp): Promise<{ patient: string; itemId: str
   const id = randomUUID();
   const db = t.pathways.db;
   // No telecom at all: the pipeline can only hand it to a person.
-  await db.transaction((tx) => createResource(tx, { resourceType: 'Patient' }, { id }));
+  await db.transaction((tx) =>
+    createResource(
+      tx,
+      { resourceType: 'Patient', name: [{ family: 'Unreachable', given: ['Pat'] }], birthDate: '1950-02-03' },
+      { id },
+    ),
+  );
   const patient = `Patient/${id}`;
   await db.transaction((tx) =>
     emit(tx, {
       type: 'result-released',
-      key: `DiagnosticReport/${id}`,
+      // A synthetic event (no visibleFrom): the `test.` key keeps it out of the catalogue check.
+      key: `test.DiagnosticReport/${id}`,
       payload: { patient, report: `DiagnosticReport/${id}` },
     }),
   );
@@ -83,6 +90,9 @@ describe.each(databaseKinds)('notification worklist API on %s', (kind) => {
         id: itemId,
         notificationId: expect.any(String),
         patient,
+        // Who to look for when contacting them another way.
+        patientName: 'Pat Unreachable',
+        birthDate: '1950-02-03',
         template: 'result-available',
         channelsTried: [],
         reason: 'SMS: no mobile number on the patient record; email: no email address on the patient record',

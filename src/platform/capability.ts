@@ -77,6 +77,11 @@ export interface Capability {
    * Static paths (`/Task`, `/$process-message`) take precedence over the generic `/:type` ones.
    */
   fhirRoutes?(fhir: FastifyInstance): Promise<void>;
+  /**
+   * `serve` calls this once the HTTP listener is up: the capability's own listeners (the HL7 MLLP
+   * port). Not called by in-process tests, which open what they need themselves.
+   */
+  listen?(): Promise<void>;
   /** PATHWAYS_DEMO: seed this capability's demo data (idempotent); lines for the banner. */
   seedDemo?(): Promise<string[]>;
   /** Called after the HTTP server has stopped accepting and before the outbox stops. */

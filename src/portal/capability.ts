@@ -3,7 +3,9 @@
  * reminders), result release and patient visibility of results (HAZ-EARLY-RESULT), repeat
  * prescription requests, and contact details and preferences.
  */
+
 import type { CapabilityFactory } from '../platform/capability.js';
+import type { Queryable } from '../platform/database/database.js';
 import { patientVisibilityOf } from '../platform/fhir/patient-visibility.js';
 import { registerClinicianAppointmentRoutes } from './appointments/clinician-routes.js';
 import { registerPatientAppointmentRoutes } from './appointments/patient-routes.js';
@@ -19,6 +21,7 @@ import {
   repeatRequestTaskSearch,
   type TaskSearch,
 } from './repeat-requests/task-search.js';
+import { releasesOf } from './results/release-store.js';
 import { registerResultRoutes } from './results/routes.js';
 import { registerResultVisibility } from './results/visibility-rule.js';
 import { loadPortalSettings } from './settings.js';
@@ -76,6 +79,10 @@ export const portalCapability: CapabilityFactory = async (context) => {
   const repeatRequests = createRepeatRequests({ baseUrl: context.fhirBaseUrl, now });
   const taskSearch = repeatRequestTaskSearch(deps, repeatRequests);
   context.services.provide<RepeatRequestsService>('repeat-requests', { ...repeatRequests, taskSearch });
+  // The hospital feed asks whether a report it corrects was already released to the patient.
+  context.services.provide('result-releases', {
+    releaseOf: async (q: Queryable, reportId: string) => (await releasesOf(q, [reportId])).get(reportId),
+  });
   // GET /Task belongs to prescribing (the tracker); it asks its other searches for anything else.
   if (context.services.has('prescribing')) {
     context.services.get<{ taskSearches: TaskSearch[] }>('prescribing').taskSearches.push(taskSearch);

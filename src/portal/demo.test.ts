@@ -1,6 +1,7 @@
 /** The portal's demo data, as the demo patient finds it after `npm start`. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import { waitFor } from '../platform/jobs/testing.js';
 import { type PortalTest, startPortalTest } from './test-support.js';
 
 describe.each(databaseKinds)('portal demo data on %s', (kind) => {
@@ -19,6 +20,36 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
     expect(appointment.json()).toMatchObject({ status: 'booked', slot: [{ reference: 'Slot/demo-slot-1' }] });
     const slots = await p.call(patient, 'GET', '/fhir/R4/Appointment/demo-appointment-1/$available-slots');
     expect(slots.json().entry).toHaveLength(5);
+    const days = slots
+      .json()
+      .entry.map((entry: { resource: { start: string } }) => new Date(entry.resource.start).getUTCDay());
+    expect(days.filter((day: number) => day === 0 || day === 6)).toEqual([]);
+    // Where the clinic is and whom to call, readable by the patient.
+    const clinic = await p.call(patient, 'GET', '/fhir/R4/Location?_id=demo-outpatients');
+    expect(clinic.json().entry[0].resource).toMatchObject({
+      name: 'Outpatients, Leeds General Hospital (demo)',
+      telecom: [{ system: 'phone', value: '01632 960 123' }],
+    });
+    expect(appointment.json().participant[1].actor.reference).toBe('Location/demo-outpatients');
+    // The names the prescriptions page shows for the prescriber's practice and the pharmacy.
+    const ods = 'https://fhir.nhs.uk/Id/ods-organization-code';
+    const organisations = await p.call(
+      patient,
+      'GET',
+      `/fhir/R4/Organization?identifier=${encodeURIComponent(`${ods}|A83008,${ods}|FCG71`)}`,
+    );
+    expect(
+      organisations
+        .json()
+        .entry.map((entry: { resource: { name: string } }) => entry.resource.name)
+        .sort(),
+    ).toEqual(['High Street Pharmacy (demo)', 'Riverside Medical Practice (demo)']);
+    const whiteCells = await p.call(patient, 'GET', '/fhir/R4/Observation/demo-report-1-white-cells');
+    expect(whiteCells.json()).toMatchObject({
+      valueQuantity: { value: 11.8 },
+      referenceRange: [{ low: { value: 4 }, high: { value: 11 } }],
+      interpretation: [{ coding: [{ code: 'H' }] }],
+    });
     expect((await p.call(patient, 'GET', '/fhir/R4/DiagnosticReport/demo-report-1')).statusCode).toBe(200);
     expect((await p.call(patient, 'GET', '/fhir/R4/Observation/demo-report-1-haemoglobin')).statusCode).toBe(
       200,
@@ -38,6 +69,23 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
       expect((await p.call(ours, 'GET', `/fhir/R4/${url}`)).statusCode, url).toBe(200);
       expect((await p.call(theirs, 'GET', `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
+  });
+
+  it("puts one undeliverable message on the service desk's worklist, for the patient without contact details", async () => {
+    const desk = await p.token({ roles: ['service-desk'] });
+    let items: Array<Record<string, unknown>> = [];
+    await waitFor(async () => {
+      items = (await p.call(desk, 'GET', '/admin/notifications/worklist')).json().items;
+      return items.length > 0;
+    }, 'the demo worklist entry');
+    expect(items).toEqual([
+      expect.objectContaining({
+        patient: 'Patient/demo-patient-2',
+        patientName: 'Sam Okafor',
+        birthDate: '1992-11-03',
+        template: 'result-available',
+      }),
+    ]);
   });
 
   it('lists the portal operations in the CapabilityStatement', async () => {

@@ -8,7 +8,22 @@ describe('portal settings', () => {
       appointmentChangeCutoffS: 86_400,
       appointmentReminderLeadS: 172_800,
       clinicianManagedTypes: [],
+      weekdayOnlyTypes: [
+        { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'ROUTINE' },
+        { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' },
+        { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'CHECKUP' },
+      ],
     });
+  });
+
+  it('reads the weekday-only (outpatient) appointment types, or none', () => {
+    expect(loadPortalSettings({ APPOINTMENT_WEEKDAY_ONLY_TYPES: 'none' }).weekdayOnlyTypes).toEqual([]);
+    expect(loadPortalSettings({ APPOINTMENT_WEEKDAY_ONLY_TYPES: 'CLINIC' }).weekdayOnlyTypes).toEqual([
+      { system: undefined, code: 'CLINIC' },
+    ]);
+    expect(() => loadPortalSettings({ APPOINTMENT_WEEKDAY_ONLY_TYPES: 'a|b|c' })).toThrow(
+      /APPOINTMENT_WEEKDAY_ONLY_TYPES/,
+    );
   });
 
   it('reads the release delay, including 0 for no delay', () => {

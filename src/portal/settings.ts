@@ -19,7 +19,19 @@ export interface PortalSettings {
   appointmentReminderLeadS: number;
   /** CLINICIAN_MANAGED_APPOINTMENT_TYPES: appointmentType codes patients cannot change online. */
   clinicianManagedTypes: CodeMatcher[];
+  /**
+   * APPOINTMENT_WEEKDAY_ONLY_TYPES: appointmentType codes of outpatient clinics, which do not run at
+   * weekends: a patient is offered, and may move to, weekday slots only. "none" for no such type.
+   */
+  weekdayOnlyTypes: CodeMatcher[];
 }
+
+const APPOINTMENT_TYPES = 'http://terminology.hl7.org/CodeSystem/v2-0276';
+/** Planned outpatient appointments (HL7 v2 table 0276); walk-in and emergency ones are not. */
+export const OUTPATIENT_APPOINTMENT_TYPES: CodeMatcher[] = ['ROUTINE', 'FOLLOWUP', 'CHECKUP'].map((code) => ({
+  system: APPOINTMENT_TYPES,
+  code,
+}));
 
 const DAY_S = 86_400;
 
@@ -29,6 +41,12 @@ export function loadPortalSettings(env: Env): PortalSettings {
     appointmentChangeCutoffS: integer(env, 'APPOINTMENT_CHANGE_CUTOFF_S', DAY_S, 0, 30 * DAY_S),
     appointmentReminderLeadS: integer(env, 'APPOINTMENT_REMINDER_LEAD_S', 2 * DAY_S, 3600, 14 * DAY_S),
     clinicianManagedTypes: codeList(env, 'CLINICIAN_MANAGED_APPOINTMENT_TYPES'),
+    weekdayOnlyTypes:
+      text(env, 'APPOINTMENT_WEEKDAY_ONLY_TYPES')?.trim().toLowerCase() === 'none'
+        ? []
+        : text(env, 'APPOINTMENT_WEEKDAY_ONLY_TYPES') === undefined
+          ? OUTPATIENT_APPOINTMENT_TYPES
+          : codeList(env, 'APPOINTMENT_WEEKDAY_ONLY_TYPES'),
   };
 }
 

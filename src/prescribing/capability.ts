@@ -1,5 +1,5 @@
 /**
- * Prescribing (CONTRACT.md §5–6): $process-message for prescription-order and its cancellation,
+ * Prescribing (docs/api.md §5–6): $process-message for prescription-order and its cancellation,
  * $prepare and $sign, the tracker (GET /Task), and the expiry job. Uses the register's `pki`,
  * `register` and `remote-keys`; provides `prescribing` (the message handlers other capabilities
  * add events to, the verification release re-runs, and the Task searches).

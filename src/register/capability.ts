@@ -1,8 +1,9 @@
 /**
- * The right-to-prescribe register and its PKI (CONTRACT.md section 4) as one capability:
+ * The right-to-prescribe register and its PKI (docs/api.md §4) as one capability:
  * Practitioner / PractitionerRole writes with the register's rules, certificate issuing and
  * revocation, the CA chain and CRL, and the services `register`, `pki` and `remote-keys`.
  */
+
 import type { CapabilityFactory } from '../platform/capability.js';
 import type { Queryable } from '../platform/database/database.js';
 import { seedRegisterDemo } from './demo.js';
@@ -20,11 +21,14 @@ import { declareRegisterRelationships } from './read-relationships.js';
 import { createRegisterService } from './register-service.js';
 import { practitionerRoleRoutes } from './rights/routes.js';
 import { registerSettings } from './settings.js';
+import { createSignerLookup, type Signer, type SignerQuery } from './signer-at.js';
 
 /** The `pki` service. */
 export interface PkiService {
   /** Is `leafDer` a certificate the register issued, fit for a signature made at `sigT`? */
   checkSigningCertificate(q: Queryable, input: CheckInput): Promise<CertificateCheck>;
+  /** The certificate, the prescriber the identifiers name and the rights at sigT, in one query. */
+  signerAt(q: Queryable, query: SignerQuery): Promise<Signer>;
   /** The issuing CA then the root, PEM (as GET /pki/ca.pem). */
   caChainPem(): string;
 }
@@ -48,6 +52,7 @@ export const registerCapability: CapabilityFactory = async (context) => {
   context.services.provide('register', createRegisterService());
   context.services.provide<PkiService>('pki', {
     checkSigningCertificate: checker.checkSigningCertificate,
+    signerAt: createSignerLookup(checker),
     caChainPem: () => authority.chainPem(),
   });
   context.services.provide(

@@ -28,40 +28,69 @@ export interface RegisterService {
 
 const MAX_IDENTIFIERS = 20;
 
+export interface PractitionerMatch {
+  id: string;
+  system: string;
+  value: string;
+  content: string;
+}
+
+export function usableIdentifiers(
+  identifiers: readonly IdentifierValue[],
+): { system: string; value: string }[] {
+  return identifiers
+    .filter(
+      (identifier): identifier is { system: string; value: string } =>
+        typeof identifier?.system === 'string' &&
+        identifier.system.length > 0 &&
+        typeof identifier.value === 'string' &&
+        identifier.value.length > 0,
+    )
+    .slice(0, MAX_IDENTIFIERS);
+}
+
+/** The values and systems to look up (text[] parameters), from `usableIdentifiers`. */
+export function identifierParams(wanted: readonly { system: string; value: string }[]): string[][] {
+  return [
+    [...new Set(wanted.map((identifier) => identifier.value))],
+    [...new Set(wanted.map((identifier) => identifier.system))],
+  ];
+}
+
+/**
+ * The one Practitioner the identifiers name, from the index rows they matched: professional
+ * numbers decide; otherwise all must point at one. Undefined when none or several.
+ */
+export function choosePractitioner(
+  wanted: readonly { system: string; value: string }[],
+  rows: readonly PractitionerMatch[],
+): { id: string; resource: Practitioner } | undefined {
+  const pairs = new Set(wanted.map((identifier) => `${identifier.system}|${identifier.value}`));
+  const matches = rows.filter((row) => pairs.has(`${row.system}|${row.value}`));
+  const professional = new Set(
+    matches.filter((row) => isProfessionalNumberSystem(row.system)).map((row) => row.id),
+  );
+  const all = new Set(matches.map((row) => row.id));
+  const chosen = professional.size > 0 ? professional : all;
+  if (chosen.size !== 1) return undefined;
+  const id = [...chosen][0]!;
+  const row = matches.find((match) => match.id === id)!;
+  return { id, resource: JSON.parse(row.content) as Practitioner };
+}
+
 export function createRegisterService(): RegisterService {
   return {
     async resolvePractitioner(q, identifiers) {
-      const wanted = identifiers
-        .filter(
-          (identifier): identifier is { system: string; value: string } =>
-            typeof identifier?.system === 'string' &&
-            identifier.system.length > 0 &&
-            typeof identifier.value === 'string' &&
-            identifier.value.length > 0,
-        )
-        .slice(0, MAX_IDENTIFIERS);
+      const wanted = usableIdentifiers(identifiers);
       if (wanted.length === 0) return undefined;
-      const pairs = new Set(wanted.map((identifier) => `${identifier.system}|${identifier.value}`));
-      const result = await q.query<{ id: string; system: string; value: string; content: string }>(
+      const result = await q.query<PractitionerMatch>(
         `SELECT t.id, t.system, t.value, r.content FROM search_token t
          JOIN fhir_resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted
          WHERE t.resource_type = 'Practitioner' AND t.param = 'identifier'
            AND t.value = ANY($1::text[]) AND t.system = ANY($2::text[])`,
-        [
-          [...new Set(wanted.map((identifier) => identifier.value))],
-          [...new Set(wanted.map((identifier) => identifier.system))],
-        ],
+        identifierParams(wanted),
       );
-      const matches = result.rows.filter((row) => pairs.has(`${row.system}|${row.value}`));
-      const professional = new Set(
-        matches.filter((row) => isProfessionalNumberSystem(row.system)).map((row) => row.id),
-      );
-      const all = new Set(matches.map((row) => row.id));
-      const chosen = professional.size > 0 ? professional : all;
-      if (chosen.size !== 1) return undefined;
-      const id = [...chosen][0]!;
-      const row = matches.find((match) => match.id === id)!;
-      return { id, resource: JSON.parse(row.content) as Practitioner };
+      return choosePractitioner(wanted, result.rows);
     },
     rightsAt,
   };

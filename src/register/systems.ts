@@ -1,4 +1,4 @@
-/** The identifier and code systems the register speaks (CONTRACT.md section 4). */
+/** The identifier and code systems the register speaks (docs/api.md §4). */
 
 /** Professional registration numbers: a Practitioner needs one, and each belongs to one Practitioner. */
 export const PROFESSIONAL_NUMBER_SYSTEMS = [

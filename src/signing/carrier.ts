@@ -1,5 +1,5 @@
 /**
- * Where the signature lives (CONTRACT.md §5 step 4): `Provenance.signature[0]` of one Provenance
+ * Where the signature lives (docs/api.md §5 step 4): `Provenance.signature[0]` of one Provenance
  * entry, `data` = base64 of the UTF-8 compact JWS. Reading it back, and building it.
  */
 import { randomUUID } from 'node:crypto';

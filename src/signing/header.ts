@@ -1,5 +1,5 @@
 /**
- * The compact detached JWS and its protected header, checked member by member (CONTRACT.md §5
+ * The compact detached JWS and its protected header, checked member by member (docs/api.md §5
  * steps 2 and 3). Every failure is INVALID_SIGNATURE with a message that says what is wrong.
  */
 import type { X509Certificate } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Prescription signatures (CONTRACT.md §5): what supplier systems sign with and the server verifies
+ * Prescription signatures (docs/api.md §5): what supplier systems sign with and the server verifies
  * with. Depends only on node:crypto, jose and canonicalize, so it can be copied out as it is.
  * See README.md in this folder.
  */

@@ -1,5 +1,5 @@
 /**
- * The signed bytes (CONTRACT.md §5 step 1): the Bundle without its signature Provenance, its
+ * The signed bytes (docs/api.md §5 step 1): the Bundle without its signature Provenance, its
  * MessageHeader, `id`, `meta`, `timestamp` and `signature`, serialised with RFC 8785 (JCS). What is
  * left out is what a system may rewrite in transit without changing the prescription.
  */

@@ -1,5 +1,5 @@
 /**
- * The constants and the minimal FHIR shapes of the prescription signature scheme (CONTRACT.md §5).
+ * The constants and the minimal FHIR shapes of the prescription signature scheme (docs/api.md §5).
  * The shapes are structural on purpose: this folder must not depend on the server's FHIR types, so
  * that supplier systems can copy it as it is; `@medplum/fhirtypes` Bundles fit them.
  */

@@ -1,5 +1,5 @@
 /**
- * Signing (CONTRACT.md §5): a compact JWS over the canonical payload with the payload part left
+ * Signing (docs/api.md §5): a compact JWS over the canonical payload with the payload part left
  * out, and the Provenance that carries it.
  */
 import { CompactSign } from 'jose';

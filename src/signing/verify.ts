@@ -1,5 +1,5 @@
 /**
- * Verification of the cryptography and the shape only (CONTRACT.md §5). Whether the leaf chains to
+ * Verification of the cryptography and the shape only (docs/api.md §5). Whether the leaf chains to
  * the prescriber CA, was valid and unrevoked at sigT, belongs to the prescriber, and whether sigT
  * is recent enough, is the server's PKI's to judge with what this returns.
  */

@@ -32,6 +32,10 @@ export interface JourneySeed {
   /** The prescription's items: the journey asks to repeat the first, each page scan one more. */
   medicines: string[];
   prescriberOrg: string;
+  /** Names of the prescriber's practice and the nominated pharmacy, as the cards show them. */
+  prescriberName: string;
+  pharmacyName: string;
+  clinicPhone: string;
   toCancel: Appointment;
   toMove: Appointment;
   releasedReport: string;
@@ -53,6 +57,21 @@ export async function api(t: TestApp, authorization: string, method: Method, url
 }
 
 let patients = 0;
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** A Patient on the register (as an administrator), and the details its owner enrols with. */
 export async function registerPatient(t: TestApp, given: string, family: string): Promise<PatientFixture> {
@@ -127,6 +146,16 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   const reference = `Patient/${patient.id}`;
 
   const gp = await registerPrescriber(t);
+  // The practice and the pharmacy the example order nominates, known to the service by ODS code.
+  const admin = await t.bearer({ roles: ['admin'] });
+  const names = { [gp.ods]: 'Riverside Medical Practice', VNE51: 'Chapel Street Pharmacy' };
+  for (const [ods, name] of Object.entries(names)) {
+    await api(t, admin, 'POST', '/fhir/R4/Organization', {
+      resourceType: 'Organization',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+      name,
+    });
+  }
   const items = [
     { code: '39732311000001104', display: 'Amoxicillin 250mg capsules', quantity: 21 },
     { code: '322341003', display: 'Co-codamol 30mg/500mg tablets', quantity: 30 },
@@ -141,14 +170,30 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
     fhirUser: 'Practitioner/clinician-1',
     org: 'RXX01',
   });
-  const clinic = { reference: 'Location/cardiology', display: 'Cardiology clinic, Leeds General Infirmary' };
+  const clinicPhone = '0113 496 0123';
+  const location = await api(t, admin, 'POST', '/fhir/R4/Location', {
+    resourceType: 'Location',
+    status: 'active',
+    name: 'Cardiology clinic, Leeds General Infirmary',
+    address: { line: ['Great George Street'], city: 'Leeds', postalCode: 'LS1 3EX' },
+    telecom: [{ system: 'phone', value: clinicPhone }],
+  });
+  const clinic = {
+    reference: `Location/${location.id}`,
+    display: 'Cardiology clinic, Leeds General Infirmary',
+  };
   const schedule = await api(t, clinician, 'POST', '/fhir/R4/Schedule', {
     resourceType: 'Schedule',
     active: true,
     actor: [clinic],
   });
   const slots: Slot[] = [];
-  for (const hours of [72, 96, 120, 144, 168]) {
+  // A Saturday morning at least two days on: outpatient appointments are never moved to it.
+  const saturday = new Date(Date.now() + 48 * 3_600_000);
+  saturday.setUTCHours(10, 0, 0, 0);
+  while (saturday.getUTCDay() !== 6) saturday.setUTCDate(saturday.getUTCDate() + 1);
+  const saturdayHours = (saturday.getTime() - Date.now()) / 3_600_000;
+  for (const hours of [72, 96, 120, 144, 168, saturdayHours]) {
     slots.push(
       await api(t, clinician, 'POST', '/fhir/R4/Slot', {
         resourceType: 'Slot',
@@ -164,6 +209,9 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
       resourceType: 'Appointment',
       status: 'booked',
       description,
+      appointmentType: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' }],
+      },
       slot: [{ reference: `Slot/${slot.id}` }],
       participant: [
         { actor: { reference: reference }, status: 'accepted' },
@@ -179,6 +227,9 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
     patient,
     medicines: items.map((item) => item.display),
     prescriberOrg: gp.ods,
+    prescriberName: names[gp.ods]!,
+    pharmacyName: names.VNE51,
+    clinicPhone,
     toCancel,
     toMove,
     releasedReport,
@@ -191,6 +242,10 @@ export interface DeskSeed {
   password: string;
   totpSecret: string;
   locked: string;
+  /** The locked patient's NHS number, and their name and date of birth as the desk shows them. */
+  lockedNhsNumber: string;
+  lockedName: string;
+  lockedBirthDate: string;
 }
 
 /**
@@ -250,6 +305,9 @@ export async function seedDesk(t: TestApp, worklistItems: number): Promise<DeskS
     password: desk.password,
     totpSecret: desk.totpSecret,
     locked: locked.username,
+    lockedNhsNumber: lockedPatient.nhsNumber,
+    lockedName: `${lockedPatient.given} ${lockedPatient.family}`,
+    lockedBirthDate: `${lockedPatient.birth.day} ${MONTHS[Number(lockedPatient.birth.month) - 1]} ${lockedPatient.birth.year}`,
   };
 }
 

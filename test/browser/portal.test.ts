@@ -96,6 +96,21 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     const medicine = seed.medicines[0]!;
     const card = page.locator('li.nhsuk-card', { hasText: medicine });
     expect(await card.locator('.nhsuk-tag').innerText()).toBe('Waiting for a pharmacy to collect it');
+    // Told apart by its medicines; where it came from and which pharmacy it goes to; counted in
+    // the unit of each medicine; no item row repeating the tag in other words.
+    expect(await card.locator('h2').innerText()).toBe(`${medicine} and 2 other medicines`);
+    const cardText = await card.innerText();
+    for (const words of [
+      seed.prescriberName,
+      'Nominated pharmacy',
+      seed.pharmacyName,
+      '21 capsules',
+      '30 tablets',
+      '6 capsules',
+    ]) {
+      expect(cardText).toContain(words);
+    }
+    expect(await card.locator('dt', { hasText: /^Status$/ }).count()).toBe(0);
     // A reload keeps the person signed in (the tab's refresh token) and on the same page.
     await page.reload();
     await arrived(page, 'Your prescriptions', { focus: false });
@@ -123,6 +138,9 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await tabTo(page, /^Appointments$/);
     await page.keyboard.press('Enter');
     await arrived(page, 'Your appointments');
+    expect(await page.locator('li.nhsuk-card', { hasText: 'Cardiology follow-up' }).innerText()).toContain(
+      seed.clinicPhone,
+    );
     await page
       .locator('li.nhsuk-card', { hasText: 'Blood pressure check' })
       .getByRole('link', { name: /^Cancel this appointment/ })
@@ -155,6 +173,7 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await arrived(page, 'Test result Full blood count', { title: 'Full blood count', focus: false });
     expect(await page.locator('main').innerText()).toContain('131 g/L');
     expect(await page.locator('main').innerText()).toContain('Normal range: 115 g/L to 165 g/L');
+    expect(await page.locator('main .nhsuk-tag').innerText()).toBe('Normal');
     const seen = await t.pathways.db.query(
       "SELECT 1 FROM outbox_event WHERE type = 'result-seen' AND key = $1",
       [`DiagnosticReport/${seed.releasedReport}`],
@@ -194,6 +213,26 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await arrived(page, 'Your prescriptions');
     const signedIn = Date.now();
     await check(tab, 'prescriptions', true);
+    // On a phone the pages are behind one Menu button, and the header stays short.
+    const header = await page.locator('header').boundingBox();
+    if (width <= 400) {
+      expect(header!.height).toBeLessThan(150);
+      const menu = page.getByRole('button', { name: /^Menu/ });
+      expect(await menu.getAttribute('aria-expanded')).toBe('false');
+      expect(await page.getByRole('link', { name: 'Appointments' }).count()).toBe(0);
+      await menu.click();
+      await page.getByRole('link', { name: 'Appointments' }).waitFor();
+      await check(tab, 'menu', true);
+      await page.keyboard.press('Escape');
+      expect(await menu.getAttribute('aria-expanded')).toBe('false');
+      expect(await focusedText(page)).toMatch(/^Menu/);
+    } else {
+      expect(await page.getByRole('button', { name: /^Menu/ }).count()).toBe(0);
+    }
+    // The service desk's pages tell a patient they are for staff, in words meant for them.
+    await goInApp(page, '/service-desk');
+    await arrived(page, 'This page is for service desk staff');
+    await check(tab, 'patient-at-desk');
     for (const [path, heading, name] of [
       ['/', 'Your health', 'home'],
       ['/appointments', 'Your appointments', 'appointments'],
@@ -227,6 +266,10 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await page.goto(`/appointments/${seed.toMove.id}/reschedule`);
     await arrived(page, 'Change your appointment', { focus: false });
     await check(tab, 'reschedule', true);
+    // An outpatient follow-up: the clinic's free Saturday slot is not offered.
+    const times = await page.locator('.nhsuk-radios__label').allInnerTexts();
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.filter((time) => /^(Saturday|Sunday)/.test(time))).toEqual([]);
     await page.getByRole('radio').first().check();
     await page.getByRole('button', { name: 'Change appointment' }).click();
     await arrived(page, 'Your appointments');
@@ -258,12 +301,28 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await arrived(page, 'Service desk');
     await check(tab, 'desk', true);
 
+    const openMenu = async () => {
+      if (width <= 400) await page.getByRole('button', { name: /^Menu/ }).click();
+    };
+    await openMenu();
     await page.getByRole('link', { name: 'Account look-up' }).click();
     await arrived(page, 'Look up an account');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => focusedText(page)).toContain('Enter a username');
+    await expect.poll(() => focusedText(page)).toContain('Enter an email address or username');
     await check(tab, 'desk-accounts-error');
-    await page.getByRole('textbox', { name: 'Username', exact: true }).fill(desk.locked);
+    // By NHS number, as a caller reads it out: the account, with who they should be.
+    await page.getByRole('radio', { name: 'NHS number' }).check();
+    const spaced = desk.lockedNhsNumber.replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3');
+    await page.getByRole('textbox', { name: 'NHS number', exact: true }).fill(spaced);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: '1 account found' }).waitFor();
+    const found = await page.locator('li.nhsuk-card').innerText();
+    for (const words of [desk.locked, desk.lockedName, desk.lockedBirthDate, spaced, 'Patient']) {
+      expect(found).toContain(words);
+    }
+    expect(found).not.toContain('Patient/');
+    await page.getByRole('radio', { name: 'Email address or username' }).check();
+    await page.getByRole('textbox', { name: 'Email address or username', exact: true }).fill(desk.locked);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: '1 account found' }).waitFor();
     const unlock = page.getByRole('button', { name: `Unlock ${desk.locked}` });
@@ -277,6 +336,7 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
       await check(tab, 'desk-accounts', true);
     }
 
+    await openMenu();
     await page.getByRole('link', { name: 'Notification worklist' }).click();
     await arrived(page, 'Notifications that did not reach patients');
     await check(tab, 'desk-worklist', true);

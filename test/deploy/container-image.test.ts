@@ -1,5 +1,5 @@
 /**
- * The container image (CONTRACT.md section 13; docs/deployment.md), checked without a Docker
+ * The container image (docs/api.md §13; docs/deployment.md), checked without a Docker
  * engine (none on these machines): the Dockerfile's shape (stages, non-root USER, STOPSIGNAL,
  * HEALTHCHECK, no secret), every file it copies exists and is in the build context, and the
  * runtime image's layout, assembled here the way its COPY lines lay it out, starts and serves.

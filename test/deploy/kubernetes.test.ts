@@ -1,5 +1,5 @@
 /**
- * deploy/k8s (CONTRACT.md section 13; docs/deployment.md): the Kustomize base and the production
+ * deploy/k8s (docs/api.md §13; docs/deployment.md): the Kustomize base and the production
  * overlay render with `kubectl kustomize`, every rendered Kubernetes object passes its API
  * schema (kubernetes-models, Kubernetes 1.27 schemas: types, enums, required fields), the
  * CloudNativePG objects are checked on the fields we rely on, and the objects fit together the

@@ -51,7 +51,8 @@ describe.runIf(ready)('replicas behind HAProxy restarted one at a time under loa
     // Every replica is the same service: one public address (the tokens' issuer).
     const env = { PUBLIC_URL: front };
     const replicas: ServerProcess[] = [];
-    for (const port of ports) replicas.push(await startServer(database, { port, env }));
+    for (const port of ports)
+      replicas.push(await startServer(database, { port, env, readyTimeoutMs: 120_000 }));
     haproxy = await startHaproxy(frontPort, httpConfig(frontPort, ports));
     // Tokens are good on every replica (one signing key in the database).
     authorizationFor.set(front, authorizationFor.get(replicas[0]!.baseUrl)!);
@@ -70,7 +71,12 @@ describe.runIf(ready)('replicas behind HAProxy restarted one at a time under loa
     for (let slot = 0; slot < REPLICAS; slot++) {
       const exit = await replicas[slot]!.terminate();
       exits.push(exit.code);
-      replicas[slot] = await startServer(database, { port: ports[slot], admin: false, env });
+      replicas[slot] = await startServer(database, {
+        port: ports[slot],
+        admin: false,
+        env,
+        readyTimeoutMs: 120_000,
+      });
       // HAProxy puts it back after two good checks; then the next one may go.
       await sleep(1_500);
     }

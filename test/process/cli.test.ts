@@ -1,5 +1,5 @@
 /**
- * The `pathways` command line as an operator meets it (CONTRACT.md section 1): configuration
+ * The `pathways` command line as an operator meets it (docs/api.md §1): configuration
  * errors, `migrate`, `audit verify` on an intact and on a tampered chain, and usage.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

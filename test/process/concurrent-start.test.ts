@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md section 13: "any number of replicas may start at the same moment on one database",
+ * docs/api.md §13: "any number of replicas may start at the same moment on one database",
  * as a Kubernetes Deployment starts them. Four `pathways serve` processes are started together
  * on an empty PostgreSQL database (each with its own DATA_DIR, the same PATHWAYS_SECRET_KEY, demo
  * seeding on): every one becomes ready, they serve the same CA and the same JWKS, and nothing that

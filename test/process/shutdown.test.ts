@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md section 1: "SIGTERM: stop accepting, drain in-flight requests and jobs, exit 0
+ * docs/api.md §1: "SIGTERM: stop accepting, drain in-flight requests and jobs, exit 0
  * within 10 s" (what a rolling restart relies on). What is asserted about each request:
  * - a request the server had begun reading before SIGTERM (held open mid-body) completes 2xx;
  * - every response that began arrives whole, and is a 2xx or a 503 (closing) — never another
@@ -111,7 +111,7 @@ describe.each(databaseKinds)('SIGTERM on %s', (kind) => {
       );
       expect(acked.length, 'writes acknowledged before SIGTERM').toBeGreaterThanOrEqual(100);
       expect(otherStatus.map((a) => `${a.status} ${a.body?.slice(0, 200)}`)).toEqual([]);
-      // A drain-time 503 is an OperationOutcome like every other error (CONTRACT.md section 2).
+      // A drain-time 503 is an OperationOutcome like every other error (docs/api.md §2).
       for (const attempt of closing) {
         expect(JSON.parse(attempt.body ?? '{}').issue?.[0]?.details?.coding?.[0]?.code).toBe(
           'SERVICE_UNAVAILABLE',

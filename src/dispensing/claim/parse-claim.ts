@@ -1,9 +1,10 @@
 /**
- * The rules of an EPS Claim (CONTRACT.md §7), pure: which prescription (the group identifier
+ * The rules of an EPS Claim (docs/api.md §7), pure: which prescription (the group identifier
  * extension), the claim's own identifier, and that the pharmacist endorsed the items.
  */
 import type { Claim } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
 import { PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
@@ -19,13 +20,13 @@ export interface ParsedClaim {
   shortFormId: string;
   claimIdentifier: string;
   issue?: number;
+  /** The Claim as received, valid R4. */
+  claim: Claim;
 }
 
+/** Reads the body as `unknown`: the R4 validation first, so every element has its JSON type. */
 export function parseClaim(input: unknown): ParsedClaim {
-  if (!input || typeof input !== 'object' || (input as Claim).resourceType !== 'Claim') {
-    throw invalid('POST /Claim takes a Claim', 'Claim');
-  }
-  const claim = input as Claim;
+  const claim = validateResourceOf<Claim>(input, 'Claim', 'POST /Claim takes a Claim');
   const claimIdentifier = claim.identifier?.[0]?.value;
   if (!claimIdentifier) throw missing('Claim.identifier is required', 'Claim.identifier');
   const group = claim.prescription?.extension?.find(
@@ -68,7 +69,7 @@ export function parseClaim(input: unknown): ParsedClaim {
     if (!Number.isInteger(issue) || issue! < 1) {
       throw invalid('The issue a claim names must be a whole number from 1', 'Claim.prescription.extension');
     }
-    return { shortFormId: shortForm.value, claimIdentifier, issue };
+    return { shortFormId: shortForm.value, claimIdentifier, claim, issue };
   }
-  return { shortFormId: shortForm.value, claimIdentifier };
+  return { shortFormId: shortForm.value, claimIdentifier, claim };
 }

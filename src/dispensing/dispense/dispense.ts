@@ -1,7 +1,7 @@
 /**
  * Applying a dispense-notification: the pharmacy holding the prescription reports what it
  * supplied; the state machine checks the transition and the cumulative quantity (the row lock
- * makes racing notifications add up one after the other, never past the prescribed quantity).
+ * check on the write makes racing notifications add up one after the other, never past the prescribed quantity).
  * A notification with the identifier of an earlier one amends it; the same one again changes
  * nothing.
  */
@@ -9,11 +9,14 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
-import { emit } from '../../platform/outbox/outbox.js';
 import type { PrescriptionStatus } from '../../prescribing/status/codes.js';
 import { transition } from '../../prescribing/status/state-machine.js';
-import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
+import {
+  changedMeanwhile,
+  changeState,
+  findPrescription,
+  MAX_CHANGE_ATTEMPTS,
+} from '../../prescribing/store/prescriptions.js';
 import { parseDispenseNotification } from './parse-dispense.js';
 
 export interface DispenseApplied {
@@ -28,12 +31,13 @@ export async function applyDispenseNotification(
   input: Bundle,
   caller: Principal,
 ): Promise<DispenseApplied> {
-  const bundle = validateResource(input) as Bundle;
-  const { shortFormId, record: notification } = parseDispenseNotification(bundle);
+  const { shortFormId, record: notification } = parseDispenseNotification(input);
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Dispensing needs a token issued for the pharmacy');
-  return db.transaction(async (tx) => {
-    const record = await findPrescription(tx, shortFormId, { forUpdate: true, summary: true });
+  // Read without a lock, and written only if nobody changed it meanwhile (changeState): racing
+  // notifications still add up one after the other, never past the prescribed quantity.
+  for (let attempt = 1; ; attempt++) {
+    const record = await findPrescription(db, shortFormId, { summary: true });
     if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
     const earlier = record.state.dispenses.find((candidate) => candidate.id === notification.id);
     if (
@@ -49,10 +53,8 @@ export async function applyDispenseNotification(
       record: notification,
       at: new Date().toISOString(),
     });
-    await saveState(tx, record, state, { dispensedNow: true });
-    await emit(tx, {
+    const event = {
       type: 'dispense-notification',
-      key: shortFormId,
       payload: {
         prescriptionId: shortFormId,
         ...(record.patient ? { patient: record.patient } : {}),
@@ -61,7 +63,10 @@ export async function applyDispenseNotification(
         ...(state.repeat ? { issue: state.repeat.issue } : {}),
         resource: input,
       },
-    });
-    return { shortFormId, patient: record.patient, status: state.status, changed: true };
-  });
+    };
+    if (await changeState(db, record, state, event, { dispensedNow: true })) {
+      return { shortFormId, patient: record.patient, status: state.status, changed: true };
+    }
+    if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(shortFormId);
+  }
 }

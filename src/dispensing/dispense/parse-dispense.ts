@@ -1,11 +1,12 @@
 /**
- * The rules of a dispense-notification message (CONTRACT.md §7), pure: which prescription, and for
+ * The rules of a dispense-notification message (docs/api.md §7), pure: which prescription, and for
  * each item what was done (MedicationDispense.type) and how much was supplied. Items are named
  * through `authorizingPrescription` (a contained or bundled MedicationRequest carrying the item
  * number and the prescription's group identifier).
  */
 import type { Bundle, MedicationDispense, MedicationRequest, Reference } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import {
   at,
@@ -38,9 +39,13 @@ export const DISPENSE_TYPES: Record<string, DispenseLineType> = {
 export interface ParsedDispense {
   shortFormId: string;
   record: DispenseRecord;
+  /** The message as received, valid R4. */
+  bundle: Bundle;
 }
 
-export function parseDispenseNotification(bundle: Bundle): ParsedDispense {
+/** Reads the message as `unknown`: the R4 validation first, so every element has its JSON type. */
+export function parseDispenseNotification(input: unknown): ParsedDispense {
+  const bundle = validateResourceOf<Bundle>(input, 'Bundle', 'A dispense-notification is a message Bundle');
   const id = bundle.identifier?.value;
   if (!id) throw missing('Bundle.identifier.value (the notification id) is required', 'Bundle.identifier');
   const dispenses = entriesOf<MedicationDispense>(bundle, 'MedicationDispense');
@@ -97,7 +102,7 @@ export function parseDispenseNotification(bundle: Bundle): ParsedDispense {
     // Several MedicationDispenses for one item (e.g. split packs) add up; the last one's type stands.
     lines.set(key, { itemId: key, type, quantity: (earlier?.quantity ?? 0) + quantity });
   }
-  return { shortFormId: shortFormId!, record: { id, lines: [...lines.values()] } };
+  return { shortFormId: shortFormId!, record: { id, lines: [...lines.values()] }, bundle };
 }
 
 function authorizing(bundle: Bundle, dispense: Located<MedicationDispense>): MedicationRequest {

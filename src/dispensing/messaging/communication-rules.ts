@@ -1,5 +1,5 @@
 /**
- * Prescriber–dispenser messaging (CONTRACT.md §9), pure rules: a Communication is about one
+ * Prescriber–dispenser messaging (docs/api.md §9), pure rules: a Communication is about one
  * prescription (its short-form ID), goes from the caller's organisation to the other party of
  * that prescription (an Organization by ODS code, or the prescribing Practitioner), and is never
  * shown to patients.

@@ -1,9 +1,10 @@
 /**
- * The Parameters of Task/$release (CONTRACT.md §7), pure: the pharmacy (owner, by ODS code), the
+ * The Parameters of Task/$release (docs/api.md §7), pure: the pharmacy (owner, by ODS code), the
  * status (always `accepted`), the dispensing agent, and — for a release by ID — the prescription.
  */
 import type { Identifier, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import { ODS_CODE, ODS_SYSTEM, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
 
@@ -14,11 +15,11 @@ export interface ReleaseRequest {
   agent?: Resource | Identifier;
 }
 
+/** Reads the body as `unknown`: the R4 validation first, so every element has its JSON type. */
 export function parseRelease(input: unknown): ReleaseRequest {
-  if (!input || typeof input !== 'object' || (input as Resource).resourceType !== 'Parameters') {
-    throw invalid('Task/$release takes a Parameters resource', 'Parameters');
-  }
-  const parameters = (input as Parameters).parameter ?? [];
+  const parameters =
+    validateResourceOf<Parameters>(input, 'Parameters', 'Task/$release takes a Parameters resource')
+      .parameter ?? [];
   const named = (name: string) => parameters.filter((parameter) => parameter.name === name);
   const owner = ownerOds(one(named('owner'), 'owner'));
   const status = one(named('status'), 'status');

@@ -1,15 +1,16 @@
 /**
- * Task/$release (CONTRACT.md §7): a pharmacy takes prescriptions to dispense — the next (up to 25)
+ * Task/$release (docs/api.md §7): a pharmacy takes prescriptions to dispense — the next (up to 25)
  * nominated to it, or one by ID. Every stored prescription's signature is verified again before
  * it leaves (HAZ-TAMPER, HAZ-NO-RIGHT): one that no longer verifies is not released, goes to
  * failedPrescriptions, is kept out of later nominated releases, and raises a clinical-safety event.
- * The row lock makes concurrent releases of one prescription give it to exactly one pharmacy.
+ * Concurrent releases of one prescription give it to exactly one pharmacy: a nominated release
+ * under row locks, a release by ID by a write that applies only to the version it verified.
  */
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { operationOutcome, Problem } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { parsePrescriptionOrder } from '../../prescribing/order/parse-order.js';
+import { readPrescriptionOrder } from '../../prescribing/order/parse-order.js';
 import { ISSUE_FINAL, PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
 import { startDueIssue } from '../../prescribing/repeat/start-issue.js';
 import {
@@ -18,7 +19,10 @@ import {
 } from '../../prescribing/signature/verify-prescription.js';
 import { transition } from '../../prescribing/status/state-machine.js';
 import {
+  changedMeanwhile,
+  changeState,
   findPrescription,
+  MAX_CHANGE_ATTEMPTS,
   type PrescriptionRecord,
   saveState,
 } from '../../prescribing/store/prescriptions.js';
@@ -54,9 +58,24 @@ export async function releasePrescriptions(
   request: ReleaseRequest,
   now = new Date(),
 ): Promise<ReleaseResult> {
+  if (request.shortFormId) return releaseById(deps, request.shortFormId, request.owner, now);
+  return releaseLocked(deps, undefined, request.owner, now);
+}
+
+/**
+ * Nominated releases, and releases by ID of repeat-dispensing (eRD) prescriptions (a due issue
+ * may start first, moving the expiry and the dispensing clock), under row locks in one transaction.
+ */
+async function releaseLocked(
+  deps: ReleaseDeps,
+  shortFormId: string | undefined,
+  owner: string,
+  now: Date,
+): Promise<ReleaseResult> {
+  const request = { owner };
   return deps.db.transaction(async (tx) => {
     const result: ReleaseResult = { passed: [], failed: [] };
-    const ids = request.shortFormId ? [request.shortFormId] : await nominatedFor(tx, request.owner, now);
+    const ids = shortFormId ? [shortFormId] : await nominatedFor(tx, request.owner, now);
     for (const shortFormId of ids) {
       const found = await findPrescription(tx, shortFormId, { forUpdate: true });
       if (!found) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
@@ -72,23 +91,14 @@ export async function releasePrescriptions(
       if (failure) {
         result.failed.push(failure);
         deps.onVerificationFailure(failure);
-        await tx.query('UPDATE prescription SET release_failure = $2 WHERE short_form_id = $1', [
-          shortFormId,
-          failure.code,
-        ]);
+        await markReleaseFailure(tx, failure);
         continue;
       }
       if (!next.unchanged) {
         await saveState(tx, record, next.state);
         await emit(tx, {
           type: 'prescription-released',
-          key: shortFormId,
-          payload: {
-            prescriptionId: shortFormId,
-            ...(record.patient ? { patient: record.patient } : {}),
-            pharmacy: request.owner,
-            ...(next.state.repeat ? { issue: next.state.repeat.issue } : {}),
-          },
+          ...releasedEvent(record, request.owner, next.state),
         });
       }
       result.passed.push({
@@ -102,7 +112,7 @@ export async function releasePrescriptions(
 
 /**
  * The released issue of an eRD, said in Bundle.meta: the signed payload leaves out Bundle.meta
- * (CONTRACT.md §5), so the pharmacy's copy still verifies.
+ * (docs/api.md §5), so the pharmacy's copy still verifies.
  */
 function withIssue(bundle: Bundle, repeat: PrescriptionRecord['state']['repeat']): Bundle {
   if (!repeat) return bundle;
@@ -124,6 +134,60 @@ function withIssue(bundle: Bundle, repeat: PrescriptionRecord['state']['repeat']
       ],
     },
   };
+}
+
+/**
+ * One prescription by ID: read without a lock, its stored signature verified before anything is
+ * written, then the transition and its event in one statement that applies only if nobody changed
+ * the prescription meanwhile (else read, check and verify again). Two pharmacies racing for it:
+ * one wins, the other then finds it released and is refused by the state machine. An eRD goes
+ * the locked way (releaseLocked): its next issue may have to start first.
+ */
+async function releaseById(
+  deps: ReleaseDeps,
+  shortFormId: string,
+  pharmacy: string,
+  now: Date,
+): Promise<ReleaseResult> {
+  for (let attempt = 1; ; attempt++) {
+    const record = await findPrescription(deps.db, shortFormId);
+    if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+    if (record.state.repeat) return releaseLocked(deps, shortFormId, pharmacy, now);
+    const next = transition(record.state, { type: 'release', pharmacy });
+    const bundle = storedBundle(record);
+    const failure = await verificationFailure(deps.db, deps, record, bundle, now);
+    if (failure) {
+      deps.onVerificationFailure(failure);
+      await markReleaseFailure(deps.db, failure);
+      return { passed: [], failed: [failure] };
+    }
+    const event = { type: 'prescription-released', ...releasedEvent(record, pharmacy, next.state) };
+    if (next.unchanged || (await changeState(deps.db, record, next.state, event))) {
+      return { passed: [{ record: { ...record, state: next.state }, bundle: bundle! }], failed: [] };
+    }
+    if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(shortFormId);
+  }
+}
+
+/** The key and payload of a `prescription-released` event (eRD: the issue released). */
+function releasedEvent(record: PrescriptionRecord, pharmacy: string, state: PrescriptionRecord['state']) {
+  return {
+    key: record.shortFormId,
+    payload: {
+      prescriptionId: record.shortFormId,
+      ...(record.patient ? { patient: record.patient } : {}),
+      pharmacy,
+      ...(state.repeat ? { issue: state.repeat.issue } : {}),
+    },
+  };
+}
+
+/** Kept out of later nominated releases until someone looks at it. */
+async function markReleaseFailure(q: Queryable, failure: ReleaseFailure): Promise<void> {
+  await q.query('UPDATE prescription SET release_failure = $2 WHERE short_form_id = $1', [
+    failure.shortFormId,
+    failure.code,
+  ]);
 }
 
 function storedBundle(record: PrescriptionRecord): Bundle | undefined {
@@ -163,14 +227,14 @@ async function verificationFailure(
   try {
     if (!bundle)
       throw new Problem('INVALID_SIGNATURE', 'The stored prescription is no longer a JSON document');
-    let order: ReturnType<typeof parsePrescriptionOrder>;
+    let order: ReturnType<typeof readPrescriptionOrder>;
     try {
-      order = parsePrescriptionOrder(bundle);
+      order = readPrescriptionOrder(bundle);
     } catch (error) {
-      // It was valid when accepted: a stored order that no longer parses has been changed.
-      if (error instanceof Problem)
-        throw new Problem('INVALID_SIGNATURE', `The stored prescription was changed: ${error.message}`);
-      throw error;
+      // It was valid when accepted: a stored order that no longer reads (a Problem, or a wrong
+      // shape the rules trip over) has been changed.
+      const reason = error instanceof Problem ? error.message : 'it is no longer the shape it was';
+      throw new Problem('INVALID_SIGNATURE', `The stored prescription was changed: ${reason}`);
     }
     if (order.shortFormId !== record.shortFormId) {
       throw new Problem('INVALID_SIGNATURE', 'The stored prescription is not the one this record describes');

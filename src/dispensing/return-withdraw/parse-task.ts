@@ -1,10 +1,11 @@
 /**
- * POST /fhir/R4/Task carries two EPS requests (CONTRACT.md §7), told apart by status and code:
+ * POST /fhir/R4/Task carries two EPS requests (docs/api.md §7), told apart by status and code:
  * a return (`status: rejected`: the pharmacy gives the prescription back) and a withdrawal
  * (`status: in-progress`, `code: abort`: the latest dispense notification is undone). Pure.
  */
 import type { Task } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
 
@@ -13,15 +14,15 @@ export interface ParsedTaskRequest {
   shortFormId: string;
   /** Task.identifier: a resend of the same request is answered again and changes nothing. */
   requestId: string;
+  /** The Task as received, valid R4. */
+  task: Task;
 }
 
 const TASK_CODE_SYSTEM = 'http://hl7.org/fhir/CodeSystem/task-code';
 
+/** Reads the body as `unknown`: the R4 validation first, so every element has its JSON type. */
 export function parseTaskRequest(input: unknown): ParsedTaskRequest {
-  if (!input || typeof input !== 'object' || (input as Task).resourceType !== 'Task') {
-    throw invalid('POST /Task takes a Task (return or withdraw)', 'Task');
-  }
-  const task = input as Task;
+  const task = validateResourceOf<Task>(input, 'Task', 'POST /Task takes a Task (return or withdraw)');
   const abort = task.code?.coding?.some(
     (coding) => coding.code === 'abort' && (!coding.system || coding.system === TASK_CODE_SYSTEM),
   );
@@ -53,5 +54,5 @@ export function parseTaskRequest(input: unknown): ParsedTaskRequest {
   if (problem) throw invalid(`${group.value} is not a prescription ID`, 'Task.groupIdentifier.value');
   const requestId = task.identifier?.[0]?.value;
   if (!requestId) throw missing('Task.identifier (the request id) is required', 'Task.identifier');
-  return { kind, shortFormId: group.value, requestId };
+  return { kind, shortFormId: group.value, requestId, task };
 }

@@ -1,13 +1,6 @@
-/**
- * Return (0002 → 0001: nomination kept, pharmacy cleared, so another pharmacy can release it)
- * and withdrawal (undo the latest dispense notification; never after a claim), through the state
- * machine, each with its event. A resend of the same Task (same identifier) changes nothing.
- */
-import type { Task } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { notReleasedToCaller, transition } from '../../prescribing/status/state-machine.js';
 import {
@@ -30,7 +23,7 @@ export async function applyTaskRequest(
   caller: Principal,
 ): Promise<TaskApplied> {
   const request = parseTaskRequest(input);
-  const task = validateResource(input) as Task;
+  const { task } = request;
   const pharmacy = caller.org;
   if (!pharmacy) throw forbidden('Dispensing needs a token issued for the pharmacy');
   const messageId = `task:${request.requestId}`;

@@ -1,5 +1,5 @@
 /**
- * Prescriber–dispenser messaging (CONTRACT.md §9): POST /Communication [prescriber, dispenser]
+ * Prescriber–dispenser messaging (docs/api.md §9): POST /Communication [prescriber, dispenser]
  * about a prescription to the other party; GET /Communication and /Communication/{id} list and
  * read what was sent to (or by) the caller's organisation. Patients never see them.
  */

@@ -3,11 +3,17 @@
  * unlock, suspend or reactivate it. Authorisation is the caller's: it passes `preHandler`, which
  * this plugin applies to every route it registers (and only to those).
  */
+import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AuditInput, AuditTrail } from '../../platform/audit/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { invalid, notFound } from '../../platform/errors/problem.js';
+import { readCurrent } from '../../platform/fhir/store/repository.js';
+import * as D from '../../platform/http/route-docs.js';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
+import { patientsWithIdentifier } from '../enrolment/store-demographics.js';
 import { accountEntity } from './audit-agent.js';
+import { type DeskPatient, deskPatient, nhsNumberOf } from './desk-patient.js';
 import { reactivateAccount, suspendAccount, unlockAccount } from './status.js';
 import { type Account, findAccounts } from './store.js';
 
@@ -49,9 +55,11 @@ export interface AccountSummary {
   failedCount: number;
   /** Addresses locked out of this username while the account itself may be active. */
   lockedAddresses: number;
+  /** A patient account's record: who the caller should be (name, date of birth, NHS number). */
+  patient?: DeskPatient;
 }
 
-export function summarise(account: Account, lockedAddresses = 0): AccountSummary {
+export function summarise(account: Account, lockedAddresses = 0, patient?: DeskPatient): AccountSummary {
   return {
     id: account.id,
     username: account.username,
@@ -62,8 +70,11 @@ export function summarise(account: Account, lockedAddresses = 0): AccountSummary
     lockedUntil: account.lockedUntil?.toISOString() ?? null,
     failedCount: account.failedCount,
     lockedAddresses,
+    ...(patient ? { patient } : {}),
   };
 }
+
+const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
 
 const ACTIONS = {
   unlock: unlockAccount,
@@ -77,45 +88,109 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
     options.actor ??
     ((request: FastifyRequest): AuditInput['agent'] => ({ display: 'service-desk', ip: request.ip }));
   const preHandler = options.preHandler;
-  const withLocks = async (account: Account) =>
-    summarise(account, options.lockedAddresses ? await options.lockedAddresses(account) : 0);
+  /** The patient record an account acts for; its demographics are read, so the read is audited. */
+  const patientOf = async (account: Account, request: FastifyRequest): Promise<DeskPatient | undefined> => {
+    const id = PATIENT_REFERENCE.exec(account.fhirUser ?? '')?.[1];
+    if (!id) return undefined;
+    const stored = await readCurrent(db, 'Patient', id);
+    if (!stored || stored.deleted) return undefined;
+    await audit.record({
+      action: 'R',
+      subtype: 'read',
+      outcome: '0',
+      agent: actor(request),
+      entity: { reference: `Patient/${id}`, type: 'Patient' },
+      patient: `Patient/${id}`,
+      requestId: request.id,
+      detail: 'service desk account look-up: name, date of birth, NHS number',
+    });
+    return deskPatient(JSON.parse(stored.content) as Patient);
+  };
+  const withLocks = async (account: Account, request: FastifyRequest) =>
+    summarise(
+      account,
+      options.lockedAddresses ? await options.lockedAddresses(account) : 0,
+      await patientOf(account, request),
+    );
   if (preHandler) {
     for (const handler of Array.isArray(preHandler) ? preHandler : [preHandler]) {
       app.addHook('preHandler', handler);
     }
   }
 
-  app.get('/admin/accounts', async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const username = typeof query.username === 'string' ? query.username : undefined;
-    const identifier = typeof query.identifier === 'string' ? query.identifier : undefined;
-    if ((username === undefined) === (identifier === undefined)) {
-      throw invalid('give exactly one of username or identifier');
-    }
-    const accounts = await findAccounts(db, username !== undefined ? { username } : { identifier });
-    return { accounts: await Promise.all(accounts.map(withLocks)) };
-  });
+  app.get(
+    '/admin/accounts',
+    D.documented(
+      'service desk',
+      'Find an account by username, patient identifier, NHS number or email (a summary, never secrets)',
+      {
+        bearer: true,
+        querystring: D.object({
+          username: D.text(),
+          identifier: D.text('Patient/<id>'),
+          nhsNumber: D.text('NHS number (spaces allowed)'),
+        }),
+        responses: { 200: D.anyObject('The matching accounts'), 403: D.operationOutcome },
+      },
+    ),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      const given = (['username', 'identifier', 'nhsNumber'] as const).filter(
+        (name) => query[name] !== undefined,
+      );
+      const [by] = given;
+      if (given.length !== 1 || by === undefined || typeof query[by] !== 'string') {
+        throw invalid('give exactly one of username, identifier or nhsNumber');
+      }
+      const value = query[by] as string;
+      let accounts: Account[];
+      if (by === 'nhsNumber') {
+        const nhsNumber = nhsNumberOf(value);
+        if (!nhsNumber || !isValidNhsNumber(nhsNumber)) {
+          throw invalid('nhsNumber must be an NHS number: 10 digits with a valid check digit', 'nhsNumber');
+        }
+        const patients = await patientsWithIdentifier(db, { system: NHS_NUMBER_SYSTEM, value: nhsNumber });
+        accounts = (
+          await Promise.all(
+            patients.map((patient) => findAccounts(db, { identifier: `Patient/${patient.id}` })),
+          )
+        ).flat();
+      } else {
+        accounts = await findAccounts(db, { [by]: value });
+      }
+      return { accounts: await Promise.all(accounts.map((account) => withLocks(account, request))) };
+    },
+  );
 
   for (const [action, change] of Object.entries(ACTIONS)) {
-    app.post(`/admin/accounts/:id/${action}`, async (request) => {
-      const { id } = request.params as { id: string };
-      const account = await db.transaction(async (tx) => {
-        const changed = await change(tx, id);
-        if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
-        if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
-        return changed;
-      });
-      if (!account) throw notFound(`no account ${id}`);
-      await options.afterChange?.(action as keyof typeof ACTIONS, account);
-      await audit.record({
-        subtype: 'user-security-attributes-changed',
-        outcome: '0',
-        agent: actor(request),
-        ...accountEntity(account),
-        requestId: request.id,
-        detail: `${action} account:${account.id}`,
-      });
-      return withLocks(account);
-    });
+    app.post(
+      `/admin/accounts/:id/${action}`,
+      D.documented('service desk', `${action[0]!.toUpperCase()}${action.slice(1)} an account`, {
+        bearer: true,
+        params: D.object({ id: D.text() }, ['id']),
+        responses: { 200: D.anyObject('The account summary'), 404: D.operationOutcome },
+      }),
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const account = await db.transaction(async (tx) => {
+          const changed = await change(tx, id);
+          if (changed && action === 'suspend' && options.onSuspend) await options.onSuspend(tx, changed.id);
+          if (changed && action !== 'suspend' && options.onUnlock) await options.onUnlock(tx, changed);
+          return changed;
+        });
+        if (!account) throw notFound(`no account ${id}`);
+        await options.afterChange?.(action as keyof typeof ACTIONS, account);
+        const summary = await withLocks(account, request);
+        await audit.record({
+          subtype: 'user-security-attributes-changed',
+          outcome: '0',
+          agent: actor(request),
+          ...accountEntity(account),
+          requestId: request.id,
+          detail: `${action} account:${account.id}`,
+        });
+        return summary;
+      },
+    );
   }
 }

@@ -11,7 +11,7 @@ import { localPatientFor } from './store-demographics.js';
 
 /**
  * The advisory lock "a patient with this identifier is being created". It must stay the one
- * prescribing takes (src/prescribing/order/patients.ts), so that a prescription arriving while the
+ * prescribing takes (src/prescribing/store/store-order.ts), so that a prescription arriving while the
  * patient enrols cannot create a second record.
  */
 const PATIENT_LOCK_NAMESPACE = 7_301_011;

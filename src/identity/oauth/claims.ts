@@ -9,7 +9,7 @@ import {
   type Role,
 } from '../../platform/auth/principal.js';
 
-/** The contract's ceiling for an access token's life (CONTRACT.md section 3). */
+/** The contract's ceiling for an access token's life (docs/api.md §3). */
 export const MAX_ACCESS_TOKEN_TTL_S = 30 * 60;
 
 export interface Issuer {
@@ -80,12 +80,23 @@ export function userScope(role: string): string {
   return `openid fhirUser offline_access ${access}`;
 }
 
+/**
+ * Scopes a client may ask for. SMART 2 resource scopes (`patient/Type.rs`, `user/*.cruds`, …; the
+ * 1.0 forms `.read`, `.write`, `.*` too) for any resource type; these are examples of the shapes.
+ */
 export const SCOPES_SUPPORTED = [
   'openid',
   'fhirUser',
   'offline_access',
-  'user/*.*',
+  'launch/patient',
+  'patient/*.rs',
+  'patient/*.cruds',
   'patient/*.*',
+  'user/*.rs',
+  'user/*.cruds',
+  'user/*.*',
+  'system/*.rs',
+  'system/*.cruds',
   'system/*.*',
 ];
 

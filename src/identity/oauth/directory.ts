@@ -32,6 +32,8 @@ export interface RedeemedCode {
   amr: string[];
   /** When the user authenticated: epoch seconds, or a Date. */
   authTime: number | Date;
+  /** The scope the app asked for at /oauth2/authorize (SMART App Launch), if it asked. */
+  scope?: string;
 }
 
 export interface AccountDirectory {

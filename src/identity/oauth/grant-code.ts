@@ -5,6 +5,8 @@
  * A failed redemption still commits: the sign-in module may have spent the code or counted the
  * failure, and rolling that back would let a caller guess code_verifiers against one code.
  */
+
+import { grantUserScope } from '../../platform/auth/smart-scopes.js';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { userScope } from './claims.js';
@@ -65,10 +67,18 @@ export async function authorizationCodeGrant(
       if (error instanceof OAuthError) return { ok: false, error, accountId: redeemed.accountId };
       throw error;
     }
+    const scope = grantUserScope(account.role, redeemed.scope, userScope(account.role));
+    if (scope === undefined) {
+      const error = new OAuthError(
+        'invalid_scope',
+        'none of the requested scopes can be granted to this account',
+      );
+      return { ok: false, error, accountId: account.id };
+    }
     const { family, token } = await startFamily(tx, {
       accountId: account.id,
       clientId: clientId ?? null,
-      scope: userScope(account.role),
+      scope,
       authTime: epochSeconds(redeemed.authTime),
       amr: redeemed.amr,
       codeId: redeemed.codeId,

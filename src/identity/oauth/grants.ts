@@ -32,6 +32,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** SMART launch context: the id of the Patient the token is for (scope `launch/patient`). */
+  patient?: string;
 }
 
 export type Form = Record<string, string | undefined>;
@@ -75,6 +77,9 @@ export async function tokensFor(
     refresh_token: refresh,
     scope: family.scope,
   };
+  // SMART standalone patient launch: the launch context is the patient who signed in.
+  const patient = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(account.fhirUser ?? '')?.[1];
+  if (patient && family.scope.split(' ').includes('launch/patient')) response.patient = patient;
   return response;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Which sign-in sessions have been revoked, in memory, so that every request can ask without a
- * database round trip (CONTRACT.md section 3: suspension, lockout and refresh-family revocation
+ * database round trip (docs/api.md §3: suspension, lockout and refresh-family revocation
  * stop live access tokens within seconds on every replica).
  *
  * A person's access token names its refresh family in `sid`. Each replica polls the families

@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/database/database.js';
 import { DATABASE_RETRY_AFTER_S, DatabaseUnavailableError } from '../../platform/database/unavailable.js';
+import * as D from '../../platform/http/route-docs.js';
 import { type Issuer, issuerOf, SCOPES_SUPPORTED } from './claims.js';
 import { CLIENT_ASSERTION_ALGS } from './clients.js';
 import type { AccountDirectory } from './directory.js';
@@ -16,6 +17,7 @@ import { refreshTokenGrant } from './grant-refresh.js';
 import type { AuditSink, Form, GrantDeps } from './grants.js';
 import { type KeyStore, SIGNING_ALG } from './keys.js';
 import { OAuthError } from './oauth-error.js';
+import { smartConfiguration } from './smart-configuration.js';
 
 export interface OAuthRoutesOptions {
   db: Database;
@@ -49,17 +51,41 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     afterRevocation: options.afterRevocation,
   };
 
-  app.get('/.well-known/openid-configuration', async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=3600');
-    return discoveryDocument(issuer);
-  });
+  app.get(
+    '/.well-known/openid-configuration',
+    D.documented('oauth', 'OpenID Connect discovery', {
+      responses: { 200: D.anyObject('OIDC provider metadata') },
+    }),
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return discoveryDocument(issuer);
+    },
+  );
 
-  app.get('/oauth2/jwks', async (_request, reply) => {
-    // Short cache: a verifier meeting a new kid re-fetches anyway, and retired keys linger for
-    // the life of their tokens, so a minute is safe both ways.
-    reply.header('cache-control', 'public, max-age=60').header('content-type', 'application/jwk-set+json');
-    return options.keys.publicJwks();
-  });
+  // SMART App Launch 2: at the FHIR base (where apps look), and at the root for the same issuer.
+  for (const url of ['/fhir/R4/.well-known/smart-configuration', '/.well-known/smart-configuration']) {
+    const doc = D.documented('oauth', 'SMART App Launch 2 configuration', {
+      responses: { 200: D.anyObject('SMART configuration: endpoints, scopes and capabilities') },
+    });
+    app.get(url, doc, async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return smartConfiguration(issuer);
+    });
+  }
+
+  app.get(
+    '/oauth2/jwks',
+    D.documented('oauth', 'The public keys access tokens are signed with (JWKS)', {
+      produces: 'application/jwk-set+json',
+      responses: { 200: D.object({ keys: D.list(D.anyObject('JWK')) }) },
+    }),
+    async (_request, reply) => {
+      // Short cache: a verifier meeting a new kid re-fetches anyway, and retired keys linger for
+      // the life of their tokens, so a minute is safe both ways.
+      reply.header('cache-control', 'public, max-age=60').header('content-type', 'application/jwk-set+json');
+      return options.keys.publicJwks();
+    },
+  );
 
   await app.register(async (scope) => {
     // Form bodies only (RFC 6749 section 3.2): the JSON parsers inherited from the shell go.
@@ -94,15 +120,47 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
         error_description: `quote request id ${request.id} to the service desk`,
       });
     });
-    scope.post('/oauth2/token', async (request: FastifyRequest, reply: FastifyReply) => {
-      const form = toForm(request.body);
-      const grant = grants.get(form.grant_type ?? '');
-      if (!form.grant_type) throw new OAuthError('invalid_request', 'grant_type is required');
-      if (!grant)
-        throw new OAuthError('unsupported_grant_type', `grant_type ${form.grant_type} is not supported`);
-      const response = await grant(deps, form, request.ip);
-      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(response);
-    });
+    scope.post(
+      '/oauth2/token',
+      D.documented('oauth', 'Token endpoint: authorization code (PKCE), refresh token, client credentials', {
+        description:
+          'application/x-www-form-urlencoded. System clients authenticate with private_key_jwt (RFC 7523 client_assertion). Errors are OAuth 2.0 error objects.',
+        body: D.object(
+          {
+            grant_type: { enum: ['authorization_code', 'refresh_token', 'client_credentials'] },
+            code: D.text(),
+            code_verifier: D.text(),
+            redirect_uri: D.text(),
+            client_id: D.text(),
+            refresh_token: D.text(),
+            scope: D.text(),
+            client_assertion_type: { const: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' },
+            client_assertion: D.text(),
+          },
+          ['grant_type'],
+        ),
+        responses: {
+          200: D.object({
+            access_token: D.text(),
+            token_type: { const: 'Bearer' },
+            expires_in: D.whole(),
+            refresh_token: D.text(),
+            scope: D.text(),
+            patient: D.text('SMART launch context (scope launch/patient)'),
+          }),
+          400: D.object({ error: D.text(), error_description: D.text() }, ['error'], 'OAuth 2.0 error'),
+        },
+      }),
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        const form = toForm(request.body);
+        const grant = grants.get(form.grant_type ?? '');
+        if (!form.grant_type) throw new OAuthError('invalid_request', 'grant_type is required');
+        if (!grant)
+          throw new OAuthError('unsupported_grant_type', `grant_type ${form.grant_type} is not supported`);
+        const response = await grant(deps, form, request.ip);
+        return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(response);
+      },
+    );
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Live access tokens stop within seconds (CONTRACT.md section 3; issue 17 section 5), through the
+ * Live access tokens stop within seconds (docs/api.md §3; issue 17 section 5), through the
  * real app on both databases: suspension, an account-level lockout, a reused refresh token and a
  * replayed authorization code each make the tokens of the sessions concerned fail at once on the
  * instance that revoked them; on PostgreSQL a second instance on the same database refuses them

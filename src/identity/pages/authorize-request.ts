@@ -17,6 +17,8 @@ export interface AuthorizeRequest {
   redirectUri: string;
   codeChallenge: string;
   state: string | undefined;
+  /** SMART App Launch: the scope the app asks for (the token endpoint grants what fits the account). */
+  scope?: string | undefined;
 }
 
 export type AuthorizeParse = { ok: true; request: AuthorizeRequest } | { ok: false; problems: string[] };
@@ -27,8 +29,19 @@ const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
 const CLIENT_ID = /^[\x20-\x7e]{1,200}$/;
 const MAX_STATE = 1024;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
+// RFC 6749 §3.3: space-separated tokens of visible ASCII except `"` and `\`.
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
+const MAX_SCOPE = 2048;
 
-export function parseAuthorizeQuery(query: unknown, publicOrigin: string): AuthorizeParse {
+/**
+ * `fhirBaseUrl`: SMART's `aud` parameter, when given, must name this FHIR server (so a token meant
+ * for another server is never asked for here).
+ */
+export function parseAuthorizeQuery(
+  query: unknown,
+  publicOrigin: string,
+  fhirBaseUrl?: string,
+): AuthorizeParse {
   const params = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
   const problems: string[] = [];
   const single = (name: string): string | undefined => {
@@ -46,6 +59,8 @@ export function parseAuthorizeQuery(query: unknown, publicOrigin: string): Autho
   const codeChallenge = single('code_challenge');
   const method = single('code_challenge_method');
   const state = single('state');
+  const scope = single('scope');
+  const aud = single('aud');
 
   if (responseType !== 'code') problems.push('The response_type parameter must be "code".');
   if (!clientId || !CLIENT_ID.test(clientId)) problems.push('The client_id parameter is missing or invalid.');
@@ -54,13 +69,17 @@ export function parseAuthorizeQuery(query: unknown, publicOrigin: string): Autho
   if (method !== 'S256') problems.push('The code_challenge_method parameter must be "S256".');
   if (state !== undefined && state.length > MAX_STATE)
     problems.push(`The state parameter is longer than ${MAX_STATE} characters.`);
+  if (scope !== undefined && (scope.length > MAX_SCOPE || !SCOPE.test(scope)))
+    problems.push('The scope parameter is not a list of scopes separated by spaces.');
+  if (aud !== undefined && fhirBaseUrl !== undefined && aud.replace(/\/$/, '') !== fhirBaseUrl)
+    problems.push(`The aud parameter must be this service's FHIR base URL, ${fhirBaseUrl}.`);
   if (!redirectUri || !allowedRedirect(redirectUri, publicOrigin))
     problems.push(
       'The redirect_uri parameter is missing or is not an address this service may return you to.',
     );
 
   if (problems.length > 0 || !clientId || !redirectUri || !codeChallenge) return { ok: false, problems };
-  return { ok: true, request: { clientId, redirectUri, codeChallenge, state } };
+  return { ok: true, request: { clientId, redirectUri, codeChallenge, state, ...(scope ? { scope } : {}) } };
 }
 
 export function allowedRedirect(candidate: string, publicOrigin: string): boolean {

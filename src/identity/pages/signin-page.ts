@@ -19,6 +19,7 @@ export function renderSigninPage(request: AuthorizeRequest, assets: LayoutAssets
     `data-redirect-uri="${escapeHtml(request.redirectUri)}"`,
     `data-code-challenge="${escapeHtml(request.codeChallenge)}"`,
     request.state === undefined ? '' : `data-state="${escapeHtml(request.state)}"`,
+    request.scope === undefined ? '' : `data-scope="${escapeHtml(request.scope)}"`,
   ]
     .filter(Boolean)
     .join(' ');

@@ -5,6 +5,7 @@
  * the code, so this plugin holds no state and no secrets.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import * as D from '../../platform/http/route-docs.js';
 import { loadSigninAssets } from './assets.js';
 import { parseAuthorizeQuery } from './authorize-request.js';
 import { renderErrorPage } from './error-page.js';
@@ -33,17 +34,43 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
   const pageAssets = { stylesheet: assets.stylesheet, script: assets.script, favicon: assets.favicon };
   const errorAssets = { stylesheet: assets.stylesheet, favicon: assets.favicon };
 
-  app.get('/oauth2/authorize', async (request, reply) => {
-    const parsed = parseAuthorizeQuery(request.query, publicOrigin);
-    if (!parsed.ok) {
-      request.log.info({ problems: parsed.problems }, 'authorize request refused');
-      return sendHtml(reply, 400, renderErrorPage(parsed.problems, errorAssets));
-    }
-    // "Start again" reloads the same request, always on this origin whatever the request line held.
-    const queryStart = request.url.indexOf('?');
-    const self = '/oauth2/authorize' + (queryStart >= 0 ? request.url.slice(queryStart) : '');
-    return sendHtml(reply, 200, renderSigninPage(parsed.request, pageAssets, self));
-  });
+  app.get(
+    '/oauth2/authorize',
+    D.documented('oauth', 'Authorization endpoint: the sign-in page (HTML)', {
+      description:
+        'Shows the sign-in page, which returns the browser to redirect_uri with code and state. A bad request gets an error page, never a redirect.',
+      querystring: D.object(
+        {
+          response_type: { const: 'code' },
+          client_id: D.text(),
+          redirect_uri: D.text('PUBLIC_URL origin or a loopback address'),
+          code_challenge: D.text(),
+          code_challenge_method: { const: 'S256' },
+          state: D.text(),
+          scope: D.text('SMART scopes, e.g. openid fhirUser launch/patient patient/*.rs'),
+          aud: D.text('SMART: the FHIR base URL'),
+        },
+        ['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method'],
+      ),
+      produces: 'text/html',
+      responses: { 200: D.text('HTML'), 400: D.text('HTML error page') },
+    }),
+    async (request, reply) => {
+      const parsed = parseAuthorizeQuery(
+        request.query,
+        publicOrigin,
+        `${options.publicUrl.replace(/\/$/, '')}/fhir/R4`,
+      );
+      if (!parsed.ok) {
+        request.log.info({ problems: parsed.problems }, 'authorize request refused');
+        return sendHtml(reply, 400, renderErrorPage(parsed.problems, errorAssets));
+      }
+      // "Start again" reloads the same request, always on this origin whatever the request line held.
+      const queryStart = request.url.indexOf('?');
+      const self = '/oauth2/authorize' + (queryStart >= 0 ? request.url.slice(queryStart) : '');
+      return sendHtml(reply, 200, renderSigninPage(parsed.request, pageAssets, self));
+    },
+  );
 
   app.get<{ Params: { '*': string } }>('/assets/signin/*', async (request, reply) => {
     const name = request.params['*'];

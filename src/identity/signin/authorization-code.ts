@@ -35,6 +35,7 @@ export interface IssueCodeInput {
   codeChallenge: string;
   clientId?: string | undefined;
   redirectUri?: string | undefined;
+  scope?: string | undefined;
   amr: string[];
   authTime: Date;
   now: Date;
@@ -44,8 +45,8 @@ export async function issueAuthorizationCode(tx: Queryable, input: IssueCodeInpu
   const code = randomToken();
   await tx.query(
     `INSERT INTO authorization_code
-       (id, code_hash, account_id, code_challenge, client_id, redirect_uri, amr, auth_time, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::timestamptz)`,
+       (id, code_hash, account_id, code_challenge, client_id, redirect_uri, amr, auth_time, expires_at, scope)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::timestamptz, $10)`,
     [
       randomUUID(),
       tokenHash(code),
@@ -56,6 +57,7 @@ export async function issueAuthorizationCode(tx: Queryable, input: IssueCodeInpu
       input.amr,
       input.authTime.toISOString(),
       new Date(input.now.getTime() + CODE_TTL_MS).toISOString(),
+      input.scope ?? null,
     ],
   );
   return code;
@@ -79,6 +81,8 @@ export interface RedeemedCode {
   /** Epoch seconds of the sign-in (the token's `auth_time`). */
   authTime: number;
   clientId?: string;
+  /** The scope the app asked for at /oauth2/authorize, if it asked. */
+  scope?: string;
 }
 
 /**
@@ -90,7 +94,7 @@ export async function redeemAuthorizationCode(tx: Queryable, input: RedeemInput)
   const hash = tokenHash(input.code);
   const claimed = await tx.query(
     `UPDATE authorization_code SET used_at = $2::timestamptz WHERE code_hash = $1 AND used_at IS NULL
-     RETURNING id, account_id, code_challenge, client_id, redirect_uri, amr, auth_time, expires_at`,
+     RETURNING id, account_id, code_challenge, client_id, redirect_uri, amr, auth_time, expires_at, scope`,
     [hash, now.toISOString()],
   );
   const row = claimed.rows[0];
@@ -127,5 +131,6 @@ export async function redeemAuthorizationCode(tx: Queryable, input: RedeemInput)
     amr: (row.amr as string[]).slice(),
     authTime: Math.floor(new Date(row.auth_time as string).getTime() / 1000),
     ...(row.client_id !== null ? { clientId: String(row.client_id) } : {}),
+    ...(row.scope !== null && row.scope !== undefined ? { scope: String(row.scope) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Counts of failed sign-ins per username (`signin_failure`), kept alike whether or not an account
- * has the username, so that an unknown username locks exactly as a known one (CONTRACT.md
+ * has the username, so that an unknown username locks exactly as a known one (docs/api.md
  * section 3). Each username has a count over every address (`*`, the account-level lock) and one
  * per client address (oauth/source-address.ts). The username is stored as an HMAC under a key derived
  * from the service key: what people type into the username box is sometimes their password.

@@ -11,7 +11,7 @@
  *
  * An account-level lock of a known account is mirrored onto the account row (what the service
  * desk sees and the token endpoint checks) and revokes every refresh family of the account, which
- * stops its live access tokens (CONTRACT.md section 3). An address's lock revokes the sessions
+ * stops its live access tokens (docs/api.md §3). An address's lock revokes the sessions
  * that were started from that address only.
  */
 import type { AuditTrail } from '../../platform/audit/index.js';

@@ -1,5 +1,5 @@
 /**
- * The lockout policy (pure; CONTRACT.md section 3). Failed passwords and failed codes count
+ * The lockout policy (pure; docs/api.md §3). Failed passwords and failed codes count
  * together and only a completed sign-in (password and code) resets the count: were a correct
  * password alone to reset it, someone holding the password could guess codes without end.
  *

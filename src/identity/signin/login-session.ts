@@ -22,6 +22,7 @@ export interface LoginSession {
   codeChallenge: string;
   clientId?: string;
   redirectUri?: string;
+  scope?: string;
 }
 
 export async function createLogin(
@@ -31,6 +32,7 @@ export async function createLogin(
     codeChallenge: string;
     clientId?: string | undefined;
     redirectUri?: string | undefined;
+    scope?: string | undefined;
     now: Date;
   },
 ): Promise<string> {
@@ -42,8 +44,8 @@ export async function createLogin(
     [input.accountId, input.now.toISOString()],
   );
   await db.query(
-    `INSERT INTO login_session (id, handle_hash, account_id, code_challenge, client_id, redirect_uri, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)`,
+    `INSERT INTO login_session (id, handle_hash, account_id, code_challenge, client_id, redirect_uri, expires_at, scope)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8)`,
     [
       randomUUID(),
       tokenHash(handle),
@@ -52,6 +54,7 @@ export async function createLogin(
       input.clientId ?? null,
       input.redirectUri ?? null,
       new Date(input.now.getTime() + LOGIN_TTL_MS).toISOString(),
+      input.scope ?? null,
     ],
   );
   return handle;
@@ -60,7 +63,7 @@ export async function createLogin(
 /** The live (unused, unexpired) sign-in a handle names, with its account. */
 export async function findLogin(db: Queryable, handle: string, now: Date): Promise<LoginSession | undefined> {
   const result = await db.query(
-    `SELECT id, account_id, code_challenge, client_id, redirect_uri FROM login_session
+    `SELECT id, account_id, code_challenge, client_id, redirect_uri, scope FROM login_session
      WHERE handle_hash = $1 AND NOT used AND expires_at > $2::timestamptz`,
     [tokenHash(handle), now.toISOString()],
   );
@@ -74,6 +77,7 @@ export async function findLogin(db: Queryable, handle: string, now: Date): Promi
     codeChallenge: String(row.code_challenge),
     ...(row.client_id !== null ? { clientId: String(row.client_id) } : {}),
     ...(row.redirect_uri !== null ? { redirectUri: String(row.redirect_uri) } : {}),
+    ...(row.scope !== null && row.scope !== undefined ? { scope: String(row.scope) } : {}),
   };
 }
 
@@ -157,6 +161,7 @@ export async function consumeLogin(
         codeChallenge: session.codeChallenge,
         clientId: session.clientId,
         redirectUri: session.redirectUri,
+        scope: session.scope,
         amr: AMR[factor.kind],
         authTime: now,
         now,

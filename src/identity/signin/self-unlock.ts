@@ -1,5 +1,5 @@
 /**
- * Unlocking one's own account through a verified channel (CONTRACT.md section 3: "or the holder
+ * Unlocking one's own account through a verified channel (docs/api.md §3: "or the holder
  * unlocks through a verified channel"). `request` texts or emails a 6-digit code to the mobile the
  * account signs in with, or to the email address enrolment verified; `confirm` with that code lifts
  * every lock on the username (the account's and each address's). Codes are HMACs in

@@ -86,6 +86,8 @@ export interface PasswordInput extends Attempt {
   codeChallenge: string;
   clientId?: string | undefined;
   redirectUri?: string | undefined;
+  /** The scope the app asked for (SMART App Launch); the token endpoint grants what fits. */
+  scope?: string | undefined;
 }
 
 export interface OtpInput extends Attempt {
@@ -247,6 +249,7 @@ export function createSigninService(deps: SigninDeps) {
         codeChallenge: input.codeChallenge,
         clientId: input.clientId,
         redirectUri: input.redirectUri,
+        scope: input.scope,
         now: now(),
       });
       return { login, mfaMethods: [account.mfaMethod] };

@@ -101,6 +101,31 @@ describe('buildAuditEvent', () => {
     expect(event.entity?.[0]).toMatchObject({ what: { type: 'Task' }, role: { code: '24' } });
   });
 
+  it('lists every resource a search returned in one record, the patient once', () => {
+    const event = buildAuditEvent(
+      {
+        ...read,
+        subtype: 'search-type',
+        entity: { reference: 'Task' },
+        returned: ['Task/t1', 'Task/t2', 'Patient/p1', 'Task/t3'],
+      },
+      context,
+    );
+    expect(
+      event.entity?.map((entity) => [entity.what?.reference ?? entity.what?.type, entity.role?.code]),
+    ).toEqual([
+      ['Task', '24'],
+      ['Task/t1', '4'],
+      ['Task/t2', '4'],
+      ['Task/t3', '4'],
+      ['Patient/p1', '1'],
+      [undefined, undefined],
+    ]);
+    expect(() =>
+      buildAuditEvent({ ...read, subtype: 'search-type', returned: ['Task/t1', 'Jane Smith'] }, context),
+    ).toThrow(/returned/);
+  });
+
   it('uses the DICOM codes for sign-in events and a display for an unauthenticated agent', () => {
     const event = buildAuditEvent(
       {

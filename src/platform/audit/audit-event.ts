@@ -80,6 +80,11 @@ export interface AuditInput {
   };
   /** The resource acted on (`Type/id`, `Type/id/_history/v`), or a bare type for a search. */
   entity?: { reference: string; type?: string };
+  /**
+   * Every resource a search returned (`Type/id`): one record lists them all, rather than one
+   * record per resource.
+   */
+  returned?: readonly string[];
   /** `Patient/<id>` whose data was touched. */
   patient?: string;
   /** A v3-ActReason code, e.g. TREAT, PATRQT, HOPERAT, BTG (break the glass). */
@@ -195,6 +200,9 @@ function checkInput(input: AuditInput): void {
       'audit: entity.reference must be Type/<id>, Type/<id>/_history/<v> or a resource type',
     );
   }
+  if (input.returned?.some((reference) => !REFERENCE.test(reference))) {
+    throw new TypeError('audit: every returned reference must be Type/<id>');
+  }
 }
 
 function typeAndSubtype(subtype: AuditSubtype): Pick<AuditEvent, 'type' | 'subtype'> {
@@ -269,6 +277,14 @@ function entitiesOf(input: AuditInput): AuditEventEntity[] {
           }) as AuditEventEntity['what'],
       type: objectType('2', 'System Object'),
       role: typeOnly ? objectRole('24', 'Query') : objectRole('4', 'Domain Resource'),
+    });
+  }
+  for (const returned of input.returned ?? []) {
+    if (returned === input.patient) continue;
+    entities.push({
+      what: { reference: returned },
+      type: objectType('2', 'System Object'),
+      role: objectRole('4', 'Domain Resource'),
     });
   }
   if (input.patient) {

@@ -10,7 +10,13 @@
  *              before it; or later records renumbered up (their hashes match a lower seq).
  * - reordered: a record whose hash matches another position, without the rest moving with it.
  */
-import { type ChainBroken, type ChainRecord, GENESIS_HASH, hashRecord } from './record-hash.js';
+import {
+  type ChainBroken,
+  type ChainRecord,
+  GENESIS_HASH,
+  hashRecord,
+  type LinkHash,
+} from './record-hash.js';
 
 /** A verified record kept for naming the first of several inserted ones. */
 export interface RecentRecord {
@@ -28,12 +34,14 @@ export interface DiagnosisInput {
   next: ChainRecord | undefined;
   /** The last sound records in ascending seq, ending with `previous`. */
   recent: readonly RecentRecord[];
+  /** The chain's link function (SHA-256 unless given). */
+  link?: LinkHash;
 }
 
 /** How far from its position a moved record's original seq is searched for. */
 const SHIFT_WINDOW = 64;
 
-export function diagnose({ record, previous, next, recent }: DiagnosisInput): ChainBroken {
+export function diagnose({ record, previous, next, recent, link = hashRecord }: DiagnosisInput): ChainBroken {
   const expectedSeq = (previous?.seq ?? 0) + 1;
   if (record.seq > expectedSeq) {
     const last = record.seq - 1;
@@ -49,8 +57,8 @@ export function diagnose({ record, previous, next, recent }: DiagnosisInput): Ch
       `seq ${record.seq} appears after seq ${previous?.seq}`,
     ]);
   }
-  const ownHashHolds = record.hash === hashRecord(record.prevHash, record.seq, record);
-  return ownHashHolds ? linkBroken(record, previous, recent) : hashBroken(record, next, recent);
+  const ownHashHolds = record.hash === link(record.prevHash, record.seq, record);
+  return ownHashHolds ? linkBroken(record, previous, recent) : hashBroken(record, next, recent, link);
 }
 
 /** The record is self-consistent but does not link to the record before it. */
@@ -74,10 +82,15 @@ function linkBroken(record: ChainRecord, previous: ChainRecord | undefined, rece
 }
 
 /** The record's own hash does not match its columns at its seq. */
-function hashBroken(record: ChainRecord, next: ChainRecord | undefined, recent: readonly RecentRecord[]) {
-  const shift = originalShift(record);
+function hashBroken(
+  record: ChainRecord,
+  next: ChainRecord | undefined,
+  recent: readonly RecentRecord[],
+  link: LinkHash,
+) {
+  const shift = originalShift(record, link);
   if (shift === undefined) {
-    const nextShift = next ? originalShift(next) : undefined;
+    const nextShift = next ? originalShift(next, link) : undefined;
     if (next && nextShift !== undefined && nextShift < 0) {
       // The record after this one was written at a lower seq: this one was slipped in before it.
       const first = next.seq + nextShift;
@@ -88,7 +101,7 @@ function hashBroken(record: ChainRecord, next: ChainRecord | undefined, recent: 
     return broken(record.seq, record.id, 'altered', ['its columns no longer match its hash']);
   }
   if (shift > 0) {
-    const nextMovedAlike = !next || originalShift(next) === shift;
+    const nextMovedAlike = !next || originalShift(next, link) === shift;
     if (nextMovedAlike) {
       return broken(record.seq, null, 'deleted', [
         `${shift === 1 ? '1 record was' : `${shift} records were`} removed here and the later records renumbered`,
@@ -104,11 +117,11 @@ function hashBroken(record: ChainRecord, next: ChainRecord | undefined, recent: 
 }
 
 /** How many places a record moved since it was written (its hash holds at seq + shift), if near. */
-function originalShift(record: ChainRecord): number | undefined {
+function originalShift(record: ChainRecord, link: LinkHash): number | undefined {
   for (let distance = 1; distance <= SHIFT_WINDOW; distance++) {
     for (const shift of [distance, -distance]) {
       const seq = record.seq + shift;
-      if (seq >= 1 && hashRecord(record.prevHash, seq, record) === record.hash) return shift;
+      if (seq >= 1 && link(record.prevHash, seq, record) === record.hash) return shift;
     }
   }
   return undefined;

@@ -11,17 +11,22 @@ import {
   type ChainRecord,
   GENESIS_HASH,
   hashRecord,
+  type LinkHash,
   type VerifyResult,
 } from './record-hash.js';
 
 export * from './record-hash.js';
 
 /** A record is sound when its own hash, its link to its predecessor and its seq all hold. */
-export function isSound(record: ChainRecord, previous: ChainRecord | undefined): boolean {
+export function isSound(
+  record: ChainRecord,
+  previous: ChainRecord | undefined,
+  link: LinkHash = hashRecord,
+): boolean {
   return (
     record.seq === (previous?.seq ?? 0) + 1 &&
     record.prevHash === (previous?.hash ?? GENESIS_HASH) &&
-    record.hash === hashRecord(record.prevHash, record.seq, record)
+    record.hash === link(record.prevHash, record.seq, record)
   );
 }
 
@@ -37,9 +42,14 @@ const RECENT_WINDOW = 64;
 /**
  * Walks the chain from seq 1 in ascending order and returns the first record that is not as the
  * writer left it, classified. `head` is the head read before the records; only records up to
- * head.seq should be passed (newer ones may be committed while the walk runs).
+ * head.seq should be passed (newer ones may be committed while the walk runs). `link` is the
+ * chain's link function (the keyed one, or SHA-256 for the legacy chain).
  */
-export async function verifyChain(pages: Pages, head: ChainHead): Promise<VerifyResult> {
+export async function verifyChain(
+  pages: Pages,
+  head: ChainHead,
+  link: LinkHash = hashRecord,
+): Promise<VerifyResult> {
   const records = eachRecord(pages);
   const recent: RecentRecord[] = [];
   let previous: ChainRecord | undefined;
@@ -49,8 +59,8 @@ export async function verifyChain(pages: Pages, head: ChainHead): Promise<Verify
     const record = current.value;
     // One record of look-ahead: telling an insertion from an alteration needs the successor.
     const next = await records.next();
-    if (!isSound(record, previous)) {
-      return diagnose({ record, previous, next: next.done ? undefined : next.value, recent });
+    if (!isSound(record, previous, link)) {
+      return diagnose({ record, previous, next: next.done ? undefined : next.value, recent, link });
     }
     recent.push({ seq: record.seq, id: record.id, hash: record.hash });
     if (recent.length > RECENT_WINDOW) recent.shift();

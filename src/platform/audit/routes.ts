@@ -1,5 +1,5 @@
 /**
- * `GET /fhir/R4/AuditEvent` (CONTRACT.md §9). No access control here: the caller registers the
+ * `GET /fhir/R4/AuditEvent` (docs/api.md §9). No access control here: the caller registers the
  * plugin behind the admin / service-desk check.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';

@@ -1,4 +1,4 @@
-/** AuditEvent search (`GET /fhir/R4/AuditEvent?patient=…`): newest first, paged by a seq cursor. */
+/** AuditEvent search (`GET /fhir/R4/AuditEvent?patient=…`): newest first, paged by a position cursor. */
 import type { AuditEvent, Bundle, BundleLink } from '@medplum/fhirtypes';
 import type { Queryable } from '../database/database.js';
 import { readNewest } from './store.js';
@@ -10,7 +10,7 @@ export interface AuditSearch {
   /** `Patient/<id>`. */
   patient?: string;
   count?: number;
-  /** Only records older than this seq (the cursor of the `next` link). */
+  /** Only records older than this position (the cursor of the `next` link). */
   before?: number;
 }
 
@@ -31,7 +31,7 @@ export async function searchAuditEvents(
   const link: BundleLink[] = [{ relation: 'self', url: searchUrl(baseUrl, search, count) }];
   const last = page.at(-1);
   if (rows.length > count && last) {
-    link.push({ relation: 'next', url: searchUrl(baseUrl, { ...search, before: last.seq }, count) });
+    link.push({ relation: 'next', url: searchUrl(baseUrl, { ...search, before: last.position }, count) });
   }
   return {
     resourceType: 'Bundle',

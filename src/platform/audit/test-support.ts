@@ -3,12 +3,28 @@ import type { Database, Queryable } from '../database/database.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/metrics.js';
 import type { AuditInput } from './audit-event.js';
-import { GENESIS_HASH } from './record-hash.js';
+import { deriveAuditKeys } from './audit-keys.js';
 import { AuditTrail } from './trail.js';
+import type { VerifyOptions } from './verify.js';
 
-export function newTrail(db: Database, options: { maxBatch?: number; site?: string } = {}) {
+/** The audit keys of the suites (from a fixed secret key; the service derives its own). */
+export const TEST_AUDIT_KEYS = deriveAuditKeys(Buffer.alloc(32, 7));
+
+/** What the suites verify with: the same keys, no checkpoint unless given. */
+export const VERIFY: VerifyOptions = { keys: TEST_AUDIT_KEYS };
+
+export function newTrail(
+  db: Database,
+  options: { maxBatch?: number; site?: string; checkpointFile?: string; checkpointIntervalMs?: number } = {},
+) {
   const metrics = createMetricsRegistry({ defaults: false });
-  const trail = new AuditTrail({ db, log: createLogger({ level: 'silent' }), metrics, ...options });
+  const trail = new AuditTrail({
+    db,
+    log: createLogger({ level: 'silent' }),
+    metrics,
+    keys: TEST_AUDIT_KEYS,
+    ...options,
+  });
   return { trail, metrics };
 }
 
@@ -46,9 +62,5 @@ export async function countRows(db: Queryable): Promise<number> {
 
 /** Empties the trail (as superuser) so suites can share one database between tests. */
 export async function resetAuditTrail(db: Database): Promise<void> {
-  await asSuperuser(db, [
-    ['DELETE FROM audit_event'],
-    ['DELETE FROM audit_head'],
-    ['INSERT INTO audit_head (singleton, seq, hash) VALUES (true, 0, $1)', [GENESIS_HASH]],
-  ]);
+  await asSuperuser(db, [['DELETE FROM audit_event'], ['DELETE FROM audit_chain']]);
 }

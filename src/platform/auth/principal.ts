@@ -10,6 +10,8 @@ export const ROLES = [
   'patient',
   'service-desk',
   'admin',
+  /** Exports pseudonymised data for analytics (Bulk Data $export, ViewDefinition/$run); reads no records. */
+  'analyst',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -41,7 +43,7 @@ export interface Principal {
   sessionId?: string;
 }
 
-/** The claims of a Pathways access token (CONTRACT.md section 3). */
+/** The claims of a Pathways access token (docs/api.md §3). */
 export interface AccessTokenClaims {
   iss: string;
   sub: string;

@@ -1,5 +1,5 @@
 /**
- * Configuration from the environment (CONTRACT.md section 1), validated once at start.
+ * Configuration from the environment (docs/api.md §1), validated once at start.
  * A bad value throws ConfigError naming the variable; the CLI prints that one line and exits.
  */
 import { isIP } from 'node:net';

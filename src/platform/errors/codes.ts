@@ -1,4 +1,4 @@
-/** The business error codes of CONTRACT.md section 2 and the HTTP status each one carries. */
+/** The business error codes of docs/api.md §2 and the HTTP status each one carries. */
 export const ERROR_STATUS = {
   INVALID_VALUE: 400,
   MISSING_VALUE: 400,

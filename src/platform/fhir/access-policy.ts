@@ -10,12 +10,13 @@ import { staffReadersOf, typeGroupOf } from './read-access/read-rule.js';
 /**
  * Reads: the staff roles that read the type at all (read-access/read-rule.ts: who reads every
  * instance and who only those related to their organisation), and a patient within their own
- * compartment (re-checked per resource) — except messages between prescribers and dispensers,
- * which patients never see.
+ * compartment (re-checked per resource) — except messages between prescribers and dispensers
+ * and cohorts (Group), which patients never see.
  */
 export function readPolicy(resourceType: string): AccessPolicy {
   const roles: Role[] = staffReadersOf(resourceType);
-  if (typeGroupOf(resourceType) !== 'messages') roles.push('patient');
+  const group = typeGroupOf(resourceType);
+  if (group !== 'messages' && group !== 'cohort') roles.push('patient');
   return { roles, patient: 'bound' };
 }
 
@@ -26,6 +27,7 @@ const WRITERS: Record<string, AccessPolicy> = {
   Location: { roles: ['registrar', 'admin'] },
   HealthcareService: { roles: ['registrar', 'admin'] },
   Device: { roles: ['admin'] },
+  Group: { roles: ['admin'] },
   Medication: { roles: ['registrar', 'admin'] },
   Patient: { roles: ['clinician', 'admin'] },
   Schedule: { roles: ['clinician', 'admin'] },

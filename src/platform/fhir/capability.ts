@@ -2,7 +2,11 @@
  * The CapabilityStatement is generated from what is registered: the stored resource types, the
  * search parameters the search module really implements, and the operations capabilities add.
  */
-import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
+} from '@medplum/fhirtypes';
 import { RESOURCE_TYPES } from './resource-types.js';
 import { searchParameters } from './search/index.js';
 
@@ -61,6 +65,7 @@ export class CapabilityRegistry {
       rest: [
         {
           mode: 'server',
+          security: smartSecurity(options.baseUrl),
           resource: resources,
           interaction: [{ code: 'transaction' }],
           ...(systemOperations.length > 0
@@ -70,4 +75,30 @@ export class CapabilityRegistry {
       ],
     };
   }
+}
+
+/** `rest.security`: SMART on FHIR, with the OAuth endpoints (App Launch 2, conformance). */
+function smartSecurity(baseUrl: string): CapabilityStatementRestSecurity {
+  const issuer = baseUrl.replace(/\/fhir\/R4\/?$/, '');
+  return {
+    cors: false,
+    service: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
+        ],
+        text: 'OAuth2 using the SMART App Launch profile',
+      },
+    ],
+    description: `SMART App Launch 2: discovery at ${baseUrl}/.well-known/smart-configuration. Bearer access tokens from ${issuer}/oauth2/token (authorization code with PKCE, or client credentials with private_key_jwt).`,
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'authorize', valueUri: `${issuer}/oauth2/authorize` },
+          { url: 'token', valueUri: `${issuer}/oauth2/token` },
+        ],
+      },
+    ],
+  };
 }

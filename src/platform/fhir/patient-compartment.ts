@@ -34,6 +34,8 @@ export const PATIENT_DATA_TYPES = new Set([
   'Claim',
   'Provenance',
   'Appointment',
+  'Encounter',
+  'ServiceRequest',
   'DiagnosticReport',
   'Observation',
   'Consent',

@@ -19,10 +19,13 @@ export const RESOURCE_TYPES = [
   'Schedule',
   'Slot',
   'Appointment',
+  'Encounter',
+  'ServiceRequest',
   'DiagnosticReport',
   'Observation',
   'Consent',
   'Device',
+  'Group',
 ] as const;
 
 export type StoredResourceType = (typeof RESOURCE_TYPES)[number];

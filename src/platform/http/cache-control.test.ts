@@ -1,5 +1,5 @@
 /**
- * Cache-Control on what the service answers (CONTRACT.md §3): every authenticated response —
+ * Cache-Control on what the service answers (docs/api.md §3): every authenticated response —
  * FHIR reads and searches, errors, the service desk's /admin API, the sign-in and token JSON,
  * the portal's operations — is `no-store` with `Pragma: no-cache`; public files that are meant to
  * be cached keep their own policy.

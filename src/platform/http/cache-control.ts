@@ -1,6 +1,6 @@
 /**
  * Nothing the service answers may be kept by a browser or a proxy unless its route says so:
- * patient data, tokens and account details must not outlive the response (CONTRACT.md §3,
+ * patient data, tokens and account details must not outlive the response (docs/api.md §3,
  * "every authenticated response: Cache-Control: no-store"). Every response that leaves without a
  * Cache-Control of its own gets `no-store` (and `Pragma: no-cache` for HTTP/1.0 proxies) —
  * errors, 404s and 401s included. Public files that are meant to be cached (the portal's hashed

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import * as D from './route-docs.js';
 
 export interface Readiness {
   /** Resolves with a list of what is not ready (empty = ready). */
@@ -9,11 +10,32 @@ export interface Readiness {
 export const NEVER_SHED = { rateLimit: false, pressureHandler: () => undefined } as const;
 
 export function registerHealth(app: FastifyInstance, readiness: Readiness): void {
-  app.get('/healthz', { config: NEVER_SHED }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      config: NEVER_SHED,
+      ...D.documented('operations', 'The process is alive', {
+        responses: { 200: D.object({ status: D.text() }) },
+      }),
+    },
+    async () => ({ status: 'ok' }),
+  );
   // Readiness is shed under overload on purpose: a load balancer should send traffic elsewhere.
-  app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
-    const problems = await readiness.check().catch((error: Error) => [`check failed: ${error.message}`]);
-    if (problems.length > 0) return reply.code(503).send({ status: 'unavailable', problems });
-    return { status: 'ready' };
-  });
+  app.get(
+    '/readyz',
+    {
+      config: { rateLimit: false },
+      ...D.documented('operations', 'Database reachable and migrations applied', {
+        responses: {
+          200: D.object({ status: D.text() }),
+          503: D.object({ status: D.text(), problems: D.list(D.text()) }, [], 'Not ready, with the reasons'),
+        },
+      }),
+    },
+    async (_request, reply) => {
+      const problems = await readiness.check().catch((error: Error) => [`check failed: ${error.message}`]);
+      if (problems.length > 0) return reply.code(503).send({ status: 'unavailable', problems });
+      return { status: 'ready' };
+    },
+  );
 }

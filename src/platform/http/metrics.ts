@@ -1,8 +1,9 @@
 /**
- * Request metrics, and the Prometheus endpoint on its own listener. `/metrics` tells anyone who
- * can reach it the routes, the load and the backlogs: it is never served on the public listener,
- * only on `METRICS_PORT` (bound to `METRICS_HOST`, loopback by default), which the scraper reaches
- * and the internet does not.
+ * Request metrics, and the Prometheus endpoint. `/metrics` tells anyone who can reach it the
+ * routes, the load and the backlogs, so it is served openly only on `METRICS_PORT` (bound to
+ * `METRICS_HOST`, loopback by default), which the scraper reaches and the internet does not. A
+ * scraper that can reach only the public address uses `GET /metrics` there with an admin token
+ * (Prometheus' `authorization` scrape setting); without one it is a 401 like every protected call.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Gauge, Histogram, type Registry } from 'prom-client';
@@ -10,6 +11,7 @@ import type { PoolStats } from '../database/database.js';
 import type { Logger } from '../logging/logger.js';
 import { registerNoStoreByDefault } from './cache-control.js';
 import { registerErrorHandling } from './errors.js';
+import * as D from './route-docs.js';
 
 /** The request duration histogram and the pool gauge, observed on the public listener. */
 export function registerRequestMetrics(
@@ -64,4 +66,26 @@ export function createMetricsServer(registry: Registry, log: Logger): FastifyIns
     return registry.metrics();
   });
   return app;
+}
+
+/** `GET /metrics` on the public listener, for a caller the given hooks admit (an admin token). */
+export function publicMetricsRoute(registry: Registry) {
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.get(
+      '/metrics',
+      D.documented('operations', 'Prometheus metrics (an admin token; open on METRICS_PORT)', {
+        bearer: true,
+        produces: 'text/plain',
+        responses: {
+          200: D.text('Prometheus text exposition'),
+          401: D.operationOutcome,
+          403: D.operationOutcome,
+        },
+      }),
+      async (_request, reply) => {
+        reply.header('content-type', registry.contentType);
+        return registry.metrics();
+      },
+    );
+  };
 }

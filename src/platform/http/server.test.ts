@@ -52,10 +52,26 @@ describe('HTTP shell', () => {
     expect(metrics.body).toMatch(/pathways_job_queue_depth/);
   });
 
-  it('serves /metrics only on the metrics listener, never on the public one', async () => {
+  it('serves /metrics openly on the metrics listener and only to an admin token on the public one', async () => {
     const publicMetrics = await t.pathways.app.inject({ method: 'GET', url: '/metrics' });
-    expect(publicMetrics.statusCode).toBe(404);
+    expect(publicMetrics.statusCode).toBe(401);
     expect(publicMetrics.body).not.toContain('pathways_');
+    const asDispenser = await t.pathways.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: await t.bearer({ roles: ['dispenser'], org: 'FA565' }) },
+    });
+    expect(asDispenser.statusCode).toBe(403);
+    expect(asDispenser.body).not.toContain('pathways_');
+    const asAdmin = await t.pathways.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: await t.bearer({ roles: ['admin'] }) },
+    });
+    expect(asAdmin.statusCode).toBe(200);
+    expect(asAdmin.headers['content-type']).toContain('text/plain');
+    expect(asAdmin.headers['cache-control']).toContain('no-store');
+    expect(asAdmin.body).toContain('pathways_http_request_duration_seconds');
     const scraped = await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' });
     expect(scraped.statusCode).toBe(200);
     expect(scraped.headers['content-type']).toContain('text/plain');

@@ -18,6 +18,7 @@ import { registerErrorHandling } from './errors.js';
 import { registerJsonParsers } from './fhir-json.js';
 import { type Readiness, registerHealth } from './health.js';
 import { registerRequestMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { registerSecurityHeaders, securityHeaderOptions } from './security-headers.js';
 
 declare module 'fastify' {
@@ -37,6 +38,8 @@ export interface HttpDeps {
   metrics: Registry;
   readiness: Readiness;
   poolStats: () => PoolStats;
+  /** The service's version, for the OpenAPI document. */
+  version?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
@@ -104,6 +107,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       }),
   });
 
+  // Before any route, so that every route's schema reaches the OpenAPI document.
+  await registerOpenApi(app, { publicUrl: deps.config.publicUrl, version: deps.version ?? '0.0.0' });
   registerHealth(app, deps.readiness);
   registerRequestMetrics(app, deps.metrics, { poolStats: deps.poolStats });
   return app;

@@ -1,5 +1,5 @@
 /**
- * Publishes every business event to NATS JetStream (CONTRACT.md §9): subject
+ * Publishes every business event to NATS JetStream (docs/api.md §9): subject
  * `pathways.events.<type>`, header `Nats-Msg-Id` = event id, so JetStream drops a re-publish of
  * the same event inside the stream's duplicate window.
  *

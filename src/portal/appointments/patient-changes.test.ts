@@ -213,6 +213,45 @@ describe.each(databaseKinds)('patients changing their appointments on %s', (kind
     });
   });
 
+  it('offers an outpatient appointment no weekend slot, and refuses a move to one', async () => {
+    // Hours from now to 10:00 UTC on the next given weekday at least two days away.
+    const next = (weekday: number) => {
+      const day = new Date(Date.now() + 48 * 3_600_000);
+      day.setUTCHours(10, 0, 0, 0);
+      while (day.getUTCDay() !== weekday) day.setUTCDate(day.getUTCDate() + 1);
+      return (day.getTime() - Date.now()) / 3_600_000;
+    };
+    const clinic = await createSchedule(p);
+    const [current, saturday, sunday, tuesday] = [
+      await createSlot(p, clinic, next(3)),
+      await createSlot(p, clinic, next(6)),
+      await createSlot(p, clinic, next(0)),
+      await createSlot(p, clinic, next(2)),
+    ];
+    const followUp = await book(p, mine.reference, current, {
+      appointmentType: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' }],
+      },
+    });
+    const offered = (id: string, token = mine.token) =>
+      p.call(token, 'GET', `/fhir/R4/Appointment/${id}/$available-slots`).then((reply) => ids(reply.json()));
+    const forFollowUp = await offered(followUp.id!);
+    expect(forFollowUp).toContain(tuesday!.id);
+    expect(forFollowUp).not.toContain(saturday!.id);
+    expect(forFollowUp).not.toContain(sunday!.id);
+    const refused = await reschedule(mine.token, followUp.id!, saturday!);
+    expect([refused.statusCode, refused.json().issue[0].diagnostics]).toEqual([
+      400,
+      'Outpatient clinics do not run at weekends: choose a slot on a weekday',
+    ]);
+    expect(await slotStatus(p, saturday!)).toBe('free');
+    // A walk-in clinic that opens at weekends: its slots are all offered.
+    const other = await book(p, theirs.reference, await createSlot(p, clinic, next(4)));
+    expect(await offered(other.id!, theirs.token)).toEqual(
+      expect.arrayContaining([saturday!.id, sunday!.id, tuesday!.id]),
+    );
+  });
+
   it('lets only one of two patients take the same free slot at once', async () => {
     const target = await createSlot(p, schedule, 130);
     const a = await book(p, mine.reference, await createSlot(p, schedule, 131));

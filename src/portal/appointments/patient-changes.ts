@@ -62,7 +62,7 @@ export async function rescheduleAppointment(
   const current = slotIds(appointment);
   const slots = await lockSlots(tx, [...current, targetSlotId], [targetSlotId], 'Parameters.parameter');
   const target = slots.get(targetSlotId) as Slot;
-  const refusal = rescheduleRefusal(pick(slots, current), target, context.now);
+  const refusal = rescheduleRefusal(appointment, pick(slots, current), target, context);
   if (refusal) throw refusal;
   const result = await updateResource(tx, 'Appointment', id, rescheduled(appointment, target));
   await freeSlots(tx, pick(slots, heldSlotIds(appointment)));

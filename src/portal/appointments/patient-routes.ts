@@ -21,6 +21,7 @@ import { conceptParameter, readParameters, referencedId, referenceParameter } fr
 import { PORTAL_POLICIES } from '../policies.js';
 import { cancelAppointment, rescheduleAppointment } from './patient-changes.js';
 import {
+  dayAllowed,
   notBookedInSlot,
   type PatientChangeContext,
   patientChangeRefusal,
@@ -36,6 +37,7 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     now: deps.now(),
     cutoffS: deps.settings.appointmentChangeCutoffS,
     managedTypes: deps.settings.clinicianManagedTypes,
+    weekdayOnlyTypes: deps.settings.weekdayOnlyTypes,
   });
 
   /** The caller's own appointment, or 404/410, or 403 (reported) when it is another patient's. */
@@ -107,10 +109,14 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       status: 'free',
       start: `gt${context.now.toISOString()}`,
       _sort: 'start',
-      _count: String(count),
+      // Weekend slots an outpatient appointment may not move to are left out after the search.
+      _count: String(SLOTS_MAX),
     });
     const found = await search(deps.db, 'Slot', query, { baseUrl: deps.baseUrl });
-    const entries = (found.entry ?? []).filter((entry) => entry.search?.mode === 'match');
+    const entries = (found.entry ?? [])
+      .filter((entry) => entry.search?.mode === 'match')
+      .filter((entry) => dayAllowed(appointment, entry.resource as Slot, context.weekdayOnlyTypes))
+      .slice(0, count);
     const bundle: Bundle = {
       resourceType: 'Bundle',
       type: 'searchset',

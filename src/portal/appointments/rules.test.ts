@@ -7,8 +7,10 @@ import {
   CLINICIAN_MANAGED_EXTENSION,
   cancelled,
   clinicianChange,
+  dayAllowed,
   heldSlotIds,
   isClinicianManaged,
+  isWeekendInLondon,
   type PatientChangeContext,
   patientChangeRefusal,
   rescheduled,
@@ -42,7 +44,12 @@ const slot = (id: string, extra: Partial<Slot> = {}): Slot => ({
   end: at(96.5),
   ...extra,
 });
-const context: PatientChangeContext = { now: NOW, cutoffS: 24 * 3600, managedTypes: [] };
+const context: PatientChangeContext = {
+  now: NOW,
+  cutoffS: 24 * 3600,
+  managedTypes: [],
+  weekdayOnlyTypes: [],
+};
 
 function thrown(run: () => unknown): Problem {
   try {
@@ -176,25 +183,63 @@ describe('rescheduling to another slot', () => {
   const current = [slot('s1', { status: 'busy', start: at(72), end: at(72.5) })];
 
   it('moves the appointment to a free later slot of the same schedule', () => {
-    expect(rescheduleRefusal(current, slot('s2'), NOW)).toBeUndefined();
+    expect(rescheduleRefusal(appointment(), current, slot('s2'), context)).toBeUndefined();
     const moved = rescheduled(appointment(), slot('s2'));
     expect(moved.slot).toEqual([{ reference: 'Slot/s2' }]);
     expect([moved.start, moved.end]).toEqual([at(96), at(96.5)]);
   });
 
   it('refuses a busy slot (409), another schedule, the same slot, or one already started', () => {
-    expect(rescheduleRefusal(current, slot('s2', { status: 'busy' }), NOW)?.status).toBe(409);
-    expect(
-      rescheduleRefusal(current, slot('s2', { schedule: { reference: 'Schedule/clinic-b' } }), NOW)?.code,
-    ).toBe('INVALID_VALUE');
-    expect(rescheduleRefusal(current, slot('s1'), NOW)?.code).toBe('INVALID_VALUE');
-    expect(rescheduleRefusal(current, slot('s2', { start: at(-1), end: at(0) }), NOW)?.code).toBe(
-      'INVALID_VALUE',
+    expect(rescheduleRefusal(appointment(), current, slot('s2', { status: 'busy' }), context)?.status).toBe(
+      409,
     );
+    expect(
+      rescheduleRefusal(
+        appointment(),
+        current,
+        slot('s2', { schedule: { reference: 'Schedule/clinic-b' } }),
+        context,
+      )?.code,
+    ).toBe('INVALID_VALUE');
+    expect(rescheduleRefusal(appointment(), current, slot('s1'), context)?.code).toBe('INVALID_VALUE');
+    expect(
+      rescheduleRefusal(appointment(), current, slot('s2', { start: at(-1), end: at(0) }), context)?.code,
+    ).toBe('INVALID_VALUE');
+  });
+
+  it('moves an outpatient appointment to weekdays only, by the day in London', () => {
+    const followUp = appointment({
+      appointmentType: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' }],
+      },
+    });
+    const outpatients = {
+      ...context,
+      weekdayOnlyTypes: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' }],
+    };
+    // 2026-06-06 is a Saturday; 00:30 in London (BST) is still Friday in UTC.
+    const saturday = slot('sat', { start: '2026-06-06T09:00:00Z', end: '2026-06-06T09:30:00Z' });
+    const saturdayEarly = slot('early', { start: '2026-06-05T23:30:00Z', end: '2026-06-06T00:00:00Z' });
+    const mondayEarly = slot('mon', { start: '2026-06-07T23:30:00Z', end: '2026-06-08T00:00:00Z' });
+    const refusal = rescheduleRefusal(followUp, current, saturday, outpatients);
+    expect([refusal?.code, refusal?.issues[0]?.diagnostics]).toEqual([
+      'INVALID_VALUE',
+      'Outpatient clinics do not run at weekends: choose a slot on a weekday',
+    ]);
+    expect(rescheduleRefusal(followUp, current, saturdayEarly, outpatients)?.code).toBe('INVALID_VALUE');
+    expect(rescheduleRefusal(followUp, current, mondayEarly, outpatients)).toBeUndefined();
+    expect(rescheduleRefusal(followUp, current, slot('s2'), outpatients)).toBeUndefined();
+    // Another type (or no type) may move to whatever the clinic offers.
+    expect(rescheduleRefusal(appointment(), current, saturday, outpatients)).toBeUndefined();
+    expect(dayAllowed(followUp, saturday, [])).toBe(true);
+    // GMT in winter: Sunday 23:30 UTC is Sunday in London.
+    expect(isWeekendInLondon('2026-12-06T23:30:00Z')).toBe(true);
+    expect(isWeekendInLondon('2026-12-07T00:30:00Z')).toBe(false);
+    expect(isWeekendInLondon('not a date')).toBe(false);
   });
 
   it('refuses an appointment that was not booked in a slot', () => {
-    const problem = rescheduleRefusal([], slot('s2'), NOW);
+    const problem = rescheduleRefusal(appointment(), [], slot('s2'), context);
     expect(problem?.code).toBe('INVALID_STATE_TRANSITION');
     expect(problem?.issues[0]?.expression).toBe('Appointment.slot');
   });

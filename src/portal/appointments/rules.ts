@@ -92,16 +92,41 @@ export function assertSamePatient(before: Appointment, after: Appointment): void
   }
 }
 
+function hasType(appointment: Appointment, types: readonly CodeMatcher[]): boolean {
+  return (appointment.appointmentType?.coding ?? []).some((coding) =>
+    types.some(
+      (type) => type.code === coding.code && (type.system === undefined || type.system === coding.system),
+    ),
+  );
+}
+
 export function isClinicianManaged(appointment: Appointment, managedTypes: readonly CodeMatcher[]): boolean {
   const marked = (appointment.extension ?? []).some(
     (extension) => extension.url === CLINICIAN_MANAGED_EXTENSION && extension.valueBoolean === true,
   );
-  if (marked) return true;
-  return (appointment.appointmentType?.coding ?? []).some((coding) =>
-    managedTypes.some(
-      (type) => type.code === coding.code && (type.system === undefined || type.system === coding.system),
-    ),
-  );
+  return marked || hasType(appointment, managedTypes);
+}
+
+const LONDON_WEEKDAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short' });
+
+/** Whether an instant falls on a Saturday or Sunday in the UK (clinics keep London time). */
+export function isWeekendInLondon(instant: string): boolean {
+  const time = Date.parse(instant);
+  if (Number.isNaN(time)) return false;
+  const day = LONDON_WEEKDAY.format(new Date(time));
+  return day === 'Sat' || day === 'Sun';
+}
+
+/**
+ * Whether the patient may move this appointment to `slot`'s time as far as the day goes: an
+ * outpatient appointment (one of `weekdayOnlyTypes`) only to a weekday, whatever slots exist.
+ */
+export function dayAllowed(
+  appointment: Appointment,
+  slot: Slot,
+  weekdayOnlyTypes: readonly CodeMatcher[],
+): boolean {
+  return !(hasType(appointment, weekdayOnlyTypes) && isWeekendInLondon(slot.start));
 }
 
 export interface PatientChangeContext {
@@ -109,6 +134,8 @@ export interface PatientChangeContext {
   /** APPOINTMENT_CHANGE_CUTOFF_S */
   cutoffS: number;
   managedTypes: readonly CodeMatcher[];
+  /** APPOINTMENT_WEEKDAY_ONLY_TYPES */
+  weekdayOnlyTypes: readonly CodeMatcher[];
 }
 
 const refuse = (diagnostics: string, expression: string) =>
@@ -164,7 +191,13 @@ export function notBookedInSlot(): Problem {
 }
 
 /** Why `target` cannot replace the appointment's current slots, or undefined when it can. */
-export function rescheduleRefusal(current: readonly Slot[], target: Slot, now: Date): Problem | undefined {
+export function rescheduleRefusal(
+  appointment: Appointment,
+  current: readonly Slot[],
+  target: Slot,
+  context: Pick<PatientChangeContext, 'now' | 'weekdayOnlyTypes'>,
+): Problem | undefined {
+  const now = context.now;
   if (current.length === 0) return notBookedInSlot();
   if (current.some((slot) => slot.id === target.id)) {
     return new Problem('INVALID_VALUE', 'The appointment is already in this slot', {
@@ -182,6 +215,13 @@ export function rescheduleRefusal(current: readonly Slot[], target: Slot, now: D
     return new Problem('INVALID_VALUE', 'The new slot has already started', {
       expression: 'Parameters.parameter',
     });
+  }
+  if (!dayAllowed(appointment, target, context.weekdayOnlyTypes)) {
+    return new Problem(
+      'INVALID_VALUE',
+      'Outpatient clinics do not run at weekends: choose a slot on a weekday',
+      { expression: 'Parameters.parameter' },
+    );
   }
   return undefined;
 }

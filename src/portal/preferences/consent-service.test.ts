@@ -9,6 +9,7 @@ import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { TEST_AUDIT_KEYS } from '../../platform/audit/test-support.js';
 import { AuditTrail } from '../../platform/audit/trail.js';
 import { createAccessControl } from '../../platform/auth/fastify.js';
 import { AUDIENCE, ISSUER, signToken, testKey } from '../../platform/auth/test-support.js';
@@ -47,7 +48,7 @@ describe.each(databaseKinds)('contact preferences and the consent service on %s'
     database = await createTestDatabase(kind);
     const log = createLogger({ level: 'silent' });
     const metrics = createMetricsRegistry();
-    audit = new AuditTrail({ db: database.db, log, metrics });
+    audit = new AuditTrail({ db: database.db, log, metrics, keys: TEST_AUDIT_KEYS });
     const key = await testKey('k1');
     const verifier = createTokenVerifier({
       issuer: ISSUER,

@@ -131,15 +131,21 @@ function number(query: URLSearchParams, name: string, fallback: number, min: num
 }
 
 async function auditSearch(deps: PortalDeps, request: FastifyRequest, tasks: readonly Task[]): Promise<void> {
-  const patients = new Set(tasks.flatMap((task) => (task.for?.reference ? [task.for.reference] : [])));
+  const byPatient = new Map<string, string[]>();
+  for (const task of tasks) {
+    const patient = task.for?.reference;
+    if (!patient) continue;
+    byPatient.set(patient, [...(byPatient.get(patient) ?? []), `Task/${task.id}`]);
+  }
   await Promise.all(
-    [...patients].map((patient) =>
+    [...byPatient].map(([patient, returned]) =>
       deps.audit.record({
         action: 'E',
         subtype: 'search-type',
         outcome: '0',
         agent: agentOfRequest(request),
         entity: { reference: 'Task' },
+        returned,
         patient,
         requestId: request.id,
       }),

@@ -1,5 +1,5 @@
 /**
- * The response to a prescription-order-update (CONTRACT.md §6), pure: a message Bundle echoing
+ * The response to a prescription-order-update (docs/api.md §6), pure: a message Bundle echoing
  * the request's entries, each MedicationRequest carrying the EPS status-history extension with
  * its R-code.
  */

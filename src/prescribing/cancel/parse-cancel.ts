@@ -4,6 +4,7 @@
  */
 import type { Bundle, CodeableConcept, MedicationRequest } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { SHORT_FORM_ID_SYSTEM, shortFormIdProblem } from '../identifiers/index.js';
 import {
   at,
@@ -18,9 +19,13 @@ export interface ParsedCancel {
   messageId: string;
   shortFormId: string;
   items: Array<{ id: string; located: Located<MedicationRequest>; reason: CodeableConcept }>;
+  /** The message as received, valid R4. */
+  bundle: Bundle;
 }
 
-export function parseCancel(bundle: Bundle): ParsedCancel {
+/** Reads the message as `unknown`: the R4 validation first, so every element has its JSON type. */
+export function parseCancel(input: unknown): ParsedCancel {
+  const bundle = validateResourceOf<Bundle>(input, 'Bundle', 'A cancellation is a message Bundle');
   const messageId = bundle.identifier?.value;
   if (!messageId) throw missing('Bundle.identifier.value (the message id) is required', 'Bundle.identifier');
   const requests = entriesOf<MedicationRequest>(bundle, 'MedicationRequest');
@@ -64,5 +69,5 @@ export function parseCancel(bundle: Bundle): ParsedCancel {
       );
     return { id: id.toLowerCase(), located, reason: resource.statusReason };
   });
-  return { messageId, shortFormId: shortFormId!, items };
+  return { messageId, shortFormId: shortFormId!, items, bundle };
 }

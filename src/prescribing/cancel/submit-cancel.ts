@@ -9,7 +9,6 @@ import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden } from '../../platform/errors/problem.js';
 import { createResource, readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import type { CancelCode } from '../status/state-machine.js';
 import { transition } from '../status/state-machine.js';
@@ -31,12 +30,12 @@ export interface CancelAccepted {
 
 export async function submitCancel(
   db: Database,
-  input: Bundle,
+  input: unknown,
   caller: Principal,
   now = new Date(),
 ): Promise<CancelAccepted> {
-  const bundle = validateResource(input) as Bundle;
-  const cancel = parseCancel(bundle);
+  const cancel = parseCancel(input);
+  const { bundle } = cancel;
   const earlier = await findMessage(db, cancel.messageId);
   if (earlier && earlier.kind === KIND && earlier.shortFormId === cancel.shortFormId) {
     return { ...(earlier.response as Omit<CancelAccepted, 'shortFormId'>), shortFormId: cancel.shortFormId };

@@ -30,6 +30,8 @@ export interface OrderItemInput {
   code?: string;
   display?: string;
   quantity?: number;
+  /** dm+d unit of the quantity; by default the one the display's dose form names (capsules, tablets). */
+  unit?: { code: string; display: string };
   controlled?: boolean;
   /** Controlled-drug schedule when controlled (default CD2). */
   schedule?: string;
@@ -43,6 +45,23 @@ export interface RepeatDispensingInput {
   intervalDays?: number;
   /** authorisationExpiryDate (default a year after the validity start). */
   authorisationExpiry?: string;
+}
+
+const SNOMED = 'http://snomed.info/sct';
+/** dm+d units of measure for the dose forms our examples use. */
+export const DMD_UNITS = {
+  tablet: { code: '428673006', display: 'tablet' },
+  capsule: { code: '428641000', display: 'capsule' },
+  dose: { code: '3317411000001100', display: 'dose' },
+  ml: { code: '258773002', display: 'ml' },
+} as const;
+
+/** The unit a medicine's name implies ("Amoxicillin 250mg capsules" → capsule), else tablet. */
+export function unitForMedicine(display: string): { code: string; display: string } {
+  if (/\bcapsules?\b/i.test(display)) return DMD_UNITS.capsule;
+  if (/\b(inhaler|spray)\b/i.test(display)) return DMD_UNITS.dose;
+  if (/\b(oral solution|suspension|liquid|syrup)\b/i.test(display)) return DMD_UNITS.ml;
+  return DMD_UNITS.tablet;
 }
 
 export interface OrderBundleInput {
@@ -84,16 +103,12 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
       },
     ];
     const dispense = resource.dispenseRequest as NonNullable<MedicationRequest['dispenseRequest']>;
+    const display = item.display ?? 'Amoxicillin 250mg capsules';
     resource.medicationCodeableConcept = {
-      coding: [
-        {
-          system: 'http://snomed.info/sct',
-          code: item.code ?? '39732311000001104',
-          display: item.display ?? 'Amoxicillin 250mg capsules',
-        },
-      ],
+      coding: [{ system: SNOMED, code: item.code ?? '39732311000001104', display }],
     };
-    dispense.quantity = { ...dispense.quantity, value: item.quantity ?? 20 };
+    const unit = item.unit ?? unitForMedicine(display);
+    dispense.quantity = { value: item.quantity ?? 20, unit: unit.display, system: SNOMED, code: unit.code };
     // The example's own validity started in 2022: today's date unless a test asks for another.
     dispense.validityPeriod = { start: input.validityStart ?? new Date().toISOString().slice(0, 10) };
     if (input.nominatedPharmacy === null) delete dispense.performer;

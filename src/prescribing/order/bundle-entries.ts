@@ -4,6 +4,7 @@
  */
 import type { Bundle, BundleEntry, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { optionalObjectAt, optionalStringAt } from '../../platform/fhir/json-shape.js';
 
 export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 export const PRESCRIPTION_ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-number';
@@ -42,15 +43,17 @@ export function messageEvent(bundle: Bundle): string {
       'Bundle.entry[0].resource',
     );
   }
-  const coding = header.eventCoding;
-  if (!coding?.code) throw missing('MessageHeader.eventCoding.code is required', 'MessageHeader.eventCoding');
-  if (coding.system !== undefined && coding.system !== MESSAGE_EVENT_SYSTEM) {
+  // Read before the message is validated (the event decides who may send it): shapes checked here.
+  const coding = optionalObjectAt(header.eventCoding, 'MessageHeader.eventCoding');
+  const code = optionalStringAt(coding?.code, 'MessageHeader.eventCoding.code');
+  if (!code) throw missing('MessageHeader.eventCoding.code is required', 'MessageHeader.eventCoding');
+  if (coding?.system !== undefined && coding.system !== MESSAGE_EVENT_SYSTEM) {
     throw invalid(
       `MessageHeader.eventCoding.system must be ${MESSAGE_EVENT_SYSTEM}`,
       'MessageHeader.eventCoding.system',
     );
   }
-  return coding.code;
+  return code;
 }
 
 export function entriesOf<T extends Resource>(bundle: Bundle, type: T['resourceType']): Located<T>[] {

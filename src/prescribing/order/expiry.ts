@@ -1,5 +1,5 @@
 /**
- * When a prescription stops being dispensable (CONTRACT.md §6): 6 calendar months after its
+ * When a prescription stops being dispensable (docs/api.md §6): 6 calendar months after its
  * validity start, 28 days for a prescription with a controlled drug. Pure.
  */
 import type { ParsedOrder } from './parse-order.js';

@@ -5,8 +5,6 @@
  * the patient, the registered prescriber, and the prescribing organisation by ODS code.
  */
 import type { MedicationRequest } from '@medplum/fhirtypes';
-import type { Queryable } from '../../platform/database/database.js';
-import { createResource } from '../../platform/fhir/store/repository.js';
 import { ODS_SYSTEM } from './bundle-entries.js';
 import type { ParsedOrder } from './parse-order.js';
 
@@ -42,18 +40,4 @@ export function storedItem(
     subject: { reference: context.patient },
     requester: { reference: context.prescriber },
   };
-}
-
-export async function storeOrderItems(
-  tx: Queryable,
-  order: ParsedOrder,
-  context: { patient: string; prescriber: string },
-): Promise<string[]> {
-  const written: string[] = [];
-  for (const item of order.items) {
-    const resource = storedItem(order, item, context);
-    const created = await createResource(tx, resource, { id: item.id });
-    written.push(`MedicationRequest/${created.id}`);
-  }
-  return written;
 }

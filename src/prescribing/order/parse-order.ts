@@ -1,5 +1,5 @@
 /**
- * The rules of a prescription-order message (CONTRACT.md §6), pure: what must be in the Bundle
+ * The rules of a prescription-order message (docs/api.md §6), pure: what must be in the Bundle
  * and how its parts fit together. Returns the facts the rest of prescribing needs, or throws the
  * first Problem with the FHIRPath of the element at fault. Signature, certificate and right to
  * prescribe are checked elsewhere (they need the register and the PKI).
@@ -15,6 +15,7 @@ import type {
   PractitionerRole,
 } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
+import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import {
   isLongFormId,
   LONG_FORM_ID_EXTENSION,
@@ -86,7 +87,20 @@ export interface ParsedOrder {
   repeatDispensing?: RepeatDispensing;
 }
 
-export function parsePrescriptionOrder(bundle: Bundle): ParsedOrder {
+/**
+ * A prescription-order as received, read as `unknown`: valid R4 first (so every element has the
+ * JSON type R4 gives it), then the message rules.
+ */
+export function parsePrescriptionOrder(input: unknown): ParsedOrder & { bundle: Bundle } {
+  const bundle = validateResourceOf<Bundle>(input, 'Bundle', 'A prescription-order is a message Bundle');
+  return { ...readPrescriptionOrder(bundle), bundle };
+}
+
+/**
+ * The message rules over a Bundle already known to be valid R4: one this service stored when it
+ * accepted it (release reads it again before verifying its signature).
+ */
+export function readPrescriptionOrder(bundle: Bundle): ParsedOrder {
   const messageId = bundle.identifier?.value;
   if (!messageId) throw missing('Bundle.identifier.value (the message id) is required', 'Bundle.identifier');
   const requests = entriesOf<MedicationRequest>(bundle, 'MedicationRequest');

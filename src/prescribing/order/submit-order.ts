@@ -4,21 +4,21 @@
  * the patient if new, the message receipt and the `prescription-order` event in one transaction.
  * Any refusal happens before the transaction, or rolls it back: a rejection stores nothing.
  */
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
-import { validateResource } from '../../platform/fhir/validation/index.js';
-import { emit } from '../../platform/outbox/outbox.js';
+import { prepareCreate } from '../../platform/fhir/store/repository.js';
 import { payloadDigest } from '../../signing/index.js';
 import { initialRepeatState } from '../repeat/repeat-state.js';
 import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
 import type { PrescriptionState } from '../status/state-machine.js';
-import { findMessage, findPrescription, insertPrescription, recordMessage } from '../store/prescriptions.js';
+import { findOrderResend } from '../store/prescriptions.js';
+import { patientFromOrder, storeOrder } from '../store/store-order.js';
 import { expiryOf, validFromOf } from './expiry.js';
-import { storeOrderItems } from './order-items.js';
+import { storedItem } from './order-items.js';
 import { type ParsedOrder, parsePrescriptionOrder } from './parse-order.js';
-import { findOrCreatePatient } from './patients.js';
 
 export interface OrderDeps extends VerificationDeps {
   db: Database;
@@ -38,22 +38,23 @@ const KIND = 'prescription-order';
 
 export async function submitOrder(
   deps: OrderDeps,
-  input: Bundle,
+  input: unknown,
   caller: Principal,
   now = new Date(),
 ): Promise<OrderAccepted> {
-  const bundle = validateResource(input) as Bundle;
-  const order = parsePrescriptionOrder(bundle);
+  const order = parsePrescriptionOrder(input);
+  const { bundle } = order;
   if (!caller.org || caller.org !== order.organisationOds) {
     throw forbidden(
       `Prescriptions of ${order.organisationOds} can only be sent with a token for that organisation`,
     );
   }
-  const digest = payloadDigest(bundle);
-  const resend = await idempotentAnswer(deps.db, order, digest);
+  // The payload is canonicalised once: by the verification for a new order, here for a resend.
+  const resend = await idempotentAnswer(deps.db, order, () => payloadDigest(bundle));
   if (resend) return resend;
 
   const verified = await verifyPrescription(deps.db, bundle, order, deps, { now, mode: 'submission' });
+  const digest = verified.payloadDigest;
   if (caller.fhirUser !== verified.prescriber) {
     throw new Problem('SIGNER_MISMATCH', 'The caller is not the prescriber who signed this prescription');
   }
@@ -71,21 +72,29 @@ export async function submitOrder(
     repeat && new Date(repeat.authorisedUntil),
   );
   const outcome = informational(`Prescription ${order.shortFormId} accepted`);
-  const stored = await deps.db.transaction(async (tx) => {
-    const patient = await findOrCreatePatient(tx, order.patient);
-    const state: PrescriptionState = {
-      status: '0001',
-      ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
-      items: order.items.map((item) => ({
-        id: item.id,
-        prescribedQuantity: item.quantity,
-        cancelled: false,
-        expired: false,
-      })),
-      dispenses: [],
-      ...(repeat ? { repeat } : {}),
-    };
-    const inserted = await insertPrescription(tx, {
+  const state: PrescriptionState = {
+    status: '0001',
+    ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
+    items: order.items.map((item) => ({
+      id: item.id,
+      prescribedQuantity: item.quantity,
+      cancelled: false,
+      expired: false,
+    })),
+    dispenses: [],
+    ...(repeat ? { repeat } : {}),
+  };
+  // The new patient's id stands for whichever patient the order turns out to be for (store-order.ts).
+  const newPatient = prepareCreate(patientFromOrder(order.patient.resource), { now });
+  const placeholder = `Patient/${newPatient.id}`;
+  const items = order.items.map((item) =>
+    prepareCreate(storedItem(order, item, { patient: placeholder, prescriber: verified.prescriber }), {
+      id: item.id,
+      now,
+    }),
+  );
+  const patient = await storeOrder(deps.db, {
+    prescription: {
       shortFormId: order.shortFormId,
       longFormId: order.longFormId,
       messageId: order.messageId,
@@ -94,7 +103,6 @@ export async function submitOrder(
       prescriber: verified.prescriber,
       prescriberOrg: order.organisationOds,
       nominatedPharmacy: order.nominatedPharmacy,
-      patient,
       patientSystem: order.patient.identifier.system,
       patientValue: order.patient.identifier.value,
       controlled: order.controlled,
@@ -102,30 +110,24 @@ export async function submitOrder(
       validFrom,
       expiresAt,
       signedBundle: JSON.stringify(input),
-    });
-    if (!inserted) return undefined; // a concurrent request stored it first: answered below
-    const items = await storeOrderItems(tx, order, { patient, prescriber: verified.prescriber });
-    await recordMessage(tx, order.messageId, {
-      shortFormId: order.shortFormId,
-      kind: KIND,
-      digest,
-      response: outcome,
-    });
-    await emit(tx, {
-      type: 'prescription-order',
-      key: order.shortFormId,
-      payload: {
-        prescriptionId: order.shortFormId,
-        ...(patient ? { patient } : {}),
-        prescriberOrg: order.organisationOds,
-        ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
-        resource: input,
-      },
-    });
-    return { patient, items };
+    },
+    newPatient,
+    items,
+    message: { kind: KIND, response: outcome },
+    eventId: randomUUID(),
+    eventPayload: JSON.stringify({
+      prescriptionId: order.shortFormId,
+      patient: placeholder,
+      prescriberOrg: order.organisationOds,
+      ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
+      resource: input,
+    }),
   });
+  const stored = patient
+    ? { patient, items: items.map((item) => `MedicationRequest/${item.id}`) }
+    : undefined;
   if (!stored) {
-    const raced = await idempotentAnswer(deps.db, order, digest);
+    const raced = await idempotentAnswer(deps.db, order, () => digest);
     if (raced) return raced;
     throw duplicate(order.shortFormId);
   }
@@ -142,17 +144,16 @@ export async function submitOrder(
 async function idempotentAnswer(
   q: Queryable,
   order: ParsedOrder,
-  digest: string,
+  digest: () => string,
 ): Promise<OrderAccepted | undefined> {
-  const message = await findMessage(q, order.messageId);
+  const { message, existing } = await findOrderResend(q, order.messageId, order.shortFormId);
   if (message && (message.kind !== KIND || message.shortFormId !== order.shortFormId)) {
     throw new Problem('INVALID_VALUE', `Message ${order.messageId} was already used for another message`, {
       expression: 'Bundle.identifier',
     });
   }
-  const existing = await findPrescription(q, order.shortFormId, { summary: true });
   if (!existing) return undefined;
-  if (existing.payloadDigest !== digest) throw duplicate(order.shortFormId);
+  if (existing.payloadDigest !== digest()) throw duplicate(order.shortFormId);
   return {
     outcome: informational(`Prescription ${order.shortFormId} accepted`),
     stored: false,

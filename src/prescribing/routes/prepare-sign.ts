@@ -1,5 +1,5 @@
 /**
- * POST /fhir/R4/$prepare — the exact bytes a prescriber signs and their digest (CONTRACT.md §5);
+ * POST /fhir/R4/$prepare — the exact bytes a prescriber signs and their digest (docs/api.md §5);
  * POST /fhir/R4/$sign [prescriber, MFA] — remote signing for prescribers without their own key:
  * the service signs with the key it holds for the caller and returns the signed Bundle.
  */
@@ -63,8 +63,8 @@ export function registerPrepareAndSign(
     '/$sign',
     { preHandler: deps.access.requireAccess({ roles: ['prescriber'], stepUp: true }) },
     async (request, reply) => {
-      const bundle = validateResource(assertMessageBundle(request.body)) as Bundle;
-      const order = parsePrescriptionOrder(bundle);
+      const order = parsePrescriptionOrder(assertMessageBundle(request.body));
+      const { bundle } = order;
       const caller = principalOf(request);
       const signed = await deps.db.transaction(async (tx) => {
         const prescriber = await registeredPrescriber(tx, order, deps.register);

@@ -32,17 +32,16 @@ export type OtherTaskSearch = (
   query: URLSearchParams,
 ) => Promise<Bundle | undefined>;
 
-export function registerTaskSearch(
-  fhir: FastifyInstance,
-  deps: {
-    db: Database;
-    access: AccessControl;
-    audit: { record(input: AuditInput): Promise<void> };
-    baseUrl: string;
-    /** Other Task searches (the repeat-request worklist); undefined when it does not apply. */
-    otherSearches: OtherTaskSearch[];
-  },
-): void {
+interface TaskSearchDeps {
+  db: Database;
+  access: AccessControl;
+  audit: { record(input: AuditInput): Promise<void> };
+  baseUrl: string;
+  /** Other Task searches (the repeat-request worklist); undefined when it does not apply. */
+  otherSearches: OtherTaskSearch[];
+}
+
+export function registerTaskSearch(fhir: FastifyInstance, deps: TaskSearchDeps): void {
   const route = {
     preHandler: deps.access.requireAccess(TRACKER_POLICY),
     config: { cancelQueriesOnClose: true },
@@ -69,20 +68,7 @@ export function registerTaskSearch(
     );
     let tasks: Task[] = records.map((record) => trackerTask(record, updates.get(record.shortFormId)));
     if (needsPatientBinding(request)) tasks = await deps.access.bindToPatient(request, tasks);
-    const agent = agentOfRequest(request);
-    await Promise.all(
-      tasks.map((task) =>
-        deps.audit.record({
-          action: 'R',
-          subtype: 'search-type',
-          outcome: '0',
-          agent,
-          entity: { reference: `Task/${task.id}`, type: 'Task' },
-          ...(task.for?.reference ? { patient: task.for.reference } : {}),
-          requestId: request.id,
-        }),
-      ),
-    );
+    await auditTrackerSearch(deps, request, tasks);
     const links = [{ relation: 'self', url: `${deps.baseUrl}/Task?${query.toString()}` }];
     if (records.length === parsed.limit) {
       const next = new URLSearchParams(query);
@@ -101,4 +87,33 @@ export function registerTaskSearch(
     };
     return sendFhir(reply, 200, bundle);
   });
+}
+
+/**
+ * One record per patient whose prescriptions were listed (a patient's own search: one per
+ * request), naming every Task returned, rather than one record per Task.
+ */
+async function auditTrackerSearch(deps: TaskSearchDeps, request: FastifyRequest, tasks: readonly Task[]) {
+  const byPatient = new Map<string | undefined, string[]>();
+  for (const task of tasks) {
+    const patient = task.for?.reference;
+    const listed = byPatient.get(patient) ?? [];
+    listed.push(`Task/${task.id}`);
+    byPatient.set(patient, listed);
+  }
+  const agent = agentOfRequest(request);
+  await Promise.all(
+    [...byPatient].map(([patient, returned]) =>
+      deps.audit.record({
+        action: 'R',
+        subtype: 'search-type',
+        outcome: '0',
+        agent,
+        entity: { reference: 'Task' },
+        returned,
+        ...(patient ? { patient } : {}),
+        requestId: request.id,
+      }),
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * Every rule of CONTRACT.md §5 for a signed prescription-order, in one place: the one check run
+ * Every rule of docs/api.md §5 for a signed prescription-order, in one place: the one check run
  * on submission and again before every release (HAZ-TAMPER, HAZ-NO-RIGHT). The cryptography is
  * src/signing (the module suppliers sign with); the certificate is judged by the register's PKI
  * and the right to prescribe by the register, both at the signing time sigT.
@@ -23,6 +23,24 @@ export interface SigningCertificateCheck {
         message: string;
       }
   >;
+  /**
+   * The certificate judged as above, the register's Practitioner the identifiers name (if one),
+   * and the rights of the certificate's practitioner at `orgOds` at sigT: one round trip.
+   */
+  signerAt(
+    q: Queryable,
+    input: {
+      leafDer: Uint8Array;
+      chainDer: Uint8Array[];
+      sigT: Date;
+      identifiers: Identifier[];
+      orgOds: string;
+    },
+  ): Promise<{
+    certificate: Awaited<ReturnType<SigningCertificateCheck['checkSigningCertificate']>>;
+    identifiedPractitioner: string | undefined;
+    rights: string[];
+  }>;
 }
 
 /** The right-to-prescribe register (provided by the register capability as `register`). */
@@ -44,7 +62,7 @@ export interface VerifiedPrescription {
   payloadDigest: string;
 }
 
-/** A signature may be this far ahead of our clock (CONTRACT.md §5). */
+/** A signature may be this far ahead of our clock (docs/api.md §5). */
 export const SIG_T_FUTURE_SKEW_MS = 2 * 60_000;
 /** ...and at most this old when submitted. */
 export const SIG_T_MAX_AGE_MS = 24 * 3_600_000;
@@ -66,14 +84,19 @@ export async function verifyPrescription(
   }
   const { sigT } = verified;
   if (options.mode === 'submission') checkSigningTime(sigT, options.now);
-  const certificate = await deps.pki.checkSigningCertificate(q, {
+  const signer = await deps.pki.signerAt(q, {
     leafDer: verified.leafCertificateDer,
     chainDer: verified.chainDer,
     sigT,
+    identifiers: order.practitioner.identifiers,
+    orgOds: order.organisationOds,
   });
+  const { certificate } = signer;
   if (!certificate.ok)
     throw new Problem(certificate.code, certificate.message, { expression: 'Provenance.signature' });
-  const prescriber = await registeredPrescriber(q, order, deps.register);
+  // As registeredPrescriber: by identifier, else a literal Practitioner reference.
+  const prescriber =
+    signer.identifiedPractitioner ?? order.practitioner.reference?.slice('Practitioner/'.length);
   if (!prescriber || certificate.practitionerId !== prescriber) {
     throw new Problem('SIGNER_MISMATCH', "The signing certificate was not issued to the bundle's prescriber");
   }
@@ -90,11 +113,7 @@ export async function verifyPrescription(
       },
     );
   }
-  const rights = await deps.register.rightsAt(q, {
-    practitionerId: prescriber,
-    orgOds: order.organisationOds,
-    at: sigT,
-  });
+  const { rights } = signer;
   checkRights(rights, order, sigT);
   return {
     sigT,

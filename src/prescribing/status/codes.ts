@@ -1,5 +1,5 @@
 /**
- * EPS prescription and item status codes (CONTRACT.md §6), with the words people see: the
+ * EPS prescription and item status codes (docs/api.md §6), with the words people see: the
  * display EPS uses for systems, and a plain-English line for patients.
  */
 export const PRESCRIPTION_STATUSES = {
@@ -35,7 +35,7 @@ export const ITEM_STATUS_CODES = Object.keys(ITEM_STATUSES) as ItemStatus[];
 export const PRESCRIPTION_STATUS_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/EPS-task-business-status';
 export const ITEM_STATUS_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-type';
 
-/** Task.status of the tracker Task for each prescription status (CONTRACT.md §6). */
+/** Task.status of the tracker Task for each prescription status (docs/api.md §6). */
 export const TASK_STATUS: Record<
   PrescriptionStatus,
   'requested' | 'accepted' | 'in-progress' | 'failed' | 'cancelled' | 'completed'

@@ -189,7 +189,7 @@ describe('prescription state machine', () => {
 
   it.each(
     pairs.filter(([status, type]) => HELD.includes(status) && type === 'release'),
-  )('%s + release by another pharmacy is PRESCRIPTION_WITH_ANOTHER_DISPENSER (CONTRACT.md §7)', (status) => {
+  )('%s + release by another pharmacy is PRESCRIPTION_WITH_ANOTHER_DISPENSER (docs/api.md §7)', (status) => {
     expect(outcome(inStatus(status), action('release', P2))).toBe('PRESCRIPTION_WITH_ANOTHER_DISPENSER');
   });
 

@@ -105,7 +105,7 @@ export const ACTION_TYPES: readonly ActionType[] = [
   'next-issue',
 ];
 
-/** Cancellation outcome per item, as the EPS R-codes of the cancel response (CONTRACT.md §6). */
+/** Cancellation outcome per item, as the EPS R-codes of the cancel response (docs/api.md §6). */
 export type CancelCode = 'R-0001' | 'R-0002' | 'R-0004' | 'R-0005' | 'R-0006' | 'R-0008';
 
 export const CANCEL_CODES: Record<CancelCode, string> = {
@@ -158,7 +158,7 @@ const DISPENSING_ACTIONS: ReadonlySet<ActionType> = new Set(['dispense', 'return
  * Dispense, return, withdraw and claim of a prescription that is not released to the caller's
  * pharmacy: one answer whatever its status, so another pharmacy learns nothing about it (not
  * whether it was dispensed, claimed, cancelled or expired). Release keeps its own answers
- * (PRESCRIPTION_WITH_ANOTHER_DISPENSER, CONTRACT.md §7).
+ * (PRESCRIPTION_WITH_ANOTHER_DISPENSER, docs/api.md §7).
  */
 export function notReleasedToCaller(): Problem {
   return forbidden('This prescription is not released to your pharmacy');

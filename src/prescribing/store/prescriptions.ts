@@ -3,7 +3,10 @@
  * change goes through `loadForUpdate` (row lock) → `transition` → `saveState` in one transaction,
  * so concurrent releases or dispenses of one prescription are serialised by PostgreSQL.
  */
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../platform/database/database.js';
+import { Problem } from '../../platform/errors/problem.js';
+import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
 import { earlierUnclaimedSince } from '../repeat/repeat-state.js';
 import type { PrescriptionStatus } from '../status/codes.js';
 import type { PrescriptionState } from '../status/state-machine.js';
@@ -33,7 +36,7 @@ export interface PrescriptionRecord {
   version: number;
 }
 
-interface Row {
+export interface PrescriptionRow {
   short_form_id: string;
   long_form_id: string;
   message_id: string;
@@ -63,9 +66,9 @@ const COLUMNS = `short_form_id, long_form_id, message_id, payload_digest, status
   signed_bundle, created_at, updated_at, last_dispensed_at, version`;
 
 /** Without the signed bundle: what lists and the tracker need. */
-const SUMMARY_COLUMNS = COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
+export const SUMMARY_COLUMNS = COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
 
-function toRecord(row: Row): PrescriptionRecord {
+export function toRecord(row: PrescriptionRow): PrescriptionRecord {
   return {
     shortFormId: row.short_form_id,
     longFormId: row.long_form_id,
@@ -97,43 +100,12 @@ export type NewPrescription = Omit<
   'createdAt' | 'updatedAt' | 'version' | 'lastDispensedAt' | 'status' | 'dispenser'
 >;
 
-/** Inserts a new prescription; false when the short-form ID (or long-form ID) is taken. */
-export async function insertPrescription(tx: Queryable, record: NewPrescription): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO prescription (short_form_id, long_form_id, message_id, payload_digest, status, state, prescriber,
-       prescriber_org, nominated_pharmacy, patient, patient_system, patient_value, controlled, sig_t, valid_from,
-       expires_at, signed_bundle)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-     ON CONFLICT DO NOTHING`,
-    [
-      record.shortFormId,
-      record.longFormId,
-      record.messageId,
-      record.payloadDigest,
-      record.state.status,
-      JSON.stringify(record.state),
-      record.prescriber,
-      record.prescriberOrg,
-      record.nominatedPharmacy ?? null,
-      record.patient ?? null,
-      record.patientSystem,
-      record.patientValue,
-      record.controlled,
-      record.sigT,
-      record.validFrom,
-      record.expiresAt,
-      record.signedBundle,
-    ],
-  );
-  return result.rowCount === 1;
-}
-
 export async function findPrescription(
   q: Queryable,
   shortFormId: string,
   options: { forUpdate?: boolean; summary?: boolean } = {},
 ): Promise<PrescriptionRecord | undefined> {
-  const result = await q.query<Row>(
+  const result = await q.query<PrescriptionRow>(
     `SELECT ${options.summary ? SUMMARY_COLUMNS : COLUMNS} FROM prescription WHERE short_form_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
     [shortFormId],
   );
@@ -182,6 +154,75 @@ export async function saveState(
   if (result.rowCount !== 1) throw new Error(`prescription ${record.shortFormId} changed under a row lock`);
 }
 
+/** How many times a change computed from a stale read is computed again before giving up (409). */
+export const MAX_CHANGE_ATTEMPTS = 100;
+
+/**
+ * Writes the state after a transition and its event in one statement (prescription_change,
+ * migration 0022), if the row still has the version the transition was computed from: false when
+ * another request changed it first (read again and recompute). The caller's read needs no lock.
+ */
+export async function changeState(
+  q: Queryable,
+  record: Pick<PrescriptionRecord, 'shortFormId' | 'version'>,
+  state: PrescriptionState,
+  event: { type: string; payload: unknown },
+  options: { dispensedNow?: boolean } = {},
+): Promise<boolean> {
+  const parameters = [
+    record.shortFormId,
+    record.version,
+    JSON.stringify(state),
+    options.dispensedNow === true,
+    randomUUID(),
+    event.type,
+    JSON.stringify(event.payload),
+    EMIT_LOCK_NAMESPACE,
+  ];
+  if (state.repeat) return changeRepeatState(q, parameters, state);
+  const result = await q.query<{ changed: boolean }>(
+    'SELECT prescription_change($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8) AS changed',
+    parameters,
+  );
+  return result.rows[0]?.changed === true;
+}
+
+/**
+ * `changeState` for an eRD: prescription_change's write and event, also keeping the columns the
+ * repeat-issue and no-claim jobs find their work by (as `saveState` does), still in one statement.
+ */
+async function changeRepeatState(
+  q: Queryable,
+  parameters: unknown[],
+  state: PrescriptionState,
+): Promise<boolean> {
+  const result = await q.query<{ changed: boolean }>(
+    `WITH changed AS (
+       UPDATE prescription SET status = $3::jsonb->>'status', state = $3::jsonb,
+         dispenser = $3::jsonb->>'dispenser', updated_at = now(),
+         last_dispensed_at = CASE WHEN $4::boolean THEN now() ELSE last_dispensed_at END,
+         version = version + 1, next_issue_at = $9, earlier_unclaimed_since = $10
+       WHERE short_form_id = $1 AND version = $2::integer
+       RETURNING short_form_id
+     )
+     SELECT outbox_emit($5::uuid, $6, short_form_id, $7::jsonb, $8::integer) AS changed FROM changed`,
+    [
+      ...parameters,
+      state.repeat?.nextIssueFrom ? new Date(state.repeat.nextIssueFrom) : null,
+      earlierUnclaimedSince(state.repeat) ?? null,
+    ],
+  );
+  return result.rows.length === 1;
+}
+
+/** Another request kept changing the prescription: the client may retry. */
+export function changedMeanwhile(shortFormId: string): Problem {
+  return new Problem(
+    'CONFLICT',
+    `Prescription ${shortFormId} was changed by other requests meanwhile; retry`,
+  );
+}
+
 export interface PrescriptionQuery {
   shortFormId?: string;
   patient?: string;
@@ -219,7 +260,7 @@ export async function listPrescriptions(
     const org = param(query.visibleToOrg);
     where.push(`(prescriber_org = ${org} OR dispenser = ${org})`);
   }
-  const result = await q.query<Row>(
+  const result = await q.query<PrescriptionRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM prescription ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY created_at DESC, short_form_id LIMIT ${param(query.limit)} OFFSET ${param(query.offset ?? 0)}`,
     params,
@@ -243,6 +284,44 @@ export async function findMessage(q: Queryable, messageId: string): Promise<Stor
   return row
     ? { shortFormId: row.short_form_id, kind: row.kind, digest: row.digest, response: row.response }
     : undefined;
+}
+
+/**
+ * What an order's idempotency check needs, in one query: the message with its id (if any) and
+ * the prescription with its short-form ID (if any).
+ */
+export async function findOrderResend(
+  q: Queryable,
+  messageId: string,
+  shortFormId: string,
+): Promise<{
+  message: Pick<StoredMessage, 'shortFormId' | 'kind'> | undefined;
+  existing: Pick<PrescriptionRecord, 'payloadDigest' | 'patient'> | undefined;
+}> {
+  const result = await q.query<{
+    message_short_form_id: string | null;
+    kind: string | null;
+    found: boolean;
+    payload_digest: string | null;
+    patient: string | null;
+  }>(
+    `SELECT m.short_form_id AS message_short_form_id, m.kind, p.short_form_id IS NOT NULL AS found,
+       p.payload_digest, p.patient
+     FROM (SELECT 1) AS one
+     LEFT JOIN prescription_message m ON m.message_id = $1
+     LEFT JOIN prescription p ON p.short_form_id = $2`,
+    [messageId, shortFormId],
+  );
+  const row = result.rows[0]!;
+  return {
+    message:
+      row.message_short_form_id !== null
+        ? { shortFormId: row.message_short_form_id, kind: row.kind ?? '' }
+        : undefined,
+    existing: row.found
+      ? { payloadDigest: row.payload_digest ?? '', patient: row.patient ?? undefined }
+      : undefined,
+  };
 }
 
 /** Records an accepted message; false when another request recorded the same id first. */

@@ -1,5 +1,5 @@
 /**
- * The tracker's view of a prescription (CONTRACT.md §6), pure: one Task per prescription with the
+ * The tracker's view of a prescription (docs/api.md §6), pure: one Task per prescription with the
  * EPS status as businessStatus, the dispensing pharmacy as owner, and one output per item with
  * the item's status. Items the prescriber cancelled while the pharmacy held the prescription are
  * flagged so the pharmacy's system can warn before anything is handed over.

@@ -1,5 +1,5 @@
 /**
- * The tracker's search parameters and who sees what (CONTRACT.md §6), pure: a prescription is
+ * The tracker's search parameters and who sees what (docs/api.md §6), pure: a prescription is
  * visible to its prescriber's organisation, its dispenser, its patient and the service desk.
  */
 

@@ -1,4 +1,4 @@
-import type { Bundle, Task } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
@@ -163,6 +163,26 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
     for (const found of [encoded, unencoded, withSystem]) {
       expect(found.map((task) => task.focus?.identifier?.value)).toEqual([plusId]);
     }
+  });
+
+  it("audits a patient's search once, naming every Task it returned", async () => {
+    const searches = async () =>
+      (
+        await app.pathways.db.query<{ content: string }>(
+          `SELECT content FROM audit_event WHERE patient = $1 AND content LIKE '%"search-type"%'`,
+          [patient],
+        )
+      ).rows.map((row) => JSON.parse(row.content) as AuditEvent);
+    const before = await searches();
+    const own = await app.bearer({ roles: ['patient'], fhirUser: patient });
+    const found = await tasks(`patient=${patient}`, own);
+    expect(found.length).toBeGreaterThanOrEqual(2);
+    const added = (await searches()).filter((event) => !before.some((old) => old.id === event.id));
+    expect(added).toHaveLength(1);
+    const listed = added[0]!.entity!.flatMap((entity) =>
+      entity.what?.reference?.startsWith('Task/') ? [entity.what.reference] : [],
+    );
+    expect(listed.sort()).toEqual(found.map((task) => `Task/${task.id}`).sort());
   });
 
   it('answers bad queries with an OperationOutcome', async () => {

@@ -64,53 +64,77 @@ export function createCertificateChecker(authority: CertificateAuthority) {
     return parsed;
   }
 
-  async function checkSigningCertificate(q: Queryable, input: CheckInput): Promise<CertificateCheck> {
+  /** Everything judged without the database: the certificate's serial, or why it fails. */
+  async function precheck(
+    input: CheckInput,
+  ): Promise<{ serialNumber: string } | { failure: CertificateCheck }> {
     const sigT = input.sigT;
     if (!(sigT instanceof Date) || Number.isNaN(sigT.getTime()))
       throw new TypeError('sigT must be a valid Date');
     const leaf = await parse(input.leafDer);
-    if (!leaf) return notTrusted('The signing certificate is not an X.509 certificate');
+    if (!leaf) return { failure: notTrusted('The signing certificate is not an X.509 certificate') };
     if (!leaf.signedByUs) {
-      return notTrusted('The signing certificate was not issued by the Pathways prescriber CA');
+      return { failure: notTrusted('The signing certificate was not issued by the Pathways prescriber CA') };
     }
     const t = sigT.getTime();
     if (t < leaf.notBefore.getTime() || t > leaf.notAfter.getTime()) {
       return {
-        ok: false,
-        code: 'CERTIFICATE_EXPIRED',
-        message: `The signing certificate is valid from ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}, not at the signing time ${sigT.toISOString()}`,
+        failure: {
+          ok: false,
+          code: 'CERTIFICATE_EXPIRED',
+          message: `The signing certificate is valid from ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}, not at the signing time ${sigT.toISOString()}`,
+        },
       };
     }
     const ca = authority.issuing;
     if (t < ca.notBefore.getTime() || t > ca.notAfter.getTime()) {
       return {
-        ok: false,
-        code: 'CERTIFICATE_EXPIRED',
-        message: 'The issuing CA was not valid at the signing time',
+        failure: {
+          ok: false,
+          code: 'CERTIFICATE_EXPIRED',
+          message: 'The issuing CA was not valid at the signing time',
+        },
       };
     }
-    const found = await q.query<{
-      practitioner_id: string;
-      der: Uint8Array;
-      revoked_at: Date | string | null;
-      revocation_reason: string | null;
-    }>(
-      'SELECT practitioner_id, der, revoked_at, revocation_reason FROM pki_certificate WHERE serial_number = $1',
-      [leaf.serialNumber],
-    );
-    const row = found.rows[0];
-    if (!row || !Buffer.from(row.der).equals(Buffer.from(input.leafDer))) {
-      return notTrusted('The signing certificate is not one the register issued');
-    }
-    if (row.revoked_at !== null) {
-      const reason = isRevocationReason(row.revocation_reason) ? row.revocation_reason : 'unspecified';
-      const verdict = revocationVerdict({ revokedAt: new Date(row.revoked_at), reason }, sigT);
-      if (verdict.revoked) return { ok: false, code: 'CERTIFICATE_REVOKED', message: verdict.message };
-    }
-    return { ok: true, practitionerId: row.practitioner_id, serialNumber: leaf.serialNumber };
+    return { serialNumber: leaf.serialNumber };
   }
 
-  return { checkSigningCertificate };
+  async function checkSigningCertificate(q: Queryable, input: CheckInput): Promise<CertificateCheck> {
+    const checked = await precheck(input);
+    if ('failure' in checked) return checked.failure;
+    const found = await q.query<CertificateRow>(
+      'SELECT practitioner_id, der, revoked_at, revocation_reason FROM pki_certificate WHERE serial_number = $1',
+      [checked.serialNumber],
+    );
+    return judgeCertificateRow(found.rows[0], input, checked.serialNumber);
+  }
+
+  return { checkSigningCertificate, precheck };
+}
+
+/** The register's row of a certificate, by serial number. */
+export interface CertificateRow {
+  practitioner_id: string;
+  der: Uint8Array;
+  revoked_at: Date | string | null;
+  revocation_reason: string | null;
+}
+
+/** The row (or its absence) judged: the certificate the register issued, not revoked at sigT. */
+export function judgeCertificateRow(
+  row: CertificateRow | undefined,
+  input: CheckInput,
+  serialNumber: string,
+): CertificateCheck {
+  if (!row || !Buffer.from(row.der).equals(Buffer.from(input.leafDer))) {
+    return notTrusted('The signing certificate is not one the register issued');
+  }
+  if (row.revoked_at !== null) {
+    const reason = isRevocationReason(row.revocation_reason) ? row.revocation_reason : 'unspecified';
+    const verdict = revocationVerdict({ revokedAt: new Date(row.revoked_at), reason }, input.sigT);
+    if (verdict.revoked) return { ok: false, code: 'CERTIFICATE_REVOKED', message: verdict.message };
+  }
+  return { ok: true, practitionerId: row.practitioner_id, serialNumber };
 }
 
 export type CertificateChecker = ReturnType<typeof createCertificateChecker>;

@@ -14,6 +14,7 @@ import { writePolicy } from '../../platform/fhir/access-policy.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
+import * as D from '../../platform/http/route-docs.js';
 import { displayName } from '../practitioners/rules.js';
 import type { CertificateAuthority } from './authority.js';
 import { type CrlSettings, currentCrl } from './crl.js';
@@ -141,23 +142,36 @@ export function pkiPublicRoutes(
   app: FastifyInstance,
   deps: Pick<PkiRouteDeps, 'db' | 'authority' | 'crl'>,
 ): void {
-  app.get('/pki/ca.pem', async (_request, reply) =>
-    reply
-      .header('content-type', 'application/pem-certificate-chain')
-      .header('cache-control', 'public, max-age=3600')
-      .send(deps.authority.chainPem()),
+  app.get(
+    '/pki/ca.pem',
+    D.documented('pki', 'The prescriber CA certificates (PEM)', {
+      produces: 'application/pem-certificate-chain',
+      responses: { 200: D.text('PEM') },
+    }),
+    async (_request, reply) =>
+      reply
+        .header('content-type', 'application/pem-certificate-chain')
+        .header('cache-control', 'public, max-age=3600')
+        .send(deps.authority.chainPem()),
   );
 
-  app.get('/pki/crl', async (_request, reply) => {
-    const crl = await currentCrl(deps.db, deps.authority, deps.crl);
-    return (
-      reply
-        .header('content-type', 'application/pkix-crl')
-        .header('last-modified', crl.thisUpdate.toUTCString())
-        .header('expires', crl.nextUpdate.toUTCString())
-        // Revocations must reach relying parties at once: revalidate on every use.
-        .header('cache-control', 'no-cache')
-        .send(Buffer.from(crl.der))
-    );
-  });
+  app.get(
+    '/pki/crl',
+    D.documented('pki', 'The current certificate revocation list (DER)', {
+      produces: 'application/pkix-crl',
+      responses: { 200: { type: 'string', format: 'binary' } },
+    }),
+    async (_request, reply) => {
+      const crl = await currentCrl(deps.db, deps.authority, deps.crl);
+      return (
+        reply
+          .header('content-type', 'application/pkix-crl')
+          .header('last-modified', crl.thisUpdate.toUTCString())
+          .header('expires', crl.nextUpdate.toUTCString())
+          // Revocations must reach relying parties at once: revalidate on every use.
+          .header('cache-control', 'no-cache')
+          .send(Buffer.from(crl.der))
+      );
+    },
+  );
 }

@@ -1,4 +1,4 @@
-/** POST/PUT /Practitioner with the register's rules (CONTRACT.md section 4). */
+/** POST/PUT /Practitioner with the register's rules (docs/api.md §4). */
 import type { Practitioner } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { type RegisterDeps, registerWrites, type WriteRules } from '../fhir-writes.js';

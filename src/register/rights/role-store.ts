@@ -30,15 +30,22 @@ export async function roleVersions(
   q: Queryable,
   practitionerId: string,
 ): Promise<Map<string, RoleVersion[]>> {
-  const result = await q.query<{
-    id: string;
-    version_id: number;
-    last_updated: Date | string;
-    deleted: boolean;
-    content: string;
-  }>(ROLE_VERSIONS, [`Practitioner/${practitionerId}`]);
+  const result = await q.query<RoleVersionRow>(ROLE_VERSIONS, [`Practitioner/${practitionerId}`]);
+  return groupRoleVersions(result.rows);
+}
+
+export interface RoleVersionRow {
+  id: string;
+  version_id: number;
+  last_updated: Date | string;
+  deleted: boolean;
+  content: string;
+}
+
+/** Rows of ROLE_VERSIONS (ordered by id, version) grouped by role id. */
+export function groupRoleVersions(rows: readonly RoleVersionRow[]): Map<string, RoleVersion[]> {
   const byRole = new Map<string, RoleVersion[]>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     const version: RoleVersion = {
       versionId: Number(row.version_id),
       recordedAt: new Date(row.last_updated),
@@ -52,11 +59,18 @@ export async function roleVersions(
   return byRole;
 }
 
+/** The rights in force at `query.at` from the practitioner's role versions. */
+export function rightsFromVersions(
+  byRole: Map<string, RoleVersion[]>,
+  query: RightsQuery,
+): PrescribingRight[] {
+  const scope = { practitionerId: query.practitionerId, orgOds: query.orgOds };
+  return combineRights([...byRole.values()].map((versions) => rightsInForce(versions, query.at, scope)));
+}
+
 export async function rightsAt(q: Queryable, query: RightsQuery): Promise<PrescribingRight[]> {
   if (!(query.at instanceof Date) || Number.isNaN(query.at.getTime()))
     throw new TypeError('at must be a valid Date');
   if (!FHIR_ID.test(query.practitionerId) || typeof query.orgOds !== 'string') return [];
-  const byRole = await roleVersions(q, query.practitionerId);
-  const scope = { practitionerId: query.practitionerId, orgOds: query.orgOds };
-  return combineRights([...byRole.values()].map((versions) => rightsInForce(versions, query.at, scope)));
+  return rightsFromVersions(await roleVersions(q, query.practitionerId), query);
 }

@@ -5,7 +5,9 @@
 import type {
   Appointment,
   Bundle,
+  Location,
   MedicationRequest,
+  Organization,
   Parameters,
   Patient,
   Resource,
@@ -98,6 +100,26 @@ export async function readPrescriptions(
   };
 }
 
+const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
+
+/**
+ * Names of organisations by ODS code (prescribers' practices, pharmacies). Only adds words to a
+ * page: an answer that fails leaves the codes to speak for themselves.
+ */
+export async function readOrganisationNames(codes: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (codes.length === 0) return names;
+  const identifier = codes.map((code) => `${ODS}|${code}`).join(',');
+  const bundle = await authorized<Bundle>(
+    `${FHIR}/Organization?${query({ identifier, _count: String(Math.min(codes.length * 2, 100)) })}`,
+  ).catch(() => undefined);
+  for (const organisation of bundle ? resourcesOf<Organization>(bundle, 'Organization') : []) {
+    const code = organisation.identifier?.find((each) => each.system === ODS)?.value;
+    if (code && organisation.name) names.set(code, organisation.name);
+  }
+  return names;
+}
+
 export function readMedicationRequest(id: string): Promise<MedicationRequest> {
   return authorized<MedicationRequest>(`${FHIR}/MedicationRequest/${encodeURIComponent(id)}`);
 }
@@ -125,6 +147,15 @@ export async function readAppointments(patientId: string): Promise<Appointment[]
     `${FHIR}/Appointment?${query({ patient: `Patient/${patientId}`, _count: '200' })}`,
   );
   return resourcesOf<Appointment>(bundle, 'Appointment');
+}
+
+/** The clinics appointments are at (name, address, phone); empty when none are named or readable. */
+export async function readLocations(ids: readonly string[]): Promise<Location[]> {
+  if (ids.length === 0) return [];
+  const bundle = await authorized<Bundle>(
+    `${FHIR}/Location?${query({ _id: ids.join(','), _count: String(Math.min(ids.length, 100)) })}`,
+  ).catch(() => undefined);
+  return bundle ? resourcesOf<Location>(bundle, 'Location') : [];
 }
 
 export function readAppointment(id: string): Promise<Appointment> {
@@ -206,9 +237,13 @@ export interface AccountSummary {
   failedCount: number;
   /** Client addresses locked out of this username (the account itself may be active). */
   lockedAddresses?: number;
+  /** A patient account's record, to check who is calling. */
+  patient?: { name: string | null; birthDate: string | null; nhsNumber: string | null };
 }
 
-export async function findAccounts(by: 'username' | 'identifier', value: string): Promise<AccountSummary[]> {
+export type AccountSearch = 'username' | 'nhsNumber' | 'identifier';
+
+export async function findAccounts(by: AccountSearch, value: string): Promise<AccountSummary[]> {
   const answer = await authorized<{ accounts: AccountSummary[] }>(
     `/admin/accounts?${query({ [by]: value })}`,
   );
@@ -223,6 +258,9 @@ export interface WorklistItem {
   id: string;
   notificationId: string;
   patient: string;
+  /** The patient's name and date of birth, when their record has them. */
+  patientName?: string;
+  birthDate?: string;
   template: string;
   channelsTried: string[];
   reason: string;

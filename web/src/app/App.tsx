@@ -118,10 +118,12 @@ function page(pathname: string, session: Session | undefined): ReactNode {
         return route.render(params);
       case 'patient':
         if (!session) return signIn;
-        return patientId ? route.render(params, patientId) : <NotForThisAccount />;
+        if (patientId) return route.render(params, patientId);
+        return <NotForThisAccount account={desk ? 'desk' : undefined} />;
       case 'desk':
         if (!session) return signIn;
-        return desk ? route.render(params) : <NotForThisAccount />;
+        if (desk) return route.render(params);
+        return <NotForThisAccount account={patientId ? 'patient' : undefined} />;
     }
   }
   return <NotFound />;

@@ -1,5 +1,5 @@
 /** The NHS.UK page frame: skip link, header with navigation, main content, footer. */
-import type { ReactNode } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { signOut } from '../api/session';
 import { navigate } from '../app/router';
 import { Link } from './Link';
@@ -60,32 +60,74 @@ function Header({ nav, current, signedIn }: { nav: NavItem[]; current: string; s
           </nav>
         ) : null}
       </div>
-      {nav.length > 0 ? (
-        <nav className="nhsuk-header__navigation" aria-label="Menu">
-          <div className="nhsuk-header__navigation-container nhsuk-width-container">
-            <ul className="nhsuk-header__navigation-list">
-              {nav.map((item) => {
-                const active = item.to === '/' ? current === '/' : current.startsWith(item.to);
-                return (
-                  <li
-                    key={item.to}
-                    className={`nhsuk-header__navigation-item${active ? ' nhsuk-header__navigation-item--current' : ''}`}
-                  >
-                    <Link
-                      className="nhsuk-header__navigation-link"
-                      to={item.to}
-                      {...(active ? { 'aria-current': 'page' as const } : {})}
-                    >
-                      {item.label}
-                    </Link>
-                  </li>
-                );
-              })}
-            </ul>
-          </div>
-        </nav>
-      ) : null}
+      {nav.length > 0 ? <Navigation nav={nav} current={current} /> : null}
     </header>
+  );
+}
+
+function isCurrent(item: NavItem, current: string): boolean {
+  return item.to === '/' ? current === '/' : current.startsWith(item.to);
+}
+
+function NavLinks({ nav, current }: { nav: NavItem[]; current: string }) {
+  return nav.map((item) => {
+    const active = isCurrent(item, current);
+    return (
+      <li
+        key={item.to}
+        className={`nhsuk-header__navigation-item${active ? ' nhsuk-header__navigation-item--current' : ''}`}
+      >
+        <Link
+          className="nhsuk-header__navigation-link"
+          to={item.to}
+          {...(active ? { 'aria-current': 'page' as const } : {})}
+        >
+          {item.label}
+        </Link>
+      </li>
+    );
+  });
+}
+
+/**
+ * The service's pages: in a row from tablet width, and behind one "Menu" button on a phone, where
+ * the row would wrap into a tall block above every page (styles.scss switches between the two).
+ */
+function Navigation({ nav, current }: { nav: NavItem[]; current: string }) {
+  const [open, setOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page closes the menu
+  useEffect(() => setOpen(false), [current]);
+  function closeOnEscape(event: KeyboardEvent) {
+    if (event.key !== 'Escape' || !open) return;
+    setOpen(false);
+    toggle.current?.focus();
+  }
+  const here = nav.find((item) => isCurrent(item, current));
+  return (
+    <nav className="nhsuk-header__navigation" aria-label="Menu" onKeyDown={closeOnEscape}>
+      <div className="nhsuk-header__navigation-container nhsuk-width-container">
+        <ul className="nhsuk-header__navigation-list app-header-row">
+          <NavLinks nav={nav} current={current} />
+        </ul>
+        <div className="app-header-menu">
+          <button
+            ref={toggle}
+            className="nhsuk-header__menu-toggle nhsuk-header__navigation-link"
+            type="button"
+            aria-expanded={open}
+            aria-controls="app-menu-list"
+            onClick={() => setOpen(!open)}
+          >
+            Menu
+            {here ? <span className="nhsuk-u-visually-hidden">, you are on {here.label}</span> : null}
+          </button>
+          <ul className="nhsuk-header__menu-list app-header-menu__list" id="app-menu-list" hidden={!open}>
+            <NavLinks nav={nav} current={current} />
+          </ul>
+        </div>
+      </div>
+    </nav>
   );
 }
 

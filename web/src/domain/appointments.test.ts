@@ -1,6 +1,12 @@
 import type { Appointment, Slot } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { appointmentView, LAST_REMINDED_AT, slotChoices, splitAppointments } from './appointments';
+import {
+  appointmentView,
+  LAST_REMINDED_AT,
+  locationIds,
+  slotChoices,
+  splitAppointments,
+} from './appointments';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 
@@ -18,6 +24,30 @@ const appointment = (id: string, start: string, extra: Partial<Appointment> = {}
 });
 
 describe('appointments as the patient sees them', () => {
+  it('says where the clinic is and its phone number, from the Location the appointment names', () => {
+    const booked = appointment('a', '2026-03-12T09:00:00Z');
+    expect(locationIds([booked, appointment('b', '2026-03-13T09:00:00Z')])).toEqual(['l']);
+    const clinic = {
+      resourceType: 'Location' as const,
+      id: 'l',
+      name: 'Outpatients, Leeds General Infirmary',
+      address: { line: ['Great George Street'], city: 'Leeds', postalCode: 'LS1 3EX' },
+      telecom: [
+        { system: 'email' as const, value: 'outpatients@example.nhs.uk' },
+        { system: 'phone' as const, value: '0113 243 2799' },
+      ],
+    };
+    expect(appointmentView(booked, NOW, [clinic])).toMatchObject({
+      where: 'Outpatients, Leeds General Infirmary, Great George Street, Leeds, LS1 3EX',
+      phone: '0113 243 2799',
+    });
+    // Not readable (or not stored): the name the appointment carries, and no phone.
+    expect(appointmentView(booked, NOW, [])).toMatchObject({
+      where: 'Outpatients, Leeds General',
+      phone: undefined,
+    });
+  });
+
   it('splits upcoming (soonest first) from past and cancelled (latest first)', () => {
     const { upcoming, past } = splitAppointments(
       [

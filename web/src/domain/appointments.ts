@@ -4,7 +4,7 @@
  * before the start and clinician-managed types are its settings); the portal offers a change only
  * where one could possibly be allowed and shows the server's reason when it is refused.
  */
-import type { Appointment, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Location, Slot } from '@medplum/fhirtypes';
 
 export const LAST_REMINDED_AT = 'https://fhir.pathways.dev/StructureDefinition/last-reminded-at';
 
@@ -14,6 +14,8 @@ export interface AppointmentView {
   start: string | undefined;
   end: string | undefined;
   where: string | undefined;
+  /** The clinic's phone number, to call about the appointment. */
+  phone: string | undefined;
   status: Appointment['status'];
   statusText: string;
   cancellationReason: string | undefined;
@@ -55,25 +57,61 @@ function titleOf(appointment: Appointment): string {
   );
 }
 
-function whereOf(appointment: Appointment): string | undefined {
-  for (const participant of appointment.participant ?? []) {
-    const actor = participant.actor;
-    if (actor?.reference?.startsWith('Location/') || actor?.reference?.startsWith('HealthcareService/')) {
-      if (actor.display) return actor.display;
+/** Ids of the Locations an appointment's participants name (`Location/<id>`). */
+export function locationIds(appointments: readonly Appointment[]): string[] {
+  const ids = new Set<string>();
+  for (const appointment of appointments) {
+    for (const participant of appointment.participant ?? []) {
+      const match = /^Location\/([A-Za-z0-9\-.]{1,64})$/.exec(participant.actor?.reference ?? '');
+      if (match?.[1]) ids.add(match[1]);
     }
   }
-  return undefined;
+  return [...ids].sort();
 }
 
-export function appointmentView(appointment: Appointment, now: Date): AppointmentView {
+function addressText(location: Location | undefined): string | undefined {
+  const address = location?.address;
+  if (!address) return undefined;
+  const parts = [...(address.line ?? []), address.city, address.postalCode].filter(Boolean);
+  return address.text ?? (parts.length > 0 ? parts.join(', ') : undefined);
+}
+
+function placeOf(
+  appointment: Appointment,
+  locations: ReadonlyMap<string, Location>,
+): { where: string | undefined; phone: string | undefined } {
+  for (const participant of appointment.participant ?? []) {
+    const actor = participant.actor;
+    const reference = actor?.reference ?? '';
+    if (!reference.startsWith('Location/') && !reference.startsWith('HealthcareService/')) continue;
+    const location = locations.get(reference);
+    const name = location?.name ?? actor?.display;
+    const address = addressText(location);
+    const where = name && address && !name.includes(address) ? `${name}, ${address}` : (name ?? address);
+    const phone = location?.telecom?.find((telecom) => telecom.system === 'phone' && telecom.value)?.value;
+    if (where || phone) return { where, phone };
+  }
+  return { where: undefined, phone: undefined };
+}
+
+export function appointmentView(
+  appointment: Appointment,
+  now: Date,
+  locations: readonly Location[] = [],
+): AppointmentView {
   const start = appointment.start;
+  const place = placeOf(
+    appointment,
+    new Map(locations.map((location) => [`Location/${location.id}`, location])),
+  );
   const future = start !== undefined && new Date(start).getTime() > now.getTime();
   return {
     id: appointment.id ?? '',
     title: titleOf(appointment),
     start,
     end: appointment.end,
-    where: whereOf(appointment),
+    where: place.where,
+    phone: place.phone,
     status: appointment.status,
     statusText: STATUS_TEXT[appointment.status] ?? appointment.status,
     cancellationReason:
@@ -89,8 +127,9 @@ export function appointmentView(appointment: Appointment, now: Date): Appointmen
 export function splitAppointments(
   appointments: readonly Appointment[],
   now: Date,
+  locations: readonly Location[] = [],
 ): { upcoming: AppointmentView[]; past: AppointmentView[] } {
-  const views = appointments.map((appointment) => appointmentView(appointment, now));
+  const views = appointments.map((appointment) => appointmentView(appointment, now, locations));
   const isUpcoming = (view: AppointmentView) =>
     ACTIVE.has(view.status) && (view.start === undefined || new Date(view.start).getTime() > now.getTime());
   const byStart = (a: AppointmentView, b: AppointmentView) => (a.start ?? '').localeCompare(b.start ?? '');

@@ -1,6 +1,13 @@
 import type { MedicationRequest, Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { isRepeatable, prescriptionsOf, repeatRequestsByItem } from './prescriptions';
+import {
+  isRepeatable,
+  organisationCodes,
+  pharmacyRow,
+  prescriptionsOf,
+  repeatRequestsByItem,
+  titleOf,
+} from './prescriptions';
 
 const item = (id: string, extra: Partial<MedicationRequest> = {}): MedicationRequest => ({
   resourceType: 'MedicationRequest',
@@ -14,7 +21,15 @@ const item = (id: string, extra: Partial<MedicationRequest> = {}): MedicationReq
     ],
   },
   dosageInstruction: [{ text: 'One capsule three times a day' }],
-  dispenseRequest: { quantity: { value: 20, unit: 'capsule' } },
+  dispenseRequest: {
+    quantity: { value: 20, unit: 'capsule', system: 'http://snomed.info/sct', code: '428641000' },
+  },
+  extension: [
+    {
+      url: 'https://fhir.pathways.dev/StructureDefinition/prescriber-organisation',
+      valueIdentifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'A83008' },
+    },
+  ],
   ...extra,
 });
 
@@ -54,14 +69,97 @@ describe('prescriptions as the patient sees them', () => {
         id: 'b',
         medicine: 'Amoxicillin 250mg capsules',
         dosage: 'One capsule three times a day',
-        quantity: '20 capsule',
+        quantity: '20 capsules',
         status: 'Waiting for a pharmacy',
+        sameAsPrescription: true,
         repeatable: true,
         repeat: undefined,
       },
       expect.objectContaining({ id: 'c', medicine: 'Salbutamol inhaler' }),
     ]);
     expect(views[1]!.colour).toBe('green');
+    // A dispensed prescription whose item still says "to be dispensed": the item's row is shown.
+    expect(views[1]!.items[0]!.sameAsPrescription).toBe(false);
+  });
+
+  it('titles each card with its medicines and names where it came from and which pharmacy has it', () => {
+    const withPharmacy: Task = {
+      ...task('a', '0002', 'With a pharmacy', ['a'], '2026-12-07T10:00:00Z'),
+      owner: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'FCG71' } },
+      extension: [
+        {
+          url: 'https://fhir.pathways.dev/StructureDefinition/nominated-pharmacy',
+          valueIdentifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'FEW08' },
+        },
+      ],
+    };
+    const nominated: Task = {
+      ...task('b', '0001', 'Waiting for a pharmacy to collect it', ['b', 'c'], '2026-12-07T11:00:00Z'),
+      extension: withPharmacy.extension,
+    };
+    const none = task('c', '0001', 'Waiting for a pharmacy to collect it', ['d'], '2026-12-07T09:00:00Z');
+    const views = prescriptionsOf(
+      [withPharmacy, nominated, none],
+      [
+        item('a'),
+        item('b', { medicationCodeableConcept: { text: 'Co-codamol 30mg/500mg tablets' } }),
+        item('c'),
+        item('d', { extension: [], medicationCodeableConcept: { text: 'Salbutamol inhaler' } }),
+      ],
+    );
+    expect(views.map((view) => [view.title, view.prescriberOrg, view.pharmacy])).toEqual([
+      [
+        'Co-codamol 30mg/500mg tablets and Amoxicillin 250mg capsules',
+        'A83008',
+        { ods: 'FEW08', has: false },
+      ],
+      ['Amoxicillin 250mg capsules', 'A83008', { ods: 'FCG71', has: true }],
+      ['Salbutamol inhaler', undefined, undefined],
+    ]);
+    expect(organisationCodes(views)).toEqual(['A83008', 'FCG71', 'FEW08']);
+    const names = new Map([
+      ['FCG71', 'High Street Pharmacy'],
+      ['FEW08', 'Station Road Pharmacy'],
+    ]);
+    expect(views.map((view) => pharmacyRow(view, names))).toEqual([
+      { key: 'Nominated pharmacy', value: 'Station Road Pharmacy' },
+      { key: 'Pharmacy', value: 'High Street Pharmacy' },
+      { key: 'Pharmacy', value: 'Not with a pharmacy' },
+    ]);
+    expect(pharmacyRow(views[1]!, new Map())).toEqual({ key: 'Pharmacy', value: 'organisation FCG71' });
+    expect(titleOf(['A', 'B', 'C'])).toBe('A and 2 other medicines');
+    expect(titleOf([])).toBe('Prescription');
+  });
+
+  it('shows an item status only where it says something the prescription status does not', () => {
+    const partly: Task = {
+      ...task('p', '0003', 'Being dispensed by a pharmacy (some items still to come)', [], '2026-01-01'),
+      output: [
+        {
+          type: { coding: [{ code: '0001' }], text: 'Dispensed' },
+          valueReference: { reference: 'MedicationRequest/a' },
+        },
+        {
+          type: { coding: [{ code: '0004' }], text: 'Owed to you by the pharmacy' },
+          valueReference: { reference: 'MedicationRequest/b' },
+        },
+      ],
+    };
+    const withPharmacy: Task = {
+      ...task('w', '0002', 'With a pharmacy', [], '2026-01-02'),
+      output: [
+        {
+          type: { coding: [{ code: '0008' }], text: 'With a pharmacy' },
+          valueReference: { reference: 'MedicationRequest/c' },
+        },
+      ],
+    };
+    const views = prescriptionsOf([partly, withPharmacy], [item('a'), item('b'), item('c')]);
+    expect(views.flatMap((view) => view.items.map((entry) => [entry.id, entry.sameAsPrescription]))).toEqual([
+      ['c', true],
+      ['a', false],
+      ['b', false],
+    ]);
   });
 
   it('still lists an item whose MedicationRequest could not be read, without offering a repeat', () => {
@@ -77,6 +175,7 @@ describe('prescriptions as the patient sees them', () => {
         dosage: undefined,
         quantity: undefined,
         status: 'Waiting for a pharmacy',
+        sameAsPrescription: false,
         repeatable: false,
       },
     ]);

@@ -3,6 +3,7 @@
  * plain-English status) joined with the prescribed items (MedicationRequests) it lists.
  */
 import type { MedicationRequest, Task } from '@medplum/fhirtypes';
+import { formatQuantity } from './quantities';
 
 export type TagColour = 'blue' | 'green' | 'grey' | 'red' | 'orange' | 'yellow';
 
@@ -19,6 +20,8 @@ export interface PrescriptionItem {
   dosage: string | undefined;
   quantity: string | undefined;
   status: string;
+  /** The item is where the whole prescription is (the card's tag says it already). */
+  sameAsPrescription: boolean;
   /** The patient may ask for it again (an order still active or completed, with no open request). */
   repeatable: boolean;
   /** The latest repeat request for this item, if any. */
@@ -33,10 +36,19 @@ export interface Prescription {
   statusCode: string | undefined;
   colour: TagColour;
   issued: string | undefined;
+  /** The medicines it is for, so that cards of one day can be told apart. */
+  title: string;
+  /** ODS code of the prescriber's organisation (GP practice or hospital). */
+  prescriberOrg: string | undefined;
+  /** The pharmacy that has it, or the patient's nominated pharmacy it will go to. */
+  pharmacy: { ods: string; has: boolean } | undefined;
   items: PrescriptionItem[];
 }
 
 const PRESCRIPTION_ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-number';
+const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
+const PRESCRIBER_ORGANISATION = 'https://fhir.pathways.dev/StructureDefinition/prescriber-organisation';
+const NOMINATED_PHARMACY = 'https://fhir.pathways.dev/StructureDefinition/nominated-pharmacy';
 const REPEATABLE_INTENTS = new Set(['original-order', 'instance-order', 'order']);
 const REPEATABLE_STATUSES = new Set(['active', 'completed']);
 
@@ -60,10 +72,70 @@ export function medicineOf(request: MedicationRequest | undefined): string {
   );
 }
 
-function quantityOf(request: MedicationRequest | undefined): string | undefined {
-  const quantity = request?.dispenseRequest?.quantity;
-  if (quantity?.value === undefined) return undefined;
-  return quantity.unit ? `${quantity.value} ${quantity.unit}` : String(quantity.value);
+/**
+ * The EPS item status each prescription status implies for an item nothing else happened to:
+ * such an item's status row would only repeat the card's tag in other words.
+ */
+const ITEM_STATUS_OF: Record<string, string> = {
+  '0001': '0007',
+  '0002': '0008',
+  '0004': '0006',
+  '0005': '0005',
+  '0006': '0001',
+  '0007': '0002',
+  '0008': '0001',
+  '0009': '0001',
+};
+
+/** "Amoxicillin 250mg capsules", "A and B", "A and 2 other medicines". */
+export function titleOf(medicines: readonly string[]): string {
+  const [first, second] = medicines;
+  if (first === undefined) return 'Prescription';
+  if (second === undefined) return first;
+  if (medicines.length === 2) return `${first} and ${second}`;
+  return `${first} and ${medicines.length - 1} other medicines`;
+}
+
+function prescriberOrgOf(requests: readonly (MedicationRequest | undefined)[]): string | undefined {
+  for (const request of requests) {
+    const extension = request?.extension?.find((each) => each.url === PRESCRIBER_ORGANISATION);
+    if (extension?.valueIdentifier?.value) return extension.valueIdentifier.value;
+  }
+  return undefined;
+}
+
+function pharmacyOf(task: Task): Prescription['pharmacy'] {
+  const owner = task.owner?.identifier;
+  if (owner?.value && (owner.system === undefined || owner.system === ODS))
+    return { ods: owner.value, has: true };
+  const nominated = task.extension?.find((each) => each.url === NOMINATED_PHARMACY)?.valueIdentifier?.value;
+  return nominated ? { ods: nominated, has: false } : undefined;
+}
+
+/** The ODS codes a list of prescriptions names (prescribers' organisations and pharmacies). */
+export function organisationCodes(prescriptions: readonly Prescription[]): string[] {
+  const codes = new Set<string>();
+  for (const prescription of prescriptions) {
+    if (prescription.prescriberOrg) codes.add(prescription.prescriberOrg);
+    if (prescription.pharmacy) codes.add(prescription.pharmacy.ods);
+  }
+  return [...codes].sort();
+}
+
+/** An organisation's name, or its code when the service does not know it. */
+export function organisationName(ods: string, names: ReadonlyMap<string, string>): string {
+  return names.get(ods) ?? `organisation ${ods}`;
+}
+
+/** Which pharmacy has the prescription, or the nominated one it goes to, as a summary row. */
+export function pharmacyRow(
+  prescription: Prescription,
+  names: ReadonlyMap<string, string>,
+): { key: string; value: string } {
+  const pharmacy = prescription.pharmacy;
+  if (!pharmacy) return { key: 'Pharmacy', value: 'Not with a pharmacy' };
+  const name = organisationName(pharmacy.ods, names);
+  return pharmacy.has ? { key: 'Pharmacy', value: name } : { key: 'Nominated pharmacy', value: name };
 }
 
 export function isRepeatable(request: MedicationRequest | undefined): boolean {
@@ -121,6 +193,10 @@ export function prescriptionsOf(
   return tasks
     .map((task): Prescription => {
       const statusCode = task.businessStatus?.coding?.[0]?.code;
+      const outputs = (task.output ?? []).map((output) => {
+        const id = idOfReference(output.valueReference?.reference, 'MedicationRequest') ?? '';
+        return { output, id, request: byId.get(id) };
+      });
       return {
         id: task.id ?? '',
         reference:
@@ -130,16 +206,20 @@ export function prescriptionsOf(
         statusCode,
         colour: (statusCode && COLOURS[statusCode]) || 'grey',
         issued: task.authoredOn,
-        items: (task.output ?? []).map((output): PrescriptionItem => {
-          const id = idOfReference(output.valueReference?.reference, 'MedicationRequest') ?? '';
-          const request = byId.get(id);
+        title: titleOf(outputs.map(({ request }) => medicineOf(request))),
+        prescriberOrg: prescriberOrgOf(outputs.map(({ request }) => request)),
+        pharmacy: pharmacyOf(task),
+        items: outputs.map(({ output, id, request }): PrescriptionItem => {
           const repeat = repeats.get(id);
+          const itemCode = output.type?.coding?.[0]?.code;
           return {
             id,
             medicine: medicineOf(request),
             dosage: request?.dosageInstruction?.[0]?.text,
-            quantity: quantityOf(request),
+            quantity: formatQuantity(request?.dispenseRequest?.quantity),
             status: output.type?.text ?? output.type?.coding?.[0]?.display ?? '',
+            sameAsPrescription:
+              statusCode !== undefined && itemCode !== undefined && ITEM_STATUS_OF[statusCode] === itemCode,
             repeatable: isRepeatable(request) && !repeat?.open,
             repeat,
           };

@@ -68,7 +68,8 @@ describe('released results as the patient sees them', () => {
             name: 'Haemoglobin',
             value: '131 g/L',
             range: '115 g/L to 165 g/L',
-            interpretation: undefined,
+            interpretation: 'Normal',
+            abnormal: false,
           },
         ],
       },
@@ -105,5 +106,38 @@ describe('released results as the patient sees them', () => {
     );
     expect(resultValue(observation('a', { interpretation: [{ text: 'High' }] })).interpretation).toBe('High');
     expect(resultValue(observation('a', { interpretation: [{}] })).interpretation).toBeUndefined();
+  });
+
+  it("flags a value outside the normal range: the lab's interpretation code, else the value against its range", () => {
+    const flag = (extra: Partial<Observation>) => {
+      const { interpretation, abnormal } = resultValue(observation('a', extra));
+      return [interpretation, abnormal];
+    };
+    const v3 = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+    expect(flag({ interpretation: [{ coding: [{ system: v3, code: 'H', display: 'High' }] }] })).toEqual([
+      'High',
+      true,
+    ]);
+    expect(flag({ interpretation: [{ coding: [{ system: v3, code: 'LL' }] }] })).toEqual(['Very low', true]);
+    expect(flag({ interpretation: [{ coding: [{ system: v3, code: 'N' }] }] })).toEqual(['Normal', false]);
+    const range = [{ low: { value: 4, unit: 'x10*9/L' }, high: { value: 11, unit: 'x10*9/L' } }];
+    expect(flag({ valueQuantity: { value: 11.8, unit: 'x10*9/L' }, referenceRange: range })).toEqual([
+      'High',
+      true,
+    ]);
+    expect(flag({ valueQuantity: { value: 3.1, unit: 'x10*9/L' }, referenceRange: range })).toEqual([
+      'Low',
+      true,
+    ]);
+    expect(flag({ valueQuantity: { value: 7, unit: 'x10*9/L' }, referenceRange: range })).toEqual([
+      'Normal',
+      false,
+    ]);
+    // Another unit than the range's, or no range: not judged.
+    expect(flag({ valueQuantity: { value: 7, unit: 'g/dL' }, referenceRange: range })).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(flag({ valueQuantity: { value: 7, unit: 'g/L' } })).toEqual([undefined, undefined]);
   });
 });

@@ -10,7 +10,10 @@ export interface ResultValue {
   name: string;
   value: string;
   range: string | undefined;
+  /** In words: "Normal", "High", "Low", "Abnormal", … (the lab's flag, or the value against its range). */
   interpretation: string | undefined;
+  /** Outside the normal range (true), inside it (false), or not known. */
+  abnormal: boolean | undefined;
 }
 
 export interface ResultView {
@@ -75,15 +78,51 @@ function nameOf(
   return concept?.text ?? concept?.coding?.[0]?.display ?? fallback;
 }
 
+/** HL7 v3 ObservationInterpretation codes a lab sends, in words, and whether they flag a problem. */
+const INTERPRETATIONS: Record<string, { text: string; abnormal: boolean }> = {
+  N: { text: 'Normal', abnormal: false },
+  H: { text: 'High', abnormal: true },
+  HH: { text: 'Very high', abnormal: true },
+  HU: { text: 'Very high', abnormal: true },
+  L: { text: 'Low', abnormal: true },
+  LL: { text: 'Very low', abnormal: true },
+  LU: { text: 'Very low', abnormal: true },
+  A: { text: 'Abnormal', abnormal: true },
+  AA: { text: 'Very abnormal', abnormal: true },
+  NEG: { text: 'Negative', abnormal: false },
+  POS: { text: 'Positive', abnormal: true },
+  DET: { text: 'Detected', abnormal: true },
+  ND: { text: 'Not detected', abnormal: false },
+};
+
+function interpretationOf(observation: Observation): Pick<ResultValue, 'interpretation' | 'abnormal'> {
+  const concept = observation.interpretation?.[0];
+  if (concept) {
+    const known = concept.coding?.map((coding) => INTERPRETATIONS[coding.code ?? '']).find(Boolean);
+    const text = concept.text ?? known?.text ?? concept.coding?.[0]?.display;
+    if (text) return { interpretation: text, abnormal: known?.abnormal };
+  }
+  // No flag from the lab: compare a number with its range when both are in the same unit.
+  const value = observation.valueQuantity;
+  const range = observation.referenceRange?.[0];
+  if (value?.value === undefined || !range) return { interpretation: undefined, abnormal: undefined };
+  const sameUnit = (bound: Quantity | undefined) =>
+    bound?.value !== undefined && (bound.unit ?? bound.code) === (value.unit ?? value.code);
+  if (sameUnit(range.low) && value.value < range.low!.value!)
+    return { interpretation: 'Low', abnormal: true };
+  if (sameUnit(range.high) && value.value > range.high!.value!)
+    return { interpretation: 'High', abnormal: true };
+  if (sameUnit(range.low) || sameUnit(range.high)) return { interpretation: 'Normal', abnormal: false };
+  return { interpretation: undefined, abnormal: undefined };
+}
+
 export function resultValue(observation: Observation): ResultValue {
   return {
     id: observation.id ?? '',
     name: nameOf(observation.code, 'Test'),
     value: valueText(observation),
     range: rangeText(observation.referenceRange?.[0]),
-    interpretation: observation.interpretation?.[0]
-      ? nameOf(observation.interpretation[0], '') || undefined
-      : undefined,
+    ...interpretationOf(observation),
   };
 }
 

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { readAppointments } from '../api/portal';
+import { readAppointments, readLocations } from '../api/portal';
 import { takeFlash } from '../app/flash';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
 import { SuccessBanner, SummaryList, Tag } from '../components/content';
 import { Link } from '../components/Link';
-import { type AppointmentView, splitAppointments } from '../domain/appointments';
+import { type AppointmentView, locationIds, splitAppointments } from '../domain/appointments';
 import { formatDate, formatDateTime, formatTimeRange } from '../domain/dates';
 import { LoadStatus, PageHeading } from './common';
 
@@ -20,6 +20,14 @@ function AppointmentCard({ view, upcoming }: { view: AppointmentView; upcoming: 
           rows={[
             { key: 'What', value: view.title },
             ...(view.where ? [{ key: 'Where', value: view.where }] : []),
+            ...(view.phone
+              ? [
+                  {
+                    key: 'Phone',
+                    value: <a href={`tel:${view.phone.replace(/[^\d+]/g, '')}`}>{view.phone}</a>,
+                  },
+                ]
+              : []),
             {
               key: 'Status',
               value: (
@@ -63,8 +71,15 @@ function AppointmentCard({ view, upcoming }: { view: AppointmentView; upcoming: 
 export function Appointments({ patientId }: { patientId: string }) {
   useTitle('Your appointments');
   const [flash] = useState(takeFlash);
-  const loaded = useLoad(() => readAppointments(patientId), patientId);
-  const { upcoming, past } = splitAppointments(loaded.data ?? [], new Date());
+  const loaded = useLoad(async () => {
+    const appointments = await readAppointments(patientId);
+    return { appointments, locations: await readLocations(locationIds(appointments)) };
+  }, patientId);
+  const { upcoming, past } = splitAppointments(
+    loaded.data?.appointments ?? [],
+    new Date(),
+    loaded.data?.locations ?? [],
+  );
   return (
     <>
       {flash ? (
@@ -87,8 +102,8 @@ export function Appointments({ patientId }: { patientId: string }) {
             </ul>
           )}
           <p className="nhsuk-body">
-            You can change or cancel an appointment here until 24 hours before it. After that, call the
-            clinic.
+            You can change or cancel an appointment here until 24 hours before it. After that, call the clinic
+            on the phone number shown with the appointment.
           </p>
           <h2 className="nhsuk-heading-m">Past and cancelled appointments</h2>
           {past.length === 0 ? (

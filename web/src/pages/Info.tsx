@@ -37,14 +37,50 @@ export function NotFound() {
   );
 }
 
-export function NotForThisAccount() {
-  useTitle('You cannot use this page');
+/**
+ * A page the signed-in account is not for: said to a patient in a patient's words (the service
+ * desk's pages), to desk staff in theirs (a patient's pages), and to anyone else generally.
+ */
+export function NotForThisAccount({ account }: { account?: 'patient' | 'desk' }) {
+  useTitle(account === 'patient' ? 'This page is for service desk staff' : 'You cannot use this page');
+  if (account === 'patient') {
+    return (
+      <>
+        <Heading>This page is for service desk staff</Heading>
+        <p className="nhsuk-body">
+          You are signed in to your own account. Your prescriptions, appointments, test results and contact
+          preferences are on your homepage.
+        </p>
+        <p className="nhsuk-body">
+          If you need help with your account, for example it is locked, contact your GP practice and they can
+          put you in touch with the service desk.
+        </p>
+        <p className="nhsuk-body">
+          <Link to="/">Go to your homepage</Link>
+        </p>
+      </>
+    );
+  }
+  if (account === 'desk') {
+    return (
+      <>
+        <Heading>You cannot use this page</Heading>
+        <p className="nhsuk-body">
+          This page shows a patient their own records, so it needs a patient's account. Service desk staff see
+          accounts and the notification worklist instead.
+        </p>
+        <p className="nhsuk-body">
+          <Link to="/service-desk">Go to the service desk</Link>
+        </p>
+      </>
+    );
+  }
   return (
     <>
       <Heading>You cannot use this page</Heading>
       <p className="nhsuk-body">
-        This part of Pathways is for patients and the service desk. Prescribers, pharmacies and hospital staff
-        use Pathways through their own clinical systems.
+        This part of Pathways is where patients see their records and the service desk helps them.
+        Prescribers, pharmacies and hospital staff use Pathways through their own clinical systems.
       </p>
       <p className="nhsuk-body">
         <Link to="/">Go to the Pathways homepage</Link>

@@ -1,33 +1,45 @@
-import { readPrescriptions } from '../api/portal';
+import { readOrganisationNames, readPrescriptions } from '../api/portal';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
 import { SummaryList, Tag } from '../components/content';
 import { Link } from '../components/Link';
 import { formatDate } from '../domain/dates';
-import { type Prescription, prescriptionsOf } from '../domain/prescriptions';
+import {
+  organisationCodes,
+  organisationName,
+  type Prescription,
+  pharmacyRow,
+  prescriptionsOf,
+} from '../domain/prescriptions';
 import { LoadStatus, PageHeading } from './common';
 
-function PrescriptionCard({ prescription }: { prescription: Prescription }) {
+function PrescriptionCard(props: { prescription: Prescription; names: ReadonlyMap<string, string> }) {
+  const { prescription, names } = props;
   const issued = formatDate(prescription.issued);
+  const from = prescription.prescriberOrg ? organisationName(prescription.prescriberOrg, names) : undefined;
   return (
     <li className="nhsuk-card">
       <div className="nhsuk-card__content">
-        <h2 className="nhsuk-card__heading nhsuk-heading-m">
-          {issued ? `Prescription of ${issued}` : 'Prescription'}
-        </h2>
+        <h2 className="nhsuk-card__heading nhsuk-heading-m">{prescription.title}</h2>
         <p className="nhsuk-body">
           <Tag colour={prescription.colour}>{prescription.status}</Tag>
         </p>
-        {prescription.reference ? (
-          <SummaryList
-            rows={[
-              {
-                key: 'Prescription ID',
-                value: <span className="app-identifier">{prescription.reference}</span>,
-              },
-            ]}
-          />
-        ) : null}
+        <SummaryList
+          rows={[
+            ...(from || issued
+              ? [{ key: 'Prescribed by', value: [from, issued].filter(Boolean).join(', ') }]
+              : []),
+            pharmacyRow(prescription, names),
+            ...(prescription.reference
+              ? [
+                  {
+                    key: 'Prescription ID',
+                    value: <span className="app-identifier">{prescription.reference}</span>,
+                  },
+                ]
+              : []),
+          ]}
+        />
         {prescription.items.map((item) => (
           <section key={item.id} aria-label={item.medicine}>
             <h3 className="nhsuk-heading-s">{item.medicine}</h3>
@@ -36,7 +48,7 @@ function PrescriptionCard({ prescription }: { prescription: Prescription }) {
               rows={[
                 ...(item.dosage ? [{ key: 'How to take it', value: item.dosage }] : []),
                 ...(item.quantity ? [{ key: 'Quantity', value: item.quantity }] : []),
-                ...(item.status ? [{ key: 'Status', value: item.status }] : []),
+                ...(item.status && !item.sameAsPrescription ? [{ key: 'Status', value: item.status }] : []),
                 ...(item.repeat
                   ? [
                       {
@@ -63,10 +75,13 @@ function PrescriptionCard({ prescription }: { prescription: Prescription }) {
 
 export function Prescriptions({ patientId }: { patientId: string }) {
   useTitle('Your prescriptions');
-  const loaded = useLoad(() => readPrescriptions(patientId), patientId);
-  const prescriptions = loaded.data
-    ? prescriptionsOf(loaded.data.tasks, loaded.data.requests, loaded.data.repeatRequests)
-    : [];
+  const loaded = useLoad(async () => {
+    const data = await readPrescriptions(patientId);
+    const prescriptions = prescriptionsOf(data.tasks, data.requests, data.repeatRequests);
+    return { prescriptions, names: await readOrganisationNames(organisationCodes(prescriptions)) };
+  }, patientId);
+  const prescriptions = loaded.data?.prescriptions ?? [];
+  const names = loaded.data?.names ?? new Map<string, string>();
   return (
     <>
       <PageHeading>Your prescriptions</PageHeading>
@@ -80,7 +95,7 @@ export function Prescriptions({ patientId }: { patientId: string }) {
       {prescriptions.length > 0 ? (
         <ul className="app-card-list">
           {prescriptions.map((prescription) => (
-            <PrescriptionCard key={prescription.id} prescription={prescription} />
+            <PrescriptionCard key={prescription.id} prescription={prescription} names={names} />
           ))}
         </ul>
       ) : null}

@@ -20,6 +20,7 @@ import { formatDate } from '../domain/dates';
 import { type Errors, noteProblem } from '../domain/forms';
 import { medicineOf } from '../domain/prescriptions';
 import { problemOf } from '../domain/problem';
+import { formatQuantity } from '../domain/quantities';
 import { LoadStatus, PageHeading } from './common';
 
 type Stage =
@@ -103,6 +104,7 @@ export function RequestRepeat({ itemId }: { itemId: string }) {
   const [busy, setBusy] = useState(false);
   useTitle('Request a repeat prescription', errors.length > 0);
   const medicine = medicineOf(loaded.data);
+  const quantity = formatQuantity(loaded.data?.dispenseRequest?.quantity);
 
   async function send(): Promise<void> {
     setBusy(true);
@@ -146,15 +148,7 @@ export function RequestRepeat({ itemId }: { itemId: string }) {
               ...(loaded.data.dosageInstruction?.[0]?.text
                 ? [{ key: 'How to take it', value: loaded.data.dosageInstruction[0].text }]
                 : []),
-              ...(loaded.data.dispenseRequest?.quantity?.value !== undefined
-                ? [
-                    {
-                      key: 'Quantity',
-                      value:
-                        `${loaded.data.dispenseRequest.quantity.value} ${loaded.data.dispenseRequest.quantity.unit ?? ''}`.trim(),
-                    },
-                  ]
-                : []),
+              ...(quantity ? [{ key: 'Quantity', value: quantity }] : []),
             ]}
           />
           {stage.name === 'form' ? (

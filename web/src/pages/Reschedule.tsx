@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/http';
-import { availableSlots, readAppointment, rescheduleAppointment } from '../api/portal';
+import { availableSlots, readAppointment, readLocations, rescheduleAppointment } from '../api/portal';
 import { setFlash } from '../app/flash';
 import { useLoad, useSubmit } from '../app/hooks';
 import { useTitle } from '../app/page';
@@ -9,20 +9,21 @@ import { Button, InsetText } from '../components/content';
 import { ErrorSummary, errorFor } from '../components/ErrorSummary';
 import { Radios } from '../components/fields';
 import { BackLink, Link } from '../components/Link';
-import { appointmentView, slotChoices } from '../domain/appointments';
+import { appointmentView, locationIds, slotChoices } from '../domain/appointments';
 import { formatDateTime, formatTimeRange } from '../domain/dates';
 import { LoadStatus, PageHeading } from './common';
 
 export function Reschedule({ appointmentId }: { appointmentId: string }) {
   const loaded = useLoad(async () => {
     const appointment = await readAppointment(appointmentId);
+    const locations = await readLocations(locationIds([appointment]));
     try {
       const slots = await availableSlots(appointmentId);
-      return { appointment, choices: slotChoices(slots, appointment), refusal: undefined };
+      return { appointment, locations, choices: slotChoices(slots, appointment), refusal: undefined };
     } catch (error) {
       // Too close to the start, or a type the clinic manages: the server says why.
       if (error instanceof ApiError && error.problem.status === 409) {
-        return { appointment, choices: [], refusal: error.problem.message };
+        return { appointment, locations, choices: [], refusal: error.problem.message };
       }
       throw error;
     }
@@ -30,7 +31,10 @@ export function Reschedule({ appointmentId }: { appointmentId: string }) {
   const [slot, setSlot] = useState('');
   const { busy, errors, setErrors, run } = useSubmit();
   useTitle('Change your appointment', errors.length > 0);
-  const view = loaded.data ? appointmentView(loaded.data.appointment, new Date()) : undefined;
+  const view = loaded.data
+    ? appointmentView(loaded.data.appointment, new Date(), loaded.data.locations)
+    : undefined;
+  const callClinic = view?.phone ? `Call the clinic on ${view.phone}` : 'Call the clinic';
   const choices = loaded.data?.choices ?? [];
 
   async function submit(event: FormEvent) {
@@ -60,10 +64,12 @@ export function Reschedule({ appointmentId }: { appointmentId: string }) {
             </p>
           </InsetText>
           {loaded.data?.refusal ? (
-            <p className="nhsuk-body">{loaded.data.refusal} Call the clinic if you need to change it.</p>
+            <p className="nhsuk-body">
+              {loaded.data.refusal} {callClinic} if you need to change it.
+            </p>
           ) : choices.length === 0 ? (
             <p className="nhsuk-body">
-              There are no other times free. Call the clinic to change your appointment.
+              There are no other times free. {callClinic} to change your appointment.
             </p>
           ) : (
             <form onSubmit={submit} noValidate>

@@ -1,7 +1,7 @@
 import { readResults } from '../api/portal';
 import { useLoad } from '../app/hooks';
 import { useTitle } from '../app/page';
-import { InsetText, SummaryList } from '../components/content';
+import { InsetText, SummaryList, Tag } from '../components/content';
 import { BackLink, Link } from '../components/Link';
 import { formatDate } from '../domain/dates';
 import { resultsOf } from '../domain/results';
@@ -83,7 +83,18 @@ export function Result({ patientId, resultId }: { patientId: string; resultId: s
                   value: (
                     <>
                       <span className="app-result-value">{value.value}</span>
-                      {value.interpretation ? ` (${value.interpretation})` : ''}
+                      {value.interpretation ? (
+                        <>
+                          {' '}
+                          <Tag
+                            colour={
+                              value.abnormal === true ? 'red' : value.abnormal === false ? 'green' : 'grey'
+                            }
+                          >
+                            {value.interpretation}
+                          </Tag>
+                        </>
+                      ) : null}
                       {value.range ? (
                         <span className="nhsuk-hint nhsuk-u-margin-bottom-0">
                           Normal range: {value.range}

@@ -233,6 +233,8 @@ passwordForm.addEventListener('submit', (event) => {
       password,
       codeChallenge: root.dataset.codeChallenge,
       codeChallengeMethod: 'S256',
+      // A SMART app's requested scope rides with the sign-in to the token endpoint.
+      ...(root.dataset.scope !== undefined ? { scope: root.dataset.scope } : {}),
     });
     if (answer.status === 200 && typeof answer.body?.login === 'string') {
       login = answer.body.login;

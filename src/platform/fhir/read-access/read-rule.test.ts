@@ -22,31 +22,46 @@ const STAFF = ROLES.filter((role): role is StaffRole => role !== 'patient');
 
 /**
  * Written out type by type, as the issue states the policy (issue 17 §6), not derived from the
- * table under test. Columns: prescriber, clinician, dispenser, registrar, service-desk, admin.
+ * table under test. Columns: prescriber, clinician, dispenser, registrar, service-desk, admin,
+ * analyst (issue 15: analysts read only the directory; Group cohorts are the administrators').
  */
-const EXPECTED: Record<(typeof RESOURCE_TYPES)[number], [Access, Access, Access, Access, Access, Access]> = {
-  Practitioner: ['all', 'all', 'all', 'all', 'all', 'all'],
-  PractitionerRole: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Organization: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Location: ['all', 'all', 'all', 'all', 'all', 'all'],
-  HealthcareService: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Medication: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Schedule: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Slot: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Device: ['all', 'all', 'all', 'all', 'all', 'all'],
-  Patient: ['related', 'related', 'related', 'none', 'all', 'all'],
-  MedicationRequest: ['related', 'related', 'related', 'none', 'none', 'all'],
-  MedicationDispense: ['related', 'related', 'related', 'none', 'none', 'all'],
-  Claim: ['related', 'related', 'related', 'none', 'none', 'all'],
-  Observation: ['related', 'related', 'none', 'none', 'none', 'all'],
-  DiagnosticReport: ['related', 'related', 'none', 'none', 'none', 'all'],
-  Appointment: ['related', 'related', 'none', 'none', 'none', 'all'],
-  Consent: ['related', 'related', 'none', 'none', 'none', 'all'],
-  Provenance: ['related', 'related', 'none', 'none', 'none', 'all'],
-  Task: ['related', 'related', 'none', 'none', 'all', 'all'],
-  Communication: ['none', 'none', 'none', 'none', 'all', 'all'],
+const EXPECTED: Record<
+  (typeof RESOURCE_TYPES)[number],
+  [Access, Access, Access, Access, Access, Access, Access]
+> = {
+  Practitioner: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  PractitionerRole: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Organization: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Location: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  HealthcareService: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Medication: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Schedule: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Slot: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Device: ['all', 'all', 'all', 'all', 'all', 'all', 'all'],
+  Patient: ['related', 'related', 'related', 'none', 'all', 'all', 'none'],
+  MedicationRequest: ['related', 'related', 'related', 'none', 'none', 'all', 'none'],
+  MedicationDispense: ['related', 'related', 'related', 'none', 'none', 'all', 'none'],
+  Claim: ['related', 'related', 'related', 'none', 'none', 'all', 'none'],
+  Observation: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  DiagnosticReport: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  Appointment: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  Encounter: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  ServiceRequest: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  Consent: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  Provenance: ['related', 'related', 'none', 'none', 'none', 'all', 'none'],
+  Task: ['related', 'related', 'none', 'none', 'all', 'all', 'none'],
+  Communication: ['none', 'none', 'none', 'none', 'all', 'all', 'none'],
+  Group: ['none', 'none', 'none', 'none', 'none', 'all', 'none'],
 };
-const COLUMNS: StaffRole[] = ['prescriber', 'clinician', 'dispenser', 'registrar', 'service-desk', 'admin'];
+const COLUMNS: StaffRole[] = [
+  'prescriber',
+  'clinician',
+  'dispenser',
+  'registrar',
+  'service-desk',
+  'admin',
+  'analyst',
+];
 
 function accessOf(scope: ReadScope): Access {
   return scope.kind;

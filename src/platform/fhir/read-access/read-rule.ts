@@ -30,7 +30,9 @@ export type TypeGroup =
   /** Stored Tasks (repeat requests; the prescription tracker is its own route). */
   | 'task'
   /** Prescriber–dispenser messages (read by their parties through the messaging routes). */
-  | 'messages';
+  | 'messages'
+  /** Groups: cohorts of patients, defined by administrators for Group-level Bulk Data exports. */
+  | 'cohort';
 
 const GROUPS: Readonly<Record<string, TypeGroup>> = {
   Practitioner: 'directory',
@@ -49,10 +51,13 @@ const GROUPS: Readonly<Record<string, TypeGroup>> = {
   Observation: 'clinical',
   DiagnosticReport: 'clinical',
   Appointment: 'clinical',
+  Encounter: 'clinical',
+  ServiceRequest: 'clinical',
   Consent: 'clinical',
   Provenance: 'clinical',
   Task: 'task',
   Communication: 'messages',
+  Group: 'cohort',
 };
 
 /** A type nobody classified is clinical: unknown means the strictest rule, not the loosest. */
@@ -72,6 +77,7 @@ export const READ_TABLE: Readonly<Record<TypeGroup, Readonly<Record<StaffRole, A
     registrar: 'all',
     'service-desk': 'all',
     admin: 'all',
+    analyst: 'all',
   },
   demographics: {
     prescriber: 'related',
@@ -80,6 +86,7 @@ export const READ_TABLE: Readonly<Record<TypeGroup, Readonly<Record<StaffRole, A
     registrar: 'none',
     'service-desk': 'all',
     admin: 'all',
+    analyst: 'none',
   },
   prescription: {
     prescriber: 'related',
@@ -88,6 +95,7 @@ export const READ_TABLE: Readonly<Record<TypeGroup, Readonly<Record<StaffRole, A
     registrar: 'none',
     'service-desk': 'none',
     admin: 'all',
+    analyst: 'none',
   },
   clinical: {
     prescriber: 'related',
@@ -96,6 +104,7 @@ export const READ_TABLE: Readonly<Record<TypeGroup, Readonly<Record<StaffRole, A
     registrar: 'none',
     'service-desk': 'none',
     admin: 'all',
+    analyst: 'none',
   },
   task: {
     prescriber: 'related',
@@ -104,6 +113,7 @@ export const READ_TABLE: Readonly<Record<TypeGroup, Readonly<Record<StaffRole, A
     registrar: 'none',
     'service-desk': 'all',
     admin: 'all',
+    analyst: 'none',
   },
   messages: {
     prescriber: 'none',
@@ -112,6 +122,18 @@ export const READ_TABLE: Readonly<Record<TypeGroup, Readonly<Record<StaffRole, A
     registrar: 'none',
     'service-desk': 'all',
     admin: 'all',
+    analyst: 'none',
+  },
+  // Who is in a cohort is personal data: analysts export a Group by id (pseudonymised), they do
+  // not read its member list.
+  cohort: {
+    prescriber: 'none',
+    clinician: 'none',
+    dispenser: 'none',
+    registrar: 'none',
+    'service-desk': 'none',
+    admin: 'all',
+    analyst: 'none',
   },
 };
 

@@ -2,7 +2,7 @@
  * The generic FHIR API from the wrong role, the wrong patient and with no token at all: refused,
  * audited, and for another patient's data also raised as a clinical-safety event.
  */
-import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
@@ -115,6 +115,16 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
     const search = (await call(patient, 'GET', '/fhir/R4/Observation')).json() as Bundle;
     const subjects = (search.entry ?? []).map((entry) => (entry.resource as Observation).subject?.reference);
     expect(subjects).toEqual([`Patient/${mine.id}`]);
+    // The search is one AuditEvent for the patient, naming what it returned.
+    const searches = (await auditRows(`Patient/${mine.id}`)).filter(
+      (row) => row.subtype?.[0]?.code === 'search-type',
+    ) as unknown as AuditEvent[];
+    expect(searches.at(-1)?.entity?.map((entity) => entity.what?.reference ?? entity.what?.type)).toEqual(
+      expect.arrayContaining([
+        'Observation',
+        ...(search.entry ?? []).map((entry) => `Observation/${entry.resource!.id}`),
+      ]),
+    );
 
     const refused = (await auditRows(`Patient/${theirs.id}`)).filter((row) => row.outcome === '4');
     expect(refused.length).toBeGreaterThanOrEqual(2);

@@ -198,8 +198,8 @@ function pageSize(raw: string | null): number {
 }
 
 /**
- * One audit record for each patient whose data a search returned. A break-the-glass search is
- * always audited (with its purpose and reason), even when it found nothing.
+ * One audit record for each patient whose data a search returned, listing what was returned. A
+ * break-the-glass search is always audited (with its purpose and reason), even when it found nothing.
  */
 async function auditSearch(
   deps: FhirDeps,
@@ -208,24 +208,38 @@ async function auditSearch(
   bundle: Bundle,
   purpose: AuditPurpose | undefined,
 ) {
-  const patients = new Set<string>();
+  // Each patient's returned resources, listed in that patient's one record (IHE BALP: one
+  // AuditEvent per patient of a query); resources of no patient go with the first record.
+  const byPatient = new Map<string | undefined, string[]>();
+  const unowned: string[] = [];
   let patientData = PATIENT_DATA_TYPES.has(type);
   for (const entry of bundle.entry ?? []) {
     if (!entry.resource) continue;
     if (PATIENT_DATA_TYPES.has(entry.resource.resourceType)) patientData = true;
+    if (!entry.resource.id) continue;
     const patient = patientOf(entry.resource);
-    if (patient) patients.add(patient);
+    const reference = `${entry.resource.resourceType}/${entry.resource.id}`;
+    if (!patient) {
+      unowned.push(reference);
+      continue;
+    }
+    const listed = byPatient.get(patient) ?? [];
+    listed.push(reference);
+    byPatient.set(patient, listed);
   }
   if (!purpose && (!patientData || (bundle.entry ?? []).length === 0)) return;
-  const targets = patients.size > 0 ? [...patients] : [undefined];
+  if (byPatient.size === 0) byPatient.set(undefined, []);
+  const records = [...byPatient];
+  records[0]![1].push(...unowned);
   await Promise.all(
-    targets.map((patient) =>
+    records.map(([patient, returned]) =>
       deps.audit.record({
         action: 'E',
         subtype: 'search-type',
         outcome: '0',
         agent: agentOf(request),
         entity: { reference: type },
+        returned,
         ...(patient ? { patient } : {}),
         ...purpose,
         requestId: request.id,

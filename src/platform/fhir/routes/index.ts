@@ -8,6 +8,16 @@ import { registerRead } from './read.js';
 import { registerSystem } from './system.js';
 import { registerWrite } from './write.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route negotiates its own formats (Bulk Data NDJSON files, ViewDefinition/$run CSV):
+     * the JSON-only Accept / `_format` check below leaves it to the route.
+     */
+    ownFormats?: boolean;
+  }
+}
+
 export type FhirApiDeps = FhirDeps & { capabilities: CapabilityRegistry; version: string };
 
 /** JSON is the only format served: asking for XML (or anything else) is 406, not a JSON surprise. */
@@ -22,6 +32,7 @@ function acceptsJson(accept: string | undefined, format: string | null): boolean
 
 export async function fhirApi(app: FastifyInstance, deps: FhirApiDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.ownFormats) return;
     const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : undefined;
     if (!acceptsJson(request.headers.accept, query?.get('_format') ?? null)) {
       throw new Problem('NOT_ACCEPTABLE', 'Only FHIR JSON is served: ask for application/fhir+json');

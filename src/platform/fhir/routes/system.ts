@@ -58,12 +58,13 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, rep
   if (needsPatientBinding(request)) throw forbidden('Patients cannot submit transaction Bundles');
   const entries = (request.body as Bundle | undefined)?.entry;
   if (!Array.isArray(entries)) return; // processTransaction reports the malformed Bundle
-  for (const entry of entries) {
-    const type =
-      String(entry?.request?.url ?? '')
-        .replace(/^\//, '')
-        .split(/[/?]/)[0] ?? '';
-    if (entry?.request?.method === 'GET') {
+  for (const entry of entries as unknown[]) {
+    const { method, url } =
+      (entry as { request?: { method?: unknown; url?: unknown } } | null)?.request ?? {};
+    // An entry of the wrong shape is refused by processTransaction before anything runs.
+    if (typeof method !== 'string' || typeof url !== 'string') continue;
+    const type = url.replace(/^\//, '').split(/[/?]/)[0] ?? '';
+    if (method === 'GET') {
       await authorizeRead(deps, request, reply, type);
       // A staff caller who reads only related records reads them through the read and search
       // routes, which apply the relationship (and break the glass); a transaction does not.

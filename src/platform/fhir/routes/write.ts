@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import { patientCompartmentOf } from '../../auth/patient-binding.js';
 import { Problem } from '../../errors/problem.js';
+import { clip, shownValue } from '../json-shape.js';
 import {
   assertResourceType,
   createResource,
@@ -34,20 +35,27 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     assertResourceType(type);
     const body = requireBody(request.body) as { resourceType?: unknown };
     if (body && typeof body === 'object' && body.resourceType !== type) {
-      throw new Problem('INVALID_VALUE', `Body is a ${String(body.resourceType)}, the URL names ${type}`, {
-        expression: 'resourceType',
-      });
+      const given = typeof body.resourceType === 'string' ? body.resourceType : undefined;
+      throw new Problem(
+        'INVALID_VALUE',
+        given === undefined
+          ? `resourceType must be the string '${type}', not ${shownValue(body.resourceType)}`
+          : `Body is a ${clip(given)}, the URL names ${type}`,
+        { expression: 'resourceType' },
+      );
     }
     await authorizeWrite(deps, request, reply, type, [body as Resource]);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const forPatient = needsPatientBinding(request);
     const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
-    const outcome = await deps.db.transaction(async (tx) => {
-      const existing =
-        ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment));
-      if (existing) return { existing, created: undefined };
-      return { existing: undefined, created: await createResource(tx, body) };
-    });
+    // A plain create is one statement (its own transaction); a conditional one searches first.
+    const outcome = ifNoneExist
+      ? await deps.db.transaction(async (tx) => {
+          const existing = await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment);
+          if (existing) return { existing, created: undefined };
+          return { existing: undefined, created: await createResource(tx, body) };
+        })
+      : { existing: undefined, created: await createResource(deps.db, body) };
     if (outcome.existing) {
       if (forPatient) await deps.access.assertPatientBound(request, outcome.existing);
       return sendExisting(reply, outcome.existing, deps.baseUrl);

@@ -68,4 +68,24 @@ describe('periodRange', () => {
     expect(toSqlTimestamp(Infinity)).toBe('infinity');
     expect(toSqlTimestamp(-Infinity)).toBe('-infinity');
   });
+
+  it('has no year 0000, as FHIR and PostgreSQL have none', () => {
+    expect(parseDateRange('0000')).toBeUndefined();
+    expect(parseDateRange('0000-01-01')).toBeUndefined();
+    expect(parseDateRange('0000-06-01T00:00:00Z')).toBeUndefined();
+    expect(parseDateRange('0001')).toBeDefined();
+  });
+
+  it('writes the edges of years 0001 and 9999 the way PostgreSQL reads them', () => {
+    expect(iso('9999-12-31')).toEqual(['9999-12-31T00:00:00.000Z', '10000-01-01T00:00:00.000Z']);
+    expect(iso('9999')?.[1]).toBe('10000-01-01T00:00:00.000Z');
+    expect(iso('0001-01-01T00:00:00+14:00')).toEqual([
+      '0001-12-31T10:00:00.000Z BC',
+      '0001-12-31T10:00:01.000Z BC',
+    ]);
+    expect(toSqlTimestamp(Date.UTC(2024, 4, 1))).toBe('2024-05-01T00:00:00.000Z');
+    const twoBc = new Date(0);
+    twoBc.setUTCFullYear(-1, 11, 31);
+    expect(toSqlTimestamp(twoBc.getTime())).toBe('0002-12-31T00:00:00.000Z BC');
+  });
 });

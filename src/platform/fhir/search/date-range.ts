@@ -24,6 +24,8 @@ export function parseDateRange(text: string): DateRange | undefined {
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, fraction, zone] = match;
   const year = Number(y);
+  // FHIR's years are 0001–9999 (its date regex has no year 0000, nor does PostgreSQL's calendar).
+  if (year === 0) return undefined;
   const month = mo === undefined ? undefined : Number(mo);
   const day = d === undefined ? undefined : Number(d);
   if (month !== undefined && (month < 1 || month > 12)) return undefined;
@@ -58,11 +60,21 @@ export function periodRange(start: string | undefined, end: string | undefined):
   return { low: from ? from.low : -Infinity, high: to ? to.high : Infinity };
 }
 
-/** The text PostgreSQL reads as a timestamptz, with infinity for open ends. */
+/**
+ * The text PostgreSQL reads as a timestamptz, with infinity for open ends. The edges of FHIR's
+ * years 0001–9999 reach past four-digit years (9999-12-31 ends at 10000-01-01; a +14:00 offset on
+ * 0001-01-01 starts in 1 BC), where toISOString's `+010000-…` and `0000-…` are not PostgreSQL's
+ * spelling: those are written as PostgreSQL writes them (`10000-01-01…`, `0001-12-31… BC`).
+ */
 export function toSqlTimestamp(millis: number): string {
   if (millis === Infinity) return 'infinity';
   if (millis === -Infinity) return '-infinity';
-  return new Date(millis).toISOString();
+  const iso = new Date(millis).toISOString();
+  const year = new Date(millis).getUTCFullYear();
+  if (year >= 1 && year <= 9999) return iso;
+  const rest = iso.slice(iso.indexOf('-', 1));
+  // Astronomical year 0 is 1 BC, -1 is 2 BC, …
+  return year > 9999 ? `${year}${rest}` : `${String(1 - year).padStart(4, '0')}${rest} BC`;
 }
 
 /** Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not. Overflowing days roll over. */

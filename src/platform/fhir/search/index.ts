@@ -7,4 +7,4 @@ export { type SearchParamInfo, searchParameters } from './definitions.js';
 export { parseSearchQuery } from './parse-query.js';
 export { runSearch, type SearchOptions, search } from './search.js';
 export type { SearchRequest } from './search-request.js';
-export { deleteSearchIndex, writeSearchIndex } from './write-index.js';
+export { deleteSearchIndex, indexDocument, writeSearchIndex } from './write-index.js';

@@ -5,6 +5,7 @@
  * by the table's lookup index.
  */
 import { toSqlTimestamp } from './date-range.js';
+import { columnContains, columnEquals, columnEqualsAny, columnStartsWith } from './long-values.js';
 import type { DateCondition, Filter, ReferenceCondition, TokenCondition } from './search-request.js';
 import { normaliseString } from './values.js';
 
@@ -37,7 +38,7 @@ export function filterPredicate(filter: Filter, params: SqlParams): string {
         'search_token',
         't',
         filter.param,
-        `t.value = ANY(${params.add(filter.values)}::text[])`,
+        anyOf(columnEqualsAny('t.value', filter.values, params)),
         params,
       );
     case 'reference':
@@ -90,7 +91,7 @@ function tokenMatch(conditions: TokenCondition[], params: SqlParams): string {
     if (system === undefined && code !== undefined) plainCodes.push(code);
     else others.push(systemAndCode('t.system', 't.value', system, code, params));
   }
-  if (plainCodes.length > 0) others.unshift(`t.value = ANY(${params.add(plainCodes)}::text[])`);
+  if (plainCodes.length > 0) others.unshift(...columnEqualsAny('t.value', plainCodes, params));
   return anyOf(others);
 }
 
@@ -102,10 +103,10 @@ function systemAndCode(
   params: SqlParams,
 ): string {
   const parts: string[] = [];
-  if (code !== undefined) parts.push(`${valueColumn} = ${params.add(code)}`);
+  if (code !== undefined) parts.push(columnEquals(valueColumn, code, params));
   else parts.push(`${valueColumn} IS NOT NULL`);
   if (system === null) parts.push(`${systemColumn} IS NULL`);
-  else if (system !== undefined) parts.push(`${systemColumn} = ${params.add(system)}`);
+  else if (system !== undefined) parts.push(columnEquals(systemColumn, system, params));
   return parts.join(' AND ');
 }
 
@@ -119,8 +120,8 @@ function referenceMatch(condition: ReferenceCondition, params: SqlParams): strin
       params,
     );
   }
-  const id = `f.target_id = ${params.add(condition.id)}`;
-  return condition.type ? `${id} AND f.target_type = ${params.add(condition.type)}` : id;
+  const id = columnEquals('f.target_id', condition.id, params);
+  return condition.type ? `${id} AND ${columnEquals('f.target_type', condition.type, params)}` : id;
 }
 
 /**
@@ -201,9 +202,11 @@ function stringMatch(
   return anyOf(
     values.map((value) => {
       const normalised = normaliseString(value);
-      if (match === 'exact') return `s.value = ${params.add(normalised)} AND s.exact = ${params.add(value)}`;
-      const pattern = escapeLike(normalised);
-      return `s.value LIKE ${params.add(match === 'contains' ? `%${pattern}%` : `${pattern}%`)}`;
+      if (match === 'exact')
+        return `${columnEquals('s.value', normalised, params)} AND s.exact = ${params.add(value)}`;
+      return match === 'contains'
+        ? columnContains('s.value', normalised, escapeLike, params)
+        : columnStartsWith('s.value', normalised, escapeLike, params);
     }),
   );
 }

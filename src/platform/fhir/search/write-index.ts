@@ -22,7 +22,30 @@ function sqlText<T extends string | null>(value: T): T {
 
 const NO_ROWS = Array.from({ length: 14 }, (): string[] => []);
 
-/** Replaces every index row of the resource (create and update). */
+/**
+ * The index rows of a new resource as one JSON document, for fhir_create (migration 0022):
+ * {"t": [[param, system, value]], "r": [[param, type, id, system, value]], "d": [[param, low,
+ * high]], "s": [[param, value, exact]]}.
+ */
+export function indexDocument(resource: Resource): string {
+  const rows = buildIndexRows(resource);
+  const compartment = compartmentEntry(resource);
+  if (compartment) rows.references.push(compartment);
+  return JSON.stringify({
+    t: rows.tokens.map((row) => [row.param, sqlText(row.system), sqlText(row.value)]),
+    r: rows.references.map((row) => [
+      row.param,
+      sqlText(row.targetType),
+      sqlText(row.targetId),
+      sqlText(row.identifierSystem),
+      sqlText(row.identifierValue),
+    ]),
+    d: rows.dates.map((row) => [row.param, toSqlTimestamp(row.low), toSqlTimestamp(row.high)]),
+    s: rows.strings.map((row) => [row.param, sqlText(row.value), sqlText(row.exact)]),
+  });
+}
+
+/** Replaces every index row of the resource (update; a create writes its rows with fhir_create). */
 export async function writeSearchIndex(tx: Queryable, resource: Resource): Promise<void> {
   if (!resource.id) throw new Error('writeSearchIndex: the resource has no id');
   const rows = buildIndexRows(resource);

@@ -9,7 +9,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { isStoredResourceType } from '../resource-types.js';
-import { deleteSearchIndex, writeSearchIndex } from '../search/index.js';
+import { deleteSearchIndex, indexDocument, writeSearchIndex } from '../search/index.js';
 import { validateId, validateResource } from '../validation/index.js';
 import { checkIfMatch } from './versioning.js';
 
@@ -94,34 +94,57 @@ async function writeVersion(tx: Queryable, row: Row): Promise<void> {
   }
 }
 
-export async function createResource(
-  tx: Queryable,
-  input: unknown,
-  options: { id?: string; now?: Date } = {},
-): Promise<WriteResult> {
+/** A validated new resource, stamped as version 1, ready to be written by fhir_create. */
+export interface NewResource {
+  resourceType: string;
+  id: string;
+  lastUpdated: Date;
+  resource: Resource;
+  content: string;
+  /** Its index rows (write-index.ts `indexDocument`). */
+  index: string;
+}
+
+export function prepareCreate(input: unknown, options: { id?: string; now?: Date } = {}): NewResource {
   const resource = validateResource(input);
   assertResourceType(resource.resourceType);
   const id = options.id ?? randomUUID();
   const lastUpdated = options.now ?? new Date();
   const stamped = stamp(resource, id, 1, lastUpdated);
-  const content = JSON.stringify(stamped);
-  await writeVersion(tx, {
-    resource_type: resource.resourceType,
-    id,
-    version_id: 1,
-    last_updated: lastUpdated,
-    deleted: false,
-    content,
-  });
-  await writeSearchIndex(tx, stamped);
   return {
     resourceType: resource.resourceType,
     id,
-    versionId: 1,
     lastUpdated,
-    deleted: false,
-    content,
     resource: stamped,
+    content: JSON.stringify(stamped),
+    index: indexDocument(stamped),
+  };
+}
+
+export function conflict(reference: string): Problem {
+  return new Problem('CONFLICT', `${reference} was changed by another request; retry`);
+}
+
+/** One statement: the version, its history row and its index rows (migration 0022). */
+export async function createResource(
+  tx: Queryable,
+  input: unknown,
+  options: { id?: string; now?: Date } = {},
+): Promise<WriteResult> {
+  const created = prepareCreate(input, options);
+  const result = await tx.query<{ created: boolean }>(
+    'SELECT fhir_create($1, $2, $3, $4, $5::jsonb) AS created',
+    [created.resourceType, created.id, created.lastUpdated, created.content, created.index],
+  );
+  if (result.rows[0]?.created !== true) throw conflict(`${created.resourceType}/${created.id}`);
+  return {
+    resourceType: created.resourceType,
+    id: created.id,
+    versionId: 1,
+    lastUpdated: created.lastUpdated,
+    deleted: false,
+    content: created.content,
+    resource: created.resource,
     created: true,
   };
 }

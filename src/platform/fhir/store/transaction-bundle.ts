@@ -7,6 +7,15 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
+import {
+  type JsonObject,
+  objectAt,
+  objectsAt,
+  optionalObjectAt,
+  optionalStringAt,
+  shownValue,
+  stringAt,
+} from '../json-shape.js';
 import { search } from '../search/index.js';
 import {
   createResource,
@@ -35,7 +44,7 @@ function fail(index: number, problem: Problem): never {
   });
 }
 
-function parseUrl(url: string | undefined, index: number): { type: string; id?: string; query?: string } {
+function parseUrl(url: string, index: number): { type: string; id?: string; query?: string } {
   if (!url) fail(index, new Problem('MISSING_VALUE', 'request.url is required'));
   const [path = '', query] = url.replace(/^\//, '').split('?');
   const [type = '', id, extra] = path.split('/');
@@ -72,21 +81,53 @@ function response(result: WriteResult, baseUrl: string): BundleEntry {
   };
 }
 
+/** One entry as read from the body, every element checked for its JSON type. */
+interface EntryRequest {
+  fullUrl: string | undefined;
+  resource: Resource | undefined;
+  method: keyof typeof METHOD_ORDER;
+  url: string;
+  ifMatch: string | undefined;
+  ifNoneExist: string | undefined;
+}
+
+function readEntry(value: unknown, index: number): EntryRequest {
+  const at = `Bundle.entry[${index}]`;
+  const entry = objectAt(value, at);
+  const request = objectAt(entry.request, `${at}.request`);
+  const method = stringAt(request.method, `${at}.request.method`);
+  if (!Object.hasOwn(METHOD_ORDER, method) || method === 'PATCH' || method === 'HEAD') {
+    throw new Problem('INVALID_VALUE', `${at}: request.method ${shownValue(method)} is not supported`, {
+      expression: `${at}.request.method`,
+    });
+  }
+  const resource: JsonObject | undefined = optionalObjectAt(entry.resource, `${at}.resource`);
+  if (resource) stringAt(resource.resourceType, `${at}.resource.resourceType`);
+  return {
+    fullUrl: optionalStringAt(entry.fullUrl, `${at}.fullUrl`),
+    resource: resource as Resource | undefined,
+    method: method as EntryRequest['method'],
+    url: stringAt(request.url, `${at}.request.url`),
+    ifMatch: optionalStringAt(request.ifMatch, `${at}.request.ifMatch`),
+    ifNoneExist: optionalStringAt(request.ifNoneExist, `${at}.request.ifNoneExist`),
+  };
+}
+
 export async function processTransaction(
   db: Database,
   input: unknown,
   baseUrl: string,
 ): Promise<TransactionOutcome> {
-  const bundle = input as Bundle;
+  const bundle = input as Record<string, unknown> | null;
   if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') {
     throw new Problem('INVALID_VALUE', 'POST to the base URL takes a Bundle', { expression: 'resourceType' });
   }
   if (bundle.type !== 'transaction') {
-    throw new Problem('INVALID_VALUE', `Bundle.type must be transaction (got ${bundle.type ?? 'none'})`, {
+    throw new Problem('INVALID_VALUE', `Bundle.type must be transaction (got ${shownValue(bundle.type)})`, {
       expression: 'Bundle.type',
     });
   }
-  const entries = bundle.entry ?? [];
+  const entries = objectsAt(bundle.entry, 'Bundle.entry');
   if (entries.length > MAX_ENTRIES) {
     throw new Problem('INVALID_VALUE', `A transaction takes at most ${MAX_ENTRIES} entries`, {
       expression: 'Bundle.entry',
@@ -95,20 +136,15 @@ export async function processTransaction(
 
   // Ids for created resources are fixed first, so that any entry may reference any other.
   const ids = new Map<string, string>();
-  const planned = entries.map((entry, index) => {
-    const method = entry.request?.method;
-    if (!method || !(method in METHOD_ORDER)) {
-      fail(index, new Problem('INVALID_VALUE', `request.method ${method ?? '(none)'} is not supported`));
-    }
-    if (method === 'PATCH' || method === 'HEAD')
-      fail(index, new Problem('INVALID_VALUE', `${method} is not supported`));
-    const target = parseUrl(entry.request?.url, index);
+  const planned = entries.map((value, index) => {
+    const entry = readEntry(value, index);
+    const target = parseUrl(entry.url, index);
     let newId: string | undefined;
-    if (method === 'POST') {
+    if (entry.method === 'POST') {
       newId = randomUUID();
       if (entry.fullUrl?.startsWith('urn:uuid:')) ids.set(entry.fullUrl, `${target.type}/${newId}`);
     }
-    return { entry, index, method, target, newId };
+    return { entry, index, method: entry.method, target, newId };
   });
 
   const writes: TransactionOutcome['writes'] = [];
@@ -137,7 +173,7 @@ export async function processTransaction(
 async function runEntry(
   tx: Queryable,
   item: {
-    entry: BundleEntry;
+    entry: EntryRequest;
     method: string;
     target: { type: string; id?: string; query?: string };
     newId?: string;
@@ -149,7 +185,7 @@ async function runEntry(
 ): Promise<BundleEntry> {
   const { entry, method, target } = item;
   const resource = entry.resource ? (rewriteReferences(entry.resource, ids) as Resource) : undefined;
-  const ifMatch = parseIfMatch(entry.request?.ifMatch);
+  const ifMatch = parseIfMatch(entry.ifMatch);
   switch (method) {
     case 'POST': {
       if (!resource) throw new Problem('MISSING_VALUE', 'POST needs a resource');
@@ -159,7 +195,7 @@ async function runEntry(
           `resource is a ${resource.resourceType}, request.url names ${target.type}`,
         );
       }
-      const ifNoneExist = parseIfNoneExist(entry.request?.ifNoneExist);
+      const ifNoneExist = parseIfNoneExist(entry.ifNoneExist);
       if (ifNoneExist) {
         const found = await search(tx, target.type, ifNoneExist, { baseUrl });
         const matches = found.entry?.filter((e) => e.search?.mode !== 'include') ?? [];

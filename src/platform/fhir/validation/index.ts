@@ -51,6 +51,20 @@ export function validateResource(input: unknown): Resource {
   return input as unknown as Resource;
 }
 
+/**
+ * The input as a valid R4 resource of one type, for parsers of messages that take `unknown`:
+ * after this every element has the JSON type R4 gives it, so a parser may read them as typed.
+ * `refusal` says what the route takes, for a body that is not that type at all.
+ */
+export function validateResourceOf<T extends Resource>(
+  input: unknown,
+  type: T['resourceType'],
+  refusal: string,
+): T {
+  if (!isRecord(input) || input['resourceType'] !== type) throw invalid(refusal, type);
+  return validateResource(input) as T;
+}
+
 /** A FHIR logical id: 1–64 characters of A–Z, a–z, 0–9, '-' and '.'. */
 export function validateId(id: string): void {
   if (typeof id !== 'string' || !FHIR_ID.test(id)) {

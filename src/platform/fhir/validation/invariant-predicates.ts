@@ -98,6 +98,8 @@ export const PREDICATES_BY_EXPRESSION: Readonly<Record<string, Predicate>> = {
       (empty(value, 'system') || value['system'] === UCUM) &&
       (typeof value['value'] !== 'number' || value['value'] > 0),
   'code.empty() or system.exists()': ({ value }) => empty(value, 'code') || exists(value, 'system'),
+  // grp-1 (Group, for Bulk Data Group exports): only an actual group lists members.
+  'member.empty() or (actual = true)': ({ value }) => empty(value, 'member') || value.actual === true,
   'data.empty() or contentType.exists()': ({ value }) => empty(value, 'data') || exists(value, 'contentType'),
   'value.empty() or system.exists()': ({ value }) => empty(value, 'value') || exists(value, 'system'),
   "(code.exists() or value.empty()) and (system.empty() or system = %ucum) and (code.empty() or code = '1') and (value.empty() or value.hasValue().not() or value.toString().contains('.').not())":
@@ -143,6 +145,8 @@ export const PREDICATES_BY_EXPRESSION: Readonly<Record<string, Predicate>> = {
   'timeOfDay.empty() or when.empty()': ({ value }) => empty(value, 'timeOfDay') || empty(value, 'when'),
   'path.exists() xor searchParam.exists()': ({ value }) =>
     exists(value, 'path') !== exists(value, 'searchParam'),
+  // ServiceRequest prr-1
+  'orderDetail.empty() or code.exists()': ({ value }) => empty(value, 'orderDetail') || exists(value, 'code'),
   'expression.exists() or reference.exists()': ({ value }) =>
     exists(value, 'expression') || exists(value, 'reference'),
   'data.empty() or timing.empty()': ({ value }) => empty(value, 'data') || !choiceExists(value, 'timing'),

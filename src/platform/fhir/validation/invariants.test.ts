@@ -116,6 +116,27 @@ describe('hand-written invariants', () => {
       '(identifier.count() + name.count()) > 0',
       { resourceType: 'Organization', active: true },
     ],
+    [
+      'Group',
+      'member.empty() or (actual = true)',
+      {
+        resourceType: 'Group',
+        type: 'person',
+        actual: false,
+        member: [{ entity: { reference: 'Patient/1' } }],
+      },
+    ],
+    [
+      'Group',
+      'member.empty() or (actual = true)',
+      {
+        resourceType: 'Group',
+        type: 'person',
+        actual: true,
+        member: [{ entity: { reference: 'Patient/1' } }],
+      },
+    ],
+    ['Group', 'member.empty() or (actual = true)', { resourceType: 'Group', type: 'person', actual: false }],
     ['Address', "where(use = 'home').empty()", { use: 'home', city: 'Leeds' }],
     [
       'MedicationDispense',

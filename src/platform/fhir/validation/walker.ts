@@ -13,6 +13,7 @@ import {
 } from './compiled-schema.js';
 import type { Invariant } from './invariants.js';
 import { IssueCollector } from './issues.js';
+import { lengthProblems } from './length-limits.js';
 import { describeJsonType, isRecord, primitiveValueProblem } from './primitives.js';
 
 /** Far deeper than any real resource; stops a hostile body from exhausting the stack. */
@@ -62,6 +63,9 @@ function walkObject(object: Record<string, unknown>, type: CompiledType, walk: W
       choiceKeys.set(property.choiceOf, key);
     }
     walkProperty(object, key, value, property, walk);
+  }
+  for (const [element, max] of lengthProblems(type.name, object)) {
+    collector.add('INVALID_VALUE', `is longer than ${max} characters`, element);
   }
   if (!type.isResource && !hasContent) {
     collector.add('INVALID_VALUE', 'must have a value or child elements (ele-1)');

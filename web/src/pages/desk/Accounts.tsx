@@ -1,13 +1,14 @@
 /** Service desk: find an account (a summary, never a secret) and lift a lockout. */
 import { type FormEvent, useState } from 'react';
-import { type AccountSummary, findAccounts, unlockAccount } from '../../api/portal';
+import { type AccountSearch, type AccountSummary, findAccounts, unlockAccount } from '../../api/portal';
 import { useSubmit } from '../../app/hooks';
 import { useFocusWhen, useTitle } from '../../app/page';
 import { Button, SuccessBanner, SummaryList, Tag } from '../../components/content';
 import { ErrorSummary, errorFor } from '../../components/ErrorSummary';
 import { Radios, TextInput } from '../../components/fields';
 import { BackLink } from '../../components/Link';
-import { formatDateTime } from '../../domain/dates';
+import { formatDate, formatDateTime } from '../../domain/dates';
+import { formatNhsNumber, roleName, searchProblem } from '../../domain/desk';
 import { PageHeading } from '../common';
 
 export function isLocked(account: AccountSummary, now = new Date()): boolean {
@@ -39,9 +40,18 @@ function AccountCard(props: { account: AccountSummary; onUnlocked: (account: Acc
         <SummaryList
           noBorder
           rows={[
+            ...(account.patient?.name ? [{ key: 'Name', value: account.patient.name }] : []),
+            ...(account.patient?.birthDate
+              ? [{ key: 'Date of birth', value: formatDate(account.patient.birthDate) }]
+              : []),
+            ...(account.patient?.nhsNumber
+              ? [{ key: 'NHS number', value: formatNhsNumber(account.patient.nhsNumber) }]
+              : []),
             { key: 'Status', value: statusTag(account) },
-            { key: 'Role', value: account.role },
-            ...(account.fhirUser ? [{ key: 'Linked record', value: account.fhirUser }] : []),
+            { key: 'Role', value: roleName(account.role) },
+            ...(account.fhirUser && !account.patient
+              ? [{ key: 'Linked record', value: account.fhirUser }]
+              : []),
             ...(account.org ? [{ key: 'Organisation', value: account.org }] : []),
             ...(account.lockedUntil
               ? [{ key: 'Locked until', value: formatDateTime(account.lockedUntil) }]
@@ -68,8 +78,14 @@ function AccountCard(props: { account: AccountSummary; onUnlocked: (account: Acc
   );
 }
 
+const SEARCH_LABELS: Record<AccountSearch, string> = {
+  username: 'Email address or username',
+  nhsNumber: 'NHS number',
+  identifier: 'Account ID',
+};
+
 export function Accounts() {
-  const [by, setBy] = useState('username');
+  const [by, setBy] = useState<AccountSearch>('username');
   const [value, setValue] = useState('');
   const [accounts, setAccounts] = useState<AccountSummary[] | undefined>();
   const [unlocked, setUnlocked] = useState<string | undefined>();
@@ -80,17 +96,12 @@ export function Accounts() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setUnlocked(undefined);
-    if (value.trim() === '') {
-      setErrors([
-        {
-          field: 'query',
-          message:
-            by === 'username' ? 'Enter a username' : 'Enter an account ID or a patient record reference',
-        },
-      ]);
+    const problem = searchProblem(by, value, 'query');
+    if (problem) {
+      setErrors([problem]);
       return;
     }
-    const found = await run(() => findAccounts(by === 'username' ? 'username' : 'identifier', value.trim()));
+    const found = await run(() => findAccounts(by, value.trim()));
     if (found) setAccounts(found);
   }
 
@@ -116,15 +127,20 @@ export function Accounts() {
           id="by"
           legend="Search by"
           value={by}
-          onChange={setBy}
+          onChange={(chosen) => setBy(chosen as AccountSearch)}
           choices={[
-            { value: 'username', label: 'Username', hint: 'For patients, their email address' },
-            { value: 'identifier', label: 'Account ID or patient record', hint: 'For example Patient/1234' },
+            {
+              value: 'username',
+              label: 'Email address or username',
+              hint: 'Patients sign in with their email address',
+            },
+            { value: 'nhsNumber', label: 'NHS number', hint: 'For example 943 476 5919' },
+            { value: 'identifier', label: 'Account ID', hint: 'From an earlier look-up or a log' },
           ]}
         />
         <TextInput
           id="query"
-          label={by === 'username' ? 'Username' : 'Account ID or patient record'}
+          label={SEARCH_LABELS[by]}
           value={value}
           onChange={setValue}
           error={errorFor(errors, 'query')}
@@ -148,7 +164,7 @@ export function Accounts() {
               ))}
             </ul>
           ) : (
-            <p className="nhsuk-body">Check the spelling, or search by the other kind of identifier.</p>
+            <p className="nhsuk-body">Check what you typed, or search by another kind of detail.</p>
           )}
         </section>
       ) : null}

@@ -6,7 +6,7 @@ const SECTIONS: CardLink[] = [
   {
     to: '/service-desk/accounts',
     title: 'Look up an account',
-    text: 'Find an account by username, account ID or patient record, and unlock it',
+    text: 'Find an account by email address, NHS number or account ID, check who it is, and unlock it',
   },
   {
     to: '/service-desk/worklist',

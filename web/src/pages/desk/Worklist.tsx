@@ -10,13 +10,16 @@ import { Button, SuccessBanner, SummaryList } from '../../components/content';
 import { ErrorSummary, errorFor } from '../../components/ErrorSummary';
 import { Textarea } from '../../components/fields';
 import { BackLink } from '../../components/Link';
-import { formatDateTime } from '../../domain/dates';
+import { formatDate, formatDateTime } from '../../domain/dates';
 import { noteProblem } from '../../domain/forms';
 import { LoadStatus, PageHeading } from '../common';
 
 const CHANNELS: Record<string, string> = { sms: 'text message', email: 'email' };
 
 /** "appointment-reminder" → "Appointment reminder" */
+/** The patient as staff read them out: their name, or the record when it has none. */
+const who = (item: WorklistItem) => item.patientName ?? item.patient;
+
 export function templateName(template: string): string {
   const words = template.replace(/[-_]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -44,7 +47,8 @@ function ItemCard(props: { item: WorklistItem; onResolved: (item: WorklistItem) 
         <SummaryList
           noBorder
           rows={[
-            { key: 'Patient', value: item.patient },
+            { key: 'Patient', value: who(item) },
+            ...(item.birthDate ? [{ key: 'Date of birth', value: formatDate(item.birthDate) }] : []),
             {
               key: 'Tried',
               value:
@@ -68,7 +72,7 @@ function ItemCard(props: { item: WorklistItem; onResolved: (item: WorklistItem) 
             Mark as resolved
             <span className="nhsuk-u-visually-hidden">
               {' '}
-              ({templateName(item.template)} for {item.patient})
+              ({templateName(item.template)} for {who(item)})
             </span>
           </Button>
         </form>
@@ -98,7 +102,7 @@ export function Worklist() {
         <div ref={banner} tabIndex={-1}>
           <SuccessBanner>
             <p className="nhsuk-notification-banner__heading">
-              Resolved: {templateName(last.template)} for {last.patient}.
+              Resolved: {templateName(last.template)} for {who(last)}.
             </p>
           </SuccessBanner>
         </div>

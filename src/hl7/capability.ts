@@ -1,0 +1,107 @@
+/**
+ * Hospital integration (docs/api.md §11): HL7 v2 over MLLP. The processor turns each message into
+ * resources in one transaction with its log entry; the listener frames, limits and acknowledges.
+ * `serve` opens the listener on MLLP_PORT (0 = off) through `listen`; tests open one on any port
+ * through the `hl7` service.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Capability, CapabilityFactory } from '../platform/capability.js';
+import { hl7AdminRoutes } from './admin-routes.js';
+import { adtHandler } from './adt/adt-handler.js';
+import { mergeHandler } from './adt/merge-handler.js';
+import { MessageProcessor } from './inbox/processor.js';
+import { buildAck } from './message/ack.js';
+import { CONDITION } from './message/hl7-error.js';
+import { MllpListener } from './mllp/listener.js';
+import { orderHandler } from './orders/order-handler.js';
+import { oruHandler, type ResultReleases } from './oru/oru-handler.js';
+import { declareHl7Relationships } from './read-relationships.js';
+import { type Hl7Settings, readHl7Settings } from './settings.js';
+
+export interface Hl7Service {
+  processor: MessageProcessor;
+  settings: Hl7Settings;
+  /** Opens an MLLP listener (port 0: any free port) and returns its address. */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+}
+
+export const hl7Capability: CapabilityFactory = (context): Capability => {
+  const settings = readHl7Settings(context.env, context.config.mllpPort);
+  const log = context.log.child({ component: 'hl7' });
+  declareHl7Relationships(context.resourceRules);
+  const releases = context.services.has('result-releases')
+    ? context.services.get<ResultReleases>('result-releases')
+    : undefined;
+  const processor = new MessageProcessor({
+    db: context.db,
+    log,
+    handlers: [
+      adtHandler,
+      mergeHandler,
+      oruHandler(releases, () => new Date()),
+      orderHandler('ORM', 'O01'),
+      orderHandler('OML', 'O21'),
+    ],
+  });
+  const listeners: MllpListener[] = [];
+
+  const listen = async (port: number, host = settings.host): Promise<AddressInfo> => {
+    const listener = new MllpListener({
+      process: (payload) => processor.process(payload),
+      refuseOversized: (head, bytes) =>
+        buildAck({
+          header: scrapeForAck(head),
+          code: 'AR',
+          problem: {
+            condition: CONDITION.dataTypeError,
+            text: `The message (${bytes}+ bytes) is over the ${settings.maxMessageBytes}-byte limit`,
+          },
+        }),
+      maxMessageBytes: settings.maxMessageBytes,
+      maxConnectionBytes: settings.maxConnectionBytes,
+      maxConnections: settings.maxConnections,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      ...(settings.tls ? { tls: settings.tls } : {}),
+      log,
+    });
+    const address = await listener.listen(port, host);
+    listeners.push(listener);
+    return address;
+  };
+  context.services.provide<Hl7Service>('hl7', { processor, settings, listen });
+
+  return {
+    name: 'hl7',
+    async routes(app) {
+      await app.register(async (admin) =>
+        hl7AdminRoutes(admin, { db: context.db, access: context.access, audit: context.audit, processor }),
+      );
+    },
+    async listen() {
+      if (settings.port === 0) return;
+      const address = await listen(settings.port);
+      log.info(
+        { listen: `${address.address}:${address.port}`, tls: settings.tls !== undefined },
+        'HL7 MLLP listening',
+      );
+    },
+    async stop() {
+      await Promise.all(listeners.splice(0).map((listener) => listener.close()));
+    },
+  };
+};
+
+/** MSH-3..12 from the first bytes of a frame, for the AR to a message we would not read whole. */
+function scrapeForAck(head: Buffer) {
+  const line = head.toString('latin1').split(/[\r\n]/)[0] ?? '';
+  if (!line.startsWith('MSH')) return {};
+  const f = line.split(line.charAt(3));
+  return {
+    sendingApplication: f[2] ?? '',
+    sendingFacility: f[3] ?? '',
+    receivingApplication: f[4] ?? '',
+    receivingFacility: f[5] ?? '',
+    triggerEvent: (f[8] ?? '').split('^')[1] ?? '',
+    controlId: f[9] ?? '',
+  };
+}

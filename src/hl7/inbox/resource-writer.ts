@@ -1,0 +1,58 @@
+/**
+ * How the feed writes resources: through the store's versioned create/update in the message's
+ * transaction, remembering when the hospital made each change (hl7_resource_source) so that a
+ * message older than what is stored is recognised as stale and does not overwrite newer data.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../platform/database/database.js';
+import { createResource, readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
+import type { HandlerContext } from '../handler.js';
+
+/** Serialises the messages about one patient (or stay) across connections and replicas. */
+export async function lockKey(tx: Queryable, key: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hl7:${key}`]);
+}
+
+/** True when the stored resource was last changed by a message newer than `eventTime`. */
+export async function isStale(tx: Queryable, reference: string, eventTime: string): Promise<boolean> {
+  const [type, id] = reference.split('/');
+  const result = await tx.query<{ newer: boolean }>(
+    'SELECT source_time > $3::timestamptz AS newer FROM hl7_resource_source WHERE resource_type = $1 AND id = $2',
+    [type, id, eventTime],
+  );
+  return result.rows[0]?.newer === true;
+}
+
+export async function readStored<T extends Resource>(
+  tx: Queryable,
+  reference: string,
+): Promise<T | undefined> {
+  const [type, id] = reference.split('/');
+  const stored = await readCurrent(tx, type!, id!, { forUpdate: true });
+  return stored && !stored.deleted ? (JSON.parse(stored.content) as T) : undefined;
+}
+
+/** Creates or updates `resource` (by its id) and records the change's source time. */
+export async function writeResource<T extends Resource>(
+  context: HandlerContext,
+  resource: T,
+): Promise<T & { id: string }> {
+  const { tx } = context;
+  const written = resource.id
+    ? await updateResource(tx, resource.resourceType, resource.id, withoutMeta(resource))
+    : await createResource(tx, withoutMeta(resource));
+  const reference = `${written.resourceType}/${written.id}`;
+  await tx.query(
+    `INSERT INTO hl7_resource_source (resource_type, id, source_time, message_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (resource_type, id) DO UPDATE SET source_time = GREATEST(hl7_resource_source.source_time, EXCLUDED.source_time),
+       message_id = EXCLUDED.message_id`,
+    [written.resourceType, written.id, context.eventTime, context.messageId],
+  );
+  context.touched.add(reference);
+  return written.resource as T & { id: string };
+}
+
+function withoutMeta<T extends Resource>(resource: T): T {
+  const { meta: _meta, ...rest } = resource;
+  return rest as T;
+}

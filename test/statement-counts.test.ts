@@ -1,0 +1,136 @@
+/**
+ * Round trips guarded: the statements and commits each hot operation costs the database, counted
+ * through the service's own `Database` (test/counting-database.ts), on both databases. A change
+ * that adds a statement to one of these paths fails here; lowering a bound is the point of issue
+ * 12. The audit trail's statements are counted on their own (its flush is shared by requests).
+ * PGlite runs the same code and so the same statements; what differs is that none of them is a
+ * network round trip there, and a commit does not wait for a WAL flush on another process.
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claim, dispenseNotification, releaseParameters } from '../src/dispensing/examples/messages.js';
+import { dispensingApi } from '../src/dispensing/testing/api.js';
+import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
+import { generateNhsNumber } from '../src/prescribing/identifiers/nhs-number.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../src/prescribing/testing/prescriber.js';
+import { startTestApp, type TestApp } from './app.js';
+import { type Counts, StatementCounter } from './counting-database.js';
+import { databaseKinds } from './databases.js';
+
+/**
+ * The most each operation may cost, audit excluded: statements (BEGIN and COMMIT included) and
+ * commits. Before issue 12 (same on both databases): order for a new patient with four items 22 / 6,
+ * for a known patient with one item 14 / 6, its resend 2 / 2, release by ID 8 / 1, dispense 5 / 1,
+ * claim 9 / 1, generic create 4 / 1, read by id 1 / 1. Issue 12's targets: order 3, create 2,
+ * release, dispense and claim 3 each, read 1.
+ */
+const LIMITS = {
+  orderNewPatient: { statements: 3, commits: 3 },
+  order: { statements: 3, commits: 3 },
+  orderResend: { statements: 1, commits: 1 },
+  release: { statements: 3, commits: 3 },
+  dispense: { statements: 2, commits: 2 },
+  claim: { statements: 2, commits: 2 },
+  readById: { statements: 1, commits: 1 },
+  create: { statements: 1, commits: 1 },
+} satisfies Record<string, { statements: number; commits: number }>;
+
+function within(counts: Counts, limit: { statements: number; commits: number }): void {
+  const trace = counts.trace.join('\n');
+  expect(counts.statements, trace).toBeLessThanOrEqual(limit.statements);
+  expect(counts.commits, trace).toBeLessThanOrEqual(limit.commits);
+}
+
+describe.each(databaseKinds)('statements per operation on %s', (kind) => {
+  const counter = new StatementCounter();
+  let app: TestApp;
+  let gp: TestPrescriber;
+  let api: ReturnType<typeof dispensingApi>;
+  let pharmacist: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    app = await startTestApp(kind, {}, { wrapDatabase: (db) => counter.wrap(db) });
+    gp = await registerPrescriber(app);
+    api = dispensingApi(app);
+    pharmacist = await api.pharmacist('FCG71');
+    admin = await app.bearer({ roles: ['admin'] });
+  });
+  afterAll(async () => app?.close());
+
+  /** Counts what `operation` costs; audit records are flushed before the counts are read. */
+  async function count(operation: () => Promise<{ statusCode: number; body: string }>) {
+    await app.pathways.audit.flush();
+    counter.reset();
+    const response = await operation();
+    expect(response.statusCode, response.body).toBeLessThan(300);
+    await app.pathways.audit.flush();
+    return { request: counter.request, audit: counter.audit };
+  }
+
+  async function order(items = 1, nhsNumber = generateNhsNumber()): Promise<Bundle> {
+    return gp.signedOrder({
+      nhsNumber,
+      items: Array.from({ length: items }, () => ({ quantity: 20 })),
+      nominatedPharmacy: null,
+    });
+  }
+
+  it('a prescription-order for a new patient, with four items', async () => {
+    const bundle = await order(4);
+    const authorization = await gp.bearer();
+    const { request, audit } = await count(() => processMessage(app, bundle, authorization));
+    within(request, LIMITS.orderNewPatient);
+    expect(audit.statements).toBeGreaterThan(0);
+  });
+
+  it('a prescription-order for a patient the service knows, and its resend', async () => {
+    const nhsNumber = generateNhsNumber();
+    const authorization = await gp.bearer();
+    await processMessage(app, await order(1, nhsNumber), authorization);
+    const bundle = await order(1, nhsNumber);
+    within((await count(() => processMessage(app, bundle, authorization))).request, LIMITS.order);
+    within((await count(() => processMessage(app, bundle, authorization))).request, LIMITS.orderResend);
+  });
+
+  it('release by ID, dispense in full and claim', async () => {
+    const bundle = await order(1);
+    await processMessage(app, bundle, await gp.bearer());
+    const id = shortFormIdOf(bundle);
+    const release = await count(() => api.release(releaseParameters('FCG71', id), pharmacist));
+    within(release.request, LIMITS.release);
+    const notification = dispenseNotification(id, 'FCG71', [
+      { itemId: itemIdOf(bundle, 0), type: '0001', quantity: 20 },
+    ]);
+    within((await count(() => api.message(notification, pharmacist))).request, LIMITS.dispense);
+    within((await count(() => api.claim(claim(id), pharmacist))).request, LIMITS.claim);
+  });
+
+  it('a generic create and a read by id', async () => {
+    const patient = {
+      resourceType: 'Patient',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: generateNhsNumber() }],
+      name: [{ family: 'Counted', given: ['Ada'] }],
+      birthDate: '1970-01-01',
+    };
+    const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+      app.pathways.app.inject({
+        method,
+        url,
+        headers: { authorization: admin, 'content-type': 'application/fhir+json' },
+        ...(payload ? { payload: JSON.stringify(payload) } : {}),
+      });
+    const created = await count(() => inject('POST', '/fhir/R4/Patient', patient));
+    within(created.request, LIMITS.create);
+    const ids = await app.pathways.db.query<{ id: string }>(
+      "SELECT id FROM fhir_resource WHERE resource_type = 'Patient' ORDER BY last_updated DESC LIMIT 1",
+    );
+    const read = await count(() => inject('GET', `/fhir/R4/Patient/${ids.rows[0]!.id}`));
+    within(read.request, LIMITS.readById);
+    expect(read.audit.statements).toBeGreaterThan(0);
+  });
+});
