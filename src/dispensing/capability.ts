@@ -59,7 +59,12 @@ export const dispensingCapability: CapabilityFactory = async (context) => {
           );
         },
       });
-      registerDispensingRoutes(fhir, { db, access, audit });
+      registerDispensingRoutes(fhir, {
+        db,
+        access,
+        audit,
+        statusUpdateCoolDownHours: settings.readyCoolDownHours,
+      });
       registerCommunicationRoutes(fhir, { db, access, audit, baseUrl: context.fhirBaseUrl });
     },
   };

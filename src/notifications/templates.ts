@@ -21,6 +21,7 @@ export const PIPELINE_TEMPLATES = [
   'result-available',
   'repeat-request-approved',
   'repeat-request-declined',
+  'prescription-ready-to-collect',
 ] as const;
 export type PipelineTemplate = (typeof PIPELINE_TEMPLATES)[number];
 
@@ -127,6 +128,14 @@ export const TEMPLATES: Readonly<Record<TemplateName, TemplateDefinition>> = Obj
     'Your GP practice has replied to your repeat prescription request. Sign in to read it at ((portalUrl))',
     'Your GP practice has replied to your repeat prescription request',
     'Your GP practice has replied to your repeat prescription request.\n\nSign in to read the reply at ((portalUrl))',
+  ),
+  'prescription-ready-to-collect': define(
+    'prescription-ready-to-collect',
+    ['a1375330-e321-42dd-a2ba-2b86efbce276', 'cb3800fc-82a4-472e-bbf9-392a6dda8fae'],
+    LINK,
+    'Your pharmacy says your prescription is ready to collect. See the details at ((portalUrl))',
+    'Your prescription is ready to collect',
+    'Your pharmacy says your prescription is ready to collect.\n\nYou can see which pharmacy has it by signing in at ((portalUrl))',
   ),
   'sign-in-code': define(
     'sign-in-code',

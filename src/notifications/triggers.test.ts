@@ -31,6 +31,17 @@ describe('notification triggers', () => {
     });
   });
 
+  it('tells the patient a prescription is ready to collect only when dispensing says so (cool-down)', () => {
+    const update = (notifyPatient: boolean) =>
+      notificationFor(
+        event('prescription-status-update', { patient, businessStatus: 'Ready to Collect', notifyPatient }),
+        context,
+      );
+    const told = update(true);
+    expect('request' in told && told.request.template).toBe('prescription-ready-to-collect');
+    expect(update(false)).toEqual({ skipped: 'not-for-patients' });
+  });
+
   it('tells the patient the pharmacy has the prescription when it is released', () => {
     const outcome = notificationFor(event('prescription-released', { patient, pharmacy: 'FCG71' }), context);
     expect(outcome).toMatchObject({ request: { template: 'prescription-at-pharmacy' } });

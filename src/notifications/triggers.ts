@@ -13,6 +13,7 @@ export const TRIGGER_EVENT_TYPES = [
   'appointment-reminder-due',
   'result-released',
   'repeat-request-completed',
+  'prescription-status-update',
 ] as const;
 
 export interface NotificationRequest {
@@ -112,6 +113,11 @@ function chooseTemplate(type: string, payload: Record<string, unknown>): Choice 
       const template = REPEAT_OUTCOMES[String(payload.outcome)];
       return template ? { template, personalisation: {} } : { skipped: 'malformed' };
     }
+    case 'prescription-status-update':
+      // Dispensing decides (cool-down included) which updates are worth a message.
+      return payload.notifyPatient === true
+        ? { template: 'prescription-ready-to-collect', personalisation: {} }
+        : { skipped: 'not-for-patients' };
     default:
       return { skipped: 'not-for-patients' };
   }

@@ -8,6 +8,7 @@ import type { CapabilityFactory } from '../platform/capability.js';
 import { seedPrescribingDemo } from './demo.js';
 import { expirePrescriptions } from './expiry/expire-prescriptions.js';
 import { declarePrescribingRelationships } from './read-relationships.js';
+import { startDueIssues } from './repeat/start-issue.js';
 import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
 import { registerOrderHandlers } from './routes/order-handlers.js';
 import { type RemoteSigningKeys, registerPrepareAndSign } from './routes/prepare-sign.js';
@@ -25,6 +26,7 @@ export interface PrescribingService {
 }
 
 const EXPIRY_QUEUE = 'prescribing.expiry';
+const REPEAT_ISSUE_QUEUE = 'prescribing.repeat-issues';
 
 export const prescribingCapability: CapabilityFactory = async (context) => {
   const settings = prescribingSettings(context.env);
@@ -45,6 +47,12 @@ export const prescribingCapability: CapabilityFactory = async (context) => {
     if (expired > 0) context.log.info({ expired }, 'prescriptions expired');
   });
   await jobs.schedule(EXPIRY_QUEUE, settings.expiryCron);
+  await jobs.createQueue(REPEAT_ISSUE_QUEUE, { retry: { limit: 3, baseDelayS: 30, maxDelayS: 300 } });
+  jobs.work(REPEAT_ISSUE_QUEUE, async () => {
+    const started = await startDueIssues(context.db);
+    if (started > 0) context.log.info({ started }, 'repeat-dispensing issues started');
+  });
+  await jobs.schedule(REPEAT_ISSUE_QUEUE, settings.repeatIssueCron);
   context.capabilities.addOperation({
     name: 'process-message',
     definition: 'http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message',

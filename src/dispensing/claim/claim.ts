@@ -9,19 +9,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
-import { type NewResource, prepareCreate } from '../../platform/fhir/store/repository.js';
+import { createResource, type NewResource, prepareCreate } from '../../platform/fhir/store/repository.js';
 import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
-import {
-  assertReleasedTo,
-  type PrescriptionState,
-  transition,
-} from '../../prescribing/status/state-machine.js';
+import { emit } from '../../platform/outbox/outbox.js';
+import { claimIssue } from '../../prescribing/repeat/repeat-transitions.js';
+import { assertHeldBy, type PrescriptionState, transition } from '../../prescribing/status/state-machine.js';
 import {
   changedMeanwhile,
+  findPrescription,
   MAX_CHANGE_ATTEMPTS,
   type PrescriptionRecord,
   type PrescriptionRow,
   SUMMARY_COLUMNS,
+  saveState,
   toRecord,
 } from '../../prescribing/store/prescriptions.js';
 import { parseClaim } from './parse-claim.js';
@@ -45,7 +45,10 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
       throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
     const { record, previous } = found;
     // Before anything that depends on its status: another pharmacy learns nothing about it.
-    assertReleasedTo(record.state, pharmacy);
+    if (record.state.repeat) return acceptRepeatClaim(db, parsed, pharmacy, digest);
+    assertHeldBy(record.state, pharmacy);
+    // A single issue: only issue 1 may be named.
+    if (parsed.issue !== undefined) claimIssue(record.state, pharmacy, parsed.issue);
     if (previous) {
       if (previous.claimIdentifier === parsed.claimIdentifier && previous.digest === digest) {
         return {
@@ -86,7 +89,7 @@ async function prescriptionAndClaim(q: Queryable, shortFormId: string) {
   >(
     `SELECT ${SUMMARY_COLUMNS},
        (SELECT row_to_json(c) FROM (
-          SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1
+          SELECT claim_identifier, claim_id, digest FROM prescription_claim WHERE short_form_id = $1 AND issue = 1
         ) AS c) AS claim
      FROM prescription WHERE short_form_id = $1`,
     [shortFormId],
@@ -143,4 +146,72 @@ async function storeClaim(
       throw new Problem('CONFLICT', (error as Error).message);
     throw error;
   }
+}
+
+/**
+ * A claim on a repeat-dispensing (eRD) prescription: per issue (the one it names, else the oldest
+ * dispensed issue this pharmacy has not claimed), under the row lock in one transaction, with the
+ * issue in the claim row and the event. eRD only: acute claims take the one statement above.
+ */
+async function acceptRepeatClaim(
+  db: Database,
+  parsed: ReturnType<typeof parseClaim>,
+  pharmacy: string,
+  digest: string,
+): Promise<ClaimAccepted> {
+  const { claim } = parsed;
+  return db.transaction(async (tx) => {
+    const record = await findPrescription(tx, parsed.shortFormId, { forUpdate: true, summary: true });
+    if (!record)
+      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
+    assertHeldBy(record.state, pharmacy);
+    const earlier = await tx.query<{
+      claim_identifier: string;
+      claim_id: string;
+      digest: string;
+      issue: number;
+    }>('SELECT claim_identifier, claim_id, digest, issue FROM prescription_claim WHERE short_form_id = $1', [
+      parsed.shortFormId,
+    ]);
+    const resent = earlier.rows.find((row) => row.claim_identifier === parsed.claimIdentifier);
+    if (resent?.digest === digest) {
+      return {
+        shortFormId: parsed.shortFormId,
+        claimId: resent.claim_id,
+        patient: record.patient,
+        changed: false,
+      };
+    }
+    const issue = claimIssue(record.state, pharmacy, parsed.issue);
+    if (resent || earlier.rows.some((row) => Number(row.issue) === issue)) {
+      throw new Problem(
+        'INVALID_STATE_TRANSITION',
+        `Issue ${issue} of prescription ${parsed.shortFormId} has already been claimed`,
+      );
+    }
+    const { state } = transition(record.state, { type: 'claim', pharmacy, issue });
+    await saveState(tx, record, state);
+    const { id: _id, meta: _meta, ...content } = claim;
+    const stored = await createResource(tx, {
+      ...content,
+      ...(record.patient ? { patient: { ...claim.patient, reference: record.patient } } : {}),
+    });
+    await tx.query(
+      `INSERT INTO prescription_claim (short_form_id, claim_identifier, claim_id, digest, pharmacy, issue)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [parsed.shortFormId, parsed.claimIdentifier, stored.id, digest, pharmacy, issue],
+    );
+    await emit(tx, {
+      type: 'claim',
+      key: parsed.shortFormId,
+      payload: {
+        prescriptionId: parsed.shortFormId,
+        ...(record.patient ? { patient: record.patient } : {}),
+        pharmacy,
+        issue,
+        resource: stored.resource,
+      },
+    });
+    return { shortFormId: parsed.shortFormId, claimId: stored.id, patient: record.patient, changed: true };
+  });
 }

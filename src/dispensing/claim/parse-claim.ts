@@ -7,14 +7,19 @@ import { invalid, missing, Problem } from '../../platform/errors/problem.js';
 import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
+import { PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
 
 export const GROUP_IDENTIFIER_EXTENSION =
   'https://fhir.nhs.uk/StructureDefinition/Extension-DM-GroupIdentifier';
 export const ENDORSEMENT_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-endorsement';
 
+/** Names the eRD issue a claim is for (without it: the oldest unclaimed issue the pharmacy dispensed). */
+export const CLAIM_ISSUE_EXTENSION = PRESCRIPTION_ISSUE_EXTENSION;
+
 export interface ParsedClaim {
   shortFormId: string;
   claimIdentifier: string;
+  issue?: number;
   /** The Claim as received, valid R4. */
   claim: Claim;
 }
@@ -57,6 +62,14 @@ export function parseClaim(input: unknown): ParsedClaim {
       `A claim needs the dispenser's endorsement (item.detail.programCode in ${ENDORSEMENT_SYSTEM})`,
       'Claim.item.detail.programCode',
     );
+  }
+  const named = claim.prescription?.extension?.find((extension) => extension.url === CLAIM_ISSUE_EXTENSION);
+  if (named) {
+    const issue = named.valueUnsignedInt ?? named.valuePositiveInt;
+    if (!Number.isInteger(issue) || issue! < 1) {
+      throw invalid('The issue a claim names must be a whole number from 1', 'Claim.prescription.extension');
+    }
+    return { shortFormId: shortForm.value, claimIdentifier, claim, issue };
   }
   return { shortFormId: shortForm.value, claimIdentifier, claim };
 }

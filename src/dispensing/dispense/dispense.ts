@@ -47,7 +47,12 @@ export async function applyDispenseNotification(
     ) {
       return { shortFormId, patient: record.patient, status: record.status, changed: false };
     }
-    const { state } = transition(record.state, { type: 'dispense', pharmacy, record: notification });
+    const { state } = transition(record.state, {
+      type: 'dispense',
+      pharmacy,
+      record: notification,
+      at: new Date().toISOString(),
+    });
     const event = {
       type: 'dispense-notification',
       payload: {
@@ -55,6 +60,7 @@ export async function applyDispenseNotification(
         ...(record.patient ? { patient: record.patient } : {}),
         pharmacy,
         status: state.status,
+        ...(state.repeat ? { issue: state.repeat.issue } : {}),
         resource: input,
       },
     };

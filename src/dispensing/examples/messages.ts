@@ -124,3 +124,34 @@ export function claim(shortFormId: string, options: { endorsed?: boolean } = {})
   }
   return resource;
 }
+
+/** The PSU API's example Task, with our identifiers. */
+export function statusUpdate(input: {
+  shortFormId: string;
+  itemId: string;
+  pharmacy: string;
+  status: string;
+  lastModified?: string;
+  id?: string;
+}): Task {
+  return {
+    resourceType: 'Task',
+    identifier: [{ system: 'https://tools.ietf.org/html/rfc4122', value: input.id ?? randomUUID() }],
+    status: input.status === 'Collected' || input.status === 'Not Dispensed' ? 'completed' : 'in-progress',
+    intent: 'order',
+    basedOn: [
+      {
+        identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: input.shortFormId },
+      },
+    ],
+    focus: {
+      identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: input.itemId },
+    },
+    for: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' } },
+    businessStatus: {
+      coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/task-businessStatus-nppt', code: input.status }],
+    },
+    owner: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: input.pharmacy } },
+    lastModified: input.lastModified ?? new Date().toISOString(),
+  };
+}

@@ -3,7 +3,7 @@
  * (0003) whose last dispensing change is older than the claim period becomes 0009 (No-Claimed)
  * through the state machine. SKIP LOCKED lets replicas share the work.
  */
-import type { Database } from '../../platform/database/database.js';
+import type { Database, Queryable } from '../../platform/database/database.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { transition } from '../../prescribing/status/state-machine.js';
 import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
@@ -26,21 +26,70 @@ export async function closeUnclaimed(
       for (const { short_form_id: shortFormId } of due.rows) {
         const record = await findPrescription(tx, shortFormId, { forUpdate: true, summary: true });
         if (!record || record.state.dispenses.length === 0) continue;
-        const { state } = transition(record.state, { type: 'no-claim' });
+        const { state, issue } = transition(record.state, { type: 'no-claim' });
         await saveState(tx, record, state);
-        await emit(tx, {
-          type: 'prescription-no-claim',
-          key: shortFormId,
-          payload: {
-            prescriptionId: shortFormId,
-            ...(record.patient ? { patient: record.patient } : {}),
-            pharmacy: record.dispenser,
-          },
-        });
+        await emitNoClaim(
+          tx,
+          shortFormId,
+          record.patient,
+          record.dispenser,
+          state.repeat ? issue : undefined,
+        );
       }
       return due.rows.length;
     });
     closed += done;
+    if (done < batchSize) return closed + (await closeEarlierIssues(db, cutoff, batchSize));
+  }
+}
+
+/** eRD issues before the current one, dispensed before `cutoff` and never claimed: each → 0009. */
+async function closeEarlierIssues(db: Database, cutoff: Date, batchSize: number): Promise<number> {
+  let closed = 0;
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const due = await tx.query<{ short_form_id: string }>(
+        `SELECT short_form_id FROM prescription WHERE earlier_unclaimed_since < $1
+         ORDER BY earlier_unclaimed_since LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, batchSize],
+      );
+      for (const { short_form_id: shortFormId } of due.rows) {
+        let record = await findPrescription(tx, shortFormId, { forUpdate: true, summary: true });
+        const issues = (record?.state.repeat?.earlier ?? []).filter(
+          (issue) =>
+            (issue.status === '0006' || issue.status === '0007') &&
+            issue.dispensedAt !== undefined &&
+            new Date(issue.dispensedAt) < cutoff,
+        );
+        for (const issue of issues) {
+          const { state } = transition(record!.state, { type: 'no-claim', issue: issue.issue });
+          await saveState(tx, record!, state);
+          record = { ...record!, state, version: record!.version + 1 };
+          await emitNoClaim(tx, shortFormId, record.patient, issue.dispenser, issue.issue);
+          closed += 1;
+        }
+      }
+      return due.rows.length;
+    });
     if (done < batchSize) return closed;
   }
+}
+
+async function emitNoClaim(
+  tx: Queryable,
+  shortFormId: string,
+  patient: string | undefined,
+  pharmacy: string | undefined,
+  issue: number | undefined,
+): Promise<void> {
+  await emit(tx, {
+    type: 'prescription-no-claim',
+    key: shortFormId,
+    payload: {
+      prescriptionId: shortFormId,
+      ...(patient ? { patient } : {}),
+      pharmacy,
+      ...(issue !== undefined ? { issue } : {}),
+    },
+  });
 }

@@ -11,6 +11,8 @@ import type { Database, Queryable } from '../../platform/database/database.js';
 import { operationOutcome, Problem } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { readPrescriptionOrder } from '../../prescribing/order/parse-order.js';
+import { ISSUE_FINAL, PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
+import { startDueIssue } from '../../prescribing/repeat/start-issue.js';
 import {
   type VerificationDeps,
   verifyPrescription,
@@ -57,11 +59,32 @@ export async function releasePrescriptions(
   now = new Date(),
 ): Promise<ReleaseResult> {
   if (request.shortFormId) return releaseById(deps, request.shortFormId, request.owner, now);
+  return releaseLocked(deps, undefined, request.owner, now);
+}
+
+/**
+ * Nominated releases, and releases by ID of repeat-dispensing (eRD) prescriptions (a due issue
+ * may start first, moving the expiry and the dispensing clock), under row locks in one transaction.
+ */
+async function releaseLocked(
+  deps: ReleaseDeps,
+  shortFormId: string | undefined,
+  owner: string,
+  now: Date,
+): Promise<ReleaseResult> {
+  const request = { owner };
   return deps.db.transaction(async (tx) => {
     const result: ReleaseResult = { passed: [], failed: [] };
-    for (const shortFormId of await nominatedFor(tx, request.owner)) {
-      const record = await findPrescription(tx, shortFormId, { forUpdate: true });
-      if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+    const ids = shortFormId ? [shortFormId] : await nominatedFor(tx, request.owner, now);
+    for (const shortFormId of ids) {
+      const found = await findPrescription(tx, shortFormId, { forUpdate: true });
+      if (!found) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+      // An eRD whose next issue is due: start it here rather than wait for the job.
+      const record = await startDueIssue(tx, found, now);
+      if (record.state.repeat && ISSUE_FINAL.includes(record.status)) {
+        // Says why (not yet available, and from when; no issues left; authorisation expired).
+        transition(record.state, { type: 'next-issue', at: now.toISOString() });
+      }
       const next = transition(record.state, { type: 'release', pharmacy: request.owner });
       const bundle = storedBundle(record);
       const failure = await verificationFailure(tx, deps, record, bundle, now);
@@ -73,19 +96,52 @@ export async function releasePrescriptions(
       }
       if (!next.unchanged) {
         await saveState(tx, record, next.state);
-        await emit(tx, { type: 'prescription-released', ...releasedEvent(record, request.owner) });
+        await emit(tx, {
+          type: 'prescription-released',
+          ...releasedEvent(record, request.owner, next.state),
+        });
       }
-      result.passed.push({ record, bundle: bundle! });
+      result.passed.push({
+        record: { ...record, state: next.state },
+        bundle: withIssue(bundle!, next.state.repeat),
+      });
     }
     return result;
   });
 }
 
 /**
+ * The released issue of an eRD, said in Bundle.meta: the signed payload leaves out Bundle.meta
+ * (docs/api.md §5), so the pharmacy's copy still verifies.
+ */
+function withIssue(bundle: Bundle, repeat: PrescriptionRecord['state']['repeat']): Bundle {
+  if (!repeat) return bundle;
+  return {
+    ...bundle,
+    meta: {
+      ...bundle.meta,
+      extension: [
+        ...(bundle.meta?.extension ?? []).filter(
+          (extension) => extension.url !== PRESCRIPTION_ISSUE_EXTENSION,
+        ),
+        {
+          url: PRESCRIPTION_ISSUE_EXTENSION,
+          extension: [
+            { url: 'issueNumber', valueUnsignedInt: repeat.issue },
+            { url: 'issuesAuthorised', valueUnsignedInt: repeat.issues },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/**
  * One prescription by ID: read without a lock, its stored signature verified before anything is
  * written, then the transition and its event in one statement that applies only if nobody changed
  * the prescription meanwhile (else read, check and verify again). Two pharmacies racing for it:
- * one wins, the other then finds it released and is refused by the state machine.
+ * one wins, the other then finds it released and is refused by the state machine. An eRD goes
+ * the locked way (releaseLocked): its next issue may have to start first.
  */
 async function releaseById(
   deps: ReleaseDeps,
@@ -96,6 +152,7 @@ async function releaseById(
   for (let attempt = 1; ; attempt++) {
     const record = await findPrescription(deps.db, shortFormId);
     if (!record) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
+    if (record.state.repeat) return releaseLocked(deps, shortFormId, pharmacy, now);
     const next = transition(record.state, { type: 'release', pharmacy });
     const bundle = storedBundle(record);
     const failure = await verificationFailure(deps.db, deps, record, bundle, now);
@@ -104,22 +161,23 @@ async function releaseById(
       await markReleaseFailure(deps.db, failure);
       return { passed: [], failed: [failure] };
     }
-    const event = { type: 'prescription-released', ...releasedEvent(record, pharmacy) };
+    const event = { type: 'prescription-released', ...releasedEvent(record, pharmacy, next.state) };
     if (next.unchanged || (await changeState(deps.db, record, next.state, event))) {
-      return { passed: [{ record, bundle: bundle! }], failed: [] };
+      return { passed: [{ record: { ...record, state: next.state }, bundle: bundle! }], failed: [] };
     }
     if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(shortFormId);
   }
 }
 
-/** The key and payload of a `prescription-released` event. */
-function releasedEvent(record: PrescriptionRecord, pharmacy: string) {
+/** The key and payload of a `prescription-released` event (eRD: the issue released). */
+function releasedEvent(record: PrescriptionRecord, pharmacy: string, state: PrescriptionRecord['state']) {
   return {
     key: record.shortFormId,
     payload: {
       prescriptionId: record.shortFormId,
       ...(record.patient ? { patient: record.patient } : {}),
       pharmacy,
+      ...(state.repeat ? { issue: state.repeat.issue } : {}),
     },
   };
 }
@@ -140,14 +198,23 @@ function storedBundle(record: PrescriptionRecord): Bundle | undefined {
   }
 }
 
-async function nominatedFor(tx: Queryable, pharmacy: string): Promise<string[]> {
+async function nominatedFor(tx: Queryable, pharmacy: string, now: Date): Promise<string[]> {
   const due = await tx.query<{ short_form_id: string }>(
     `SELECT short_form_id FROM prescription
      WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL
      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [pharmacy, NOMINATED_RELEASE_LIMIT],
   );
-  return due.rows.map((row) => row.short_form_id);
+  const ids = due.rows.map((row) => row.short_form_id);
+  if (ids.length >= NOMINATED_RELEASE_LIMIT) return ids;
+  // eRD prescriptions whose next issue has become due and that the job has not started yet.
+  const repeats = await tx.query<{ short_form_id: string }>(
+    `SELECT short_form_id FROM prescription
+     WHERE next_issue_at <= $2 AND nominated_pharmacy = $1 AND release_failure IS NULL
+     ORDER BY next_issue_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [pharmacy, now, NOMINATED_RELEASE_LIMIT - ids.length],
+  );
+  return [...ids, ...repeats.rows.map((row) => row.short_form_id)];
 }
 
 async function verificationFailure(

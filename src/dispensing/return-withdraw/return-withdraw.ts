@@ -41,7 +41,12 @@ export async function applyTaskRequest(
     const record = await findPrescription(tx, request.shortFormId, { forUpdate: true, summary: true });
     if (!record)
       throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${request.shortFormId} was not found`);
-    const { state } = transition(record.state, { type: request.kind, pharmacy });
+    const { state } = transition(
+      record.state,
+      request.kind === 'withdraw'
+        ? { type: 'withdraw', pharmacy, at: new Date().toISOString() }
+        : { type: 'return', pharmacy },
+    );
     await saveState(tx, record, state);
     await emit(tx, {
       type: request.kind === 'return' ? 'prescription-returned' : 'dispense-withdraw',
@@ -51,6 +56,7 @@ export async function applyTaskRequest(
         ...(record.patient ? { patient: record.patient } : {}),
         pharmacy,
         status: state.status,
+        ...(state.repeat ? { issue: state.repeat.issue } : {}),
         ...(request.kind === 'withdraw' ? { resource: task } : {}),
       },
     });

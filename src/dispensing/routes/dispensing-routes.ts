@@ -14,6 +14,8 @@ import type { MessageHandlers } from '../../prescribing/routes/message-handlers.
 import { acceptClaim } from '../claim/claim.js';
 import { applyDispenseNotification } from '../dispense/dispense.js';
 import { applyTaskRequest, taskOutcome } from '../return-withdraw/return-withdraw.js';
+import { applyStatusUpdate } from '../status-updates/apply-status-update.js';
+import { isStatusUpdate } from '../status-updates/parse-status-update.js';
 
 export const DISPENSER_POLICY: AccessPolicy = { roles: ['dispenser'], organisation: 'token-org-must-match' };
 
@@ -21,6 +23,11 @@ interface Deps {
   db: Database;
   access: AccessControl;
   audit: { record(input: AuditInput): Promise<void> };
+}
+
+interface RouteDeps extends Deps {
+  /** Hours within which a patient is not told twice that a prescription is ready. */
+  statusUpdateCoolDownHours: number;
 }
 
 async function audit(
@@ -64,9 +71,26 @@ export function registerDispenseHandler(handlers: MessageHandlers, deps: Deps): 
   });
 }
 
-export function registerDispensingRoutes(fhir: FastifyInstance, deps: Deps): void {
+export function registerDispensingRoutes(fhir: FastifyInstance, deps: RouteDeps): void {
   const dispenser = { preHandler: deps.access.requireAccess(DISPENSER_POLICY) };
   fhir.post('/Task', dispenser, async (request, reply) => {
+    if (isStatusUpdate(request.body)) {
+      const update = await applyStatusUpdate(deps.db, request.body, principalOf(request), {
+        coolDownHours: deps.statusUpdateCoolDownHours,
+      });
+      await audit(
+        deps,
+        request,
+        `status-update ${update.update.shortFormId} ${update.update.businessStatus}`,
+        update.patient,
+        'Task/status-update',
+      );
+      return sendFhir(
+        reply,
+        201,
+        informational(`Status of ${update.update.shortFormId} recorded: ${update.update.businessStatus}`),
+      );
+    }
     const applied = await applyTaskRequest(deps.db, request.body, principalOf(request));
     if (applied.changed)
       await audit(

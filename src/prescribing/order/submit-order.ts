@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
-import { forbidden, informational, Problem } from '../../platform/errors/problem.js';
+import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
 import { prepareCreate } from '../../platform/fhir/store/repository.js';
 import { payloadDigest } from '../../signing/index.js';
+import { initialRepeatState } from '../repeat/repeat-state.js';
 import { type VerificationDeps, verifyPrescription } from '../signature/verify-prescription.js';
 import type { PrescriptionState } from '../status/state-machine.js';
 import { findOrderResend } from '../store/prescriptions.js';
@@ -58,6 +59,18 @@ export async function submitOrder(
     throw new Problem('SIGNER_MISMATCH', 'The caller is not the prescriber who signed this prescription');
   }
   const validFrom = validFromOf(order, verified.sigT);
+  const repeat = order.repeatDispensing ? initialRepeatState(order.repeatDispensing) : undefined;
+  if (repeat && new Date(repeat.authorisedUntil) <= validFrom) {
+    throw invalid(
+      'The repeat-dispensing authorisation expires before the prescription becomes valid',
+      'MedicationRequest.extension',
+    );
+  }
+  // Issue 1 keeps the usual validity; no issue outlives the authorisation.
+  const expiresAt = earliest(
+    expiryOf(validFrom, order.controlled),
+    repeat && new Date(repeat.authorisedUntil),
+  );
   const outcome = informational(`Prescription ${order.shortFormId} accepted`);
   const state: PrescriptionState = {
     status: '0001',
@@ -69,6 +82,7 @@ export async function submitOrder(
       expired: false,
     })),
     dispenses: [],
+    ...(repeat ? { repeat } : {}),
   };
   // The new patient's id stands for whichever patient the order turns out to be for (store-order.ts).
   const newPatient = prepareCreate(patientFromOrder(order.patient.resource), { now });
@@ -94,7 +108,7 @@ export async function submitOrder(
       controlled: order.controlled,
       sigT: verified.sigT,
       validFrom,
-      expiresAt: expiryOf(validFrom, order.controlled),
+      expiresAt,
       signedBundle: JSON.stringify(input),
     },
     newPatient,
@@ -147,6 +161,10 @@ async function idempotentAnswer(
     patient: existing.patient,
     items: order.items.map((item) => `MedicationRequest/${item.id}`),
   };
+}
+
+function earliest(first: Date, second: Date | undefined): Date {
+  return second && second < first ? second : first;
 }
 
 function duplicate(shortFormId: string): Problem {

@@ -18,6 +18,7 @@ import { invalid } from '../../platform/errors/problem.js';
 import { queryOf } from '../../platform/fhir/routes/deps.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
 import { listPrescriptions } from '../store/prescriptions.js';
+import { latestStatusUpdates } from '../store/status-updates.js';
 import { trackerTask } from '../tracker/task-view.js';
 import { isTrackerQuery, trackerQuery } from '../tracker/tracker-query.js';
 
@@ -61,7 +62,11 @@ export function registerTaskSearch(fhir: FastifyInstance, deps: TaskSearchDeps):
       await deps.access.bindToPatient(request, [other]);
     }
     const records = await listPrescriptions(deps.db, parsed);
-    let tasks: Task[] = records.map(trackerTask);
+    const updates = await latestStatusUpdates(
+      deps.db,
+      records.map((record) => record.shortFormId),
+    );
+    let tasks: Task[] = records.map((record) => trackerTask(record, updates.get(record.shortFormId)));
     if (needsPatientBinding(request)) tasks = await deps.access.bindToPatient(request, tasks);
     await auditTrackerSearch(deps, request, tasks);
     const links = [{ relation: 'self', url: `${deps.baseUrl}/Task?${query.toString()}` }];

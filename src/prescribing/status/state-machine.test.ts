@@ -35,6 +35,8 @@ function action(type: ActionType, pharmacy = P1): Action {
     case 'expire':
     case 'no-claim':
       return { type };
+    case 'next-issue':
+      return { type, at: new Date().toISOString() };
   }
 }
 
@@ -54,6 +56,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: '0001',
     expire: '0004',
     'no-claim': I,
+    'next-issue': I,
   },
   '0002': {
     release: 'unchanged',
@@ -64,6 +67,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: '0002',
     expire: '0004',
     'no-claim': I,
+    'next-issue': I,
   },
   '0003': {
     release: 'unchanged',
@@ -74,6 +78,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: '0003',
     expire: I,
     'no-claim': '0009',
+    'next-issue': I,
   },
   '0004': {
     release: I,
@@ -84,6 +89,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: 'unchanged',
     expire: I,
     'no-claim': I,
+    'next-issue': I,
   },
   '0005': {
     release: I,
@@ -94,6 +100,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: 'unchanged',
     expire: I,
     'no-claim': I,
+    'next-issue': I,
   },
   '0006': {
     release: I,
@@ -104,6 +111,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: 'unchanged',
     expire: I,
     'no-claim': '0009',
+    'next-issue': I,
   },
   '0007': {
     release: I,
@@ -114,6 +122,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: 'unchanged',
     expire: I,
     'no-claim': '0009',
+    'next-issue': I,
   },
   '0008': {
     release: I,
@@ -124,6 +133,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: 'unchanged',
     expire: I,
     'no-claim': I,
+    'next-issue': I,
   },
   '0009': {
     release: I,
@@ -134,6 +144,7 @@ const TABLE: Record<PrescriptionStatus, Record<ActionType, Expected>> = {
     cancel: 'unchanged',
     expire: I,
     'no-claim': I,
+    'next-issue': I,
   },
 };
 
@@ -146,7 +157,7 @@ describe('prescription state machine', () => {
   );
 
   it('has an expectation for every (status, action) pair', () => {
-    expect(pairs).toHaveLength(9 * 8);
+    expect(pairs).toHaveLength(9 * 9);
     for (const [status, type] of pairs) expect(TABLE[status][type], `${status} ${type}`).toBeDefined();
   });
 

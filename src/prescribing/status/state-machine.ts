@@ -10,6 +10,14 @@
  * removes the latest). Deriving them is what makes amendments and withdrawals exact.
  */
 import { forbidden, Problem } from '../../platform/errors/problem.js';
+import type { RepeatState } from '../repeat/repeat-state.js';
+import {
+  cancelLaterIssues,
+  claimIssue,
+  rescheduleAfter,
+  settleEarlierIssue,
+  startNextIssue,
+} from '../repeat/repeat-transitions.js';
 import type { ItemStatus, PrescriptionStatus } from './codes.js';
 
 /**
@@ -64,17 +72,25 @@ export interface PrescriptionState {
   nominatedPharmacy?: string;
   items: ItemState[];
   dispenses: DispenseRecord[];
+  /** Repeat dispensing (eRD): the state is the current issue's; this says which and what came before. */
+  repeat?: RepeatState;
 }
 
+/**
+ * `at` (RFC 3339) is when a dispense or withdrawal happened: an eRD's next issue is scheduled from
+ * it. `issue` names an earlier issue of an eRD for claims and no-claims (default: the current one,
+ * or for a claim the oldest unclaimed one the pharmacy dispensed).
+ */
 export type Action =
   | { type: 'release'; pharmacy: string }
-  | { type: 'dispense'; pharmacy: string; record: DispenseRecord }
+  | { type: 'dispense'; pharmacy: string; record: DispenseRecord; at?: string }
   | { type: 'return'; pharmacy: string }
-  | { type: 'withdraw'; pharmacy: string }
-  | { type: 'claim'; pharmacy: string }
+  | { type: 'withdraw'; pharmacy: string; at?: string }
+  | { type: 'claim'; pharmacy: string; issue?: number }
   | { type: 'cancel'; itemIds: string[] }
   | { type: 'expire' }
-  | { type: 'no-claim' };
+  | { type: 'no-claim'; issue?: number }
+  | { type: 'next-issue'; at: string };
 
 export type ActionType = Action['type'];
 export const ACTION_TYPES: readonly ActionType[] = [
@@ -86,6 +102,7 @@ export const ACTION_TYPES: readonly ActionType[] = [
   'cancel',
   'expire',
   'no-claim',
+  'next-issue',
 ];
 
 /** Cancellation outcome per item, as the EPS R-codes of the cancel response (docs/api.md §6). */
@@ -106,6 +123,10 @@ export interface TransitionResult {
   unchanged?: boolean;
   /** For 'cancel': the outcome of each named item. */
   cancelled?: Array<{ itemId: string; code: CancelCode }>;
+  /** For 'claim' and 'no-claim': the issue it applied to (eRD; 1 otherwise). */
+  issue?: number;
+  /** For 'next-issue': no issue was started because the authorisation has expired; no more will be. */
+  ended?: boolean;
 }
 
 /** The statuses each action may start from; any other status is INVALID_STATE_TRANSITION. */
@@ -118,6 +139,7 @@ export const ALLOWED_FROM: Record<ActionType, readonly PrescriptionStatus[]> = {
   cancel: ['0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009'],
   expire: ['0001', '0002'],
   'no-claim': ['0003', '0006', '0007'],
+  'next-issue': ['0006', '0007', '0008', '0009'],
 };
 
 const WITH_DISPENSER: readonly PrescriptionStatus[] = ['0002', '0003', '0006', '0007', '0008', '0009'];
@@ -142,6 +164,13 @@ export function notReleasedToCaller(): Problem {
   return forbidden('This prescription is not released to your pharmacy');
 }
 
+/** Refuses a claim by a pharmacy that holds no issue of the prescription (see above). */
+export function assertHeldBy(state: PrescriptionState, pharmacy: string): void {
+  if (state.dispenser === pharmacy) return;
+  if (state.repeat?.earlier.some((issue) => issue.dispenser === pharmacy)) return;
+  throw notReleasedToCaller();
+}
+
 /** Refuses a dispensing action on a prescription not released to `pharmacy` (see above). */
 export function assertReleasedTo(state: PrescriptionState, pharmacy: string): void {
   if (state.dispenser !== pharmacy) throw notReleasedToCaller();
@@ -149,6 +178,43 @@ export function assertReleasedTo(state: PrescriptionState, pharmacy: string): vo
 
 /** The one entry point: the next state for `action`, or a Problem explaining the refusal. */
 export function transition(state: PrescriptionState, action: Action): TransitionResult {
+  if (action.type === 'next-issue') {
+    if (!state.repeat)
+      throw invalid(action.type, state.status, 'Only a repeat-dispensing prescription has further issues');
+    return startNextIssue(state, new Date(action.at));
+  }
+  if ((action.type === 'claim' || action.type === 'no-claim') && state.repeat) {
+    const issue =
+      action.type === 'claim'
+        ? claimIssue(state, action.pharmacy, action.issue)
+        : (action.issue ?? state.repeat.issue);
+    if (issue < state.repeat.issue) {
+      return settleEarlierIssue(
+        state,
+        issue,
+        action.type === 'claim' ? '0008' : '0009',
+        'pharmacy' in action ? action.pharmacy : undefined,
+      );
+    }
+    return { ...basicTransition(state, action), issue };
+  }
+  const result = basicTransition(state, action);
+  if (!state.repeat) return result;
+  if (action.type === 'cancel') return cancelLaterIssues(state, result);
+  if (action.type === 'expire') {
+    const { nextIssueFrom: _next, ...repeat } = state.repeat;
+    return { ...result, state: { ...result.state, repeat: { ...repeat, ended: 'expired' } } };
+  }
+  if (action.type === 'dispense' || action.type === 'withdraw') {
+    return rescheduleAfter(state, result, action.at ? new Date(action.at) : new Date());
+  }
+  return result;
+}
+
+function basicTransition(
+  state: PrescriptionState,
+  action: Exclude<Action, { type: 'next-issue' }>,
+): TransitionResult {
   if (DISPENSING_ACTIONS.has(action.type) && 'pharmacy' in action) assertReleasedTo(state, action.pharmacy);
   if (!ALLOWED_FROM[action.type].includes(state.status)) {
     // Release of another pharmacy's prescription: say so rather than describe a status it may not see.

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
+import { earlierUnclaimedSince } from '../repeat/repeat-state.js';
 import type { PrescriptionStatus } from '../status/codes.js';
 import type { PrescriptionState } from '../status/state-machine.js';
 
@@ -121,16 +122,21 @@ export async function findByLongFormId(q: Queryable, longFormId: string): Promis
   return result.rows[0]?.short_form_id;
 }
 
-/** Writes the state after a transition (the row must be locked by `findPrescription(…, forUpdate)`). */
+/**
+ * Writes the state after a transition (the row must be locked by `findPrescription(…, forUpdate)`).
+ * `expiresAt` moves the expiry (a new eRD issue); `newIssue` starts the row's dispensing clock again.
+ */
 export async function saveState(
   tx: Queryable,
   record: Pick<PrescriptionRecord, 'shortFormId' | 'version'>,
   state: PrescriptionState,
-  options: { dispensedNow?: boolean } = {},
+  options: { dispensedNow?: boolean; expiresAt?: Date; newIssue?: boolean } = {},
 ): Promise<void> {
   const result = await tx.query(
     `UPDATE prescription SET status = $2, state = $3::jsonb, dispenser = $4, updated_at = now(),
-       last_dispensed_at = CASE WHEN $5 THEN now() ELSE last_dispensed_at END, version = version + 1
+       last_dispensed_at = CASE WHEN $5 THEN now() WHEN $9 THEN NULL ELSE last_dispensed_at END,
+       version = version + 1, next_issue_at = $7, earlier_unclaimed_since = $8,
+       expires_at = COALESCE($10, expires_at)
      WHERE short_form_id = $1 AND version = $6`,
     [
       record.shortFormId,
@@ -139,6 +145,10 @@ export async function saveState(
       state.dispenser ?? null,
       options.dispensedNow === true,
       record.version,
+      state.repeat?.nextIssueFrom ? new Date(state.repeat.nextIssueFrom) : null,
+      earlierUnclaimedSince(state.repeat) ?? null,
+      options.newIssue === true,
+      options.expiresAt ?? null,
     ],
   );
   if (result.rowCount !== 1) throw new Error(`prescription ${record.shortFormId} changed under a row lock`);
@@ -159,20 +169,50 @@ export async function changeState(
   event: { type: string; payload: unknown },
   options: { dispensedNow?: boolean } = {},
 ): Promise<boolean> {
+  const parameters = [
+    record.shortFormId,
+    record.version,
+    JSON.stringify(state),
+    options.dispensedNow === true,
+    randomUUID(),
+    event.type,
+    JSON.stringify(event.payload),
+    EMIT_LOCK_NAMESPACE,
+  ];
+  if (state.repeat) return changeRepeatState(q, parameters, state);
   const result = await q.query<{ changed: boolean }>(
     'SELECT prescription_change($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8) AS changed',
-    [
-      record.shortFormId,
-      record.version,
-      JSON.stringify(state),
-      options.dispensedNow === true,
-      randomUUID(),
-      event.type,
-      JSON.stringify(event.payload),
-      EMIT_LOCK_NAMESPACE,
-    ],
+    parameters,
   );
   return result.rows[0]?.changed === true;
+}
+
+/**
+ * `changeState` for an eRD: prescription_change's write and event, also keeping the columns the
+ * repeat-issue and no-claim jobs find their work by (as `saveState` does), still in one statement.
+ */
+async function changeRepeatState(
+  q: Queryable,
+  parameters: unknown[],
+  state: PrescriptionState,
+): Promise<boolean> {
+  const result = await q.query<{ changed: boolean }>(
+    `WITH changed AS (
+       UPDATE prescription SET status = $3::jsonb->>'status', state = $3::jsonb,
+         dispenser = $3::jsonb->>'dispenser', updated_at = now(),
+         last_dispensed_at = CASE WHEN $4::boolean THEN now() ELSE last_dispensed_at END,
+         version = version + 1, next_issue_at = $9, earlier_unclaimed_since = $10
+       WHERE short_form_id = $1 AND version = $2::integer
+       RETURNING short_form_id
+     )
+     SELECT outbox_emit($5::uuid, $6, short_form_id, $7::jsonb, $8::integer) AS changed FROM changed`,
+    [
+      ...parameters,
+      state.repeat?.nextIssueFrom ? new Date(state.repeat.nextIssueFrom) : null,
+      earlierUnclaimedSince(state.repeat) ?? null,
+    ],
+  );
+  return result.rows.length === 1;
 }
 
 /** Another request kept changing the prescription: the client may retry. */
