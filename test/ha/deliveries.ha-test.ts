@@ -13,7 +13,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GMC_SYSTEM, registerPrescriber, signInRegistrar } from '../../bench/prescriber.js';
 import { FakeEpms } from '../../src/feed/fake-epms/server.js';
@@ -25,8 +24,9 @@ import { signPrescription } from '../../src/signing/index.js';
 import { HttpFailure, httpRequest } from '../process/http.js';
 import { freePort, killAll, type ServerProcess, serviceEnv, startServer } from '../process/server-process.js';
 import { authorizationFor } from '../process/sign-in.js';
-import { HAPROXY, httpConfig, patroniConfig, type RunningHaproxy, startHaproxy } from './haproxy.js';
-import { type PatroniCluster, patroniMissing, startPatroniCluster } from './patroni.js';
+import { HAPROXY, httpConfig, type RunningHaproxy, startHaproxy } from './haproxy.js';
+import { type PatroniCluster, patroniMissing } from './patroni.js';
+import { startPatroniFront } from './patroni-front.js';
 
 const REPLICAS = 2;
 const CLIENTS = 6;
@@ -70,30 +70,11 @@ describe.runIf(missing.length === 0)(
     });
 
     it('books every acknowledged order with the ePMS once and emails its patient once', async () => {
-      cluster = await startPatroniCluster(3);
-      const pgPort = await freePort();
-      pgProxy = await startHaproxy(
-        pgPort,
-        patroniConfig(
-          pgPort,
-          cluster.nodes.map((node) => [node.pgPort, node.restPort]),
-        ),
-      );
-      for (let tries = 0; ; tries++) {
-        const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres` });
-        try {
-          await admin.connect();
-          await admin.query('CREATE DATABASE pathways');
-          await admin.end();
-          break;
-        } catch (error) {
-          await admin.end().catch(() => {});
-          if (tries > 60) throw error;
-          await sleep(250);
-        }
-      }
+      const postgres = await startPatroniFront(3);
+      cluster = postgres.cluster;
+      pgProxy = postgres.haproxy;
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'pathways-ha-deliveries-'));
-      const location = { url: `postgres://postgres@127.0.0.1:${pgPort}/pathways`, dataDir };
+      const location = { url: postgres.url, dataDir };
 
       const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
       const frontPort = await freePort();

@@ -10,14 +10,14 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/database/database.js';
 import { acknowledged, loadFor, startCreateLoad } from '../process/load.js';
-import { freePort, killAll, type ServerProcess, startServer } from '../process/server-process.js';
+import { killAll, type ServerProcess, startServer } from '../process/server-process.js';
 import { inspectStore } from '../process/store-check.js';
-import { HAPROXY, patroniConfig, type RunningHaproxy, startHaproxy } from './haproxy.js';
-import { type PatroniCluster, patroniMissing, startPatroniCluster } from './patroni.js';
+import { HAPROXY, type RunningHaproxy } from './haproxy.js';
+import { type PatroniCluster, patroniMissing } from './patroni.js';
+import { startPatroniFront } from './patroni-front.js';
 
 const SYSTEM = 'https://example.org/patroni-failover';
 const CLIENTS = 8;
@@ -42,30 +42,10 @@ describe.runIf(missing.length === 0)('the PostgreSQL primary lost under write lo
   });
 
   it('keeps every acknowledged write, answers 503 (never 500) while failing over and recovers by itself', async () => {
-    cluster = await startPatroniCluster(3);
-    const port = await freePort();
-    haproxy = await startHaproxy(
-      port,
-      patroniConfig(
-        port,
-        cluster.nodes.map((node) => [node.pgPort, node.restPort]),
-      ),
-    );
-    // HAProxy sends connections on once its checks found the leader.
-    for (let tries = 0; ; tries++) {
-      const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
-      try {
-        await admin.connect();
-        await admin.query('CREATE DATABASE pathways');
-        await admin.end();
-        break;
-      } catch (error) {
-        await admin.end().catch(() => {});
-        if (tries > 60) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
-    const url = `postgres://postgres@127.0.0.1:${port}/pathways`;
+    const front = await startPatroniFront(3);
+    cluster = front.cluster;
+    haproxy = front.haproxy;
+    const url = front.url;
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'pathways-ha-'));
     server = await startServer({ url, dataDir });
 
