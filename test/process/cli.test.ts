@@ -79,7 +79,7 @@ describe.each(databaseKinds)('pathways CLI on %s', (kind) => {
   );
 
   it(
-    'serves /metrics on METRICS_PORT only; audit verify passes on the chain the server wrote and names the altered record',
+    'serves /metrics openly on METRICS_PORT only (a token on the public port); audit verify passes on the chain the server wrote and names the altered record',
     {
       timeout: 120_000,
     },
@@ -88,8 +88,10 @@ describe.each(databaseKinds)('pathways CLI on %s', (kind) => {
       database = test;
       const metricsPort = await freePort();
       const server = await startServer(test, { env: { METRICS_PORT: String(metricsPort) } });
-      // Metrics are on their own listener, not on the public one.
-      expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(404);
+      // Metrics are open on their own listener; the public one asks for a token.
+      const anonymous = await fetch(`${server.baseUrl}/metrics`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain('pathways_');
       const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(scraped.status).toBe(200);
       expect(await scraped.text()).toContain('pathways_http_request_duration_seconds');

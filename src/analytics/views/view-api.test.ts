@@ -186,7 +186,7 @@ describe.each(databaseKinds)('ViewDefinition/$run on %s', (kind) => {
         [
           {
             name: 'viewResource',
-            resource: { resource: 'Encounter', select: [{ column: [{ name: 'x', path: 'id' }] }] },
+            resource: { resource: 'Immunization', select: [{ column: [{ name: 'x', path: 'id' }] }] },
           },
         ],
         400,

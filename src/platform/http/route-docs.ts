@@ -61,8 +61,20 @@ export interface RouteDoc {
   produces?: string;
 }
 
-/** `{ schema }` route options for the OpenAPI document. */
-export function documented(tag: string, summary: string, doc: RouteDoc = {}): { schema: FastifySchema } {
+/** Schemas describe; they never judge input or reshape answers (the handlers do, as OperationOutcomes). */
+const acceptAnything = () => () => true;
+const asJson = () => (data: unknown) => JSON.stringify(data);
+
+/**
+ * `{ schema }` route options for the OpenAPI document, with a validator and serializer that leave
+ * requests and answers alone, on whatever app the route is registered (the service's root also
+ * switches them off; a test's bare fastify does not).
+ */
+export function documented(
+  tag: string,
+  summary: string,
+  doc: RouteDoc = {},
+): { schema: FastifySchema; validatorCompiler: typeof acceptAnything; serializerCompiler: typeof asJson } {
   const response: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(doc.responses ?? {})) {
     response[status] =
@@ -81,5 +93,7 @@ export function documented(tag: string, summary: string, doc: RouteDoc = {}): { 
       ...(Object.keys(response).length > 0 ? { response } : {}),
       ...(doc.bearer ? { security: [{ bearer: [] }] } : {}),
     } as FastifySchema,
+    validatorCompiler: acceptAnything,
+    serializerCompiler: asJson,
   };
 }

@@ -60,7 +60,12 @@ describe('course of therapy and repeat dispensing (EPS)', () => {
   it('prefers numberOfRepeatsAllowed to the UK Core total, and reads weeks', () => {
     const bundle = change(example(), (item) => {
       item.dispenseRequest!.numberOfRepeatsAllowed = 2;
-      item.dispenseRequest!.expectedSupplyDuration = { value: 4, unit: 'week', code: 'wk' };
+      item.dispenseRequest!.expectedSupplyDuration = {
+        value: 4,
+        unit: 'week',
+        system: 'http://unitsofmeasure.org',
+        code: 'wk',
+      };
     });
     expect(parsePrescriptionOrder(bundle).repeatDispensing).toMatchObject({ issues: 3, intervalDays: 28 });
   });
