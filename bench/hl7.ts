@@ -7,8 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { MllpClient } from '../src/hl7/mllp/client.js';
-import { adt, readAck } from '../src/hl7/testing/fixtures.js';
 import { generateNhsNumber } from '../src/prescribing/identifiers/index.js';
+import { adt, readAck } from '../test/support/hl7/fixtures.js';
 import { freePort, tempDir } from './processes.js';
 import type { Db } from './report.js';
 import { dropDatabase, recreateDatabase, startPathways } from './service.js';

@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Parameters } from '@medplum/fhirtypes';
-import { csrPem, ecKeys } from '../src/register/pki/test-keys.js';
+import { csrPem, ecKeys } from '../test/support/register/pki-keys.js';
 import { addUser, UserSession } from './auth.js';
 
 export const GMC_SYSTEM = 'https://fhir.hl7.org.uk/Id/gmc-number';

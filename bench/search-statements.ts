@@ -11,8 +11,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
 import { parseSearchQuery } from '../src/platform/fhir/search/parse-query.js';
 import { buildPageQuery } from '../src/platform/fhir/search/sql-query.js';
-import { storeResources } from '../src/platform/fhir/search/test-support.js';
 import { createTestDatabase } from '../test/databases.js';
+import { storeResources } from '../test/support/platform/fhir-search.js';
 import { appointmentOf, todayUtc } from './portal-seed.js';
 
 const PATIENTS = Number(process.argv[2] ?? 10_000);

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { NO_MATCH_TEXT } from './context.js';
 import {
   countRows,
   e164,
@@ -18,7 +17,8 @@ import {
   post,
   registrationBody,
   storePatient,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { NO_MATCH_TEXT } from './context.js';
 
 describe.each(databaseKinds)('enrolment refusals on %s', (kind) => {
   let t: TestApp;

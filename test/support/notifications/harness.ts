@@ -5,26 +5,31 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContactPoint, Patient } from '@medplum/fhirtypes';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../test/databases.js';
-import { TEST_AUDIT_KEYS } from '../platform/audit/test-support.js';
-import { AuditTrail } from '../platform/audit/trail.js';
-import type { AccessControl } from '../platform/auth/fastify.js';
-import { type PlatformContext, ServiceRegistry } from '../platform/capability.js';
-import { loadConfig } from '../platform/config/config.js';
-import type { SecretKey } from '../platform/crypto/secret-box.js';
-import { CapabilityRegistry } from '../platform/fhir/capability.js';
-import { ResourceRules } from '../platform/fhir/resource-rules.js';
-import { createResource } from '../platform/fhir/store/repository.js';
-import { loadValidationDefinitions } from '../platform/fhir/validation/index.js';
-import { waitFor } from '../platform/jobs/testing.js';
-import { createLogger } from '../platform/logging/logger.js';
-import { createMetricsRegistry, type Registry } from '../platform/metrics/metrics.js';
-import { type DomainEvent, emit, Outbox } from '../platform/outbox/outbox.js';
-import { createNotifications, type Notifications } from './capability.js';
-import { FakeNotifyServer } from './fake-notify/server.js';
-import type { NotificationSettings } from './settings.js';
-import { type Attempt, attemptsOf, loadNotification, type NotificationRow } from './store.js';
-import { itemForNotification, type WorklistItem } from './worklist-store.js';
+import { createNotifications, type Notifications } from '../../../src/notifications/capability.js';
+import { FakeNotifyServer } from '../../../src/notifications/fake-notify/server.js';
+import type { NotificationSettings } from '../../../src/notifications/settings.js';
+import {
+  type Attempt,
+  attemptsOf,
+  loadNotification,
+  type NotificationRow,
+} from '../../../src/notifications/store.js';
+import { itemForNotification, type WorklistItem } from '../../../src/notifications/worklist-store.js';
+import { AuditTrail } from '../../../src/platform/audit/trail.js';
+import type { AccessControl } from '../../../src/platform/auth/fastify.js';
+import { type PlatformContext, ServiceRegistry } from '../../../src/platform/capability.js';
+import { loadConfig } from '../../../src/platform/config/config.js';
+import type { SecretKey } from '../../../src/platform/crypto/secret-box.js';
+import { CapabilityRegistry } from '../../../src/platform/fhir/capability.js';
+import { ResourceRules } from '../../../src/platform/fhir/resource-rules.js';
+import { createResource } from '../../../src/platform/fhir/store/repository.js';
+import { loadValidationDefinitions } from '../../../src/platform/fhir/validation/index.js';
+import { createLogger } from '../../../src/platform/logging/logger.js';
+import { createMetricsRegistry, type Registry } from '../../../src/platform/metrics/metrics.js';
+import { type DomainEvent, emit, Outbox } from '../../../src/platform/outbox/outbox.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../databases.js';
+import { TEST_AUDIT_KEYS } from '../platform/audit.js';
+import { waitFor } from '../platform/wait.js';
 
 /** Real time shifted by an offset the test sets: time still passes, so back-off still elapses. */
 /** Noon UTC today: daytime in London whatever the season, so no SMS is held for quiet hours. */

@@ -7,10 +7,10 @@ import 'reflect-metadata';
 import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import * as x509 from '@peculiar/x509';
-import type { TestApp } from '../../../test/app.js';
-import { csrPem, ecKeys } from '../../register/pki/test-keys.js';
-import { signPrescription } from '../../signing/index.js';
-import { type OrderBundleInput, orderBundle } from '../examples/order-bundle.js';
+import { type OrderBundleInput, orderBundle } from '../../../src/prescribing/examples/order-bundle.js';
+import { signPrescription } from '../../../src/signing/index.js';
+import type { TestApp } from '../../app.js';
+import { csrPem, ecKeys } from '../register/pki-keys.js';
 
 export const RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';

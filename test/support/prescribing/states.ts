@@ -2,9 +2,14 @@
  * The state machine tests' fixtures: two pharmacies, a two-item prescription, a representative
  * state for each status, and what a transition comes to.
  */
-import { Problem } from '../../platform/errors/problem.js';
-import type { PrescriptionStatus } from './codes.js';
-import { type Action, type DispenseRecord, type PrescriptionState, transition } from './state-machine.js';
+import { Problem } from '../../../src/platform/errors/problem.js';
+import type { PrescriptionStatus } from '../../../src/prescribing/status/codes.js';
+import {
+  type Action,
+  type DispenseRecord,
+  type PrescriptionState,
+  transition,
+} from '../../../src/prescribing/status/state-machine.js';
 
 export const P1 = 'FCG71';
 export const P2 = 'FEW08';

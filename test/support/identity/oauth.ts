@@ -1,13 +1,17 @@
 /** Helpers for the OAuth suites (not part of the product): a fake directory, cipher, audit sink. */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AuditInput } from '../../platform/audit/audit-event.js';
-import type { Database } from '../../platform/database/database.js';
-import { Problem } from '../../platform/errors/problem.js';
-import { registerErrorHandling } from '../../platform/http/errors.js';
-import { registerJsonParsers } from '../../platform/http/fhir-json.js';
-import type { AccountDirectory, DirectoryAccount, RedeemedCode } from './directory.js';
-import { type KeyCipher, KeyStore } from './keys.js';
-import { oauthRoutes } from './routes.js';
+import type {
+  AccountDirectory,
+  DirectoryAccount,
+  RedeemedCode,
+} from '../../../src/identity/oauth/directory.js';
+import { type KeyCipher, KeyStore } from '../../../src/identity/oauth/keys.js';
+import { oauthRoutes } from '../../../src/identity/oauth/routes.js';
+import type { AuditInput } from '../../../src/platform/audit/audit-event.js';
+import type { Database } from '../../../src/platform/database/database.js';
+import { Problem } from '../../../src/platform/errors/problem.js';
+import { registerErrorHandling } from '../../../src/platform/http/errors.js';
+import { registerJsonParsers } from '../../../src/platform/http/fhir-json.js';
 
 export const PUBLIC_URL = 'http://pathways.test';
 

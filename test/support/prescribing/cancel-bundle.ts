@@ -1,7 +1,7 @@
 /** prescription-order-update (cancel) messages for tests. */
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
-import { orderItems } from '../examples/order-bundle.js';
+import { orderItems } from '../../../src/prescribing/examples/order-bundle.js';
 
 /** A prescription-order-update cancelling the given items of `order`. */
 export function cancelBundle(order: Bundle, itemPositions: number[] = [0]): Bundle {

@@ -1,5 +1,5 @@
 /** What prescribing has stored, for "a rejection stores nothing" assertions. */
-import type { Database } from '../../platform/database/database.js';
+import type { Database } from '../../../src/platform/database/database.js';
 
 export interface StoredCounts {
   prescriptions: number;

@@ -1,11 +1,12 @@
 /** Test support for the feed's API tests: the whole service wired to a fake ePMS (not used at run time). */
-import { startTestApp, type TestApp } from '../../test/app.js';
-import type { DatabaseKind } from '../../test/databases.js';
-import { waitFor } from '../platform/jobs/testing.js';
-import { type DomainEvent, emit } from '../platform/outbox/outbox.js';
-import { FEED_CONSUMER } from './consumer.js';
-import { FakeEpms } from './fake-epms/server.js';
-import type { FeedEventType } from './wire-format.js';
+
+import { FEED_CONSUMER } from '../../../src/feed/consumer.js';
+import { FakeEpms } from '../../../src/feed/fake-epms/server.js';
+import type { FeedEventType } from '../../../src/feed/wire-format.js';
+import { type DomainEvent, emit } from '../../../src/platform/outbox/outbox.js';
+import { startTestApp, type TestApp } from '../../app.js';
+import type { DatabaseKind } from '../../databases.js';
+import { waitFor } from '../platform/wait.js';
 
 /** Short delays so retries happen within the test: first retry ≤ 20 ms, none more than 200 ms apart. */
 export const FAST_FEED_ENV = {

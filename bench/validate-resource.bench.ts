@@ -1,16 +1,16 @@
 /**
  * Cost of validating the EPS prescription-order message: each entry resource, and the Bundle.
- * Run with `npx vitest bench --run src/platform/fhir/validation`.
+ * Run with `npx vitest bench --run bench/validate-resource.bench.ts`.
  */
 import { readFileSync } from 'node:fs';
 import { bench, describe } from 'vitest';
-import { loadValidationDefinitions, validateResource } from './index.js';
+import { loadValidationDefinitions, validateResource } from '../src/platform/fhir/validation/index.js';
 
 type Json = Record<string, unknown>;
 
 loadValidationDefinitions();
 const order = JSON.parse(
-  readFileSync(new URL('../../../../test/fixtures/eps/prescription-order.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../test/fixtures/eps/prescription-order.json', import.meta.url), 'utf8'),
 ) as Json;
 const entries = (order['entry'] as { resource: Json }[]).map((entry) => entry.resource);
 

@@ -8,14 +8,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import type { Database } from '../../platform/database/database.js';
-import { createResource } from '../../platform/fhir/store/repository.js';
+import { currentTotp } from '../../../src/identity/accounts/totp.js';
+import type { Database } from '../../../src/platform/database/database.js';
+import { createResource } from '../../../src/platform/fhir/store/repository.js';
 import {
   CHI_NUMBER_SYSTEM,
   generateNhsNumber,
   NHS_NUMBER_SYSTEM,
-} from '../../prescribing/identifiers/index.js';
-import { currentTotp } from '../accounts/totp.js';
+} from '../../../src/prescribing/identifiers/index.js';
 
 let ipCounter = 0;
 /** A client address no other test in this process uses. */

@@ -1,19 +1,23 @@
 /** A small app with the sign-in and service-desk plugins on a fresh database (tests only). */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { newTrail } from '../../platform/audit/test-support.js';
-import type { AuditTrail } from '../../platform/audit/trail.js';
-import type { Database } from '../../platform/database/database.js';
-import { forbidden } from '../../platform/errors/problem.js';
-import { registerErrorHandling } from '../../platform/http/errors.js';
-import { registerJsonParsers } from '../../platform/http/fhir-json.js';
-import { serviceDeskRoutes } from '../accounts/service-desk-routes.js';
-import { createAccount } from '../accounts/store.js';
-import { currentTotp } from '../accounts/totp.js';
-import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './failure-store.js';
-import { randomToken, s256 } from './pkce.js';
-import { signinRoutes } from './routes.js';
-import type { SigninLimits } from './signin-service.js';
+import { serviceDeskRoutes } from '../../../src/identity/accounts/service-desk-routes.js';
+import { createAccount } from '../../../src/identity/accounts/store.js';
+import { currentTotp } from '../../../src/identity/accounts/totp.js';
+import {
+  clearFailureCounts,
+  lockedAddressCount,
+  usernameKeyer,
+} from '../../../src/identity/signin/failure-store.js';
+import { randomToken, s256 } from '../../../src/identity/signin/pkce.js';
+import { signinRoutes } from '../../../src/identity/signin/routes.js';
+import type { SigninLimits } from '../../../src/identity/signin/signin-service.js';
+import type { AuditTrail } from '../../../src/platform/audit/trail.js';
+import type { Database } from '../../../src/platform/database/database.js';
+import { forbidden } from '../../../src/platform/errors/problem.js';
+import { registerErrorHandling } from '../../../src/platform/http/errors.js';
+import { registerJsonParsers } from '../../../src/platform/http/fhir-json.js';
+import { newTrail } from '../platform/audit.js';
 
 export interface Harness {
   app: FastifyInstance;

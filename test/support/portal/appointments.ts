@@ -1,6 +1,6 @@
 /** Schedules, slots and appointments for the appointment suites (not used at run time). */
 import type { Appointment, Slot } from '@medplum/fhirtypes';
-import type { PortalTest } from '../test-support.js';
+import type { PortalTest } from './app.js';
 
 const HOUR = 3_600_000;
 

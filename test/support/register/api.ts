@@ -1,9 +1,9 @@
 /** Helpers for the register's API tests: calls as a registrar and the resources they write. */
 import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/app.js';
-import type { DatabaseKind } from '../../test/databases.js';
-import { GMC_NUMBER, ODS_SYSTEM, PRESCRIBING_RIGHT_SYSTEM } from './systems.js';
+import { GMC_NUMBER, ODS_SYSTEM, PRESCRIBING_RIGHT_SYSTEM } from '../../../src/register/systems.js';
+import { startTestApp, type TestApp } from '../../app.js';
+import type { DatabaseKind } from '../../databases.js';
 
 export const FHIR_JSON = { 'content-type': 'application/fhir+json' };
 

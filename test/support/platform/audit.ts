@@ -1,11 +1,12 @@
 /** Helpers shared by the audit suites (not part of the product). */
-import type { Database, Queryable } from '../database/database.js';
-import { createLogger } from '../logging/logger.js';
-import { createMetricsRegistry } from '../metrics/metrics.js';
-import type { AuditInput } from './audit-event.js';
-import { deriveAuditKeys } from './audit-keys.js';
-import { AuditTrail } from './trail.js';
-import type { VerifyOptions } from './verify.js';
+
+import type { AuditInput } from '../../../src/platform/audit/audit-event.js';
+import { deriveAuditKeys } from '../../../src/platform/audit/audit-keys.js';
+import { AuditTrail } from '../../../src/platform/audit/trail.js';
+import type { VerifyOptions } from '../../../src/platform/audit/verify.js';
+import type { Database, Queryable } from '../../../src/platform/database/database.js';
+import { createLogger } from '../../../src/platform/logging/logger.js';
+import { createMetricsRegistry } from '../../../src/platform/metrics/metrics.js';
 
 /** The audit keys of the suites (from a fixed secret key; the service derives its own). */
 export const TEST_AUDIT_KEYS = deriveAuditKeys(Buffer.alloc(32, 7));

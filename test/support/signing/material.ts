@@ -14,11 +14,11 @@ import {
 import { readFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'vitest';
-import { signatureProvenance } from './carrier.js';
-import { SignatureError } from './errors.js';
-import { signingPayload } from './payload.js';
-import type { SignatureAlgorithm } from './scheme.js';
-import { verifyBundleSignature } from './verify.js';
+import { signatureProvenance } from '../../../src/signing/carrier.js';
+import { SignatureError } from '../../../src/signing/errors.js';
+import { signingPayload } from '../../../src/signing/payload.js';
+import type { SignatureAlgorithm } from '../../../src/signing/scheme.js';
+import { verifyBundleSignature } from '../../../src/signing/verify.js';
 
 export const REQUESTER = 'urn:uuid:56166769-c1c4-4d07-afa8-132b5dfca666';
 export const SIG_T = '2024-05-01T09:30:00Z';
@@ -97,7 +97,7 @@ export function unsignedOrder(): TestBundle {
 
 /** The EPS prescription-order example as published, XML-DSig Provenance included. */
 export function epsOrderFixture(): TestBundle {
-  const url = new URL('../../test/fixtures/eps/prescription-order.json', import.meta.url);
+  const url = new URL('../../fixtures/eps/prescription-order.json', import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8')) as TestBundle;
 }
 

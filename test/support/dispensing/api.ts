@@ -1,8 +1,8 @@
 /** HTTP calls of the dispensing API for tests. */
 import type { Bundle, OperationOutcome, Parameters } from '@medplum/fhirtypes';
-import { startTestApp, type TestApp } from '../../../test/app.js';
-import type { DatabaseKind } from '../../../test/databases.js';
-import { registerPrescriber } from '../../prescribing/testing/prescriber.js';
+import { startTestApp, type TestApp } from '../../app.js';
+import type { DatabaseKind } from '../../databases.js';
+import { registerPrescriber } from '../prescribing/prescriber.js';
 
 export function dispensingApi(app: TestApp) {
   const post = (url: string, body: unknown, authorization: string) =>

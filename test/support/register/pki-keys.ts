@@ -1,5 +1,5 @@
 /** Keys, CSRs and foreign certificates for the PKI tests. */
-import { type CryptoKeyPair, subtle, x509 } from './x509.js';
+import { type CryptoKeyPair, subtle, x509 } from '../../../src/register/pki/x509.js';
 
 export const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 export const ES256 = { name: 'ECDSA', hash: 'SHA-256' } as const;

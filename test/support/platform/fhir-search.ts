@@ -3,8 +3,8 @@
  * fhir_resource + writeSearchIndex in one transaction) without depending on the store itself.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { Database } from '../../database/database.js';
-import { deleteSearchIndex, writeSearchIndex } from './write-index.js';
+import type { Database } from '../../../src/platform/database/database.js';
+import { deleteSearchIndex, writeSearchIndex } from '../../../src/platform/fhir/search/write-index.js';
 
 export const BASE_URL = 'http://localhost:3000/fhir/R4';
 

@@ -1,9 +1,9 @@
 /** The service in-process with an MLLP listener on a free port, for the HL7 suites (not used at run time). */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { startTestApp, type TestApp } from '../../../test/app.js';
-import type { DatabaseKind } from '../../../test/databases.js';
-import type { Hl7Service } from '../capability.js';
-import { MllpClient } from '../mllp/client.js';
+import type { Hl7Service } from '../../../src/hl7/capability.js';
+import { MllpClient } from '../../../src/hl7/mllp/client.js';
+import { startTestApp, type TestApp } from '../../app.js';
+import type { DatabaseKind } from '../../databases.js';
 
 export interface Hl7Test {
   t: TestApp;

@@ -1,9 +1,9 @@
 /** Shared set-up for the portal's API suites (not used at run time). */
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import { startTestApp, type TestApp } from '../../test/app.js';
-import type { DatabaseKind } from '../../test/databases.js';
-import type { TokenInput } from '../../test/tokens.js';
-import { createResource } from '../platform/fhir/store/repository.js';
+import { createResource } from '../../../src/platform/fhir/store/repository.js';
+import { startTestApp, type TestApp } from '../../app.js';
+import type { DatabaseKind } from '../../databases.js';
+import type { TokenInput } from '../../tokens.js';
 
 export interface Reply {
   statusCode: number;

@@ -5,13 +5,13 @@
  * set-up and tear-down hooks.
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../../test/databases.js';
-import type { Database } from '../database/database.js';
-import { createLogger } from '../logging/logger.js';
-import { createMetricsRegistry, type Registry } from '../metrics/metrics.js';
-import type { Consumer } from './consumer.js';
-import { type DomainEvent, emit } from './events.js';
-import { Outbox } from './outbox.js';
+import type { Database } from '../../../src/platform/database/database.js';
+import { createLogger } from '../../../src/platform/logging/logger.js';
+import { createMetricsRegistry, type Registry } from '../../../src/platform/metrics/metrics.js';
+import type { Consumer } from '../../../src/platform/outbox/consumer.js';
+import { type DomainEvent, emit } from '../../../src/platform/outbox/events.js';
+import { Outbox } from '../../../src/platform/outbox/outbox.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../databases.js';
 
 export const log = createLogger({ level: 'silent' });
 /** Retry back-off short enough for tests. */
