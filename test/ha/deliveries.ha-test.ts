@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GMC_SYSTEM, registerPrescriber, signInRegistrar } from '../../bench/prescriber.js';
+import { GMC_SYSTEM, registerPrescriber, signInRegistrar } from '../../bench/data/prescriber.js';
 import { FakeEpms } from '../../src/feed/fake-epms/server.js';
 import { formatApiKey } from '../../src/notifications/fake-notify/api-key.js';
 import { FakeNotifyServer } from '../../src/notifications/fake-notify/server.js';
