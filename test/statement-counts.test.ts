@@ -9,8 +9,8 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claim, dispenseNotification, releaseParameters } from '../src/dispensing/examples/messages.js';
+import { generateNhsNumber } from '../src/nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
-import { generateNhsNumber } from '../src/prescribing/identifiers/nhs-number.js';
 import { startTestApp, type TestApp } from './app.js';
 import { type Counts, StatementCounter } from './counting-database.js';
 import { databaseKinds } from './databases.js';

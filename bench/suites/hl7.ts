@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MllpClient } from '../../src/hl7/mllp/client.js';
-import { generateNhsNumber } from '../../src/prescribing/identifiers/index.js';
+import { generateNhsNumber } from '../../src/nhs/index.js';
 import { adt, readAck } from '../../test/support/hl7/fixtures.js';
 import { freePort, tempDir } from '../harness/processes.js';
 import { dropDatabase, recreateDatabase, startPathways } from '../harness/service.js';

@@ -121,7 +121,7 @@ describe.each(databaseKinds)('enrolment refusals on %s', (kind) => {
       nhsNumber: undefined,
       extra: { link: [{ type: 'replaced-by', other: { reference: patient } }] },
     });
-    const { generateNhsNumber } = await import('../../prescribing/identifiers/index.js');
+    const { generateNhsNumber } = await import('../../nhs/index.js');
     const bodies = [
       await expectNoMatch({ nhsNumber: generateNhsNumber() }),
       await expectNoMatch({ family: 'ONeill' }),

@@ -14,13 +14,13 @@ import type {
   Practitioner,
   PractitionerRole,
 } from '@medplum/fhirtypes';
+import { patientIdentifierProblem } from '../../nhs/index.js';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
 import { validateResourceOf } from '../../platform/fhir/validation/index.js';
 import {
   isLongFormId,
   LONG_FORM_ID_EXTENSION,
   LONG_FORM_ID_SYSTEM,
-  patientIdentifierProblem,
   SHORT_FORM_ID_SYSTEM,
   shortFormIdProblem,
 } from '../identifiers/index.js';

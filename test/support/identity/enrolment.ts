@@ -9,13 +9,9 @@ import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { currentTotp } from '../../../src/identity/accounts/totp.js';
+import { CHI_NUMBER_SYSTEM, generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../../src/nhs/index.js';
 import type { Database } from '../../../src/platform/database/database.js';
 import { createResource } from '../../../src/platform/fhir/store/repository.js';
-import {
-  CHI_NUMBER_SYSTEM,
-  generateNhsNumber,
-  NHS_NUMBER_SYSTEM,
-} from '../../../src/prescribing/identifiers/index.js';
 
 let ipCounter = 0;
 /** A client address no other test in this process uses. */

@@ -22,8 +22,8 @@ import {
   releaseParameters,
   returnTask,
 } from '../../../dispensing/examples/messages.js';
+import { generateNhsNumber } from '../../../nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../../../prescribing/examples/order-bundle.js';
-import { generateNhsNumber } from '../../../prescribing/identifiers/nhs-number.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const REASON = 'Collapsed in clinic; allergies needed before treatment';
