@@ -7,15 +7,15 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { authSuite } from './auth-suite.js';
-import { cyclesSuite } from './cycles-suite.js';
-import { describeMachine, type Machine, waitForQuiet } from './machine.js';
-import { ordersSuite } from './orders-suite.js';
-import { platformSuite, type Settings } from './platform-suite.js';
-import { portalSuite } from './portal-suite.js';
-import { type Db, formatReport, type RunReport } from './report.js';
-import { compileServer, PG_SERVER } from './service.js';
-import { formatSuite, type SuiteReport } from './suite-report.js';
+import { describeMachine, type Machine, waitForQuiet } from './harness/machine.js';
+import { compileServer, PG_SERVER } from './harness/service.js';
+import { type Db, formatReport, type RunReport } from './report/report.js';
+import { formatSuite, type SuiteReport } from './report/suite-report.js';
+import { authSuite } from './suites/auth-suite.js';
+import { cyclesSuite } from './suites/cycles-suite.js';
+import { ordersSuite } from './suites/orders-suite.js';
+import { platformSuite, type Settings } from './suites/platform-suite.js';
+import { portalSuite } from './suites/portal-suite.js';
 
 const SUITES = ['platform', 'auth', 'orders', 'cycles', 'portal'] as const;
 type Suite = (typeof SUITES)[number];

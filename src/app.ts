@@ -13,6 +13,7 @@ import { defaultCheckpointFile } from './platform/audit/checkpoint.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
 import { enforceSmartScopes } from './platform/auth/smart-enforcement.js';
+import type { TokenVerifier } from './platform/auth/verify.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
 import type { Config } from './platform/config/config.js';
 import { loadSecretKey } from './platform/crypto/secret-box.js';
@@ -62,6 +63,8 @@ export interface Pathways {
 export interface BuildOptions {
   /** Wraps the database every part of the service uses (the statement-count tests count through it). */
   wrapDatabase?: (db: Database) => Database;
+  /** Wraps the token verifier every authenticated route uses (the bench's auth suite times it away). */
+  wrapTokenVerifier?: (verifier: TokenVerifier) => TokenVerifier;
 }
 
 export async function buildPathways(
@@ -124,7 +127,16 @@ export async function buildPathways(
   });
   // Identity is built before the capabilities and reaches their services (one-time codes) lazily.
   const services = new ServiceRegistry();
-  const identity = await createIdentity({ db, audit, metrics, log, config, env, services });
+  const identity = await createIdentity({
+    db,
+    audit,
+    metrics,
+    log,
+    config,
+    env,
+    services,
+    wrapVerifier: options.wrapTokenVerifier,
+  });
   await identity.register(app);
   const { access } = identity;
   enforceSmartScopes(app);

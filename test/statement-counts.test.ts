@@ -9,17 +9,13 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claim, dispenseNotification, releaseParameters } from '../src/dispensing/examples/messages.js';
-import { dispensingApi } from '../src/dispensing/testing/api.js';
+import { generateNhsNumber } from '../src/nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
-import { generateNhsNumber } from '../src/prescribing/identifiers/nhs-number.js';
-import {
-  processMessage,
-  registerPrescriber,
-  type TestPrescriber,
-} from '../src/prescribing/testing/prescriber.js';
 import { startTestApp, type TestApp } from './app.js';
 import { type Counts, StatementCounter } from './counting-database.js';
 import { databaseKinds } from './databases.js';
+import { dispensingApi } from './support/dispensing/api.js';
+import { processMessage, registerPrescriber, type TestPrescriber } from './support/prescribing/prescriber.js';
 
 /**
  * The most each operation may cost, audit excluded: statements (BEGIN and COMMIT included) and

@@ -3,8 +3,7 @@
  * (demo data only — PATHWAYS_DEMO is off unless `npm start` turns it on); each TOTP seed is read
  * back from the encrypted store so the banner can print it on every start.
  */
-import { createAccount, credentialsByUsername, totpAad } from '../identity/accounts/store.js';
-import { currentTotp } from '../identity/accounts/totp.js';
+import { createAccount, credentialsByUsername, currentTotp, totpAad } from '../identity/index.js';
 import type { Role } from '../platform/auth/principal.js';
 import { decryptSecret, type SecretKey } from '../platform/crypto/secret-box.js';
 import type { Database } from '../platform/database/database.js';

@@ -6,7 +6,7 @@
  */
 import { clinicalSafetyCounter } from '../platform/auth/safety-events.js';
 import type { CapabilityFactory } from '../platform/capability.js';
-import type { PrescribingService } from '../prescribing/capability.js';
+import type { PrescribingService } from '../prescribing/index.js';
 import { seedDispensingDemo } from './demo.js';
 import { closeUnclaimed } from './no-claim/close-unclaimed.js';
 import { declareDispensingRelationships } from './read-relationships.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
+import { type dispensingApi, errorCode, startDispensingTest } from '../../test/support/dispensing/api.js';
+import { processMessage, type TestPrescriber } from '../../test/support/prescribing/prescriber.js';
 import { itemIdOf, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
-import { processMessage, type TestPrescriber } from '../prescribing/testing/prescriber.js';
-import { type dispensingApi, errorCode, startDispensingTest } from './testing/api.js';
-import { dispenseNotification, releaseParameters } from './testing/messages.js';
+import { dispenseNotification, releaseParameters } from './examples/messages.js';
 
 // Real concurrent requests: on PostgreSQL they run on separate connections at once; the row lock
 // decides. (PGlite has one connection, so the same requests are serialised there.)

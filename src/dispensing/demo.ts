@@ -6,9 +6,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Principal } from '../platform/auth/principal.js';
 import type { Database } from '../platform/database/database.js';
-import { DEMO_PRESCRIPTIONS } from '../prescribing/demo.js';
-import type { VerificationDeps } from '../prescribing/signature/verify-prescription.js';
-import { findPrescription } from '../prescribing/store/prescriptions.js';
+import { DEMO_PRESCRIPTIONS, findPrescription, type VerificationDeps } from '../prescribing/index.js';
 import { acceptClaim } from './claim/claim.js';
 import { applyDispenseNotification } from './dispense/dispense.js';
 import { claim, dispenseNotification } from './examples/messages.js';

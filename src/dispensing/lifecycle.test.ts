@@ -2,17 +2,22 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
+import {
+  type dispensingApi,
+  errorCode,
+  releaseOutcome,
+  startDispensingTest,
+} from '../../test/support/dispensing/api.js';
+import { processMessage, type TestPrescriber } from '../../test/support/prescribing/prescriber.js';
 import { itemIdOf, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
-import { processMessage, type TestPrescriber } from '../prescribing/testing/prescriber.js';
-import { type dispensingApi, errorCode, releaseOutcome, startDispensingTest } from './testing/api.js';
 import {
   claim,
   dispenseNotification,
   releaseParameters,
   returnTask,
   withdrawTask,
-} from './testing/messages.js';
+} from './examples/messages.js';
 
 describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
   let app: TestApp;
@@ -198,7 +203,7 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
     }
     const claimedByP1 = claim(shortFormIdOf(claimed));
     expect((await api.claim(claimedByP1, p1)).statusCode).toBe(200);
-    const { cancelBundle } = await import('../prescribing/testing/cancel-bundle.js');
+    const { cancelBundle } = await import('../../test/support/prescribing/cancel-bundle.js');
     expect((await processMessage(app, cancelBundle(cancelled, [0]), await gp.bearer())).statusCode).toBe(200);
 
     const answers = new Set<string>();
@@ -243,7 +248,7 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
   it('tells the pharmacy on release about items the prescriber cancelled, and refuses to dispense them', async () => {
     const order = await prescribe({ items: 2 });
     await api.release(releaseParameters('FCG71', shortFormIdOf(order)), p1);
-    const { cancelBundle } = await import('../prescribing/testing/cancel-bundle.js');
+    const { cancelBundle } = await import('../../test/support/prescribing/cancel-bundle.js');
     expect((await processMessage(app, cancelBundle(order, [0]), await gp.bearer())).statusCode).toBe(200);
     const again = await api.release(releaseParameters('FCG71', shortFormIdOf(order)), p1);
     const { warnings } = releaseOutcome(again.json());
@@ -277,7 +282,7 @@ describe.each(databaseKinds)('dispensing lifecycle on %s', (kind) => {
     expect(errorCode(notCancelled.json())).toBe('INVALID_STATE_TRANSITION');
     expect(notCancelled.json().issue[0].diagnostics).toMatch(/not cancelled/);
     expect(await status(order)).toBe('0002');
-    const { cancelBundle } = await import('../prescribing/testing/cancel-bundle.js');
+    const { cancelBundle } = await import('../../test/support/prescribing/cancel-bundle.js');
     expect((await processMessage(app, cancelBundle(order, [3]), await gp.bearer())).statusCode).toBe(200);
     const accepted = await api.message(example(), p1);
     expect(accepted.statusCode, accepted.body).toBe(200);

@@ -7,11 +7,11 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
+import { type dispensingApi, startDispensingTest } from '../../test/support/dispensing/api.js';
+import { processMessage, type TestPrescriber } from '../../test/support/prescribing/prescriber.js';
+import { storedCounts } from '../../test/support/prescribing/stored.js';
 import { orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
-import { processMessage, type TestPrescriber } from '../prescribing/testing/prescriber.js';
-import { storedCounts } from '../prescribing/testing/stored.js';
-import { type dispensingApi, startDispensingTest } from './testing/api.js';
-import { claim, releaseParameters, returnTask, withdrawTask } from './testing/messages.js';
+import { claim, releaseParameters, returnTask, withdrawTask } from './examples/messages.js';
 
 type Json = Record<string, unknown>;
 

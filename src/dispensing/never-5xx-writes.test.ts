@@ -8,20 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
 import { bodies } from '../../test/never-5xx.js';
-import { itemIdOf, orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
+import { dispensingApi } from '../../test/support/dispensing/api.js';
 import {
   processMessage,
   registerPrescriber,
   type TestPrescriber,
-} from '../prescribing/testing/prescriber.js';
-import { dispensingApi } from './testing/api.js';
+} from '../../test/support/prescribing/prescriber.js';
+import { itemIdOf, orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import {
   claim,
   dispenseNotification,
   releaseParameters,
   returnTask,
   withdrawTask,
-} from './testing/messages.js';
+} from './examples/messages.js';
 
 /** Enough runs per route to find a shape that slips through, few enough to keep the file quick. */
 const RUNS = 30;

@@ -10,16 +10,21 @@ import type { Bundle, MedicationRequest, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
+import {
+  type dispensingApi,
+  errorCode,
+  releaseOutcome,
+  startDispensingTest,
+} from '../../test/support/dispensing/api.js';
+import { cancelBundle } from '../../test/support/prescribing/cancel-bundle.js';
+import { processMessage, type TestPrescriber } from '../../test/support/prescribing/prescriber.js';
 import { itemIdOf, orderItems, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { generateShortFormId } from '../prescribing/identifiers/index.js';
 import { PRESCRIPTION_ISSUE_EXTENSION } from '../prescribing/repeat/repeat-state.js';
 import { startDueIssues } from '../prescribing/repeat/start-issue.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
-import { cancelBundle } from '../prescribing/testing/cancel-bundle.js';
-import { processMessage, type TestPrescriber } from '../prescribing/testing/prescriber.js';
+import { claim, dispenseNotification, releaseParameters } from './examples/messages.js';
 import { closeUnclaimed } from './no-claim/close-unclaimed.js';
-import { type dispensingApi, errorCode, releaseOutcome, startDispensingTest } from './testing/api.js';
-import { claim, dispenseNotification, releaseParameters } from './testing/messages.js';
 
 const DAY = 86_400_000;
 const today = () => new Date().toISOString().slice(0, 10);

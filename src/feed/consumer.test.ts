@@ -2,6 +2,8 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { feedPayload } from '../../test/support/feed/app.js';
+import { TEST_KEY_ECC_P256_PRIVATE, TEST_KEY_ECC_P256_PUBLIC } from '../../test/support/feed/rfc-examples.js';
 import { createLogger } from '../platform/logging/logger.js';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/metrics.js';
 import { type DomainEvent, type ExternalConsumer, PermanentFailure } from '../platform/outbox/outbox.js';
@@ -10,8 +12,6 @@ import { FakeEpms } from './fake-epms/server.js';
 import { keyIdOf } from './feed-key.js';
 import { registerFeedMetrics } from './metrics.js';
 import { readFeedSettings } from './settings.js';
-import { TEST_KEY_ECC_P256_PRIVATE, TEST_KEY_ECC_P256_PUBLIC } from './test-support.js';
-import { feedPayload } from './testing.js';
 
 const publicKey = createPublicKey(TEST_KEY_ECC_P256_PUBLIC);
 const key = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_REQUEST, TEST_RESPONSE } from '../../test/support/feed/rfc-examples.js';
 import { contentDigest, parseDigestDictionary, verifyContentDigest } from './content-digest.js';
-import { TEST_REQUEST, TEST_RESPONSE } from './test-support.js';
 
 describe('Content-Digest (RFC 9530)', () => {
   it('gives the RFC 9530 Appendix B sha-256 of {"hello": "world"}', () => {

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
-import { waitFor } from '../platform/jobs/testing.js';
+import { type FeedTestApp, startFeedApp } from '../../test/support/feed/app.js';
+import { waitFor } from '../../test/support/platform/wait.js';
 import { FEED_CONSUMER } from './consumer.js';
-import { type FeedTestApp, startFeedApp } from './testing.js';
 
 describe.each(databaseKinds)('the ePMS feed after an outage, on %s', (kind) => {
   let t: FeedTestApp;

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
+import { feedPayload } from '../../test/support/feed/app.js';
 import { emit } from '../platform/outbox/outbox.js';
 import { FEED_CONSUMER } from './consumer.js';
 import { keyIdOf, parseFeedPublicKey } from './feed-key.js';
-import { feedPayload } from './testing.js';
 
 describe.each(databaseKinds)('the ePMS feed without EPMS_URL, on %s', (kind) => {
   let t: TestApp;

@@ -1,15 +1,15 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/databases.js';
-import { ConfigError } from '../platform/config/config.js';
-import { openDatabase } from '../platform/database/database.js';
-import { keyIdOf, loadOrCreateFeedKey, parseFeedPublicKey } from './feed-key.js';
 import {
   RFC_7638_JWK,
   RFC_7638_THUMBPRINT,
   TEST_KEY_ECC_P256_PUBLIC,
   TEST_KEY_ED25519_PUBLIC,
-} from './test-support.js';
+} from '../../test/support/feed/rfc-examples.js';
+import { ConfigError } from '../platform/config/config.js';
+import { openDatabase } from '../platform/database/database.js';
+import { keyIdOf, loadOrCreateFeedKey, parseFeedPublicKey } from './feed-key.js';
 
 describe('the feed keyid', () => {
   it('is the RFC 7638 SHA-256 thumbprint (the RFC example key gives the RFC value)', async () => {

@@ -4,12 +4,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import { type FeedTestApp, feedPayload, startFeedApp } from '../../test/support/feed/app.js';
+import { waitFor } from '../../test/support/platform/wait.js';
 import type { Role } from '../platform/auth/principal.js';
-import { waitFor } from '../platform/jobs/testing.js';
 import type { DomainEvent } from '../platform/outbox/outbox.js';
 import { FEED_CONSUMER } from './consumer.js';
 import { keyIdOf, parseFeedPublicKey } from './feed-key.js';
-import { type FeedTestApp, feedPayload, startFeedApp } from './testing.js';
 import { FEED_EVENT_TYPES, type FeedEventType } from './wire-format.js';
 
 describe.each(databaseKinds)('the ePMS feed on %s', (kind) => {

@@ -8,13 +8,13 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
-import { dispensingApi } from '../dispensing/testing/api.js';
-import { claim, dispenseNotification, releaseParameters } from '../dispensing/testing/messages.js';
-import { waitFor } from '../platform/jobs/testing.js';
+import { dispensingApi } from '../../test/support/dispensing/api.js';
+import { type FeedTestApp, startFeedApp } from '../../test/support/feed/app.js';
+import { waitFor } from '../../test/support/platform/wait.js';
+import { processMessage, registerPrescriber } from '../../test/support/prescribing/prescriber.js';
+import { claim, dispenseNotification, releaseParameters } from '../dispensing/examples/messages.js';
 import { itemIdOf, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
-import { processMessage, registerPrescriber } from '../prescribing/testing/prescriber.js';
 import { FEED_CONSUMER } from './consumer.js';
-import { type FeedTestApp, startFeedApp } from './testing.js';
 
 const PRESCRIPTIONS = 1000;
 const AT_ONCE = 20;

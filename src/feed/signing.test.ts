@@ -7,16 +7,6 @@ import {
 } from 'node:crypto';
 import { createSigner, createVerifier, httpbis, type Request, type Response } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
-import { contentDigest } from './content-digest.js';
-import { keyIdOf } from './feed-key.js';
-import {
-  COVERED_COMPONENTS,
-  SIGNATURE_ALG,
-  signFeedRequest,
-  signMessage,
-  verifyFeedSignature,
-  verifyMessage,
-} from './signing.js';
 import {
   B21,
   B22,
@@ -35,7 +25,17 @@ import {
   TEST_REQUEST,
   TEST_RESPONSE,
   TEST_SHARED_SECRET,
-} from './test-support.js';
+} from '../../test/support/feed/rfc-examples.js';
+import { contentDigest } from './content-digest.js';
+import { keyIdOf } from './feed-key.js';
+import {
+  COVERED_COMPONENTS,
+  SIGNATURE_ALG,
+  signFeedRequest,
+  signMessage,
+  verifyFeedSignature,
+  verifyMessage,
+} from './signing.js';
 
 const rsaPss = createPublicKey(TEST_KEY_RSA_PSS_PUBLIC);
 const eccPublic = createPublicKey(TEST_KEY_ECC_P256_PUBLIC);

@@ -61,13 +61,15 @@ export async function createIdentity(deps: {
    * `notifications` service up when it sends a one-time code, never while it is composed.
    */
   services?: ServiceRegistry;
+  /** Wraps the verifier (`BuildOptions.wrapTokenVerifier`). */
+  wrapVerifier?: (verifier: TokenVerifier) => TokenVerifier;
 }): Promise<Identity> {
   const { db, audit, config } = deps;
   const secretKey = loadSecretKey({ dataDir: config.dataDir, env: deps.env ?? process.env });
   const keys = new KeyStore({ db, cipher: keyCipher(secretKey) });
   await keys.ensureActiveKey();
   const revocations = new RevokedSessions(db, { log: deps.log });
-  const verifier = createTokenVerifier({
+  const ownVerifier = createTokenVerifier({
     issuer: config.publicUrl,
     audience: `${config.publicUrl}/fhir/R4`,
     localJwks: () => keys.publicJwks(),
@@ -79,6 +81,7 @@ export async function createIdentity(deps: {
       principal.issuer === config.publicUrl &&
       revocations.has(principal.sessionId),
   });
+  const verifier = deps.wrapVerifier ? deps.wrapVerifier(ownVerifier) : ownVerifier;
   const access = createAccessControl({
     verifier,
     audit,

@@ -5,11 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
-import { sleep, waitFor } from '../platform/jobs/testing.js';
+import {
+  type Harness,
+  middayToday,
+  startHarness,
+  telecom,
+} from '../../test/support/notifications/harness.js';
+import { sleep, waitFor } from '../../test/support/platform/wait.js';
 import type { NotificationPreferencesService } from './preferences.js';
 import { ProviderError } from './provider.js';
 import type { NotificationsService } from './service.js';
-import { type Harness, middayToday, startHarness, telecom } from './test-support.js';
 
 describe.each(databaseKinds)('notification rules on %s', (kind) => {
   let h: Harness;

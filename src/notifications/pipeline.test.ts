@@ -4,8 +4,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import {
+  counterValue,
+  type Harness,
+  startHarness,
+  telecom,
+} from '../../test/support/notifications/harness.js';
 import { NOTIFY_TEST_RECIPIENTS } from './fake-notify/test-recipients.js';
-import { counterValue, type Harness, startHarness, telecom } from './test-support.js';
 
 const MOBILE = '07700 900123';
 const EMAIL = 'alex@example.com';

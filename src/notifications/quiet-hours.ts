@@ -3,7 +3,7 @@
  * Email has no quiet hours, and one-time sign-in codes are sent whenever they are asked for (they
  * do not go through here).
  */
-import { fromLondon, nextDay, toLondon } from './london-time.js';
+import { fromLondon, nextDay, toLondon } from '../platform/time/london-time.js';
 
 export const QUIET_HOURS = Object.freeze({ fromHour: 21, untilHour: 8 });
 

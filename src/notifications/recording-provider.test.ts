@@ -1,9 +1,9 @@
 /** The default provider: what would have been sent is recorded, rendered, and counts as delivered. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import { type Harness, startHarness, telecom } from '../../test/support/notifications/harness.js';
 import { recentRecorded } from './recording-provider.js';
 import type { NotificationsService } from './service.js';
-import { type Harness, startHarness, telecom } from './test-support.js';
 
 describe.each(databaseKinds)('recording provider on %s', (kind) => {
   let h: Harness;

@@ -3,7 +3,7 @@
  * gives at most one notification, keyed by the event id, so an event handed over twice still
  * gives one message.
  */
-import { formatLondonDateTime } from './london-time.js';
+import { formatLondonDateTime } from '../platform/time/london-time.js';
 import type { Personalisation, PipelineTemplate } from './templates.js';
 
 export const TRIGGER_EVENT_TYPES = [

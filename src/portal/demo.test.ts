@@ -1,8 +1,8 @@
 /** The portal's demo data, as the demo patient finds it after `npm start`. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
-import { waitFor } from '../platform/jobs/testing.js';
-import { type PortalTest, startPortalTest } from './test-support.js';
+import { waitFor } from '../../test/support/platform/wait.js';
+import { type PortalTest, startPortalTest } from '../../test/support/portal/app.js';
 
 describe.each(databaseKinds)('portal demo data on %s', (kind) => {
   let p: PortalTest;

@@ -6,8 +6,14 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import {
+  codeOf,
+  freshNumber,
+  practitionerBody,
+  registerHarness,
+  roleBody,
+} from '../../test/support/register/api.js';
 import { GMC_NUMBER, NMC_NUMBER } from './systems.js';
-import { codeOf, freshNumber, practitionerBody, registerHarness, roleBody } from './test-support.js';
 
 const SDS = 'https://fhir.nhs.uk/Id/sds-user-id';
 

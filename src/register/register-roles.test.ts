@@ -6,8 +6,8 @@
 import type { Bundle, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
+import { codeOf, freshNumber, registerHarness, roleBody } from '../../test/support/register/api.js';
 import { GMC_NUMBER, NMC_NUMBER, ODS_SYSTEM, PRESCRIBING_RIGHT_SYSTEM } from './systems.js';
-import { codeOf, freshNumber, registerHarness, roleBody } from './test-support.js';
 
 describe.each(databaseKinds)('the register on %s: roles and searches', (kind) => {
   const r = registerHarness(kind);

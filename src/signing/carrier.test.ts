@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { copy, makeSigner, unsignedOrder } from '../../test/support/signing/material.js';
 import {
   attachSignature,
   medicationRequestUrls,
@@ -7,7 +8,6 @@ import {
   signatureProvenance,
 } from './carrier.js';
 import { SignatureError, SigningError } from './errors.js';
-import { copy, makeSigner, unsignedOrder } from './test-support.js';
 
 const REQUESTER = 'urn:uuid:56166769-c1c4-4d07-afa8-132b5dfca666';
 const SIG_T = '2024-05-01T09:30:00Z';

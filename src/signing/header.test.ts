@@ -1,7 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signingPayload } from './payload.js';
-import type { SignatureAlgorithm } from './scheme.js';
 import {
   carrying,
   detachedJws,
@@ -14,7 +12,9 @@ import {
   schemeHeader,
   type TestSigner,
   unsignedOrder,
-} from './test-support.js';
+} from '../../test/support/signing/material.js';
+import { signingPayload } from './payload.js';
+import type { SignatureAlgorithm } from './scheme.js';
 import { verifyBundleSignature } from './verify.js';
 
 // Each JWS here is really signed, so what refuses it is the check named, not a bad signature.

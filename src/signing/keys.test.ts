@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeSigner, type TestSigner } from '../../test/support/signing/material.js';
 import { keyProblem, parseDerCertificate, readCertificate, signingKey } from './keys.js';
-import { makeSigner, type TestSigner } from './test-support.js';
 
 describe('signing keys', () => {
   let ec: TestSigner;

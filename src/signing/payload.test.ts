@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { copy, reverseKeys, unsignedOrder } from '../../test/support/signing/material.js';
 import { fromUtf8 } from './encoding.js';
 import { SigningError } from './errors.js';
 import { payloadDigest, signingPayload } from './payload.js';
 import type { SignableBundle } from './scheme.js';
-import { copy, reverseKeys, unsignedOrder } from './test-support.js';
 
 // A tiny Bundle written with odd key order, whitespace, and numbers and strings in spellings that
 // RFC 8785 rewrites. `contained` holds keys that sort differently by UTF-16 code unit (what JCS

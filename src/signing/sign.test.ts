@@ -1,10 +1,5 @@
 import { generateKeyPairSync, type webcrypto } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attachSignature, readSignature } from './carrier.js';
-import { SigningError } from './errors.js';
-import { payloadDigest, signingPayload } from './payload.js';
-import { isSignatureProvenance, type SignatureAlgorithm } from './scheme.js';
-import { signPayloadBytes, signPrescription } from './sign.js';
 import {
   copy,
   type Json,
@@ -12,7 +7,12 @@ import {
   type TestBundle,
   type TestSigner,
   unsignedOrder,
-} from './test-support.js';
+} from '../../test/support/signing/material.js';
+import { attachSignature, readSignature } from './carrier.js';
+import { SigningError } from './errors.js';
+import { payloadDigest, signingPayload } from './payload.js';
+import { isSignatureProvenance, type SignatureAlgorithm } from './scheme.js';
+import { signPayloadBytes, signPrescription } from './sign.js';
 import { verifyBundleSignature } from './verify.js';
 
 const REQUESTER = 'urn:uuid:56166769-c1c4-4d07-afa8-132b5dfca666';

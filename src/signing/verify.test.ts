@@ -1,7 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readSignature } from './carrier.js';
-import { isSignatureProvenance, type SignatureAlgorithm } from './scheme.js';
-import { signPrescription } from './sign.js';
 import {
   carrying,
   copy,
@@ -18,7 +15,10 @@ import {
   type TestBundle,
   type TestSigner,
   unsignedOrder,
-} from './test-support.js';
+} from '../../test/support/signing/material.js';
+import { readSignature } from './carrier.js';
+import { isSignatureProvenance, type SignatureAlgorithm } from './scheme.js';
+import { signPrescription } from './sign.js';
 import { verifyBundleSignature } from './verify.js';
 
 let signers: Record<SignatureAlgorithm, TestSigner>;

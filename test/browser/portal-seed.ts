@@ -7,10 +7,10 @@
 import type { Appointment, Slot } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
 import { createAccount } from '../../src/identity/accounts/store.js';
-import { waitFor } from '../../src/platform/jobs/testing.js';
-import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../src/prescribing/identifiers/index.js';
-import { processMessage, registerPrescriber } from '../../src/prescribing/testing/prescriber.js';
+import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../src/nhs/index.js';
 import type { TestApp } from '../app.js';
+import { waitFor } from '../support/platform/wait.js';
+import { processMessage, registerPrescriber } from '../support/prescribing/prescriber.js';
 
 export interface PatientFixture {
   id: string;

@@ -10,25 +10,25 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispensingApi } from '../../src/dispensing/testing/api.js';
 import {
   claim,
   dispenseNotification,
   releaseParameters,
   returnTask,
   withdrawTask,
-} from '../../src/dispensing/testing/messages.js';
-import { waitFor } from '../../src/platform/jobs/testing.js';
+} from '../../src/dispensing/examples/messages.js';
 import { itemIdOf, shortFormIdOf } from '../../src/prescribing/examples/order-bundle.js';
-import { cancelBundle } from '../../src/prescribing/testing/cancel-bundle.js';
+import { startTestApp, type TestApp } from '../app.js';
+import { databaseKinds } from '../databases.js';
+import { type NatsTestServer, natsAvailable, startNatsServer } from '../nats.js';
+import { dispensingApi } from '../support/dispensing/api.js';
+import { waitFor } from '../support/platform/wait.js';
+import { cancelBundle } from '../support/prescribing/cancel-bundle.js';
 import {
   processMessage,
   registerPrescriber,
   type TestPrescriber,
-} from '../../src/prescribing/testing/prescriber.js';
-import { startTestApp, type TestApp } from '../app.js';
-import { databaseKinds } from '../databases.js';
-import { type NatsTestServer, natsAvailable, startNatsServer } from '../nats.js';
+} from '../support/prescribing/prescriber.js';
 import { loadEventCatalogue, type PublishedEvent, SUBJECT_PREFIX } from './catalogue.js';
 import { emittedEvents } from './emitted.js';
 

@@ -1,7 +1,7 @@
 /**
  * A large store, CI-sized (20,000 resources), on both databases: an export in many batches and
  * several files writes each resource exactly once, and a view over the store streams a row for
- * each. (bench/export.ts measures 1,000,000.)
+ * each. (bench/suites/export.ts measures 1,000,000.)
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';

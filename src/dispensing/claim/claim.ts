@@ -12,18 +12,20 @@ import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { createResource, type NewResource, prepareCreate } from '../../platform/fhir/store/repository.js';
 import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { claimIssue } from '../../prescribing/repeat/repeat-transitions.js';
-import { assertHeldBy, type PrescriptionState, transition } from '../../prescribing/status/state-machine.js';
 import {
+  assertHeldBy,
   changedMeanwhile,
-  findPrescription,
+  claimIssue,
   MAX_CHANGE_ATTEMPTS,
   type PrescriptionRecord,
   type PrescriptionRow,
+  type PrescriptionState,
   SUMMARY_COLUMNS,
   saveState,
   toRecord,
-} from '../../prescribing/store/prescriptions.js';
+  transition,
+  withPrescriptionLocked,
+} from '../../prescribing/index.js';
 import { parseClaim } from './parse-claim.js';
 
 export interface ClaimAccepted {
@@ -160,10 +162,7 @@ async function acceptRepeatClaim(
   digest: string,
 ): Promise<ClaimAccepted> {
   const { claim } = parsed;
-  return db.transaction(async (tx) => {
-    const record = await findPrescription(tx, parsed.shortFormId, { forUpdate: true, summary: true });
-    if (!record)
-      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${parsed.shortFormId} was not found`);
+  return withPrescriptionLocked(db, parsed.shortFormId, async (tx, record) => {
     assertHeldBy(record.state, pharmacy);
     const earlier = await tx.query<{
       claim_identifier: string;

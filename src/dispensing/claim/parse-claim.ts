@@ -5,9 +5,11 @@
 import type { Claim } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
 import { validateResourceOf } from '../../platform/fhir/validation/index.js';
-import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
-import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
-import { PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
+import {
+  PRESCRIPTION_ISSUE_EXTENSION,
+  PRESCRIPTION_ORDER_NUMBER,
+  shortFormIdProblem,
+} from '../../prescribing/index.js';
 
 export const GROUP_IDENTIFIER_EXTENSION =
   'https://fhir.nhs.uk/StructureDefinition/Extension-DM-GroupIdentifier';

@@ -9,14 +9,14 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
-import type { PrescriptionStatus } from '../../prescribing/status/codes.js';
-import { transition } from '../../prescribing/status/state-machine.js';
 import {
   changedMeanwhile,
   changeState,
   findPrescription,
   MAX_CHANGE_ATTEMPTS,
-} from '../../prescribing/store/prescriptions.js';
+  type PrescriptionStatus,
+  transition,
+} from '../../prescribing/index.js';
 import { parseDispenseNotification } from './parse-dispense.js';
 
 export interface DispenseApplied {

@@ -7,21 +7,19 @@
 import type { Bundle, MedicationDispense, MedicationRequest, Reference } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
 import { validateResourceOf } from '../../platform/fhir/validation/index.js';
-import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import {
   at,
+  type DispenseLine,
+  type DispenseLineType,
+  type DispenseRecord,
   entriesOf,
   identifierValue,
   type Located,
   PRESCRIPTION_ITEM_NUMBER,
   PRESCRIPTION_ORDER_NUMBER,
   resolve,
-} from '../../prescribing/order/bundle-entries.js';
-import type {
-  DispenseLine,
-  DispenseLineType,
-  DispenseRecord,
-} from '../../prescribing/status/state-machine.js';
+  shortFormIdProblem,
+} from '../../prescribing/index.js';
 
 export const DISPENSE_TYPE_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-type';
 /** Every code of EPS's medicationdispense-type; the state machine refuses what an item's state does not allow. */

@@ -6,7 +6,7 @@
  */
 import type { Communication } from '@medplum/fhirtypes';
 import { forbidden, invalid, missing } from '../../platform/errors/problem.js';
-import { ODS_CODE, ODS_SYSTEM, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
+import { ODS_CODE, ODS_SYSTEM, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 
 export interface Party {
   prescriberOrg: string;

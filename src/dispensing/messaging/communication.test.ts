@@ -2,11 +2,11 @@ import type { Bundle, Communication } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { type dispensingApi, startDispensingTest } from '../../../test/support/dispensing/api.js';
+import { processMessage, type TestPrescriber } from '../../../test/support/prescribing/prescriber.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
-import { processMessage, type TestPrescriber } from '../../prescribing/testing/prescriber.js';
-import { type dispensingApi, startDispensingTest } from '../testing/api.js';
-import { releaseParameters } from '../testing/messages.js';
+import { releaseParameters } from '../examples/messages.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 

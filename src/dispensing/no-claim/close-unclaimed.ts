@@ -5,8 +5,7 @@
  */
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { transition } from '../../prescribing/status/state-machine.js';
-import { findPrescription, saveState } from '../../prescribing/store/prescriptions.js';
+import { findPrescription, saveState, transition } from '../../prescribing/index.js';
 
 export async function closeUnclaimed(
   db: Database,

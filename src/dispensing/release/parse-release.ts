@@ -5,8 +5,12 @@
 import type { Identifier, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
 import { validateResourceOf } from '../../platform/fhir/validation/index.js';
-import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
-import { ODS_CODE, ODS_SYSTEM, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
+import {
+  ODS_CODE,
+  ODS_SYSTEM,
+  PRESCRIPTION_ORDER_NUMBER,
+  shortFormIdProblem,
+} from '../../prescribing/index.js';
 
 export interface ReleaseRequest {
   owner: string;

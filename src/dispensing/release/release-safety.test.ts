@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
-import { findPrescription } from '../../prescribing/store/prescriptions.js';
+import {
+  type dispensingApi,
+  errorCode,
+  releaseOutcome,
+  startDispensingTest,
+} from '../../../test/support/dispensing/api.js';
 import {
   processMessage,
   registerPrescriber,
   registrarBearer,
   type TestPrescriber,
-} from '../../prescribing/testing/prescriber.js';
-import { type dispensingApi, errorCode, releaseOutcome, startDispensingTest } from '../testing/api.js';
-import { releaseParameters } from '../testing/messages.js';
+} from '../../../test/support/prescribing/prescriber.js';
+import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
+import { findPrescription } from '../../prescribing/store/prescriptions.js';
+import { releaseParameters } from '../examples/messages.js';
 
 describe.each(databaseKinds)('re-verification at release on %s (HAZ-TAMPER, HAZ-NO-RIGHT)', (kind) => {
   let app: TestApp;

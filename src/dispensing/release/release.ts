@@ -10,22 +10,21 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { operationOutcome, Problem } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { readPrescriptionOrder } from '../../prescribing/order/parse-order.js';
-import { ISSUE_FINAL, PRESCRIPTION_ISSUE_EXTENSION } from '../../prescribing/repeat/repeat-state.js';
-import { startDueIssue } from '../../prescribing/repeat/start-issue.js';
-import {
-  type VerificationDeps,
-  verifyPrescription,
-} from '../../prescribing/signature/verify-prescription.js';
-import { transition } from '../../prescribing/status/state-machine.js';
 import {
   changedMeanwhile,
   changeState,
   findPrescription,
+  ISSUE_FINAL,
   MAX_CHANGE_ATTEMPTS,
+  PRESCRIPTION_ISSUE_EXTENSION,
   type PrescriptionRecord,
+  readPrescriptionOrder,
   saveState,
-} from '../../prescribing/store/prescriptions.js';
+  startDueIssue,
+  transition,
+  type VerificationDeps,
+  verifyPrescription,
+} from '../../prescribing/index.js';
 import type { ReleaseRequest } from './parse-release.js';
 
 export const NOMINATED_RELEASE_LIMIT = 25;

@@ -6,8 +6,7 @@
 import type { Task } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
 import { validateResourceOf } from '../../platform/fhir/validation/index.js';
-import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
-import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/order/bundle-entries.js';
+import { PRESCRIPTION_ORDER_NUMBER, shortFormIdProblem } from '../../prescribing/index.js';
 
 export interface ParsedTaskRequest {
   kind: 'return' | 'withdraw';

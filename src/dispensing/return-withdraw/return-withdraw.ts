@@ -1,14 +1,15 @@
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
-import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
+import { forbidden, informational, invalid } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { notReleasedToCaller, transition } from '../../prescribing/status/state-machine.js';
 import {
   findMessage,
-  findPrescription,
+  notReleasedToCaller,
   recordMessage,
   saveState,
-} from '../../prescribing/store/prescriptions.js';
+  transition,
+  withPrescriptionLocked,
+} from '../../prescribing/index.js';
 import { type ParsedTaskRequest, parseTaskRequest } from './parse-task.js';
 
 export interface TaskApplied {
@@ -37,10 +38,7 @@ export async function applyTaskRequest(
     }
     return { request, patient: answered.patient, changed: false };
   }
-  return db.transaction(async (tx) => {
-    const record = await findPrescription(tx, request.shortFormId, { forUpdate: true, summary: true });
-    if (!record)
-      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${request.shortFormId} was not found`);
+  return withPrescriptionLocked(db, request.shortFormId, async (tx, record) => {
     const { state } = transition(
       record.state,
       request.kind === 'withdraw'

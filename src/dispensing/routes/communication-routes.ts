@@ -14,8 +14,7 @@ import { search } from '../../platform/fhir/search/index.js';
 import { createResource, readResource } from '../../platform/fhir/store/repository.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
-import { ODS_SYSTEM } from '../../prescribing/order/bundle-entries.js';
-import { findPrescription } from '../../prescribing/store/prescriptions.js';
+import { findPrescription, ODS_SYSTEM } from '../../prescribing/index.js';
 import { aboutPrescription, checkCommunication, mayRead } from '../messaging/communication-rules.js';
 
 const WRITERS = {

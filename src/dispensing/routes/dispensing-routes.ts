@@ -10,7 +10,7 @@ import type { AccessPolicy } from '../../platform/auth/policy.js';
 import type { Database } from '../../platform/database/database.js';
 import { informational } from '../../platform/errors/problem.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
-import type { MessageHandlers } from '../../prescribing/routes/message-handlers.js';
+import type { MessageHandlers } from '../../prescribing/index.js';
 import { acceptClaim } from '../claim/claim.js';
 import { applyDispenseNotification } from '../dispense/dispense.js';
 import { applyTaskRequest, taskOutcome } from '../return-withdraw/return-withdraw.js';

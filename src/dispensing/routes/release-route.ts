@@ -5,7 +5,7 @@ import type { AuditInput } from '../../platform/audit/audit-event.js';
 import { type AccessControl, agentOfRequest } from '../../platform/auth/fastify.js';
 import { operationOutcome } from '../../platform/errors/problem.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
-import { CANCELLED_WITH_DISPENSER_EXTENSION } from '../../prescribing/tracker/task-view.js';
+import { CANCELLED_WITH_DISPENSER_EXTENSION } from '../../prescribing/index.js';
 import { parseRelease } from '../release/parse-release.js';
 import { type ReleaseDeps, type ReleaseResult, releasePrescriptions } from '../release/release.js';
 

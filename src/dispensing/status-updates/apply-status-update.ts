@@ -8,9 +8,12 @@ import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, invalid, Problem } from '../../platform/errors/problem.js';
 import { emit } from '../../platform/outbox/outbox.js';
-import { notReleasedToCaller } from '../../prescribing/status/state-machine.js';
-import { findPrescription } from '../../prescribing/store/prescriptions.js';
-import { lastNotifiedAt, recordStatusUpdate } from '../../prescribing/store/status-updates.js';
+import {
+  lastNotifiedAt,
+  notReleasedToCaller,
+  recordStatusUpdate,
+  withPrescriptionLocked,
+} from '../../prescribing/index.js';
 import { notifyPatient, PSU_STATUSES, parseStatusUpdate, type StatusUpdate } from './parse-status-update.js';
 
 export interface StatusUpdateApplied {
@@ -30,10 +33,7 @@ export async function applyStatusUpdate(
   if (!caller.org || caller.org !== update.pharmacy) {
     throw forbidden('A status update can only be sent with a token for the pharmacy it names as owner');
   }
-  return db.transaction(async (tx) => {
-    const record = await findPrescription(tx, update.shortFormId, { forUpdate: true, summary: true });
-    if (!record)
-      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${update.shortFormId} was not found`);
+  return withPrescriptionLocked(db, update.shortFormId, async (tx, record) => {
     // The same answer whatever its status: another pharmacy learns nothing about it.
     if (record.state.dispenser !== update.pharmacy) throw notReleasedToCaller();
     if (!record.state.items.some((item) => item.id === update.itemId)) {

@@ -6,19 +6,17 @@
  */
 import type { Identifier, Task } from '@medplum/fhirtypes';
 import { invalid, missing, Problem } from '../../platform/errors/problem.js';
-import { shortFormIdProblem } from '../../prescribing/identifiers/index.js';
 import {
   ODS_CODE,
   ODS_SYSTEM,
   PRESCRIPTION_ITEM_NUMBER,
   PRESCRIPTION_ORDER_NUMBER,
-} from '../../prescribing/order/bundle-entries.js';
-import {
   PSU_BUSINESS_STATUS_SYSTEM,
   PSU_STATUSES,
   type PsuStatus,
   READY_TO_COLLECT,
-} from '../../prescribing/status/pharmacy-statuses.js';
+  shortFormIdProblem,
+} from '../../prescribing/index.js';
 
 export { PSU_BUSINESS_STATUS_SYSTEM, PSU_STATUSES, type PsuStatus, READY_TO_COLLECT };
 

@@ -3,10 +3,10 @@ import type { Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { type dispensingApi, errorCode, startDispensingTest } from '../../../test/support/dispensing/api.js';
+import { processMessage, type TestPrescriber } from '../../../test/support/prescribing/prescriber.js';
 import { itemIdOf, shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
-import { processMessage, type TestPrescriber } from '../../prescribing/testing/prescriber.js';
-import { type dispensingApi, errorCode, startDispensingTest } from '../testing/api.js';
-import { releaseParameters, statusUpdate as statusUpdateTask } from '../testing/messages.js';
+import { releaseParameters, statusUpdate as statusUpdateTask } from '../examples/messages.js';
 
 describe.each(databaseKinds)('prescription status updates on %s', (kind) => {
   let app: TestApp;

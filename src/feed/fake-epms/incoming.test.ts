@@ -1,9 +1,12 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  TEST_KEY_ECC_P256_PRIVATE,
+  TEST_KEY_ECC_P256_PUBLIC,
+} from '../../../test/support/feed/rfc-examples.js';
 import { contentDigest } from '../content-digest.js';
 import { keyIdOf } from '../feed-key.js';
 import { type FeedRequest, signFeedRequest } from '../signing.js';
-import { TEST_KEY_ECC_P256_PRIVATE, TEST_KEY_ECC_P256_PUBLIC } from '../test-support.js';
 import { serialiseWireEvent } from '../wire-format.js';
 import {
   checkFeedRequest,

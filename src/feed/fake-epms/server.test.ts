@@ -5,9 +5,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  TEST_KEY_ECC_P256_PRIVATE,
+  TEST_KEY_ECC_P256_PUBLIC,
+} from '../../../test/support/feed/rfc-examples.js';
 import { keyIdOf } from '../feed-key.js';
 import { signFeedRequest } from '../signing.js';
-import { TEST_KEY_ECC_P256_PRIVATE, TEST_KEY_ECC_P256_PUBLIC } from '../test-support.js';
 import { serialiseWireEvent } from '../wire-format.js';
 import { runFakeEpms } from './cli.js';
 import { FakeEpms } from './server.js';

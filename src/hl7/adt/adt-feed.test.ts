@@ -5,8 +5,15 @@
 import type { Bundle, Encounter, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { adt, controlId, HOSPITAL, NHS_NUMBER, OTHER_NHS_NUMBER, readAck } from '../testing/fixtures.js';
-import { type Hl7Test, startHl7Test } from '../testing/harness.js';
+import {
+  adt,
+  controlId,
+  HOSPITAL,
+  NHS_NUMBER,
+  OTHER_NHS_NUMBER,
+  readAck,
+} from '../../../test/support/hl7/fixtures.js';
+import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 

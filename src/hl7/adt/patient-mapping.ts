@@ -5,12 +5,7 @@
  * Fields the message leaves empty are left as stored; HL7's explicit null `""` clears them.
  */
 import type { Address, ContactPoint, HumanName, Identifier, Patient } from '@medplum/fhirtypes';
-import {
-  CHI_NUMBER_SYSTEM,
-  isValidChiNumber,
-  isValidNhsNumber,
-  NHS_NUMBER_SYSTEM,
-} from '../../prescribing/identifiers/index.js';
+import { CHI_NUMBER_SYSTEM, isValidChiNumber, isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import type { Repetition, SegmentReader } from '../message/fields.js';
 import { CONDITION, contentError } from '../message/hl7-error.js';
 import { hl7Date, hl7Instant } from '../message/hl7-time.js';

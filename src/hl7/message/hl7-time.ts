@@ -2,7 +2,7 @@
  * HL7 v2 date/times (TS/DTM: `YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]`). A time without an offset
  * is the sender's local time, which for UK hospitals is Europe/London (GMT or BST).
  */
-import { londonOffsetMs } from '../../notifications/london-time.js';
+import { londonOffsetMs } from '../../platform/time/london-time.js';
 
 const TS = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,4}))?([+-]\d{4})?$/;
 

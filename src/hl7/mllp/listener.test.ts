@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { makeSigner } from '../../signing/test-support.js';
+import { adt, controlId, msh, readAck } from '../../../test/support/hl7/fixtures.js';
+import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
+import { makeSigner } from '../../../test/support/signing/material.js';
 import type { Hl7Service } from '../capability.js';
-import { adt, controlId, msh, readAck } from '../testing/fixtures.js';
-import { type Hl7Test, startHl7Test } from '../testing/harness.js';
 import { MllpClient } from './client.js';
 import { frame } from './frame-decoder.js';
 

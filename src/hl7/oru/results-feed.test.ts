@@ -6,8 +6,8 @@
 import type { Bundle, DiagnosticReport, Observation, Patient, ServiceRequest } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { controlId, HOSPITAL, NHS_NUMBER, orm, oru, readAck } from '../testing/fixtures.js';
-import { type Hl7Test, startHl7Test } from '../testing/harness.js';
+import { controlId, HOSPITAL, NHS_NUMBER, orm, oru, readAck } from '../../../test/support/hl7/fixtures.js';
+import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 
 describe.each(databaseKinds)('results and orders feed on %s', (kind) => {
   let h: Hl7Test;

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { buildHarness, desk, type Harness } from '../../../test/support/identity/signin.js';
+import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
-import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
-import { buildHarness, desk, type Harness } from '../signin/test-support.js';
 import { deskPatient, nhsNumberOf } from './desk-patient.js';
 import { createAccount } from './store.js';
 

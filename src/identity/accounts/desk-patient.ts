@@ -3,8 +3,8 @@
  * talking to: the name, date of birth and NHS number (pure). Nothing clinical.
  */
 import type { Patient } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { patientName } from '../../platform/fhir/patient-name.js';
-import { NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
 
 export interface DeskPatient {
   /** "Alex Hughes" (the usual or official name), or null when the record has none. */

@@ -5,12 +5,12 @@
  */
 import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import type { AuditInput, AuditTrail } from '../../platform/audit/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { invalid, notFound } from '../../platform/errors/problem.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
 import * as D from '../../platform/http/route-docs.js';
-import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
 import { patientsWithIdentifier } from '../enrolment/store-demographics.js';
 import { accountEntity } from './audit-agent.js';
 import { type DeskPatient, deskPatient, nhsNumberOf } from './desk-patient.js';

@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { demographicsOf, localCopyOf } from './demographics.js';
 
 const now = new Date('2026-06-01T12:00:00Z');

@@ -6,8 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { createAccount } from '../accounts/store.js';
-import { currentTotp } from '../accounts/totp.js';
 import {
   e164,
   freshIp,
@@ -17,7 +15,9 @@ import {
   registerAndVerify,
   registrationBody,
   storePatient,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { createAccount } from '../accounts/store.js';
+import { currentTotp } from '../accounts/totp.js';
 
 describe.each(databaseKinds)('enrolment code refusals on %s', (kind) => {
   let t: TestApp;

@@ -9,10 +9,6 @@ import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { FakeNotifyServer } from '../../notifications/fake-notify/server.js';
-import { readCurrent } from '../../platform/fhir/store/repository.js';
-import { currentTotp } from '../accounts/totp.js';
-import { FakePdsServer } from './fake-pds/server.js';
 import {
   countRows,
   e164,
@@ -24,7 +20,11 @@ import {
   redeem,
   registrationBody,
   storePatient,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { FakeNotifyServer } from '../../notifications/fake-notify/server.js';
+import { readCurrent } from '../../platform/fhir/store/repository.js';
+import { currentTotp } from '../accounts/totp.js';
+import { FakePdsServer } from './fake-pds/server.js';
 
 const JANE = { nhsNumber: '9000000009', family: 'Smith', birthDate: '1985-02-15', postcode: 'LS1 4AP' };
 

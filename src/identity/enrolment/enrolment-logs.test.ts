@@ -6,10 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PUBLIC_URL } from '../../../test/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
-import { buildPathways, type Pathways } from '../../app.js';
-import { loadConfig } from '../../platform/config/config.js';
-import { createLogger } from '../../platform/logging/logger.js';
-import { FakePdsServer } from './fake-pds/server.js';
 import {
   e164,
   login,
@@ -19,7 +15,11 @@ import {
   post,
   recordedCode,
   registrationBody,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { buildPathways, type Pathways } from '../../app.js';
+import { loadConfig } from '../../platform/config/config.js';
+import { createLogger } from '../../platform/logging/logger.js';
+import { FakePdsServer } from './fake-pds/server.js';
 
 describe.each(databaseKinds)('enrolment logs on %s', (kind) => {
   let database: TestDatabase;

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { NO_MATCH_TEXT } from './context.js';
 import {
   countRows,
   e164,
@@ -18,7 +17,8 @@ import {
   post,
   registrationBody,
   storePatient,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { NO_MATCH_TEXT } from './context.js';
 
 describe.each(databaseKinds)('enrolment refusals on %s', (kind) => {
   let t: TestApp;
@@ -121,7 +121,7 @@ describe.each(databaseKinds)('enrolment refusals on %s', (kind) => {
       nhsNumber: undefined,
       extra: { link: [{ type: 'replaced-by', other: { reference: patient } }] },
     });
-    const { generateNhsNumber } = await import('../../prescribing/identifiers/index.js');
+    const { generateNhsNumber } = await import('../../nhs/index.js');
     const bodies = [
       await expectNoMatch({ nhsNumber: generateNhsNumber() }),
       await expectNoMatch({ family: 'ONeill' }),

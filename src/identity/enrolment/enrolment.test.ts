@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { currentTotp } from '../accounts/totp.js';
 import {
   e164,
   enrol,
@@ -20,7 +19,8 @@ import {
   registerAndVerify,
   registrationBody,
   storePatient,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { currentTotp } from '../accounts/totp.js';
 
 describe.each(databaseKinds)('patient enrolment on %s', (kind) => {
   let t: TestApp;

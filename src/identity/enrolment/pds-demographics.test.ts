@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { storePatient } from '../../../test/support/identity/enrolment.js';
+import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { loadValidationDefinitions } from '../../platform/fhir/validation/index.js';
-import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
 import { DemographicsUnavailable } from './demographics.js';
 import { runFakePds } from './fake-pds/cli.js';
 import { FakePdsServer } from './fake-pds/server.js';
 import { pdsDemographics } from './pds-demographics.js';
 import { storeDemographics } from './store-demographics.js';
-import { storePatient } from './test-support.js';
 
 const nhs = (value: string) => ({ system: NHS_NUMBER_SYSTEM, value }) as const;
 

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Patient } from '@medplum/fhirtypes';
-import { NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import {
   type DemographicsService,
   DemographicsUnavailable,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { Problem } from '../../platform/errors/problem.js';
-import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM } from '../../prescribing/identifiers/index.js';
 import {
   isBirthDate,
   isEmail,

@@ -4,13 +4,9 @@
  * whose refusals all look alike. Error texts never repeat the value given (it is personal data).
  */
 import { isValid as isPostcode, toNormalised } from 'postcode';
+import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM, patientIdentifierProblem } from '../../nhs/index.js';
 import type { ErrorCode } from '../../platform/errors/codes.js';
 import { Problem, type ProblemIssue } from '../../platform/errors/problem.js';
-import {
-  CHI_NUMBER_SYSTEM,
-  NHS_NUMBER_SYSTEM,
-  patientIdentifierProblem,
-} from '../../prescribing/identifiers/index.js';
 
 export interface PatientIdentifier {
   system: typeof NHS_NUMBER_SYSTEM | typeof CHI_NUMBER_SYSTEM;

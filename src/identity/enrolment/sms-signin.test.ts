@@ -7,9 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { hashPassword } from '../accounts/password.js';
-import { createAccount, createPatientAccount } from '../accounts/store.js';
-import { LOCKOUT_POLICY } from '../signin/lockout.js';
 import {
   e164,
   freshEmail,
@@ -21,7 +18,10 @@ import {
   pkce,
   post,
   recordedCode,
-} from './test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { hashPassword } from '../accounts/password.js';
+import { createAccount, createPatientAccount } from '../accounts/store.js';
+import { LOCKOUT_POLICY } from '../signin/lockout.js';
 
 describe.each(databaseKinds)('SMS sign-in on %s', (kind) => {
   let t: TestApp;

@@ -13,9 +13,9 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { oauthTestApp, PUBLIC_URL } from '../../../test/support/identity/oauth.js';
 import { JWT_BEARER_ASSERTION } from './assertion.js';
 import { runClientAdd } from './clients.js';
-import { oauthTestApp, PUBLIC_URL } from './test-support.js';
 
 const TOKEN_URL = `${PUBLIC_URL}/oauth2/token`;
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;

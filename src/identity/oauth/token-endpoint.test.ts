@@ -1,9 +1,9 @@
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { oauthTestApp, PUBLIC_URL, testCipher } from '../../../test/support/identity/oauth.js';
 import { KeyStore } from './keys.js';
 import { revokeAllForAccount } from './refresh.js';
-import { oauthTestApp, PUBLIC_URL, testCipher } from './test-support.js';
 
 const prescriber = {
   id: 'acc-1',

@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
-import { currentTotp } from '../accounts/totp.js';
-import { runUserAdd } from '../accounts/user-add.js';
-import { LOCKOUT_POLICY } from './lockout.js';
 import {
   buildHarness,
   desk,
@@ -13,7 +10,10 @@ import {
   otpNow,
   wrongOtp,
   wrongPassword,
-} from './test-support.js';
+} from '../../../test/support/identity/signin.js';
+import { currentTotp } from '../accounts/totp.js';
+import { runUserAdd } from '../accounts/user-add.js';
+import { LOCKOUT_POLICY } from './lockout.js';
 
 describe.each(databaseKinds)('lockout, service desk and user add on %s', (kind) => {
   let t: TestDatabase;

@@ -8,8 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { hashPassword } from '../accounts/password.js';
-import { createAccount, createPatientAccount } from '../accounts/store.js';
 import {
   e164,
   freshEmail,
@@ -20,7 +18,9 @@ import {
   pkce,
   post,
   recordedCode,
-} from '../enrolment/test-support.js';
+} from '../../../test/support/identity/enrolment.js';
+import { hashPassword } from '../accounts/password.js';
+import { createAccount, createPatientAccount } from '../accounts/store.js';
 import { LOCKOUT_POLICY } from './lockout.js';
 import { UNLOCK_CODES_PER_DAY, UNLOCK_PER_IP_PER_MINUTE } from './self-unlock.js';
 

@@ -6,14 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import {
-  ALL_SOURCES,
-  countFailure,
-  failureCounts,
-  pruneFailureCounts,
-  usernameKeyer,
-} from './failure-store.js';
-import { LOCKOUT_POLICY } from './lockout.js';
-import {
   buildHarness,
   desk,
   enrol,
@@ -23,7 +15,15 @@ import {
   otpNow,
   pkcePair,
   wrongPassword,
-} from './test-support.js';
+} from '../../../test/support/identity/signin.js';
+import {
+  ALL_SOURCES,
+  countFailure,
+  failureCounts,
+  pruneFailureCounts,
+  usernameKeyer,
+} from './failure-store.js';
+import { LOCKOUT_POLICY } from './lockout.js';
 
 let ipCounter = 0;
 /** A documentation-range address not used by any other test here. */

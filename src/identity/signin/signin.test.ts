@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import {
+  buildHarness,
+  enrol,
+  type Harness,
+  login,
+  mfa,
+  otpNow,
+  pkcePair,
+  wrongOtp,
+} from '../../../test/support/identity/signin.js';
 import { AuthorizationCodeError, redeemAuthorizationCode } from './authorization-code.js';
-import { buildHarness, enrol, type Harness, login, mfa, otpNow, pkcePair, wrongOtp } from './test-support.js';
 
 describe.each(databaseKinds)('sign-in on %s', (kind) => {
   let t: TestDatabase;

@@ -2,7 +2,7 @@
 import { SignJWT } from 'jose';
 import { NotifyClient } from 'notifications-node-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../../platform/jobs/testing.js';
+import { sleep, waitFor } from '../../../test/support/platform/wait.js';
 import { TEMPLATES } from '../templates.js';
 import { formatApiKey, newApiKey, parseApiKey } from './api-key.js';
 import { FakeNotifyServer } from './server.js';

@@ -2,10 +2,10 @@ import type { AuditEvent, Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { newTrail, resetAuditTrail, writeSequentially } from '../../../test/support/platform/audit.js';
 import { registerErrorHandling } from '../http/errors.js';
 import { auditRoutes, parseAuditSearch } from './routes.js';
 import { searchAuditEvents } from './search.js';
-import { newTrail, resetAuditTrail, writeSequentially } from './test-support.js';
 
 const refs = (bundle: Bundle<AuditEvent>) =>
   (bundle.entry ?? []).map(

@@ -9,9 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
-import { type AuditKeys, deriveAuditKeys } from './audit-keys.js';
-import type { ChainFields } from './chain.js';
-import { hashRecord, keyedLink } from './record-hash.js';
 import {
   asSuperuser,
   newTrail,
@@ -20,7 +17,10 @@ import {
   TEST_AUDIT_KEYS,
   VERIFY,
   writeSequentially,
-} from './test-support.js';
+} from '../../../test/support/platform/audit.js';
+import { type AuditKeys, deriveAuditKeys } from './audit-keys.js';
+import type { ChainFields } from './chain.js';
+import { hashRecord, keyedLink } from './record-hash.js';
 import type { AuditTrail } from './trail.js';
 import { runAuditVerify, verifyAuditTrail } from './verify.js';
 

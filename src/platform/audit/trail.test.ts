@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import {
+  countRows,
+  newTrail,
+  readOf,
+  resetAuditTrail,
+  VERIFY,
+  writeSequentially,
+} from '../../../test/support/platform/audit.js';
 import { type Database, openDatabase, type Queryable } from '../database/database.js';
-import { countRows, newTrail, readOf, resetAuditTrail, VERIFY, writeSequentially } from './test-support.js';
 import { AuditTrailClosed } from './trail.js';
 import { verifyAuditTrail } from './verify.js';
 

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import {
+  asSuperuser,
+  newTrail,
+  readOf,
+  resetAuditTrail,
+  VERIFY,
+  writeSequentially,
+} from '../../../test/support/platform/audit.js';
 import { deriveAuditKeys } from './audit-keys.js';
 import { type ChainFields, hashRecord, keyedLink } from './chain.js';
-import { asSuperuser, newTrail, readOf, resetAuditTrail, VERIFY, writeSequentially } from './test-support.js';
 import { runAuditVerify, verifyAuditTrail } from './verify.js';
 
 const FORGED_ID = '00000000-0000-4000-8000-00000000f0f0';

@@ -2,10 +2,10 @@ import type { Resource } from '@medplum/fhirtypes';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import type { AuditInput } from '../audit/audit-event.js';
 import { registerErrorHandling } from '../http/errors.js';
 import { createAccessControl, protect } from './fastify.js';
-import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-support.js';
 import { createTokenVerifier } from './verify.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);

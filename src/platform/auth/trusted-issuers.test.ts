@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import { Problem } from '../errors/problem.js';
 import { setUpAuth } from './setup.js';
-import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-support.js';
 import { parseTrustedIssuers, type TrustedIssuersError } from './trusted-issuers.js';
 import { createTokenVerifier } from './verify.js';
 

@@ -1,7 +1,7 @@
 import { base64url, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import { Problem } from '../errors/problem.js';
-import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from './test-support.js';
 import { createTokenVerifier } from './verify.js';
 
 const NOW_S = 1_800_000_000;

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { sleep, waitFor } from '../../../test/support/platform/wait.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetricsRegistry, type Registry } from '../metrics/metrics.js';
 import { PermanentJobError } from './job.js';
 import { JobRunner } from './job-runner.js';
-import { sleep, waitFor } from './testing.js';
 
 const log = createLogger({ level: 'silent' });
 

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import { type NatsTestServer, natsAvailable, startNatsServer } from '../../../test/nats.js';
-import { sleep, waitFor } from '../jobs/testing.js';
+import { sleep, waitFor } from '../../../test/support/platform/wait.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/metrics.js';
 import { type DomainEvent, emit } from './events.js';

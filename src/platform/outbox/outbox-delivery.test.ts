@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { sleep, waitFor } from '../jobs/testing.js';
+import { fast, log, outboxHarness } from '../../../test/support/platform/outbox.js';
+import { sleep, waitFor } from '../../../test/support/platform/wait.js';
 import { createMetricsRegistry } from '../metrics/metrics.js';
 import { PermanentFailure } from './consumer.js';
 import { emit } from './events.js';
 import { Outbox } from './outbox.js';
-import { fast, log, outboxHarness } from './test-support.js';
 
 describe.each(databaseKinds)('outbox delivery on %s', (kind) => {
   const h = outboxHarness(kind);

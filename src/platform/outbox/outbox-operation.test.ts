@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { sleep, waitFor } from '../jobs/testing.js';
+import { fast, outboxHarness } from '../../../test/support/platform/outbox.js';
+import { sleep, waitFor } from '../../../test/support/platform/wait.js';
 import { emit } from './events.js';
-import { fast, outboxHarness } from './test-support.js';
 
 describe.each(databaseKinds)('outbox operation on %s', (kind) => {
   const h = outboxHarness(kind);

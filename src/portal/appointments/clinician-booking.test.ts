@@ -1,8 +1,15 @@
 /** Clinicians booking and changing appointments: slots taken and freed, events, no double booking. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { errorCode, type PortalTest, startPortalTest } from '../test-support.js';
-import { appointmentFor, book, changes, createSchedule, createSlot, slotStatus } from './test-fixtures.js';
+import { errorCode, type PortalTest, startPortalTest } from '../../../test/support/portal/app.js';
+import {
+  appointmentFor,
+  book,
+  changes,
+  createSchedule,
+  createSlot,
+  slotStatus,
+} from '../../../test/support/portal/appointments.js';
 
 describe.each(databaseKinds)('clinicians booking appointments on %s', (kind) => {
   let p: PortalTest;

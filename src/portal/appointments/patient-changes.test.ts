@@ -2,8 +2,7 @@
 import type { Bundle, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { errorCode, type PortalTest, parameters, startPortalTest } from '../test-support.js';
-import { CLINICIAN_MANAGED_EXTENSION } from './rules.js';
+import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
 import {
   appointmentFor,
   book,
@@ -12,7 +11,8 @@ import {
   createSlot,
   hoursFromNow,
   slotStatus,
-} from './test-fixtures.js';
+} from '../../../test/support/portal/appointments.js';
+import { CLINICIAN_MANAGED_EXTENSION } from './rules.js';
 
 describe.each(databaseKinds)('patients changing their appointments on %s', (kind) => {
   let p: PortalTest;

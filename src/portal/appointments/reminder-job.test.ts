@@ -2,11 +2,11 @@
 import type { Appointment } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { waitFor } from '../../platform/jobs/testing.js';
-import { type PortalTest, startPortalTest } from '../test-support.js';
+import { waitFor } from '../../../test/support/platform/wait.js';
+import { type PortalTest, startPortalTest } from '../../../test/support/portal/app.js';
+import { book, createSchedule, createSlot } from '../../../test/support/portal/appointments.js';
 import { REMINDER_CRON, REMINDER_QUEUE, type ReminderDeps, sendDueReminders } from './reminder-job.js';
 import { LAST_REMINDED_EXTENSION } from './reminders.js';
-import { book, createSchedule, createSlot } from './test-fixtures.js';
 
 describe.each(databaseKinds)('appointment reminders on %s', (kind) => {
   let p: PortalTest;

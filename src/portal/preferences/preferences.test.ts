@@ -2,7 +2,7 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { errorCode, type PortalTest, parameters, startPortalTest } from '../test-support.js';
+import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
 import { NOTIFICATION_PREFERENCES, type NotificationPreferences } from './routes.js';
 
 describe.each(databaseKinds)("a patient's contact details and preferences on %s", (kind) => {

@@ -2,7 +2,7 @@
 import type { MedicationRequest, Organization, PractitionerRole, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { errorCode, type PortalTest, parameters, startPortalTest } from '../test-support.js';
+import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
 import { ODS_SYSTEM, PRESCRIBER_ORG_EXTENSION, REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './rules.js';
 import type { RepeatRequests } from './service.js';
 

@@ -5,7 +5,7 @@
 import type { Bundle, DiagnosticReport, Observation } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { errorCode, type PortalTest, startPortalTest } from '../test-support.js';
+import { errorCode, type PortalTest, startPortalTest } from '../../../test/support/portal/app.js';
 
 const LAB = {
   coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }],

@@ -2,11 +2,15 @@ import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { cancelBundle } from '../../../test/support/prescribing/cancel-bundle.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../../../test/support/prescribing/prescriber.js';
 import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
-import { cancelBundle } from '../testing/cancel-bundle.js';
-import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 import { STATUS_HISTORY_EXTENSION } from './cancel-response.js';
 
 function rCodes(response: Bundle): string[] {

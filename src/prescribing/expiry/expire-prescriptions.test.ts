@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../../../test/support/prescribing/prescriber.js';
 import { shortFormIdOf } from '../examples/order-bundle.js';
 import { findPrescription } from '../store/prescriptions.js';
-import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 import { expirePrescriptions } from './expire-prescriptions.js';
 
 describe.each(databaseKinds)('prescription expiry on %s', (kind) => {

@@ -1,14 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  isLongFormId,
-  isValidNhsNumber,
-  LONG_FORM_ID_SYSTEM,
-  NHS_NUMBER_SYSTEM,
-  patientIdentifierProblem,
-  SHORT_FORM_ID_SYSTEM,
-  shortFormIdProblem,
-} from './index.js';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM, patientIdentifierProblem } from '../../nhs/index.js';
+import { isLongFormId, LONG_FORM_ID_SYSTEM, SHORT_FORM_ID_SYSTEM, shortFormIdProblem } from './index.js';
 
 // Every identifier in the EPS example messages is a test vector: EPS itself accepted them.
 const FIXTURES = new URL('../../../test/fixtures/eps/', import.meta.url);

@@ -1,15 +1,4 @@
-/** Patient and prescription identifiers: pure checks and generators, no I/O. */
-export {
-  CHI_NUMBER_SYSTEM,
-  type ChiDateOfBirth,
-  chiDateOfBirth,
-  generateNhsNumber,
-  isValidChiNumber,
-  isValidNhsNumber,
-  NHS_NUMBER_SYSTEM,
-  type PatientIdentifierProblem,
-  patientIdentifierProblem,
-} from './nhs-number.js';
+/** Prescription identifiers: pure checks and generators, no I/O. (NHS and CHI numbers: src/nhs.) */
 export {
   CHECK_ALPHABET,
   checkCharacter,
@@ -21,4 +10,3 @@ export {
   SHORT_FORM_ID_SYSTEM,
   shortFormIdProblem,
 } from './prescription-id.js';
-export type { RandomSource } from './random.js';

@@ -7,7 +7,7 @@
  * 5 hex digits, then an ISO/IEC 7064 MOD 37-2 check character computed over the 17 characters
  * without hyphens. EPS writes the 37th check value as `+` where the standard has `*`.
  */
-import { type RandomSource, randomIndex, secureRandom } from './random.js';
+import { type RandomSource, randomIndex, secureRandom } from '../../nhs/index.js';
 
 export const SHORT_FORM_ID_SYSTEM = 'https://fhir.nhs.uk/Id/prescription-order-number';
 export const LONG_FORM_ID_SYSTEM = 'https://fhir.nhs.uk/Id/prescription';

@@ -2,15 +2,15 @@ import type { Bundle, MedicationRequest, OperationOutcome } from '@medplum/fhirt
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { orderBundle, orderItems, shortFormIdOf } from '../examples/order-bundle.js';
 import {
   processMessage,
   RIGHT_SYSTEM,
   registerPrescriber,
   registrarBearer,
   type TestPrescriber,
-} from '../testing/prescriber.js';
-import { storedCounts } from '../testing/stored.js';
+} from '../../../test/support/prescribing/prescriber.js';
+import { storedCounts } from '../../../test/support/prescribing/stored.js';
+import { orderBundle, orderItems, shortFormIdOf } from '../examples/order-bundle.js';
 
 function code(body: OperationOutcome): string | undefined {
   return body.issue?.[0]?.details?.coding?.[0]?.code;

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { inStatus, outcome, P1, P2 } from '../../../test/support/prescribing/states.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { PRESCRIPTION_STATUS_CODES, type PrescriptionStatus } from '../status/codes.js';
 import {
@@ -15,7 +16,6 @@ import {
   type PrescriptionState,
   transition,
 } from '../status/state-machine.js';
-import { inStatus, outcome, P1, P2 } from '../status/test-support.js';
 import { ISSUE_FINAL, initialRepeatState } from './repeat-state.js';
 
 const NOW = new Date('2026-03-02T12:00:00Z');

@@ -2,9 +2,13 @@ import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../../../test/support/prescribing/prescriber.js';
 import { payloadDigest, signingPayload, verifyBundleSignature } from '../../signing/index.js';
 import { orderBundle } from '../examples/order-bundle.js';
-import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 
 describe.each(databaseKinds)('$prepare and $sign on %s', (kind) => {
   let app: TestApp;

@@ -4,9 +4,9 @@
  * (never "not a code we know").
  */
 import { describe, expect, it } from 'vitest';
+import { inStatus, outcome, P1 } from '../../../test/support/prescribing/states.js';
 import { DISPENSE_TYPES } from '../../dispensing/dispense/parse-dispense.js';
 import { type DispenseLineType, itemStatus, type PrescriptionState } from './state-machine.js';
-import { inStatus, outcome, P1 } from './test-support.js';
 
 function released(options: { cancelFirst?: boolean } = {}): PrescriptionState {
   const state = inStatus('0002');

@@ -3,6 +3,7 @@
  * dispensing, amendments and withdrawals, cancellation with its R-codes, expiry, bad notifications.
  */
 import { describe, expect, it } from 'vitest';
+import { inStatus, outcome, P1, P2 } from '../../../test/support/prescribing/states.js';
 import {
   type DispenseRecord,
   dispensedQuantity,
@@ -10,7 +11,6 @@ import {
   type PrescriptionState,
   transition,
 } from './state-machine.js';
-import { inStatus, outcome, P1, P2 } from './test-support.js';
 
 describe('prescription state machine scenarios', () => {
   it('releases to the first pharmacy and refuses a second one', () => {

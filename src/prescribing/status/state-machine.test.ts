@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { inStatus, outcome, P1, P2 } from '../../../test/support/prescribing/states.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { PRESCRIPTION_STATUS_CODES, type PrescriptionStatus } from './codes.js';
 import {
@@ -15,7 +16,6 @@ import {
   dispensedQuantity,
   transition,
 } from './state-machine.js';
-import { inStatus, outcome, P1, P2 } from './test-support.js';
 
 function action(type: ActionType, pharmacy = P1): Action {
   switch (type) {

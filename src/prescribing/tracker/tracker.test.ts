@@ -2,12 +2,16 @@ import type { AuditEvent, Bundle, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../../../test/support/prescribing/prescriber.js';
 import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { generateShortFormId } from '../identifiers/prescription-id.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../order/bundle-entries.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
-import { processMessage, registerPrescriber, type TestPrescriber } from '../testing/prescriber.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { ecKeys } from '../../../test/support/register/pki-keys.js';
 import { ConfigError } from '../../platform/config/config.js';
 import { CertificateAuthority } from './authority.js';
 import { loadOrCreateCa } from './ca-store.js';
 import { currentCrl } from './crl.js';
 import { issueCertificate } from './issue.js';
 import { revokeCertificate } from './revoke.js';
-import { ecKeys } from './test-keys.js';
 import { x509 } from './x509.js';
 
 const HOUR = 3600 * 1000;

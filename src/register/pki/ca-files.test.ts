@@ -9,12 +9,12 @@ import type { Parameters } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { caller, freshNumber, practitionerBody, registrar } from '../../../test/support/register/api.js';
+import { csrPem, ES256, ecKeys, rsaKeys } from '../../../test/support/register/pki-keys.js';
 import { ConfigError } from '../../platform/config/config.js';
 import { registerSettings } from '../settings.js';
-import { caller, freshNumber, practitionerBody, registrar } from '../test-support.js';
 import { CertificateAuthority } from './authority.js';
 import { caFromFiles } from './ca-files.js';
-import { csrPem, ES256, ecKeys, rsaKeys } from './test-keys.js';
 import { type CryptoKeyPair, subtle, x509 } from './x509.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathways-pki-files-'));

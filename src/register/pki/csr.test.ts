@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { csrPem, ecKeys, rsaKeys, tamperedCsrPem } from '../../../test/support/register/pki-keys.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { checkCsr } from './csr.js';
-import { csrPem, ecKeys, rsaKeys, tamperedCsrPem } from './test-keys.js';
 import { subtle, x509 } from './x509.js';
 
 async function problemOf(pem: unknown): Promise<Problem> {

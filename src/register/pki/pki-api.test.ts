@@ -6,10 +6,22 @@ import type { Parameters } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_PUBLIC_URL, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import {
+  caller,
+  codeOf,
+  freshNumber,
+  practitionerBody,
+  registrar,
+} from '../../../test/support/register/api.js';
+import {
+  csrPem,
+  ecKeys,
+  foreignLeaf,
+  rsaKeys,
+  tamperedCsrPem,
+} from '../../../test/support/register/pki-keys.js';
 import type { PkiService } from '../capability.js';
-import { caller, codeOf, freshNumber, practitionerBody, registrar } from '../test-support.js';
 import type { RemoteKeys } from './remote-keys.js';
-import { csrPem, ecKeys, foreignLeaf, rsaKeys, tamperedCsrPem } from './test-keys.js';
 import { subtle, x509 } from './x509.js';
 
 const param = (parameters: Parameters, name: string) =>

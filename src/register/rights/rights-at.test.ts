@@ -7,9 +7,15 @@ import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import {
+  caller,
+  freshNumber,
+  practitionerBody,
+  registrar,
+  roleBody,
+} from '../../../test/support/register/api.js';
 import type { RegisterService } from '../register-service.js';
 import { GMC_NUMBER, NMC_NUMBER } from '../systems.js';
-import { caller, freshNumber, practitionerBody, registrar, roleBody } from '../test-support.js';
 import { ROLE_VERSIONS, roleVersions } from './role-store.js';
 
 const SDS = 'https://fhir.nhs.uk/Id/sds-user-id';

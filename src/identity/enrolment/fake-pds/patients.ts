@@ -3,7 +3,7 @@
  * uses (9000000xxx, valid Modulus 11 check digits). One of each case enrolment must handle.
  */
 import type { Patient } from '@medplum/fhirtypes';
-import { NHS_NUMBER_SYSTEM } from '../../../prescribing/identifiers/index.js';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 
 function person(
   nhsNumber: string,

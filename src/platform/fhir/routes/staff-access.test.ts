@@ -10,20 +10,20 @@ import type { Bundle, MedicationRequest, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
-import { dispensingApi } from '../../../dispensing/testing/api.js';
+import { dispensingApi } from '../../../../test/support/dispensing/api.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../../../../test/support/prescribing/prescriber.js';
 import {
   claim,
   dispenseNotification,
   releaseParameters,
   returnTask,
-} from '../../../dispensing/testing/messages.js';
+} from '../../../dispensing/examples/messages.js';
+import { generateNhsNumber } from '../../../nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../../../prescribing/examples/order-bundle.js';
-import { generateNhsNumber } from '../../../prescribing/identifiers/nhs-number.js';
-import {
-  processMessage,
-  registerPrescriber,
-  type TestPrescriber,
-} from '../../../prescribing/testing/prescriber.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const REASON = 'Collapsed in clinic; allergies needed before treatment';

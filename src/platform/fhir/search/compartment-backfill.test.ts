@@ -1,10 +1,10 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import { BASE_URL, entryIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
 import { backfillPatientCompartment } from './compartment-backfill.js';
 import { PATIENT_COMPARTMENT_PARAM } from './compartment-filter.js';
 import { search } from './search.js';
-import { BASE_URL, entryIds, storeResources } from './test-support.js';
 
 const compartment = { patientId: 'p1', openTypes: new Set(['Practitioner']) };
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import { BASE_URL, sortedIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
 import { Problem } from '../../errors/problem.js';
 import { search } from './search.js';
-import { BASE_URL, sortedIds, storeResources } from './test-support.js';
 
 /** Each bad query and the text its Problem must name. */
 const BAD_QUERIES: [type: string, query: string, names: string][] = [

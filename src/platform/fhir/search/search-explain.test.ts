@@ -5,10 +5,10 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import { storeResources } from '../../../../test/support/platform/fhir-search.js';
 import type { PatientCompartment } from './compartment-filter.js';
 import { parseSearchQuery } from './parse-query.js';
 import { buildPageQuery } from './sql-query.js';
-import { storeResources } from './test-support.js';
 
 const PRESCRIPTION_ID = 'https://fhir.nhs.uk/Id/prescription-order-number';
 const TASKS = 3000;

@@ -1,8 +1,14 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import {
+  BASE_URL,
+  entryIds,
+  sortedIds,
+  storeResources,
+  tombstone,
+} from '../../../../test/support/platform/fhir-search.js';
 import { search } from './search.js';
-import { BASE_URL, entryIds, sortedIds, storeResources, tombstone } from './test-support.js';
 
 const pad = (n: number) => String(n).padStart(3, '0');
 

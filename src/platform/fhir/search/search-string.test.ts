@@ -1,8 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import { BASE_URL, sortedIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
 import { search } from './search.js';
-import { BASE_URL, sortedIds, storeResources } from './test-support.js';
 
 const resources: Resource[] = [
   {

@@ -1,0 +1,7 @@
+/**
+ * What other parts may use of identity: the composition root builds it (identity.ts); the demo
+ * seeds its accounts through the account store.
+ */
+export { createAccount, credentialsByUsername, totpAad } from './accounts/store.js';
+export { currentTotp } from './accounts/totp.js';
+export { createIdentity, type Identity } from './identity.js';

@@ -1,0 +1,13 @@
+/** NHS identifiers shared by every capability: pure checks and generators, no I/O. */
+export {
+  CHI_NUMBER_SYSTEM,
+  type ChiDateOfBirth,
+  chiDateOfBirth,
+  generateNhsNumber,
+  isValidChiNumber,
+  isValidNhsNumber,
+  NHS_NUMBER_SYSTEM,
+  type PatientIdentifierProblem,
+  patientIdentifierProblem,
+} from './nhs-number.js';
+export { type RandomSource, randomIndex, secureRandom } from './random.js';
