@@ -17,6 +17,7 @@ import { orderHandler } from './orders/order-handler.js';
 import { oruHandler, type ResultReleases } from './oru/oru-handler.js';
 import { declareHl7Relationships } from './read-relationships.js';
 import { type Hl7Settings, readHl7Settings } from './settings.js';
+import { siuHandler } from './siu/siu-handler.js';
 
 export interface Hl7Service {
   processor: MessageProcessor;
@@ -41,6 +42,7 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
       oruHandler(releases, () => new Date()),
       orderHandler('ORM', 'O01'),
       orderHandler('OML', 'O21'),
+      siuHandler,
     ],
   });
   const listeners: MllpListener[] = [];
