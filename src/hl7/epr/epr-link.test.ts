@@ -4,7 +4,8 @@ import { FakeEpr } from '../fake-epr/server.js';
 import { EprLink, EprUnavailable } from './epr-link.js';
 import { verdictOf } from './outbound-messages.js';
 
-const message = (id: string) => `MSH|^~\\&|PATHWAYS|PW|EPR||20261207100000+0000||SRM^S04^SRM_S01|${id}|P|2.5.1\rARQ|a1^PATHWAYS|A1^EPR`;
+const message = (id: string) =>
+  `MSH|^~\\&|PATHWAYS|PW|EPR||20261207100000+0000||SRM^S04^SRM_S01|${id}|P|2.5.1\rARQ|a1^PATHWAYS|A1^EPR`;
 
 describe('EPR link and fake EPR', () => {
   let epr: FakeEpr;

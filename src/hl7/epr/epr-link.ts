@@ -84,12 +84,13 @@ export class EprLink {
       });
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw new EprUnavailable(`The EPR at ${this.target} is unavailable (circuit breaker open)`, { cause: error });
+        throw new EprUnavailable(`The EPR at ${this.target} is unavailable (circuit breaker open)`, {
+          cause: error,
+        });
       }
-      throw new EprUnavailable(
-        `The EPR at ${this.target} did not answer: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw new EprUnavailable(`The EPR at ${this.target} did not answer: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

@@ -53,8 +53,14 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
     return appointmentOf(filler);
   };
   const cancel = (id: string, as = token) =>
-    p.call(as, 'POST', `/fhir/R4/Appointment/${id}/$cancel`, parameters({ name: 'reason', valueString: 'On holiday' }));
-  const receivedFor = (eventId: string) => epr.received.filter((r) => r.controlId === eventId).map((r) => r.outcome);
+    p.call(
+      as,
+      'POST',
+      `/fhir/R4/Appointment/${id}/$cancel`,
+      parameters({ name: 'reason', valueString: 'On holiday' }),
+    );
+  const receivedFor = (eventId: string) =>
+    epr.received.filter((r) => r.controlId === eventId).map((r) => r.outcome);
 
   beforeAll(async () => {
     epr = new FakeEpr({ refusal: 'No clinic runs that day: please call 0113 243 2799' });
@@ -91,7 +97,11 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
     const [event] = (await p.events('appointment-change-requested')).filter(
       (e) => e.key === `Appointment/${booked.id}`,
     );
-    expect(event?.payload).toMatchObject({ change: 'cancel', filler: { system: 'EPR', value: 'E1' }, reason: 'On holiday' });
+    expect(event?.payload).toMatchObject({
+      change: 'cancel',
+      filler: { system: 'EPR', value: 'E1' },
+      reason: 'On holiday',
+    });
 
     const delivered = await until('delivery', async () => {
       const now = await appointmentOf('E1', token);
@@ -159,14 +169,19 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const list = await p.call(token, 'GET', `/fhir/R4/Appointment?patient=${patient}`);
     expect(list.statusCode).toBe(200);
-    const waiting = (list.json() as Bundle<Appointment>).entry!.map((e) => e.resource!).find((a) => a.id === booked.id)!;
+    const waiting = (list.json() as Bundle<Appointment>)
+      .entry!.map((e) => e.resource!)
+      .find((a) => a.id === booked.id)!;
     expect(hospitalRequestOf(waiting)?.state).toBe('sent');
     expect(waiting.extension?.find((e) => e.url === EPR_CONFIRMED_AT_EXTENSION)?.valueDateTime).toBe(
       '2026-01-10T09:30:00.000Z',
     );
     expect(receivedFor(eventId)).toEqual([]);
     await epr.setMode('accept');
-    await until('delivery after the outage', async () => hospitalRequestOf(await appointmentOf('E3'))?.state === 'delivered');
+    await until(
+      'delivery after the outage',
+      async () => hospitalRequestOf(await appointmentOf('E3'))?.state === 'delivered',
+    );
     expect(receivedFor(eventId)).toEqual(['AA']);
   });
 
@@ -174,7 +189,10 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
     const booked = await book('E4');
     await epr.setMode('drop', 1);
     const eventId = hospitalRequestOf((await cancel(booked.id!)).json() as Appointment)!.event;
-    await until('delivery after the lost ACK', async () => hospitalRequestOf(await appointmentOf('E4'))?.state === 'delivered');
+    await until(
+      'delivery after the lost ACK',
+      async () => hospitalRequestOf(await appointmentOf('E4'))?.state === 'delivered',
+    );
     expect(receivedFor(eventId)).toEqual(['dropped', 'duplicate']);
     expect(epr.applied().filter((id) => id === eventId)).toHaveLength(1);
   });
@@ -186,15 +204,26 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
       intent: 'original-order',
       subject: { reference: patient },
       medicationCodeableConcept: {
-        coding: [{ system: 'http://snomed.info/sct', code: '39732311000001104', display: 'Amoxicillin 250mg capsules' }],
+        coding: [
+          {
+            system: 'http://snomed.info/sct',
+            code: '39732311000001104',
+            display: 'Amoxicillin 250mg capsules',
+          },
+        ],
       },
-      extension: [{ url: PRESCRIBER_ORG_EXTENSION, valueIdentifier: { system: ODS_SYSTEM, value: 'A83008' } }],
+      extension: [
+        { url: PRESCRIBER_ORG_EXTENSION, valueIdentifier: { system: ODS_SYSTEM, value: 'A83008' } },
+      ],
     });
     const reply = await p.call(
       token,
       'POST',
       '/fhir/R4/MedicationRequest/$request-repeat',
-      parameters({ name: 'medicationRequest', valueReference: { reference: `MedicationRequest/${item.id}` } }),
+      parameters({
+        name: 'medicationRequest',
+        valueReference: { reference: `MedicationRequest/${item.id}` },
+      }),
     );
     expect(reply.statusCode).toBe(201);
     const taskId = (reply.json() as Task).id!;

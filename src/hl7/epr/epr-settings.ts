@@ -27,7 +27,8 @@ export function readEprSettings(env: Env): EprSettings | undefined {
   }
   const baseMs = integer(env, 'EPR_RETRY_BASE_MS', 2_000, 1, 60_000);
   const maxMs = integer(env, 'EPR_RETRY_MAX_MS', 300_000, 1, 3_600_000);
-  if (maxMs < baseMs) throw new ConfigError('EPR_RETRY_MAX_MS', `must be at least EPR_RETRY_BASE_MS (${baseMs})`);
+  if (maxMs < baseMs)
+    throw new ConfigError('EPR_RETRY_MAX_MS', `must be at least EPR_RETRY_BASE_MS (${baseMs})`);
   return {
     host: match[1]!.replace(/^\[|\]$/g, ''),
     port,

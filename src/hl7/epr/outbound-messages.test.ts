@@ -68,7 +68,11 @@ describe('messages to the EPR', () => {
       {
         task: 'Task/t1',
         prescriberOrg: 'A83008',
-        medication: { code: '322236009', display: 'Paracetamol 500mg tablets', system: 'http://snomed.info/sct' },
+        medication: {
+          code: '322236009',
+          display: 'Paracetamol 500mg tablets',
+          system: 'http://snomed.info/sct',
+        },
         dosage: 'Two tablets four times a day',
         note: 'Running low',
         requestedAt: '2026-12-07T09:00:00.000Z',
@@ -76,10 +80,19 @@ describe('messages to the EPR', () => {
       IDS,
       NOW,
     );
-    expect(parseFrame(Buffer.from(text)).header).toMatchObject({ messageType: 'OMP', triggerEvent: 'O09', controlId: EVENT });
+    expect(parseFrame(Buffer.from(text)).header).toMatchObject({
+      messageType: 'OMP',
+      triggerEvent: 'O09',
+      controlId: EVENT,
+    });
     const segments = segmentsOf(text);
     const orc = segments.find((s) => s[0] === 'ORC')!;
-    expect([orc[1], orc[2], orc[9], orc[21]]).toEqual(['NW', 't1^PATHWAYS', '20261207090000+0000', '^^^^^^^^^A83008']);
+    expect([orc[1], orc[2], orc[9], orc[21]]).toEqual([
+      'NW',
+      't1^PATHWAYS',
+      '20261207090000+0000',
+      '^^^^^^^^^A83008',
+    ]);
     expect(segments.find((s) => s[0] === 'RXO')?.[1]).toBe('322236009^Paracetamol 500mg tablets^SCT');
     expect(segments.filter((s) => s[0] === 'NTE').map((s) => s[3])).toEqual([
       'Dosage: Two tablets four times a day',
@@ -88,14 +101,18 @@ describe('messages to the EPR', () => {
   });
 
   it('reads the answer: AA delivered, AE/AR refused with the text, another control id or no MSA is an error', () => {
-    const ack = (code: string, id = EVENT, text = '') => `MSH|^~\\&|EPR|RXX01|PATHWAYS|PW|20261207||ACK|X1|P|2.5.1\rMSA|${code}|${id}|${text}`;
+    const ack = (code: string, id = EVENT, text = '') =>
+      `MSH|^~\\&|EPR|RXX01|PATHWAYS|PW|20261207||ACK|X1|P|2.5.1\rMSA|${code}|${id}|${text}`;
     expect(verdictOf(ack('AA'), EVENT)).toEqual({ accepted: true });
     expect(verdictOf(ack('AE', EVENT, 'Clinic closed \\T\\ moved'), EVENT)).toEqual({
       accepted: false,
       code: 'AE',
       reason: 'Clinic closed & moved',
     });
-    expect(verdictOf(ack('AR'), EVENT)).toMatchObject({ accepted: false, reason: 'The hospital refused the request (AR)' });
+    expect(verdictOf(ack('AR'), EVENT)).toMatchObject({
+      accepted: false,
+      reason: 'The hospital refused the request (AR)',
+    });
     expect(() => verdictOf(ack('AA', 'OTHER'), EVENT)).toThrow(/acknowledged OTHER/);
     expect(() => verdictOf('MSH|^~\\&|EPR', EVENT)).toThrow(/without an MSA/);
   });

@@ -40,7 +40,20 @@ export interface RepeatItem {
 const e = (value: string | null | undefined) => escapeHl7(value ?? '');
 
 function mshSegment(type: string, controlId: string, now: Date): string {
-  return ['MSH', '^~\\&', 'PATHWAYS', 'PW', 'EPR', '', formatHl7Instant(now), '', type, controlId, 'P', '2.5.1'].join('|');
+  return [
+    'MSH',
+    '^~\\&',
+    'PATHWAYS',
+    'PW',
+    'EPR',
+    '',
+    formatHl7Instant(now),
+    '',
+    type,
+    controlId,
+    'P',
+    '2.5.1',
+  ].join('|');
 }
 
 /** PID-3: national number first (NH), then the hospital's own numbers (MR). */
@@ -69,7 +82,9 @@ export function appointmentRequestMessage(
   arq[0] = 'ARQ';
   arq[1] = `${e(appointmentId)}^PATHWAYS`;
   arq[2] = `${e(request.filler.value)}^${e(request.filler.system)}`;
-  arq[6] = reschedule ? 'RESCHED^Patient asked to reschedule^local' : `CANCEL^${e(request.reason ?? 'Patient asked to cancel')}^local`;
+  arq[6] = reschedule
+    ? 'RESCHED^Patient asked to reschedule^local'
+    : `CANCEL^${e(request.reason ?? 'Patient asked to cancel')}^local`;
   arq[11] = reschedule ? `${hl7Time(request.newStart)}^${hl7Time(request.newEnd)}` : '';
   return [
     mshSegment(reschedule ? 'SRM^S03^SRM_S01' : 'SRM^S04^SRM_S01', eventId, now),
@@ -95,7 +110,9 @@ export function repeatRequestMessage(
   orc[21] = `^^^^^^^^^${e(item.prescriberOrg)}`;
   const medication = item.medication;
   const code = medication
-    ? [e(medication.code), e(medication.display), medication.system?.includes('snomed') ? 'SCT' : ''].join('^')
+    ? [e(medication.code), e(medication.display), medication.system?.includes('snomed') ? 'SCT' : ''].join(
+        '^',
+      )
     : '';
   return [
     mshSegment('OMP^O09^OMP_O09', eventId, now),
@@ -123,6 +140,8 @@ export function verdictOf(ack: string, controlId: string): EprVerdict {
   if (code === 'AA' || code === 'CA') return { accepted: true };
   if (!['AE', 'AR', 'CE', 'CR'].includes(code)) throw new Error(`The EPR answered ${code || '(no code)'}`);
   const err = segments.find((s) => s.startsWith('ERR'))?.split(field);
-  const reason = (unescapeHl7(msa[3] || err?.[8] || '') || `The hospital refused the request (${code})`).slice(0, 500);
+  const reason = (
+    unescapeHl7(msa[3] || err?.[8] || '') || `The hospital refused the request (${code})`
+  ).slice(0, 500);
   return { accepted: false, code, reason };
 }

@@ -34,6 +34,8 @@ describe('pathways fake-epr', () => {
   });
 
   it('refuses an unknown mode', async () => {
-    await expect(runFakeEpr(['--mode', 'explode'], { handleSignals: false })).rejects.toThrow(/--mode: one of/);
+    await expect(runFakeEpr(['--mode', 'explode'], { handleSignals: false })).rejects.toThrow(
+      /--mode: one of/,
+    );
   });
 });

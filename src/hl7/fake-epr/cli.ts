@@ -22,7 +22,8 @@ function modeOf(value: string): FakeEprMode {
 function count(name: string, value: string | undefined, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > max) throw new Error(`${name}: a whole number from 1 to ${max}, not "${value}"`);
+  if (!/^\d+$/.test(value) || n < 1 || n > max)
+    throw new Error(`${name}: a whole number from 1 to ${max}, not "${value}"`);
   return n;
 }
 
@@ -44,7 +45,8 @@ export async function runFakeEpr(
     },
   });
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port: not a port: ${values.port}\n${FAKE_EPR_USAGE}`);
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new Error(`--port: not a port: ${values.port}\n${FAKE_EPR_USAGE}`);
   const mode = modeOf(values.mode);
   const times = count('--times', values.times, 1_000_000);
   const slowMs = count('--slow-ms', values['slow-ms'], 600_000);
@@ -53,7 +55,14 @@ export async function runFakeEpr(
     host: values.host,
     ...(slowMs ? { slowMs } : {}),
     onMessage: (received) =>
-      out(JSON.stringify({ at: received.at, controlId: received.controlId, type: received.type, outcome: received.outcome })),
+      out(
+        JSON.stringify({
+          at: received.at,
+          controlId: received.controlId,
+          type: received.type,
+          outcome: received.outcome,
+        }),
+      ),
   });
   await epr.start();
   await epr.setMode(mode, times);
@@ -65,7 +74,9 @@ export async function runFakeEpr(
       if (!next) return;
       try {
         const chosen = modeOf(next);
-        void epr.setMode(chosen, count('times', n, 1_000_000)).then(() => out(JSON.stringify({ mode: chosen, times: n ?? null })));
+        void epr
+          .setMode(chosen, count('times', n, 1_000_000))
+          .then(() => out(JSON.stringify({ mode: chosen, times: n ?? null })));
       } catch (error) {
         out(JSON.stringify({ error: (error as Error).message.split('\n')[0] }));
       }

@@ -43,7 +43,20 @@ function ackOf(text: string, code: 'AA' | 'AE' | 'AR', note: string): string {
   const trigger = (msh[8] ?? '').split('^')[1] ?? '';
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   return [
-    ['MSH', '^~\\&', 'EPR', 'RXX01', msh[2] ?? '', msh[3] ?? '', stamp, '', `ACK^${trigger}^ACK`, `EPR${stamp}${Math.floor(Math.random() * 1e6)}`, 'P', msh[11] ?? '2.5.1'].join('|'),
+    [
+      'MSH',
+      '^~\\&',
+      'EPR',
+      'RXX01',
+      msh[2] ?? '',
+      msh[3] ?? '',
+      stamp,
+      '',
+      `ACK^${trigger}^ACK`,
+      `EPR${stamp}${Math.floor(Math.random() * 1e6)}`,
+      'P',
+      msh[11] ?? '2.5.1',
+    ].join('|'),
     ['MSA', code, msh[9] ?? '', note].join('|'),
     ...(code === 'AA' ? [] : [`ERR||ARQ^1|207^Application internal error^HL70357|E||||${note}`]),
   ].join('\r');

@@ -8,7 +8,7 @@ import { segment, segments } from '../handler.js';
 import { Hl7Error } from '../message/hl7-error.js';
 import { parseFrame } from '../message/parse.js';
 import { siu } from '../testing/fixtures.js';
-import { appointmentFacts, applyAppointmentFacts, slotOf, statusOf } from './appointment-mapping.js';
+import { applyAppointmentFacts, appointmentFacts, slotOf, statusOf } from './appointment-mapping.js';
 
 function factsOf(message: string) {
   const parsed = parseFrame(Buffer.from(message));
@@ -56,7 +56,10 @@ describe('SIU appointment mapping', () => {
     expect(facts.schedule).toEqual(facts.location);
     const noPlace = factsOf(siu({ trigger: 'S12', location: '' }));
     expect(noPlace.location).toBeUndefined();
-    expect(noPlace.schedule).toEqual({ identifier: { system: 'RXX01', value: 'C123' }, name: 'Dr Rhiannon Jones' });
+    expect(noPlace.schedule).toEqual({
+      identifier: { system: 'RXX01', value: 'C123' },
+      name: 'Dr Rhiannon Jones',
+    });
   });
 
   it('maps the trigger first, then SCH-25, to the status', () => {
@@ -117,12 +120,20 @@ describe('SIU appointment mapping', () => {
       ['FILL', 'EPR', 'A5001'],
       ['PLAC', 'PATHWAYS', 'PLA5001'],
     ]);
-    expect(appointment.extension).toEqual([{ url: EPR_CONFIRMED_AT_EXTENSION, valueDateTime: links.confirmedAt }]);
+    expect(appointment.extension).toEqual([
+      { url: EPR_CONFIRMED_AT_EXTENSION, valueDateTime: links.confirmedAt },
+    ]);
   });
 
   it('keeps a recorded request (its extension) across an update', () => {
     const request = { url: HOSPITAL_REQUEST_EXTENSION, extension: [{ url: 'change', valueCode: 'cancel' }] };
-    const stored: Appointment = { resourceType: 'Appointment', id: 'a1', status: 'booked', participant: [], extension: [request] };
+    const stored: Appointment = {
+      resourceType: 'Appointment',
+      id: 'a1',
+      status: 'booked',
+      participant: [],
+      extension: [request],
+    };
     const updated = applyAppointmentFacts(stored, factsOf(siu({ trigger: 'S14' })), links);
     expect(updated.extension).toContainEqual(request);
   });

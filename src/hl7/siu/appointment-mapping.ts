@@ -86,7 +86,11 @@ export function statusOf(trigger: string, fillerStatus: string): Appointment['st
 }
 
 /** EI (entity id^namespace^universal id^type): the id and its assigning authority. */
-function entityIdentifier(ei: Repetition | undefined, facility: string, type: string): Identifier | undefined {
+function entityIdentifier(
+  ei: Repetition | undefined,
+  facility: string,
+  type: string,
+): Identifier | undefined {
   const value = ei?.component(1);
   if (!ei || !value) return undefined;
   return {
@@ -96,7 +100,15 @@ function entityIdentifier(ei: Repetition | undefined, facility: string, type: st
   };
 }
 
-const UNIT_MS: Record<string, number> = { S: 1_000, SEC: 1_000, MIN: 60_000, M: 60_000, H: 3_600_000, HR: 3_600_000, D: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  S: 1_000,
+  SEC: 1_000,
+  MIN: 60_000,
+  M: 60_000,
+  H: 3_600_000,
+  HR: 3_600_000,
+  D: 86_400_000,
+};
 
 /** A duration (number + units CE; minutes by default) added to `start`. */
 function endAfter(start: string | undefined, amount: string, units: string): string | undefined {
@@ -257,21 +269,48 @@ export function applyAppointmentFacts(
     identifier: [facts.filler, ...(facts.placer ? [facts.placer] : [])],
     status: facts.status,
     ...(facts.status === 'cancelled'
-      ? { cancelationReason: facts.eventReason ?? stored?.cancelationReason ?? { text: 'Cancelled by the hospital' } }
+      ? {
+          cancelationReason: facts.eventReason ??
+            stored?.cancelationReason ?? { text: 'Cancelled by the hospital' },
+        }
       : {}),
-    ...(facts.service ? { serviceType: [facts.service] } : stored?.serviceType ? { serviceType: stored.serviceType } : {}),
-    ...(facts.appointmentType ? { appointmentType: facts.appointmentType } : stored?.appointmentType ? { appointmentType: stored.appointmentType } : {}),
-    ...(facts.reason ? { reasonCode: [facts.reason] } : stored?.reasonCode ? { reasonCode: stored.reasonCode } : {}),
+    ...(facts.service
+      ? { serviceType: [facts.service] }
+      : stored?.serviceType
+        ? { serviceType: stored.serviceType }
+        : {}),
+    ...(facts.appointmentType
+      ? { appointmentType: facts.appointmentType }
+      : stored?.appointmentType
+        ? { appointmentType: stored.appointmentType }
+        : {}),
+    ...(facts.reason
+      ? { reasonCode: [facts.reason] }
+      : stored?.reasonCode
+        ? { reasonCode: stored.reasonCode }
+        : {}),
     ...(description ? { description } : {}),
-    ...(start && end ? { start, end, minutesDuration: Math.max(1, Math.round((Date.parse(end) - Date.parse(start)) / 60_000)) } : {}),
+    ...(start && end
+      ? {
+          start,
+          end,
+          minutesDuration: Math.max(1, Math.round((Date.parse(end) - Date.parse(start)) / 60_000)),
+        }
+      : {}),
     ...(links.slot ? { slot: [{ reference: links.slot }] } : stored?.slot ? { slot: stored.slot } : {}),
     participant,
   };
   return withConfirmedAt(appointment, links.confirmedAt);
 }
 
-export function locationOf(stored: Location | undefined, place: PlaceFacts, phone: string | undefined): Location {
-  const telecom = phone ? [{ system: 'phone' as const, value: phone, use: 'work' as const }] : stored?.telecom;
+export function locationOf(
+  stored: Location | undefined,
+  place: PlaceFacts,
+  phone: string | undefined,
+): Location {
+  const telecom = phone
+    ? [{ system: 'phone' as const, value: phone, use: 'work' as const }]
+    : stored?.telecom;
   return {
     resourceType: 'Location',
     ...(stored?.id ? { id: stored.id } : {}),
@@ -295,7 +334,11 @@ export function scheduleOf(
     identifier: [place.identifier],
     active: true,
     actor: [actor ? { reference: actor, display: place.name } : { display: place.name }],
-    ...(service ? { serviceType: [service] } : stored?.serviceType ? { serviceType: stored.serviceType } : {}),
+    ...(service
+      ? { serviceType: [service] }
+      : stored?.serviceType
+        ? { serviceType: stored.serviceType }
+        : {}),
   };
 }
 

@@ -43,7 +43,10 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
       fhirUser: `Patient/${patient.id}`,
       subject: `patient-${patient.id}`,
     });
-    const own = await h.get<Bundle<Appointment>>(`/fhir/R4/Appointment?patient=Patient/${patient.id}`, patientToken);
+    const own = await h.get<Bundle<Appointment>>(
+      `/fhir/R4/Appointment?patient=Patient/${patient.id}`,
+      patientToken,
+    );
     expect(own.status).toBe(200);
     expect(own.body.entry).toHaveLength(1);
     const appointment = own.body.entry![0]!.resource!;
@@ -82,7 +85,9 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
 
   it('S13 moves the appointment and its slot; a stale S14 (older than stored) changes nothing', async () => {
     await accepted(siu({ trigger: 'S12', filler: 'A3', at: '20260110090000' }));
-    await accepted(siu({ trigger: 'S13', filler: 'A3', at: '20260112090000', start: '20260305140000', minutes: 30 }));
+    await accepted(
+      siu({ trigger: 'S13', filler: 'A3', at: '20260112090000', start: '20260305140000', minutes: 30 }),
+    );
     const [moved] = await byFiller('A3');
     expect(moved).toMatchObject({ start: '2026-03-05T14:00:00.000Z', end: '2026-03-05T14:30:00.000Z' });
     const slot = await h.get<Slot>(`/fhir/R4/${moved!.slot![0]!.reference}`);
@@ -96,7 +101,12 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
   it('S15 cancels (with SCH-6 as the reason, the slot freed), S26 marks a no-show, S17 removes', async () => {
     await accepted(siu({ trigger: 'S12', filler: 'A4' }));
     await accepted(
-      siu({ trigger: 'S15', filler: 'A4', at: '20260111100000', eventReason: 'CLINIC^Clinic cancelled^local' }),
+      siu({
+        trigger: 'S15',
+        filler: 'A4',
+        at: '20260111100000',
+        eventReason: 'CLINIC^Clinic cancelled^local',
+      }),
     );
     const [cancelled] = await byFiller('A4');
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'Clinic cancelled' } });
@@ -128,7 +138,11 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
   });
 
   it("does not show one patient's EPR appointments to another patient", async () => {
-    const other = await h.t.bearer({ roles: ['patient'], fhirUser: 'Patient/someone-else', subject: 'patient-x' });
+    const other = await h.t.bearer({
+      roles: ['patient'],
+      fhirUser: 'Patient/someone-else',
+      subject: 'patient-x',
+    });
     const snooping = await h.get<Bundle>(`/fhir/R4/Appointment?patient=Patient/${patient.id}`, other);
     expect(snooping.body.entry ?? []).toEqual([]);
     const [appointment] = await byFiller('A1');

@@ -10,15 +10,19 @@
  */
 import type { Appointment, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
-import { hospitalRequestOf, settledBy, withHospitalRequest } from '../../portal/appointments/hospital-requests.js';
+import {
+  hospitalRequestOf,
+  settledBy,
+  withHospitalRequest,
+} from '../../portal/appointments/hospital-requests.js';
 import { upsertPatient } from '../adt/adt-handler.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
 import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
 import { contentError } from '../message/hl7-error.js';
 import {
   type AppointmentFacts,
-  appointmentFacts,
   applyAppointmentFacts,
+  appointmentFacts,
   locationOf,
   SIU_TRIGGERS,
   scheduleOf,
@@ -102,7 +106,12 @@ export const siuHandler: MessageHandler = {
     );
     const patient = await upsertPatient(context, { demographics: false });
     await lockKey(tx, `Appointment|${facts.filler.system}|${facts.filler.value}`);
-    const stored = await findByIdentifier<Appointment>(tx, 'Appointment', facts.filler.system!, facts.filler.value!);
+    const stored = await findByIdentifier<Appointment>(
+      tx,
+      'Appointment',
+      facts.filler.system!,
+      facts.filler.value!,
+    );
     if (stored?.id && (await isStale(tx, `Appointment/${stored.id}`, context.eventTime))) return;
     // An S15 or S17 for an appointment we never heard of is still stored (cancelled, removed): its
     // key then makes a late S12 for it stale instead of bringing it back.
@@ -114,7 +123,8 @@ export const siuHandler: MessageHandler = {
       ...(existingSlot ? { slot: existingSlot } : {}),
       confirmedAt: context.eventTime,
     });
-    if (settledBy(hospitalRequestOf(appointment), trigger)) appointment = withHospitalRequest(appointment, undefined);
+    if (settledBy(hospitalRequestOf(appointment), trigger))
+      appointment = withHospitalRequest(appointment, undefined);
     const schedule = places.schedule;
     const booked = appointment;
     if (schedule && slotOf(undefined, booked, facts.filler, schedule)) {

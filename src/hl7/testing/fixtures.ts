@@ -221,6 +221,8 @@ export function siu(input: SiuInput): string {
     'AIG|1|A|C123^Dr Rhiannon Jones^local|CON^Consultant',
     ...(input.location === ''
       ? []
-      : [`AIL|1|A|${input.location ?? `CARDOPD^^^${HOSPITAL}^^^^^Cardiology Outpatients, Leeds General Infirmary`}|CLINIC`]),
+      : [
+          `AIL|1|A|${input.location ?? `CARDOPD^^^${HOSPITAL}^^^^^Cardiology Outpatients, Leeds General Infirmary`}|CLINIC`,
+        ]),
   ].join('\r');
 }

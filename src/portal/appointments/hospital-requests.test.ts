@@ -18,11 +18,24 @@ const base: Appointment = {
   status: 'booked',
   participant: [],
   identifier: [
-    { system: 'PATHWAYS', value: 'x', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] } },
-    { system: 'EPR', value: 'A1', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'FILL' }] } },
+    {
+      system: 'PATHWAYS',
+      value: 'x',
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] },
+    },
+    {
+      system: 'EPR',
+      value: 'A1',
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'FILL' }] },
+    },
   ],
 };
-const request: HospitalRequest = { change: 'cancel', state: 'sent', event: 'e1', requestedAt: '2026-12-07T10:00:00.000Z' };
+const request: HospitalRequest = {
+  change: 'cancel',
+  state: 'sent',
+  event: 'e1',
+  requestedAt: '2026-12-07T10:00:00.000Z',
+};
 
 describe('hospital change requests', () => {
   it('recognises an EPR appointment by its filler identifier; a portal one has none', () => {
@@ -40,8 +53,12 @@ describe('hospital change requests', () => {
   });
 
   it('refuses another change while one waits, but not after a refusal', () => {
-    expect(waitingRequestRefusal(withHospitalRequest(base, request))?.message).toMatch(/waiting for the hospital/);
-    expect(waitingRequestRefusal(withHospitalRequest(base, { ...request, state: 'refused' }))).toBeUndefined();
+    expect(waitingRequestRefusal(withHospitalRequest(base, request))?.message).toMatch(
+      /waiting for the hospital/,
+    );
+    expect(
+      waitingRequestRefusal(withHospitalRequest(base, { ...request, state: 'refused' })),
+    ).toBeUndefined();
     expect(waitingRequestRefusal(base)).toBeUndefined();
   });
 

@@ -8,7 +8,8 @@
 import type { Appointment, Extension, Identifier } from '@medplum/fhirtypes';
 import { Problem } from '../../platform/errors/problem.js';
 
-export const HOSPITAL_REQUEST_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/hospital-change-request';
+export const HOSPITAL_REQUEST_EXTENSION =
+  'https://fhir.pathways.dev/StructureDefinition/hospital-change-request';
 export const EPR_CONFIRMED_AT_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/epr-confirmed-at';
 /** v2-0203 "Filler Identifier": the EPR's own appointment number (SCH-2, else SCH-1). */
 export const IDENTIFIER_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v2-0203';
@@ -60,7 +61,10 @@ export function hospitalRequestOf(appointment: Appointment): HospitalRequest | u
 }
 
 /** The appointment with `request` recorded (replacing any earlier one), or with none. */
-export function withHospitalRequest(appointment: Appointment, request: HospitalRequest | undefined): Appointment {
+export function withHospitalRequest(
+  appointment: Appointment,
+  request: HospitalRequest | undefined,
+): Appointment {
   const others = (appointment.extension ?? []).filter((e) => e.url !== HOSPITAL_REQUEST_EXTENSION);
   const parts: Extension[] = request
     ? [

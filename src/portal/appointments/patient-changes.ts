@@ -47,7 +47,8 @@ export async function cancelAppointment(
 ): Promise<WriteResult> {
   const appointment = await lockOwnAppointment(tx, id, patient, context);
   const filler = eprIdentifier(appointment);
-  if (filler) return requestFromHospital(tx, appointment, filler, patient, { kind: 'cancel', reason }, context.now);
+  if (filler)
+    return requestFromHospital(tx, appointment, filler, patient, { kind: 'cancel', reason }, context.now);
   const held = heldSlotIds(appointment);
   const slots = await lockSlots(tx, held, [], 'Appointment.slot');
   const result = await updateResource(tx, 'Appointment', id, cancelled(appointment, reason));
@@ -71,7 +72,14 @@ export async function rescheduleAppointment(
   if (refusal) throw refusal;
   const filler = eprIdentifier(appointment);
   if (filler) {
-    return requestFromHospital(tx, appointment, filler, patient, { kind: 'reschedule', slot: target }, context.now);
+    return requestFromHospital(
+      tx,
+      appointment,
+      filler,
+      patient,
+      { kind: 'reschedule', slot: target },
+      context.now,
+    );
   }
   const result = await updateResource(tx, 'Appointment', id, rescheduled(appointment, target));
   await freeSlots(tx, pick(slots, heldSlotIds(appointment)));

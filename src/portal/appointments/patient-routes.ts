@@ -70,7 +70,9 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       action: 'U',
       reference: `Appointment/${id}`,
       patient,
-      detail: requested(result) ? 'cancel requested from the hospital by the patient' : 'cancelled by the patient',
+      detail: requested(result)
+        ? 'cancel requested from the hospital by the patient'
+        : 'cancelled by the patient',
     });
     return sendWritten(reply, result, deps.baseUrl, requested(result) ? 202 : 200);
   });
@@ -87,7 +89,9 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       action: 'U',
       reference: `Appointment/${id}`,
       patient,
-      detail: requested(result) ? 'reschedule requested from the hospital by the patient' : 'rescheduled by the patient',
+      detail: requested(result)
+        ? 'reschedule requested from the hospital by the patient'
+        : 'rescheduled by the patient',
     });
     return sendWritten(reply, result, deps.baseUrl, requested(result) ? 202 : 200);
   });
