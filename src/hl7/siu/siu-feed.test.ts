@@ -112,6 +112,15 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'Clinic cancelled' } });
     expect((await h.get<Slot>(`/fhir/R4/${cancelled!.slot![0]!.reference}`)).body.status).toBe('free');
 
+    const changes = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${cancelled!.id}`],
+    );
+    expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
+      ['booked', 'clinician'],
+      ['cancelled', 'clinician'],
+    ]);
+
     await accepted(siu({ trigger: 'S12', filler: 'A5' }));
     await accepted(siu({ trigger: 'S26', filler: 'A5', at: '20260221090000' }));
     expect((await byFiller('A5'))[0]!.status).toBe('noshow');

@@ -15,6 +15,8 @@ import {
   settledBy,
   withHospitalRequest,
 } from '../../portal/appointments/hospital-requests.js';
+import { clinicianChange } from '../../portal/appointments/rules.js';
+import { emitAppointmentChanged } from '../../portal/appointments/slots.js';
 import { upsertPatient } from '../adt/adt-handler.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
 import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
@@ -123,8 +125,8 @@ export const siuHandler: MessageHandler = {
       ...(existingSlot ? { slot: existingSlot } : {}),
       confirmedAt: context.eventTime,
     });
-    if (settledBy(hospitalRequestOf(appointment), trigger))
-      appointment = withHospitalRequest(appointment, undefined);
+    const settled = settledBy(hospitalRequestOf(appointment), trigger);
+    if (settled) appointment = withHospitalRequest(appointment, undefined);
     const schedule = places.schedule;
     const booked = appointment;
     if (schedule && slotOf(undefined, booked, facts.filler, schedule)) {
@@ -136,6 +138,18 @@ export const siuHandler: MessageHandler = {
       );
       appointment = { ...appointment, slot: [{ reference: `Slot/${slot.id}` }] };
     }
-    await writeResource(context, appointment);
+    const written = await writeResource(context, appointment);
+    // The patient hears of the hospital's bookings, cancellations and moves as of the clinic's
+    // own (`appointment-changed` → notifications); a change they asked for is theirs.
+    const change = clinicianChange(stored, written);
+    if (change) {
+      await emitAppointmentChanged(
+        tx,
+        written,
+        `Patient/${patient.id}`,
+        change,
+        settled ? 'patient' : 'clinician',
+      );
+    }
   },
 };
