@@ -122,7 +122,9 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
     expect(confirmed.status).toBe('cancelled');
     expect(hospitalRequestOf(confirmed)).toBeUndefined();
     expect(confirmedAtOf(confirmed)).toBe('2026-12-07T12:00:00.000Z');
-    const changed = (await p.events('appointment-changed')).filter((e) => e.key === `Appointment/${booked.id}`);
+    const changed = (await p.events('appointment-changed')).filter(
+      (e) => e.key === `Appointment/${booked.id}`,
+    );
     expect(changed.map((e) => [e.payload.change, e.payload.by])).toEqual([
       ['booked', 'clinician'],
       ['cancelled', 'patient'],
