@@ -5,6 +5,7 @@
  * through the `hl7` service.
  */
 import type { AddressInfo } from 'node:net';
+import { Gauge } from 'prom-client';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
 import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
@@ -56,6 +57,14 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
   const epr = eprSettings ? new EprLink(eprSettings, log.child({ component: 'epr' })) : undefined;
   if (epr && eprSettings) {
     context.outbox.register(createEprConsumer({ db: context.db, link: epr, settings: eprSettings, log }));
+    new Gauge({
+      name: 'pathways_epr_breaker_open',
+      help: 'Whether the circuit breaker in front of the EPR (EPR_MLLP_URL) is open (1) or half-open (0.5)',
+      registers: [context.metrics],
+      collect() {
+        this.set(epr.state === 'closed' ? 0 : epr.state === 'open' ? 1 : 0.5);
+      },
+    });
   }
 
   const listen = async (port: number, host = settings.host): Promise<AddressInfo> => {

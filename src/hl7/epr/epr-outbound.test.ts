@@ -184,6 +184,8 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
       '2026-01-10T09:30:00.000Z',
     );
     expect(receivedFor(eventId)).toEqual([]);
+    const metrics = (await p.t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/pathways_epr_breaker_open (1|0\.5)/);
     await epr.setMode('accept');
     await until(
       'delivery after the outage',
