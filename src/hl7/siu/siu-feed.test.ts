@@ -5,6 +5,7 @@
  * skipped.
  */
 import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
@@ -157,5 +158,16 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     const [appointment] = await byFiller('A1');
     expect((await h.get(`/fhir/R4/Appointment/${appointment!.id}`, other)).status).toBe(403);
     expect((await h.get(`/fhir/R4/Appointment/${appointment!.id}`, patientToken)).status).toBe(200);
+  });
+
+  it('accepts the demo file examples/hl7/siu-s12.hl7 (the README sends it with `pathways hl7 send`)', async () => {
+    const text = readFileSync(new URL('../../../examples/hl7/siu-s12.hl7', import.meta.url), 'utf8');
+    await accepted(text.trim().split('\n').join('\r'));
+    const found = await h.get<Bundle<Appointment>>('/fhir/R4/Appointment?identifier=EPR|DEMO-APPT-1');
+    expect(found.body.entry?.[0]?.resource).toMatchObject({
+      status: 'booked',
+      start: '2027-03-15T10:30:00.000Z',
+      end: '2027-03-15T10:50:00.000Z',
+    });
   });
 });
