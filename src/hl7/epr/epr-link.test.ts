@@ -11,13 +11,16 @@ describe('EPR link and fake EPR', () => {
   let epr: FakeEpr;
   let link: EprLink;
 
-  async function start(options: { breakerFailures?: number; breakerOpenMs?: number; slowMs?: number } = {}) {
+  async function start(
+    options: { breakerFailures?: number; breakerOpenMs?: number; slowMs?: number; timeoutMs?: number } = {},
+  ) {
     epr = new FakeEpr({ slowMs: options.slowMs ?? 500 });
     await epr.start();
     link = new EprLink({
       host: '127.0.0.1',
       port: epr.port,
-      timeoutMs: 300,
+      // Generous, so a loaded machine does not turn an answer into a failure; the slow test sets its own.
+      timeoutMs: options.timeoutMs ?? 3_000,
       breakerFailures: options.breakerFailures ?? 3,
       breakerOpenMs: options.breakerOpenMs ?? 400,
     });
@@ -64,7 +67,7 @@ describe('EPR link and fake EPR', () => {
   });
 
   it('counts a slow EPR (no ACK in time) as a failure', async () => {
-    await start({ slowMs: 1_000 });
+    await start({ slowMs: 1_500, timeoutMs: 300 });
     await epr.setMode('slow', 1);
     await expect(link.send(message('S1'))).rejects.toThrow(/did not answer/);
   });

@@ -69,7 +69,7 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
       EPR_MLLP_URL: epr.url,
       EPR_RETRY_BASE_MS: '100',
       EPR_RETRY_MAX_MS: '300',
-      EPR_TIMEOUT_MS: '1000',
+      EPR_TIMEOUT_MS: '5000',
       EPR_BREAKER_FAILURES: '2',
       EPR_BREAKER_OPEN_MS: '300',
     });
