@@ -167,6 +167,37 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
     expect(((await p.call(p.admin, 'GET', `/fhir/R4/Slot/${free.id}`)).json() as Slot).status).toBe('free');
   });
 
+  it('reschedule delivered, then confirmed by the EPR’s S13: moved, the request cleared, the slot asked for taken', async () => {
+    const booked = await book('E6');
+    const current = (await p.call(p.admin, 'GET', `/fhir/R4/${booked.slot![0]!.reference}`)).json() as Slot;
+    const free = (
+      await p.call(p.admin, 'POST', '/fhir/R4/Slot', {
+        resourceType: 'Slot',
+        schedule: current.schedule,
+        status: 'free',
+        start: '2027-03-17T14:00:00.000Z',
+        end: '2027-03-17T14:20:00.000Z',
+      })
+    ).json() as Slot;
+    const reply = await p.call(
+      token,
+      'POST',
+      `/fhir/R4/Appointment/${booked.id}/$reschedule`,
+      parameters({ name: 'slot', valueReference: { reference: `Slot/${free.id}` } }),
+    );
+    expect(reply.statusCode).toBe(202);
+    await until('delivery', async () => hospitalRequestOf(await appointmentOf('E6'))?.state === 'delivered');
+    await send(siu({ trigger: 'S13', filler: 'E6', start: '20270317140000', at: '20261207123000' }));
+    const moved = await appointmentOf('E6', token);
+    expect(moved).toMatchObject({
+      status: 'booked',
+      start: '2027-03-17T14:00:00.000Z',
+      end: '2027-03-17T14:20:00.000Z',
+    });
+    expect(hospitalRequestOf(moved)).toBeUndefined();
+    expect(((await p.call(p.admin, 'GET', `/fhir/R4/Slot/${free.id}`)).json() as Slot).status).toBe('busy');
+  });
+
   it('while the EPR is down the request waits and the portal still reads from the store; it is delivered once the EPR is back', async () => {
     const booked = await book('E3');
     await epr.setMode('down');

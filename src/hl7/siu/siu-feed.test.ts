@@ -4,8 +4,9 @@
  * EPR's appointment number so resends and later events update one record, and stale ones are
  * skipped.
  */
-import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
+
 import { readFileSync } from 'node:fs';
+import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';

@@ -86,6 +86,21 @@ async function writePlaces(
   return { ...(location ? { location } : {}), schedule: `Schedule/${schedule.id}` };
 }
 
+/**
+ * The free slot the patient asked to move to, once the EPR's S13 moved the appointment to its
+ * time: busy from now on, so nobody else is offered it. (A different time leaves it free.)
+ */
+async function takeRequestedSlot(
+  context: HandlerContext,
+  reference: string,
+  appointment: Appointment,
+): Promise<void> {
+  const slot = await readStored<Slot>(context.tx, reference);
+  if (slot?.id && slot.status === 'free' && slot.start === appointment.start) {
+    await writeResource(context, { ...slot, status: 'busy' });
+  }
+}
+
 export const siuHandler: MessageHandler = {
   messageType: 'SIU',
   triggers: new Set(SIU_TRIGGERS),
@@ -125,8 +140,10 @@ export const siuHandler: MessageHandler = {
       ...(existingSlot ? { slot: existingSlot } : {}),
       confirmedAt: context.eventTime,
     });
-    const settled = settledBy(hospitalRequestOf(appointment), trigger);
+    const request = hospitalRequestOf(appointment);
+    const settled = settledBy(request, trigger);
     if (settled) appointment = withHospitalRequest(appointment, undefined);
+    if (settled && request?.slot) await takeRequestedSlot(context, request.slot, appointment);
     const schedule = places.schedule;
     const booked = appointment;
     if (schedule && slotOf(undefined, booked, facts.filler, schedule)) {
