@@ -19,6 +19,7 @@ commands:
   hl7 send       FILE… [--host H] [--port P]: send HL7 v2 files over MLLP and print each ACK (MSA)
   hl7 replay     ID…: run stored HL7 messages (the dead letters of GET /admin/hl7/messages) through the feed again
   fake-epms      [--port 4010] (--key-url <pathways>/pki/feed.pem | --key-file F): a fake claims system (ePMS) for tests and demos
+  fake-epr       [--port 2576] [--mode accept|down|slow|nak-ae|nak-ar|drop] [--times N]: a fake hospital EPR (EPR_MLLP_URL) for tests and demos
   fake-notify    [--port 4020] [--host H] [--api-key K] [--settle-ms 2000]: a fake GOV.UK Notify for tests and demos
   fake-pds       [--port 4030] [--host H]: a fake PDS-like demographics service (DEMOGRAPHICS_URL) for tests and demos
   views run      <view.json | name> [--format json|ndjson|csv] [--pseudonymise]: a SQL on FHIR view's rows to stdout
@@ -157,6 +158,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'fake-epms') {
     const { runFakeEpms } = await import('./feed/fake-epms/cli.js');
     await runFakeEpms(argv.slice(1));
+    return;
+  }
+  if (command === 'fake-epr') {
+    const { runFakeEpr } = await import('./hl7/fake-epr/cli.js');
+    await runFakeEpr(argv.slice(1));
     return;
   }
   if (command === 'fake-notify') {

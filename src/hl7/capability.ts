@@ -5,10 +5,14 @@
  * through the `hl7` service.
  */
 import type { AddressInfo } from 'node:net';
+import { Gauge } from 'prom-client';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
 import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
 import { mergeHandler } from './adt/merge-handler.js';
+import { createEprConsumer } from './epr/epr-consumer.js';
+import { EprLink } from './epr/epr-link.js';
+import { readEprSettings } from './epr/epr-settings.js';
 import { MessageProcessor } from './inbox/processor.js';
 import { buildAck } from './message/ack.js';
 import { CONDITION } from './message/hl7-error.js';
@@ -17,10 +21,13 @@ import { orderHandler } from './orders/order-handler.js';
 import { oruHandler, type ResultReleases } from './oru/oru-handler.js';
 import { declareHl7Relationships } from './read-relationships.js';
 import { type Hl7Settings, readHl7Settings } from './settings.js';
+import { siuHandler } from './siu/siu-handler.js';
 
 export interface Hl7Service {
   processor: MessageProcessor;
   settings: Hl7Settings;
+  /** The connection back to the EPR (EPR_MLLP_URL), when one is configured. */
+  epr: EprLink | undefined;
   /** Opens an MLLP listener (port 0: any free port) and returns its address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
 }
@@ -41,9 +48,24 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
       oruHandler(releases, () => new Date()),
       orderHandler('ORM', 'O01'),
       orderHandler('OML', 'O21'),
+      siuHandler,
     ],
   });
   const listeners: MllpListener[] = [];
+  // The portal's changes back to the EPR (docs/api.md §11): off unless EPR_MLLP_URL is set.
+  const eprSettings = readEprSettings(context.env);
+  const epr = eprSettings ? new EprLink(eprSettings, log.child({ component: 'epr' })) : undefined;
+  if (epr && eprSettings) {
+    context.outbox.register(createEprConsumer({ db: context.db, link: epr, settings: eprSettings, log }));
+    new Gauge({
+      name: 'pathways_epr_breaker_open',
+      help: 'Whether the circuit breaker in front of the EPR (EPR_MLLP_URL) is open (1) or half-open (0.5)',
+      registers: [context.metrics],
+      collect() {
+        this.set(epr.state === 'closed' ? 0 : epr.state === 'open' ? 1 : 0.5);
+      },
+    });
+  }
 
   const listen = async (port: number, host = settings.host): Promise<AddressInfo> => {
     const listener = new MllpListener({
@@ -68,7 +90,7 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
     listeners.push(listener);
     return address;
   };
-  context.services.provide<Hl7Service>('hl7', { processor, settings, listen });
+  context.services.provide<Hl7Service>('hl7', { processor, settings, epr, listen });
 
   return {
     name: 'hl7',

@@ -1,13 +1,16 @@
 /**
  * A patient cancels or reschedules their own appointment: re-read under lock, the online-change
  * rules, the slots and the event, all in one transaction. Patient binding happened before (it
- * audits, so it cannot run inside the transaction); the lock re-checks the patient.
+ * audits, so it cannot run inside the transaction); the lock re-checks the patient. An appointment
+ * the hospital's EPR booked is changed by asking the EPR (hospital-changes.ts), after the same rules.
  */
 import type { Appointment, CodeableConcept, Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
 import { readCurrent, updateResource, type WriteResult } from '../../platform/fhir/store/repository.js';
+import { requestFromHospital } from './hospital-changes.js';
+import { eprIdentifier, waitingRequestRefusal } from './hospital-requests.js';
 import {
   cancelled,
   heldSlotIds,
@@ -30,7 +33,7 @@ async function lockOwnAppointment(
   if (stored.deleted) throw new Problem('GONE', `Appointment/${id} was deleted`);
   const appointment = JSON.parse(stored.content) as Appointment;
   if (patientOf(appointment) !== patient) throw forbidden('You can only change your own appointments');
-  const refusal = patientChangeRefusal(appointment, context);
+  const refusal = patientChangeRefusal(appointment, context) ?? waitingRequestRefusal(appointment);
   if (refusal) throw refusal;
   return appointment;
 }
@@ -43,6 +46,9 @@ export async function cancelAppointment(
   context: PatientChangeContext,
 ): Promise<WriteResult> {
   const appointment = await lockOwnAppointment(tx, id, patient, context);
+  const filler = eprIdentifier(appointment);
+  if (filler)
+    return requestFromHospital(tx, appointment, filler, patient, { kind: 'cancel', reason }, context.now);
   const held = heldSlotIds(appointment);
   const slots = await lockSlots(tx, held, [], 'Appointment.slot');
   const result = await updateResource(tx, 'Appointment', id, cancelled(appointment, reason));
@@ -64,6 +70,17 @@ export async function rescheduleAppointment(
   const target = slots.get(targetSlotId) as Slot;
   const refusal = rescheduleRefusal(appointment, pick(slots, current), target, context);
   if (refusal) throw refusal;
+  const filler = eprIdentifier(appointment);
+  if (filler) {
+    return requestFromHospital(
+      tx,
+      appointment,
+      filler,
+      patient,
+      { kind: 'reschedule', slot: target },
+      context.now,
+    );
+  }
   const result = await updateResource(tx, 'Appointment', id, rescheduled(appointment, target));
   await freeSlots(tx, pick(slots, heldSlotIds(appointment)));
   await occupySlots(tx, [target]);

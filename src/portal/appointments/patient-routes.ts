@@ -4,7 +4,8 @@
  *   POST /fhir/R4/Appointment/{id}/$reschedule    Parameters slot (valueReference Slot/<id>)
  *   GET  /fhir/R4/Appointment/{id}/$available-slots?_count=  free slots of the same schedule
  * Another patient's appointment is refused by patient binding (403, audited, HAZ-WRONG-PATIENT)
- * before anything else is looked at.
+ * before anything else is looked at. For an appointment the hospital's EPR booked, cancel and
+ * reschedule are requests to the EPR: 202 with the Appointment unchanged but for the request.
  */
 import type { Appointment, Bundle, Slot } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -19,6 +20,7 @@ import type { PortalDeps } from '../deps.js';
 import { auditOperation, sendWritten } from '../http.js';
 import { conceptParameter, readParameters, referencedId, referenceParameter } from '../parameters.js';
 import { PORTAL_POLICIES } from '../policies.js';
+import { hospitalRequestOf } from './hospital-requests.js';
 import { cancelAppointment, rescheduleAppointment } from './patient-changes.js';
 import {
   dayAllowed,
@@ -68,9 +70,11 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       action: 'U',
       reference: `Appointment/${id}`,
       patient,
-      detail: 'cancelled by the patient',
+      detail: requested(result)
+        ? 'cancel requested from the hospital by the patient'
+        : 'cancelled by the patient',
     });
-    return sendWritten(reply, result, deps.baseUrl, 200);
+    return sendWritten(reply, result, deps.baseUrl, requested(result) ? 202 : 200);
   });
 
   fhir.post<IdParams>('/Appointment/:id/$reschedule', { preHandler }, async (request, reply) => {
@@ -85,9 +89,11 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
       action: 'U',
       reference: `Appointment/${id}`,
       patient,
-      detail: 'rescheduled by the patient',
+      detail: requested(result)
+        ? 'reschedule requested from the hospital by the patient'
+        : 'rescheduled by the patient',
     });
-    return sendWritten(reply, result, deps.baseUrl, 200);
+    return sendWritten(reply, result, deps.baseUrl, requested(result) ? 202 : 200);
   });
 
   fhir.get<IdParams>('/Appointment/:id/$available-slots', { preHandler }, async (request, reply) => {
@@ -131,6 +137,11 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     });
     return sendFhir(reply, 200, bundle);
   });
+}
+
+/** The write recorded a request to the EPR (rather than the change itself). */
+function requested(result: { resource: unknown }): boolean {
+  return hospitalRequestOf(result.resource as Appointment)?.state === 'sent';
 }
 
 const SLOTS_DEFAULT = 50;

@@ -165,3 +165,64 @@ export function orm(
     `OBR|1|${input.placer ?? 'PL7788'}^EPR||58410-2^Full blood count^LN`,
   ].join('\r');
 }
+
+export interface SiuInput {
+  trigger: string;
+  control?: string;
+  /** MSH-7 and EVN-2 (local time). */
+  at?: string;
+  /** SCH-2.1 (the EPR's appointment number); SCH-1 is PL<filler>. */
+  filler?: string;
+  /** SCH-2.2, the assigning authority. */
+  authority?: string;
+  /** Omit SCH-2 (the key is then SCH-1). */
+  placerOnly?: boolean;
+  /** Start (local time) and length in minutes. */
+  start?: string;
+  minutes?: number;
+  /** SCH-25 */
+  fillerStatus?: string;
+  /** SCH-6 (event reason: the cancellation reason). */
+  eventReason?: string;
+  nhsNumber?: string;
+  /** AIL-3 location; '' leaves AIL out. */
+  location?: string;
+  phone?: string;
+  /** Leave out every time (TQ1, AIS-4). */
+  noTimes?: boolean;
+}
+
+/** An outpatient appointment booked by the EPR: cardiology follow-up at the hospital's clinic. */
+export function siu(input: SiuInput): string {
+  const at = input.at ?? '20260110093000';
+  const filler = input.filler ?? 'A5001';
+  const start = input.start ?? '20260220103000';
+  const minutes = input.minutes ?? 20;
+  const sch = new Array<string>(26).fill('');
+  sch[0] = 'SCH';
+  sch[1] = `PL${filler}^PATHWAYS`;
+  sch[2] = input.placerOnly ? '' : `${filler}^${input.authority ?? 'EPR'}`;
+  sch[6] = input.eventReason ?? '';
+  sch[7] = 'FOLLOWUP^Follow-up^HL70276';
+  sch[8] = 'OUTPT^Outpatient^local';
+  sch[9] = String(minutes);
+  sch[10] = 'MIN';
+  sch[16] = 'C123^Jones^Rhiannon^^^Dr';
+  sch[17] = input.phone ?? '0113 243 2799';
+  sch[25] = input.fillerStatus ?? (input.trigger === 'S15' ? 'Cancelled' : 'Booked');
+  return [
+    msh(`SIU^${input.trigger}^SIU_S12`, input.control ?? controlId('SIU'), at),
+    `EVN|${input.trigger}|${at}`,
+    sch.join('|'),
+    ...(input.noTimes ? [] : [`TQ1|1||||||${start}`]),
+    `PID|1||${input.nhsNumber ?? NHS_NUMBER}^^^NHS^NH~M100001^^^${HOSPITAL}^MR||Smith^Ann^^^Mrs||19800102|F`,
+    'RGS|1|A',
+    `AIS|1|A|CARDFU^Cardiology follow-up^local|${input.noTimes ? '' : start}|||${minutes}|MIN`,
+    'AIG|1|A|C123^Dr Rhiannon Jones^local|CON^Consultant',
+    ...(input.location === ''
+      ? []
+      : [
+          `AIL|1|A|${input.location ?? `CARDOPD^^^${HOSPITAL}^^^^^Cardiology Outpatients, Leeds General Infirmary`}|CLINIC`,
+        ]),
+  ].join('\r');
+}

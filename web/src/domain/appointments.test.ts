@@ -2,6 +2,8 @@ import type { Appointment, Slot } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import {
   appointmentView,
+  EPR_CONFIRMED_AT,
+  HOSPITAL_REQUEST,
   LAST_REMINDED_AT,
   locationIds,
   slotChoices,
@@ -126,5 +128,45 @@ describe('appointments as the patient sees them', () => {
         current,
       ).map((choice) => choice.id),
     ).toEqual(['a', 'b']);
+  });
+
+  it('shows a change waiting for the hospital (not changeable meanwhile), a refusal, and when the hospital last confirmed', () => {
+    const request = (state: string, extra: Array<{ url: string; valueString: string }> = []) => ({
+      url: HOSPITAL_REQUEST,
+      extension: [{ url: 'change', valueCode: 'cancel' }, { url: 'state', valueCode: state }, ...extra],
+    });
+    const confirmed = { url: EPR_CONFIRMED_AT, valueDateTime: '2026-03-01T09:00:00.000Z' };
+    const waiting = appointmentView(
+      appointment('a', '2026-03-12T09:00:00Z', { extension: [request('sent'), confirmed] }),
+      NOW,
+    );
+    expect(waiting).toMatchObject({
+      changeable: false,
+      hospitalRequest: {
+        refused: false,
+        text: 'You asked to cancel this appointment: waiting for the hospital to confirm',
+      },
+      confirmedAt: '2026-03-01T09:00:00.000Z',
+    });
+    expect(
+      appointmentView(appointment('a', '2026-03-12T09:00:00Z', { extension: [request('delivered')] }), NOW),
+    ).toMatchObject({ changeable: false, hospitalRequest: { refused: false } });
+    const refused = appointmentView(
+      appointment('a', '2026-03-12T09:00:00Z', {
+        extension: [request('refused', [{ url: 'reason', valueString: 'Please call the clinic' }])],
+      }),
+      NOW,
+    );
+    expect(refused).toMatchObject({
+      changeable: true,
+      hospitalRequest: {
+        refused: true,
+        text: 'The hospital could not cancel this appointment: Please call the clinic',
+      },
+    });
+    expect(appointmentView(appointment('a', '2026-03-12T09:00:00Z'), NOW)).toMatchObject({
+      hospitalRequest: undefined,
+      confirmedAt: undefined,
+    });
   });
 });

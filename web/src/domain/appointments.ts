@@ -7,6 +7,15 @@
 import type { Appointment, Location, Slot } from '@medplum/fhirtypes';
 
 export const LAST_REMINDED_AT = 'https://fhir.pathways.dev/StructureDefinition/last-reminded-at';
+/** The patient's change waiting for (or refused by) the hospital's EPR, and when the EPR last confirmed. */
+export const HOSPITAL_REQUEST = 'https://fhir.pathways.dev/StructureDefinition/hospital-change-request';
+export const EPR_CONFIRMED_AT = 'https://fhir.pathways.dev/StructureDefinition/epr-confirmed-at';
+
+/** A change the patient asked the hospital for: waiting for it to confirm, or refused. */
+export interface HospitalRequestView {
+  refused: boolean;
+  text: string;
+}
 
 export interface AppointmentView {
   id: string;
@@ -20,8 +29,30 @@ export interface AppointmentView {
   statusText: string;
   cancellationReason: string | undefined;
   lastRemindedAt: string | undefined;
-  /** Booked and still in the future: cancel and reschedule are offered. */
+  /** Booked, still in the future, no request waiting: cancel and reschedule are offered. */
   changeable: boolean;
+  hospitalRequest: HospitalRequestView | undefined;
+  /** When the hospital's system last confirmed this appointment (appointments it booked). */
+  confirmedAt: string | undefined;
+}
+
+function hospitalRequestOf(appointment: Appointment): HospitalRequestView | undefined {
+  const extension = appointment.extension?.find((e) => e.url === HOSPITAL_REQUEST);
+  const part = (url: string) => extension?.extension?.find((e) => e.url === url);
+  const change = part('change')?.valueCode === 'reschedule' ? 'change the time of' : 'cancel';
+  const state = part('state')?.valueCode;
+  if (!extension || !state) return undefined;
+  if (state === 'refused') {
+    const reason = part('reason')?.valueString;
+    return {
+      refused: true,
+      text: `The hospital could not ${change} this appointment${reason ? `: ${reason}` : ''}`,
+    };
+  }
+  return {
+    refused: false,
+    text: `You asked to ${change} this appointment: waiting for the hospital to confirm`,
+  };
 }
 
 const STATUS_TEXT: Record<Appointment['status'], string> = {
@@ -105,6 +136,7 @@ export function appointmentView(
     new Map(locations.map((location) => [`Location/${location.id}`, location])),
   );
   const future = start !== undefined && new Date(start).getTime() > now.getTime();
+  const hospitalRequest = hospitalRequestOf(appointment);
   return {
     id: appointment.id ?? '',
     title: titleOf(appointment),
@@ -120,7 +152,11 @@ export function appointmentView(
         : undefined,
     lastRemindedAt: appointment.extension?.find((extension) => extension.url === LAST_REMINDED_AT)
       ?.valueDateTime,
-    changeable: appointment.status === 'booked' && future,
+    changeable:
+      appointment.status === 'booked' && future && (hospitalRequest === undefined || hospitalRequest.refused),
+    hospitalRequest,
+    confirmedAt: appointment.extension?.find((extension) => extension.url === EPR_CONFIRMED_AT)
+      ?.valueDateTime,
   };
 }
 

@@ -39,6 +39,21 @@ function AppointmentCard({ view, upcoming }: { view: AppointmentView; upcoming: 
               ),
             },
             ...(view.cancellationReason ? [{ key: 'Reason', value: view.cancellationReason }] : []),
+            ...(view.hospitalRequest
+              ? [
+                  {
+                    key: 'Your request',
+                    value: (
+                      <Tag colour={view.hospitalRequest.refused ? 'red' : 'yellow'}>
+                        {view.hospitalRequest.text}
+                      </Tag>
+                    ),
+                  },
+                ]
+              : []),
+            ...(view.confirmedAt
+              ? [{ key: 'Last confirmed by the hospital', value: formatDateTime(view.confirmedAt) }]
+              : []),
             ...(upcoming && view.lastRemindedAt
               ? [{ key: 'Reminder sent', value: formatDateTime(view.lastRemindedAt) }]
               : []),

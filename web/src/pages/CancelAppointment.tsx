@@ -30,7 +30,11 @@ export function CancelAppointment({ appointmentId }: { appointmentId: string }) 
     }
     const cancelled = await run(() => cancelAppointment(appointmentId, outcome.reason));
     if (cancelled) {
-      setFlash(`Your appointment on ${formatDate(view?.start)} has been cancelled.`);
+      setFlash(
+        appointmentView(cancelled, new Date()).hospitalRequest
+          ? `We have asked the hospital to cancel your appointment on ${formatDate(view?.start)}. It is cancelled once the hospital confirms.`
+          : `Your appointment on ${formatDate(view?.start)} has been cancelled.`,
+      );
       navigate('/appointments');
     }
   }

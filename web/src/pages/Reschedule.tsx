@@ -45,7 +45,13 @@ export function Reschedule({ appointmentId }: { appointmentId: string }) {
     }
     const moved = await run(() => rescheduleAppointment(appointmentId, slot));
     if (moved) {
-      setFlash(`Your appointment has been moved to ${formatDateTime(moved.start)}.`);
+      const asked = appointmentView(moved, new Date()).hospitalRequest;
+      const chosen = choices.find((choice) => choice.id === slot);
+      setFlash(
+        asked
+          ? `We have asked the hospital to move your appointment to ${formatDateTime(chosen?.start)}. It moves once the hospital confirms.`
+          : `Your appointment has been moved to ${formatDateTime(moved.start)}.`,
+      );
       navigate('/appointments');
     }
   }

@@ -1,0 +1,174 @@
+/**
+ * SIU over a real MLLP socket on both databases: the EPR's bookings become the patient's
+ * Appointments as the portal reads them (their own search, the clinic's Location), keyed by the
+ * EPR's appointment number so resends and later events update one record, and stale ones are
+ * skipped.
+ */
+
+import { readFileSync } from 'node:fs';
+import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../../test/databases.js';
+import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
+import { controlId, readAck, siu } from '../testing/fixtures.js';
+import { type Hl7Test, startHl7Test } from '../testing/harness.js';
+
+const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
+const NEW_PATIENT = '9434765870';
+
+describe.each(databaseKinds)('SIU feed on %s', (kind) => {
+  let h: Hl7Test;
+  let patient: Patient;
+  let patientToken: string;
+
+  beforeAll(async () => {
+    h = await startHl7Test(kind);
+  });
+  afterAll(async () => h?.close());
+
+  async function byFiller(filler: string): Promise<Appointment[]> {
+    const { body } = await h.get<Bundle<Appointment>>(`/fhir/R4/Appointment?identifier=EPR|${filler}`);
+    return (body.entry ?? []).map((entry) => entry.resource!);
+  }
+
+  async function accepted(message: string): Promise<void> {
+    expect(readAck(await h.send(message)).code).toBe('AA');
+  }
+
+  it('S12 books: an unknown patient is created from PID and sees the appointment as the portal shows it', async () => {
+    await accepted(siu({ trigger: 'S12', filler: 'A1', nhsNumber: NEW_PATIENT }));
+    const patients = await h.get<Bundle<Patient>>(`/fhir/R4/Patient?identifier=${NHS}|${NEW_PATIENT}`);
+    expect(patients.body.entry).toHaveLength(1);
+    patient = patients.body.entry![0]!.resource!;
+    patientToken = await h.t.bearer({
+      roles: ['patient'],
+      fhirUser: `Patient/${patient.id}`,
+      subject: `patient-${patient.id}`,
+    });
+    const own = await h.get<Bundle<Appointment>>(
+      `/fhir/R4/Appointment?patient=Patient/${patient.id}`,
+      patientToken,
+    );
+    expect(own.status).toBe(200);
+    expect(own.body.entry).toHaveLength(1);
+    const appointment = own.body.entry![0]!.resource!;
+    expect(appointment).toMatchObject({
+      status: 'booked',
+      start: '2026-02-20T10:30:00.000Z',
+      end: '2026-02-20T10:50:00.000Z',
+      description: 'Cardiology follow-up',
+      identifier: expect.arrayContaining([expect.objectContaining({ system: 'EPR', value: 'A1' })]),
+    });
+    expect(appointment.extension).toContainEqual({
+      url: EPR_CONFIRMED_AT_EXTENSION,
+      valueDateTime: '2026-01-10T09:30:00.000Z',
+    });
+    const place = appointment.participant.find((p) => p.actor?.reference?.startsWith('Location/'))!;
+    const location = await h.get<Location>(`/fhir/R4/${place.actor!.reference}`, patientToken);
+    expect(location.status).toBe(200);
+    expect(location.body).toMatchObject({
+      name: 'Cardiology Outpatients, Leeds General Infirmary',
+      telecom: [{ system: 'phone', value: '0113 243 2799' }],
+    });
+    const slot = await h.get<Slot>(`/fhir/R4/${appointment.slot![0]!.reference}`);
+    expect(slot.body).toMatchObject({ status: 'busy', start: appointment.start, end: appointment.end });
+  });
+
+  it('answers a resend with the same ACK and no second appointment; a later event updates the same one', async () => {
+    const control = controlId('SIU');
+    const message = siu({ trigger: 'S12', filler: 'A2', control });
+    const first = await h.send(message);
+    expect(await h.send(message)).toBe(first);
+    await accepted(siu({ trigger: 'S14', filler: 'A2', at: '20260111080000', phone: '0113 243 0000' }));
+    const found = await byFiller('A2');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.meta!.versionId).toBe('2');
+  });
+
+  it('S13 moves the appointment and its slot; a stale S14 (older than stored) changes nothing', async () => {
+    await accepted(siu({ trigger: 'S12', filler: 'A3', at: '20260110090000' }));
+    await accepted(
+      siu({ trigger: 'S13', filler: 'A3', at: '20260112090000', start: '20260305140000', minutes: 30 }),
+    );
+    const [moved] = await byFiller('A3');
+    expect(moved).toMatchObject({ start: '2026-03-05T14:00:00.000Z', end: '2026-03-05T14:30:00.000Z' });
+    const slot = await h.get<Slot>(`/fhir/R4/${moved!.slot![0]!.reference}`);
+    expect(slot.body.start).toBe('2026-03-05T14:00:00.000Z');
+    await accepted(siu({ trigger: 'S14', filler: 'A3', at: '20260111090000', start: '20260220103000' }));
+    const [after] = await byFiller('A3');
+    expect(after!.meta!.versionId).toBe(moved!.meta!.versionId);
+    expect(after!.start).toBe('2026-03-05T14:00:00.000Z');
+  });
+
+  it('S15 cancels (with SCH-6 as the reason, the slot freed), S26 marks a no-show, S17 removes', async () => {
+    await accepted(siu({ trigger: 'S12', filler: 'A4' }));
+    await accepted(
+      siu({
+        trigger: 'S15',
+        filler: 'A4',
+        at: '20260111100000',
+        eventReason: 'CLINIC^Clinic cancelled^local',
+      }),
+    );
+    const [cancelled] = await byFiller('A4');
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'Clinic cancelled' } });
+    expect((await h.get<Slot>(`/fhir/R4/${cancelled!.slot![0]!.reference}`)).body.status).toBe('free');
+
+    const changes = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${cancelled!.id}`],
+    );
+    expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
+      ['booked', 'clinician'],
+      ['cancelled', 'clinician'],
+    ]);
+
+    await accepted(siu({ trigger: 'S12', filler: 'A5' }));
+    await accepted(siu({ trigger: 'S26', filler: 'A5', at: '20260221090000' }));
+    expect((await byFiller('A5'))[0]!.status).toBe('noshow');
+
+    await accepted(siu({ trigger: 'S12', filler: 'A6' }));
+    await accepted(siu({ trigger: 'S17', filler: 'A6', at: '20260111110000' }));
+    expect((await byFiller('A6'))[0]!.status).toBe('entered-in-error');
+  });
+
+  it('an S15 for an appointment never seen is kept, so a late S12 for it does not bring it back', async () => {
+    await accepted(siu({ trigger: 'S15', filler: 'A7', at: '20260112100000' }));
+    await accepted(siu({ trigger: 'S12', filler: 'A7', at: '20260110090000' }));
+    const found = await byFiller('A7');
+    expect(found.map((a) => a.status)).toEqual(['cancelled']);
+  });
+
+  it('answers AE naming SCH-2 when the message has no appointment id, and AE for a booking without times', async () => {
+    const noId = readAck(await h.send(siu({ trigger: 'S12' }).replace(/SCH\|[^|]*\|[^|]*\|/, 'SCH|||')));
+    expect(noId.code).toBe('AE');
+    expect(noId.err?.[2]).toBe('SCH^1^2^1');
+    const noTimes = readAck(await h.send(siu({ trigger: 'S12', filler: 'A8', noTimes: true })));
+    expect(noTimes.code).toBe('AE');
+    expect(await byFiller('A8')).toHaveLength(0);
+  });
+
+  it("does not show one patient's EPR appointments to another patient", async () => {
+    const other = await h.t.bearer({
+      roles: ['patient'],
+      fhirUser: 'Patient/someone-else',
+      subject: 'patient-x',
+    });
+    const snooping = await h.get<Bundle>(`/fhir/R4/Appointment?patient=Patient/${patient.id}`, other);
+    expect(snooping.body.entry ?? []).toEqual([]);
+    const [appointment] = await byFiller('A1');
+    expect((await h.get(`/fhir/R4/Appointment/${appointment!.id}`, other)).status).toBe(403);
+    expect((await h.get(`/fhir/R4/Appointment/${appointment!.id}`, patientToken)).status).toBe(200);
+  });
+
+  it('accepts the demo file examples/hl7/siu-s12.hl7 (the README sends it with `pathways hl7 send`)', async () => {
+    const text = readFileSync(new URL('../../../examples/hl7/siu-s12.hl7', import.meta.url), 'utf8');
+    await accepted(text.trim().split('\n').join('\r'));
+    const found = await h.get<Bundle<Appointment>>('/fhir/R4/Appointment?identifier=EPR|DEMO-APPT-1');
+    expect(found.body.entry?.[0]?.resource).toMatchObject({
+      status: 'booked',
+      start: '2027-03-15T10:30:00.000Z',
+      end: '2027-03-15T10:50:00.000Z',
+    });
+  });
+});
