@@ -175,7 +175,16 @@ export async function buildPathways(
   await app.register(
     async (fhir) => {
       const staffReads = new StaffReads({ db, rules: resourceRules, audit, metrics });
-      await fhirApi(fhir, { db, baseUrl, audit, access, staffReads, capabilities, version: VERSION });
+      await fhirApi(fhir, {
+        db,
+        baseUrl,
+        audit,
+        access,
+        staffReads,
+        rules: resourceRules,
+        capabilities,
+        version: VERSION,
+      });
       for (const capability of built) {
         if (capability.fhirRoutes) await fhir.register(async (scope) => capability.fhirRoutes!(scope));
       }

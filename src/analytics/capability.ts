@@ -9,6 +9,7 @@ import { EXPORT_QUEUE, registerExportJobs } from './export/export-jobs.js';
 import { registerExportRoutes } from './export/export-routes.js';
 import { ExportRunner, removeExportFiles } from './export/export-run.js';
 import { pseudonymFunction, pseudonymKey } from './pseudonymise/pseudonym-key.js';
+import { declareAnalyticsTypes } from './resource-types.js';
 import { readAnalyticsSettings } from './settings.js';
 import { registerViewRoutes } from './views/view-routes.js';
 
@@ -30,6 +31,7 @@ export const analyticsCapability: CapabilityFactory = async (context): Promise<C
   });
   const jobs = context.outbox.jobs;
   await registerExportJobs({ db: context.db, jobs, runner, settings, log });
+  declareAnalyticsTypes(context.resourceRules);
   context.capabilities.addOperation({ name: 'export', definition: `${BULK_DATA_IG}/export` });
   context.capabilities.addOperation({
     name: 'export',

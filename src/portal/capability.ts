@@ -7,13 +7,11 @@
 import type { CapabilityFactory } from '../platform/capability.js';
 import type { Queryable } from '../platform/database/database.js';
 import { patientVisibilityOf } from '../platform/fhir/patient-visibility.js';
-import { registerClinicianAppointmentRoutes } from './appointments/clinician-routes.js';
 import { registerPatientAppointmentRoutes } from './appointments/patient-routes.js';
 import { startReminderJob } from './appointments/reminder-job.js';
 import { seedPortalDemo } from './demo.js';
 import type { PortalDeps } from './deps.js';
 import { registerPreferenceRoutes } from './preferences/routes.js';
-import { declarePortalRelationships } from './read-relationships.js';
 import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
 import { createRepeatRequests } from './repeat-requests/service.js';
 import {
@@ -21,6 +19,7 @@ import {
   repeatRequestTaskSearch,
   type TaskSearch,
 } from './repeat-requests/task-search.js';
+import { declarePortalTypes } from './resource-types.js';
 import { releasesOf } from './results/release-store.js';
 import { registerResultRoutes } from './results/routes.js';
 import { registerResultVisibility } from './results/visibility-rule.js';
@@ -75,7 +74,7 @@ export const portalCapability: CapabilityFactory = async (context) => {
     now,
   };
   registerResultVisibility(patientVisibilityOf(context.access), { db: context.db, now });
-  declarePortalRelationships(context.resourceRules);
+  declarePortalTypes(context.resourceRules);
   const repeatRequests = createRepeatRequests({ baseUrl: context.fhirBaseUrl, now });
   const taskSearch = repeatRequestTaskSearch(deps, repeatRequests);
   context.services.provide<RepeatRequestsService>('repeat-requests', { ...repeatRequests, taskSearch });
@@ -101,7 +100,6 @@ export const portalCapability: CapabilityFactory = async (context) => {
   return {
     name: 'portal',
     async fhirRoutes(fhir) {
-      registerClinicianAppointmentRoutes(fhir, deps);
       registerPatientAppointmentRoutes(fhir, deps);
       registerResultRoutes(fhir, deps);
       registerRepeatRequestRoutes(fhir, deps);

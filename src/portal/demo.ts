@@ -6,8 +6,9 @@
 import type { Appointment, DiagnosticReport, Observation, Schedule, Slot } from '@medplum/fhirtypes';
 import type { Database } from '../platform/database/database.js';
 import { readCurrent, updateResource } from '../platform/fhir/store/repository.js';
+import { updateWithRules } from '../platform/fhir/store/ruled-writes.js';
 import { emit } from '../platform/outbox/outbox.js';
-import { writeAppointment } from './appointments/booking.js';
+import { appointmentRules } from './appointments/booking.js';
 import { saveRelease } from './results/release-store.js';
 
 const PATIENT = 'Patient/demo-patient-1';
@@ -95,7 +96,7 @@ export async function seedPortalDemo(db: Database, now = new Date()): Promise<st
         },
       ],
     };
-    await writeAppointment(tx, appointment, { id: appointment.id! });
+    await updateWithRules(tx, appointmentRules, { type: 'Appointment', id: appointment.id! }, appointment);
     for (const [id, released] of [
       ['demo-report-1', true],
       ['demo-report-2', false],

@@ -1,12 +1,17 @@
 /**
- * Who may call each portal route (least privilege), in one table. Enforced with
- * `access.requireAccess(policy)`; patient-bound routes then bind what they touch to the caller.
+ * Who may call each portal route and write each portal type (least privilege), in one table.
+ * Enforced with `access.requireAccess(policy)` (the generic FHIR writes through resource-types.ts);
+ * patient-bound routes then bind what they touch to the caller.
  */
 import type { AccessPolicy } from '../platform/auth/policy.js';
 
 export const PORTAL_POLICIES = {
-  /** POST /Appointment, PUT /Appointment/{id} — the generic Appointment write policy. */
+  /** POST, PUT and DELETE of Appointment (with the booking rules: slots and events). */
   manageAppointments: { roles: ['clinician', 'admin'] },
+  /** POST, PUT and DELETE of Patient, Schedule, Slot, DiagnosticReport and Observation. */
+  manageRecords: { roles: ['clinician', 'admin'] },
+  /** POST, PUT and DELETE of Consent: clinicians and admins, and a patient their own. */
+  writeConsent: { roles: ['clinician', 'admin', 'patient'], patient: 'bound' },
   /** $cancel, $reschedule, $available-slots on the caller's own appointments. */
   ownAppointments: { roles: ['patient'], patient: 'bound' },
   /** DiagnosticReport/{id}/$release. */

@@ -1,13 +1,12 @@
 /**
  * The right-to-prescribe register and its PKI (docs/api.md §4) as one capability:
- * Practitioner / PractitionerRole writes with the register's rules, certificate issuing and
+ * Practitioner / PractitionerRole write rules (declared to the generic FHIR routes), certificate issuing and
  * revocation, the CA chain and CRL, and the services `register`, `pki` and `remote-keys`.
  */
 
 import type { CapabilityFactory } from '../platform/capability.js';
 import type { Queryable } from '../platform/database/database.js';
 import { seedRegisterDemo } from './demo.js';
-import type { RegisterDeps } from './fhir-writes.js';
 import { CertificateAuthority } from './pki/authority.js';
 import { caFromFiles } from './pki/ca-files.js';
 import { writeCaPemFiles } from './pki/ca-pem-files.js';
@@ -16,10 +15,8 @@ import { type CertificateCheck, type CheckInput, createCertificateChecker } from
 import { currentCrl } from './pki/crl.js';
 import { createRemoteKeys } from './pki/remote-keys.js';
 import { ISSUE_CERTIFICATE, pkiOperationRoutes, pkiPublicRoutes, REVOKE_CERTIFICATE } from './pki/routes.js';
-import { practitionerRoutes } from './practitioners/routes.js';
-import { declareRegisterRelationships } from './read-relationships.js';
 import { createRegisterService } from './register-service.js';
-import { practitionerRoleRoutes } from './rights/routes.js';
+import { declareRegisterTypes } from './resource-types.js';
 import { registerSettings } from './settings.js';
 import { createSignerLookup, type Signer, type SignerQuery } from './signer-at.js';
 
@@ -48,7 +45,7 @@ export const registerCapability: CapabilityFactory = async (context) => {
   context.log.info({ source: authority.source, issuer: authority.issuing.subject }, 'register: PKI ready');
 
   const checker = createCertificateChecker(authority);
-  declareRegisterRelationships(context.resourceRules);
+  declareRegisterTypes(context.resourceRules);
   context.services.provide('register', createRegisterService());
   context.services.provide<PkiService>('pki', {
     checkSigningCertificate: checker.checkSigningCertificate,
@@ -78,22 +75,16 @@ export const registerCapability: CapabilityFactory = async (context) => {
     documentation: "Revoke one of the Practitioner's certificates (serialNumber, reason) [registrar, MFA]",
   });
 
-  const deps: RegisterDeps = {
-    db: context.db,
-    access: context.access,
-    audit: context.audit,
-    baseUrl: context.fhirBaseUrl,
-  };
   return {
     name: 'register',
     async routes(app) {
       pkiPublicRoutes(app, { db: context.db, authority, crl });
     },
     async fhirRoutes(fhir) {
-      practitionerRoutes(fhir, deps);
-      practitionerRoleRoutes(fhir, deps);
       pkiOperationRoutes(fhir, {
-        ...deps,
+        db: context.db,
+        access: context.access,
+        audit: context.audit,
         authority,
         crl,
         publicUrl,

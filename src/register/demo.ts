@@ -11,14 +11,14 @@ import path from 'node:path';
 import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import type { Database } from '../platform/database/database.js';
 import { readCurrent, updateResource } from '../platform/fhir/store/repository.js';
-import type { WriteRules } from './fhir-writes.js';
+import type { WriteRules } from '../platform/fhir/write-rules.js';
 import type { CertificateAuthority } from './pki/authority.js';
 import { writeIfChanged } from './pki/ca-pem-files.js';
 import { issueCertificate } from './pki/issue.js';
 import { normaliseSerial } from './pki/serial.js';
 import { x509 } from './pki/x509.js';
-import { practitionerRules } from './practitioners/routes.js';
-import { practitionerRoleRules } from './rights/routes.js';
+import { practitionerRules } from './practitioners/write-rules.js';
+import { practitionerRoleRules } from './rights/write-rules.js';
 import {
   GMC_NUMBER,
   NMC_NUMBER,
@@ -110,8 +110,13 @@ async function seedResource<T extends Resource>(
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     if (await readCurrent(tx, resource.resourceType, resource.id!)) return false;
-    rules.check(resource);
-    await rules.checkInTransaction(tx, resource, resource.id!, undefined);
+    rules.check?.(resource);
+    await rules.beforeWrite?.(tx, {
+      interaction: 'create',
+      id: resource.id!,
+      before: undefined,
+      after: resource,
+    });
     await updateResource(tx, resource.resourceType, resource.id!, resource);
     return true;
   });

@@ -71,6 +71,14 @@ export function agentOfRequest(request: FastifyRequest): AuditInput['agent'] {
   return agentFromPrincipal(request.principal, request.ip);
 }
 
+/**
+ * Who made a request and which request it was: the part of every audit record a route writes that
+ * comes from the request (`{ ...auditRequest(request), action, subtype, outcome, entity }`).
+ */
+export function auditRequest(request: FastifyRequest): Pick<AuditInput, 'agent' | 'requestId'> {
+  return { agent: agentOfRequest(request), requestId: request.id };
+}
+
 /** Does this caller's data have to be filtered through `bindToPatient`? (Staff: no, skip parsing.) */
 export function needsPatientBinding(request: FastifyRequest): boolean {
   return request.principal !== undefined && isPatientBound(request.principal);

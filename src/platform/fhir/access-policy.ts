@@ -1,7 +1,7 @@
 /**
- * Who may use the generic FHIR REST interactions on each resource type (least privilege).
- * Prescription-bearing types are never written through the generic API: they change only through
- * their signed, state-checked operations (HAZ-TAMPER), which later capabilities register.
+ * Who may read each resource type through the generic FHIR REST interactions (least privilege).
+ * Who may write it is what its capability declared (resource-rules.ts, write-rules.ts): nobody
+ * for a type no capability declared.
  */
 import type { AccessPolicy } from '../auth/policy.js';
 import type { Role } from '../auth/principal.js';
@@ -18,27 +18,4 @@ export function readPolicy(resourceType: string): AccessPolicy {
   const group = typeGroupOf(resourceType);
   if (group !== 'messages' && group !== 'cohort') roles.push('patient');
   return { roles, patient: 'bound' };
-}
-
-const WRITERS: Record<string, AccessPolicy> = {
-  Practitioner: { roles: ['registrar'], stepUp: true },
-  PractitionerRole: { roles: ['registrar'], stepUp: true },
-  Organization: { roles: ['registrar', 'admin'] },
-  Location: { roles: ['registrar', 'admin'] },
-  HealthcareService: { roles: ['registrar', 'admin'] },
-  Device: { roles: ['admin'] },
-  Group: { roles: ['admin'] },
-  Medication: { roles: ['registrar', 'admin'] },
-  Patient: { roles: ['clinician', 'admin'] },
-  Schedule: { roles: ['clinician', 'admin'] },
-  Slot: { roles: ['clinician', 'admin'] },
-  Appointment: { roles: ['clinician', 'admin'] },
-  DiagnosticReport: { roles: ['clinician', 'admin'] },
-  Observation: { roles: ['clinician', 'admin'] },
-  Consent: { roles: ['clinician', 'admin', 'patient'], patient: 'bound' },
-};
-
-/** Create, update and delete. Types not listed (prescriptions, dispenses, claims, …): nobody. */
-export function writePolicy(resourceType: string): AccessPolicy {
-  return WRITERS[resourceType] ?? { roles: [] };
 }

@@ -1,16 +1,18 @@
 /**
- * Per resource type, what the capabilities declare to the generic FHIR routes. Today: the
- * relationships through which a staff caller's organisation is related to an instance, which the
- * read, vread, history and search routes apply (read-access/). The kernel knows no capability:
- * prescribing says "a patient with a prescription written at the organisation", dispensing "a
- * prescription released to the pharmacy", the portal "an appointment or a result there", the
- * register "the patient's GP practice" — each as a SQL predicate.
- *
- * This is the one per-type registry in PlatformContext that the write rules, audit and events of
- * the generic routes are meant to join (issue 11), so a capability declares everything about its
- * types in one place.
+ * Per resource type, what the capabilities declare to the generic FHIR routes, in one registry in
+ * PlatformContext. The kernel knows no capability and no capability's types:
+ *  - write rules (write-rules.ts): who may create, update and delete, the pure and in-transaction
+ *    checks, audit, events, and whether the type may be in a transaction Bundle — applied by the
+ *    POST, PUT, DELETE and transaction routes;
+ *  - read relationships: through which a staff caller's organisation is related to an instance,
+ *    which the read, vread, history and search routes apply (read-access/). Prescribing says "a
+ *    patient with a prescription written at the organisation", dispensing "a prescription released
+ *    to the pharmacy", the portal "an appointment or a result there", the register "the patient's
+ *    GP practice" — each as a SQL predicate.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { Role } from '../auth/principal.js';
+import { assertConsistent, type WriteRules } from './write-rules.js';
 
 /** Placeholders a relationship's SQL is built with; values always travel as bind parameters. */
 export interface RelationshipSql {
@@ -45,6 +47,25 @@ export interface PatientRelationship {
 export class ResourceRules {
   readonly #resource = new Map<string, ResourceRelationship[]>();
   readonly #patient: PatientRelationship[] = [];
+  readonly #writes = new Map<string, WriteRules>();
+
+  /** How `resourceType` is written through the generic routes; one capability declares a type once. */
+  declare<T extends Resource>(resourceType: T['resourceType'], rules: WriteRules<T>): void {
+    if (this.#writes.has(resourceType))
+      throw new Error(`write rules for ${resourceType} are already declared`);
+    assertConsistent(resourceType, rules);
+    this.#writes.set(resourceType, rules);
+  }
+
+  /** The declared write rules of a type; undefined: nobody writes it through the generic routes. */
+  writeRules(resourceType: string): WriteRules | undefined {
+    return this.#writes.get(resourceType);
+  }
+
+  /** Every type with declared write rules, for documentation and tests. */
+  declaredTypes(): string[] {
+    return [...this.#writes.keys()].sort();
+  }
 
   /** Instances of `resourceType` related to an organisation through `relationship`. */
   relate(resourceType: string, relationship: ResourceRelationship): void {

@@ -1,21 +1,20 @@
 /**
- * A clinician books or changes an appointment (create or update), in one transaction with the
- * slots it takes or gives back and the `appointment-changed` event.
+ * How an Appointment is written through the generic FHIR routes [clinician, admin], declared to
+ * the platform: the slots it takes or gives back and the patient's `appointment-changed` event,
+ * in the write's transaction — for a create, an update and a delete alike (a deleted appointment
+ * gives its slots back and, when upcoming, is a cancellation to the patient).
  */
 import type { Appointment } from '@medplum/fhirtypes';
-import type { Queryable } from '../../platform/database/database.js';
 import { invalid } from '../../platform/errors/problem.js';
-import {
-  createResource,
-  readCurrent,
-  updateResource,
-  type WriteResult,
-} from '../../platform/fhir/store/repository.js';
+import { patientOf } from '../../platform/fhir/patient-compartment.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
+import type { WriteRules } from '../../platform/fhir/write-rules.js';
+import { PORTAL_POLICIES } from '../policies.js';
 import {
   appointmentPatient,
   assertSamePatient,
   clinicianChange,
+  deletionChange,
   heldSlotIds,
   slotIds,
   withTimesFromSlots,
@@ -43,48 +42,41 @@ export function appointmentBody(body: unknown): Appointment {
   return body as Appointment;
 }
 
-export interface ClinicianWrite {
-  /** PUT: the id in the URL; absent for POST. */
-  id?: string;
-  ifMatch?: number;
-}
+const difference = (a: readonly string[], b: readonly string[]) => a.filter((id) => !b.includes(id));
 
-export async function writeAppointment(
-  tx: Queryable,
-  input: Appointment,
-  options: ClinicianWrite,
-): Promise<WriteResult> {
-  const stored = options.id
-    ? await readCurrent(tx, 'Appointment', options.id, { forUpdate: true })
-    : undefined;
-  const before = stored && !stored.deleted ? (JSON.parse(stored.content) as Appointment) : undefined;
-  if (before) assertSamePatient(before, input);
-  const wanted = slotIds(input);
-  const heldBefore = before ? heldSlotIds(before) : [];
-  const heldAfter = heldSlotIds(input);
-  const slots = await lockSlots(tx, [...wanted, ...heldBefore], wanted, 'Appointment.slot');
-  const complete = withTimesFromSlots(input, pick(slots, wanted));
-  const result = options.id
-    ? await updateResource(tx, 'Appointment', options.id, complete, {
-        ...(options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
-      })
-    : await createResource(tx, complete);
-  await freeSlots(
-    tx,
-    pick(
-      slots,
-      heldBefore.filter((id) => !heldAfter.includes(id)),
-    ),
-  );
-  await occupySlots(
-    tx,
-    pick(
-      slots,
-      heldAfter.filter((id) => !heldBefore.includes(id)),
-    ),
-  );
-  const after = result.resource as Appointment;
-  const change = clinicianChange(before, after);
-  if (change) await emitAppointmentChanged(tx, after, appointmentPatient(after), change, 'clinician');
-  return result;
-}
+export const appointmentRules: WriteRules<Appointment> = {
+  write: PORTAL_POLICIES.manageAppointments,
+  audit: 'patient-data',
+  events: ['appointment-changed'],
+  inTransactionBundle: false,
+  parse: appointmentBody,
+  /** Locks every slot involved (in id order) and takes start and end from the wanted ones. */
+  async beforeWrite(tx, { before, after }) {
+    if (before && after) assertSamePatient(before, after);
+    const wanted = after ? slotIds(after) : [];
+    const slots = await lockSlots(
+      tx,
+      [...wanted, ...(before ? heldSlotIds(before) : [])],
+      wanted,
+      'Appointment.slot',
+    );
+    return after ? withTimesFromSlots(after, pick(slots, wanted)) : undefined;
+  },
+  /** Gives back the slots no longer held, takes the new ones (409 when taken), tells the patient. */
+  async afterWrite(tx, { before, after }) {
+    const heldBefore = before ? heldSlotIds(before) : [];
+    const heldAfter = after ? heldSlotIds(after) : [];
+    const toFree = difference(heldBefore, heldAfter);
+    const toTake = difference(heldAfter, heldBefore);
+    // Already locked by beforeWrite in this transaction: read again as they are now.
+    const slots = await lockSlots(tx, [...toFree, ...toTake], [], 'Appointment.slot');
+    await freeSlots(tx, pick(slots, toFree));
+    await occupySlots(tx, pick(slots, toTake));
+    const appointment = after ?? before;
+    // A version stored before these rules may name no patient: then there is nobody to tell.
+    const patient = appointment && patientOf(appointment);
+    if (!appointment || !patient) return;
+    const change = after ? clinicianChange(before, after) : before && deletionChange(before);
+    if (change) await emitAppointmentChanged(tx, appointment, patient, change, 'clinician');
+  },
+};

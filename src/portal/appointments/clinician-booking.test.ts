@@ -155,4 +155,87 @@ describe.each(databaseKinds)('clinicians booking appointments on %s', (kind) => 
     ).toBe(403);
     expect(await slotStatus(p, free)).toBe('free');
   });
+
+  it('deletes through the booking rules: the slot is free again, the patient hears of a cancellation, audited', async () => {
+    const slot = await createSlot(p, schedule, 100);
+    const appointment = await book(p, mine.reference, slot);
+    const deleted = await p.call(p.clinician, 'DELETE', `/fhir/R4/Appointment/${appointment.id}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(await slotStatus(p, slot)).toBe('free');
+    expect((await changes(p, appointment.id!)).map((c) => [c.change, c.by, c.start])).toEqual([
+      ['booked', 'clinician', slot.start],
+      ['cancelled', 'clinician', slot.start],
+    ]);
+    const audited = await p.t.pathways.db.query<{ content: string }>(
+      'SELECT content FROM audit_event WHERE patient = $1 AND content LIKE $2',
+      [mine.reference, `%Appointment/${appointment.id}%`],
+    );
+    const deletes = audited.rows
+      .map((row) => JSON.parse(row.content))
+      .filter((event) => event.action === 'D' && event.outcome === '0');
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0].agent[0].who.reference).toBe('Practitioner/clinician-1');
+    // The slot can be booked again at once; a second delete changes nothing and tells nobody.
+    await book(p, theirs.reference, slot);
+    expect((await p.call(p.clinician, 'DELETE', `/fhir/R4/Appointment/${appointment.id}`)).statusCode).toBe(
+      204,
+    );
+    expect(await changes(p, appointment.id!)).toHaveLength(2);
+    expect(await slotStatus(p, slot)).toBe('busy');
+  });
+
+  it('deletes a past or cancelled appointment without an event, and keeps slots it no longer held', async () => {
+    const slot = await createSlot(p, schedule, 102);
+    const appointment = await book(p, mine.reference, slot);
+    const cancelled = await p.call(p.clinician, 'PUT', `/fhir/R4/Appointment/${appointment.id}`, {
+      ...appointment,
+      status: 'cancelled',
+    });
+    expect(cancelled.statusCode).toBe(200);
+    await book(p, theirs.reference, slot);
+    const deleted = await p.call(p.clinician, 'DELETE', `/fhir/R4/Appointment/${appointment.id}`);
+    expect(deleted.statusCode).toBe(204);
+    expect((await changes(p, appointment.id!)).map((c) => c.change)).toEqual(['booked', 'cancelled']);
+    // The other patient's booking still holds the slot.
+    expect(await slotStatus(p, slot)).toBe('busy');
+  });
+
+  it('refuses a delete from the wrong role or a patient, deleting nothing and freeing nothing', async () => {
+    const slot = await createSlot(p, schedule, 104);
+    const appointment = await book(p, mine.reference, slot);
+    const callers = [
+      mine.token,
+      theirs.token,
+      await p.token({ roles: ['prescriber'], org: 'A83008' }),
+      await p.token({ roles: ['dispenser'], org: 'FCG71' }),
+      await p.token({ roles: ['registrar'] }),
+      await p.token({ roles: ['service-desk'] }),
+    ];
+    for (const caller of callers) {
+      const refused = await p.call(caller, 'DELETE', `/fhir/R4/Appointment/${appointment.id}`);
+      expect(refused.statusCode).toBe(403);
+    }
+    const read = await p.call(p.clinician, 'GET', `/fhir/R4/Appointment/${appointment.id}`);
+    expect(read.statusCode).toBe(200);
+    expect(read.json().meta.versionId).toBe('1');
+    expect(await slotStatus(p, slot)).toBe('busy');
+    expect((await changes(p, appointment.id!)).map((c) => c.change)).toEqual(['booked']);
+  });
+
+  it('keeps appointments out of transaction Bundles, where the booking rules would not run', async () => {
+    const slot = await createSlot(p, schedule, 106);
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: appointmentFor(mine.reference, slot), request: { method: 'POST', url: 'Appointment' } },
+      ],
+    };
+    const refused = await p.call(p.clinician, 'POST', '/fhir/R4', bundle);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().issue[0].diagnostics).toMatch(
+      /Appointment is written one at a time .* not in a transaction/,
+    );
+    expect(await slotStatus(p, slot)).toBe('free');
+  });
 });

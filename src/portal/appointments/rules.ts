@@ -77,6 +77,11 @@ export function clinicianChange(
   return moved ? 'rescheduled' : undefined;
 }
 
+/** What deleting an appointment means to the patient: an upcoming one is cancelled. */
+export function deletionChange(before: Appointment): AppointmentChange | undefined {
+  return isUpcoming(before) ? 'cancelled' : undefined;
+}
+
 function isUpcoming(appointment: Appointment): boolean {
   return appointment.status === 'booked' || appointment.status === 'pending';
 }

@@ -7,14 +7,14 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, agentOfRequest } from '../../platform/auth/fastify.js';
+import { type AccessControl, auditRequest } from '../../platform/auth/fastify.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
-import { writePolicy } from '../../platform/fhir/access-policy.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
 import * as D from '../../platform/http/route-docs.js';
+import { REGISTRAR } from '../policies.js';
 import { displayName } from '../practitioners/rules.js';
 import type { CertificateAuthority } from './authority.js';
 import { type CrlSettings, currentCrl } from './crl.js';
@@ -45,16 +45,15 @@ async function auditOperation(deps: PkiRouteDeps, request: FastifyRequest, id: s
     action: 'E',
     subtype: 'operation',
     outcome: '0',
-    agent: agentOfRequest(request),
+    ...auditRequest(request),
     entity: { reference: `Practitioner/${id}` },
-    requestId: request.id,
     detail,
   });
 }
 
 export function pkiOperationRoutes(fhir: FastifyInstance, deps: PkiRouteDeps): void {
   // The register's own policy: changing who may sign is a register change.
-  const preHandler = deps.access.requireAccess(writePolicy('Practitioner'));
+  const preHandler = deps.access.requireAccess(REGISTRAR);
 
   fhir.post<IdParams>(`/Practitioner/:id/$${ISSUE_CERTIFICATE}`, { preHandler }, async (request, reply) => {
     const { id } = request.params;

@@ -1,13 +1,21 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../audit/index.js';
-import { type AccessControl, agentOfRequest, needsPatientBinding, principalOf } from '../../auth/fastify.js';
+import {
+  type AccessControl,
+  agentOfRequest,
+  auditRequest,
+  needsPatientBinding,
+  principalOf,
+} from '../../auth/fastify.js';
 import type { Database } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
-import { readPolicy, writePolicy } from '../access-policy.js';
+import { readPolicy } from '../access-policy.js';
 import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
 import { type PatientVisibility, patientVisibilityOf } from '../patient-visibility.js';
 import type { AuditPurpose, StaffReads } from '../read-access/staff-reads.js';
+import type { ResourceRules } from '../resource-rules.js';
+import { policyOf, type WriteInteraction } from '../write-rules.js';
 
 export interface AuditSink {
   record(access: AuditInput): Promise<void>;
@@ -21,6 +29,8 @@ export interface FhirDeps {
   access: AccessControl;
   /** Which staff caller may read which instance (relationships, break the glass). */
   staffReads: StaffReads;
+  /** What the capabilities declared per type: write rules (who, checks, audit, events), relationships. */
+  rules: ResourceRules;
   /** Rules hiding a patient's own resources until they may see them; default: the access control's. */
   visibility?: PatientVisibility;
 }
@@ -38,17 +48,19 @@ export async function authorizeRead(
 }
 
 /**
- * Enforces the type's write policy; when the writer is a patient, the resource written (and the
- * one replaced) must be in their own compartment.
+ * Enforces the policy the type's capability declared for the interaction (nobody when none did);
+ * when the writer is a patient, the resource written (and the one replaced) must be in their own
+ * compartment.
  */
 export async function authorizeWrite(
   deps: FhirDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   type: string,
+  interaction: WriteInteraction,
   resources: Resource[],
 ) {
-  await deps.access.requireAccess(writePolicy(type))(request, reply);
+  await deps.access.requireAccess(policyOf(deps.rules.writeRules(type), interaction))(request, reply);
   if (needsPatientBinding(request)) {
     for (const resource of resources) await deps.access.assertPatientBound(request, resource);
   }
@@ -82,6 +94,43 @@ export async function auditIfPatientData(
     ...(patient ? { patient } : {}),
     ...access.purpose,
     requestId: request.id,
+  });
+}
+
+/**
+ * Audits a create, update or delete as the type's rules say: `always` (with the version written, as
+ * a register change is), else when it touched patient data.
+ */
+export async function auditWrite(
+  deps: FhirDeps,
+  request: FastifyRequest,
+  write: Pick<AuditInput, 'action' | 'subtype'> & {
+    resourceType: string;
+    id: string;
+    versionId: number;
+    /** The resource written, or for a delete the version deleted (names the patient). */
+    resource: Resource | undefined;
+  },
+): Promise<void> {
+  const { resourceType, id, resource } = write;
+  if (deps.rules.writeRules(resourceType)?.audit !== 'always') {
+    await auditIfPatientData(deps, request, {
+      action: write.action,
+      subtype: write.subtype,
+      resourceType,
+      reference: `${resourceType}/${id}`,
+      ...(resource ? { resource } : {}),
+    });
+    return;
+  }
+  const patient = resource ? patientOf(resource) : undefined;
+  await deps.audit.record({
+    ...auditRequest(request),
+    action: write.action,
+    subtype: write.subtype,
+    outcome: '0',
+    entity: { reference: `${resourceType}/${id}/_history/${write.versionId}` },
+    ...(patient ? { patient } : {}),
   });
 }
 

@@ -4,9 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { needsPatientBinding } from '../../auth/fastify.js';
 import { forbidden } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
-import { writePolicy } from '../access-policy.js';
 import type { CapabilityRegistry } from '../capability.js';
 import { processTransaction } from '../store/transaction-bundle.js';
+import { policyOf, type WriteInteraction } from '../write-rules.js';
 import { auditIfPatientData, authorizeRead, type FhirDeps } from './deps.js';
 
 export function registerSystem(
@@ -42,11 +42,7 @@ export function registerSystem(
   });
 }
 
-/**
- * Types whose writes carry rules beyond the generic store (the register's uniqueness and rights
- * checks, the portal's booking rules): a transaction Bundle would bypass them.
- */
-const OWN_WRITE_ROUTES = new Set(['Practitioner', 'PractitionerRole', 'Appointment', 'Communication']);
+const INTERACTION: Record<string, WriteInteraction> = { POST: 'create', PUT: 'update', DELETE: 'delete' };
 
 /**
  * Every entry is authorised as if it were sent alone, before anything runs. Patients do not use
@@ -71,10 +67,16 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, rep
       if (deps.staffReads.scope(request, type)?.kind !== 'all') {
         throw forbidden(`Read ${type} with GET /fhir/R4/${type}, not in a transaction`);
       }
-    } else if (OWN_WRITE_ROUTES.has(type)) {
+      continue;
+    }
+    const rules = deps.rules.writeRules(type);
+    // A type whose declared rules run in its own write's transaction (the register's uniqueness
+    // and rights checks, booking's slots and events) is written one resource at a time.
+    if (rules && !rules.inTransactionBundle) {
       throw forbidden(
-        `${type} is written only through its own API (POST/PUT /fhir/R4/${type}), not in a transaction`,
+        `${type} is written one at a time (POST, PUT, DELETE /fhir/R4/${type}), not in a transaction`,
       );
-    } else await deps.access.requireAccess(writePolicy(type))(request, reply);
+    }
+    await deps.access.requireAccess(policyOf(rules, INTERACTION[method] ?? 'update'))(request, reply);
   }
 }

@@ -1,20 +1,16 @@
-/** create (POST), update (PUT) and delete (DELETE) of one resource. */
+/** create (POST), update (PUT) and delete (DELETE) of one resource, with the type's declared rules. */
 
 import type { Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import { patientCompartmentOf } from '../../auth/patient-binding.js';
 import { Problem } from '../../errors/problem.js';
 import { clip, shownValue } from '../json-shape.js';
-import {
-  assertResourceType,
-  createResource,
-  deleteResource,
-  readCurrent,
-  updateResource,
-} from '../store/repository.js';
+import { assertResourceType } from '../store/repository.js';
+import { createWithRules, deleteWithRules, type Guard, updateWithRules } from '../store/ruled-writes.js';
 import { parseIfMatch, parseIfNoneExist } from '../store/versioning.js';
-import { auditIfPatientData, authorizeWrite, type FhirDeps } from './deps.js';
+import { hasTransactionRules, parseChecked, type WriteRules } from '../write-rules.js';
+import { auditWrite, authorizeWrite, type FhirDeps } from './deps.js';
 import { findIfNoneExist, sendExisting, sendWritten } from './write-replies.js';
 
 type Params = { type: string; id: string };
@@ -29,43 +25,66 @@ function requireBody(body: unknown): unknown {
   return body;
 }
 
+function requireType(body: unknown, type: string): void {
+  const given = (body as { resourceType?: unknown } | null)?.resourceType;
+  if (typeof body !== 'object' || given === type) return;
+  throw new Problem(
+    'INVALID_VALUE',
+    typeof given !== 'string'
+      ? `resourceType must be the string '${type}', not ${shownValue(given)}`
+      : `Body is a ${clip(given)}, the URL names ${type}`,
+    { expression: 'resourceType' },
+  );
+}
+
+/**
+ * The body as the type's rules read it (their shape and pure checks, before any database work);
+ * a type without such rules is validated by the store as it writes.
+ */
+function parsed(rules: WriteRules | undefined, body: unknown): Resource {
+  return rules?.parse || rules?.check ? parseChecked(rules, body) : (body as Resource);
+}
+
+/** A patient caller may only replace or delete what is in their own compartment. */
+function guardOf(deps: FhirDeps, request: FastifyRequest): Guard {
+  return needsPatientBinding(request)
+    ? { current: (resource) => deps.access.assertPatientBound(request, resource) }
+    : {};
+}
+
 export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
   app.post<{ Params: Pick<Params, 'type'> }>('/:type', async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
-    const body = requireBody(request.body) as { resourceType?: unknown };
-    if (body && typeof body === 'object' && body.resourceType !== type) {
-      const given = typeof body.resourceType === 'string' ? body.resourceType : undefined;
-      throw new Problem(
-        'INVALID_VALUE',
-        given === undefined
-          ? `resourceType must be the string '${type}', not ${shownValue(body.resourceType)}`
-          : `Body is a ${clip(given)}, the URL names ${type}`,
-        { expression: 'resourceType' },
-      );
-    }
-    await authorizeWrite(deps, request, reply, type, [body as Resource]);
+    const body = requireBody(request.body);
+    requireType(body, type);
+    await authorizeWrite(deps, request, reply, type, 'create', [body as Resource]);
+    const rules = deps.rules.writeRules(type);
+    const resource = parsed(rules, body);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const forPatient = needsPatientBinding(request);
     const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
     // A plain create is one statement (its own transaction); a conditional one searches first.
-    const outcome = ifNoneExist
-      ? await deps.db.transaction(async (tx) => {
-          const existing = await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment);
-          if (existing) return { existing, created: undefined };
-          return { existing: undefined, created: await createResource(tx, body) };
-        })
-      : { existing: undefined, created: await createResource(deps.db, body) };
+    const outcome =
+      ifNoneExist || hasTransactionRules(rules)
+        ? await deps.db.transaction(async (tx) => {
+            const existing =
+              ifNoneExist && (await findIfNoneExist(tx, type, ifNoneExist, deps.baseUrl, compartment));
+            if (existing) return { existing, created: undefined };
+            return { existing: undefined, created: await createWithRules(tx, rules, resource) };
+          })
+        : { existing: undefined, created: await createWithRules(deps.db, rules, resource) };
     if (outcome.existing) {
       if (forPatient) await deps.access.assertPatientBound(request, outcome.existing);
       return sendExisting(reply, outcome.existing, deps.baseUrl);
     }
     const created = outcome.created!;
-    await auditIfPatientData(deps, request, {
+    await auditWrite(deps, request, {
       action: 'C',
       subtype: 'create',
       resourceType: type,
-      reference: `${type}/${created.id}`,
+      id: created.id,
+      versionId: created.versionId,
       resource: created.resource,
     });
     return sendWritten(reply, created, deps.baseUrl);
@@ -75,20 +94,21 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     const { type, id } = request.params;
     const body = requireBody(request.body);
     assertResourceType(type);
+    requireType(body, type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
-    await authorizeWrite(deps, request, reply, type, [body as Resource]);
-    const result = await deps.db.transaction(async (tx) => {
-      const before = needsPatientBinding(request) ? await readCurrent(tx, type, id) : undefined;
-      if (before && !before.deleted) {
-        await deps.access.assertPatientBound(request, JSON.parse(before.content) as Resource);
-      }
-      return updateResource(tx, type, id, body, ifMatch !== undefined ? { ifMatch } : {});
-    });
-    await auditIfPatientData(deps, request, {
+    await authorizeWrite(deps, request, reply, type, 'update', [body as Resource]);
+    const rules = deps.rules.writeRules(type);
+    const resource = parsed(rules, body);
+    const target = { type, id, ...(ifMatch !== undefined ? { ifMatch } : {}) };
+    const result = await deps.db.transaction((tx) =>
+      updateWithRules(tx, rules, target, resource, guardOf(deps, request)),
+    );
+    await auditWrite(deps, request, {
       action: result.created ? 'C' : 'U',
       subtype: 'update',
       resourceType: type,
-      reference: `${type}/${id}`,
+      id,
+      versionId: result.versionId,
       resource: result.resource,
     });
     return sendWritten(reply, result, deps.baseUrl);
@@ -98,23 +118,21 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     const { type, id } = request.params;
     assertResourceType(type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
-    await authorizeWrite(deps, request, reply, type, []);
-    const deleted = await deps.db.transaction(async (tx) => {
-      // Read first so the audit record can name the patient the deleted resource belonged to.
-      const before = await readCurrent(tx, type, id);
-      if (before && !before.deleted && needsPatientBinding(request)) {
-        await deps.access.assertPatientBound(request, JSON.parse(before.content) as Resource);
-      }
-      const result = await deleteResource(tx, type, id, ifMatch !== undefined ? { ifMatch } : {});
-      return { before, result };
-    });
-    if (deleted.result && deleted.before) {
-      await auditIfPatientData(deps, request, {
+    await authorizeWrite(deps, request, reply, type, 'delete', []);
+    const rules = deps.rules.writeRules(type);
+    const target = { type, id, ...(ifMatch !== undefined ? { ifMatch } : {}) };
+    // The deleted version names the patient it belonged to in the audit record.
+    const deleted = await deps.db.transaction((tx) =>
+      deleteWithRules(tx, rules, target, guardOf(deps, request)),
+    );
+    if (deleted) {
+      await auditWrite(deps, request, {
         action: 'D',
         subtype: 'delete',
         resourceType: type,
-        reference: `${type}/${id}`,
-        resource: JSON.parse(deleted.before.content),
+        id,
+        versionId: deleted.versionId,
+        resource: deleted.before,
       });
     }
     return reply.code(204).send();

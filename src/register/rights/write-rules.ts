@@ -1,13 +1,14 @@
 /**
- * POST/PUT /PractitionerRole with the register's rules: a registered Practitioner, an ODS
+ * How a PractitionerRole is written with the register's rules: a registered Practitioner, an ODS
  * organisation, known prescribing rights; the same practitioner and organisation for the role's
- * whole history. Ending or suspending a role is a new version (period.end, active:false).
+ * whole history. Ending or suspending a role is a new version (period.end, active:false); a
+ * delete is allowed to the same registrars and always audited.
  */
 import type { PractitionerRole } from '@medplum/fhirtypes';
-import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../platform/errors/problem.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
-import { type RegisterDeps, registerWrites, type WriteRules } from '../fhir-writes.js';
+import type { WriteRules } from '../../platform/fhir/write-rules.js';
+import { REGISTRAR } from '../policies.js';
 import { checkPractitionerRole, checkRoleChange, type RoleFacts } from './role-rules.js';
 
 function factsOf(role: PractitionerRole | undefined): RoleFacts | undefined {
@@ -21,13 +22,16 @@ function factsOf(role: PractitionerRole | undefined): RoleFacts | undefined {
 }
 
 export const practitionerRoleRules: WriteRules<PractitionerRole> = {
-  type: 'PractitionerRole',
+  write: REGISTRAR,
+  audit: 'always',
+  inTransactionBundle: false,
   check(role) {
     checkPractitionerRole(role);
   },
-  async checkInTransaction(tx, role, _id, current) {
-    const facts = checkPractitionerRole(role);
-    checkRoleChange(factsOf(current), facts);
+  async beforeWrite(tx, { before, after }) {
+    if (!after) return undefined;
+    const facts = checkPractitionerRole(after);
+    checkRoleChange(factsOf(before), facts);
     // Locked until commit: the Practitioner cannot be deleted under a role being written for it.
     const practitioner = await readCurrent(tx, 'Practitioner', facts.practitionerId, { forUpdate: true });
     if (!practitioner || practitioner.deleted) {
@@ -36,9 +40,6 @@ export const practitionerRoleRules: WriteRules<PractitionerRole> = {
         'PractitionerRole.practitioner.reference',
       );
     }
+    return undefined;
   },
 };
-
-export function practitionerRoleRoutes(scope: FastifyInstance, deps: RegisterDeps): void {
-  registerWrites(scope, deps, practitionerRoleRules);
-}

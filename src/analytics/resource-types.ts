@@ -1,0 +1,7 @@
+/** The resource types analytics declares to the platform's generic FHIR routes. */
+import type { ResourceRules } from '../platform/fhir/resource-rules.js';
+
+export function declareAnalyticsTypes(rules: ResourceRules): void {
+  // Cohorts for Group-level exports: defined by administrators, through the generic store.
+  rules.declare('Group', { write: { roles: ['admin'] }, audit: 'patient-data', inTransactionBundle: true });
+}

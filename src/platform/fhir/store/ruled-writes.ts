@@ -1,0 +1,78 @@
+/**
+ * Create, update and delete of one resource with its type's declared rules (write-rules.ts), each
+ * in the caller's transaction: the current version is read and locked first, so `beforeWrite`
+ * judges the version the store replaces, and `afterWrite`'s related changes and events commit or
+ * roll back with the write.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../database/database.js';
+import { hasTransactionRules, type WriteChange, type WriteRules } from '../write-rules.js';
+import {
+  createResource,
+  deleteResource,
+  readCurrent,
+  updateResource,
+  type WriteResult,
+} from './repository.js';
+
+export interface Guard {
+  /** Called with the live version before anything is written (a patient caller's binding). */
+  current?(resource: Resource): Promise<void>;
+}
+
+function live(stored: { deleted: boolean; content: string } | undefined): Resource | undefined {
+  return stored && !stored.deleted ? (JSON.parse(stored.content) as Resource) : undefined;
+}
+
+export async function createWithRules(
+  tx: Queryable,
+  rules: WriteRules | undefined,
+  resource: Resource,
+): Promise<WriteResult> {
+  const id = randomUUID();
+  const change: WriteChange = { interaction: 'create', id, before: undefined, after: resource };
+  const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
+  const created = await createResource(tx, toStore, { id });
+  await rules?.afterWrite?.(tx, { ...change, after: created.resource });
+  return created;
+}
+
+export async function updateWithRules(
+  tx: Queryable,
+  rules: WriteRules | undefined,
+  target: { type: string; id: string; ifMatch?: number },
+  resource: Resource,
+  guard: Guard = {},
+): Promise<WriteResult> {
+  const { type, id } = target;
+  // The store reads and locks the current version itself; read it here only for whom it matters.
+  const needsBefore = guard.current !== undefined || hasTransactionRules(rules);
+  const before = needsBefore ? live(await readCurrent(tx, type, id, { forUpdate: true })) : undefined;
+  if (before) await guard.current?.(before);
+  const change: WriteChange = { interaction: 'update', id, before, after: resource };
+  const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
+  const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
+  const result = await updateResource(tx, type, id, toStore, options);
+  await rules?.afterWrite?.(tx, { ...change, after: result.resource });
+  return result;
+}
+
+/** The deleted version and the tombstone's version; undefined when it was already deleted. */
+export async function deleteWithRules(
+  tx: Queryable,
+  rules: WriteRules | undefined,
+  target: { type: string; id: string; ifMatch?: number },
+  guard: Guard = {},
+): Promise<{ before: Resource; versionId: number } | undefined> {
+  const { type, id } = target;
+  const before = live(await readCurrent(tx, type, id, { forUpdate: true }));
+  if (before) await guard.current?.(before);
+  const change: WriteChange = { interaction: 'delete', id, before, after: undefined };
+  if (before) await rules?.beforeWrite?.(tx, change);
+  const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
+  const deleted = await deleteResource(tx, type, id, options);
+  if (!deleted || !before) return undefined;
+  await rules?.afterWrite?.(tx, change);
+  return { before, versionId: deleted.versionId };
+}

@@ -1,0 +1,28 @@
+/**
+ * The resource types the portal declares to the platform's generic FHIR routes: how each is
+ * written (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to.
+ */
+import type { ResourceRules } from '../platform/fhir/resource-rules.js';
+import { appointmentRules } from './appointments/booking.js';
+import { PORTAL_POLICIES } from './policies.js';
+import { declarePortalRelationships } from './read-relationships.js';
+
+/** Timetables, results and demographics: the generic store, audited as patient data. */
+const CLINICAL = ['Patient', 'Schedule', 'Slot', 'DiagnosticReport', 'Observation'] as const;
+
+export function declarePortalTypes(rules: ResourceRules): void {
+  rules.declare('Appointment', appointmentRules);
+  for (const type of CLINICAL) {
+    rules.declare(type, {
+      write: PORTAL_POLICIES.manageRecords,
+      audit: 'patient-data',
+      inTransactionBundle: true,
+    });
+  }
+  rules.declare('Consent', {
+    write: PORTAL_POLICIES.writeConsent,
+    audit: 'patient-data',
+    inTransactionBundle: true,
+  });
+  declarePortalRelationships(rules);
+}

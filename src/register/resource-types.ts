@@ -1,0 +1,22 @@
+/**
+ * The resource types the register declares to the platform's generic FHIR routes: how each is
+ * written (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to.
+ */
+import type { ResourceRules } from '../platform/fhir/resource-rules.js';
+import { DIRECTORY_EDITORS, SYSTEM_EDITORS } from './policies.js';
+import { practitionerRules } from './practitioners/write-rules.js';
+import { declareRegisterRelationships } from './read-relationships.js';
+import { practitionerRoleRules } from './rights/write-rules.js';
+
+/** Directory types without rules of their own: the generic store, patient data never in them. */
+const DIRECTORY = ['Organization', 'Location', 'HealthcareService', 'Medication'] as const;
+
+export function declareRegisterTypes(rules: ResourceRules): void {
+  rules.declare('Practitioner', practitionerRules);
+  rules.declare('PractitionerRole', practitionerRoleRules);
+  for (const type of DIRECTORY) {
+    rules.declare(type, { write: DIRECTORY_EDITORS, audit: 'patient-data', inTransactionBundle: true });
+  }
+  rules.declare('Device', { write: SYSTEM_EDITORS, audit: 'patient-data', inTransactionBundle: true });
+  declareRegisterRelationships(rules);
+}
