@@ -2,17 +2,20 @@
  * One message in, its acknowledgements out. Parse → find the handler → claim the key and apply the
  * effects in one transaction → ACK (only after the commit). Enhanced mode commits the message
  * first (CA) and applies it in a second transaction (AA). Every frame gets an answer: what cannot
- * be parsed or is not handled is AR, what cannot be applied is AE and kept as a dead letter.
+ * be parsed or is not handled is AR, what cannot be applied is AE and kept as a dead letter. An
+ * applied message writes its Provenance (provenance.ts) in the same transaction as its effects.
  */
 import type { Database } from '../../platform/database/database.js';
 import { DatabaseUnavailableError } from '../../platform/database/unavailable.js';
 import { Problem } from '../../platform/errors/problem.js';
+import { createResource } from '../../platform/fhir/store/repository.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { eventTimeOf, type HandlerContext, type MessageHandler, odsCodeOf } from '../handler.js';
 import { type AckCode, buildAck, enhancedPlan, isEnhancedMode } from '../message/ack.js';
 import { CONDITION, Hl7Error } from '../message/hl7-error.js';
 import { type MessageHeader, type ParsedMessage, parseFrame } from '../message/parse.js';
 import { claimMessage, markApplied, recordUnapplied } from './message-log.js';
+import { messageProvenance } from './provenance.js';
 
 export interface ProcessorOptions {
   db: Database;
@@ -220,8 +223,23 @@ export class MessageProcessor {
       facility,
       odsCode: odsCodeOf(facility),
       touched: new Set(),
+      versions: [],
     };
     await handler.apply(context);
+    if (context.versions!.length > 0) {
+      await createResource(
+        tx,
+        messageProvenance({
+          header: parsed.header,
+          versions: context.versions!,
+          messageId,
+          eventTime: context.eventTime,
+          facility,
+          odsCode: context.odsCode,
+          recorded: this.#now(),
+        }),
+      );
+    }
     return [...context.touched];
   }
 

@@ -49,6 +49,7 @@ export async function writeResource<T extends Resource>(
     [written.resourceType, written.id, context.eventTime, context.messageId],
   );
   context.touched.add(reference);
+  context.versions?.push(`${reference}/_history/${written.versionId}`);
   return written.resource as T & { id: string };
 }
 
