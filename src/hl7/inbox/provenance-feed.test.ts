@@ -31,9 +31,9 @@ describe.each(databaseKinds)('HL7 Provenance on %s', (kind) => {
   it('writes one Provenance per applied message naming each version, the sender and the message', async () => {
     const nhsNumber = '9434765870';
     const control = controlId('PROV');
-    expect(readAck(await h.send(adt({ trigger: 'A01', control, nhsNumber, mrn: 'P1', visit: 'PV-1' }))).code).toBe(
-      'AA',
-    );
+    expect(
+      readAck(await h.send(adt({ trigger: 'A01', control, nhsNumber, mrn: 'P1', visit: 'PV-1' }))).code,
+    ).toBe('AA');
     const patient = (await h.get<Bundle<Patient>>(`/fhir/R4/Patient?identifier=${NHS}|${nhsNumber}`)).body
       .entry![0]!.resource!;
     const stay = (await h.get<Bundle<Encounter>>('/fhir/R4/Encounter?identifier=PV-1')).body.entry![0]!
@@ -47,7 +47,10 @@ describe.each(databaseKinds)('HL7 Provenance on %s', (kind) => {
     ]);
     expect(provenance!.agent[0]!.who.identifier?.value).toBe('EPR');
     expect(provenance!.agent[0]!.onBehalfOf?.identifier?.value).toBe('RXX01');
-    expect(provenance!.entity?.[0]?.what.identifier).toEqual({ system: HL7_CONTROL_ID_SYSTEM, value: control });
+    expect(provenance!.entity?.[0]?.what.identifier).toEqual({
+      system: HL7_CONTROL_ID_SYSTEM,
+      value: control,
+    });
     const logged = await h.t.pathways.db.query<{ id: string }>(
       'SELECT id::text AS id FROM hl7_message WHERE control_id = $1',
       [control],
@@ -60,7 +63,9 @@ describe.each(databaseKinds)('HL7 Provenance on %s', (kind) => {
 
     // A result: the report and each observation are targets.
     const resultControl = controlId('PROVR');
-    expect(readAck(await h.send(oru({ control: resultControl, nhsNumber, filler: 'LABPROV1' }))).code).toBe('AA');
+    expect(readAck(await h.send(oru({ control: resultControl, nhsNumber, filler: 'LABPROV1' }))).code).toBe(
+      'AA',
+    );
     const [resultProvenance] = await provenanceOf(resultControl);
     const kinds = resultProvenance!.target.map((t) => t.reference!.split('/')[0]);
     expect(kinds.filter((k) => k === 'DiagnosticReport')).toHaveLength(1);
@@ -69,13 +74,21 @@ describe.each(databaseKinds)('HL7 Provenance on %s', (kind) => {
 
   it('writes none for a duplicate, nor for a message answered AE', async () => {
     const control = controlId('PROVDUP');
-    const message = adt({ trigger: 'A08', control, at: '20260105100000', nhsNumber: '9434765870', mrn: 'P1' });
+    const message = adt({
+      trigger: 'A08',
+      control,
+      at: '20260105100000',
+      nhsNumber: '9434765870',
+      mrn: 'P1',
+    });
     expect(readAck(await h.send(message)).code).toBe('AA');
     expect(readAck(await h.send(message)).code).toBe('AA');
     expect(await provenanceOf(control)).toHaveLength(1);
 
     const failed = controlId('PROVAE');
-    expect(readAck(await h.send(adt({ trigger: 'A02', control: failed, visit: 'NO-SUCH-STAY' }))).code).toBe('AE');
+    expect(readAck(await h.send(adt({ trigger: 'A02', control: failed, visit: 'NO-SUCH-STAY' }))).code).toBe(
+      'AE',
+    );
     expect(await provenanceOf(failed)).toHaveLength(0);
   });
 
@@ -87,11 +100,15 @@ describe.each(databaseKinds)('HL7 Provenance on %s', (kind) => {
       [replayed, 'PV-RP'],
     ] as const) {
       expect(
-        readAck(await h.send(adt({ trigger: 'A02', control, visit, nhsNumber: '9434765870', mrn: 'P1' }))).code,
+        readAck(await h.send(adt({ trigger: 'A02', control, visit, nhsNumber: '9434765870', mrn: 'P1' })))
+          .code,
       ).toBe('AE');
       expect(
-        readAck(await h.send(adt({ trigger: 'A01', visit, nhsNumber: '9434765870', mrn: 'P1', at: '20260105080000' })))
-          .code,
+        readAck(
+          await h.send(
+            adt({ trigger: 'A01', visit, nhsNumber: '9434765870', mrn: 'P1', at: '20260105080000' }),
+          ),
+        ).code,
       ).toBe('AA');
     }
     const ids = await h.t.pathways.db.query<{ id: string; control_id: string }>(
