@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
 import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
-import { mergeHandler } from './adt/merge-handler.js';
+import { mergeFollowersOf } from './adt/merge-followers.js';
+import { mergeHandlerWith } from './adt/merge-handler.js';
 import { MessageProcessor } from './inbox/processor.js';
 import { buildAck } from './message/ack.js';
 import { CONDITION } from './message/hl7-error.js';
@@ -37,7 +38,7 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
     log,
     handlers: [
       adtHandler,
-      mergeHandler,
+      mergeHandlerWith(mergeFollowersOf(context.services)),
       oruHandler(releases, () => new Date()),
       orderHandler('ORM', 'O01'),
       orderHandler('OML', 'O21'),
