@@ -16,6 +16,7 @@ import { CONDITION, Hl7Error } from '../message/hl7-error.js';
 import { type MessageHeader, type ParsedMessage, parseFrame } from '../message/parse.js';
 import { claimMessage, markApplied, recordUnapplied } from './message-log.js';
 import { messageProvenance } from './provenance.js';
+import { MessageTransaction } from './resource-writer.js';
 
 export interface ProcessorOptions {
   db: Database;
@@ -147,9 +148,9 @@ export class MessageProcessor {
         const claim = await claimMessage(tx, parsed.header, parsed.text);
         if (claim.duplicateAck !== undefined)
           return { ack: claim.duplicateAck, duplicate: true, resources: [] as string[] };
-        const resources = await this.#apply(tx, parsed, handler, claim.id);
+        const { resources, sources } = await this.#apply(tx, parsed, handler, claim.id);
         const ack = this.#ack(parsed.header, 'AA', undefined, parsed);
-        await markApplied(tx, claim.id, ack, resources);
+        await markApplied(tx, claim.id, ack, resources, sources);
         return { ack, duplicate: false, resources };
       });
       if (result.duplicate) return { acks: [result.ack], outcome: 'duplicate', header: parsed.header };
@@ -189,9 +190,9 @@ export class MessageProcessor {
     }
     try {
       const result = await this.#db.transaction(async (tx) => {
-        const resources = await this.#apply(tx, parsed, handler, claim.id);
+        const { resources, sources } = await this.#apply(tx, parsed, handler, claim.id);
         const ack = this.#ack(header, 'AA', undefined, parsed);
-        await markApplied(tx, claim.id, ack, resources);
+        await markApplied(tx, claim.id, ack, resources, sources);
         return { ack, resources };
       });
       const plan = enhancedPlan(header, { stored: true, applied: true });
@@ -213,10 +214,11 @@ export class MessageProcessor {
     parsed: ParsedMessage,
     handler: MessageHandler,
     messageId: string,
-  ): Promise<string[]> {
+  ): Promise<{ resources: string[]; sources: ReadonlyMap<string, string> }> {
     const facility = parsed.message.header.getComponent(4, 1).trim();
+    const scoped = new MessageTransaction(tx);
     const context: HandlerContext = {
-      tx,
+      tx: scoped,
       parsed,
       messageId,
       eventTime: eventTimeOf(parsed, this.#now()),
@@ -228,7 +230,7 @@ export class MessageProcessor {
     await handler.apply(context);
     if (context.versions!.length > 0) {
       await createResource(
-        tx,
+        scoped,
         messageProvenance({
           header: parsed.header,
           versions: context.versions!,
@@ -240,7 +242,7 @@ export class MessageProcessor {
         }),
       );
     }
-    return [...context.touched];
+    return { resources: [...context.touched], sources: scoped.changed };
   }
 
   /** The AE (content) or AR (we could not store it) for a message not applied; kept as a dead letter. */
