@@ -10,7 +10,8 @@ import { MllpClient } from '../../src/hl7/mllp/client.js';
 import { generateNhsNumber } from '../../src/nhs/index.js';
 import { adt, readAck } from '../../test/support/hl7/fixtures.js';
 import { freePort, tempDir } from '../harness/processes.js';
-import { dropDatabase, recreateDatabase, startPathways } from '../harness/service.js';
+import { waitForProfile } from '../harness/profiled.js';
+import { dropDatabase, preloadFlags, recreateDatabase, startPathways } from '../harness/service.js';
 import type { Db } from '../report/report.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     patients: { type: 'string', default: '200' },
     connections: { type: 'string', default: '8' },
     rate: { type: 'string', default: '100' },
+    // A CPU profile of the server over the closed-loop run (bench/harness/profiler-preload.ts), summarised.
+    profile: { type: 'boolean', default: false },
   },
 });
 const db = values.db as Db;
@@ -43,19 +46,30 @@ async function connect(port: number): Promise<MllpClient> {
 }
 
 let sequence = 0;
-function a08(nhsNumber: string): { message: string; control: string } {
+function a08(nhsNumber: string, visit: string): { message: string; control: string } {
   sequence += 1;
   const control = `BENCH${process.pid}-${sequence}`;
   // Event times increase, so no update is stale and each one writes a new version.
   const at = new Date(Date.UTC(2026, 0, 1) + sequence * 1000).toISOString().replace(/\D/g, '').slice(0, 14);
   return {
-    message: adt({ trigger: 'A08', control, at, nhsNumber, mrn: `B${nhsNumber}`, given: `G${sequence}` }),
+    // The patient's own stay: a visit number shared by every patient would serialise all the
+    // messages on one stay's lock (and move that stay from patient to patient).
+    message: adt({
+      trigger: 'A08',
+      control,
+      at,
+      nhsNumber,
+      mrn: `B${nhsNumber}`,
+      given: `G${sequence}`,
+      visit,
+    }),
     control,
   };
 }
 
-async function timedSend(client: MllpClient, nhsNumber: string): Promise<number> {
-  const { message, control } = a08(nhsNumber);
+async function timedSend(client: MllpClient, patients: string[], index: number): Promise<number> {
+  const at = index % patients.length;
+  const { message, control } = a08(patients[at]!, `BV${at}`);
   const start = performance.now();
   const [ack] = await client.send(message);
   const elapsed = performance.now() - start;
@@ -69,8 +83,14 @@ async function main(): Promise<void> {
   const data = tempDir('pathways-bench-hl7-');
   if (db === 'postgres') await recreateDatabase();
   const mllpPort = await freePort();
+  const profiles = values.profile ? tempDir('pathways-bench-hl7-prof-') : undefined;
   const server = await startPathways(db, data.dir, 10, {
-    env: { MLLP_PORT: String(mllpPort), MLLP_HOST: '127.0.0.1' },
+    env: {
+      MLLP_PORT: String(mllpPort),
+      MLLP_HOST: '127.0.0.1',
+      ...(profiles ? { PROFILE_DIR: profiles.dir } : {}),
+    },
+    ...(profiles ? { nodeFlags: preloadFlags('./bench/harness/profiler-preload.ts') } : {}),
   });
   try {
     const clients = await Promise.all(Array.from({ length: connections }, () => connect(mllpPort)));
@@ -91,19 +111,25 @@ async function main(): Promise<void> {
 
     // Closed loop: each connection sends its next message as soon as its ACK arrives.
     const latencies: number[] = [];
+    if (profiles) server.signal('SIGUSR2');
     const end = performance.now() + seconds * 1000;
     const started = performance.now();
     await Promise.all(
       clients.map(async (client, c) => {
         let i = c;
         while (performance.now() < end) {
-          latencies.push(await timedSend(client, patients[i % patients.length]!));
+          latencies.push(await timedSend(client, patients, i));
           i += connections;
         }
       }),
     );
     const throughput = latencies.length / ((performance.now() - started) / 1000);
     latencies.sort((a, b) => a - b);
+    if (profiles) {
+      server.signal('SIGUSR2');
+      const summary = await waitForProfile(`${profiles.dir}/1.cpuprofile`);
+      process.stdout.write(`server CPU over the closed loop:\n${JSON.stringify(summary, null, 1)}\n`);
+    }
 
     // Open loop at the target rate, spread over the connections.
     const rate = Number(values.rate);
@@ -115,11 +141,7 @@ async function main(): Promise<void> {
       const due = pacedStart + (n * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      sends.push(
-        timedSend(clients[n % connections]!, patients[n % patients.length]!).then(
-          (ms) => void paced.push(ms),
-        ),
-      );
+      sends.push(timedSend(clients[n % connections]!, patients, n).then((ms) => void paced.push(ms)));
     }
     await Promise.all(sends);
     paced.sort((a, b) => a - b);
@@ -149,6 +171,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
     data.remove();
+    profiles?.remove();
     if (db === 'postgres') await dropDatabase();
   }
 }

@@ -9,10 +9,11 @@ import { Gauge } from 'prom-client';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
 import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
-import { mergeHandler } from './adt/merge-handler.js';
 import { createEprConsumer } from './epr/epr-consumer.js';
 import { EprLink } from './epr/epr-link.js';
 import { readEprSettings } from './epr/epr-settings.js';
+import { mergeFollowersOf } from './adt/merge-followers.js';
+import { mergeHandlerWith } from './adt/merge-handler.js';
 import { MessageProcessor } from './inbox/processor.js';
 import { buildAck } from './message/ack.js';
 import { CONDITION } from './message/hl7-error.js';
@@ -44,7 +45,7 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
     log,
     handlers: [
       adtHandler,
-      mergeHandler,
+      mergeHandlerWith(mergeFollowersOf(context.services)),
       oruHandler(releases, () => new Date()),
       orderHandler('ORM', 'O01'),
       orderHandler('OML', 'O21'),

@@ -21,6 +21,8 @@ export interface HandlerContext {
   odsCode: string | undefined;
   /** Every resource written, as `Type/id` (for the message log and Provenance). */
   touched: Set<string>;
+  /** Every version written, as `Type/id/_history/n` (the message's Provenance targets). */
+  versions?: string[];
 }
 
 export interface MessageHandler {

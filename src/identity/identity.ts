@@ -15,8 +15,9 @@ import {
   loadSecretKey,
   type SecretKey,
 } from '../platform/crypto/secret-box.js';
-import type { Database } from '../platform/database/database.js';
+import type { Database, Queryable } from '../platform/database/database.js';
 import type { Logger } from '../platform/logging/logger.js';
+import { followPatientMerge } from './accounts/patient-merge.js';
 import { serviceDeskRoutes } from './accounts/service-desk-routes.js';
 import { getAccountForShare } from './accounts/store.js';
 import { enrolment, notificationsCodeSender } from './enrolment/index.js';
@@ -69,6 +70,12 @@ export async function createIdentity(deps: {
   const keys = new KeyStore({ db, cipher: keyCipher(secretKey) });
   await keys.ensureActiveKey();
   const revocations = new RevokedSessions(db, { log: deps.log });
+  // The hospital feed's merges (HAZ-MERGE) sign the retired record's portal sessions out.
+  deps.services?.provide('portal-accounts', {
+    followMerge: async (tx: Queryable, merge: { retired: string; survivor: string }) => {
+      await followPatientMerge(tx, merge);
+    },
+  });
   const ownVerifier = createTokenVerifier({
     issuer: config.publicUrl,
     audience: `${config.publicUrl}/fhir/R4`,

@@ -19,12 +19,33 @@ export interface NotificationPreferencesService {
     patient: string,
     change: { smsConsent?: boolean; emailConsent?: boolean },
   ): Promise<NotificationPreferences>;
+  /**
+   * A record merged into another (HAZ-MERGE): the survivor keeps what the patient said on either
+   * record (mergedConsent) and the retired record's row goes, in the merge's transaction.
+   */
+  followMerge(tx: Queryable, merge: { retired: string; survivor: string }): Promise<void>;
 }
 
 export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.freeze({
   smsConsent: true,
   emailConsent: true,
 });
+
+/**
+ * The consent of two records of one person: a record never asked (undefined) takes the other's;
+ * where both said something, a withdrawal on either stands (the patient said no to that channel).
+ */
+export function mergedConsent(
+  retired: NotificationPreferences | undefined,
+  survivor: NotificationPreferences | undefined,
+): NotificationPreferences | undefined {
+  if (!retired) return survivor;
+  if (!survivor) return retired;
+  return {
+    smsConsent: retired.smsConsent && survivor.smsConsent,
+    emailConsent: retired.emailConsent && survivor.emailConsent,
+  };
+}
 
 function checkPatient(patient: string): void {
   if (typeof patient !== 'string' || !PATIENT_REFERENCE.test(patient)) {
@@ -33,7 +54,7 @@ function checkPatient(patient: string): void {
 }
 
 export function createPreferences(now: () => Date): NotificationPreferencesService {
-  return {
+  const service: NotificationPreferencesService = {
     async get(q, patient) {
       checkPatient(patient);
       const result = await q.query<{ sms_consent: boolean; email_consent: boolean }>(
@@ -72,5 +93,22 @@ export function createPreferences(now: () => Date): NotificationPreferencesServi
       const row = result.rows[0]!;
       return { smsConsent: row.sms_consent, emailConsent: row.email_consent };
     },
+    async followMerge(tx, merge) {
+      checkPatient(merge.retired);
+      checkPatient(merge.survivor);
+      const rows = await tx.query<{ patient: string; sms_consent: boolean; email_consent: boolean }>(
+        'SELECT patient, sms_consent, email_consent FROM notification_preference WHERE patient = ANY($1::text[]) FOR UPDATE',
+        [[merge.retired, merge.survivor]],
+      );
+      const of = (patient: string) => {
+        const row = rows.rows.find((r) => r.patient === patient);
+        return row ? { smsConsent: row.sms_consent, emailConsent: row.email_consent } : undefined;
+      };
+      const merged = mergedConsent(of(merge.retired), of(merge.survivor));
+      if (!merged || !of(merge.retired)) return;
+      await service.set(tx, merge.survivor, merged);
+      await tx.query('DELETE FROM notification_preference WHERE patient = $1', [merge.retired]);
+    },
   };
+  return service;
 }

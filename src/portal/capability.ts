@@ -20,7 +20,7 @@ import {
   type TaskSearch,
 } from './repeat-requests/task-search.js';
 import { declarePortalTypes } from './resource-types.js';
-import { releasesOf } from './results/release-store.js';
+import { moveReleases, releasesOf } from './results/release-store.js';
 import { registerResultRoutes } from './results/routes.js';
 import { registerResultVisibility } from './results/visibility-rule.js';
 import { loadPortalSettings } from './settings.js';
@@ -81,6 +81,10 @@ export const portalCapability: CapabilityFactory = async (context) => {
   // The hospital feed asks whether a report it corrects was already released to the patient.
   context.services.provide('result-releases', {
     releaseOf: async (q: Queryable, reportId: string) => (await releasesOf(q, [reportId])).get(reportId),
+    // A merge (HAZ-MERGE) moves the reports to the survivor; their releases go with them.
+    followMerge: async (tx: Queryable, merge: { retired: string; survivor: string }) => {
+      await moveReleases(tx, merge.retired, merge.survivor);
+    },
   });
   // GET /Task belongs to prescribing (the tracker); it asks its other searches for anything else.
   if (context.services.has('prescribing')) {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
-import { codeOf, registerHarness, roleBody } from './test-support.js';
+import { codeOf, registerHarness, roleBody } from '../../test/support/register/api.js';
 
 describe.each(databaseKinds)('the register on %s: deletes', (kind) => {
   const r = registerHarness(kind);

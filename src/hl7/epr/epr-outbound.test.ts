@@ -14,11 +14,11 @@ import {
   hospitalRequestOf,
 } from '../../portal/appointments/hospital-requests.js';
 import { ODS_SYSTEM, PRESCRIBER_ORG_EXTENSION } from '../../portal/repeat-requests/rules.js';
-import { errorCode, type PortalTest, parameters, startPortalTest } from '../../portal/test-support.js';
+import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
 import type { Hl7Service } from '../capability.js';
 import { FakeEpr } from '../fake-epr/server.js';
 import { MllpClient } from '../mllp/client.js';
-import { readAck, siu } from '../testing/fixtures.js';
+import { readAck, siu } from '../../../test/support/hl7/fixtures.js';
 import { EPR_DELIVERY_EXTENSION } from './epr-consumer.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';

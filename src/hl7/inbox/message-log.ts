@@ -51,16 +51,30 @@ export async function claimMessage(tx: Queryable, header: MessageHeader, raw: st
   return { id: found.id, duplicateAck: found.ack ?? '' };
 }
 
+/**
+ * The message applied: its ACK and the resources it touched, and (in the same statement) when the
+ * hospital changed each of them (`sources`, `Type/id` → event time) for the stale check.
+ */
 export async function markApplied(
   tx: Queryable,
   id: string,
   ack: string,
   resources: string[],
+  sources: ReadonlyMap<string, string> = new Map(),
 ): Promise<void> {
+  const references = [...sources.keys()];
   await tx.query(
-    `UPDATE hl7_message SET status = 'applied', ack = $2, error = NULL, error_location = NULL,
+    `WITH changed AS (
+       INSERT INTO hl7_resource_source (resource_type, id, source_time, message_id)
+       SELECT split_part(c.ref, '/', 1), split_part(c.ref, '/', 2), c.at, $1::bigint
+       FROM unnest($4::text[], $5::timestamptz[]) AS c(ref, at)
+       ON CONFLICT (resource_type, id) DO UPDATE
+         SET source_time = GREATEST(hl7_resource_source.source_time, EXCLUDED.source_time),
+             message_id = EXCLUDED.message_id
+     )
+     UPDATE hl7_message SET status = 'applied', ack = $2, error = NULL, error_location = NULL,
        applied_at = now(), resources = $3::jsonb WHERE id = $1`,
-    [id, ack, JSON.stringify(resources)],
+    [id, ack, JSON.stringify(resources), references, references.map((ref) => sources.get(ref))],
   );
 }
 

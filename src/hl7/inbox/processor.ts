@@ -2,17 +2,21 @@
  * One message in, its acknowledgements out. Parse → find the handler → claim the key and apply the
  * effects in one transaction → ACK (only after the commit). Enhanced mode commits the message
  * first (CA) and applies it in a second transaction (AA). Every frame gets an answer: what cannot
- * be parsed or is not handled is AR, what cannot be applied is AE and kept as a dead letter.
+ * be parsed or is not handled is AR, what cannot be applied is AE and kept as a dead letter. An
+ * applied message writes its Provenance (provenance.ts) in the same transaction as its effects.
  */
 import type { Database } from '../../platform/database/database.js';
 import { DatabaseUnavailableError } from '../../platform/database/unavailable.js';
 import { Problem } from '../../platform/errors/problem.js';
+import { createResource } from '../../platform/fhir/store/repository.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { eventTimeOf, type HandlerContext, type MessageHandler, odsCodeOf } from '../handler.js';
 import { type AckCode, buildAck, enhancedPlan, isEnhancedMode } from '../message/ack.js';
 import { CONDITION, Hl7Error } from '../message/hl7-error.js';
 import { type MessageHeader, type ParsedMessage, parseFrame } from '../message/parse.js';
 import { claimMessage, markApplied, recordUnapplied } from './message-log.js';
+import { messageProvenance } from './provenance.js';
+import { MessageTransaction } from './resource-writer.js';
 
 export interface ProcessorOptions {
   db: Database;
@@ -144,9 +148,9 @@ export class MessageProcessor {
         const claim = await claimMessage(tx, parsed.header, parsed.text);
         if (claim.duplicateAck !== undefined)
           return { ack: claim.duplicateAck, duplicate: true, resources: [] as string[] };
-        const resources = await this.#apply(tx, parsed, handler, claim.id);
+        const { resources, sources } = await this.#apply(tx, parsed, handler, claim.id);
         const ack = this.#ack(parsed.header, 'AA', undefined, parsed);
-        await markApplied(tx, claim.id, ack, resources);
+        await markApplied(tx, claim.id, ack, resources, sources);
         return { ack, duplicate: false, resources };
       });
       if (result.duplicate) return { acks: [result.ack], outcome: 'duplicate', header: parsed.header };
@@ -186,9 +190,9 @@ export class MessageProcessor {
     }
     try {
       const result = await this.#db.transaction(async (tx) => {
-        const resources = await this.#apply(tx, parsed, handler, claim.id);
+        const { resources, sources } = await this.#apply(tx, parsed, handler, claim.id);
         const ack = this.#ack(header, 'AA', undefined, parsed);
-        await markApplied(tx, claim.id, ack, resources);
+        await markApplied(tx, claim.id, ack, resources, sources);
         return { ack, resources };
       });
       const plan = enhancedPlan(header, { stored: true, applied: true });
@@ -210,19 +214,35 @@ export class MessageProcessor {
     parsed: ParsedMessage,
     handler: MessageHandler,
     messageId: string,
-  ): Promise<string[]> {
+  ): Promise<{ resources: string[]; sources: ReadonlyMap<string, string> }> {
     const facility = parsed.message.header.getComponent(4, 1).trim();
+    const scoped = new MessageTransaction(tx);
     const context: HandlerContext = {
-      tx,
+      tx: scoped,
       parsed,
       messageId,
       eventTime: eventTimeOf(parsed, this.#now()),
       facility,
       odsCode: odsCodeOf(facility),
       touched: new Set(),
+      versions: [],
     };
     await handler.apply(context);
-    return [...context.touched];
+    if (context.versions!.length > 0) {
+      await createResource(
+        scoped,
+        messageProvenance({
+          header: parsed.header,
+          versions: context.versions!,
+          messageId,
+          eventTime: context.eventTime,
+          facility,
+          odsCode: context.odsCode,
+          recorded: this.#now(),
+        }),
+      );
+    }
+    return { resources: [...context.touched], sources: scoped.changed };
   }
 
   /** The AE (content) or AR (we could not store it) for a message not applied; kept as a dead letter. */

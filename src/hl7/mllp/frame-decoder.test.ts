@@ -29,6 +29,18 @@ describe('FrameDecoder', () => {
     expect(texts(decoder.push(wire))).toEqual(['A\x1cB', 'C']);
   });
 
+  it('drops a frame cut short by a new start block and decodes the new one', () => {
+    const decoder = new FrameDecoder(1000);
+    const wire = Buffer.concat([Buffer.from('\x0bMSH|cut sho'), frame('MSH|whole')]);
+    for (const size of [1, 5, wire.length]) {
+      const chunked = new FrameDecoder(1000);
+      const events: FrameEvent[] = [];
+      for (let i = 0; i < wire.length; i += size) events.push(...chunked.push(wire.subarray(i, i + size)));
+      expect(texts(events)).toEqual(['MSH|whole']);
+    }
+    expect(texts(decoder.push(Buffer.from('\x0bA\x0bB\x1c\r')))).toEqual(['B']);
+  });
+
   it('holds an unfinished frame and counts its bytes', () => {
     const decoder = new FrameDecoder(1000);
     expect(decoder.push(Buffer.from('\x0bMSH|half'))).toEqual([]);

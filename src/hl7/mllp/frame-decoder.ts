@@ -1,7 +1,8 @@
 /**
  * MLLP framing (HL7 v2 Minimal Lower Layer Protocol): a message is `0x0B <bytes> 0x1C 0x0D`.
  * Pure and incremental: bytes arrive in any chunking, frames come out whole. Bytes outside a
- * frame (line noise, a stray CR between frames) are skipped; a frame larger than the limit is
+ * frame (line noise, a stray CR between frames) are skipped, and a frame cut short by a new start
+ * block is dropped for the one that starts; a frame larger than the limit is
  * reported once and its bytes discarded up to its end, so one oversized message never takes
  * the connection's later messages with it.
  */
@@ -59,6 +60,13 @@ export class FrameDecoder {
         this.#append(Buffer.of(END_BLOCK), events);
       }
       const end = chunk.indexOf(END_BLOCK, index);
+      const restart = chunk.indexOf(START_BLOCK, index);
+      if (restart >= 0 && (end < 0 || restart < end)) {
+        // 0x0B never occurs in HL7 text: the sender gave up on the frame and started again.
+        this.#beginFrame();
+        index = restart + 1;
+        continue;
+      }
       if (end < 0) {
         this.#append(chunk.subarray(index), events);
         break;

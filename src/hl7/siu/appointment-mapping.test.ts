@@ -7,7 +7,7 @@ import {
 import { segment, segments } from '../handler.js';
 import { Hl7Error } from '../message/hl7-error.js';
 import { parseFrame } from '../message/parse.js';
-import { siu } from '../testing/fixtures.js';
+import { siu } from '../../../test/support/hl7/fixtures.js';
 import { applyAppointmentFacts, appointmentFacts, slotOf, statusOf } from './appointment-mapping.js';
 
 function factsOf(message: string) {

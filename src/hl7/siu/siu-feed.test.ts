@@ -10,8 +10,8 @@ import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhir
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
-import { controlId, readAck, siu } from '../testing/fixtures.js';
-import { type Hl7Test, startHl7Test } from '../testing/harness.js';
+import { controlId, readAck, siu } from '../../../test/support/hl7/fixtures.js';
+import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const NEW_PATIENT = '9434765870';

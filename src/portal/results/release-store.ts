@@ -46,6 +46,18 @@ export async function saveRelease(tx: Queryable, release: Omit<Release, 'seenAt'
   return toRelease(result.rows[0]!);
 }
 
+/**
+ * A record merged into another (HAZ-MERGE): its releases now belong to the survivor, as its
+ * reports do, so a result released to the patient stays released (and seen) under the survivor.
+ */
+export async function moveReleases(tx: Queryable, retired: string, survivor: string): Promise<number> {
+  const result = await tx.query('UPDATE portal_result_release SET patient = $2 WHERE patient = $1', [
+    retired,
+    survivor,
+  ]);
+  return result.rowCount;
+}
+
 /** Sets `seen_at` on the reports not seen yet by `patient`; returns those it set, once each. */
 export async function markSeen(
   tx: Queryable,
