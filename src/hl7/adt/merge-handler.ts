@@ -11,7 +11,7 @@
  */
 import type { Patient, PatientLink, Resource } from '@medplum/fhirtypes';
 import { emit } from '../../platform/outbox/outbox.js';
-import { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from '../../portal/repeat-requests/rules.js';
+import { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from '../../portal/index.js';
 import { type HandlerContext, type MessageHandler, segment } from '../handler.js';
 import { lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
 import { CONDITION, contentError } from '../message/hl7-error.js';

@@ -8,13 +8,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Bundle, DiagnosticReport, Patient, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
+import {
+  adt,
+  controlId,
+  HOSPITAL,
+  OTHER_NHS_NUMBER,
+  oru,
+  readAck,
+} from '../../../test/support/hl7/fixtures.js';
+import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 import { createAccount } from '../../identity/accounts/store.js';
 import { currentTotp } from '../../identity/accounts/totp.js';
 import type { NotificationPreferencesService } from '../../notifications/preferences.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from '../../portal/repeat-requests/rules.js';
-import { adt, controlId, HOSPITAL, OTHER_NHS_NUMBER, oru, readAck } from '../../../test/support/hl7/fixtures.js';
-import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 

@@ -15,7 +15,7 @@ import type { Database, Queryable } from '../../platform/database/database.js';
 import { readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { DomainEvent, ExternalConsumer } from '../../platform/outbox/outbox.js';
-import { answered } from '../../portal/appointments/hospital-requests.js';
+import { answered } from '../../portal/index.js';
 import type { EprLink } from './epr-link.js';
 import type { EprSettings } from './epr-settings.js';
 import {

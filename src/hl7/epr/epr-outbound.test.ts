@@ -8,17 +8,17 @@
 import type { Appointment, Bundle, MedicationRequest, Patient, Slot, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
+import { readAck, siu } from '../../../test/support/hl7/fixtures.js';
+import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
 import {
   confirmedAtOf,
   EPR_CONFIRMED_AT_EXTENSION,
   hospitalRequestOf,
 } from '../../portal/appointments/hospital-requests.js';
 import { ODS_SYSTEM, PRESCRIBER_ORG_EXTENSION } from '../../portal/repeat-requests/rules.js';
-import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
 import type { Hl7Service } from '../capability.js';
 import { FakeEpr } from '../fake-epr/server.js';
 import { MllpClient } from '../mllp/client.js';
-import { readAck, siu } from '../../../test/support/hl7/fixtures.js';
 import { EPR_DELIVERY_EXTENSION } from './epr-consumer.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';

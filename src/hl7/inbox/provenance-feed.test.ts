@@ -6,9 +6,9 @@
 import type { Bundle, Encounter, Patient, Provenance } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { runHl7Replay } from '../cli.js';
 import { adt, controlId, oru, readAck } from '../../../test/support/hl7/fixtures.js';
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
+import { runHl7Replay } from '../cli.js';
 import { HL7_CONTROL_ID_SYSTEM } from './provenance.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';

@@ -18,9 +18,9 @@ import type {
 } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { frame } from './frame-decoder.js';
 import { adt, controlId, msh } from '../../../test/support/hl7/fixtures.js';
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
+import { frame } from './frame-decoder.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../test/fixtures/hl7-vendor');
 

@@ -1,5 +1,6 @@
 import type { Appointment } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { siu } from '../../../test/support/hl7/fixtures.js';
 import {
   EPR_CONFIRMED_AT_EXTENSION,
   HOSPITAL_REQUEST_EXTENSION,
@@ -7,7 +8,6 @@ import {
 import { segment, segments } from '../handler.js';
 import { Hl7Error } from '../message/hl7-error.js';
 import { parseFrame } from '../message/parse.js';
-import { siu } from '../../../test/support/hl7/fixtures.js';
 import { applyAppointmentFacts, appointmentFacts, slotOf, statusOf } from './appointment-mapping.js';
 
 function factsOf(message: string) {

@@ -13,11 +13,7 @@ import type {
   Schedule,
   Slot,
 } from '@medplum/fhirtypes';
-import {
-  FILLER_TYPE,
-  IDENTIFIER_TYPE_SYSTEM,
-  withConfirmedAt,
-} from '../../portal/appointments/hospital-requests.js';
+import { FILLER_TYPE, IDENTIFIER_TYPE_SYSTEM, withConfirmedAt } from '../../portal/index.js';
 import { codeableConcept } from '../message/coded.js';
 import type { Repetition, SegmentReader } from '../message/fields.js';
 import { CONDITION, contentError } from '../message/hl7-error.js';

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
 import { controlId, readAck, siu } from '../../../test/support/hl7/fixtures.js';
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
+import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const NEW_PATIENT = '9434765870';

@@ -11,12 +11,12 @@
 import type { Appointment, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import {
+  clinicianChange,
+  emitAppointmentChanged,
   hospitalRequestOf,
   settledBy,
   withHospitalRequest,
-} from '../../portal/appointments/hospital-requests.js';
-import { clinicianChange } from '../../portal/appointments/rules.js';
-import { emitAppointmentChanged } from '../../portal/appointments/slots.js';
+} from '../../portal/index.js';
 import { upsertPatient } from '../adt/adt-handler.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
 import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';

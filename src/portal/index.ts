@@ -1,0 +1,17 @@
+/**
+ * What other capabilities may use of the portal: the hospital feed (src/hl7) books, moves and
+ * confirms appointments with the portal's own rules and records the EPR's answers to the
+ * patient's requests. Everything else under src/portal is internal (test/architecture/imports.test.ts).
+ */
+export {
+  answered,
+  FILLER_TYPE,
+  hospitalRequestOf,
+  IDENTIFIER_TYPE_SYSTEM,
+  settledBy,
+  withConfirmedAt,
+  withHospitalRequest,
+} from './appointments/hospital-requests.js';
+export { clinicianChange } from './appointments/rules.js';
+export { emitAppointmentChanged } from './appointments/slots.js';
+export { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './repeat-requests/rules.js';
