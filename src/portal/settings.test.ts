@@ -13,7 +13,9 @@ describe('portal settings', () => {
         { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' },
         { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'CHECKUP' },
       ],
+      eprLinked: false,
     });
+    expect(loadPortalSettings({ EPR_MLLP_URL: 'mllp://epr:2575' }).eprLinked).toBe(true);
   });
 
   it('reads the weekday-only (outpatient) appointment types, or none', () => {

@@ -24,6 +24,11 @@ export interface PortalSettings {
    * weekends: a patient is offered, and may move to, weekday slots only. "none" for no such type.
    */
   weekdayOnlyTypes: CodeMatcher[];
+  /**
+   * EPR_MLLP_URL is set: a patient's change to an appointment the hospital's EPR booked is sent to
+   * the EPR. Unset, such a change is refused (the portal could not tell the hospital).
+   */
+  eprLinked: boolean;
 }
 
 const APPOINTMENT_TYPES = 'http://terminology.hl7.org/CodeSystem/v2-0276';
@@ -47,6 +52,7 @@ export function loadPortalSettings(env: Env): PortalSettings {
         : text(env, 'APPOINTMENT_WEEKDAY_ONLY_TYPES') === undefined
           ? OUTPATIENT_APPOINTMENT_TYPES
           : codeList(env, 'APPOINTMENT_WEEKDAY_ONLY_TYPES'),
+    eprLinked: text(env, 'EPR_MLLP_URL') !== undefined,
   };
 }
 

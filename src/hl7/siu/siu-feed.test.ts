@@ -161,6 +161,20 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect((await h.get(`/fhir/R4/Appointment/${appointment!.id}`, patientToken)).status).toBe(200);
   });
 
+  it('without EPR_MLLP_URL the patient may not change an EPR appointment online (409: call the clinic)', async () => {
+    await accepted(siu({ trigger: 'S12', filler: 'A9', nhsNumber: NEW_PATIENT, start: '20270401090000' }));
+    const [appointment] = await byFiller('A9');
+    const reply = await h.t.pathways.app.inject({
+      method: 'POST',
+      url: `/fhir/R4/Appointment/${appointment!.id}/$cancel`,
+      headers: { authorization: patientToken, 'content-type': 'application/fhir+json' },
+      payload: { resourceType: 'Parameters', parameter: [] },
+    });
+    expect(reply.statusCode).toBe(409);
+    expect(reply.json().issue[0].diagnostics).toMatch(/booked by the hospital: call the clinic/);
+    expect((await byFiller('A9'))[0]!.meta!.versionId).toBe(appointment!.meta!.versionId);
+  });
+
   it('accepts the demo file examples/hl7/siu-s12.hl7 (the README sends it with `pathways hl7 send`)', async () => {
     const text = readFileSync(new URL('../../../examples/hl7/siu-s12.hl7', import.meta.url), 'utf8');
     await accepted(text.trim().split('\n').join('\r'));

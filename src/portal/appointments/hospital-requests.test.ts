@@ -7,6 +7,7 @@ import {
   type HospitalRequest,
   hospitalRequestOf,
   settledBy,
+  unlinkedRefusal,
   waitingRequestRefusal,
   withConfirmedAt,
   withHospitalRequest,
@@ -50,6 +51,12 @@ describe('hospital change requests', () => {
     const removed = withHospitalRequest(withRequest, undefined);
     expect(removed.extension).toEqual([other]);
     expect(withHospitalRequest(base, undefined).extension).toBeUndefined();
+  });
+
+  it('refuses any online change to an EPR appointment when no EPR link is configured', () => {
+    expect(unlinkedRefusal(base, false)?.message).toMatch(/booked by the hospital: call the clinic/);
+    expect(unlinkedRefusal(base, true)).toBeUndefined();
+    expect(unlinkedRefusal({ ...base, identifier: [] }, false)).toBeUndefined();
   });
 
   it('refuses another change while one waits, but not after a refusal', () => {

@@ -81,6 +81,19 @@ export function withHospitalRequest(
   return extension.length > 0 ? { ...rest, extension } : rest;
 }
 
+/**
+ * Why the patient may not change an EPR appointment online at all: without a link to the EPR
+ * (EPR_MLLP_URL unset) the hospital would never hear of it.
+ */
+export function unlinkedRefusal(appointment: Appointment, eprLinked: boolean): Problem | undefined {
+  if (eprLinked || !eprIdentifier(appointment)) return undefined;
+  return new Problem(
+    'INVALID_STATE_TRANSITION',
+    'This appointment was booked by the hospital: call the clinic to change it',
+    { expression: 'Appointment.identifier' },
+  );
+}
+
 /** A request still waiting for the EPR blocks another change: the EPR answers one at a time. */
 export function waitingRequestRefusal(appointment: Appointment): Problem | undefined {
   const request = hospitalRequestOf(appointment);

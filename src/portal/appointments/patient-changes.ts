@@ -10,7 +10,7 @@ import { forbidden, Problem } from '../../platform/errors/problem.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
 import { readCurrent, updateResource, type WriteResult } from '../../platform/fhir/store/repository.js';
 import { requestFromHospital } from './hospital-changes.js';
-import { eprIdentifier, waitingRequestRefusal } from './hospital-requests.js';
+import { eprIdentifier, unlinkedRefusal, waitingRequestRefusal } from './hospital-requests.js';
 import {
   cancelled,
   heldSlotIds,
@@ -33,7 +33,10 @@ async function lockOwnAppointment(
   if (stored.deleted) throw new Problem('GONE', `Appointment/${id} was deleted`);
   const appointment = JSON.parse(stored.content) as Appointment;
   if (patientOf(appointment) !== patient) throw forbidden('You can only change your own appointments');
-  const refusal = patientChangeRefusal(appointment, context) ?? waitingRequestRefusal(appointment);
+  const refusal =
+    patientChangeRefusal(appointment, context) ??
+    unlinkedRefusal(appointment, context.eprLinked === true) ??
+    waitingRequestRefusal(appointment);
   if (refusal) throw refusal;
   return appointment;
 }

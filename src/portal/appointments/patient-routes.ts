@@ -20,7 +20,7 @@ import type { PortalDeps } from '../deps.js';
 import { auditOperation, sendWritten } from '../http.js';
 import { conceptParameter, readParameters, referencedId, referenceParameter } from '../parameters.js';
 import { PORTAL_POLICIES } from '../policies.js';
-import { hospitalRequestOf } from './hospital-requests.js';
+import { hospitalRequestOf, unlinkedRefusal } from './hospital-requests.js';
 import { cancelAppointment, rescheduleAppointment } from './patient-changes.js';
 import {
   dayAllowed,
@@ -40,6 +40,7 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     cutoffS: deps.settings.appointmentChangeCutoffS,
     managedTypes: deps.settings.clinicianManagedTypes,
     weekdayOnlyTypes: deps.settings.weekdayOnlyTypes,
+    eprLinked: deps.settings.eprLinked,
   });
 
   /** The caller's own appointment, or 404/410, or 403 (reported) when it is another patient's. */
@@ -101,7 +102,8 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     const { patient, appointment } = await ownAppointment(request, id);
     const count = countOf(request);
     const context = changeContext();
-    const refusal = patientChangeRefusal(appointment, context);
+    const refusal =
+      patientChangeRefusal(appointment, context) ?? unlinkedRefusal(appointment, context.eprLinked === true);
     if (refusal) throw refusal;
     const current: Slot[] = [];
     for (const slotId of slotIds(appointment)) {

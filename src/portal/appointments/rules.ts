@@ -141,6 +141,8 @@ export interface PatientChangeContext {
   managedTypes: readonly CodeMatcher[];
   /** APPOINTMENT_WEEKDAY_ONLY_TYPES */
   weekdayOnlyTypes: readonly CodeMatcher[];
+  /** EPR_MLLP_URL is set (changes to the EPR's appointments can be sent); false when left out. */
+  eprLinked?: boolean;
 }
 
 const refuse = (diagnostics: string, expression: string) =>
