@@ -1,15 +1,15 @@
 /**
  * The README's hospital-feed demo, as written: `pathways hl7 send examples/hl7/adt-a01.hl7
- * examples/hl7/oru-r01.hl7` against the demo data is accepted (AA), the demo patient's record and
+ * examples/hl7/oru-r01.hl7 examples/hl7/siu-s12.hl7` against the demo data is accepted (AA), the demo patient's record and
  * stay are there for the demo clinician, and the result reaches demo-patient only once released.
  * Fails when the example files stop being accepted.
  */
 import path from 'node:path';
-import type { Bundle, DiagnosticReport, Encounter, Patient } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, DiagnosticReport, Encounter, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runHl7Send } from '../../src/hl7/cli.js';
-import { type Hl7Test, startHl7Test } from '../support/hl7/harness.js';
 import { databaseKinds } from '../databases.js';
+import { type Hl7Test, startHl7Test } from '../support/hl7/harness.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples/hl7');
 
@@ -34,12 +34,13 @@ describe.each(databaseKinds)('the HL7 demo in the README on %s', (kind) => {
         String(h.port),
         path.join(EXAMPLES, 'adt-a01.hl7'),
         path.join(EXAMPLES, 'oru-r01.hl7'),
+        path.join(EXAMPLES, 'siu-s12.hl7'),
       ]);
     } finally {
       write.mockRestore();
     }
     expect(printed.join('')).toBe(
-      `${path.join(EXAMPLES, 'adt-a01.hl7')}: AA DEMO-ADT-0001\n${path.join(EXAMPLES, 'oru-r01.hl7')}: AA DEMO-ORU-0001\n`,
+      `${path.join(EXAMPLES, 'adt-a01.hl7')}: AA DEMO-ADT-0001\n${path.join(EXAMPLES, 'oru-r01.hl7')}: AA DEMO-ORU-0001\n${path.join(EXAMPLES, 'siu-s12.hl7')}: AA DEMO-SIU-0001\n`,
     );
     expect(exit).toBe(0);
 
@@ -56,6 +57,11 @@ describe.each(databaseKinds)('the HL7 demo in the README on %s', (kind) => {
       clinician,
     );
     expect(stays.body.entry?.map((e) => e.resource!.status)).toEqual(['in-progress']);
+    const booked = await h.get<Bundle<Appointment>>(
+      '/fhir/R4/Appointment?patient=Patient/demo-patient-1&identifier=EPR|DEMO-APPT-1',
+      patient,
+    );
+    expect(booked.body.entry?.map((e) => e.resource!.start)).toEqual(['2027-03-15T10:30:00.000Z']);
     const reports = await h.get<Bundle<DiagnosticReport>>(
       '/fhir/R4/DiagnosticReport?identifier=LAB123456',
       clinician,
