@@ -8,6 +8,7 @@ import {
   ORGANISATION_ROLE_SYSTEM,
   pharmacyQuery,
   pharmacyView,
+  postcodeMatches,
 } from './rules.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
@@ -46,6 +47,21 @@ describe('pharmacyQuery', () => {
     expect(error).toBeInstanceOf(Problem);
     expect((error as Problem).status).toBe(400);
     expect((error as Problem).issues[0]?.expression).toBe('q');
+  });
+});
+
+describe('postcodeMatches', () => {
+  it.each([
+    ['LS1', 'LS1 6HB', true],
+    ['LS1', 'ls1  6hb', true],
+    ['LS1', 'LS15 8EU', false],
+    ['LS1 6', 'LS1 6HB', true],
+    ['LS1 6', 'LS15 6AA', false],
+    ['LS1 6HB', 'LS1 6HB', true],
+    ['LS1 6HB', 'LS1 6HC', false],
+    ['LS1', undefined, false],
+  ] as const)('%s and %s: %s', (query, postcode, expected) => {
+    expect(postcodeMatches(query, postcode)).toBe(expected);
   });
 });
 

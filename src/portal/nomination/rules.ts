@@ -42,6 +42,19 @@ export function pharmacyQuery(input: unknown): PharmacyQuery {
   return { by: 'name', value: text };
 }
 
+/**
+ * Whether a pharmacy's postcode answers a postcode query: a query with its inward part (LS1 4)
+ * matches postcodes starting with it; an outward code alone (LS1) matches that district only,
+ * not LS15 or LS16, which a plain "starts with" would.
+ */
+export function postcodeMatches(query: string, postcode: string | undefined): boolean {
+  if (!postcode) return false;
+  const wanted = query.toUpperCase().trim();
+  const have = postcode.toUpperCase().trim().replace(/\s+/g, ' ');
+  if (wanted.includes(' ')) return have.startsWith(wanted);
+  return have.split(' ')[0] === wanted;
+}
+
 export function isPharmacy(organization: Organization): boolean {
   return (
     organization.active !== false &&

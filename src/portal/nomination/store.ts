@@ -17,6 +17,7 @@ import {
   PHARMACY_ROLE,
   type PharmacyQuery,
   pharmacyView,
+  postcodeMatches,
 } from './rules.js';
 
 export interface Nomination {
@@ -54,6 +55,11 @@ export async function findPharmacies(
       entry.search?.mode === 'match' && entry.resource ? [entry.resource as Organization] : [],
     )
     .filter(isPharmacy)
+    .filter(
+      (organization) =>
+        query.by !== 'postcode' ||
+        (organization.address ?? []).some((address) => postcodeMatches(query.value, address.postalCode)),
+    )
     .map(pharmacyView);
 }
 
