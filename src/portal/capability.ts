@@ -64,7 +64,7 @@ const OPERATIONS = [
   {
     name: 'nominated-pharmacy',
     resourceType: 'Patient',
-    documentation: "A patient reads their nominated pharmacy",
+    documentation: 'A patient reads their nominated pharmacy',
   },
   {
     name: 'nominate-pharmacy',

@@ -141,7 +141,12 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
     expect(operations('MedicationRequest')).toContain('request-repeat');
     expect(operations('Task')).toContain('complete-repeat');
     expect(operations('Patient')).toEqual(
-      expect.arrayContaining(['update-contact', 'contact-preferences', 'nominated-pharmacy', 'nominate-pharmacy']),
+      expect.arrayContaining([
+        'update-contact',
+        'contact-preferences',
+        'nominated-pharmacy',
+        'nominate-pharmacy',
+      ]),
     );
     expect(operations('Organization')).toContain('find-pharmacy');
   });

@@ -53,7 +53,8 @@ function morning(now: Date, days: number, hour = 9): string {
 export async function seedPortalDemo(db: Database, now = new Date()): Promise<string[]> {
   // The demo patient's nominated pharmacy, the one their demo prescriptions name (prescribing's demo).
   await db.transaction(async (tx) => {
-    if (!(await nominationOf(tx, PATIENT))) await changeNomination(tx, { patient: PATIENT, pharmacy: 'FCG71', now });
+    if (!(await nominationOf(tx, PATIENT)))
+      await changeNomination(tx, { patient: PATIENT, pharmacy: 'FCG71', now });
   });
   if (await readCurrent(db, 'Schedule', 'demo-clinic')) return [];
   await db.transaction(async (tx) => {

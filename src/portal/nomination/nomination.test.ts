@@ -10,7 +10,11 @@ import { releaseParameters } from '../../dispensing/examples/messages.js';
 import { dispensingApi, releaseOutcome } from '../../dispensing/testing/api.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { generateNhsNumber } from '../../prescribing/identifiers/nhs-number.js';
-import { processMessage, registerPrescriber, type TestPrescriber } from '../../prescribing/testing/prescriber.js';
+import {
+  processMessage,
+  registerPrescriber,
+  type TestPrescriber,
+} from '../../prescribing/testing/prescriber.js';
 import { errorCode, type PortalTest, parameters, startPortalTest } from '../test-support.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
@@ -47,14 +51,17 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
       )
     ).rows[0]?.pharmacy;
   const order = async (nominatedPharmacy?: string | null) => {
-    const bundle = await gp.signedOrder({ nhsNumber: mine.nhs, nominatedPharmacy: nominatedPharmacy ?? null });
+    const bundle = await gp.signedOrder({
+      nhsNumber: mine.nhs,
+      nominatedPharmacy: nominatedPharmacy ?? null,
+    });
     const reply = await processMessage(p.t, bundle, await gp.bearer());
     expect(reply.statusCode, reply.body).toBe(200);
     const shortFormId = shortFormIdOf(bundle);
-    const row = await p.t.pathways.db.query<{ nominated_pharmacy: string | null; state: { nominatedPharmacy?: string } }>(
-      'SELECT nominated_pharmacy, state FROM prescription WHERE short_form_id = $1',
-      [shortFormId],
-    );
+    const row = await p.t.pathways.db.query<{
+      nominated_pharmacy: string | null;
+      state: { nominatedPharmacy?: string };
+    }>('SELECT nominated_pharmacy, state FROM prescription WHERE short_form_id = $1', [shortFormId]);
     return { shortFormId, row: row.rows[0]! };
   };
 
@@ -166,11 +173,15 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
         'OperationOutcome',
       ]);
     }
-    const wrongPatient = await nominate(mine.token, theirs.id, parameters({ name: 'pharmacy', valueCode: 'FNM01' }));
-    expect(wrongPatient.statusCode).toBe(403);
-    expect((await p.call(mine.token, 'GET', `/fhir/R4/Patient/${theirs.id}/$nominated-pharmacy`)).statusCode).toBe(
-      403,
+    const wrongPatient = await nominate(
+      mine.token,
+      theirs.id,
+      parameters({ name: 'pharmacy', valueCode: 'FNM01' }),
     );
+    expect(wrongPatient.statusCode).toBe(403);
+    expect(
+      (await p.call(mine.token, 'GET', `/fhir/R4/Patient/${theirs.id}/$nominated-pharmacy`)).statusCode,
+    ).toBe(403);
     const staff = [
       p.clinician,
       p.admin,
@@ -208,11 +219,19 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     await nominate(mine.token, mine.id, parameters({ name: 'pharmacy', valueCode: 'FNM02' }));
     const later = await order();
     expect(later.row.nominated_pharmacy).toBe('FNM02');
-    const rows = await p.t.pathways.db.query<{ short_form_id: string; nominated_pharmacy: string; dispenser: string | null }>(
+    const rows = await p.t.pathways.db.query<{
+      short_form_id: string;
+      nominated_pharmacy: string;
+      dispenser: string | null;
+    }>(
       'SELECT short_form_id, nominated_pharmacy, dispenser FROM prescription WHERE short_form_id = ANY($1) ORDER BY short_form_id',
       [[first.shortFormId, waiting.shortFormId]],
     );
-    expect(Object.fromEntries(rows.rows.map((row) => [row.short_form_id, [row.nominated_pharmacy, row.dispenser]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        rows.rows.map((row) => [row.short_form_id, [row.nominated_pharmacy, row.dispenser]]),
+      ),
+    ).toEqual({
       [first.shortFormId]: ['FNM01', 'FNM01'],
       [waiting.shortFormId]: ['FNM01', null],
     });

@@ -45,7 +45,9 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
                 pharmacy ??
                 ({
                   resourceType: 'Organization',
-                  identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: nomination.pharmacy }],
+                  identifier: [
+                    { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: nomination.pharmacy },
+                  ],
                 } satisfies Organization),
             },
             { name: 'changed', valueDateTime: nomination.changedAt.toISOString() },
@@ -59,7 +61,8 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
     { preHandler: find },
     async (request, reply) => {
       const unknown = Object.keys(request.query ?? {}).find((key) => key !== 'q');
-      if (unknown !== undefined) throw invalid(`Unknown parameter ${unknown}; this operation takes q`, unknown);
+      if (unknown !== undefined)
+        throw invalid(`Unknown parameter ${unknown}; this operation takes q`, unknown);
       const query = pharmacyQuery(request.query?.q);
       const pharmacies = await findPharmacies(deps.db, query, deps.baseUrl);
       const bundle: Bundle<Organization> = {

@@ -70,9 +70,9 @@ describe('pharmacies', () => {
     expect(isPharmacy(pharmacy())).toBe(true);
     expect(isPharmacy(pharmacy({ active: false }))).toBe(false);
     expect(isPharmacy(pharmacy({ identifier: [] }))).toBe(false);
-    expect(isPharmacy(pharmacy({ type: [{ coding: [{ system: ORGANISATION_ROLE_SYSTEM, code: '76' }] }] }))).toBe(
-      false,
-    );
+    expect(
+      isPharmacy(pharmacy({ type: [{ coding: [{ system: ORGANISATION_ROLE_SYSTEM, code: '76' }] }] })),
+    ).toBe(false);
   });
 
   it('shows a patient the name, address and public phone only', () => {

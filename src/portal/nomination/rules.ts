@@ -36,7 +36,10 @@ export function pharmacyQuery(input: unknown): PharmacyQuery {
   if (text.length > 100) throw invalid('Search with at most 100 characters', 'q');
   if (POSTCODE.test(text)) {
     // A full postcode typed without its space (LS14AP) is stored with one (LS1 4AP).
-    return { by: 'postcode', value: text.toUpperCase().replace(/^([A-Z0-9]{2,4}?)\s?(\d[A-Z]{2})$/, '$1 $2') };
+    return {
+      by: 'postcode',
+      value: text.toUpperCase().replace(/^([A-Z0-9]{2,4}?)\s?(\d[A-Z]{2})$/, '$1 $2'),
+    };
   }
   if (ODS_CODE.test(text) && /\d/.test(text)) return { by: 'ods', value: text };
   return { by: 'name', value: text };
@@ -78,7 +81,11 @@ export function pharmacyView(organization: Organization): Organization {
     type: [{ coding: [{ system: ORGANISATION_ROLE_SYSTEM, code: PHARMACY_ROLE, display: 'Pharmacy' }] }],
     ...(organization.name ? { name: organization.name } : {}),
     ...(organization.telecom
-      ? { telecom: organization.telecom.filter((telecom) => telecom.system === 'phone' && telecom.use !== 'home') }
+      ? {
+          telecom: organization.telecom.filter(
+            (telecom) => telecom.system === 'phone' && telecom.use !== 'home',
+          ),
+        }
       : {}),
     ...(organization.address ? { address: organization.address } : {}),
   };

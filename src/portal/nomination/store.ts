@@ -64,7 +64,11 @@ export async function findPharmacies(
 }
 
 /** The pharmacy with this ODS code, or undefined when the service knows no such pharmacy. */
-export async function pharmacyByOds(q: Queryable, ods: string, baseUrl: string): Promise<Organization | undefined> {
+export async function pharmacyByOds(
+  q: Queryable,
+  ods: string,
+  baseUrl: string,
+): Promise<Organization | undefined> {
   const [pharmacy] = await findPharmacies(q, { by: 'ods', value: ods }, baseUrl);
   return pharmacy;
 }

@@ -5,7 +5,11 @@ import { prescribingKindOf, repeatRefusal } from './rules.js';
 const HL7 = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
 const NHS = 'https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy';
 
-const item = (intent: MedicationRequest['intent'], course?: [string, string], status = 'active'): MedicationRequest => ({
+const item = (
+  intent: MedicationRequest['intent'],
+  course?: [string, string],
+  status = 'active',
+): MedicationRequest => ({
   resourceType: 'MedicationRequest',
   status: status as MedicationRequest['status'],
   intent,
@@ -22,7 +26,11 @@ describe('which items a patient may ask to repeat', () => {
     ['acute order', item('order', [HL7, 'acute']), 'acute'],
     ['order without a course', item('order'), 'acute'],
     ['eRD order', item('order', [NHS, 'continuous-repeat-dispensing']), 'repeat-dispensing'],
-    ['eRD original-order', item('original-order', [NHS, 'continuous-repeat-dispensing']), 'repeat-dispensing'],
+    [
+      'eRD original-order',
+      item('original-order', [NHS, 'continuous-repeat-dispensing']),
+      'repeat-dispensing',
+    ],
   ] as const)('%s is %s', (_name, request, kind) => {
     expect(prescribingKindOf(request)).toBe(kind);
     const refusal = repeatRefusal(request);
@@ -34,10 +42,12 @@ describe('which items a patient may ask to repeat', () => {
   });
 
   it('refuses plans and proposals, and cancelled or stopped repeats', () => {
-    expect(repeatRefusal(item('plan', [HL7, 'continuous']))?.issues[0]?.expression).toBe('MedicationRequest.intent');
-    expect(repeatRefusal(item('original-order', [HL7, 'continuous'], 'cancelled'))?.issues[0]?.expression).toBe(
-      'MedicationRequest.status',
+    expect(repeatRefusal(item('plan', [HL7, 'continuous']))?.issues[0]?.expression).toBe(
+      'MedicationRequest.intent',
     );
+    expect(
+      repeatRefusal(item('original-order', [HL7, 'continuous'], 'cancelled'))?.issues[0]?.expression,
+    ).toBe('MedicationRequest.status');
     expect(repeatRefusal(item('original-order', [HL7, 'continuous'], 'completed'))).toBeUndefined();
   });
 });
