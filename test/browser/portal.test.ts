@@ -314,7 +314,7 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: '1 pharmacy found' }).waitFor();
     await check(tab, 'nominated-pharmacy', true);
-    await page.getByRole('button', { name: `Choose this pharmacy: ${seed.nominable.name}` }).click();
+    await page.getByRole('button', { name: `Choose this pharmacy for ${seed.nominable.name}` }).click();
     await page.getByText(`Your nominated pharmacy is now ${seed.nominable.name}.`).waitFor();
     expect(await focusedText(page)).toContain('is now');
     await check(tab, 'nominated-pharmacy-chosen', true);

@@ -39,7 +39,7 @@ function PharmacyResult(props: {
           <p className="nhsuk-body">This is your nominated pharmacy.</p>
         ) : (
           <Button variant="secondary" type="button" onClick={props.onChoose} disabled={props.busy}>
-            Choose this pharmacy<span className="nhsuk-u-visually-hidden">: {pharmacy.name}</span>
+            Choose this pharmacy<span className="nhsuk-u-visually-hidden"> for {pharmacy.name}</span>
           </Button>
         )}
       </div>
