@@ -4,8 +4,10 @@
  * stored or released stay where they are.
  */
 import type { Organization } from '@medplum/fhirtypes';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
+import { bodies } from '../../../test/never-5xx.js';
 import { releaseParameters } from '../../dispensing/examples/messages.js';
 import { dispensingApi, releaseOutcome } from '../../dispensing/testing/api.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
@@ -196,6 +198,31 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     expect(await nominationOf(mine.reference)).toBe('FNM02');
     expect(await nominationOf(theirs.reference)).toBeUndefined();
     expect((await p.events('nomination-changed')).length).toBe(before);
+  });
+
+  it('answers any generated body and query with a 2xx or 4xx, and a refused body changes nothing', async () => {
+    const valid = parameters({ name: 'pharmacy', valueCode: 'FNM03' });
+    await fc.assert(
+      fc.asyncProperty(bodies(valid), async (body) => {
+        await nominate(mine.token, mine.id, parameters({ name: 'pharmacy', valueCode: 'FNM02' }));
+        const reply = await p.t.pathways.app.inject({
+          method: 'POST',
+          url: `/fhir/R4/Patient/${mine.id}/$nominate-pharmacy`,
+          headers: { authorization: mine.token, 'content-type': 'application/fhir+json' },
+          payload: body,
+        });
+        expect(reply.statusCode, reply.body).toBeLessThan(500);
+        if (reply.statusCode >= 400) expect(await nominationOf(mine.reference)).toBe('FNM02');
+      }),
+      { numRuns: 40 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 120 }), async (q) => {
+        const reply = await find(mine.token, q);
+        expect(reply.statusCode, reply.body).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('sends new prescriptions without a pharmacy to the nomination; stored ones stay where they are', async () => {
