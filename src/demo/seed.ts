@@ -22,6 +22,25 @@ function organisation(id: string, ods: string, name: string, type: string, town:
   };
 }
 
+/**
+ * A community pharmacy patients can find and nominate in the portal (ODS role 182), with the
+ * address and phone number they would recognise it by. Phone numbers are in Ofcom's drama
+ * ranges (0113 496 0xxx, 01632 960xxx).
+ */
+function pharmacy(
+  id: string,
+  ods: string,
+  name: string,
+  address: { line: string; city: string; postalCode: string },
+  phone: string,
+): Organization {
+  return {
+    ...organisation(id, ods, name, '182', address.city),
+    telecom: [{ system: 'phone', value: phone, use: 'work' }],
+    address: [{ line: [address.line], city: address.city, postalCode: address.postalCode, country: 'GB' }],
+  };
+}
+
 function patient(
   id: string,
   nhs: string,
@@ -47,8 +66,48 @@ function patient(
 
 export const DEMO_RESOURCES: Resource[] = [
   organisation('demo-gp-practice', 'A83008', 'Riverside Medical Practice (demo)', '76', 'Leeds'),
-  organisation('demo-pharmacy-1', 'FCG71', 'High Street Pharmacy (demo)', '182', 'Leeds'),
-  organisation('demo-pharmacy-2', 'FEW08', 'Station Road Pharmacy (demo)', '182', 'York'),
+  pharmacy(
+    'demo-pharmacy-1',
+    'FCG71',
+    'High Street Pharmacy (demo)',
+    { line: '12 High Street', city: 'Leeds', postalCode: 'LS1 6HB' },
+    '0113 496 0101',
+  ),
+  pharmacy(
+    'demo-pharmacy-2',
+    'FEW08',
+    'Station Road Pharmacy (demo)',
+    { line: '3 Station Road', city: 'York', postalCode: 'YO24 1AB' },
+    '01632 960 202',
+  ),
+  pharmacy(
+    'demo-pharmacy-3',
+    'FDM21',
+    'Headingley Pharmacy (demo)',
+    { line: '45 Otley Road', city: 'Leeds', postalCode: 'LS6 3AB' },
+    '0113 496 0303',
+  ),
+  pharmacy(
+    'demo-pharmacy-4',
+    'FDM32',
+    'Kirkstall Lane Chemist (demo)',
+    { line: '210 Kirkstall Lane', city: 'Leeds', postalCode: 'LS5 3DE' },
+    '0113 496 0404',
+  ),
+  pharmacy(
+    'demo-pharmacy-5',
+    'FDM43',
+    'Crossgates Health Pharmacy (demo)',
+    { line: '7 Station Road, Crossgates', city: 'Leeds', postalCode: 'LS15 8EU' },
+    '0113 496 0505',
+  ),
+  pharmacy(
+    'demo-pharmacy-6',
+    'FDM54',
+    'Briggate Late-Night Pharmacy (demo)',
+    { line: '88 Briggate', city: 'Leeds', postalCode: 'LS1 6LY' },
+    '0113 496 0606',
+  ),
   organisation('demo-hospital', 'RR8', 'Leeds General Hospital (demo)', '197', 'Leeds'),
   // The hospital's clinic the portal's demo appointments are in (its clinicians read those patients).
   {

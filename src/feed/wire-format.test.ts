@@ -29,6 +29,48 @@ function event(overrides: Partial<DomainEvent> = {}): DomainEvent {
 }
 
 describe('the ePMS wire format', () => {
+  it("names a repeat-dispensing issue in the resource's meta, and leaves single-issue events as they were", () => {
+    const issued = toWireEvent(
+      event({ payload: { prescriptionId: 'A7B86F-C81007-00001Q', issue: 2, resource: claim } }),
+    );
+    expect(issued.resource).toEqual({
+      ...claim,
+      meta: {
+        extension: [
+          {
+            url: 'https://fhir.pathways.dev/StructureDefinition/prescription-issue',
+            extension: [{ url: 'issueNumber', valueUnsignedInt: 2 }],
+          },
+        ],
+      },
+    });
+    // A resource that names an issue already (the claimant's own extension) names this one once.
+    const named = {
+      ...claim,
+      meta: {
+        versionId: '1',
+        extension: [
+          { url: 'https://fhir.pathways.dev/StructureDefinition/prescription-issue', extension: [] },
+          { url: 'https://example.org/other', valueString: 'kept' },
+        ],
+      },
+    };
+    const again = toWireEvent(
+      event({ payload: { prescriptionId: 'A7B86F-C81007-00001Q', issue: 3, resource: named } }),
+    ).resource as { meta: { versionId: string; extension: Array<{ url: string }> } };
+    expect(again.meta.versionId).toBe('1');
+    expect(again.meta.extension.map((extension) => extension.url)).toEqual([
+      'https://example.org/other',
+      'https://fhir.pathways.dev/StructureDefinition/prescription-issue',
+    ]);
+    for (const issue of [undefined, 0, 1.5, '2', null]) {
+      const plain = toWireEvent(
+        event({ payload: { prescriptionId: 'A7B86F-C81007-00001Q', issue, resource: claim } }),
+      );
+      expect(plain.resource).toEqual(claim);
+    }
+  });
+
   it('is exactly id, type, prescriptionId, occurredAt and resource, in that order', () => {
     const body = serialiseWireEvent(toWireEvent(event()));
     expect(body).toBe(

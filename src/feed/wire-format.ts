@@ -36,6 +36,37 @@ export class UnsendableEvent extends Error {
 interface FeedPayload {
   prescriptionId?: unknown;
   resource?: unknown;
+  issue?: unknown;
+}
+
+/**
+ * Which issue of a repeat-dispensing (eRD) prescription an event is about, as the release names
+ * it on its Bundles (docs/api.md §7). The body has no field for it, and the ePMS pays a claim per
+ * issue: without it issue 1's claim and issue 2's look alike. So it goes in the resource's
+ * `meta`, outside anything signed; events of single-issue prescriptions have no issue and are
+ * sent exactly as before.
+ */
+export const PRESCRIPTION_ISSUE_EXTENSION =
+  'https://fhir.pathways.dev/StructureDefinition/prescription-issue';
+
+function withIssue(resource: Record<string, unknown>, issue: unknown): Record<string, unknown> {
+  if (typeof issue !== 'number' || !Number.isInteger(issue) || issue < 1) return resource;
+  const meta = (typeof resource.meta === 'object' && resource.meta !== null ? resource.meta : {}) as {
+    extension?: Array<{ url?: unknown }>;
+  };
+  const others = Array.isArray(meta.extension)
+    ? meta.extension.filter((extension) => extension?.url !== PRESCRIPTION_ISSUE_EXTENSION)
+    : [];
+  return {
+    ...resource,
+    meta: {
+      ...meta,
+      extension: [
+        ...others,
+        { url: PRESCRIPTION_ISSUE_EXTENSION, extension: [{ url: 'issueNumber', valueUnsignedInt: issue }] },
+      ],
+    },
+  };
 }
 
 export function toWireEvent(event: DomainEvent): WireEvent {
@@ -62,7 +93,7 @@ export function toWireEvent(event: DomainEvent): WireEvent {
     type: event.type as FeedEventType,
     prescriptionId,
     occurredAt: event.occurredAt,
-    resource: resource as Record<string, unknown>,
+    resource: withIssue(resource as Record<string, unknown>, payload.issue),
   };
 }
 

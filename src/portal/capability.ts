@@ -1,7 +1,7 @@
 /**
  * The patient portal's APIs: appointments (clinician booking, patient cancel / reschedule,
  * reminders), result release and patient visibility of results (HAZ-EARLY-RESULT), repeat
- * prescription requests, and contact details and preferences.
+ * prescription requests, contact details and preferences, and the nominated pharmacy.
  */
 
 import type { CapabilityFactory } from '../platform/capability.js';
@@ -11,6 +11,7 @@ import { registerPatientAppointmentRoutes } from './appointments/patient-routes.
 import { startReminderJob } from './appointments/reminder-job.js';
 import { seedPortalDemo } from './demo.js';
 import type { PortalDeps } from './deps.js';
+import { registerNominationRoutes } from './nomination/routes.js';
 import { registerPreferenceRoutes } from './preferences/routes.js';
 import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
 import { createRepeatRequests } from './repeat-requests/service.js';
@@ -57,6 +58,17 @@ const OPERATIONS = [
     name: 'contact-preferences',
     resourceType: 'Patient',
     documentation: 'A patient reads their contact details and consent',
+  },
+  { name: 'find-pharmacy', resourceType: 'Organization', documentation: 'Pharmacies a patient may nominate' },
+  {
+    name: 'nominated-pharmacy',
+    resourceType: 'Patient',
+    documentation: 'A patient reads their nominated pharmacy',
+  },
+  {
+    name: 'nominate-pharmacy',
+    resourceType: 'Patient',
+    documentation: 'A patient chooses, changes or removes their nominated pharmacy',
   },
 ];
 
@@ -108,6 +120,7 @@ export const portalCapability: CapabilityFactory = async (context) => {
       registerResultRoutes(fhir, deps);
       registerRepeatRequestRoutes(fhir, deps);
       registerPreferenceRoutes(fhir, deps);
+      registerNominationRoutes(fhir, deps);
     },
     seedDemo: () => seedPortalDemo(context.db),
   };

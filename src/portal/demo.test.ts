@@ -1,8 +1,10 @@
 /** The portal's demo data, as the demo patient finds it after `npm start`. */
+import type { Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
 import { waitFor } from '../../test/support/platform/wait.js';
 import { type PortalTest, startPortalTest } from '../../test/support/portal/app.js';
+import { DEMO_PRESCRIPTIONS, PRESCRIPTION_ISSUE_EXTENSION } from '../prescribing/index.js';
 
 describe.each(databaseKinds)('portal demo data on %s', (kind) => {
   let p: PortalTest;
@@ -88,6 +90,43 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
     ]);
   });
 
+  it('shows the demo patient their repeat-dispensing prescription two issues in, and their nominated pharmacy', async () => {
+    const erd = DEMO_PRESCRIPTIONS.repeatDispensing;
+    const tasks = (await p.call(patient, 'GET', '/fhir/R4/Task?patient=Patient/demo-patient-1')).json();
+    const task = tasks.entry
+      .map((entry: { resource: Task }) => entry.resource)
+      .find((each: Task) => each.focus?.identifier?.value === erd) as Task;
+    expect(task.businessStatus?.coding?.[0]?.code).toBe('0001');
+    const issue = task.extension?.find((each) => each.url === PRESCRIPTION_ISSUE_EXTENSION);
+    const part = (url: string) => issue?.extension?.filter((each) => each.url === url) ?? [];
+    expect(part('issueNumber')[0]?.valueUnsignedInt).toBe(2);
+    expect(part('issuesAuthorised')[0]?.valueUnsignedInt).toBe(6);
+    expect(part('intervalDays')[0]?.valueUnsignedInt).toBe(7);
+    expect(Date.parse(part('issueAvailableFrom')[0]?.valueDateTime ?? '')).not.toBeNaN();
+    expect(
+      part('earlierIssue').map((earlier) => [
+        earlier.extension?.find((each) => each.url === 'issueNumber')?.valueUnsignedInt,
+        earlier.extension?.find((each) => each.url === 'status')?.valueCoding?.code,
+        earlier.extension?.find((each) => each.url === 'dispenser')?.valueIdentifier?.value,
+      ]),
+    ).toEqual([[1, '0008', 'FCG71']]);
+    const claims = await p.t.pathways.db.query<{ issue: number }>(
+      'SELECT issue FROM prescription_claim WHERE short_form_id = $1',
+      [erd],
+    );
+    expect(claims.rows).toEqual([{ issue: 1 }]);
+    const nominated = await p.call(patient, 'GET', '/fhir/R4/Patient/demo-patient-1/$nominated-pharmacy');
+    expect(nominated.json().parameter[0].resource).toMatchObject({
+      name: 'High Street Pharmacy (demo)',
+      address: [{ postalCode: 'LS1 6HB' }],
+    });
+    const nearby = await p.call(patient, 'GET', '/fhir/R4/Organization/$find-pharmacy?q=LS1');
+    expect(nearby.json().entry.map((entry: { resource: { name: string } }) => entry.resource.name)).toEqual([
+      'Briggate Late-Night Pharmacy (demo)',
+      'High Street Pharmacy (demo)',
+    ]);
+  });
+
   it('lists the portal operations in the CapabilityStatement', async () => {
     const statement = (await p.call(undefined, 'GET', '/fhir/R4/metadata')).json();
     const operations = (type: string) =>
@@ -100,6 +139,14 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
     expect(operations('DiagnosticReport')).toContain('release');
     expect(operations('MedicationRequest')).toContain('request-repeat');
     expect(operations('Task')).toContain('complete-repeat');
-    expect(operations('Patient')).toEqual(expect.arrayContaining(['update-contact', 'contact-preferences']));
+    expect(operations('Patient')).toEqual(
+      expect.arrayContaining([
+        'update-contact',
+        'contact-preferences',
+        'nominated-pharmacy',
+        'nominate-pharmacy',
+      ]),
+    );
+    expect(operations('Organization')).toContain('find-pharmacy');
   });
 });

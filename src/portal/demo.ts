@@ -1,7 +1,8 @@
 /**
  * PATHWAYS_DEMO: something for the demo patient (demo-patient-1) to find in the portal — a clinic
  * schedule with free slots, a booked appointment, and a released result (visible at once) next to
- * one not yet released. Seeded once; a later start finds them and changes nothing.
+ * one not yet released, and a nominated pharmacy. Seeded once; a later start finds them and
+ * changes nothing.
  */
 import type { Appointment, DiagnosticReport, Observation, Schedule, Slot } from '@medplum/fhirtypes';
 import type { Database } from '../platform/database/database.js';
@@ -9,6 +10,7 @@ import { readCurrent, updateResource } from '../platform/fhir/store/repository.j
 import { updateWithRules } from '../platform/fhir/store/ruled-writes.js';
 import { emit } from '../platform/outbox/outbox.js';
 import { appointmentRules } from './appointments/booking.js';
+import { changeNomination, nominationOf } from './nomination/store.js';
 import { saveRelease } from './results/release-store.js';
 
 const PATIENT = 'Patient/demo-patient-1';
@@ -50,6 +52,11 @@ function morning(now: Date, days: number, hour = 9): string {
 }
 
 export async function seedPortalDemo(db: Database, now = new Date()): Promise<string[]> {
+  // The demo patient's nominated pharmacy, the one their demo prescriptions name (prescribing's demo).
+  await db.transaction(async (tx) => {
+    if (!(await nominationOf(tx, PATIENT)))
+      await changeNomination(tx, { patient: PATIENT, pharmacy: 'FCG71', now });
+  });
   if (await readCurrent(db, 'Schedule', 'demo-clinic')) return [];
   await db.transaction(async (tx) => {
     const schedule: Schedule = {

@@ -22,4 +22,8 @@ export const PORTAL_POLICIES = {
   completeRepeat: { roles: ['prescriber'], organisation: 'token-org-must-match' },
   /** Patient/{id}/$update-contact and $contact-preferences on the caller's own record. */
   ownContactDetails: { roles: ['patient'], patient: 'bound' },
+  /** Patient/{id}/$nominated-pharmacy and $nominate-pharmacy on the caller's own record. */
+  ownNomination: { roles: ['patient'], patient: 'bound' },
+  /** Organization/$find-pharmacy: the pharmacies a patient may nominate. */
+  findPharmacy: { roles: ['patient'], patient: 'bound' },
 } as const satisfies Record<string, AccessPolicy>;

@@ -35,6 +35,10 @@ export interface JourneySeed {
   /** Names of the prescriber's practice and the nominated pharmacy, as the cards show them. */
   prescriberName: string;
   pharmacyName: string;
+  /** A pharmacy the patient finds by postcode on the nomination page, and its postcode district. */
+  nominable: { name: string; district: string };
+  /** The medicine of the patient's repeat-dispensing (eRD) prescription, at its first issue. */
+  erdMedicine: string;
   clinicPhone: string;
   toCancel: Appointment;
   toMove: Appointment;
@@ -156,6 +160,21 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
       name,
     });
   }
+  // Pharmacies a patient may nominate (ODS role 182), one in the LS2 district.
+  const nominable = { name: 'Kirkgate Pharmacy', district: 'LS2' };
+  for (const [ods, name, postalCode] of [
+    ['FKG01', nominable.name, 'LS2 7HY'],
+    ['FHD02', 'Headingley Pharmacy', 'LS6 3AB'],
+  ] as const) {
+    await api(t, admin, 'POST', '/fhir/R4/Organization', {
+      resourceType: 'Organization',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+      active: true,
+      type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
+      name,
+      address: [{ line: ['1 Market Street'], city: 'Leeds', postalCode }],
+    });
+  }
   const items = [
     { code: '39732311000001104', display: 'Amoxicillin 250mg capsules', quantity: 21 },
     { code: '322341003', display: 'Co-codamol 30mg/500mg tablets', quantity: 30 },
@@ -164,6 +183,14 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   const order = await gp.signedOrder({ nhsNumber: patient.nhsNumber, items });
   const sent = await processMessage(t, order, await gp.bearer());
   expect(sent.statusCode, sent.body).toBe(200);
+  const erdMedicine = 'Paracetamol 500mg soluble tablets';
+  const erd = await gp.signedOrder({
+    nhsNumber: patient.nhsNumber,
+    items: [{ code: '322237000', display: erdMedicine, quantity: 56 }],
+    repeatDispensing: { repeats: 5, intervalDays: 28 },
+  });
+  const erdSent = await processMessage(t, erd, await gp.bearer());
+  expect(erdSent.statusCode, erdSent.body).toBe(200);
 
   const clinician = await t.bearer({
     roles: ['clinician'],
@@ -229,6 +256,8 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
     prescriberOrg: gp.ods,
     prescriberName: names[gp.ods]!,
     pharmacyName: names.VNE51,
+    nominable,
+    erdMedicine,
     clinicPhone,
     toCancel,
     toMove,

@@ -292,6 +292,42 @@ describeBrowser('the patient and service-desk portal in Chromium', () => {
     await check(tab, 'repeat-sent');
   }, 400_000);
 
+  it('shows which issue of a repeat-dispensing prescription is out, and lets the patient nominate a pharmacy', async () => {
+    const tab = await open(1024, '/prescriptions');
+    const { page } = tab;
+    await signInWithSms(t, tab, seed.patient);
+    await arrived(page, 'Your prescriptions');
+    const erd = page.locator('li.nhsuk-card', { hasText: seed.erdMedicine });
+    const erdText = await erd.innerText();
+    expect(erdText).toMatch(/Issue 1 of 6, available from \d{1,2} \w+ \d{4}/);
+    expect(erdText).toContain('56 tablets');
+    expect(await erd.locator('.nhsuk-tag').innerText()).toBe('Waiting for a pharmacy to collect it');
+    // The pharmacy issues each one: nothing to request.
+    expect(await erd.getByRole('link', { name: /Request a repeat/ }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Choose or change your nominated pharmacy' }).click();
+    await arrived(page, 'Your nominated pharmacy');
+    expect(await page.locator('main').innerText()).toContain('You have not nominated a pharmacy.');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => focusedText(page)).toContain('There is a problem');
+    await page.getByLabel('Pharmacy name or postcode').fill(seed.nominable.district);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: '1 pharmacy found' }).waitFor();
+    await check(tab, 'nominated-pharmacy', true);
+    await page.getByRole('button', { name: `Choose this pharmacy for ${seed.nominable.name}` }).click();
+    await page.getByText(`Your nominated pharmacy is now ${seed.nominable.name}.`).waitFor();
+    expect(await focusedText(page)).toContain('is now');
+    await check(tab, 'nominated-pharmacy-chosen', true);
+    const patientToken = await t.bearer({ roles: ['patient'], fhirUser: `Patient/${seed.patient.id}` });
+    const stored = await api(
+      t,
+      patientToken,
+      'GET',
+      `/fhir/R4/Patient/${seed.patient.id}/$nominated-pharmacy`,
+    );
+    expect(stored.parameter[0].resource.name).toBe(seed.nominable.name);
+  }, 300_000);
+
   it.each(
     WIDTHS,
   )('lets the service desk unlock an account and resolve the worklist at %i px', async (width) => {

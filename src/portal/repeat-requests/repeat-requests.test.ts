@@ -155,6 +155,27 @@ describe.each(databaseKinds)('repeat requests on %s', (kind) => {
   it('refuses items that cannot be repeated, bad parameters, and a sign-in without recent MFA', async () => {
     const plan = await item(mine.reference, { intent: 'plan' });
     expect(errorCode(await request(mine.token, plan.id!))).toBe('INVALID_STATE_TRANSITION');
+    // Acute and repeat-dispensing (eRD) items: the pharmacy issues eRD, the GP is asked for acute.
+    const acute = await item(mine.reference, { intent: 'order' });
+    expect(errorCode(await request(mine.token, acute.id!))).toBe('INVALID_STATE_TRANSITION');
+    const erd = await item(mine.reference, {
+      intent: 'order',
+      courseOfTherapyType: {
+        coding: [
+          {
+            system: 'https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy',
+            code: 'continuous-repeat-dispensing',
+          },
+        ],
+      },
+    });
+    const erdReply = await request(mine.token, erd.id!);
+    expect([erdReply.statusCode, erdReply.json().issue[0].expression]).toEqual([
+      409,
+      ['MedicationRequest.courseOfTherapyType'],
+    ]);
+    expect(await tasksFor(acute.id!)).toBe(0);
+    expect(await tasksFor(erd.id!)).toBe(0);
     const cancelled = await item(mine.reference, { status: 'cancelled' });
     expect((await request(mine.token, cancelled.id!)).statusCode).toBe(409);
     expect(await tasksFor(plan.id!)).toBe(0);

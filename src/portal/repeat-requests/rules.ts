@@ -26,12 +26,48 @@ const REPEATABLE_STATUSES: ReadonlySet<string> = new Set(['active', 'completed']
 
 export type RepeatOutcome = 'completed' | 'rejected';
 
+/** The course-of-therapy code systems EPS uses (docs/api.md §6). */
+const HL7_COURSE = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
+const NHS_COURSE = 'https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy';
+
+export type PrescribingKind = 'repeat' | 'acute' | 'repeat-dispensing';
+
+/**
+ * How the item was prescribed. Its courseOfTherapyType when it has one (seasonal counts as a
+ * repeat: the patient asks for it again each season); without one, EPS's intents: an
+ * original-order or instance-order is repeat prescribing, an order is acute.
+ */
+export function prescribingKindOf(request: MedicationRequest): PrescribingKind {
+  const codings = request.courseOfTherapyType?.coding ?? [];
+  const has = (system: string, code: string) =>
+    codings.some((coding) => coding.system === system && coding.code === code);
+  if (has(NHS_COURSE, 'continuous-repeat-dispensing')) return 'repeat-dispensing';
+  if (has(HL7_COURSE, 'acute')) return 'acute';
+  if (has(HL7_COURSE, 'continuous') || has(HL7_COURSE, 'seasonal')) return 'repeat';
+  return request.intent === 'order' ? 'acute' : 'repeat';
+}
+
 /** Why this prescribed item cannot be requested again, or undefined when it can. */
 export function repeatRefusal(request: MedicationRequest): Problem | undefined {
   if (!REPEATABLE_INTENTS.has(request.intent)) {
     return new Problem('INVALID_STATE_TRANSITION', `A ${request.intent} cannot be requested as a repeat`, {
       expression: 'MedicationRequest.intent',
     });
+  }
+  const kind = prescribingKindOf(request);
+  if (kind === 'repeat-dispensing') {
+    return new Problem(
+      'INVALID_STATE_TRANSITION',
+      'This is a repeat dispensing prescription: your pharmacy gives you each issue when it is due, so there is nothing to request',
+      { expression: 'MedicationRequest.courseOfTherapyType' },
+    );
+  }
+  if (kind === 'acute') {
+    return new Problem(
+      'INVALID_STATE_TRANSITION',
+      'This was a one-off (acute) prescription: ask your GP practice if you need more',
+      { expression: 'MedicationRequest.courseOfTherapyType' },
+    );
   }
   if (!REPEATABLE_STATUSES.has(request.status)) {
     return new Problem(

@@ -38,6 +38,8 @@ function issueExtension(record: PrescriptionRecord): Extension[] {
         { url: 'issuesAuthorised', valueUnsignedInt: repeat.issues },
         { url: 'intervalDays', valueUnsignedInt: repeat.intervalDays },
         { url: 'authorisedUntil', valueDateTime: repeat.authorisedUntil },
+        // When the current issue became available: the prescription's start for issue 1.
+        { url: 'issueAvailableFrom', valueDateTime: repeat.issueStartedAt ?? record.validFrom.toISOString() },
         ...(repeat.nextIssueFrom
           ? [{ url: 'nextIssueAvailableFrom', valueDateTime: repeat.nextIssueFrom }]
           : []),

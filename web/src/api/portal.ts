@@ -140,6 +140,44 @@ export function requestRepeat(medicationRequestId: string, note: string): Promis
   });
 }
 
+// Nominated pharmacy
+
+export interface Nomination {
+  pharmacy: Organization | undefined;
+  changed: string | undefined;
+}
+
+function nominationOf(parameters: Parameters): Nomination {
+  const find = (name: string) => parameters.parameter?.find((parameter) => parameter.name === name);
+  return {
+    pharmacy: find('pharmacy')?.resource as Organization | undefined,
+    changed: find('changed')?.valueDateTime,
+  };
+}
+
+export async function readNomination(patientId: string): Promise<Nomination> {
+  return nominationOf(
+    await authorized<Parameters>(`${FHIR}/Patient/${encodeURIComponent(patientId)}/$nominated-pharmacy`),
+  );
+}
+
+/** Pharmacies by name or postcode (the server decides which the words are). */
+export async function findPharmacies(words: string): Promise<Organization[]> {
+  const bundle = await authorized<Bundle>(
+    `${FHIR}/Organization/$find-pharmacy?${query({ q: words.trim() })}`,
+  );
+  return resourcesOf<Organization>(bundle, 'Organization');
+}
+
+/** The ODS code to nominate. */
+export async function nominatePharmacy(patientId: string, ods: string): Promise<Nomination> {
+  return nominationOf(
+    await authorized<Parameters>(`${FHIR}/Patient/${encodeURIComponent(patientId)}/$nominate-pharmacy`, {
+      fhir: { resourceType: 'Parameters', parameter: [{ name: 'pharmacy', valueCode: ods }] },
+    }),
+  );
+}
+
 // Appointments
 
 export async function readAppointments(patientId: string): Promise<Appointment[]> {

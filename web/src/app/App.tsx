@@ -17,6 +17,7 @@ import { Worklist } from '../pages/desk/Worklist';
 import { Enrol } from '../pages/enrol/Enrol';
 import { Home } from '../pages/Home';
 import { Accessibility, NotForThisAccount, NotFound, Privacy, SignedOut } from '../pages/Info';
+import { NominatedPharmacy } from '../pages/NominatedPharmacy';
 import { Prescriptions } from '../pages/Prescriptions';
 import { RequestRepeat } from '../pages/RequestRepeat';
 import { Reschedule } from '../pages/Reschedule';
@@ -65,6 +66,11 @@ const ROUTES: Route[] = [
     path: '/results/:id',
     access: 'patient',
     render: (params, patient) => <Result patientId={patient} resultId={params.id!} />,
+  },
+  {
+    path: '/nominated-pharmacy',
+    access: 'patient',
+    render: (_, patient) => <NominatedPharmacy patientId={patient} />,
   },
   {
     path: '/contact-preferences',

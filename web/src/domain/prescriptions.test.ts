@@ -1,7 +1,8 @@
-import type { MedicationRequest, Task } from '@medplum/fhirtypes';
+import type { Extension, MedicationRequest, Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import {
   isRepeatable,
+  issueLines,
   organisationCodes,
   pharmacyRow,
   prescriptionsOf,
@@ -198,9 +199,27 @@ describe('prescriptions as the patient sees them', () => {
     });
   });
 
-  it('offers a repeat only for orders that are active or completed', () => {
+  it('offers a repeat only for repeat prescribing (not acute, not repeat dispensing), active or completed', () => {
+    const course = (system: string, code: string) => ({
+      courseOfTherapyType: { coding: [{ system, code }] },
+    });
+    const hl7 = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
     expect(isRepeatable(item('a'))).toBe(true);
-    expect(isRepeatable(item('a', { intent: 'order', status: 'completed' }))).toBe(true);
+    expect(isRepeatable(item('a', { status: 'completed', ...course(hl7, 'continuous') }))).toBe(true);
+    expect(isRepeatable(item('a', { intent: 'order', ...course(hl7, 'continuous') }))).toBe(true);
+    expect(isRepeatable(item('a', { intent: 'order', status: 'completed' }))).toBe(false);
+    expect(isRepeatable(item('a', course(hl7, 'acute')))).toBe(false);
+    expect(
+      isRepeatable(
+        item('a', {
+          intent: 'order',
+          ...course(
+            'https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy',
+            'continuous-repeat-dispensing',
+          ),
+        }),
+      ),
+    ).toBe(false);
     expect(isRepeatable(item('a', { status: 'cancelled' }))).toBe(false);
     expect(isRepeatable(item('a', { intent: 'plan' }))).toBe(false);
     expect(isRepeatable(undefined)).toBe(false);
@@ -233,6 +252,64 @@ describe('prescriptions as the patient sees them', () => {
     expect(view!.items.map((entry) => [entry.id, entry.repeatable, entry.repeat?.status])).toEqual([
       ['a', false, 'Waiting for your GP practice'],
       ['b', true, 'Approved by your GP practice'],
+    ]);
+  });
+
+  it('says which issue of a repeat-dispensing prescription the patient is on, and when the next is', () => {
+    const erd = (parts: Extension[]): Task => ({
+      ...task('e', '0001', 'Waiting for a pharmacy to collect it', ['a'], '2026-03-01T10:00:00Z'),
+      extension: [
+        {
+          url: 'https://fhir.pathways.dev/StructureDefinition/prescription-issue',
+          extension: [
+            { url: 'issueNumber', valueUnsignedInt: 2 },
+            { url: 'issuesAuthorised', valueUnsignedInt: 6 },
+            { url: 'issueAvailableFrom', valueDateTime: '2026-03-08T00:00:00Z' },
+            ...parts,
+          ],
+        },
+      ],
+    });
+    const [current] = prescriptionsOf([erd([])], [item('a')]);
+    expect(current!.repeatDispensing).toMatchObject({ issue: 2, issues: 6 });
+    expect(issueLines(current!.repeatDispensing!)).toEqual(['Issue 2 of 6, available from 8 March 2026']);
+    const [dispensed] = prescriptionsOf(
+      [erd([{ url: 'nextIssueAvailableFrom', valueDateTime: '2026-03-15T00:00:00Z' }])],
+      [item('a')],
+    );
+    expect(issueLines(dispensed!.repeatDispensing!)).toEqual([
+      'Issue 2 of 6, available from 8 March 2026',
+      'Issue 3 of 6 available from 15 March 2026',
+    ]);
+    const [last] = prescriptionsOf([erd([{ url: 'ended', valueCode: 'completed' }])], [item('a')]);
+    expect(issueLines(last!.repeatDispensing!)[1]).toContain('last issue');
+    expect(
+      prescriptionsOf([task('t', '0001', 'x', ['a'], '2026-01-01')], [item('a')])[0]!.repeatDispensing,
+    ).toBe(undefined);
+  });
+
+  it("shows the pharmacy's latest word, and an item's status only where it differs from it", () => {
+    const update = (text: string) => ({
+      url: 'https://fhir.pathways.dev/StructureDefinition/pharmacy-status',
+      extension: [{ url: 'status', valueCodeableConcept: { coding: [{ code: text }], text } }],
+    });
+    const base = task('t', '0002', 'With your pharmacy', ['a', 'b'], '2026-01-01');
+    const withUpdates: Task = {
+      ...base,
+      extension: [update('Ready to collect from your pharmacy')],
+      output: [
+        { ...base.output![0]!, extension: [update('Ready to collect from your pharmacy')] },
+        {
+          ...base.output![1]!,
+          extension: [update('Your pharmacy is getting the rest of your medicine ready')],
+        },
+      ],
+    };
+    const [view] = prescriptionsOf([withUpdates], [item('a'), item('b')]);
+    expect(view!.pharmacyUpdate).toBe('Ready to collect from your pharmacy');
+    expect(view!.items.map((entry) => [entry.status, entry.sameAsPrescription])).toEqual([
+      ['Ready to collect from your pharmacy', true],
+      ['Your pharmacy is getting the rest of your medicine ready', false],
     ]);
   });
 });

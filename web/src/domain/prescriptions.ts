@@ -3,6 +3,7 @@
  * plain-English status) joined with the prescribed items (MedicationRequests) it lists.
  */
 import type { MedicationRequest, Task } from '@medplum/fhirtypes';
+import { formatDate } from './dates';
 import { formatQuantity } from './quantities';
 
 export type TagColour = 'blue' | 'green' | 'grey' | 'red' | 'orange' | 'yellow';
@@ -28,6 +29,17 @@ export interface PrescriptionItem {
   repeat: RepeatRequest | undefined;
 }
 
+/** Where a repeat-dispensing (eRD) prescription is: which issue, and when issues are available. */
+export interface RepeatDispensing {
+  issue: number;
+  issues: number;
+  /** When the current issue became available. */
+  availableFrom: string | undefined;
+  /** When the next issue becomes available, once the current one is finished. */
+  nextFrom: string | undefined;
+  ended: string | undefined;
+}
+
 export interface Prescription {
   id: string;
   /** The short-form prescription ID, e.g. A1B2C3-A83008-00001K. */
@@ -42,6 +54,10 @@ export interface Prescription {
   prescriberOrg: string | undefined;
   /** The pharmacy that has it, or the patient's nominated pharmacy it will go to. */
   pharmacy: { ods: string; has: boolean } | undefined;
+  /** Repeat dispensing (eRD): the issue the patient is on. */
+  repeatDispensing: RepeatDispensing | undefined;
+  /** What the pharmacy last said about it (a status update), in the patient's words. */
+  pharmacyUpdate: string | undefined;
   items: PrescriptionItem[];
 }
 
@@ -49,8 +65,12 @@ const PRESCRIPTION_ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-num
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const PRESCRIBER_ORGANISATION = 'https://fhir.pathways.dev/StructureDefinition/prescriber-organisation';
 const NOMINATED_PHARMACY = 'https://fhir.pathways.dev/StructureDefinition/nominated-pharmacy';
+const PRESCRIPTION_ISSUE = 'https://fhir.pathways.dev/StructureDefinition/prescription-issue';
+const PHARMACY_STATUS = 'https://fhir.pathways.dev/StructureDefinition/pharmacy-status';
 const REPEATABLE_INTENTS = new Set(['original-order', 'instance-order', 'order']);
 const REPEATABLE_STATUSES = new Set(['active', 'completed']);
+const HL7_COURSE = 'http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy';
+const NHS_COURSE = 'https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy';
 
 /** EPS prescription status → tag colour: waiting blue, with a pharmacy yellow, done green. */
 const COLOURS: Record<string, TagColour> = {
@@ -138,10 +158,67 @@ export function pharmacyRow(
   return pharmacy.has ? { key: 'Pharmacy', value: name } : { key: 'Nominated pharmacy', value: name };
 }
 
+/**
+ * Repeat prescribing only, as the server judges it (src/portal/repeat-requests/rules.ts): a
+ * continuous or seasonal course, or a repeat intent without a course. Acute items are asked of
+ * the GP practice; repeat-dispensing items the pharmacy issues by itself.
+ */
+export function isRepeatPrescribing(request: MedicationRequest): boolean {
+  const codings = request.courseOfTherapyType?.coding ?? [];
+  const has = (system: string, code: string) =>
+    codings.some((coding) => coding.system === system && coding.code === code);
+  if (has(NHS_COURSE, 'continuous-repeat-dispensing') || has(HL7_COURSE, 'acute')) return false;
+  if (has(HL7_COURSE, 'continuous') || has(HL7_COURSE, 'seasonal')) return true;
+  return request.intent !== 'order';
+}
+
 export function isRepeatable(request: MedicationRequest | undefined): boolean {
   return (
-    request !== undefined && REPEATABLE_INTENTS.has(request.intent) && REPEATABLE_STATUSES.has(request.status)
+    request !== undefined &&
+    REPEATABLE_INTENTS.has(request.intent) &&
+    REPEATABLE_STATUSES.has(request.status) &&
+    isRepeatPrescribing(request)
   );
+}
+
+function repeatDispensingOf(task: Task): RepeatDispensing | undefined {
+  const parts = task.extension?.find((each) => each.url === PRESCRIPTION_ISSUE)?.extension;
+  const part = (url: string) => parts?.find((each) => each.url === url);
+  const issue = part('issueNumber')?.valueUnsignedInt;
+  const issues = part('issuesAuthorised')?.valueUnsignedInt;
+  if (issue === undefined || issues === undefined) return undefined;
+  return {
+    issue,
+    issues,
+    availableFrom: part('issueAvailableFrom')?.valueDateTime,
+    nextFrom: part('nextIssueAvailableFrom')?.valueDateTime,
+    ended: part('ended')?.valueCode,
+  };
+}
+
+/**
+ * "Issue 2 of 6, available from 7 December 2026", and once the issue is finished when the next
+ * one is available (or that there will be none).
+ */
+export function issueLines(repeat: RepeatDispensing): string[] {
+  const from = repeat.availableFrom ? `, available from ${formatDate(repeat.availableFrom)}` : '';
+  const lines = [`Issue ${repeat.issue} of ${repeat.issues}${from}`];
+  if (repeat.nextFrom) {
+    lines.push(`Issue ${repeat.issue + 1} of ${repeat.issues} available from ${formatDate(repeat.nextFrom)}`);
+  } else if (repeat.ended === 'completed') {
+    lines.push('This was the last issue: ask your GP practice for a new prescription');
+  } else if (repeat.ended === 'expired') {
+    lines.push('No more issues: the prescription has run out, ask your GP practice');
+  } else if (repeat.ended === 'cancelled') {
+    lines.push('No more issues: your GP practice stopped this prescription');
+  }
+  return lines;
+}
+
+function pharmacyUpdateOf(extensions: Task['extension']): string | undefined {
+  const update = extensions?.find((each) => each.url === PHARMACY_STATUS);
+  const status = update?.extension?.find((each) => each.url === 'status')?.valueCodeableConcept;
+  return status?.text ?? status?.coding?.[0]?.code;
 }
 
 const REPEAT_STATUS: Record<string, string> = {
@@ -193,6 +270,7 @@ export function prescriptionsOf(
   return tasks
     .map((task): Prescription => {
       const statusCode = task.businessStatus?.coding?.[0]?.code;
+      const pharmacyUpdate = pharmacyUpdateOf(task.extension);
       const outputs = (task.output ?? []).map((output) => {
         const id = idOfReference(output.valueReference?.reference, 'MedicationRequest') ?? '';
         return { output, id, request: byId.get(id) };
@@ -209,17 +287,22 @@ export function prescriptionsOf(
         title: titleOf(outputs.map(({ request }) => medicineOf(request))),
         prescriberOrg: prescriberOrgOf(outputs.map(({ request }) => request)),
         pharmacy: pharmacyOf(task),
+        repeatDispensing: repeatDispensingOf(task),
+        pharmacyUpdate,
         items: outputs.map(({ output, id, request }): PrescriptionItem => {
           const repeat = repeats.get(id);
           const itemCode = output.type?.coding?.[0]?.code;
+          // The pharmacy's word on the item, when it has one, says more than the EPS item status.
+          const itemUpdate = pharmacyUpdateOf(output.extension);
           return {
             id,
             medicine: medicineOf(request),
             dosage: request?.dosageInstruction?.[0]?.text,
             quantity: formatQuantity(request?.dispenseRequest?.quantity),
-            status: output.type?.text ?? output.type?.coding?.[0]?.display ?? '',
-            sameAsPrescription:
-              statusCode !== undefined && itemCode !== undefined && ITEM_STATUS_OF[statusCode] === itemCode,
+            status: itemUpdate ?? output.type?.text ?? output.type?.coding?.[0]?.display ?? '',
+            sameAsPrescription: itemUpdate
+              ? itemUpdate === pharmacyUpdate
+              : statusCode !== undefined && itemCode !== undefined && ITEM_STATUS_OF[statusCode] === itemCode,
             repeatable: isRepeatable(request) && !repeat?.open,
             repeat,
           };

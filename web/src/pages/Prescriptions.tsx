@@ -5,6 +5,7 @@ import { SummaryList, Tag } from '../components/content';
 import { Link } from '../components/Link';
 import { formatDate } from '../domain/dates';
 import {
+  issueLines,
   organisationCodes,
   organisationName,
   type Prescription,
@@ -30,6 +31,25 @@ function PrescriptionCard(props: { prescription: Prescription; names: ReadonlyMa
               ? [{ key: 'Prescribed by', value: [from, issued].filter(Boolean).join(', ') }]
               : []),
             pharmacyRow(prescription, names),
+            ...(prescription.pharmacyUpdate
+              ? [{ key: 'Update from the pharmacy', value: prescription.pharmacyUpdate }]
+              : []),
+            ...(prescription.repeatDispensing
+              ? [
+                  {
+                    key: 'Repeat dispensing',
+                    value: (
+                      <>
+                        {issueLines(prescription.repeatDispensing).map((line) => (
+                          <span key={line} className="app-line">
+                            {line}
+                          </span>
+                        ))}
+                      </>
+                    ),
+                  },
+                ]
+              : []),
             ...(prescription.reference
               ? [
                   {
@@ -87,6 +107,9 @@ export function Prescriptions({ patientId }: { patientId: string }) {
       <PageHeading>Your prescriptions</PageHeading>
       <p className="nhsuk-body">
         Prescriptions from your GP practice or hospital, newest first, and where each one is now.
+      </p>
+      <p className="nhsuk-body">
+        <Link to="/nominated-pharmacy">Choose or change your nominated pharmacy</Link>
       </p>
       <LoadStatus loaded={loaded} what="your prescriptions" />
       {loaded.data && prescriptions.length === 0 ? (
