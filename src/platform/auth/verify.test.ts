@@ -163,7 +163,7 @@ describe('local access tokens', () => {
     const signed = new Uint8Array(
       await crypto.subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
-        key.privateKey as CryptoKey,
+        key.privateKey as never,
         new TextEncoder().encode(signingInput),
       ),
     );

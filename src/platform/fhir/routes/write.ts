@@ -77,12 +77,15 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     assertResourceType(type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
     await authorizeWrite(deps, request, reply, type, [body as Resource]);
-    const result = await deps.db.transaction(async (tx) => {
-      const before = needsPatientBinding(request) ? await readCurrent(tx, type, id) : undefined;
-      if (before && !before.deleted) {
-        await deps.access.assertPatientBound(request, JSON.parse(before.content) as Resource);
-      }
-      return updateResource(tx, type, id, body, ifMatch !== undefined ? { ifMatch } : {});
+    // Two statements (read, then write over what was read); the patient binding checks the read.
+    const forPatient = needsPatientBinding(request);
+    const result = await updateResource(deps.db, type, id, body, {
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
+      check: async (before) => {
+        if (forPatient && before && !before.deleted) {
+          await deps.access.assertPatientBound(request, JSON.parse(before.content) as Resource);
+        }
+      },
     });
     await auditIfPatientData(deps, request, {
       action: result.created ? 'C' : 'U',

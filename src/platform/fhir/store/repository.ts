@@ -9,7 +9,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { isStoredResourceType } from '../resource-types.js';
-import { deleteSearchIndex, indexDocument, writeSearchIndex } from '../search/index.js';
+import { deleteSearchIndex, indexDocument } from '../search/index.js';
 import { validateId, validateResource } from '../validation/index.js';
 import { checkIfMatch } from './versioning.js';
 
@@ -208,16 +208,40 @@ export async function readVersion(
   return toStored(row);
 }
 
-/** PUT: a new version of an existing resource, or a create with the client's id. */
-export async function updateResource(
-  tx: Queryable,
-  resourceType: string,
-  id: string,
-  input: unknown,
-  options: { ifMatch?: number; now?: Date } = {},
-): Promise<WriteResult> {
-  assertResourceType(resourceType);
-  validateId(id);
+/** A new version of a resource, stamped, ready to be written by fhir_write_version (migration 0029). */
+export interface ResourceVersion extends NewResource {
+  versionId: number;
+}
+
+/** Version `current + 1` of `resource` (version 1 when there is none, or after a deletion). */
+export function prepareVersion(
+  resource: Resource,
+  current: Pick<StoredResource, 'versionId'> | undefined,
+  now = new Date(),
+): ResourceVersion {
+  const versionId = (current?.versionId ?? 0) + 1;
+  const stamped = stamp(resource, resource.id!, versionId, now);
+  return {
+    resourceType: resource.resourceType,
+    id: resource.id!,
+    versionId,
+    lastUpdated: now,
+    resource: stamped,
+    content: JSON.stringify(stamped),
+    index: indexDocument(stamped),
+  };
+}
+
+/** One statement: the version over the one before it, its history row, its index rows replaced. */
+export async function writeResourceVersion(q: Queryable, version: ResourceVersion): Promise<boolean> {
+  const result = await q.query<{ written: boolean }>(
+    'SELECT fhir_write_version($1, $2, $3, $4, $5, $6::jsonb) AS written',
+    [version.resourceType, version.id, version.versionId, version.lastUpdated, version.content, version.index],
+  );
+  return result.rows[0]?.written === true;
+}
+
+function validUpdate(resourceType: string, id: string, input: unknown): Resource {
   const resource = validateResource(input);
   if (resource.resourceType !== resourceType) {
     throw new Problem('INVALID_VALUE', `Body is a ${resource.resourceType}, the URL names ${resourceType}`, {
@@ -233,31 +257,53 @@ export async function updateResource(
       },
     );
   }
-  const current = await readCurrent(tx, resourceType, id, { forUpdate: true });
-  checkIfMatch(options.ifMatch, current && !current.deleted ? current.versionId : undefined);
-  const versionId = (current?.versionId ?? 0) + 1;
-  const lastUpdated = options.now ?? new Date();
-  const stamped = stamp(resource, id, versionId, lastUpdated);
-  const content = JSON.stringify(stamped);
-  await writeVersion(tx, {
-    resource_type: resourceType,
-    id,
-    version_id: versionId,
-    last_updated: lastUpdated,
-    deleted: false,
-    content,
-  });
-  await writeSearchIndex(tx, stamped);
-  return {
-    resourceType,
-    id,
-    versionId,
-    lastUpdated,
-    deleted: false,
-    content,
-    resource: stamped,
-    created: current === undefined || current.deleted,
-  };
+  return resource;
+}
+
+/** How many times an update is recomputed when another writer got in first, before a 409. */
+const MAX_UPDATE_ATTEMPTS = 20;
+
+/**
+ * PUT: a new version of an existing resource, or a create with the client's id. Two statements:
+ * the current version read without a lock, and the new one written only over it (fhir_write_version);
+ * when another request wrote first, read and decide again (If-Match then fails as it would have
+ * under a row lock). `check` sees the current version before anything is written (e.g. whose
+ * patient it belongs to).
+ */
+export async function updateResource(
+  q: Queryable,
+  resourceType: string,
+  id: string,
+  input: unknown,
+  options: {
+    ifMatch?: number;
+    now?: Date;
+    check?: (current: StoredResource | undefined) => Promise<void> | void;
+  } = {},
+): Promise<WriteResult> {
+  assertResourceType(resourceType);
+  validateId(id);
+  let resource: Resource | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const current = await readCurrent(q, resourceType, id);
+    await options.check?.(current);
+    resource ??= validUpdate(resourceType, id, input);
+    checkIfMatch(options.ifMatch, current && !current.deleted ? current.versionId : undefined);
+    const version = prepareVersion(resource, current, options.now ?? new Date());
+    if (await writeResourceVersion(q, version)) {
+      return {
+        resourceType,
+        id,
+        versionId: version.versionId,
+        lastUpdated: version.lastUpdated,
+        deleted: false,
+        content: version.content,
+        resource: version.resource,
+        created: current === undefined || current.deleted,
+      };
+    }
+    if (attempt >= MAX_UPDATE_ATTEMPTS) throw conflict(`${resourceType}/${id}`);
+  }
 }
 
 /** Deletes by writing a tombstone version; history keeps every earlier version. */
