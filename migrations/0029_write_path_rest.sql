@@ -93,3 +93,35 @@ BEGIN
   RETURN true;
 END
 $$;
+
+-- A nominated release (src/dispensing/release/release.ts): every prescription verified first,
+-- without a lock, then all of them released in this one statement, each only over the version it
+-- was verified at. Returns the short-form IDs released; one another request changed meanwhile is
+-- left out (it is no longer this release's to give), as SKIP LOCKED left out a locked one.
+CREATE FUNCTION prescription_release_nominated(p_changes jsonb, p_emit_lock integer)
+RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+  c jsonb;
+  released text[] := '{}';
+BEGIN
+  FOR c IN SELECT * FROM jsonb_array_elements(p_changes) LOOP
+    IF prescription_change(c->>'short_form_id', (c->>'version')::integer, c->'state', false,
+        (c->>'event_id')::uuid, 'prescription-released', c->'payload', p_emit_lock) THEN
+      released := released || (c->>'short_form_id');
+    END IF;
+  END LOOP;
+  RETURN released;
+END
+$$;
+
+-- The outbox dispatcher is woken when events commit (LISTEN pathways_outbox, on PostgreSQL; its
+-- polling stays the fallback and PGlite's only way). One notification per inserting statement,
+-- and PostgreSQL folds identical ones of a transaction into one, delivered at commit.
+CREATE FUNCTION outbox_event_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('pathways_outbox', '');
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER outbox_event_notify AFTER INSERT ON outbox_event
+  FOR EACH STATEMENT EXECUTE FUNCTION outbox_event_notify();

@@ -12,6 +12,7 @@
  *   away (failover) is replaced at BEGIN; the pool reconnects by itself.
  */
 import pg from 'pg';
+import { listenOn } from './listen.js';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
 import { type CancelTarget, sendCancelRequest } from './pg-cancel.js';
 import {
@@ -267,6 +268,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     exclusive: (lockKey, fn) => withSessionLock(url, lockKey, fn),
+    listen: (channel, onNotify) => listenOn(url, channel, onNotify),
     async close() {
       await Promise.all([pool.end(), probePool.end()]);
     },
