@@ -55,14 +55,17 @@ const inject = (method: string, url: string, payload?: unknown) =>
 
 // Warm-up: one of everything, not counted.
 for (let round = -5; round < n; round++) {
-  const record = round >= 0 ? measure : async (_name: string, op: () => Promise<Response>) => void (await op());
+  const record =
+    round >= 0 ? measure : async (_name: string, op: () => Promise<Response>) => void (await op());
   const bundle = await signed();
   const id = shortFormIdOf(bundle);
   await record('order (1 item)', () => processMessage(app, bundle, prescriberToken));
   await record('release by ID', () => api.release(messages.releaseParameters('FCG71', id), pharmacist));
   await record('dispense-notification (partial)', () =>
     api.message(
-      messages.dispenseNotification(id, 'FCG71', [{ itemId: itemIdOf(bundle, 0), type: '0003', quantity: 10 }]),
+      messages.dispenseNotification(id, 'FCG71', [
+        { itemId: itemIdOf(bundle, 0), type: '0003', quantity: 10 },
+      ]),
       pharmacist,
     ),
   );

@@ -21,4 +21,6 @@ for (let i = 0; i < 100; i++) await verifyBundleSignature(bundle);
 const before = process.cpuUsage();
 for (let i = 0; i < n; i++) await verifyBundleSignature(bundle);
 const cpu = process.cpuUsage(before);
-process.stdout.write(`${root}: ${n} verifications, ${((cpu.user + cpu.system) / n).toFixed(0)} µs CPU each\n`);
+process.stdout.write(
+  `${root}: ${n} verifications, ${((cpu.user + cpu.system) / n).toFixed(0)} µs CPU each\n`,
+);

@@ -13,12 +13,16 @@ const key = await testKey('k1');
 const nowS = Math.floor(Date.now() / 1000);
 const tokens: string[] = [];
 for (let i = 0; i < n + 200; i++) tokens.push(await signToken(key, { sub: `account-${i}` }, { nowS }));
-const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, localJwks: () => ({ keys: [key.publicJwk] }) });
+const verifier = createTokenVerifier({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  localJwks: () => ({ keys: [key.publicJwk] }),
+});
 for (let i = 0; i < 200; i++) await verifier.verify(tokens[i]!);
 const before = process.cpuUsage();
 const started = performance.now();
 for (let i = 200; i < n + 200; i++) await verifier.verify(tokens[i]!);
 const cpu = process.cpuUsage(before);
 process.stdout.write(
-  `${root}: ${n} new tokens, ${(((cpu.user + cpu.system) / n)).toFixed(0)} µs CPU and ${(((performance.now() - started) * 1000) / n).toFixed(0)} µs wall per verification\n`,
+  `${root}: ${n} new tokens, ${((cpu.user + cpu.system) / n).toFixed(0)} µs CPU and ${(((performance.now() - started) * 1000) / n).toFixed(0)} µs wall per verification\n`,
 );

@@ -20,7 +20,9 @@ const { values, positionals } = parseArgs({
   options: { suite: { type: 'string', multiple: true } },
   allowPositionals: true,
 });
-const suites = (values.suite ?? [...THROUGHPUT_SUITES]).flatMap((value) => value.split(',')).map((s) => s.trim());
+const suites = (values.suite ?? [...THROUGHPUT_SUITES])
+  .flatMap((value) => value.split(','))
+  .map((s) => s.trim());
 
 interface Row {
   suite: string;
@@ -36,10 +38,19 @@ function runsOf(suite: string, file: string): Row[] {
     suites?: { runs: { name: string; load: LoadResult; rates?: Record<string, number> }[] }[];
   };
   if (raw.results) {
-    return raw.results.map((result) => ({ suite, run: `${result.scenario} (${result.db})`, load: result.load }));
+    return raw.results.map((result) => ({
+      suite,
+      run: `${result.scenario} (${result.db})`,
+      load: result.load,
+    }));
   }
   return (raw.suites ?? []).flatMap((report) =>
-    report.runs.map((run) => ({ suite, run: run.name, load: run.load, ...(run.rates ? { rates: run.rates } : {}) })),
+    report.runs.map((run) => ({
+      suite,
+      run: run.name,
+      load: run.load,
+      ...(run.rates ? { rates: run.rates } : {}),
+    })),
   );
 }
 
@@ -53,15 +64,20 @@ function cell(row: Row | undefined): string {
 }
 
 mkdirSync(OUT, { recursive: true });
-const table: string[] = [
-  '| suite | run | WORKERS=1 | WORKERS=2 |',
-  '|---|---|---|---|',
-];
+const table: string[] = ['| suite | run | WORKERS=1 | WORKERS=2 |', '|---|---|---|---|'];
 for (const suite of suites) {
   const byWorkers = new Map<string, Row[]>();
   for (const workers of WORKERS) {
     const json = path.join(OUT, `${suite}-w${workers}.json`);
-    const args = ['--import', 'tsx', path.join(import.meta.dirname, 'run.ts'), '--suite', suite, '--db', 'postgres'];
+    const args = [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'run.ts'),
+      '--suite',
+      suite,
+      '--db',
+      'postgres',
+    ];
     process.stderr.write(`bench:workers: ${suite} with WORKERS=${workers}\n`);
     const child = spawnSync(process.execPath, [...args, '--json', json, ...positionals], {
       env: { ...process.env, WORKERS: workers },

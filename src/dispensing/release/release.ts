@@ -114,8 +114,6 @@ async function releaseNominated(deps: ReleaseDeps, pharmacy: string, now: Date):
   return result;
 }
 
-
-
 /**
  * Nominated releases, and releases by ID of repeat-dispensing (eRD) prescriptions (a due issue
  * may start first, moving the expiry and the dispensing clock), under row locks in one transaction.
@@ -254,7 +252,12 @@ function storedBundle(record: PrescriptionRecord): Bundle | undefined {
 }
 
 /** eRD prescriptions nominated to the pharmacy: a first issue waiting, or a next issue now due. */
-async function nominatedRepeatsFor(tx: Queryable, pharmacy: string, now: Date, limit: number): Promise<string[]> {
+async function nominatedRepeatsFor(
+  tx: Queryable,
+  pharmacy: string,
+  now: Date,
+  limit: number,
+): Promise<string[]> {
   const due = await tx.query<{ short_form_id: string }>(
     `SELECT short_form_id FROM prescription
      WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL AND state ? 'repeat'

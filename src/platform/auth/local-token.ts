@@ -6,7 +6,7 @@
  * claims, iss, aud, iat, nbf, exp with the clock tolerance) so the answers are the same as before.
  * External issuers stay on jose (verify.ts).
  */
-import { type KeyObject, verify as cryptoVerify } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { invalidToken } from './challenge.js';
 
@@ -94,13 +94,15 @@ export function checkLocalClaims(decoded: DecodedToken, rules: ClaimRules): void
     throw invalidToken('The access token is not for this service');
   }
   const now = Math.floor(rules.nowMs / 1000);
-  if (typeof payload.iat !== 'number') throw invalidToken("The access token's iat claim is missing or not valid");
+  if (typeof payload.iat !== 'number')
+    throw invalidToken("The access token's iat claim is missing or not valid");
   if (payload.nbf !== undefined) {
     if (typeof payload.nbf !== 'number') {
       throw invalidToken("The access token's nbf claim is missing or not valid");
     }
     if (payload.nbf > now + rules.toleranceS) throw invalidToken('The access token is not valid yet');
   }
-  if (typeof payload.exp !== 'number') throw invalidToken("The access token's exp claim is missing or not valid");
+  if (typeof payload.exp !== 'number')
+    throw invalidToken("The access token's exp claim is missing or not valid");
   if (payload.exp <= now - rules.toleranceS) throw invalidToken('The access token has expired');
 }

@@ -151,9 +151,9 @@ describe('local access tokens', () => {
     const v = verifier();
     const listed = await signToken(key, { aud: ['https://elsewhere', AUDIENCE] as never }, { nowS: NOW_S });
     expect((await v.verify(listed)).subject).toBe('account-1');
-    expect((await v.verify(await signToken(key, {}, { nowS: NOW_S, typ: 'application/at+jwt' }))).subject).toBe(
-      'account-1',
-    );
+    expect(
+      (await v.verify(await signToken(key, {}, { nowS: NOW_S, typ: 'application/at+jwt' }))).subject,
+    ).toBe('account-1');
     const early = await signToken(key, { nbf: NOW_S + 60 }, { nowS: NOW_S });
     expect((await refusal(v.verify(early))).challenge).toBe(invalid('The access token is not valid yet'));
     const claims = { iss: ISSUER, aud: AUDIENCE, sub: 'x', roles: ['admin'], iat: NOW_S, exp: NOW_S + 60 };
@@ -191,7 +191,8 @@ describe('local access tokens', () => {
     let published = many;
     const clock = { ms: NOW_S * 1000 };
     const v = verifier(() => published, clock);
-    for (let round = 0; round < 3; round++) await v.verify(await signToken(many[0]!, {}, { nowS: NOW_S + round }));
+    for (let round = 0; round < 3; round++)
+      await v.verify(await signToken(many[0]!, {}, { nowS: NOW_S + round }));
     expect(v.stats.jwksLoads).toBe(1);
     const beyond = await signToken(many[MAX_LOCAL_KEYS + 1]!, {}, { nowS: NOW_S });
     expect((await refusal(v.verify(beyond))).challenge).toBe(

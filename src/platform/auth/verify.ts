@@ -110,7 +110,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (!signatureVerifies(decoded, await localKey(header.kid))) {
       throw invalidToken("The access token's signature does not verify");
     }
-    checkLocalClaims(decoded, { issuer: options.issuer, audience: options.audience, nowMs, toleranceS: tolerance });
+    checkLocalClaims(decoded, {
+      issuer: options.issuer,
+      audience: options.audience,
+      nowMs,
+      toleranceS: tolerance,
+    });
     if (payload.exp! - payload.iat! > MAX_LOCAL_LIFETIME_S) {
       throw invalidToken(`The access token lives longer than ${MAX_LOCAL_LIFETIME_S} seconds`);
     }

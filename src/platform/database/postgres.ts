@@ -12,10 +12,10 @@
  *   away (failover) is replaced at BEGIN; the pool reconnects by itself.
  */
 import pg from 'pg';
-import { listenOn } from './listen.js';
-import { DEFAULT_PREPARED_PER_CONNECTION, PreparedStatements } from './prepared.js';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
+import { listenOn } from './listen.js';
 import { type CancelTarget, sendCancelRequest } from './pg-cancel.js';
+import { DEFAULT_PREPARED_PER_CONNECTION, PreparedStatements } from './prepared.js';
 import {
   clientGoneProblem,
   currentRequestScope,

@@ -12,8 +12,11 @@ describe.runIf(postgresAdminUrl)('named statements on PostgreSQL', () => {
   afterAll(async () => client?.end());
 
   const onServer = async () =>
-    (await client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements ORDER BY prepare_time'))
-      .rows.map((row) => row.statement);
+    (
+      await client.query<{ statement: string }>(
+        'SELECT statement FROM pg_prepared_statements ORDER BY prepare_time',
+      )
+    ).rows.map((row) => row.statement);
 
   it('prepares each parameterised statement once, keeps the most recent few, deallocates the rest', async () => {
     const prepared = new PreparedStatements(2);

@@ -65,7 +65,11 @@ const { chindingsSym, setLevelSym } = pino.symbols;
  * serialised bindings directly; anything else goes through `child()` as before. What the child
  * logs is redacted exactly as the parent's.
  */
-export function requestChildLogger(logger: Logger, bindings: Record<string, unknown>, options?: object): Logger {
+export function requestChildLogger(
+  logger: Logger,
+  bindings: Record<string, unknown>,
+  options?: object,
+): Logger {
   if (options && Object.keys(options).length > 0) return logger.child(bindings, options);
   const parent = logger as unknown as Record<symbol, unknown>;
   let chindings = parent[chindingsSym] as string;

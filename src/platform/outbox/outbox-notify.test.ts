@@ -53,8 +53,14 @@ describe.each(databaseKinds)('outbox wake-up on %s', (kind) => {
         // Past the first pass and the wake-up that follows LISTEN itself.
         await new Promise((resolve) => setTimeout(resolve, 500));
         const started = Date.now();
-        const event = await t.db.transaction((tx) => emit(tx, { type: 'test.notified', key: 'k', payload: {} }));
-        await waitFor(async () => seen.some((delivered) => delivered.id === event.id), 'the delivery', 10_000);
+        const event = await t.db.transaction((tx) =>
+          emit(tx, { type: 'test.notified', key: 'k', payload: {} }),
+        );
+        await waitFor(
+          async () => seen.some((delivered) => delivered.id === event.id),
+          'the delivery',
+          10_000,
+        );
         expect(Date.now() - started).toBeLessThan(10_000);
       } finally {
         await outbox.stop(1000);

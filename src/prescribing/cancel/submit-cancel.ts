@@ -8,11 +8,7 @@ import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden } from '../../platform/errors/problem.js';
-import {
-  prepareCreate,
-  prepareVersion,
-  type ResourceVersion,
-} from '../../platform/fhir/store/repository.js';
+import { prepareCreate, prepareVersion, type ResourceVersion } from '../../platform/fhir/store/repository.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import type { CancelCode } from '../status/state-machine.js';
 import { transition } from '../status/state-machine.js';

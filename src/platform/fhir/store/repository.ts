@@ -236,7 +236,14 @@ export function prepareVersion(
 export async function writeResourceVersion(q: Queryable, version: ResourceVersion): Promise<boolean> {
   const result = await q.query<{ written: boolean }>(
     'SELECT fhir_write_version($1, $2, $3, $4, $5, $6::jsonb) AS written',
-    [version.resourceType, version.id, version.versionId, version.lastUpdated, version.content, version.index],
+    [
+      version.resourceType,
+      version.id,
+      version.versionId,
+      version.lastUpdated,
+      version.content,
+      version.index,
+    ],
   );
   return result.rows[0]?.written === true;
 }
