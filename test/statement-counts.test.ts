@@ -34,7 +34,8 @@ import { databaseKinds } from './databases.js';
  * for a known patient with one item 14 / 6, its resend 2 / 2, release by ID 8 / 1, dispense 5 / 1,
  * claim 9 / 1, generic create 4 / 1, read by id 1 / 1. Issue 12's targets: order 3, create 2,
  * release, dispense and claim 3 each, read 1. Before migration 0029: cancel of one item 11 / 2,
- * return 7 / 2, withdraw 7 / 2, generic update 5 / 1 (a transaction with its row lock).
+ * return 7 / 2, withdraw 7 / 2, generic update 5 / 1 (a transaction with its row lock), a
+ * nominated release of one prescription 8 / 1.
  */
 const LIMITS = {
   orderNewPatient: { statements: 3, commits: 3 },
@@ -49,6 +50,7 @@ const LIMITS = {
   returned: { statements: 3, commits: 3 },
   withdraw: { statements: 3, commits: 3 },
   update: { statements: 2, commits: 2 },
+  nominatedRelease: { statements: 3, commits: 3 },
 } satisfies Record<string, { statements: number; commits: number }>;
 
 function within(counts: Counts, limit: { statements: number; commits: number }): void {
@@ -120,6 +122,15 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
     ]);
     within((await count(() => api.message(notification, pharmacist))).request, LIMITS.dispense);
     within((await count(() => api.claim(claim(id), pharmacist))).request, LIMITS.claim);
+  });
+
+  it('a nominated release of the one prescription waiting', async () => {
+    // Its own pharmacy, so nothing else waits for it.
+    const ods = 'FEW08';
+    const own = await api.pharmacist(ods);
+    const bundle = await gp.signedOrder({ items: [{ quantity: 20 }], nominatedPharmacy: ods });
+    await processMessage(app, bundle, await gp.bearer());
+    within((await count(() => api.release(releaseParameters(ods), own))).request, LIMITS.nominatedRelease);
   });
 
   it('cancel, return and withdraw', async () => {

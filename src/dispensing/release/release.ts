@@ -64,9 +64,10 @@ export async function releasePrescriptions(
   now = new Date(),
 ): Promise<ReleaseResult> {
   if (request.shortFormId) return releaseById(deps, request.shortFormId, request.owner, now);
-  const plain = await releaseNominated(deps, request.owner, now);
+  const { repeatsWaiting, ...plain } = await releaseNominated(deps, request.owner, now);
   const room = NOMINATED_RELEASE_LIMIT - plain.passed.length - plain.failed.length;
-  if (room <= 0) return plain;
+  // The locked way only when there is an eRD to release: most pharmacies' releases never open it.
+  if (room <= 0 || !repeatsWaiting) return plain;
   const repeats = await releaseLocked(deps, undefined, request.owner, now, room);
   return { passed: [...plain.passed, ...repeats.passed], failed: [...plain.failed, ...repeats.failed] };
 }
@@ -76,16 +77,30 @@ export async function releasePrescriptions(
  * signature verified before anything is written, then all released in one statement, each only
  * over the version verified (migration 0029). One another request took meanwhile is left out.
  */
-async function releaseNominated(deps: ReleaseDeps, pharmacy: string, now: Date): Promise<ReleaseResult> {
-  const candidates = await deps.db.query<PrescriptionRow>(
-    `SELECT ${PRESCRIPTION_COLUMNS} FROM prescription
-     WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL AND NOT state ? 'repeat'
-     ORDER BY created_at LIMIT $2`,
-    [pharmacy, NOMINATED_RELEASE_LIMIT],
+async function releaseNominated(
+  deps: ReleaseDeps,
+  pharmacy: string,
+  now: Date,
+): Promise<ReleaseResult & { repeatsWaiting: boolean }> {
+  // One row at least (LEFT JOIN): whether an eRD waits for the locked way comes with the candidates.
+  const candidates = await deps.db.query<PrescriptionRow & { repeats_waiting: boolean }>(
+    `WITH plain AS (
+       SELECT ${PRESCRIPTION_COLUMNS} FROM prescription
+       WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL AND NOT state ? 'repeat'
+       ORDER BY created_at LIMIT $2)
+     SELECT plain.*, waiting.repeats_waiting FROM (
+       SELECT EXISTS (SELECT 1 FROM prescription
+         WHERE nominated_pharmacy = $1 AND release_failure IS NULL
+           AND ((status = '0001' AND state ? 'repeat') OR next_issue_at <= $3)) AS repeats_waiting) waiting
+     LEFT JOIN plain ON true
+     ORDER BY plain.created_at`,
+    [pharmacy, NOMINATED_RELEASE_LIMIT, now],
   );
-  const result: ReleaseResult = { passed: [], failed: [] };
+  const repeatsWaiting = candidates.rows[0]?.repeats_waiting === true;
+  const result = { passed: [] as Released[], failed: [] as ReleaseFailure[], repeatsWaiting };
   const verified: Released[] = [];
-  for (const record of candidates.rows.map(toRecord)) {
+  const rows = candidates.rows.filter((row) => row.short_form_id !== null);
+  for (const record of rows.map(toRecord)) {
     const next = transition(record.state, { type: 'release', pharmacy });
     const bundle = storedBundle(record);
     const failure = await verificationFailure(deps.db, deps, record, bundle, now);
