@@ -8,13 +8,20 @@
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claim, dispenseNotification, releaseParameters } from '../src/dispensing/examples/messages.js';
+import {
+  claim,
+  dispenseNotification,
+  releaseParameters,
+  returnTask,
+  withdrawTask,
+} from '../src/dispensing/examples/messages.js';
 import { generateNhsNumber } from '../src/nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
 import { startTestApp, type TestApp } from './app.js';
 import { type Counts, StatementCounter } from './counting-database.js';
 import { databaseKinds } from './databases.js';
 import { dispensingApi } from './support/dispensing/api.js';
+import { cancelBundle } from './support/prescribing/cancel-bundle.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from './support/prescribing/prescriber.js';
 
 /**
@@ -22,7 +29,9 @@ import { processMessage, registerPrescriber, type TestPrescriber } from './suppo
  * commits. Before issue 12 (same on both databases): order for a new patient with four items 22 / 6,
  * for a known patient with one item 14 / 6, its resend 2 / 2, release by ID 8 / 1, dispense 5 / 1,
  * claim 9 / 1, generic create 4 / 1, read by id 1 / 1. Issue 12's targets: order 3, create 2,
- * release, dispense and claim 3 each, read 1.
+ * release, dispense and claim 3 each, read 1. Before migration 0029: cancel of one item 11 / 2,
+ * return 7 / 2, withdraw 7 / 2, generic update 5 / 1 (a transaction with its row lock), a
+ * nominated release of one prescription 8 / 1.
  */
 const LIMITS = {
   orderNewPatient: { statements: 3, commits: 3 },
@@ -33,6 +42,11 @@ const LIMITS = {
   claim: { statements: 2, commits: 2 },
   readById: { statements: 1, commits: 1 },
   create: { statements: 1, commits: 1 },
+  cancel: { statements: 3, commits: 3 },
+  returned: { statements: 3, commits: 3 },
+  withdraw: { statements: 3, commits: 3 },
+  update: { statements: 2, commits: 2 },
+  nominatedRelease: { statements: 3, commits: 3 },
 } satisfies Record<string, { statements: number; commits: number }>;
 
 function within(counts: Counts, limit: { statements: number; commits: number }): void {
@@ -106,6 +120,42 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
     within((await count(() => api.claim(claim(id), pharmacist))).request, LIMITS.claim);
   });
 
+  it('a nominated release of the one prescription waiting', async () => {
+    // Its own pharmacy, so nothing else waits for it.
+    const ods = 'FEW08';
+    const own = await api.pharmacist(ods);
+    const bundle = await gp.signedOrder({ items: [{ quantity: 20 }], nominatedPharmacy: ods });
+    await processMessage(app, bundle, await gp.bearer());
+    within((await count(() => api.release(releaseParameters(ods), own))).request, LIMITS.nominatedRelease);
+  });
+
+  it('cancel, return and withdraw', async () => {
+    const cancelled = await order(1);
+    await processMessage(app, cancelled, await gp.bearer());
+    const authorization = await gp.bearer();
+    const cancel = await count(() => processMessage(app, cancelBundle(cancelled), authorization));
+    within(cancel.request, LIMITS.cancel);
+
+    const bundle = await order(1);
+    await processMessage(app, bundle, await gp.bearer());
+    const id = shortFormIdOf(bundle);
+    await api.release(releaseParameters('FCG71', id), pharmacist);
+    within((await count(() => api.task(returnTask(id, 'FCG71'), pharmacist))).request, LIMITS.returned);
+
+    const dispensed = await order(1);
+    await processMessage(app, dispensed, await gp.bearer());
+    const dispensedId = shortFormIdOf(dispensed);
+    await api.release(releaseParameters('FCG71', dispensedId), pharmacist);
+    const notification = dispenseNotification(dispensedId, 'FCG71', [
+      { itemId: itemIdOf(dispensed, 0), type: '0003', quantity: 10 },
+    ]);
+    expect((await api.message(notification, pharmacist)).statusCode).toBe(200);
+    within(
+      (await count(() => api.task(withdrawTask(dispensedId, 'FCG71'), pharmacist))).request,
+      LIMITS.withdraw,
+    );
+  });
+
   it('a generic create and a read by id', async () => {
     const patient = {
       resourceType: 'Patient',
@@ -113,7 +163,7 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
       name: [{ family: 'Counted', given: ['Ada'] }],
       birthDate: '1970-01-01',
     };
-    const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
       app.pathways.app.inject({
         method,
         url,
@@ -125,8 +175,13 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
     const ids = await app.pathways.db.query<{ id: string }>(
       "SELECT id FROM fhir_resource WHERE resource_type = 'Patient' ORDER BY last_updated DESC LIMIT 1",
     );
-    const read = await count(() => inject('GET', `/fhir/R4/Patient/${ids.rows[0]!.id}`));
+    const id = ids.rows[0]!.id;
+    const read = await count(() => inject('GET', `/fhir/R4/Patient/${id}`));
     within(read.request, LIMITS.readById);
     expect(read.audit.statements).toBeGreaterThan(0);
+    const updated = await count(() =>
+      inject('PUT', `/fhir/R4/Patient/${id}`, { ...patient, id, birthDate: '1970-01-02' }),
+    );
+    within(updated.request, LIMITS.update);
   });
 });

@@ -46,6 +46,7 @@ export {
   findMessage,
   findPrescription,
   MAX_CHANGE_ATTEMPTS,
+  PRESCRIPTION_COLUMNS,
   type PrescriptionRecord,
   type PrescriptionRow,
   recordMessage,
@@ -54,4 +55,5 @@ export {
   toRecord,
 } from './store/prescriptions.js';
 export { lastNotifiedAt, recordStatusUpdate } from './store/status-updates.js';
+export { writeTransition } from './store/transition-write.js';
 export { CANCELLED_WITH_DISPENSER_EXTENSION } from './tracker/task-view.js';

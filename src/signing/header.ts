@@ -2,10 +2,10 @@
  * The compact detached JWS and its protected header, checked member by member (docs/api.md §5
  * steps 2 and 3). Every failure is INVALID_SIGNATURE with a message that says what is wrong.
  */
-import type { X509Certificate } from 'node:crypto';
-import { fromBase64, fromBase64url, fromUtf8 } from './encoding.js';
+import { type ParsedCertificate, parseX5cCertificate } from './certificate-cache.js';
+import { fromBase64url, fromUtf8 } from './encoding.js';
 import { SignatureError } from './errors.js';
-import { isSignatureAlgorithm, parseDerCertificate } from './keys.js';
+import { isSignatureAlgorithm } from './keys.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { HEADER_MEMBERS, isRecord, SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './scheme.js';
 
@@ -22,7 +22,7 @@ export interface ProtectedHeader {
   sigT: string;
   signingTime: Date;
   /** x5c decoded, leaf first. */
-  certificates: { der: Uint8Array; certificate: X509Certificate }[];
+  certificates: ParsedCertificate[];
 }
 
 function invalid(message: string, expression?: string): SignatureError {
@@ -85,12 +85,11 @@ function readCertificates(x5c: unknown, expression?: string): ProtectedHeader['c
     throw invalid('x5c must be an array of one or more base64 DER certificates, leaf first', expression);
   }
   return x5c.map((value, index) => {
-    const der = typeof value === 'string' ? fromBase64(value) : undefined;
-    const certificate = der && parseDerCertificate(der);
-    if (!der || !certificate) {
+    const parsed = typeof value === 'string' ? parseX5cCertificate(value) : undefined;
+    if (!parsed) {
       throw invalid(`x5c[${index}] is not a base64 (not base64url) DER X.509 certificate`, expression);
     }
-    return { der, certificate };
+    return parsed;
   });
 }
 

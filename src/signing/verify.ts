@@ -59,7 +59,7 @@ export async function verifyBundleSignature(bundle: unknown): Promise<VerifiedSi
     (typeof header.certificates)[0],
     ...typeof header.certificates,
   ];
-  const problem = keyProblem(leaf.certificate.publicKey, header.alg);
+  const problem = keyProblem(leaf.publicKey, header.alg);
   if (problem) throw invalid(`the x5c[0] certificate's key does not fit alg: ${problem}`, `${path}.data`);
   let payload: Uint8Array;
   try {
@@ -70,7 +70,8 @@ export async function verifyBundleSignature(bundle: unknown): Promise<VerifiedSi
   try {
     await flattenedVerify(
       { protected: encodedHeader, payload: toBase64url(payload), signature: encodedSignature },
-      leaf.certificate.publicKey,
+      // The same KeyObject for the same x5c, so jose imports it into WebCrypto once.
+      leaf.publicKey,
       { algorithms: [header.alg], crit: { sigT: true } },
     );
   } catch {

@@ -6,9 +6,11 @@
  * Concurrent releases of one prescription give it to exactly one pharmacy: a nominated release
  * under row locks, a release by ID by a write that applies only to the version it verified.
  */
+import { randomUUID } from 'node:crypto';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { operationOutcome, Problem } from '../../platform/errors/problem.js';
+import { EMIT_LOCK_NAMESPACE } from '../../platform/outbox/events.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import {
   changedMeanwhile,
@@ -16,11 +18,14 @@ import {
   findPrescription,
   ISSUE_FINAL,
   MAX_CHANGE_ATTEMPTS,
+  PRESCRIPTION_COLUMNS,
   PRESCRIPTION_ISSUE_EXTENSION,
   type PrescriptionRecord,
+  type PrescriptionRow,
   readPrescriptionOrder,
   saveState,
   startDueIssue,
+  toRecord,
   transition,
   type VerificationDeps,
   verifyPrescription,
@@ -58,7 +63,69 @@ export async function releasePrescriptions(
   now = new Date(),
 ): Promise<ReleaseResult> {
   if (request.shortFormId) return releaseById(deps, request.shortFormId, request.owner, now);
-  return releaseLocked(deps, undefined, request.owner, now);
+  const { repeatsWaiting, ...plain } = await releaseNominated(deps, request.owner, now);
+  const room = NOMINATED_RELEASE_LIMIT - plain.passed.length - plain.failed.length;
+  // The locked way only when there is an eRD to release: most pharmacies' releases never open it.
+  if (room <= 0 || !repeatsWaiting) return plain;
+  const repeats = await releaseLocked(deps, undefined, request.owner, now, room);
+  return { passed: [...plain.passed, ...repeats.passed], failed: [...plain.failed, ...repeats.failed] };
+}
+
+/**
+ * The prescriptions (not eRD) nominated to the pharmacy: read without a lock, each stored
+ * signature verified before anything is written, then all released in one statement, each only
+ * over the version verified (migration 0029). One another request took meanwhile is left out.
+ */
+async function releaseNominated(
+  deps: ReleaseDeps,
+  pharmacy: string,
+  now: Date,
+): Promise<ReleaseResult & { repeatsWaiting: boolean }> {
+  // One row at least (LEFT JOIN): whether an eRD waits for the locked way comes with the candidates.
+  const candidates = await deps.db.query<PrescriptionRow & { repeats_waiting: boolean }>(
+    `WITH plain AS (
+       SELECT ${PRESCRIPTION_COLUMNS} FROM prescription
+       WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL AND NOT state ? 'repeat'
+       ORDER BY created_at LIMIT $2)
+     SELECT plain.*, waiting.repeats_waiting FROM (
+       SELECT EXISTS (SELECT 1 FROM prescription
+         WHERE nominated_pharmacy = $1 AND release_failure IS NULL
+           AND ((status = '0001' AND state ? 'repeat') OR next_issue_at <= $3)) AS repeats_waiting) waiting
+     LEFT JOIN plain ON true
+     ORDER BY plain.created_at`,
+    [pharmacy, NOMINATED_RELEASE_LIMIT, now],
+  );
+  const repeatsWaiting = candidates.rows[0]?.repeats_waiting === true;
+  const result = { passed: [] as Released[], failed: [] as ReleaseFailure[], repeatsWaiting };
+  const verified: Released[] = [];
+  const rows = candidates.rows.filter((row) => row.short_form_id !== null);
+  for (const record of rows.map(toRecord)) {
+    const next = transition(record.state, { type: 'release', pharmacy });
+    const bundle = storedBundle(record);
+    const failure = await verificationFailure(deps.db, deps, record, bundle, now);
+    if (failure) {
+      result.failed.push(failure);
+      deps.onVerificationFailure(failure);
+      await markReleaseFailure(deps.db, failure);
+      continue;
+    }
+    verified.push({ record: { ...record, state: next.state }, bundle: bundle! });
+  }
+  if (verified.length === 0) return result;
+  const changes = verified.map(({ record }) => ({
+    short_form_id: record.shortFormId,
+    version: record.version,
+    state: record.state,
+    event_id: randomUUID(),
+    payload: releasedEvent(record, pharmacy, record.state).payload,
+  }));
+  const written = await deps.db.query<{ released: string[] }>(
+    'SELECT prescription_release_nominated($1::jsonb, $2) AS released',
+    [JSON.stringify(changes), EMIT_LOCK_NAMESPACE],
+  );
+  const released = new Set(written.rows[0]?.released ?? []);
+  result.passed.push(...verified.filter(({ record }) => released.has(record.shortFormId)));
+  return result;
 }
 
 /**
@@ -70,11 +137,12 @@ async function releaseLocked(
   shortFormId: string | undefined,
   owner: string,
   now: Date,
+  limit = NOMINATED_RELEASE_LIMIT,
 ): Promise<ReleaseResult> {
   const request = { owner };
   return deps.db.transaction(async (tx) => {
     const result: ReleaseResult = { passed: [], failed: [] };
-    const ids = shortFormId ? [shortFormId] : await nominatedFor(tx, request.owner, now);
+    const ids = shortFormId ? [shortFormId] : await nominatedRepeatsFor(tx, request.owner, now, limit);
     for (const shortFormId of ids) {
       const found = await findPrescription(tx, shortFormId, { forUpdate: true });
       if (!found) throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${shortFormId} was not found`);
@@ -197,21 +265,27 @@ function storedBundle(record: PrescriptionRecord): Bundle | undefined {
   }
 }
 
-async function nominatedFor(tx: Queryable, pharmacy: string, now: Date): Promise<string[]> {
+/** eRD prescriptions nominated to the pharmacy: a first issue waiting, or a next issue now due. */
+async function nominatedRepeatsFor(
+  tx: Queryable,
+  pharmacy: string,
+  now: Date,
+  limit: number,
+): Promise<string[]> {
   const due = await tx.query<{ short_form_id: string }>(
     `SELECT short_form_id FROM prescription
-     WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL
+     WHERE status = '0001' AND nominated_pharmacy = $1 AND release_failure IS NULL AND state ? 'repeat'
      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [pharmacy, NOMINATED_RELEASE_LIMIT],
+    [pharmacy, limit],
   );
   const ids = due.rows.map((row) => row.short_form_id);
-  if (ids.length >= NOMINATED_RELEASE_LIMIT) return ids;
+  if (ids.length >= limit) return ids;
   // eRD prescriptions whose next issue has become due and that the job has not started yet.
   const repeats = await tx.query<{ short_form_id: string }>(
     `SELECT short_form_id FROM prescription
      WHERE next_issue_at <= $2 AND nominated_pharmacy = $1 AND release_failure IS NULL
      ORDER BY next_issue_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
-    [pharmacy, now, NOMINATED_RELEASE_LIMIT - ids.length],
+    [pharmacy, now, limit - ids.length],
   );
   return [...ids, ...repeats.rows.map((row) => row.short_form_id)];
 }

@@ -1,14 +1,14 @@
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database } from '../../platform/database/database.js';
-import { forbidden, informational, invalid } from '../../platform/errors/problem.js';
-import { emit } from '../../platform/outbox/outbox.js';
+import { forbidden, informational, invalid, Problem } from '../../platform/errors/problem.js';
 import {
+  changedMeanwhile,
   findMessage,
+  findPrescription,
+  MAX_CHANGE_ATTEMPTS,
   notReleasedToCaller,
-  recordMessage,
-  saveState,
   transition,
-  withPrescriptionLocked,
+  writeTransition,
 } from '../../prescribing/index.js';
 import { type ParsedTaskRequest, parseTaskRequest } from './parse-task.js';
 
@@ -38,34 +38,42 @@ export async function applyTaskRequest(
     }
     return { request, patient: answered.patient, changed: false };
   }
-  return withPrescriptionLocked(db, request.shortFormId, async (tx, record) => {
+  // Read without a lock, decided, and written in one statement over the version read (migration
+  // 0029); a request that lost a race reads again and the state machine judges the new state.
+  for (let attempt = 1; ; attempt++) {
+    const record = await findPrescription(db, request.shortFormId, { summary: true });
+    if (!record)
+      throw new Problem('PRESCRIPTION_NOT_FOUND', `Prescription ${request.shortFormId} was not found`);
     const { state } = transition(
       record.state,
       request.kind === 'withdraw'
         ? { type: 'withdraw', pharmacy, at: new Date().toISOString() }
         : { type: 'return', pharmacy },
     );
-    await saveState(tx, record, state);
-    await emit(tx, {
-      type: request.kind === 'return' ? 'prescription-returned' : 'dispense-withdraw',
-      key: request.shortFormId,
-      payload: {
-        prescriptionId: request.shortFormId,
-        ...(record.patient ? { patient: record.patient } : {}),
-        pharmacy,
-        status: state.status,
-        ...(state.repeat ? { issue: state.repeat.issue } : {}),
-        ...(request.kind === 'withdraw' ? { resource: task } : {}),
+    const written = await writeTransition(db, {
+      record,
+      state,
+      event: {
+        type: request.kind === 'return' ? 'prescription-returned' : 'dispense-withdraw',
+        payload: {
+          prescriptionId: request.shortFormId,
+          ...(record.patient ? { patient: record.patient } : {}),
+          pharmacy,
+          status: state.status,
+          ...(state.repeat ? { issue: state.repeat.issue } : {}),
+          ...(request.kind === 'withdraw' ? { resource: task } : {}),
+        },
+      },
+      message: {
+        messageId,
+        kind: request.kind,
+        digest: '',
+        response: { patient: record.patient, pharmacy },
       },
     });
-    await recordMessage(tx, messageId, {
-      shortFormId: request.shortFormId,
-      kind: request.kind,
-      digest: '',
-      response: { patient: record.patient, pharmacy },
-    });
-    return { request, patient: record.patient, changed: true };
-  });
+    if (written) return { request, patient: record.patient, changed: true };
+    if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(request.shortFormId);
+  }
 }
 
 export function taskOutcome(applied: TaskApplied) {

@@ -2,7 +2,7 @@ import { base64url, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import { Problem } from '../errors/problem.js';
-import { createTokenVerifier } from './verify.js';
+import { createTokenVerifier, MAX_LOCAL_KEYS } from './verify.js';
 
 const NOW_S = 1_800_000_000;
 let key: TestKey;
@@ -145,5 +145,62 @@ describe('local access tokens', () => {
     expect((await refusal(verifier().verify(token))).challenge).toBe(
       invalid("The access token's roles claim is not valid"),
     );
+  });
+
+  it('checks the header and claims as jose did: crit, nbf, an audience list, application/at+jwt', async () => {
+    const v = verifier();
+    const listed = await signToken(key, { aud: ['https://elsewhere', AUDIENCE] as never }, { nowS: NOW_S });
+    expect((await v.verify(listed)).subject).toBe('account-1');
+    expect(
+      (await v.verify(await signToken(key, {}, { nowS: NOW_S, typ: 'application/at+jwt' }))).subject,
+    ).toBe('account-1');
+    const early = await signToken(key, { nbf: NOW_S + 60 }, { nowS: NOW_S });
+    expect((await refusal(v.verify(early))).challenge).toBe(invalid('The access token is not valid yet'));
+    const claims = { iss: ISSUER, aud: AUDIENCE, sub: 'x', roles: ['admin'], iat: NOW_S, exp: NOW_S + 60 };
+    // jose will not sign an unknown critical extension: the same signature under another header.
+    const criticalHeader = { alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['x-ext'], 'x-ext': 1 };
+    const signingInput = `${base64url.encode(JSON.stringify(criticalHeader))}.${base64url.encode(JSON.stringify(claims))}`;
+    const signed = new Uint8Array(
+      await crypto.subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        key.privateKey as never,
+        new TextEncoder().encode(signingInput),
+      ),
+    );
+    const critical = `${signingInput}.${base64url.encode(signed)}`;
+    expect((await refusal(v.verify(critical))).challenge).toBe(
+      invalid('The access token is malformed or not valid'),
+    );
+    const noSubject = await new SignJWT({ ...claims, sub: undefined })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+      .sign(key.privateKey);
+    expect((await refusal(v.verify(noSubject))).challenge).toBe(
+      invalid("The access token's sub claim is missing or not valid"),
+    );
+    const [header, payload, signature] = (await signToken(key, {}, { nowS: NOW_S })).split('.');
+    const shortened = `${header}.${payload}.${signature!.slice(0, 40)}`;
+    expect((await refusal(v.verify(shortened))).challenge).toBe(
+      invalid("The access token's signature does not verify"),
+    );
+  });
+
+  it('imports each kid once and at most MAX_LOCAL_KEYS of a key set; a rotation replaces them', async () => {
+    const many = await Promise.all(
+      Array.from({ length: MAX_LOCAL_KEYS + 2 }, (_, index) => testKey(`m${index}`)),
+    );
+    let published = many;
+    const clock = { ms: NOW_S * 1000 };
+    const v = verifier(() => published, clock);
+    for (let round = 0; round < 3; round++)
+      await v.verify(await signToken(many[0]!, {}, { nowS: NOW_S + round }));
+    expect(v.stats.jwksLoads).toBe(1);
+    const beyond = await signToken(many[MAX_LOCAL_KEYS + 1]!, {}, { nowS: NOW_S });
+    expect((await refusal(v.verify(beyond))).challenge).toBe(
+      invalid('The access token was signed with an unknown key'),
+    );
+    // Rotated: the old keys withdrawn, a new one published; it is found by one reload.
+    published = [key];
+    clock.ms += 1_000;
+    expect((await v.verify(await signToken(key, {}, { nowS: NOW_S + 1 }))).subject).toBe('account-1');
   });
 });

@@ -2,12 +2,15 @@
  * The one verification step of every protected route: a bearer token → a Principal, or a 401
  * Problem with an RFC 6750 challenge. Pathways' own tokens are ES256 `at+jwt` signed by one of its
  * own keys; tokens from TRUSTED_ISSUERS are verified against that issuer's published keys.
- * Verified tokens are cached until they expire, which keeps ECDSA off the hot path.
+ * Verified tokens are cached until they expire, which keeps ECDSA off the hot path. A new local
+ * token is decoded once (local-token.ts) and checked against a KeyObject imported once per kid.
  */
-import { decodeJwt, decodeProtectedHeader, importJWK, type JSONWebKeySet, type JWK, jwtVerify } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { JSONWebKeySet } from 'jose';
 import { invalidToken } from './challenge.js';
 import { principalFromExternalClaims, principalFromLocalClaims } from './claims.js';
 import { toTokenProblem } from './jose-errors.js';
+import { checkLocalClaims, type DecodedToken, decodeToken, signatureVerifies } from './local-token.js';
 import type { Principal } from './principal.js';
 import { createRemoteIssuer, type RemoteIssuer } from './remote-issuer.js';
 import { TokenCache } from './token-cache.js';
@@ -43,8 +46,9 @@ export interface TokenVerifier {
 export const MAX_LOCAL_LIFETIME_S = 30 * 60;
 /** Unknown kids must not let a caller make us reload the key set on every request. */
 const JWKS_RELOAD_INTERVAL_MS = 1_000;
-/** What importJWK yields: a CryptoKey for an EC public key. */
-type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+type VerifyKey = KeyObject;
+/** A key set is replaced wholesale on reload; this bounds what one (hostile or broken) set costs. */
+export const MAX_LOCAL_KEYS = 32;
 const MAX_TOKEN_LENGTH = 8192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -54,8 +58,9 @@ async function importLocalKeys(set: JSONWebKeySet): Promise<Map<string, VerifyKe
   for (const jwk of set.keys ?? []) {
     if (!jwk.kid || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || jwk.use === 'enc') continue;
     if (jwk.alg !== undefined && jwk.alg !== 'ES256') continue;
-    const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
-    keys.set(jwk.kid, await importJWK(publicJwk, 'ES256'));
+    if (keys.size >= MAX_LOCAL_KEYS) break;
+    const publicJwk = { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) };
+    keys.set(jwk.kid, createPublicKey({ key: publicJwk, format: 'jwk' }));
   }
   return keys;
 }
@@ -97,16 +102,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     throw invalidToken('The access token was signed with an unknown key');
   }
 
-  async function verifyLocal(token: string, kid: string | undefined, nowMs: number): Promise<Principal> {
-    if (!kid) throw invalidToken('The access token names no signing key (kid)');
-    const { payload } = await jwtVerify(token, await localKey(kid), {
+  async function verifyLocal(decoded: DecodedToken, nowMs: number): Promise<Principal> {
+    const { header, payload } = decoded;
+    if (typeof header.kid !== 'string' || header.kid === '') {
+      throw invalidToken('The access token names no signing key (kid)');
+    }
+    if (!signatureVerifies(decoded, await localKey(header.kid))) {
+      throw invalidToken("The access token's signature does not verify");
+    }
+    checkLocalClaims(decoded, {
       issuer: options.issuer,
       audience: options.audience,
-      algorithms: ['ES256'],
-      typ: 'at+jwt',
-      clockTolerance: tolerance,
-      currentDate: new Date(nowMs),
-      requiredClaims: ['exp', 'iat', 'sub'],
+      nowMs,
+      toleranceS: tolerance,
     });
     if (payload.exp! - payload.iat! > MAX_LOCAL_LIFETIME_S) {
       throw invalidToken(`The access token lives longer than ${MAX_LOCAL_LIFETIME_S} seconds`);
@@ -120,19 +128,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     token: string,
     nowMs: number,
   ): Promise<{ principal: Principal; exp: number }> {
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    let issuer: unknown;
-    try {
-      header = decodeProtectedHeader(token);
-      issuer = decodeJwt(token).iss;
-    } catch {
-      throw invalidToken('The access token is malformed');
-    }
+    // Decoded once: the issuer picks the path, and Pathways' own tokens are checked from this.
+    const decoded = decodeToken(token);
+    if (!decoded) throw invalidToken('The access token is malformed');
+    const issuer = decoded.payload.iss;
     // Refused before any key lookup: `none`, HMAC (the public key used as a secret) and the rest.
     if (issuer === options.issuer) {
-      if (header.alg !== 'ES256') throw invalidToken("The access token's signing algorithm is not accepted");
-      const principal = await verifyLocal(token, header.kid, nowMs);
-      return { principal, exp: decodeJwt(token).exp! };
+      if (decoded.header.alg !== 'ES256') {
+        throw invalidToken("The access token's signing algorithm is not accepted");
+      }
+      const principal = await verifyLocal(decoded, nowMs);
+      return { principal, exp: decoded.payload.exp! };
     }
     const remote = typeof issuer === 'string' ? remotes.get(issuer) : undefined;
     if (!remote) throw invalidToken("The access token's issuer is not trusted");

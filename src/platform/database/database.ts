@@ -44,6 +44,11 @@ export interface Database extends Queryable {
    * connection of its own. Not re-entrant: `fn` must not ask for the same lock again.
    */
   exclusive<T>(lockKey: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (listen.ts): calls `onNotify` on every NOTIFY of `channel`, on a connection of
+   * its own. Absent on PGlite, where whoever would listen keeps polling.
+   */
+  listen?(channel: string, onNotify: () => void): { close(): Promise<void> };
   close(): Promise<void>;
 }
 

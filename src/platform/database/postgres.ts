@@ -13,7 +13,9 @@
  */
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
+import { listenOn } from './listen.js';
 import { type CancelTarget, sendCancelRequest } from './pg-cancel.js';
+import { DEFAULT_PREPARED_PER_CONNECTION, PreparedStatements } from './prepared.js';
 import {
   clientGoneProblem,
   currentRequestScope,
@@ -42,6 +44,8 @@ export interface PostgresOptions {
   poolSize: number;
   /** Statement timeout of request statements; 0 = none. */
   statementTimeoutMs: number;
+  /** Named statements kept per connection (prepared.ts); 0 = none (every statement unnamed). */
+  preparedPerConnection?: number;
 }
 
 interface BackendKey {
@@ -90,6 +94,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   });
   quietOnError(probePool);
   const cancelTarget = cancelTargetOf(url);
+  const prepared = new PreparedStatements(options.preparedPerConnection ?? DEFAULT_PREPARED_PER_CONNECTION);
   const sessionTimeout = new WeakMap<pg.PoolClient, number>();
   const cancelled = new WeakSet<pg.PoolClient>();
   const wanted = (scope: RequestScope | undefined) => (scope ? requestTimeout : 0);
@@ -133,7 +138,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await client.query(sql, params as unknown[]);
+      const result = await prepared.query(client, sql, params);
       return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
     } catch (error) {
       if (scope && isQueryCancelled(error)) {
@@ -267,6 +272,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     exclusive: (lockKey, fn) => withSessionLock(url, lockKey, fn),
+    listen: (channel, onNotify) => listenOn(url, channel, onNotify),
     async close() {
       await Promise.all([pool.end(), probePool.end()]);
     },

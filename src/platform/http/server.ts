@@ -12,7 +12,7 @@ import type { Config } from '../config/config.js';
 import type { PoolStats } from '../database/database.js';
 import { type RequestScope, runInRequestScope } from '../database/request-scope.js';
 import { Problem } from '../errors/problem.js';
-import type { Logger } from '../logging/logger.js';
+import { type Logger, requestChildLogger } from '../logging/logger.js';
 import { registerNoStoreByDefault } from './cache-control.js';
 import { registerErrorHandling } from './errors.js';
 import { registerJsonParsers } from './fhir-json.js';
@@ -57,6 +57,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     },
     // One line per request (the onResponse hook below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, options) =>
+      requestChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
     // Draining answers 503 through our own hook below, so it is an OperationOutcome too.
     return503OnClosing: false,
     forceCloseConnections: 'idle',

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger, requestChildLogger } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -55,5 +55,33 @@ describe('logger redaction', () => {
     log.info({ req: { method: 'GET', url: '/fhir/R4/Patient?identifier=9449306060', id: 'r1' } }, 'request');
     expect(lines.join('')).toContain('/fhir/R4/Patient');
     expect(lines.join('')).not.toContain('9449306060');
+  });
+});
+
+describe('per-request child loggers', () => {
+  const withoutTime = (line: string) => line.replace(/"time":"[^"]*",/, '');
+
+  it('write exactly what pino child() writes, and still redact what they log', () => {
+    const { lines, log } = capture();
+    const logged = { patient: { name: [{ family: 'Hughes' }] }, outcome: 'kept' };
+    log.child({ reqId: 'req-1' }).info(logged, 'event');
+    requestChildLogger(log, { reqId: 'req-1' }).info(logged, 'event');
+    expect(lines).toHaveLength(2);
+    expect(withoutTime(lines[1]!)).toBe(withoutTime(lines[0]!));
+    expect(lines[1]).toContain('"reqId":"req-1"');
+    expect(lines[1]).not.toContain('Hughes');
+  });
+
+  it('leave bindings that might need redaction to child(), and keep their own level', () => {
+    const { lines, log } = capture();
+    requestChildLogger(log, { email: 'alex@example.org' }).info('event');
+    requestChildLogger(log, { reqId: { nested: true } }).info('event');
+    expect(lines[0]).not.toContain('alex@example.org');
+    expect(lines[1]).toContain('"reqId":{"nested":true}');
+    const quiet = requestChildLogger(log, { reqId: 'req-2' });
+    quiet.level = 'error';
+    quiet.info('hidden');
+    log.info('shown');
+    expect(lines.slice(2).map((line) => JSON.parse(line).msg)).toEqual(['shown']);
   });
 });

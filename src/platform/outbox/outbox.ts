@@ -52,6 +52,9 @@ export interface OutboxOptions {
   retention?: { deliveriesDays?: number; eventsDays?: number };
 }
 
+/** The channel the outbox_event trigger notifies (migration 0029). */
+export const OUTBOX_CHANNEL = 'pathways_outbox';
+
 export class Outbox {
   /** The runner the outbox's consumers work on; other capabilities may queue their own jobs on it. */
   readonly jobs: JobRunner;
@@ -73,6 +76,9 @@ export class Outbox {
   #state: 'new' | 'running' | 'stopped' = 'new';
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Events committed while the dispatcher was busy: it runs again at once instead of sleeping. */
+  #notified = false;
+  #listening: { close(): Promise<void> } | undefined;
   #lastMaintenance = 0;
 
   constructor(options: OutboxOptions) {
@@ -120,6 +126,11 @@ export class Outbox {
     if (this.#ownsJobs) await this.jobs.start();
     for (const consumer of this.#consumers.values()) await this.#activate(consumer);
     this.#state = 'running';
+    // Woken by the commit of an event (the trigger of migration 0029) rather than the next poll.
+    this.#listening = this.#db.listen?.(OUTBOX_CHANNEL, () => {
+      this.#notified = true;
+      this.#wake?.();
+    });
     this.#loop = this.#dispatchLoop();
   }
 
@@ -130,6 +141,7 @@ export class Outbox {
       return;
     }
     this.#state = 'stopped';
+    await this.#listening?.close();
     this.#wake?.();
     await this.#loop;
     // Each loop finishes its batch in flight (recording the outcomes) and then ends.
@@ -234,10 +246,15 @@ export class Outbox {
   }
 
   #sleep(ms: number): Promise<void> {
+    if (this.#notified) {
+      this.#notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#wake = undefined;
+        this.#notified = false;
         resolve();
       };
       const timer = setTimeout(done, ms);

@@ -8,11 +8,21 @@ import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { forbidden } from '../../platform/errors/problem.js';
-import { createResource, readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
-import { emit } from '../../platform/outbox/outbox.js';
+import { prepareCreate, prepareVersion, type ResourceVersion } from '../../platform/fhir/store/repository.js';
+import { validateResource } from '../../platform/fhir/validation/index.js';
 import type { CancelCode } from '../status/state-machine.js';
 import { transition } from '../status/state-machine.js';
-import { findMessage, findPrescription, recordMessage, saveState } from '../store/prescriptions.js';
+import {
+  changedMeanwhile,
+  findMessage,
+  MAX_CHANGE_ATTEMPTS,
+  type PrescriptionRecord,
+  type PrescriptionRow,
+  recordMessage,
+  SUMMARY_COLUMNS,
+  toRecord,
+} from '../store/prescriptions.js';
+import { writeTransition } from '../store/transition-write.js';
 import { cancelResponse } from './cancel-response.js';
 import { type ParsedCancel, parseCancel } from './parse-cancel.js';
 import { cancellationNotice } from './pharmacy-notice.js';
@@ -40,11 +50,13 @@ export async function submitCancel(
   if (earlier && earlier.kind === KIND && earlier.shortFormId === cancel.shortFormId) {
     return { ...(earlier.response as Omit<CancelAccepted, 'shortFormId'>), shortFormId: cancel.shortFormId };
   }
-  return db.transaction(async (tx) => {
-    const record = await findPrescription(tx, cancel.shortFormId, { forUpdate: true });
+  // Read without a lock (the prescription and its items), decided, and written in one statement
+  // over the versions read (migration 0029); a request that lost a race reads and decides again.
+  for (let attempt = 1; ; attempt++) {
+    const { record, items } = await readForCancel(db, cancel);
     if (!record) {
       const outcomes = new Map(cancel.items.map((item) => [item.located.index, 'R-0008' as CancelCode]));
-      return finish(tx, cancel, {
+      return finish(db, cancel, {
         response: cancelResponse(bundle, outcomes, { at: now, sender: SERVICE_ODS }),
         patient: undefined,
         cancelled: [],
@@ -61,28 +73,33 @@ export async function submitCancel(
     const cancelledNow = cancel.items.filter((item) =>
       ['R-0001', 'R-0002'].includes(codes.get(item.id) ?? ''),
     );
-    if (cancelledNow.length > 0) {
-      await saveState(tx, record, result.state);
-      for (const item of cancelledNow) await markItemCancelled(tx, item.id, item.located.resource);
-      const withPharmacy = cancelledNow.filter((item) => codes.get(item.id) === 'R-0002');
-      if (withPharmacy.length > 0 && record.dispenser) {
-        await createResource(
-          tx,
-          cancellationNotice({
-            shortFormId: record.shortFormId,
-            itemIds: withPharmacy.map((item) => item.id),
-            prescriberOrg: record.prescriberOrg,
-            pharmacy: record.dispenser,
-            patient: record.patient,
-            reason: withPharmacy[0]!.reason,
-            at: now,
-          }),
-        );
-      }
-      const response = cancelResponse(bundle, outcomes, { at: now, sender: SERVICE_ODS });
-      await emit(tx, {
+    const response = cancelResponse(bundle, outcomes, { at: now, sender: SERVICE_ODS });
+    if (cancelledNow.length === 0) {
+      return finish(db, cancel, { response, patient: record.patient, cancelled: [] });
+    }
+    const withPharmacy = cancelledNow.filter((item) => codes.get(item.id) === 'R-0002');
+    const notice =
+      withPharmacy.length > 0 && record.dispenser
+        ? prepareCreate(
+            cancellationNotice({
+              shortFormId: record.shortFormId,
+              itemIds: withPharmacy.map((item) => item.id),
+              prescriberOrg: record.prescriberOrg,
+              pharmacy: record.dispenser,
+              patient: record.patient,
+              reason: withPharmacy[0]!.reason,
+              at: now,
+            }),
+          )
+        : undefined;
+    const answer = { response, patient: record.patient, cancelled: cancelledNow.map((item) => item.id) };
+    const written = await writeTransition(db, {
+      record,
+      state: result.state,
+      resources: cancelledItems(items, cancelledNow, now),
+      ...(notice ? { created: [notice] } : {}),
+      event: {
         type: 'prescription-cancel',
-        key: record.shortFormId,
         payload: {
           prescriptionId: record.shortFormId,
           ...(record.patient ? { patient: record.patient } : {}),
@@ -90,19 +107,12 @@ export async function submitCancel(
           status: result.state.status,
           resource: input,
         },
-      });
-      return finish(tx, cancel, {
-        response,
-        patient: record.patient,
-        cancelled: cancelledNow.map((item) => item.id),
-      });
-    }
-    return finish(tx, cancel, {
-      response: cancelResponse(bundle, outcomes, { at: now, sender: SERVICE_ODS }),
-      patient: record.patient,
-      cancelled: [],
+      },
+      message: { messageId: cancel.messageId, kind: KIND, digest: '', response: answer },
     });
-  });
+    if (written) return { ...answer, shortFormId: cancel.shortFormId };
+    if (attempt >= MAX_CHANGE_ATTEMPTS) throw changedMeanwhile(cancel.shortFormId);
+  }
 }
 
 async function finish(
@@ -119,13 +129,47 @@ async function finish(
   return { ...answer, shortFormId: cancel.shortFormId };
 }
 
-async function markItemCancelled(tx: Queryable, itemId: string, request: MedicationRequest): Promise<void> {
-  const stored = await readCurrent(tx, 'MedicationRequest', itemId, { forUpdate: true });
-  if (!stored || stored.deleted) return;
-  const current = JSON.parse(stored.content) as MedicationRequest;
-  await updateResource(tx, 'MedicationRequest', itemId, {
-    ...current,
-    status: 'cancelled',
-    ...(request.statusReason ? { statusReason: request.statusReason } : {}),
+interface StoredItem {
+  id: string;
+  version_id: number;
+  content: string;
+}
+
+/** The prescription (no signed Bundle) and the current versions of the items named, in one query. */
+async function readForCancel(
+  q: Queryable,
+  cancel: ParsedCancel,
+): Promise<{ record: PrescriptionRecord | undefined; items: Map<string, StoredItem> }> {
+  const result = await q.query<PrescriptionRow & { items: StoredItem[] | null }>(
+    `SELECT ${SUMMARY_COLUMNS},
+       (SELECT json_agg(json_build_object('id', r.id, 'version_id', r.version_id, 'content', r.content))
+          FROM fhir_resource r
+         WHERE r.resource_type = 'MedicationRequest' AND r.id = ANY($2::text[]) AND NOT r.deleted) AS items
+     FROM prescription WHERE short_form_id = $1`,
+    [cancel.shortFormId, cancel.items.map((item) => item.id)],
+  );
+  const row = result.rows[0];
+  return {
+    record: row ? toRecord(row) : undefined,
+    items: new Map((row?.items ?? []).map((item) => [item.id, item])),
+  };
+}
+
+/** The cancelled items' new MedicationRequest versions (an item already gone is left alone). */
+function cancelledItems(
+  current: Map<string, StoredItem>,
+  items: ParsedCancel['items'],
+  now: Date,
+): ResourceVersion[] {
+  return items.flatMap((item) => {
+    const stored = current.get(item.id);
+    if (!stored) return [];
+    const request = item.located.resource;
+    const cancelled = {
+      ...(JSON.parse(stored.content) as MedicationRequest),
+      status: 'cancelled',
+      ...(request.statusReason ? { statusReason: request.statusReason } : {}),
+    } as MedicationRequest;
+    return [prepareVersion(validateResource(cancelled), { versionId: stored.version_id }, now)];
   });
 }

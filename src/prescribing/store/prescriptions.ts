@@ -61,12 +61,12 @@ export interface PrescriptionRow {
   version: number;
 }
 
-const COLUMNS = `short_form_id, long_form_id, message_id, payload_digest, status, state, prescriber, prescriber_org,
+export const PRESCRIPTION_COLUMNS = `short_form_id, long_form_id, message_id, payload_digest, status, state, prescriber, prescriber_org,
   nominated_pharmacy, dispenser, patient, patient_system, patient_value, controlled, sig_t, valid_from, expires_at,
   signed_bundle, created_at, updated_at, last_dispensed_at, version`;
 
 /** Without the signed bundle: what lists and the tracker need. */
-export const SUMMARY_COLUMNS = COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
+export const SUMMARY_COLUMNS = PRESCRIPTION_COLUMNS.replace('signed_bundle,', "'' AS signed_bundle,");
 
 export function toRecord(row: PrescriptionRow): PrescriptionRecord {
   return {
@@ -106,7 +106,7 @@ export async function findPrescription(
   options: { forUpdate?: boolean; summary?: boolean } = {},
 ): Promise<PrescriptionRecord | undefined> {
   const result = await q.query<PrescriptionRow>(
-    `SELECT ${options.summary ? SUMMARY_COLUMNS : COLUMNS} FROM prescription WHERE short_form_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${options.summary ? SUMMARY_COLUMNS : PRESCRIPTION_COLUMNS} FROM prescription WHERE short_form_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
     [shortFormId],
   );
   const row = result.rows[0];

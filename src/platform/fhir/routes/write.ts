@@ -100,9 +100,11 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     const rules = deps.rules.writeRules(type);
     const resource = parsed(rules, body);
     const target = { type, id, ...(ifMatch !== undefined ? { ifMatch } : {}) };
-    const result = await deps.db.transaction((tx) =>
-      updateWithRules(tx, rules, target, resource, guardOf(deps, request)),
-    );
+    const guard = guardOf(deps, request);
+    // Without transaction rules an update is two statements (read, then a version-checked write).
+    const result = hasTransactionRules(rules)
+      ? await deps.db.transaction((tx) => updateWithRules(tx, rules, target, resource, guard))
+      : await updateWithRules(deps.db, rules, target, resource, guard);
     await auditWrite(deps, request, {
       action: result.created ? 'C' : 'U',
       subtype: 'update',

@@ -9,7 +9,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { isStoredResourceType } from '../resource-types.js';
-import { deleteSearchIndex, indexDocument, writeSearchIndex } from '../search/index.js';
+import { deleteSearchIndex, indexDocument } from '../search/index.js';
 import { validateId, validateResource } from '../validation/index.js';
 import { checkIfMatch } from './versioning.js';
 
@@ -44,12 +44,26 @@ interface Row {
   content: string;
 }
 
-function toStored(row: Row): StoredResource {
+/** A row as read: last_updated as epoch milliseconds (see READ_COLUMNS). */
+interface ReadRow extends Omit<Row, 'last_updated'> {
+  last_updated_ms: number;
+}
+
+/**
+ * last_updated is read as epoch milliseconds (a float8, parsed as a number) rather than as a
+ * timestamptz, which pg would parse from text into a Date on every read only for it to be printed
+ * in Last-Modified (1 % of a read's CPU in docs/benchmarks.md). Millisecond precision is what the
+ * store writes.
+ */
+const READ_COLUMNS =
+  'resource_type, id, version_id, (extract(epoch FROM last_updated) * 1000)::float8 AS last_updated_ms, deleted, content';
+
+function toStored(row: ReadRow): StoredResource {
   return {
     resourceType: row.resource_type,
     id: row.id,
     versionId: row.version_id,
-    lastUpdated: row.last_updated,
+    lastUpdated: new Date(row.last_updated_ms),
     deleted: row.deleted,
     content: row.content,
   };
@@ -155,8 +169,8 @@ export async function readCurrent(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<StoredResource | undefined> {
-  const result = await db.query<Row>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource
+  const result = await db.query<ReadRow>(
+    `SELECT ${READ_COLUMNS} FROM fhir_resource
      WHERE resource_type = $1 AND id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`,
     [resourceType, id],
   );
@@ -183,8 +197,8 @@ export async function readVersion(
   assertResourceType(resourceType);
   validateId(id);
   if (!/^\d{1,15}$/.test(versionId)) throw new Problem('NOT_FOUND', `Version ${versionId} not found`);
-  const result = await db.query<Row>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource_history
+  const result = await db.query<ReadRow>(
+    `SELECT ${READ_COLUMNS} FROM fhir_resource_history
      WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
     [resourceType, id, Number(versionId)],
   );
@@ -194,16 +208,47 @@ export async function readVersion(
   return toStored(row);
 }
 
-/** PUT: a new version of an existing resource, or a create with the client's id. */
-export async function updateResource(
-  tx: Queryable,
-  resourceType: string,
-  id: string,
-  input: unknown,
-  options: { ifMatch?: number; now?: Date } = {},
-): Promise<WriteResult> {
-  assertResourceType(resourceType);
-  validateId(id);
+/** A new version of a resource, stamped, ready to be written by fhir_write_version (migration 0029). */
+export interface ResourceVersion extends NewResource {
+  versionId: number;
+}
+
+/** Version `current + 1` of `resource` (version 1 when there is none, or after a deletion). */
+export function prepareVersion(
+  resource: Resource,
+  current: Pick<StoredResource, 'versionId'> | undefined,
+  now = new Date(),
+): ResourceVersion {
+  const versionId = (current?.versionId ?? 0) + 1;
+  const stamped = stamp(resource, resource.id!, versionId, now);
+  return {
+    resourceType: resource.resourceType,
+    id: resource.id!,
+    versionId,
+    lastUpdated: now,
+    resource: stamped,
+    content: JSON.stringify(stamped),
+    index: indexDocument(stamped),
+  };
+}
+
+/** One statement: the version over the one before it, its history row, its index rows replaced. */
+export async function writeResourceVersion(q: Queryable, version: ResourceVersion): Promise<boolean> {
+  const result = await q.query<{ written: boolean }>(
+    'SELECT fhir_write_version($1, $2, $3, $4, $5, $6::jsonb) AS written',
+    [
+      version.resourceType,
+      version.id,
+      version.versionId,
+      version.lastUpdated,
+      version.content,
+      version.index,
+    ],
+  );
+  return result.rows[0]?.written === true;
+}
+
+function validUpdate(resourceType: string, id: string, input: unknown): Resource {
   const resource = validateResource(input);
   if (resource.resourceType !== resourceType) {
     throw new Problem('INVALID_VALUE', `Body is a ${resource.resourceType}, the URL names ${resourceType}`, {
@@ -219,31 +264,53 @@ export async function updateResource(
       },
     );
   }
-  const current = await readCurrent(tx, resourceType, id, { forUpdate: true });
-  checkIfMatch(options.ifMatch, current && !current.deleted ? current.versionId : undefined);
-  const versionId = (current?.versionId ?? 0) + 1;
-  const lastUpdated = options.now ?? new Date();
-  const stamped = stamp(resource, id, versionId, lastUpdated);
-  const content = JSON.stringify(stamped);
-  await writeVersion(tx, {
-    resource_type: resourceType,
-    id,
-    version_id: versionId,
-    last_updated: lastUpdated,
-    deleted: false,
-    content,
-  });
-  await writeSearchIndex(tx, stamped);
-  return {
-    resourceType,
-    id,
-    versionId,
-    lastUpdated,
-    deleted: false,
-    content,
-    resource: stamped,
-    created: current === undefined || current.deleted,
-  };
+  return resource;
+}
+
+/** How many times an update is recomputed when another writer got in first, before a 409. */
+const MAX_UPDATE_ATTEMPTS = 20;
+
+/**
+ * PUT: a new version of an existing resource, or a create with the client's id. Two statements:
+ * the current version read without a lock, and the new one written only over it (fhir_write_version);
+ * when another request wrote first, read and decide again (If-Match then fails as it would have
+ * under a row lock). `check` sees the current version before anything is written (e.g. whose
+ * patient it belongs to).
+ */
+export async function updateResource(
+  q: Queryable,
+  resourceType: string,
+  id: string,
+  input: unknown,
+  options: {
+    ifMatch?: number;
+    now?: Date;
+    check?: (current: StoredResource | undefined) => Promise<void> | void;
+  } = {},
+): Promise<WriteResult> {
+  assertResourceType(resourceType);
+  validateId(id);
+  let resource: Resource | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const current = await readCurrent(q, resourceType, id);
+    await options.check?.(current);
+    resource ??= validUpdate(resourceType, id, input);
+    checkIfMatch(options.ifMatch, current && !current.deleted ? current.versionId : undefined);
+    const version = prepareVersion(resource, current, options.now ?? new Date());
+    if (await writeResourceVersion(q, version)) {
+      return {
+        resourceType,
+        id,
+        versionId: version.versionId,
+        lastUpdated: version.lastUpdated,
+        deleted: false,
+        content: version.content,
+        resource: version.resource,
+        created: current === undefined || current.deleted,
+      };
+    }
+    if (attempt >= MAX_UPDATE_ATTEMPTS) throw conflict(`${resourceType}/${id}`);
+  }
 }
 
 /** Deletes by writing a tombstone version; history keeps every earlier version. */
@@ -286,8 +353,8 @@ export async function listHistory(
 ): Promise<StoredResource[]> {
   assertResourceType(resourceType);
   validateId(id);
-  const result = await db.query<Row>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource_history
+  const result = await db.query<ReadRow>(
+    `SELECT ${READ_COLUMNS} FROM fhir_resource_history
      WHERE resource_type = $1 AND id = $2 AND version_id < $3
      ORDER BY version_id DESC LIMIT $4`,
     [resourceType, id, options.beforeVersion ?? Number.MAX_SAFE_INTEGER, options.count],

@@ -46,13 +46,28 @@ export async function updateWithRules(
   guard: Guard = {},
 ): Promise<WriteResult> {
   const { type, id } = target;
-  // The store reads and locks the current version itself; read it here only for whom it matters.
+  const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
+  if (!hasTransactionRules(rules)) {
+    // No rule needs the change inside a transaction: read and write over what was read (two
+    // statements, no lock); the guard judges the version read.
+    const current = guard.current;
+    return updateResource(tx, type, id, resource, {
+      ...options,
+      ...(current
+        ? {
+            check: async (stored) => {
+              const before = live(stored);
+              if (before) await current(before);
+            },
+          }
+        : {}),
+    });
+  }
   const needsBefore = guard.current !== undefined || hasTransactionRules(rules);
   const before = needsBefore ? live(await readCurrent(tx, type, id, { forUpdate: true })) : undefined;
   if (before) await guard.current?.(before);
   const change: WriteChange = { interaction: 'update', id, before, after: resource };
   const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
-  const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
   const result = await updateResource(tx, type, id, toStore, options);
   await rules?.afterWrite?.(tx, { ...change, after: result.resource });
   return result;
