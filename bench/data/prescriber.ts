@@ -1,6 +1,6 @@
 /**
  * A prescriber registered the way a supplier does it, through the running service (as
- * src/prescribing/testing/prescriber.ts does in-process for the API tests): a registrar, signed in
+ * test/support/prescribing/prescriber.ts does in-process for the API tests): a registrar, signed in
  * with MFA, registers the Practitioner and a PractitionerRole with the `independent` right at the
  * organisation; the prescriber's system makes a P-256 key and a CSR, and the registrar issues the
  * certificate. The prescriber is then a user (`pathways user add --fhir-user Practitioner/<id>`)

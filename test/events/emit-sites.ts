@@ -22,10 +22,9 @@ export interface EmitSite {
 function productSources(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) return entry.name === 'testing' ? [] : productSources(full);
-    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$|test-support\.ts$|testing\.ts$/.test(entry.name)
-      ? [full]
-      : [];
+    if (entry.isDirectory()) return productSources(full);
+    // Test helpers live in test/support, so under src/ only the tests themselves are not product.
+    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [full] : [];
   });
 }
 

@@ -4,191 +4,76 @@
  * appointment, a result) and those patients' records; a dispenser the prescriptions released to
  * their pharmacy and their patients; registrars and the service desk no clinical data. Tested from
  * the wrong role, the wrong organisation and an unrelated patient, by id and by search (totals
- * included), and the break-the-glass read: accepted with a reason, audited with BTG, evented.
+ * included). (Breaking the glass: break-glass.test.ts.)
  */
-import type { Bundle, MedicationRequest, Resource } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
-import { dispensingApi } from '../../../../test/support/dispensing/api.js';
 import {
-  processMessage,
-  registerPrescriber,
-  type TestPrescriber,
-} from '../../../../test/support/prescribing/prescriber.js';
+  code,
+  included,
+  matches,
+  REASON,
+  type StaffWorld,
+  staffWorld,
+} from '../../../../test/support/platform/staff-world.js';
 import {
   claim,
   dispenseNotification,
   releaseParameters,
   returnTask,
 } from '../../../dispensing/examples/messages.js';
-import { generateNhsNumber } from '../../../nhs/index.js';
-import { itemIdOf, shortFormIdOf } from '../../../prescribing/examples/order-bundle.js';
-
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
-const REASON = 'Collapsed in clinic; allergies needed before treatment';
+import { shortFormIdOf } from '../../../prescribing/examples/order-bundle.js';
 
 describe.each(databaseKinds)('staff reads on %s', (kind) => {
-  let t: TestApp;
-  let admin: string;
-  let gp: TestPrescriber;
-  let api: ReturnType<typeof dispensingApi>;
-  /** Prescribers and clinicians: of the GP practice (A83008), another practice, the hospital (RR8). */
-  let gpToken: string;
-  let otherPrescriber: string;
-  let clinician: string;
-  let pharmacy: string;
-  let otherPharmacy: string;
-  /** Patients: with a prescription at A83008 released to FCG71; registered with A83008; none. */
-  let rxPatient: string;
-  let rxItem: string;
-  let registered: string;
-  let unrelated: string;
-  /** At the hospital: an outpatient (appointment in its clinic) and a lab patient (its result). */
-  let outpatient: string;
-  let labPatient: string;
-  /** Booked into a slot of the hospital clinic's schedule; observed by the hospital. */
-  let booked: string;
-  let observed: string;
-  let outpatientObservation: string;
-  let unrelatedObservation: string;
-  let rxObservation: string;
-
-  const get = (authorization: string, url: string, reason?: string) =>
-    t.pathways.app.inject({
-      method: 'GET',
-      url,
-      headers: { authorization, ...(reason !== undefined ? { 'x-break-glass-reason': reason } : {}) },
-    });
-  const post = async (url: string, body: object): Promise<Resource> => {
-    const response = await t.pathways.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: admin, 'content-type': 'application/fhir+json' },
-      payload: body,
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    return response.json();
-  };
-  const code = (response: { json(): unknown }) =>
-    (response.json() as { issue?: Array<{ details?: { coding?: Array<{ code?: string }> } }> }).issue?.[0]
-      ?.details?.coding?.[0]?.code;
-  const matches = (bundle: Bundle) =>
-    (bundle.entry ?? [])
-      .filter((entry) => entry.search?.mode === 'match')
-      .map((entry) => `${entry.resource!.resourceType}/${entry.resource!.id}`);
-  const included = (bundle: Bundle) =>
-    (bundle.entry ?? [])
-      .filter((entry) => entry.search?.mode === 'include')
-      .map((entry) => `${entry.resource!.resourceType}/${entry.resource!.id}`);
-
-  async function prescribe(nominated: string): Promise<{ order: Bundle; patient: string; item: string }> {
-    const order = await gp.signedOrder({ nhsNumber: generateNhsNumber(), nominatedPharmacy: nominated });
-    const response = await processMessage(t, order, gpToken);
-    expect(response.statusCode, response.body).toBe(200);
-    const item = itemIdOf(order);
-    const stored = (await get(admin, `/fhir/R4/MedicationRequest/${item}`)).json() as MedicationRequest;
-    return { order, patient: stored.subject!.reference!, item };
-  }
+  let t: StaffWorld['t'];
+  let admin: StaffWorld['admin'];
+  let gp: StaffWorld['gp'];
+  let api: StaffWorld['api'];
+  let gpToken: StaffWorld['gpToken'];
+  let otherPrescriber: StaffWorld['otherPrescriber'];
+  let clinician: StaffWorld['clinician'];
+  let pharmacy: StaffWorld['pharmacy'];
+  let otherPharmacy: StaffWorld['otherPharmacy'];
+  let rxPatient: StaffWorld['rxPatient'];
+  let rxItem: StaffWorld['rxItem'];
+  let registered: StaffWorld['registered'];
+  let unrelated: StaffWorld['unrelated'];
+  let outpatient: StaffWorld['outpatient'];
+  let labPatient: StaffWorld['labPatient'];
+  let booked: StaffWorld['booked'];
+  let observed: StaffWorld['observed'];
+  let outpatientObservation: StaffWorld['outpatientObservation'];
+  let unrelatedObservation: StaffWorld['unrelatedObservation'];
+  let rxObservation: StaffWorld['rxObservation'];
+  let get: StaffWorld['get'];
+  let prescribe: StaffWorld['prescribe'];
 
   beforeAll(async () => {
-    t = await startTestApp(kind);
-    admin = await t.bearer({ roles: ['admin'] });
-    gp = await registerPrescriber(t);
-    gpToken = await gp.bearer();
-    api = dispensingApi(t);
-    otherPrescriber = await t.bearer({
-      roles: ['prescriber'],
-      fhirUser: 'Practitioner/elsewhere',
-      org: 'B82010',
-    });
-    clinician = await t.bearer({ roles: ['clinician'], fhirUser: 'Practitioner/consultant', org: 'RR8' });
-    pharmacy = await api.pharmacist('FCG71');
-    otherPharmacy = await api.pharmacist('FEW08');
-
-    const prescribed = await prescribe('FCG71');
-    rxPatient = prescribed.patient;
-    rxItem = `MedicationRequest/${prescribed.item}`;
-    const released = await api.release(releaseParameters('FCG71', shortFormIdOf(prescribed.order)), pharmacy);
-    expect(released.statusCode, released.body).toBe(200);
-
-    const patient = async (family: string, extra: object = {}) =>
-      `Patient/${(await post('/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family }], ...extra })).id}`;
-    registered = await patient('Registered', {
-      generalPractitioner: [{ identifier: { system: ODS, value: 'A83008' } }],
-    });
-    unrelated = await patient('Unrelated');
-    outpatient = await patient('Outpatient');
-    labPatient = await patient('Laboratory');
-
-    const hospital = await post('/fhir/R4/Organization', {
-      resourceType: 'Organization',
-      identifier: [{ system: ODS, value: 'RR8' }],
-      name: 'Hospital',
-    });
-    const clinic = await post('/fhir/R4/Location', {
-      resourceType: 'Location',
-      name: 'Outpatients',
-      managingOrganization: { reference: `Organization/${hospital.id}` },
-    });
-    await post('/fhir/R4/Appointment', {
-      resourceType: 'Appointment',
-      status: 'booked',
-      start: '2027-03-01T09:00:00Z',
-      end: '2027-03-01T09:30:00Z',
-      participant: [
-        { actor: { reference: outpatient }, status: 'accepted' },
-        { actor: { reference: `Location/${clinic.id}` }, status: 'accepted' },
-      ],
-    });
-    await post('/fhir/R4/DiagnosticReport', {
-      resourceType: 'DiagnosticReport',
-      status: 'final',
-      code: { text: 'Full blood count' },
-      subject: { reference: labPatient },
-      performer: [{ identifier: { system: ODS, value: 'RR8' } }],
-    });
-    const observation = async (subject: string) =>
-      `Observation/${
-        (
-          await post('/fhir/R4/Observation', {
-            resourceType: 'Observation',
-            status: 'final',
-            code: { text: 'Blood pressure' },
-            subject: { reference: subject },
-          })
-        ).id
-      }`;
-    booked = await patient('Booked');
-    const schedule = await post('/fhir/R4/Schedule', {
-      resourceType: 'Schedule',
-      active: true,
-      actor: [{ reference: `Location/${clinic.id}` }],
-    });
-    const slot = await post('/fhir/R4/Slot', {
-      resourceType: 'Slot',
-      schedule: { reference: `Schedule/${schedule.id}` },
-      status: 'free',
-      start: '2027-03-02T09:00:00Z',
-      end: '2027-03-02T09:30:00Z',
-    });
-    await post('/fhir/R4/Appointment', {
-      resourceType: 'Appointment',
-      status: 'booked',
-      slot: [{ reference: `Slot/${slot.id}` }],
-      participant: [{ actor: { reference: booked }, status: 'accepted' }],
-    });
-    observed = await patient('Observed');
-    await post('/fhir/R4/Observation', {
-      resourceType: 'Observation',
-      status: 'final',
-      code: { text: 'Temperature' },
-      subject: { reference: observed },
-      performer: [{ reference: `Organization/${hospital.id}` }],
-    });
-    outpatientObservation = await observation(outpatient);
-    unrelatedObservation = await observation(unrelated);
-    rxObservation = await observation(rxPatient);
+    ({
+      t,
+      admin,
+      gp,
+      api,
+      gpToken,
+      otherPrescriber,
+      clinician,
+      pharmacy,
+      otherPharmacy,
+      rxPatient,
+      rxItem,
+      registered,
+      unrelated,
+      outpatient,
+      labPatient,
+      booked,
+      observed,
+      outpatientObservation,
+      unrelatedObservation,
+      rxObservation,
+      get,
+      prescribe,
+    } = await staffWorld(kind));
   });
   afterAll(() => t?.close());
 
@@ -345,105 +230,4 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
     });
     expect(response.statusCode).toBe(403);
   });
-
-  it('breaks the glass with a stated reason: the read is audited with BTG and raised to the organisation', async () => {
-    const before = await breakGlassEvents();
-    expect((await get(otherPrescriber, `/fhir/R4/${rxPatient}`)).statusCode).toBe(403);
-    const read = await get(otherPrescriber, `/fhir/R4/${rxPatient}`, REASON);
-    expect(read.statusCode, read.body).toBe(200);
-    expect(read.json().id).toBe(rxPatient.split('/')[1]);
-
-    const audit = await auditOf(rxPatient);
-    const btg = audit.filter((event) => event.purposeOfEvent?.[0]?.coding?.[0]?.code === 'BTG');
-    expect(btg).toHaveLength(1);
-    expect(btg[0]).toMatchObject({
-      outcome: '0',
-      purposeOfEvent: [{ text: REASON }],
-      subtype: [{ code: 'read' }],
-    });
-    expect(audit.some((event) => event.outcome === '4')).toBe(true);
-
-    const events = (await breakGlassEvents()).slice(before.length);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
-      key: 'break-glass/B82010',
-      payload: {
-        organisation: 'B82010',
-        agent: 'Practitioner/elsewhere',
-        purposeOfUse: 'BTG',
-        reason: REASON,
-        interaction: 'read',
-        resourceType: 'Patient',
-        reference: rxPatient,
-        patients: [rxPatient],
-      },
-    });
-    const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/pathways_break_glass_reads_total\{resource_type="Patient"\} 1/);
-
-    // A related read with a reason is an ordinary read: nothing to review.
-    expect((await get(gpToken, `/fhir/R4/${rxPatient}`, REASON)).statusCode).toBe(200);
-    expect(await breakGlassEvents()).toHaveLength(before.length + 1);
-  });
-
-  it('breaks the glass on a search: every record it finds, audited with BTG, one event', async () => {
-    const before = await breakGlassEvents();
-    const url = `/fhir/R4/MedicationRequest?subject=${rxPatient}`;
-    expect(((await get(otherPrescriber, url)).json() as Bundle).entry ?? []).toHaveLength(0);
-    const found = (await get(otherPrescriber, url, REASON)).json() as Bundle;
-    expect(matches(found)).toEqual([rxItem]);
-    const events = (await breakGlassEvents()).slice(before.length);
-    expect(events).toHaveLength(1);
-    expect(events[0]!.payload).toMatchObject({
-      interaction: 'search-type',
-      resourceType: 'MedicationRequest',
-      patients: [rxPatient],
-      reason: REASON,
-    });
-    const searched = (await auditOf(rxPatient)).filter(
-      (event) =>
-        event.subtype?.[0]?.code === 'search-type' && event.purposeOfEvent?.[0]?.coding?.[0]?.code === 'BTG',
-    );
-    expect(searched).toHaveLength(1);
-    // Even a break-the-glass search that finds nothing is on the record.
-    const nothing = await get(otherPrescriber, '/fhir/R4/Observation?code=no-such-code', REASON);
-    expect(nothing.statusCode).toBe(200);
-    expect(await breakGlassEvents()).toHaveLength(before.length + 2);
-  });
-
-  it('refuses a reason that is empty, too long or not plain text, and one without an organisation', async () => {
-    for (const reason of ['  ', 'x'.repeat(501), 'stop\u0007']) {
-      const response = await get(otherPrescriber, `/fhir/R4/${rxPatient}`, reason);
-      expect(response.statusCode).toBe(400);
-      expect(response.json().issue[0].expression).toEqual(['X-Break-Glass-Reason']);
-    }
-    const noOrg = await t.bearer({ roles: ['prescriber'], fhirUser: 'Practitioner/locum' });
-    expect((await get(noOrg, `/fhir/R4/${rxPatient}`, REASON)).statusCode).toBe(403);
-    expect((await get(noOrg, '/fhir/R4/Patient', REASON)).statusCode).toBe(403);
-  });
-
-  async function auditOf(patient: string) {
-    const rows = await t.pathways.db.query<{ content: string }>(
-      'SELECT content FROM audit_event WHERE patient = $1 ORDER BY seq',
-      [patient],
-    );
-    return rows.rows.map(
-      (row) =>
-        JSON.parse(row.content) as {
-          outcome: string;
-          subtype?: Array<{ code: string }>;
-          purposeOfEvent?: Array<{ text?: string; coding?: Array<{ code: string }> }>;
-        },
-    );
-  }
-
-  async function breakGlassEvents() {
-    const rows = await t.pathways.db.query<{ key: string; payload: Record<string, unknown> }>(
-      "SELECT key, payload FROM outbox_event WHERE type = 'break-glass-access' ORDER BY seq",
-    );
-    return rows.rows.map((row) => ({
-      key: row.key,
-      payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-    }));
-  }
 });
