@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, type AccessPolicy, agentOfRequest, protect } from '../platform/auth/index.js';
+import { type AccessControl, type AccessPolicy, auditRequest, protect } from '../platform/auth/index.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, notFound, Problem } from '../platform/errors/problem.js';
 import * as D from '../platform/http/route-docs.js';
@@ -92,9 +92,8 @@ export async function feedAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps
         action: 'E',
         subtype: 'operation',
         outcome: '0',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         ...(delivery.patient && PATIENT.test(delivery.patient) ? { patient: delivery.patient } : {}),
-        requestId: request.id,
         detail: `ePMS feed: dead-lettered event ${eventId} re-driven`,
       });
       reply.code(202).header('cache-control', 'no-store');

@@ -6,7 +6,7 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, agentOfRequest, protect } from '../platform/auth/fastify.js';
+import { type AccessControl, agentOfRequest, auditRequest, protect } from '../platform/auth/fastify.js';
 import type { AccessPolicy } from '../platform/auth/policy.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
@@ -94,8 +94,7 @@ export function notificationRoutes(deps: RouteDeps) {
         await deps.audit.record({
           subtype: 'search-type',
           outcome: '0',
-          agent: agentOfRequest(request),
-          requestId: request.id,
+          ...auditRequest(request),
           detail: `notification worklist: ${items.length} of ${total} open items`,
         });
         const people = await Promise.all(items.map((item) => whoIs(deps.db, item.patient)));
@@ -159,8 +158,7 @@ export function notificationRoutes(deps: RouteDeps) {
           await deps.audit.record({
             subtype: 'search-type',
             outcome: '0',
-            agent: agentOfRequest(request),
-            requestId: request.id,
+            ...auditRequest(request),
             detail: `recorded notification messages: ${messages.length}`,
           });
           return { messages };

@@ -93,8 +93,7 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
       await deps.audit.record({
         subtype,
         outcome: '4',
-        agent: agentOfRequest(request),
-        requestId: request.id,
+        ...auditRequest(request),
         detail: problem.issues[0]?.diagnostics ?? problem.message,
       });
     } catch (error) {
