@@ -10,6 +10,7 @@ import { type AccessControl, agentOfRequest, auditRequest, protect } from '../pl
 import type { AccessPolicy } from '../platform/auth/policy.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
+import { PATIENT_REFERENCE } from '../platform/fhir/ids.js';
 import { patientName } from '../platform/fhir/patient-name.js';
 import { readCurrent } from '../platform/fhir/store/repository.js';
 import * as D from '../platform/http/route-docs.js';
@@ -18,7 +19,7 @@ import { countOpen, openItems, resolveItem, type WorklistItem } from './worklist
 
 const SERVICE_DESK: AccessPolicy = { roles: ['service-desk', 'admin'] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PATIENT = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT = PATIENT_REFERENCE;
 const MAX_NOTE = 2000;
 
 export interface RouteDeps {

@@ -8,6 +8,7 @@
  * so a client is never sent to re-authenticate for something it still could not do.
  */
 import { forbidden, type Problem } from '../errors/problem.js';
+import { PATIENT_REFERENCE } from '../fhir/ids.js';
 import { insufficientScope, insufficientUserAuthentication } from './challenge.js';
 import type { Principal, Role } from './principal.js';
 
@@ -33,7 +34,6 @@ export interface AccessContext {
 
 export type AccessDecision = { ok: true } | { ok: false; problem: Problem };
 
-const PATIENT_REFERENCE = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
 /** An auth_time this far ahead of our clock is treated as bogus, not as very recent. */
 const AUTH_TIME_SKEW_S = 60;
 
