@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, type AccessPolicy, agentOfRequest, protect } from '../platform/auth/index.js';
+import { type AccessControl, type AccessPolicy, auditRequest, protect } from '../platform/auth/index.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, notFound, Problem } from '../platform/errors/problem.js';
+import { PATIENT_REFERENCE } from '../platform/fhir/ids.js';
 import * as D from '../platform/http/route-docs.js';
 import type { Outbox } from '../platform/outbox/outbox.js';
 import { FEED_CONSUMER } from './consumer.js';
@@ -26,7 +27,7 @@ export interface AdminRouteDeps {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PATIENT = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT = PATIENT_REFERENCE;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
@@ -92,9 +93,8 @@ export async function feedAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps
         action: 'E',
         subtype: 'operation',
         outcome: '0',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         ...(delivery.patient && PATIENT.test(delivery.patient) ? { patient: delivery.patient } : {}),
-        requestId: request.id,
         detail: `ePMS feed: dead-lettered event ${eventId} re-driven`,
       });
       reply.code(202).header('cache-control', 'no-store');

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, agentOfRequest } from '../platform/auth/index.js';
+import { type AccessControl, auditRequest } from '../platform/auth/index.js';
 import type { Database } from '../platform/database/database.js';
 import { Problem } from '../platform/errors/problem.js';
 import * as D from '../platform/http/route-docs.js';
@@ -58,8 +58,7 @@ export async function hl7AdminRoutes(app: FastifyInstance, deps: Hl7AdminDeps): 
         action: 'E',
         subtype: 'operation',
         outcome: '0',
-        agent: agentOfRequest(request),
-        requestId: request.id,
+        ...auditRequest(request),
         detail: `HL7 feed: message ${request.params.id} re-driven (${processed.outcome})`,
       });
       return { id: request.params.id, outcome: processed.outcome, acks: processed.acks.map(readAckSummary) };

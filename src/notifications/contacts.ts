@@ -5,6 +5,7 @@
  * a deceased patient is never messaged.
  */
 import type { ContactPoint, Patient } from '@medplum/fhirtypes';
+import { PATIENT_REFERENCE } from '../platform/fhir/ids.js';
 
 export interface ContactDetails {
   mobile?: string;
@@ -12,8 +13,6 @@ export interface ContactDetails {
 }
 
 export type ContactLookup = { contacts: ContactDetails } | { replacedBy: string } | { unreachable: string };
-
-const PATIENT_REFERENCE = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
 
 function current(point: ContactPoint, now: Date): boolean {
   if (!point.value || point.value.trim() === '' || point.use === 'old') return false;

@@ -6,10 +6,11 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, agentOfRequest, protect } from '../platform/auth/fastify.js';
+import { type AccessControl, agentOfRequest, auditRequest, protect } from '../platform/auth/fastify.js';
 import type { AccessPolicy } from '../platform/auth/policy.js';
 import type { Database } from '../platform/database/database.js';
 import { invalid, missing, notFound, Problem } from '../platform/errors/problem.js';
+import { PATIENT_REFERENCE } from '../platform/fhir/ids.js';
 import { patientName } from '../platform/fhir/patient-name.js';
 import { readCurrent } from '../platform/fhir/store/repository.js';
 import * as D from '../platform/http/route-docs.js';
@@ -18,7 +19,7 @@ import { countOpen, openItems, resolveItem, type WorklistItem } from './worklist
 
 const SERVICE_DESK: AccessPolicy = { roles: ['service-desk', 'admin'] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PATIENT = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT = PATIENT_REFERENCE;
 const MAX_NOTE = 2000;
 
 export interface RouteDeps {
@@ -94,8 +95,7 @@ export function notificationRoutes(deps: RouteDeps) {
         await deps.audit.record({
           subtype: 'search-type',
           outcome: '0',
-          agent: agentOfRequest(request),
-          requestId: request.id,
+          ...auditRequest(request),
           detail: `notification worklist: ${items.length} of ${total} open items`,
         });
         const people = await Promise.all(items.map((item) => whoIs(deps.db, item.patient)));
@@ -159,8 +159,7 @@ export function notificationRoutes(deps: RouteDeps) {
           await deps.audit.record({
             subtype: 'search-type',
             outcome: '0',
-            agent: agentOfRequest(request),
-            requestId: request.id,
+            ...auditRequest(request),
             detail: `recorded notification messages: ${messages.length}`,
           });
           return { messages };

@@ -3,6 +3,7 @@
  * gives at most one notification, keyed by the event id, so an event handed over twice still
  * gives one message.
  */
+import { PATIENT_REFERENCE } from '../platform/fhir/ids.js';
 import { formatLondonDateTime } from '../platform/time/london-time.js';
 import type { Personalisation, PipelineTemplate } from './templates.js';
 
@@ -31,7 +32,7 @@ export type TriggerOutcome =
   | { request: NotificationRequest }
   | { skipped: 'not-for-patients' | 'no-patient' | 'malformed' };
 
-export const PATIENT_REFERENCE = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+export { PATIENT_REFERENCE };
 
 interface EventLike {
   id: string;

@@ -2,7 +2,7 @@
 import type { ParametersParameter, Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditAction, AuditInput, AuditSubtype } from '../platform/audit/audit-event.js';
-import { agentOfRequest } from '../platform/auth/fastify.js';
+import { auditRequest } from '../platform/auth/fastify.js';
 import type { WriteResult } from '../platform/fhir/store/repository.js';
 import { etag } from '../platform/fhir/store/versioning.js';
 import { sendFhir } from '../platform/http/fhir-json.js';
@@ -27,10 +27,9 @@ export function auditOperation(
     action: access.action,
     subtype: access.subtype ?? 'operation',
     outcome: '0',
-    agent: agentOfRequest(request),
+    ...auditRequest(request),
     entity: { reference: access.reference },
     ...(access.patient ? { patient: access.patient } : {}),
-    requestId: request.id,
     ...(access.detail ? { detail: access.detail } : {}),
   });
 }

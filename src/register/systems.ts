@@ -1,4 +1,5 @@
 /** The identifier and code systems the register speaks (docs/api.md §4). */
+import { referencePattern } from '../platform/fhir/ids.js';
 
 /** Professional registration numbers: a Practitioner needs one, and each belongs to one Practitioner. */
 export const PROFESSIONAL_NUMBER_SYSTEMS = [
@@ -30,4 +31,4 @@ export function isProfessionalNumberSystem(system: unknown): boolean {
 }
 
 /** `Practitioner/<id>` as the register writes it (no base URL, no version). */
-export const PRACTITIONER_REFERENCE = /^Practitioner\/([A-Za-z0-9\-.]{1,64})$/;
+export const PRACTITIONER_REFERENCE = referencePattern('Practitioner');

@@ -13,7 +13,7 @@ import type { AuditInput } from '../../platform/audit/audit-event.js';
 import {
   type AccessControl,
   type AccessPolicy,
-  agentOfRequest,
+  auditRequest,
   principalOf,
 } from '../../platform/auth/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
@@ -90,8 +90,7 @@ export function registerExportRoutes(fhir: FastifyInstance, deps: ExportRouteDep
     await deps.audit.record({
       subtype: 'operation',
       outcome: '0',
-      agent: agentOfRequest(request),
-      requestId: request.id,
+      ...auditRequest(request),
       detail: `bulk export ${record.id} cancelled`,
     });
     return sendFhir(reply, 202, {
@@ -114,8 +113,7 @@ export function registerExportRoutes(fhir: FastifyInstance, deps: ExportRouteDep
       await deps.audit.record({
         subtype: 'operation',
         outcome: '0',
-        agent: agentOfRequest(request),
-        requestId: request.id,
+        ...auditRequest(request),
         detail: `bulk export ${record.id} file ${file} downloaded${record.pseudonymised ? ' (pseudonymised)' : ''}`,
       });
       const stream = createReadStream(path.join(exportFolder(deps.exportDir, record.id), file), {
@@ -160,9 +158,8 @@ async function kickOff(
   await deps.audit.record({
     subtype: 'operation',
     outcome: '0',
-    agent: agentOfRequest(request),
+    ...auditRequest(request),
     ...(groupId ? { entity: { reference: `Group/${groupId}` } } : {}),
-    requestId: request.id,
     detail:
       `bulk export ${id} requested: ${level} level, ${exportRequest.types.length} types` +
       `${exportRequest.pseudonymised ? ', pseudonymised' : ', identifiable'}`,

@@ -8,7 +8,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, agentOfRequest, principalOf } from '../../platform/auth/index.js';
+import { type AccessControl, auditRequest, principalOf } from '../../platform/auth/index.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
 import type { Pseudonym } from '../pseudonymise/pseudonymise.js';
@@ -77,9 +77,8 @@ export function registerViewRoutes(fhir: FastifyInstance, deps: ViewRouteDeps): 
         await deps.audit.record({
           subtype: 'operation',
           outcome: '0',
-          agent: agentOfRequest(request),
+          ...auditRequest(request),
           entity: { reference: compiled.resource },
-          requestId: request.id,
           detail: `ViewDefinition/$run over ${compiled.resource}${pseudonymised ? ' (pseudonymised)' : ''}`,
         });
       }

@@ -6,7 +6,7 @@
 import type { Bundle, Communication } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
+import { type AccessControl, auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, invalid, Problem } from '../../platform/errors/problem.js';
 import { queryOf } from '../../platform/fhir/routes/deps.js';
@@ -67,10 +67,9 @@ export function registerCommunicationRoutes(
         action: 'C',
         subtype: 'create',
         outcome: '0',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         entity: { reference: `Communication/${written.created.id}`, type: 'Communication' },
         ...(written.patient ? { patient: written.patient } : {}),
-        requestId: request.id,
       });
       reply.header('location', `${deps.baseUrl}/Communication/${written.created.id}/_history/1`);
       return sendFhir(reply, 201, written.created.content);
@@ -138,12 +137,11 @@ export function registerCommunicationRoutes(
         action: 'R',
         subtype: 'read',
         outcome: '0',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         entity: { reference: `Communication/${stored.id}`, type: 'Communication' },
         ...(communication.subject?.reference?.startsWith('Patient/')
           ? { patient: communication.subject.reference }
           : {}),
-        requestId: request.id,
       });
       return sendFhir(reply, 200, stored.content);
     },

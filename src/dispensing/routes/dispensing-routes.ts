@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
+import { type AccessControl, auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import type { AccessPolicy } from '../../platform/auth/policy.js';
 import type { Database } from '../../platform/database/database.js';
 import { informational } from '../../platform/errors/problem.js';
@@ -41,10 +41,9 @@ async function audit(
     action: 'U',
     subtype: 'operation',
     outcome: '0',
-    agent: agentOfRequest(request),
+    ...auditRequest(request),
     entity: { reference, type: reference.split('/')[0]! },
     ...(patient ? { patient } : {}),
-    requestId: request.id,
     detail,
   });
 }

@@ -15,6 +15,7 @@ import type {
   CodeableConcept,
   Coding,
 } from '@medplum/fhirtypes';
+import { PATIENT_REFERENCE } from '../fhir/ids.js';
 import type { ChainFields } from './record-hash.js';
 
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
@@ -109,7 +110,7 @@ const REQUEST_ID_TYPE = {
 
 const REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
-const PATIENT = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT = PATIENT_REFERENCE;
 
 export interface BuildContext {
   id: string;

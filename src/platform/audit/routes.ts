@@ -5,11 +5,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Database } from '../database/database.js';
 import { Problem } from '../errors/problem.js';
+import { FHIR_ID } from '../fhir/ids.js';
 import { sendFhir } from '../http/fhir-json.js';
 import { AUDIT_SEARCH_MAX_COUNT, type AuditSearch, searchAuditEvents } from './search.js';
 
 const SUPPORTED = new Set(['patient', '_count', '_before']);
-const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const PATIENT_ID = FHIR_ID;
 
 export interface AuditRouteDeps {
   db: Database;

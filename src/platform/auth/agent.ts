@@ -4,9 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditInput } from '../audit/audit-event.js';
+import { LITERAL_REFERENCE } from '../fhir/ids.js';
 import type { Principal } from './principal.js';
 
-const REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
+const REFERENCE = LITERAL_REFERENCE;
 /** No @, so an e-mail address used as a subject never lands in the audit trail. */
 const SAFE_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
 

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AuditInput } from '../audit/audit-event.js';
 import { forbidden, Problem } from '../errors/problem.js';
+import { LITERAL_REFERENCE, PATIENT_REFERENCE } from '../fhir/ids.js';
 import { patientOf } from '../fhir/patient-compartment.js';
 import { agentFromPrincipal } from './agent.js';
 import { missingToken } from './challenge.js';
@@ -57,8 +58,8 @@ export interface AccessControl {
 }
 
 /** The audit trail's own shapes: anything else would make the record (and the request) fail. */
-const REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
-const PATIENT = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+const REFERENCE = LITERAL_REFERENCE;
+const PATIENT = PATIENT_REFERENCE;
 
 /** The caller, or a 401 when a route was (wrongly) left outside a protected scope. */
 export function principalOf(request: FastifyRequest): Principal {
@@ -93,8 +94,7 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
       await deps.audit.record({
         subtype,
         outcome: '4',
-        agent: agentOfRequest(request),
-        requestId: request.id,
+        ...auditRequest(request),
         detail: problem.issues[0]?.diagnostics ?? problem.message,
       });
     } catch (error) {

@@ -5,6 +5,7 @@ export {
   type AccessControl,
   type AccessControlDeps,
   agentOfRequest,
+  auditRequest,
   createAccessControl,
   needsPatientBinding,
   principalOf,

@@ -46,6 +46,12 @@ describe('roles', () => {
     expect(outcome(authorize(none, { roles: [...ROLES] }, context))).toBe('403 FORBIDDEN');
   });
 
+  it('a policy naming no role refuses everyone and says so, not "one of the roles: "', () => {
+    const decision = authorize(principal({ roles: [...ROLES] }), { roles: [] }, context);
+    expect(decision.ok).toBe(false);
+    if (!decision.ok) expect(decision.problem.message).toBe('FORBIDDEN: No role may do this');
+  });
+
   it('one matching role of several is enough', () => {
     const policy: AccessPolicy = { roles: ['dispenser', 'prescriber'] };
     expect(authorize(principal({ roles: ['prescriber'] }), policy, context).ok).toBe(true);

@@ -8,6 +8,7 @@
  * so a client is never sent to re-authenticate for something it still could not do.
  */
 import { forbidden, type Problem } from '../errors/problem.js';
+import { PATIENT_REFERENCE } from '../fhir/ids.js';
 import { insufficientScope, insufficientUserAuthentication } from './challenge.js';
 import type { Principal, Role } from './principal.js';
 
@@ -33,7 +34,6 @@ export interface AccessContext {
 
 export type AccessDecision = { ok: true } | { ok: false; problem: Problem };
 
-const PATIENT_REFERENCE = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
 /** An auth_time this far ahead of our clock is treated as bogus, not as very recent. */
 const AUTH_TIME_SKEW_S = 60;
 
@@ -45,7 +45,14 @@ export function authorize(
   context: AccessContext,
 ): AccessDecision {
   if (policy.roles !== 'any-authenticated' && !policy.roles.some((role) => principal.roles.includes(role))) {
-    return refuse(forbidden(`This needs one of the roles: ${policy.roles.join(', ')}`));
+    // A policy with no roles is a door no one may open (e.g. writing a type no capability declares).
+    return refuse(
+      forbidden(
+        policy.roles.length === 0
+          ? 'No role may do this'
+          : `This needs one of the roles: ${policy.roles.join(', ')}`,
+      ),
+    );
   }
   const missingScopes = (policy.scopes ?? []).filter((scope) => !principal.scopes.includes(scope));
   if (missingScopes.length > 0) return refuse(insufficientScope(missingScopes));

@@ -3,6 +3,7 @@
  * reference elements the Patient compartment uses for the types we store.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import { PATIENT_REFERENCE } from './ids.js';
 
 const PATIENT_ELEMENTS = ['subject', 'patient', 'beneficiary', 'for'] as const;
 
@@ -13,7 +14,7 @@ export function patientOf(resource: Resource): string | undefined {
   for (const element of PATIENT_ELEMENTS) {
     const value = record[element] as { reference?: string } | undefined;
     const reference = value?.reference;
-    if (typeof reference === 'string' && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(reference)) return reference;
+    if (typeof reference === 'string' && PATIENT_REFERENCE.test(reference)) return reference;
   }
   if (resource.resourceType === 'Appointment') {
     for (const participant of resource.participant ?? []) {

@@ -36,5 +36,5 @@ export function isStoredResourceType(type: string): type is StoredResourceType {
   return KNOWN.has(type);
 }
 
-/** FHIR id: 1–64 of [A-Za-z0-9\-.] */
-export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** FHIR id (ids.ts, kept here for the modules that import it from here). */
+export { FHIR_ID } from './ids.js';

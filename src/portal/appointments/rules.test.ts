@@ -8,6 +8,7 @@ import {
   cancelled,
   clinicianChange,
   dayAllowed,
+  deletionChange,
   heldSlotIds,
   isClinicianManaged,
   isWeekendInLondon,
@@ -118,6 +119,14 @@ describe("what a clinician's write means to the patient", () => {
       'rescheduled',
     );
     expect(clinicianChange(appointment(), appointment({ comment: 'bring your letter' }))).toBeUndefined();
+  });
+
+  it('is a cancellation when an upcoming appointment is deleted, and nothing for any other', () => {
+    expect(deletionChange(appointment())).toBe('cancelled');
+    expect(deletionChange(appointment({ status: 'pending' }))).toBe('cancelled');
+    for (const status of ['cancelled', 'fulfilled', 'proposed', 'noshow'] as const) {
+      expect(deletionChange(appointment({ status })), status).toBeUndefined();
+    }
   });
 });
 

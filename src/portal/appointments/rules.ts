@@ -4,6 +4,7 @@
  */
 import type { Appointment, CodeableConcept, Slot } from '@medplum/fhirtypes';
 import { Problem } from '../../platform/errors/problem.js';
+import { idOfReference, PATIENT_REFERENCE } from '../../platform/fhir/ids.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
 import type { CodeMatcher } from '../settings.js';
 
@@ -23,8 +24,8 @@ export function holdsSlots(appointment: Appointment): boolean {
 /** Ids of the Slots an appointment refers to (literal `Slot/<id>` references). */
 export function slotIds(appointment: Appointment): string[] {
   return (appointment.slot ?? []).flatMap((slot) => {
-    const match = /^Slot\/([A-Za-z0-9\-.]{1,64})$/.exec(slot?.reference ?? '');
-    return match?.[1] ? [match[1]] : [];
+    const id = idOfReference(slot?.reference, 'Slot');
+    return id ? [id] : [];
   });
 }
 
@@ -36,7 +37,7 @@ export function heldSlotIds(appointment: Appointment): string[] {
 /** `Patient/<id>` of the one patient participant, or a 400 explaining what is wrong. */
 export function appointmentPatient(appointment: Appointment): string {
   const patients = (appointment.participant ?? []).filter((participant) =>
-    /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(participant?.actor?.reference ?? ''),
+    PATIENT_REFERENCE.test(participant?.actor?.reference ?? ''),
   );
   if (patients.length !== 1) {
     throw new Problem(

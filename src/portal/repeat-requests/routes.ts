@@ -6,7 +6,7 @@
  */
 import type { MedicationRequest, Task } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
+import { agentOfRequest, auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import { ownPatient } from '../../platform/auth/policy.js';
 import { forbidden, invalid, Problem } from '../../platform/errors/problem.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
@@ -122,10 +122,9 @@ async function assertOwnerOrganisation(deps: PortalDeps, request: FastifyRequest
       await deps.audit.record({
         subtype: 'use-of-restricted-function',
         outcome: '4',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         entity: { reference: `Task/${task.id}` },
         ...(patientOf(task) ? { patient: patientOf(task) } : {}),
-        requestId: request.id,
         detail: "the repeat request belongs to another organisation than the caller's",
       });
     }

@@ -8,7 +8,7 @@
  */
 import type { Bundle, Task } from '@medplum/fhirtypes';
 import type { FastifyRequest } from 'fastify';
-import { agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
+import { auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import { isPatientBound, ownPatient } from '../../platform/auth/policy.js';
 import { forbidden, invalid } from '../../platform/errors/problem.js';
 import type { PortalDeps } from '../deps.js';
@@ -143,11 +143,10 @@ async function auditSearch(deps: PortalDeps, request: FastifyRequest, tasks: rea
         action: 'E',
         subtype: 'search-type',
         outcome: '0',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         entity: { reference: 'Task' },
         returned,
         patient,
-        requestId: request.id,
       }),
     ),
   );

@@ -1,7 +1,7 @@
 /** The prescribing events of $process-message: prescription-order and its cancellation. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { agentOfRequest, principalOf } from '../../platform/auth/fastify.js';
+import { auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import type { Database } from '../../platform/database/database.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
 import { submitCancel } from '../cancel/submit-cancel.js';
@@ -25,10 +25,9 @@ export function registerOrderHandlers(handlers: MessageHandlers, deps: OrderHand
           action: 'C',
           subtype: 'operation',
           outcome: '0',
-          agent: agentOfRequest(request),
+          ...auditRequest(request),
           entity: { reference: accepted.items[0]!, type: 'MedicationRequest' },
           ...(accepted.patient ? { patient: accepted.patient } : {}),
-          requestId: request.id,
           detail: `prescription-order ${accepted.shortFormId} accepted`,
         });
       }
@@ -44,13 +43,12 @@ export function registerOrderHandlers(handlers: MessageHandlers, deps: OrderHand
           action: 'U',
           subtype: 'operation',
           outcome: '0',
-          agent: agentOfRequest(request),
+          ...auditRequest(request),
           entity: {
             reference: `MedicationRequest/${accepted.cancelled[0] ?? 'none'}`,
             type: 'MedicationRequest',
           },
           patient: accepted.patient,
-          requestId: request.id,
           detail: `prescription-order-update ${accepted.shortFormId}: ${accepted.cancelled.length} item(s) cancelled`,
         });
       }

@@ -13,7 +13,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { AuditInput } from '../../audit/audit-event.js';
-import { agentOfRequest, principalOf } from '../../auth/fastify.js';
+import { agentOfRequest, auditRequest, principalOf } from '../../auth/fastify.js';
 import { isPatientBound } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Database } from '../../database/database.js';
@@ -118,10 +118,9 @@ export class StaffReads {
         action: 'R',
         subtype: read.interaction,
         outcome: '4',
-        agent: agentOfRequest(request),
+        ...auditRequest(request),
         entity: { reference: read.reference },
         ...(patient ? { patient } : {}),
-        requestId: request.id,
         detail: 'not related to the caller’s organisation; refused',
       });
       throw forbidden(why);

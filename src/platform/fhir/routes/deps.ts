@@ -1,13 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../audit/index.js';
-import {
-  type AccessControl,
-  agentOfRequest,
-  auditRequest,
-  needsPatientBinding,
-  principalOf,
-} from '../../auth/fastify.js';
+import { type AccessControl, auditRequest, needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import type { Database } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { readPolicy } from '../access-policy.js';
@@ -35,7 +29,7 @@ export interface FhirDeps {
   visibility?: PatientVisibility;
 }
 
-export const agentOf = agentOfRequest;
+export { auditRequest };
 
 /** Enforces the type's read policy; a patient caller is then bound to their own compartment. */
 export async function authorizeRead(
@@ -89,11 +83,10 @@ export async function auditIfPatientData(
     action: access.action,
     subtype: access.subtype,
     outcome: '0',
-    agent: agentOf(request),
+    ...auditRequest(request),
     entity: { reference: access.reference },
     ...(patient ? { patient } : {}),
     ...access.purpose,
-    requestId: request.id,
   });
 }
 
@@ -162,10 +155,9 @@ export async function assertVisibleToPatient(
     action: 'R',
     subtype: 'read',
     outcome: '4',
-    agent: agentOf(request),
+    ...auditRequest(request),
     entity: { reference },
     ...(patient ? { patient } : {}),
-    requestId: request.id,
     detail: 'not visible to the patient yet; answered as not found',
   });
   throw new Problem('NOT_FOUND', `${reference} not found`);

@@ -16,8 +16,8 @@ import {
 } from '../search/index.js';
 import { assertResourceType, listHistory } from '../store/repository.js';
 import {
-  agentOf,
   assertVisibleToPatient,
+  auditRequest,
   authorizeRead,
   type FhirDeps,
   queryOf,
@@ -156,11 +156,10 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
           action: 'R',
           subtype: 'history-instance',
           outcome: '0',
-          agent: agentOf(request),
+          ...auditRequest(request),
           entity: { reference: `${type}/${id}` },
           ...(patient ? { patient } : {}),
           ...purpose,
-          requestId: request.id,
         });
       }
       if (forPatient) await reportShownToPatient(deps, request, resourcesOf(bundle));
@@ -237,12 +236,11 @@ async function auditSearch(
         action: 'E',
         subtype: 'search-type',
         outcome: '0',
-        agent: agentOf(request),
+        ...auditRequest(request),
         entity: { reference: type },
         returned,
         ...(patient ? { patient } : {}),
         ...purpose,
-        requestId: request.id,
       }),
     ),
   );
