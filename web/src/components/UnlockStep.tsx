@@ -79,14 +79,14 @@ export function UnlockStep(props: {
         We will send a 6-digit code to the mobile phone or email address you confirmed when you registered.
         Staff accounts are unlocked by your service desk.
       </p>
-      <div role="status">
+      <output className="nhsuk-u-display-block">
         {sent ? (
           <p className="nhsuk-body" ref={status} tabIndex={-1}>
             If your account can be unlocked this way, we have sent a code to the mobile phone or email address
             you confirmed.
           </p>
         ) : null}
-      </div>
+      </output>
       <p className="nhsuk-body">
         <button
           className="nhsuk-button nhsuk-button--secondary"

@@ -102,11 +102,11 @@ export function AuthorizeSignIn({ request }: { request: AuthorizeRequest }) {
   return (
     <>
       <Heading key="password" text="Sign in to Pathways" />
-      <div role="status">
+      <output className="nhsuk-u-display-block">
         {step.unlocked ? (
           <p className="nhsuk-body">Your account is unlocked. Sign in with your username and password.</p>
         ) : null}
-      </div>
+      </output>
       <PasswordStep
         key={step.username ?? ''}
         initialUsername={step.username}
