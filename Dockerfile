@@ -33,8 +33,6 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY migrations ./migrations
-# The sign-in page's script, read at start.
-COPY src/identity/pages/assets ./src/identity/pages/assets
 # The example EPS messages the demo data (PATHWAYS_DEMO=1) is built from.
 COPY test/fixtures/eps ./test/fixtures/eps
 # DATA_DIR: generated keys and CA files when not given (mount a volume, or an emptyDir on a

@@ -25,7 +25,7 @@ import { KeyStore } from './oauth/keys.js';
 import { revokeAllForAccount } from './oauth/refresh.js';
 import { RevokedSessions } from './oauth/revocations.js';
 import { oauthRoutes } from './oauth/routes.js';
-import { signinPages } from './pages/signin-pages.js';
+import { signinPages, signinWebDir } from './pages/signin-pages.js';
 import { redeemAuthorizationCode } from './signin/authorization-code.js';
 import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './signin/failure-store.js';
 import { signinRoutes } from './signin/routes.js';
@@ -120,7 +120,10 @@ export async function createIdentity(deps: {
         directory: { getAccount: getAccountForShare, redeemCode: redeemAuthorizationCode },
         afterRevocation,
       });
-      await app.register(signinPages, { publicUrl: config.publicUrl });
+      await app.register(signinPages, {
+        publicUrl: config.publicUrl,
+        webDir: signinWebDir(deps.env ?? process.env),
+      });
       await app.register(serviceDeskRoutes, {
         db,
         audit,

@@ -18,11 +18,21 @@ const INDEX = `<!DOCTYPE html>
 </head><body><div id="app"></div></body></html>
 `;
 
+// The build's second page, which the identity capability serves at /oauth2/authorize.
+const SIGNIN = `<!DOCTYPE html>
+<html lang="en"><head><title>Sign in – Pathways</title>
+<script type="module" crossorigin src="./assets/signin-Ghi789.js"></script>
+<link rel="stylesheet" crossorigin href="./assets/index-Def456.css">
+</head><body><div id="signin"></div></body></html>
+`;
+
 function build(dir: string, index = INDEX): void {
   mkdirSync(path.join(dir, 'assets'), { recursive: true });
   writeFileSync(path.join(dir, 'assets', 'index-Abc123.js'), 'console.log("portal");\n');
   writeFileSync(path.join(dir, 'assets', 'index-Def456.css'), 'body{margin:0}\n');
+  writeFileSync(path.join(dir, 'assets', 'signin-Ghi789.js'), 'console.log("sign in");\n');
   writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  writeFileSync(path.join(dir, 'signin.html'), SIGNIN);
   writeFileSync(path.join(dir, 'index.html'), index);
 }
 
@@ -123,17 +133,24 @@ describe.each(databaseKinds)('the web portal served at / on %s', (kind) => {
     expect(post.statusCode).toBe(404);
   });
 
-  it("leaves the sign-in page's assets and the APIs where they were", async () => {
+  it("serves the build's sign-in page at /oauth2/authorize with the portal's assets, and leaves the APIs where they were", async () => {
     const authorize = await get(
       '/oauth2/authorize?response_type=code&client_id=portal&redirect_uri=http%3A%2F%2Fpathways.test%2Fcallback' +
         '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
     );
     expect(authorize.statusCode).toBe(200);
-    const stylesheet = /href="(\/assets\/signin\/[^"]+\.css)"/.exec(authorize.body)?.[1];
-    expect(stylesheet).toBeDefined();
-    const css = await get(stylesheet!);
+    expect(authorize.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(authorize.body).toContain('data-redirect-uri="http://pathways.test/callback"');
+    const script = /src="(\/assets\/signin-[^"]+\.js)"/.exec(authorize.body)?.[1];
+    expect((await get(script!)).body).toContain('sign in');
+    const css = await get(/href="(\/assets\/[^"]+\.css)"/.exec(authorize.body)![1]!);
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toContain('text/css');
+    // A bad sign-in link still gets the identity capability's own error page and stylesheet.
+    const refused = await get('/oauth2/authorize');
+    expect(refused.statusCode).toBe(400);
+    const errorCss = /href="(\/assets\/signin\/[^"]+\.css)"/.exec(refused.body)?.[1];
+    expect((await get(errorCss!)).statusCode).toBe(200);
     expect((await get('/fhir/R4/metadata', { accept: 'application/fhir+json' })).json().resourceType).toBe(
       'CapabilityStatement',
     );

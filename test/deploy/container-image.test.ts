@@ -242,7 +242,6 @@ describe('the runtime image laid out as its COPY lines say', () => {
         'migrations',
         'node_modules',
         'package.json',
-        'src',
         'test',
       ]);
       // Dev tools are not there.
@@ -297,6 +296,14 @@ describe('the runtime image laid out as its COPY lines say', () => {
       expect(await portal.text()).toContain('<div id="app"');
       const signin = await fetch(`http://127.0.0.1:${port}/oauth2/authorize?response_type=code`);
       expect(signin.status).toBeLessThan(500);
+      // The sign-in page is the web build's signin.html: no source files are read at run time.
+      const signinPage = await fetch(
+        `http://127.0.0.1:${port}/oauth2/authorize?response_type=code&client_id=app` +
+          '&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&code_challenge_method=S256' +
+          '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      );
+      expect(signinPage.status).toBe(200);
+      expect(await signinPage.text()).toContain('<div id="signin" data-redirect-uri="http://127.0.0.1:9/cb"');
 
       const healthcheck = argsOf(runtime, 'HEALTHCHECK')[0]!;
       const [checkCommand, ...checkArgs] = execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4))!;

@@ -1,13 +1,12 @@
 /**
- * The sign-in page's static files, read once at start-up and served from memory under content-hashed
- * names, so they can be cached for a year and a new release still reaches every browser at once.
+ * The error pages' static files (the sign-in page itself is the web build's signin.html), read once
+ * at start-up and served from memory under content-hashed names, so they can be cached for a year
+ * and a new release still reaches every browser at once.
  *
  * CSS: nhsuk-frontend's prebuilt stylesheet (no sass needed), adapted to this service's CSP and closed
  * network: its @font-face rules load Frutiger from assets.nhs.uk, which `default-src 'self'` blocks
  * (a console error on every page), so they are dropped and the stack falls back to Arial/sans-serif;
  * its icon URLs point at /assets/images, so they are rewritten to our prefix.
- * JS: `assets/signin.js` next to this file's source. It is plain browser JavaScript that tsc does not
- * copy to `dist/`, so a build without it finds it through the package root's `src/`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,7 +25,6 @@ export interface SigninAssets {
   /** Hashed file name → content. */
   files: Map<string, Asset>;
   stylesheet: string;
-  script: string;
   favicon: string;
 }
 
@@ -37,7 +35,7 @@ function nhsukDist(): string {
   return path.dirname(require.resolve('nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css'));
 }
 
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
@@ -45,13 +43,6 @@ function packageRoot(): string {
     dir = parent;
   }
   return dir;
-}
-
-/** Next to this module when run from src (or when a build copies it), else in the package's src. */
-function scriptSource(): string {
-  const beside = fileURLToPath(new URL('./assets/signin.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  return path.join(packageRoot(), 'src', 'identity', 'pages', 'assets', 'signin.js');
 }
 
 export function adaptNhsukCss(css: string): string {
@@ -79,8 +70,6 @@ export function loadSigninAssets(): SigninAssets {
   const css = adaptNhsukCss(readFileSync(path.join(dist, 'nhsuk-frontend.min.css'), 'utf8'));
   const stylesheet = add('nhsuk-frontend.css', Buffer.from(css), 'text/css; charset=utf-8');
 
-  const script = add('signin.js', readFileSync(scriptSource()), 'text/javascript; charset=utf-8');
-
   // The icons the stylesheet refers to keep their names (the CSS names them); they are tiny.
   const images = path.join(dist, 'assets', 'images');
   for (const name of readdirSync(images)) {
@@ -89,5 +78,5 @@ export function loadSigninAssets(): SigninAssets {
   }
   const favicon = add('favicon.svg', readFileSync(path.join(images, 'favicon.svg')), 'image/svg+xml');
 
-  return { files, stylesheet, script, favicon };
+  return { files, stylesheet, favicon };
 }

@@ -18,3 +18,12 @@ ${items}
 </ul>`;
   return renderLayout({ title: ERROR_TITLE, assets, body });
 }
+
+/** Served instead of the sign-in page while the web app (web/, built into dist/web) is missing. */
+export function renderNotBuiltPage(assets: LayoutAssets): string {
+  const body = `<h1 class="nhsuk-heading-l">Sorry, the sign-in page is not available</h1>
+<p class="nhsuk-body">The sign-in page has not been built on this server. Try again later.</p>
+<h2 class="nhsuk-heading-s">Details for the service's operators</h2>
+<p class="nhsuk-body">Run <code>npm run build</code> (or <code>npm run build:web</code>): the page is web/signin.html, built into the same folder as the portal (PORTAL_WEB_DIR, default dist/web).</p>`;
+  return renderLayout({ title: `Sign-in page not available – ${SERVICE_NAME} – NHS`, assets, body });
+}

@@ -1,7 +1,6 @@
 /**
- * The NHS.UK page frame (skip link, header, main, footer) shared by the sign-in and error pages,
- * following nhsuk-frontend 10's template.njk markup. No inline scripts or styles: the CSP forbids
- * them, so the page's data travels in data- attributes and its behaviour in one external script.
+ * The NHS.UK page frame (skip link, header, main, footer) of the sign-in error pages, following
+ * nhsuk-frontend 10's template.njk markup. No scripts, and no inline styles: the CSP forbids them.
  */
 
 const ESCAPES: Record<string, string> = {
@@ -20,8 +19,6 @@ export function escapeHtml(text: string): string {
 export interface LayoutAssets {
   stylesheet: string;
   favicon: string;
-  /** Omitted on pages that need no behaviour (the error page). */
-  script?: string;
 }
 
 // The NHS logo, from nhsuk-frontend's header component (an SVG path, so no image request).
@@ -32,7 +29,6 @@ export const SERVICE_NAME = 'Pathways';
 
 export function renderLayout(options: { title: string; assets: LayoutAssets; body: string }): string {
   const { title, assets, body } = options;
-  const script = assets.script ? `\n<script type="module" src="${escapeHtml(assets.script)}"></script>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -42,7 +38,7 @@ export function renderLayout(options: { title: string; assets: LayoutAssets; bod
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="${escapeHtml(assets.favicon)}" sizes="any" type="image/svg+xml">
-<link rel="stylesheet" href="${escapeHtml(assets.stylesheet)}">${script}
+<link rel="stylesheet" href="${escapeHtml(assets.stylesheet)}">
 </head>
 <body>
 <a class="nhsuk-skip-link" href="#maincontent">Skip to main content</a>

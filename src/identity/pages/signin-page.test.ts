@@ -1,16 +1,20 @@
 /**
  * The sign-in page in a real browser (Debian Chromium): the whole flow, errors, keyboard-only use,
- * a 320 px screen, axe WCAG 2.2 AA scans, and no console errors under the production CSP. The
- * sign-in API is faked here with the contract's answers, so this tests the page and nothing else.
+ * a 320 px screen, axe WCAG 2.2 AA scans, and no console errors under the production CSP. The page
+ * is the web build's signin.html (built here into a temporary folder, as the portal suite does) and
+ * the sign-in API is faked with the documented answers, so this tests the page and nothing else.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, launchChromium, sidewaysOverflow } from '../../../test/browser/chromium.js';
+import { buildWebApp, type WebBuild } from '../../../test/browser/web-build.js';
 import { registerSecurityHeaders } from '../../platform/http/security-headers.js';
 import { signinPages } from './signin-pages.js';
 
@@ -62,6 +66,13 @@ function fakeSigninApi(app: FastifyInstance, recorded: Recorded): void {
   });
   app.post<{ Body: { login?: string; otp?: string } }>('/auth/mfa', async (request, reply) => {
     if (request.body.login === 'login-1' && request.body.otp === '123456') return { code: 'code-abc' };
+    if (request.body.otp === '222222')
+      return reply.code(401).send({
+        resourceType: 'OperationOutcome',
+        issue: [
+          { severity: 'error', code: 'security', details: { coding: [{ code: 'CODE_ALREADY_USED' }] } },
+        ],
+      });
     if (request.body.login === 'login-2' && request.body.otp === '654321') return { code: 'code-sms' };
     return reply.code(401).send({});
   });
@@ -91,11 +102,13 @@ describeBrowser('sign-in page in Chromium', () => {
   let app: FastifyInstance;
   let browser: Browser;
   let base: string;
+  let build: WebBuild | undefined;
   let context: BrowserContext | undefined;
   let consoleErrors: string[] = [];
   const recorded: Recorded = { logins: [], callbacks: [], smsSent: [], unlocks: [] };
 
   beforeAll(async () => {
+    build = await buildWebApp();
     app = Fastify();
     // The production server's headers and CSP (src/platform/http/security-headers.ts): the page must work under them.
     registerSecurityHeaders(app);
@@ -103,16 +116,21 @@ describeBrowser('sign-in page in Chromium', () => {
     // admitted by the same-origin rule, as the portal's will be.
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    await app.register(signinPages, { publicUrl: base });
+    await app.register(signinPages, { publicUrl: base, webDir: build.dir });
+    // What src/portal-web does in the service: the build's files under /assets/, and its favicon.
+    await app.register(fastifyStatic, { root: path.join(build.dir, 'assets'), prefix: '/assets/' });
+    const favicon = readFileSync(path.join(build.dir, 'favicon.svg'));
+    app.get('/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').send(favicon));
     fakeSigninApi(app, recorded);
     await app.listen({ host: '127.0.0.1', port });
     browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    build?.remove();
   });
 
   afterEach(async () => {
@@ -162,32 +180,48 @@ describeBrowser('sign-in page in Chromium', () => {
   const focusedId = (page: Page) => page.evaluate<string>("document.activeElement?.id ?? ''");
   const focusedText = (page: Page) =>
     page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+  const focusedHref = (page: Page) =>
+    page.evaluate<string>("document.activeElement?.getAttribute('href') ?? ''");
+  const summary = (page: Page) => page.locator('.nhsuk-error-summary');
+  const focusedSummary = (page: Page) =>
+    page.evaluate<boolean>("document.activeElement?.classList.contains('nhsuk-error-summary') ?? false");
 
   it('signs in with username, password and code, and returns to the redirect_uri with code and state', async () => {
     const page = await open(authorizeUrl());
-    await expect(page.title()).resolves.toBe('Sign in – Pathways – NHS');
+    await page.getByRole('heading', { level: 1, name: 'Sign in to Pathways' }).waitFor();
+    await expect(page.title()).resolves.toBe('Sign in – Pathways');
     await expectAxeClean(page);
     await page.screenshot({ path: `${SCREENSHOTS}signin-password.png`, fullPage: true });
 
-    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Email address or username').fill('alice');
     await page.getByLabel('Password').fill('correct horse');
     await page.getByRole('button', { name: 'Continue' }).click();
 
     const heading = page.getByRole('heading', { level: 1, name: 'Enter your security code' });
     await heading.waitFor();
     await expect(focusedText(page)).resolves.toBe('Enter your security code');
-    await expect(page.title()).resolves.toBe('Enter your security code – Pathways – NHS');
+    await expect(page.title()).resolves.toBe('Enter your security code – Pathways');
     await expectAxeClean(page);
     await page.screenshot({ path: `${SCREENSHOTS}signin-code.png`, fullPage: true });
 
     await page.getByLabel('Security code').fill('000000');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: /The security code is incorrect/ }).waitFor();
-    await expect(focusedId(page)).resolves.toBe('error-summary');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'The security code is not correct or has expired' }).waitFor();
+    await expect(focusedSummary(page)).resolves.toBe(true);
+    await expect(page.title()).resolves.toBe('Error: Enter your security code – Pathways');
     await expectAxeClean(page);
 
-    await page.getByLabel('Security code').fill('123 456');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signing in twice within the same 30 s: the code was just used, not wrong.
+    await page.getByLabel('Security code').fill('222222');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page
+      .getByRole('link', {
+        name: 'This security code has just been used. Wait for the next code, then enter it',
+      })
+      .waitFor();
+
+    await page.getByLabel('Security code').fill(' 123456 ');
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(/\/portal\/callback\?/);
 
     expect(recorded.callbacks.at(-1)).toEqual({ code: 'code-abc', state: STATE });
@@ -201,60 +235,68 @@ describeBrowser('sign-in page in Chromium', () => {
 
   it('texts a code to an SMS account, sends a new one on request, and signs in with it', async () => {
     const page = await open(authorizeUrl());
-    await page.getByLabel('Username').fill('bob');
+    await page.getByLabel('Email address or username').fill('bob');
     await page.getByLabel('Password').fill('correct horse');
     await page.getByRole('button', { name: 'Continue' }).click();
-    const status = page.getByRole('status');
-    await status.getByText('We have sent a code by text message').waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Enter your security code' }).waitFor();
+    await expect(page.locator('#otp-hint').textContent()).resolves.toMatch(/we texted to your mobile phone/);
     expect(recorded.smsSent).toEqual(['login-2']);
-    await expect(page.locator('#otp-hint').textContent()).resolves.toMatch(/sent to your mobile phone/);
     await expectAxeClean(page);
 
-    await page.getByRole('button', { name: 'Send a new code' }).click();
-    await status.getByText('We have sent a new code').waitFor();
+    await page.getByRole('button', { name: 'Send me another code' }).click();
+    await page.getByText('We have sent you another code.').waitFor();
     expect(recorded.smsSent).toEqual(['login-2', 'login-2']);
-    await expect(focusedId(page)).resolves.toBe('otp');
 
     await page.getByLabel('Security code').fill('111111');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: /Enter the code from the latest text message/ }).waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'The security code is not correct or has expired' }).waitFor();
 
-    await page.getByRole('button', { name: 'Send a new code' }).click();
-    await page.getByRole('button', { name: 'Send a new code' }).click();
-    await page.getByText('You have asked for too many codes').waitFor();
+    await page.getByLabel('Security code').fill('222222');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page
+      .getByRole('link', { name: 'This security code has already been used. Ask for a new code' })
+      .waitFor();
+
+    await page.getByRole('button', { name: 'Send me another code' }).click();
+    await page.getByRole('button', { name: 'Send me another code' }).click();
+    await summary(page).getByText('You have tried too many times').waitFor();
+    expect(recorded.smsSent).toEqual(['login-2', 'login-2', 'login-2']);
     await expectAxeClean(page);
 
     await page.getByLabel('Security code').fill('654321');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(/\/portal\/callback\?/);
     expect(recorded.callbacks.at(-1)).toEqual({ code: 'code-sms', state: STATE });
   });
 
   it('shows a wrong password in the error summary, focuses it, and links it to the field', async () => {
     const page = await open(authorizeUrl());
-    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Email address or username').fill('alice');
     await page.getByLabel('Password').fill('wrong');
     await page.getByRole('button', { name: 'Continue' }).click();
 
-    const summary = page.locator('#error-summary');
-    await summary.waitFor({ state: 'visible' });
-    await expect(summary.textContent()).resolves.toContain('The username or password is incorrect');
-    await expect(focusedId(page)).resolves.toBe('error-summary');
-    await expect(page.title()).resolves.toBe('Error: Sign in – Pathways – NHS');
-    await expect(page.getByLabel('Password').getAttribute('aria-invalid')).resolves.toBe('true');
+    await summary(page).waitFor({ state: 'visible' });
+    await expect(summary(page).textContent()).resolves.toContain(
+      'Your email address or password is not correct',
+    );
+    await expect(focusedSummary(page)).resolves.toBe(true);
+    await expect(page.title()).resolves.toBe('Error: Sign in – Pathways');
+    await expect(page.locator('#password-error').textContent()).resolves.toContain(
+      'Your email address or password is not correct',
+    );
     await expectAxeClean(page);
     await page.screenshot({ path: `${SCREENSHOTS}signin-error.png`, fullPage: true });
 
-    await summary.getByRole('link').click();
+    await summary(page).getByRole('link').click();
     await expect(focusedId(page)).resolves.toBe('password');
   });
 
   it('asks for both fields when they are empty', async () => {
     const page = await open(authorizeUrl());
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.locator('#error-summary').waitFor({ state: 'visible' });
-    await expect(page.locator('#error-list li').allTextContents()).resolves.toEqual([
-      'Enter your username',
+    await summary(page).waitFor({ state: 'visible' });
+    await expect(summary(page).locator('li').allTextContents()).resolves.toEqual([
+      'Enter your email address or username',
       'Enter your password',
     ]);
     expect(recorded.logins.filter((body) => (body as { username: string }).username === '')).toEqual([]);
@@ -262,22 +304,23 @@ describeBrowser('sign-in page in Chromium', () => {
 
   it('says how long a locked account stays locked, from Retry-After', async () => {
     const page = await open(authorizeUrl());
-    await page.getByLabel('Username').fill('locked');
+    await page.getByLabel('Email address or username').fill('locked');
     await page.getByLabel('Password').fill('anything');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.locator('#error-summary').waitFor({ state: 'visible' });
-    await expect(page.locator('#error-list').textContent()).resolves.toBe(
-      'Your account is locked. Try again in 14 minutes',
+    await summary(page).waitFor({ state: 'visible' });
+    await expect(summary(page).locator('li').textContent()).resolves.toBe(
+      'Your account is locked because of too many wrong attempts. Try again in 14 minutes.',
     );
 
-    await page.getByLabel('Username').fill('busy');
+    await page.getByLabel('Email address or username').fill('busy');
+    await page.getByLabel('Password').fill('anything');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByText('You have tried to sign in too many times. Try again in 1 minute').waitFor();
+    await summary(page).getByText('You have tried too many times. Wait 1 minute and try again.').waitFor();
   });
 
   it('offers a locked account an unlock step: a code sent to the holder, then sign in again', async () => {
     const page = await open(authorizeUrl(), 320);
-    await page.getByLabel('Username').fill('carol');
+    await page.getByLabel('Email address or username').fill('carol');
     await page.getByLabel('Password').fill('correct horse');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('Your account is locked. Unlock it with a code we send you').waitFor();
@@ -286,10 +329,9 @@ describeBrowser('sign-in page in Chromium', () => {
 
     await page.getByRole('heading', { level: 1, name: 'Unlock your account' }).waitFor();
     await expect(focusedText(page)).resolves.toBe('Unlock your account');
-    await expect(page.title()).resolves.toBe('Unlock your account – Pathways – NHS');
+    await expect(page.title()).resolves.toBe('Unlock your account – Pathways');
     await page.getByRole('button', { name: 'Send me an unlock code' }).click();
     await page.getByRole('status').getByText('If your account can be unlocked this way').waitFor();
-    await expect(focusedId(page)).resolves.toBe('unlock-code');
     expect(recorded.unlocks.at(-1)).toEqual({ username: 'carol' });
     await expectAxeClean(page);
     await page.screenshot({ path: `${SCREENSHOTS}signin-unlock-320px.png`, fullPage: true });
@@ -299,8 +341,8 @@ describeBrowser('sign-in page in Chromium', () => {
     await page.getByRole('link', { name: 'The unlock code must be 6 numbers' }).waitFor();
     await page.getByLabel('Unlock code').fill('111111');
     await page.getByRole('button', { name: 'Unlock account' }).click();
-    await page.getByRole('link', { name: /The unlock code is incorrect or has expired/ }).waitFor();
-    await expect(focusedId(page)).resolves.toBe('error-summary');
+    await page.getByRole('link', { name: /The unlock code is not correct or has expired/ }).waitFor();
+    await expect(focusedSummary(page)).resolves.toBe(true);
     await expectAxeClean(page);
     const overflow = await page.evaluate<number>(
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
@@ -311,7 +353,7 @@ describeBrowser('sign-in page in Chromium', () => {
     await page.getByRole('button', { name: 'Unlock account' }).click();
     await page.getByText('Your account is unlocked. Sign in with your username and password.').waitFor();
     await expect(focusedText(page)).resolves.toBe('Sign in to Pathways');
-    await expect(page.getByLabel('Username').inputValue()).resolves.toBe('carol');
+    await expect(page.getByLabel('Email address or username').inputValue()).resolves.toBe('carol');
     await expectAxeClean(page);
     await page.getByLabel('Password').fill('correct horse');
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -320,8 +362,14 @@ describeBrowser('sign-in page in Chromium', () => {
 
   it('can be completed with the keyboard only (Tab, typing, Enter)', async () => {
     const page = await open(authorizeUrl());
+    await page.getByRole('heading', { level: 1, name: 'Sign in to Pathways' }).waitFor();
     await page.keyboard.press('Tab');
     await expect(focusedText(page)).resolves.toBe('Skip to main content');
+    // The header's two links to the portal's home page (logo and service name), then the form.
+    await page.keyboard.press('Tab');
+    await expect(focusedHref(page)).resolves.toBe('/');
+    await page.keyboard.press('Tab');
+    await expect(focusedHref(page)).resolves.toBe('/');
     await page.keyboard.press('Tab');
     await expect(focusedId(page)).resolves.toBe('username');
     await page.keyboard.type('alice');
@@ -330,7 +378,7 @@ describeBrowser('sign-in page in Chromium', () => {
     await page.keyboard.type('correct horse');
     await page.keyboard.press('Enter');
 
-    await page.locator('#code-step').waitFor({ state: 'visible' });
+    await page.getByRole('heading', { level: 1, name: 'Enter your security code' }).waitFor();
     await expect(focusedText(page)).resolves.toBe('Enter your security code');
     await page.keyboard.press('Tab');
     await expect(focusedId(page)).resolves.toBe('otp');
@@ -343,11 +391,12 @@ describeBrowser('sign-in page in Chromium', () => {
   it('fits a 320 px wide screen without horizontal scrolling, also with errors shown', async () => {
     const page = await open(authorizeUrl(), 320);
     const overflow = () => sidewaysOverflow(page);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to Pathways' }).waitFor();
     await expect(overflow()).resolves.toEqual({ pageFonts: 0, wideFont: 0 });
-    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Email address or username').fill('alice');
     await page.getByLabel('Password').fill('wrong');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.locator('#error-summary').waitFor({ state: 'visible' });
+    await summary(page).waitFor({ state: 'visible' });
     await expect(overflow()).resolves.toEqual({ pageFonts: 0, wideFont: 0 });
     await page.screenshot({ path: `${SCREENSHOTS}signin-error-320px.png`, fullPage: true });
   });

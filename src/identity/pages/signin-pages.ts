@@ -1,19 +1,29 @@
 /**
  * The browser face of sign-in: `GET /oauth2/authorize` shows the sign-in page (or an error page for a
- * bad request), and `/assets/signin/*` serves its stylesheet, script and icons. The page itself only
- * talks to `POST /auth/login` and `POST /auth/mfa` and then sends the browser to the redirect_uri with
- * the code, so this plugin holds no state and no secrets.
+ * bad request), and `/assets/signin/*` serves the error page's stylesheet and icons. The sign-in page
+ * is the web build's signin.html (see signin-app.ts): it only talks to `/auth/*` and then sends the
+ * browser to the redirect_uri with the code, so this plugin holds no state and no secrets.
  */
+
+import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import * as D from '../../platform/http/route-docs.js';
-import { loadSigninAssets } from './assets.js';
+import { loadSigninAssets, packageRoot } from './assets.js';
 import { parseAuthorizeQuery } from './authorize-request.js';
-import { renderErrorPage } from './error-page.js';
-import { renderSigninPage } from './signin-page.js';
+import { renderErrorPage, renderNotBuiltPage } from './error-page.js';
+import { renderSigninApp, SigninApp } from './signin-app.js';
 
 export interface SigninPagesOptions {
   /** The service's public base URL (PUBLIC_URL); its origin is where redirects may always go. */
   publicUrl: string;
+  /** The web build holding signin.html: PORTAL_WEB_DIR, as for the portal (default dist/web). */
+  webDir: string;
+}
+
+/** The same folder the portal is served from (src/portal-web/settings.ts reads the same variable). */
+export function signinWebDir(env: Record<string, string | undefined>): string {
+  const given = env.PORTAL_WEB_DIR?.trim();
+  return given ? path.resolve(given) : path.join(packageRoot(), 'dist', 'web');
 }
 
 const YEAR_IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -31,8 +41,8 @@ function sendHtml(reply: FastifyReply, status: number, html: string): FastifyRep
 export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, options) => {
   const publicOrigin = new URL(options.publicUrl).origin;
   const assets = loadSigninAssets();
-  const pageAssets = { stylesheet: assets.stylesheet, script: assets.script, favicon: assets.favicon };
   const errorAssets = { stylesheet: assets.stylesheet, favicon: assets.favicon };
+  const page = new SigninApp(options.webDir);
 
   app.get(
     '/oauth2/authorize',
@@ -53,7 +63,11 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
         ['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method'],
       ),
       produces: 'text/html',
-      responses: { 200: D.text('HTML'), 400: D.text('HTML error page') },
+      responses: {
+        200: D.text('HTML'),
+        400: D.text('HTML error page'),
+        503: D.text('HTML page: the web app has not been built'),
+      },
     }),
     async (request, reply) => {
       const parsed = parseAuthorizeQuery(
@@ -65,10 +79,12 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
         request.log.info({ problems: parsed.problems }, 'authorize request refused');
         return sendHtml(reply, 400, renderErrorPage(parsed.problems, errorAssets));
       }
+      const template = await page.template();
+      if (template === undefined) return sendHtml(reply, 503, renderNotBuiltPage(errorAssets));
       // "Start again" reloads the same request, always on this origin whatever the request line held.
       const queryStart = request.url.indexOf('?');
       const self = '/oauth2/authorize' + (queryStart >= 0 ? request.url.slice(queryStart) : '');
-      return sendHtml(reply, 200, renderSigninPage(parsed.request, pageAssets, self));
+      return sendHtml(reply, 200, renderSigninApp(template, parsed.request, self));
     },
   );
 

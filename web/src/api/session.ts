@@ -86,23 +86,44 @@ export interface PendingSignIn {
   login: string;
   /** 'totp' and/or 'sms'. */
   methods: string[];
+  /** Empty when another client holds the verifier (the /oauth2/authorize page). */
   verifier: string;
 }
 
-/** Password step: POST /auth/login with a fresh PKCE challenge. */
-export async function startSignIn(name: string, password: string): Promise<PendingSignIn> {
-  const verifier = newVerifier();
+/** What an OAuth client sent to /oauth2/authorize: its challenge, and the scope it asks for. */
+export interface AuthorizeFor {
+  codeChallenge: string;
+  scope?: string | undefined;
+}
+
+/**
+ * Password step: POST /auth/login, with a fresh PKCE challenge for the portal itself, or with the
+ * challenge (and scope) of the client that sent the browser to /oauth2/authorize.
+ */
+export async function startSignIn(
+  name: string,
+  password: string,
+  authorize?: AuthorizeFor,
+): Promise<PendingSignIn> {
+  const verifier = authorize ? '' : newVerifier();
   const answer = await call<{ login: string; mfaMethods?: string[] }>('/auth/login', {
     json: {
       username: name,
       password,
-      codeChallenge: await pkceChallengeOf(verifier),
+      codeChallenge: authorize ? authorize.codeChallenge : await pkceChallengeOf(verifier),
       codeChallengeMethod: 'S256',
+      ...(authorize?.scope !== undefined ? { scope: authorize.scope } : {}),
     },
   });
   const methods =
     Array.isArray(answer.mfaMethods) && answer.mfaMethods.length > 0 ? answer.mfaMethods : ['totp'];
   return { username: name, login: answer.login, methods, verifier };
+}
+
+/** Code step: POST /auth/mfa, answering with the authorization code. */
+export async function confirmCode(pending: PendingSignIn, otp: string): Promise<string> {
+  const { code } = await call<{ code: string }>('/auth/mfa', { json: { login: pending.login, otp } });
+  return code;
 }
 
 /** POST /auth/mfa/sms: text a sign-in code to the account's verified mobile. */
@@ -112,7 +133,7 @@ export async function sendSmsCode(pending: PendingSignIn): Promise<void> {
 
 /** Code step and token exchange. Also how step-up works: the new tokens carry a fresh auth_time. */
 export async function finishSignIn(pending: PendingSignIn, otp: string): Promise<Session> {
-  const { code } = await call<{ code: string }>('/auth/mfa', { json: { login: pending.login, otp } });
+  const code = await confirmCode(pending, otp);
   const response = await call<TokenResponse>('/oauth2/token', {
     form: { grant_type: 'authorization_code', code, code_verifier: pending.verifier },
   });
@@ -182,4 +203,14 @@ export async function authorized<T>(
     if (!(await refreshTokens()) || !tokens) throw signedOutError();
     return call<T>(path, { ...options, authorization: `Bearer ${tokens.access}` });
   }
+}
+
+/** POST /auth/unlock: a code to the locked account's confirmed mobile or email (202 either way). */
+export async function requestUnlockCode(name: string): Promise<void> {
+  await call('/auth/unlock', { json: { username: name } });
+}
+
+/** POST /auth/unlock/confirm: the code lifts the lock; the person then signs in again. */
+export async function confirmUnlock(name: string, code: string): Promise<void> {
+  await call('/auth/unlock/confirm', { json: { username: name, code } });
 }

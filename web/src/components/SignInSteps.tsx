@@ -1,10 +1,19 @@
 /**
  * The two steps of signing in (password, then a security code by app or text message), shared by
- * the sign-in page and by step-up, where a person confirms it is them before a sensitive action.
+ * the portal's sign-in page, by step-up (a person confirms it is them before a sensitive action)
+ * and by the /oauth2/authorize page (web/src/signin), which hands the code back to its client.
  */
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/http';
-import { finishSignIn, type PendingSignIn, type Session, sendSmsCode, startSignIn } from '../api/session';
+import {
+  type AuthorizeFor,
+  confirmCode,
+  finishSignIn,
+  type PendingSignIn,
+  type Session,
+  sendSmsCode,
+  startSignIn,
+} from '../api/session';
 import { useSubmit } from '../app/hooks';
 import { codeProblem, type Errors, signInErrors } from '../domain/forms';
 import type { Problem } from '../domain/problem';
@@ -12,19 +21,29 @@ import { Button, InsetText } from './content';
 import { ErrorSummary, errorFor } from './ErrorSummary';
 import { TextInput } from './fields';
 
-function passwordRefusal(problem: Problem, prefix: string): Errors {
+function passwordRefusal(problem: Problem, prefix: string, canUnlock: boolean): Errors {
   if (problem.status === 401) {
     return [{ field: `${prefix}password`, message: 'Your email address or password is not correct' }];
+  }
+  if (problem.status === 423 && canUnlock && problem.retryAfterS === undefined) {
+    return [
+      {
+        field: '',
+        message: 'Your account is locked. Unlock it with a code we send you, or contact the service desk.',
+      },
+    ];
   }
   return [{ field: '', message: problem.message }];
 }
 
-function codeRefusal(problem: Problem, prefix: string): Errors {
+function codeRefusal(problem: Problem, prefix: string, bySms: boolean): Errors {
   if (problem.status === 401 && problem.code === 'CODE_ALREADY_USED') {
     return [
       {
         field: `${prefix}otp`,
-        message: 'This security code has just been used. Wait for the next code, then enter it',
+        message: bySms
+          ? 'This security code has already been used. Ask for a new code'
+          : 'This security code has just been used. Wait for the next code, then enter it',
       },
     ];
   }
@@ -39,12 +58,18 @@ export function PasswordStep(props: {
   prefix?: string;
   /** Known (step-up in the tab that signed in): not asked again. */
   username?: string | undefined;
+  /** Filled in but still editable (after self-unlock). */
+  initialUsername?: string | undefined;
   submitLabel?: string;
+  /** Signing in for an OAuth client (/oauth2/authorize): its challenge and scope. */
+  authorize?: AuthorizeFor | undefined;
+  /** Offered when the account is locked (423): the page can then show the unlock step. */
+  onLocked?: (username: string) => void;
   onErrors?: (errors: Errors) => void;
   onDone: (pending: PendingSignIn, smsSent: boolean) => void;
 }) {
   const prefix = props.prefix ?? '';
-  const [username, setUsername] = useState(props.username ?? '');
+  const [username, setUsername] = useState(props.username ?? props.initialUsername ?? '');
   const [password, setPassword] = useState('');
   const { busy, errors, setErrors, run } = useSubmit();
 
@@ -59,7 +84,7 @@ export function PasswordStep(props: {
     if (found.length > 0) return;
     const pending = await run(
       async () => {
-        const started = await startSignIn(username.trim(), password);
+        const started = await startSignIn(username.trim(), password, props.authorize);
         // A text-message account gets its code straight away: there is nothing else to choose. If
         // sending fails, the code step offers to text one.
         const smsOnly = !started.methods.includes('totp') && started.methods.includes('sms');
@@ -72,12 +97,16 @@ export function PasswordStep(props: {
         return { started, smsSent };
       },
       (problem) => {
-        const refused = passwordRefusal(problem, prefix);
+        const refused = passwordRefusal(problem, prefix, props.onLocked !== undefined);
+        if (problem.status === 423) props.onLocked?.(username.trim());
         props.onErrors?.(refused);
         return refused;
       },
     );
-    if (pending) props.onDone(pending.started, pending.smsSent);
+    if (pending) {
+      setPassword('');
+      props.onDone(pending.started, pending.smsSent);
+    }
   }
 
   return (
@@ -108,14 +137,19 @@ export function PasswordStep(props: {
   );
 }
 
-export function CodeStep(props: {
-  prefix?: string;
-  pending: PendingSignIn;
-  smsSent: boolean;
-  submitLabel?: string;
-  onErrors?: (errors: Errors) => void;
-  onDone: (session: Session) => void;
-}) {
+export function CodeStep(
+  props: {
+    prefix?: string;
+    pending: PendingSignIn;
+    smsSent: boolean;
+    submitLabel?: string;
+    onErrors?: (errors: Errors) => void;
+  } & (
+    | { onDone: (session: Session) => void }
+    /** For an OAuth client: the authorization code, which the client exchanges itself. */
+    | { onCode: (code: string) => void }
+  ),
+) {
   const prefix = props.prefix ?? '';
   const { pending } = props;
   const [otp, setOtp] = useState('');
@@ -132,14 +166,17 @@ export function CodeStep(props: {
     setErrors(found);
     props.onErrors?.(found);
     if (problem) return;
-    const session = await run(
-      () => finishSignIn(pending, otp.trim()),
-      (refusal) => {
-        const refused = codeRefusal(refusal, prefix);
-        props.onErrors?.(refused);
-        return refused;
-      },
-    );
+    const refusal = (problem: Problem) => {
+      const refused = codeRefusal(problem, prefix, smsSent && !usesApp);
+      props.onErrors?.(refused);
+      return refused;
+    };
+    if ('onCode' in props) {
+      const code = await run(() => confirmCode(pending, otp.trim()), refusal);
+      if (code) props.onCode(code);
+      return;
+    }
+    const session = await run(() => finishSignIn(pending, otp.trim()), refusal);
     if (session) props.onDone(session);
   }
 
