@@ -4,12 +4,11 @@
  * the service signs with the key it holds for the caller and returns the signed Bundle.
  */
 
-import type { KeyObject, webcrypto } from 'node:crypto';
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AccessControl } from '../../platform/auth/fastify.js';
 import { principalOf } from '../../platform/auth/fastify.js';
-import type { Database, Queryable } from '../../platform/database/database.js';
+import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';

@@ -4,7 +4,7 @@
  * src/signing (the module suppliers sign with); the certificate is judged by the register's PKI
  * and the right to prescribe by the register, both at the signing time sigT.
  */
-import type { Bundle, Identifier } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
 import type { PkiService, RegisterService } from '../../register/index.js';
