@@ -6,7 +6,7 @@
  */
 import { clinicalSafetyCounter } from '../platform/auth/safety-events.js';
 import type { CapabilityFactory } from '../platform/capability.js';
-import type { PrescribingService } from '../prescribing/index.js';
+import { PRESCRIBING_SERVICE } from '../prescribing/index.js';
 import { seedDispensingDemo } from './demo.js';
 import { closeUnclaimed } from './no-claim/close-unclaimed.js';
 import { declareDispensingRelationships } from './read-relationships.js';
@@ -19,7 +19,7 @@ const NO_CLAIM_QUEUE = 'dispensing.no-claim';
 
 export const dispensingCapability: CapabilityFactory = async (context) => {
   const settings = dispensingSettings(context.env);
-  const prescribing = context.services.get<PrescribingService>('prescribing');
+  const prescribing = context.services.get(PRESCRIBING_SERVICE);
   const { db, access, audit, log } = context;
   registerDispenseHandler(prescribing.handlers, { db, access, audit });
   const safetyEvents = clinicalSafetyCounter(context.metrics);

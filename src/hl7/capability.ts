@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { Gauge } from 'prom-client';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
+import { RESULT_RELEASES_SERVICE } from '../portal/index.js';
 import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
 import { mergeFollowersOf } from './adt/merge-followers.js';
@@ -19,8 +20,9 @@ import { buildAck } from './message/ack.js';
 import { CONDITION } from './message/hl7-error.js';
 import { MllpListener } from './mllp/listener.js';
 import { orderHandler } from './orders/order-handler.js';
-import { oruHandler, type ResultReleases } from './oru/oru-handler.js';
+import { oruHandler } from './oru/oru-handler.js';
 import { declareHl7Relationships } from './read-relationships.js';
+import { HL7_SERVICE } from './services.js';
 import { type Hl7Settings, readHl7Settings } from './settings.js';
 import { siuHandler } from './siu/siu-handler.js';
 
@@ -37,8 +39,8 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
   const settings = readHl7Settings(context.env, context.config.mllpPort);
   const log = context.log.child({ component: 'hl7' });
   declareHl7Relationships(context.resourceRules);
-  const releases = context.services.has('result-releases')
-    ? context.services.get<ResultReleases>('result-releases')
+  const releases = context.services.has(RESULT_RELEASES_SERVICE)
+    ? context.services.get(RESULT_RELEASES_SERVICE)
     : undefined;
   const processor = new MessageProcessor({
     db: context.db,
@@ -91,7 +93,7 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
     listeners.push(listener);
     return address;
   };
-  context.services.provide<Hl7Service>('hl7', { processor, settings, epr, listen });
+  context.services.provide(HL7_SERVICE, { processor, settings, epr, listen });
 
   return {
     name: 'hl7',

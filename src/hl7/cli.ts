@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Pathways } from '../app.js';
-import type { Hl7Service } from './capability.js';
 import { redrive } from './inbox/redrive.js';
 import { readAckSummary } from './message/ack.js';
 import { MllpClient } from './mllp/client.js';
+import { HL7_SERVICE } from './services.js';
 
 export async function runHl7Send(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -40,7 +40,7 @@ export async function runHl7Send(argv: string[]): Promise<number> {
 export async function runHl7Replay(pathways: Pathways, ids: string[]): Promise<number> {
   if (ids.length === 0)
     throw new Error('hl7 replay needs one or more message ids (see GET /admin/hl7/messages)');
-  const { processor } = pathways.services.get<Hl7Service>('hl7');
+  const { processor } = pathways.services.get(HL7_SERVICE);
   let failures = 0;
   for (const id of ids) {
     const processed = await redrive(pathways.db, processor, id);

@@ -26,6 +26,7 @@ import { revokeAllForAccount } from './oauth/refresh.js';
 import { RevokedSessions } from './oauth/revocations.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { signinPages, signinWebDir } from './pages/signin-pages.js';
+import { PORTAL_ACCOUNTS_SERVICE } from './services.js';
 import { redeemAuthorizationCode } from './signin/authorization-code.js';
 import { clearFailureCounts, lockedAddressCount, usernameKeyer } from './signin/failure-store.js';
 import { signinRoutes } from './signin/routes.js';
@@ -71,7 +72,7 @@ export async function createIdentity(deps: {
   await keys.ensureActiveKey();
   const revocations = new RevokedSessions(db, { log: deps.log });
   // The hospital feed's merges (HAZ-MERGE) sign the retired record's portal sessions out.
-  deps.services?.provide('portal-accounts', {
+  deps.services?.provide(PORTAL_ACCOUNTS_SERVICE, {
     followMerge: async (tx: Queryable, merge: { retired: string; survivor: string }) => {
       await followPatientMerge(tx, merge);
     },

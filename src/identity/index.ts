@@ -5,3 +5,4 @@
 export { createAccount, credentialsByUsername, totpAad } from './accounts/store.js';
 export { currentTotp } from './accounts/totp.js';
 export { createIdentity, type Identity } from './identity.js';
+export { PORTAL_ACCOUNTS_SERVICE, type PortalAccountsService } from './services.js';

@@ -16,6 +16,7 @@ import type { NotificationProvider } from './provider.js';
 import { createRecordingProvider, pruneRecorded } from './recording-provider.js';
 import { notificationRoutes } from './routes.js';
 import { createNotificationsService, type NotificationsService } from './service.js';
+import { NOTIFICATION_PREFERENCES_SERVICE, NOTIFICATIONS_SERVICE } from './services.js';
 import { loadSettings, type NotificationSettings } from './settings.js';
 import { sweep } from './sweep.js';
 import { TEMPLATES } from './templates.js';
@@ -100,8 +101,8 @@ export async function createNotifications(
   outbox.register(notificationConsumer(deps));
 
   const service = createNotificationsService(deps);
-  context.services.provide('notifications', service);
-  context.services.provide('notification-preferences', preferences);
+  context.services.provide(NOTIFICATIONS_SERVICE, service);
+  context.services.provide(NOTIFICATION_PREFERENCES_SERVICE, preferences);
 
   const runSweep = async () => {
     const count = await sweep(deps);

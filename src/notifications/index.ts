@@ -7,4 +7,5 @@ export { notificationsCapability, notificationsCapabilityWith } from './capabili
 export type { NotificationPreferences, NotificationPreferencesService } from './preferences.js';
 export { ProviderError } from './provider.js';
 export type { EnqueueInput, NotificationsService, SendNowInput } from './service.js';
+export { NOTIFICATION_PREFERENCES_SERVICE, NOTIFICATIONS_SERVICE } from './services.js';
 export type { OneTimeTemplate, PipelineTemplate } from './templates.js';

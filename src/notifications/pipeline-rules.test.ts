@@ -15,6 +15,7 @@ import { sleep, waitFor } from '../../test/support/platform/wait.js';
 import type { NotificationPreferencesService } from './preferences.js';
 import { ProviderError } from './provider.js';
 import type { NotificationsService } from './service.js';
+import { NOTIFICATION_PREFERENCES_SERVICE, NOTIFICATIONS_SERVICE } from './services.js';
 
 describe.each(databaseKinds)('notification rules on %s', (kind) => {
   let h: Harness;
@@ -22,8 +23,8 @@ describe.each(databaseKinds)('notification rules on %s', (kind) => {
   let service: NotificationsService;
   beforeAll(async () => {
     h = await startHarness(kind);
-    preferences = h.services.get('notification-preferences');
-    service = h.services.get('notifications');
+    preferences = h.services.get(NOTIFICATION_PREFERENCES_SERVICE);
+    service = h.services.get(NOTIFICATIONS_SERVICE);
   });
   afterAll(() => h?.close());
   beforeEach(() => {

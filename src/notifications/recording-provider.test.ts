@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
 import { type Harness, startHarness, telecom } from '../../test/support/notifications/harness.js';
 import { recentRecorded } from './recording-provider.js';
-import type { NotificationsService } from './service.js';
+import { NOTIFICATIONS_SERVICE } from './services.js';
 
 describe.each(databaseKinds)('recording provider on %s', (kind) => {
   let h: Harness;
@@ -50,7 +50,7 @@ describe.each(databaseKinds)('recording provider on %s', (kind) => {
   });
 
   it('records one-time codes sent at once', async () => {
-    const service = h.services.get<NotificationsService>('notifications');
+    const service = h.services.get(NOTIFICATIONS_SERVICE);
     await service.sendNow({
       channel: 'email',
       to: 'code@example.com',

@@ -1,5 +1,5 @@
 /**
- * The `notifications` service other capabilities use (context.services.get('notifications')):
+ * The `notifications` service other capabilities use (context.services.get(NOTIFICATIONS_SERVICE)):
  *
  * - `sendNow` — one-time codes (sign-in, confirming a contact detail): sent at once, whatever the
  *   hour or the patient's consent, no retries; throws ProviderError when the provider does not

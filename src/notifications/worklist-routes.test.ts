@@ -11,7 +11,7 @@ import { waitFor } from '../../test/support/platform/wait.js';
 import { createResource } from '../platform/fhir/store/repository.js';
 import { emit } from '../platform/outbox/outbox.js';
 import { FakeNotifyServer } from './fake-notify/server.js';
-import type { NotificationsService } from './service.js';
+import { NOTIFICATION_PREFERENCES_SERVICE, NOTIFICATIONS_SERVICE } from './services.js';
 
 const FAST = {
   NOTIFICATIONS_ATTEMPTS: '2',
@@ -75,8 +75,8 @@ describe.each(databaseKinds)('notification worklist API on %s', (kind) => {
     });
 
   it('provides the notifications and notification-preferences services', () => {
-    expect(typeof t.pathways.services.get<NotificationsService>('notifications').sendNow).toBe('function');
-    expect(t.pathways.services.has('notification-preferences')).toBe(true);
+    expect(typeof t.pathways.services.get(NOTIFICATIONS_SERVICE).sendNow).toBe('function');
+    expect(t.pathways.services.has(NOTIFICATION_PREFERENCES_SERVICE)).toBe(true);
   });
 
   it('lists open items for the service desk and admins', async () => {
@@ -211,7 +211,7 @@ describe.each(databaseKinds)('recorded messages API on %s', (kind) => {
   afterAll(() => t?.close());
 
   it('shows the service desk what the recording provider would have sent, and no one else', async () => {
-    const service = t.pathways.services.get<NotificationsService>('notifications');
+    const service = t.pathways.services.get(NOTIFICATIONS_SERVICE);
     await service.sendNow({
       channel: 'sms',
       to: '07700 900501',

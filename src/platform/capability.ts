@@ -44,27 +44,43 @@ export interface PlatformContext {
   secretKey: SecretKey;
   /** e.g. http://localhost:3000/fhir/R4 */
   fhirBaseUrl: string;
-  /** Services other capabilities published (see `provide`), by name. */
+  /** Services other capabilities published (see `provide`), by their typed keys. */
   services: ServiceRegistry;
+}
+
+declare const serviceType: unique symbol;
+
+/**
+ * A service's name and, at compile time only, its type: the providing capability exports the key
+ * from its index.ts, so a consumer gets the type it provides and never restates it with a cast.
+ */
+export interface ServiceKey<T> {
+  readonly name: string;
+  readonly [serviceType]?: (service: T) => T;
+}
+
+export function defineService<T>(name: string): ServiceKey<T> {
+  return { name };
 }
 
 /** Capabilities that need each other (prescribing needs the register's rights) meet here. */
 export class ServiceRegistry {
   readonly #services = new Map<string, unknown>();
 
-  provide<T>(name: string, service: T): void {
-    if (this.#services.has(name)) throw new Error(`service ${name} is already provided`);
-    this.#services.set(name, service);
+  provide<T>(key: ServiceKey<T>, service: T): void {
+    if (this.#services.has(key.name)) throw new Error(`service ${key.name} is already provided`);
+    this.#services.set(key.name, service);
   }
 
-  /** The service `name`; throws at start-up when the capability providing it is missing. */
-  get<T>(name: string): T {
-    if (!this.#services.has(name)) throw new Error(`service ${name} is not provided by any capability`);
-    return this.#services.get(name) as T;
+  /** The service of `key`; throws at start-up when the capability providing it is missing. */
+  get<T>(key: ServiceKey<T>): T {
+    if (!this.#services.has(key.name))
+      throw new Error(`service ${key.name} is not provided by any capability`);
+    return this.#services.get(key.name) as T;
   }
 
-  has(name: string): boolean {
-    return this.#services.has(name);
+  has<T>(key: ServiceKey<T>): boolean {
+    return this.#services.has(key.name);
   }
 }
 

@@ -7,6 +7,7 @@
 import type { CapabilityFactory } from '../platform/capability.js';
 import type { Queryable } from '../platform/database/database.js';
 import { patientVisibilityOf } from '../platform/fhir/patient-visibility.js';
+import { PRESCRIBING_SERVICE } from '../prescribing/index.js';
 import { registerPatientAppointmentRoutes } from './appointments/patient-routes.js';
 import { startReminderJob } from './appointments/reminder-job.js';
 import { seedPortalDemo } from './demo.js';
@@ -15,15 +16,12 @@ import { registerNominationRoutes } from './nomination/routes.js';
 import { registerPreferenceRoutes } from './preferences/routes.js';
 import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
 import { createRepeatRequests } from './repeat-requests/service.js';
-import {
-  type RepeatRequestsService,
-  repeatRequestTaskSearch,
-  type TaskSearch,
-} from './repeat-requests/task-search.js';
+import { repeatRequestTaskSearch } from './repeat-requests/task-search.js';
 import { declarePortalTypes } from './resource-types.js';
 import { moveReleases, releasesOf } from './results/release-store.js';
 import { registerResultRoutes } from './results/routes.js';
 import { registerResultVisibility } from './results/visibility-rule.js';
+import { REPEAT_REQUESTS_SERVICE, RESULT_RELEASES_SERVICE } from './services.js';
 import { loadPortalSettings } from './settings.js';
 
 const OPERATIONS = [
@@ -89,9 +87,9 @@ export const portalCapability: CapabilityFactory = async (context) => {
   declarePortalTypes(context.resourceRules);
   const repeatRequests = createRepeatRequests({ baseUrl: context.fhirBaseUrl, now });
   const taskSearch = repeatRequestTaskSearch(deps, repeatRequests);
-  context.services.provide<RepeatRequestsService>('repeat-requests', { ...repeatRequests, taskSearch });
+  context.services.provide(REPEAT_REQUESTS_SERVICE, { ...repeatRequests, taskSearch });
   // The hospital feed asks whether a report it corrects was already released to the patient.
-  context.services.provide('result-releases', {
+  context.services.provide(RESULT_RELEASES_SERVICE, {
     releaseOf: async (q: Queryable, reportId: string) => (await releasesOf(q, [reportId])).get(reportId),
     // A merge (HAZ-MERGE) moves the reports to the survivor; their releases go with them.
     followMerge: async (tx: Queryable, merge: { retired: string; survivor: string }) => {
@@ -99,8 +97,8 @@ export const portalCapability: CapabilityFactory = async (context) => {
     },
   });
   // GET /Task belongs to prescribing (the tracker); it asks its other searches for anything else.
-  if (context.services.has('prescribing')) {
-    context.services.get<{ taskSearches: TaskSearch[] }>('prescribing').taskSearches.push(taskSearch);
+  if (context.services.has(PRESCRIBING_SERVICE)) {
+    context.services.get(PRESCRIBING_SERVICE).taskSearches.push(taskSearch);
   }
   for (const operation of OPERATIONS) {
     context.capabilities.addOperation({

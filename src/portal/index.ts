@@ -15,3 +15,5 @@ export {
 export { clinicianChange } from './appointments/rules.js';
 export { emitAppointmentChanged } from './appointments/slots.js';
 export { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './repeat-requests/rules.js';
+export type { RepeatRequestsService } from './repeat-requests/task-search.js';
+export { REPEAT_REQUESTS_SERVICE, RESULT_RELEASES_SERVICE, type ResultReleasesService } from './services.js';

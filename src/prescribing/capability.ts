@@ -5,15 +5,17 @@
  * add events to, the verification release re-runs, and the Task searches).
  */
 import type { CapabilityFactory } from '../platform/capability.js';
+import { PKI_SERVICE, REGISTER_SERVICE, REMOTE_KEYS_SERVICE } from '../register/index.js';
 import { seedPrescribingDemo } from './demo.js';
 import { expirePrescriptions } from './expiry/expire-prescriptions.js';
 import { declarePrescribingRelationships } from './read-relationships.js';
 import { startDueIssues } from './repeat/start-issue.js';
 import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
 import { registerOrderHandlers } from './routes/order-handlers.js';
-import { type RemoteSigningKeys, registerPrepareAndSign } from './routes/prepare-sign.js';
+import { registerPrepareAndSign } from './routes/prepare-sign.js';
 import { registerProcessMessage } from './routes/process-message.js';
 import { type OtherTaskSearch, registerTaskSearch } from './routes/task-search.js';
+import { PRESCRIBING_SERVICE } from './services.js';
 import { prescribingSettings } from './settings.js';
 import type { PrescriberRegister, SigningCertificateCheck } from './signature/verify-prescription.js';
 
@@ -30,13 +32,13 @@ const REPEAT_ISSUE_QUEUE = 'prescribing.repeat-issues';
 
 export const prescribingCapability: CapabilityFactory = async (context) => {
   const settings = prescribingSettings(context.env);
-  const pki = context.services.get<SigningCertificateCheck>('pki');
-  const register = context.services.get<PrescriberRegister>('register');
-  const remoteKeys = context.services.get<RemoteSigningKeys>('remote-keys');
+  const pki = context.services.get(PKI_SERVICE);
+  const register = context.services.get(REGISTER_SERVICE);
+  const remoteKeys = context.services.get(REMOTE_KEYS_SERVICE);
   const handlers = new MessageHandlers();
   const taskSearches: OtherTaskSearch[] = [];
   const service: PrescribingService = { handlers, taskSearches, pki, register };
-  context.services.provide('prescribing', service);
+  context.services.provide(PRESCRIBING_SERVICE, service);
   registerOrderHandlers(handlers, { db: context.db, audit: context.audit, pki, register });
   declarePrescribingRelationships(context.resourceRules);
 

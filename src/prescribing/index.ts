@@ -22,6 +22,8 @@ export { ISSUE_FINAL, PRESCRIPTION_ISSUE_EXTENSION } from './repeat/repeat-state
 export { claimIssue } from './repeat/repeat-transitions.js';
 export { startDueIssue } from './repeat/start-issue.js';
 export type { MessageHandlers } from './routes/message-handlers.js';
+export type { OtherTaskSearch } from './routes/task-search.js';
+export { PRESCRIBING_SERVICE } from './services.js';
 export { type VerificationDeps, verifyPrescription } from './signature/verify-prescription.js';
 export type { PrescriptionStatus } from './status/codes.js';
 export {

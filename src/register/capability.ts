@@ -17,6 +17,7 @@ import { createRemoteKeys } from './pki/remote-keys.js';
 import { ISSUE_CERTIFICATE, pkiOperationRoutes, pkiPublicRoutes, REVOKE_CERTIFICATE } from './pki/routes.js';
 import { createRegisterService } from './register-service.js';
 import { declareRegisterTypes } from './resource-types.js';
+import { PKI_SERVICE, REGISTER_SERVICE, REMOTE_KEYS_SERVICE } from './services.js';
 import { registerSettings } from './settings.js';
 import { createSignerLookup, type Signer, type SignerQuery } from './signer-at.js';
 
@@ -46,14 +47,14 @@ export const registerCapability: CapabilityFactory = async (context) => {
 
   const checker = createCertificateChecker(authority);
   declareRegisterTypes(context.resourceRules);
-  context.services.provide('register', createRegisterService());
-  context.services.provide<PkiService>('pki', {
+  context.services.provide(REGISTER_SERVICE, createRegisterService());
+  context.services.provide(PKI_SERVICE, {
     checkSigningCertificate: checker.checkSigningCertificate,
     signerAt: createSignerLookup(checker),
     caChainPem: () => authority.chainPem(),
   });
   context.services.provide(
-    'remote-keys',
+    REMOTE_KEYS_SERVICE,
     createRemoteKeys({
       authority,
       secretKey: context.secretKey,

@@ -8,12 +8,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_PUBLIC_URL, type TestApp } from '../../test/app.js';
 import { databaseKinds } from '../../test/databases.js';
-import type { PkiService } from './capability.js';
 import { seedRegisterDemo } from './demo.js';
 import { CertificateAuthority } from './pki/authority.js';
 import { loadOrCreateCa } from './pki/ca-store.js';
 import { x509 } from './pki/x509.js';
-import type { RegisterService } from './register-service.js';
+import { PKI_SERVICE, REGISTER_SERVICE } from './services.js';
 
 describe.each(databaseKinds)('register demo on %s', (kind) => {
   let t: TestApp;
@@ -26,7 +25,7 @@ describe.each(databaseKinds)('register demo on %s', (kind) => {
   afterAll(() => t.close());
 
   it('registers the demo prescribers with their rights at A83008', async () => {
-    const register = t.pathways.services.get<RegisterService>('register');
+    const register = t.pathways.services.get(REGISTER_SERVICE);
     const db = t.pathways.db;
     const now = new Date();
     expect(
@@ -65,7 +64,7 @@ describe.each(databaseKinds)('register demo on %s', (kind) => {
     const spki = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
     expect(Buffer.from(certificate.publicKey.rawData).equals(spki)).toBe(true);
     expect(certificate.subject).toBe('CN=Dr Asha Patel (demo)');
-    const pki = t.pathways.services.get<PkiService>('pki');
+    const pki = t.pathways.services.get(PKI_SERVICE);
     const checked = await pki.checkSigningCertificate(t.pathways.db, {
       leafDer: new Uint8Array(certificate.rawData),
       sigT: new Date(),

@@ -7,4 +7,5 @@ export { type Revocation, type RevocationReason, revocationVerdict } from './pki
 export type { IdentifierValue, RegisterService } from './register-service.js';
 export { type RoleVersion, rightsInForce } from './rights/rights.js';
 export type { RightsQuery } from './rights/role-store.js';
+export { PKI_SERVICE, REGISTER_SERVICE, REMOTE_KEYS_SERVICE } from './services.js';
 export { PRESCRIBING_RIGHTS, type PrescribingRight } from './systems.js';

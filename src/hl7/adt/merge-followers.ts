@@ -5,8 +5,11 @@
  * transaction, so when the merge commits nothing of the retired record's portal life is left
  * behind, and a failure in any of them leaves the merge unapplied (AE, a dead letter to re-drive).
  */
+import { PORTAL_ACCOUNTS_SERVICE } from '../../identity/index.js';
+import { NOTIFICATION_PREFERENCES_SERVICE } from '../../notifications/index.js';
 import type { ServiceRegistry } from '../../platform/capability.js';
 import type { Queryable } from '../../platform/database/database.js';
+import { RESULT_RELEASES_SERVICE } from '../../portal/index.js';
 
 export interface PatientMerge {
   /** `Patient/<id>` of the retired record and of the survivor. */
@@ -18,12 +21,15 @@ export interface MergeFollower {
   followMerge(tx: Queryable, merge: PatientMerge): Promise<void>;
 }
 
-/** The services that follow a merge, in the order they are told. */
-export const MERGE_FOLLOWER_SERVICES = ['portal-accounts', 'result-releases', 'notification-preferences'];
-
 /** The followers among the services provided (a deployment without the portal has none of its). */
 export function mergeFollowersOf(services: ServiceRegistry): MergeFollower[] {
-  return MERGE_FOLLOWER_SERVICES.filter((name) => services.has(name))
-    .map((name) => services.get<Partial<MergeFollower>>(name))
-    .filter((service): service is MergeFollower => typeof service.followMerge === 'function');
+  // In the order they are told.
+  const followers = [
+    services.has(PORTAL_ACCOUNTS_SERVICE) ? services.get(PORTAL_ACCOUNTS_SERVICE) : undefined,
+    services.has(RESULT_RELEASES_SERVICE) ? services.get(RESULT_RELEASES_SERVICE) : undefined,
+    services.has(NOTIFICATION_PREFERENCES_SERVICE)
+      ? services.get(NOTIFICATION_PREFERENCES_SERVICE)
+      : undefined,
+  ];
+  return followers.filter((service): service is MergeFollower => service !== undefined);
 }

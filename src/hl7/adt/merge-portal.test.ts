@@ -19,7 +19,7 @@ import {
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 import { createAccount } from '../../identity/accounts/store.js';
 import { currentTotp } from '../../identity/accounts/totp.js';
-import type { NotificationPreferencesService } from '../../notifications/preferences.js';
+import { NOTIFICATION_PREFERENCES_SERVICE } from '../../notifications/index.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from '../../portal/repeat-requests/rules.js';
 
@@ -146,7 +146,7 @@ describe.each(databaseKinds)('HAZ-MERGE and the portal on %s', (kind) => {
     const session = await signIn(account);
     expect(session.fhirUser).toBe(retiredRef);
     expect((await h.get(`/fhir/R4/DiagnosticReport/${report.id}`, session.bearer)).status).toBe(200);
-    const preferences = h.t.pathways.services.get<NotificationPreferencesService>('notification-preferences');
+    const preferences = h.t.pathways.services.get(NOTIFICATION_PREFERENCES_SERVICE);
     await preferences.set(h.t.pathways.db, retiredRef, { smsConsent: false });
     const repeat = await createResource(h.t.pathways.db, {
       resourceType: 'Task',

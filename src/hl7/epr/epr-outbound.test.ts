@@ -16,9 +16,9 @@ import {
   hospitalRequestOf,
 } from '../../portal/appointments/hospital-requests.js';
 import { ODS_SYSTEM, PRESCRIBER_ORG_EXTENSION } from '../../portal/repeat-requests/rules.js';
-import type { Hl7Service } from '../capability.js';
 import { FakeEpr } from '../fake-epr/server.js';
 import { MllpClient } from '../mllp/client.js';
+import { HL7_SERVICE } from '../services.js';
 import { EPR_DELIVERY_EXTENSION } from './epr-consumer.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -73,7 +73,7 @@ describe.each(databaseKinds)('changes back to the EPR on %s', (kind) => {
       EPR_BREAKER_FAILURES: '2',
       EPR_BREAKER_OPEN_MS: '300',
     });
-    const { port } = await p.t.pathways.services.get<Hl7Service>('hl7').listen(0, '127.0.0.1');
+    const { port } = await p.t.pathways.services.get(HL7_SERVICE).listen(0, '127.0.0.1');
     feed = await MllpClient.connect({ host: '127.0.0.1', port, timeoutMs: 20_000 });
     await send(siu({ trigger: 'S12', filler: 'E0', start: START, nhsNumber: NHS_NUMBER }));
     const found = await p.call(p.admin, 'GET', `/fhir/R4/Patient?identifier=${NHS}|${NHS_NUMBER}`);

@@ -11,7 +11,7 @@ import { databaseKinds } from '../../../test/databases.js';
 import { adt, controlId, msh, readAck } from '../../../test/support/hl7/fixtures.js';
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 import { makeSigner } from '../../../test/support/signing/material.js';
-import type { Hl7Service } from '../capability.js';
+import { HL7_SERVICE } from '../services.js';
 import { MllpClient } from './client.js';
 import { frame } from './frame-decoder.js';
 
@@ -122,7 +122,7 @@ describe('MLLP over TLS', () => {
     });
     expect(readAck((await secure.send(adt({ trigger: 'A28' })))[0]!).code).toBe('AA');
     await secure.close();
-    const service = h.t.pathways.services.get<Hl7Service>('hl7');
+    const service = h.t.pathways.services.get(HL7_SERVICE);
     expect(service.settings.tls).toBeDefined();
     const plain = await MllpClient.connect({ host: '127.0.0.1', port: h.port, timeoutMs: 3_000 });
     await expect(plain.send(adt({ trigger: 'A28' }))).rejects.toThrow();

@@ -8,6 +8,7 @@
 import type { DiagnosticReport, Observation, ServiceRequest } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import { emit } from '../../platform/outbox/outbox.js';
+import type { ResultReleasesService } from '../../portal/index.js';
 import { upsertPatient } from '../adt/adt-handler.js';
 import { type HandlerContext, type MessageHandler, segment } from '../handler.js';
 import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
@@ -15,10 +16,8 @@ import { readersInOrder } from '../message/fields.js';
 import { contentError } from '../message/hl7-error.js';
 import { observationOf, reportIdentifier, reportOf, resultGroups } from './result-mapping.js';
 
-/** What the portal tells the feed about a report's release (the `result-releases` service). */
-export interface ResultReleases {
-  releaseOf(q: Queryable, reportId: string): Promise<{ patient: string; visibleFrom: Date } | undefined>;
-}
+/** What the portal tells the feed about a report's release (its `result-releases` service). */
+type ResultReleases = Pick<ResultReleasesService, 'releaseOf'>;
 
 export async function findByIdentifier<T extends DiagnosticReport | Observation | ServiceRequest>(
   tx: Queryable,

@@ -1,10 +1,4 @@
-/**
- * Sending one-time codes through the notifications capability's `sendNow`. Identity is built
- * before the capabilities, so the service is looked up when a code is sent, not when identity is
- * composed. Provider failures become Problems the routes can answer with.
- */
-import type { NotificationsService } from '../../notifications/index.js';
-import { ProviderError } from '../../notifications/index.js';
+import { NOTIFICATIONS_SERVICE, ProviderError } from '../../notifications/index.js';
 import type { ServiceRegistry } from '../../platform/capability.js';
 import { Problem } from '../../platform/errors/problem.js';
 
@@ -36,8 +30,8 @@ export class CodeNotSent extends Error {
 export function notificationsCodeSender(services: () => ServiceRegistry | undefined): CodeSender {
   return async (message) => {
     const registry = services();
-    if (!registry?.has('notifications')) throw new CodeNotSent('temporary', message.channel);
-    const notifications = registry.get<NotificationsService>('notifications');
+    if (!registry?.has(NOTIFICATIONS_SERVICE)) throw new CodeNotSent('temporary', message.channel);
+    const notifications = registry.get(NOTIFICATIONS_SERVICE);
     try {
       await notifications.sendNow({
         channel: message.channel,

@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import { TEST_AUDIT_KEYS } from '../../../test/support/platform/audit.js';
 import { AUDIENCE, ISSUER, signToken, testKey } from '../../../test/support/platform/auth.js';
+import {
+  NOTIFICATION_PREFERENCES_SERVICE,
+  type NotificationPreferencesService,
+} from '../../notifications/index.js';
 import { AuditTrail } from '../../platform/audit/trail.js';
 import { createAccessControl } from '../../platform/auth/fastify.js';
 import { createTokenVerifier } from '../../platform/auth/verify.js';
@@ -21,11 +25,7 @@ import { createHttpServer } from '../../platform/http/server.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { createMetricsRegistry } from '../../platform/metrics/metrics.js';
 import { loadPortalSettings } from '../settings.js';
-import {
-  NOTIFICATION_PREFERENCES,
-  type NotificationPreferences,
-  registerPreferenceRoutes,
-} from './routes.js';
+import { registerPreferenceRoutes } from './routes.js';
 
 describe.each(databaseKinds)('contact preferences and the consent service on %s', (kind) => {
   let database: TestDatabase;
@@ -125,15 +125,16 @@ describe.each(databaseKinds)('contact preferences and the consent service on %s'
 
   it('rolls the contact change back when the consent store fails inside the transaction', async () => {
     const stored: string[] = [];
-    const failing: NotificationPreferences = {
+    const failing: NotificationPreferencesService = {
       get: async () => ({ smsConsent: true, emailConsent: true }),
+      followMerge: async () => {},
       async set(tx, patient) {
         await tx.query('SELECT 1');
         stored.push(patient);
         throw new Error('consent store unavailable');
       },
     };
-    services.provide(NOTIFICATION_PREFERENCES, failing);
+    services.provide(NOTIFICATION_PREFERENCES_SERVICE, failing);
     const before = await version();
     const reply = await update(
       { name: 'mobile', valueString: '07700 900999' },

@@ -3,7 +3,7 @@ import type { Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
-import { NOTIFICATION_PREFERENCES, type NotificationPreferences } from './routes.js';
+import { NOTIFICATION_PREFERENCES_SERVICE } from '../../notifications/index.js';
 
 describe.each(databaseKinds)("a patient's contact details and preferences on %s", (kind) => {
   let p: PortalTest;
@@ -88,7 +88,7 @@ describe.each(databaseKinds)("a patient's contact details and preferences on %s"
   });
 
   it('sets consent through the notifications capability’s preferences, and reads it back', async () => {
-    expect(p.t.pathways.services.has(NOTIFICATION_PREFERENCES)).toBe(true);
+    expect(p.t.pathways.services.has(NOTIFICATION_PREFERENCES_SERVICE)).toBe(true);
     const reply = await update(
       mine.token,
       mine.id,
@@ -101,7 +101,7 @@ describe.each(databaseKinds)("a patient's contact details and preferences on %s"
     const read = await p.call(mine.token, 'GET', `/fhir/R4/Patient/${mine.id}/$contact-preferences`);
     expect(read.statusCode).toBe(200);
     expect(values(read)).toMatchObject({ mobile: '+447700900321', smsConsent: true, emailConsent: false });
-    const preferences = p.t.pathways.services.get<NotificationPreferences>(NOTIFICATION_PREFERENCES);
+    const preferences = p.t.pathways.services.get(NOTIFICATION_PREFERENCES_SERVICE);
     expect(await preferences.get(p.t.pathways.db, mine.reference)).toEqual({
       smsConsent: true,
       emailConsent: false,

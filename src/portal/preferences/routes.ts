@@ -8,7 +8,10 @@
  */
 import type { Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Queryable } from '../../platform/database/database.js';
+import {
+  NOTIFICATION_PREFERENCES_SERVICE,
+  type NotificationPreferencesService,
+} from '../../notifications/index.js';
 import { missing, Problem } from '../../platform/errors/problem.js';
 import { readCurrent, readResource, updateResource } from '../../platform/fhir/store/repository.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
@@ -19,17 +22,10 @@ import { booleanParameter, type GivenParameters, readParameters, stringParameter
 import { PORTAL_POLICIES } from '../policies.js';
 import { contactDetailsOf, validatedContactChange, withContactChange } from './contact.js';
 
-export const NOTIFICATION_PREFERENCES = 'notification-preferences';
-
-export interface ConsentPreferences {
+/** The changes a patient may make to their notification consent (a flag not given stays). */
+interface ConsentPreferences {
   smsConsent?: boolean;
   emailConsent?: boolean;
-}
-
-/** What this capability expects the notifications capability to provide as `notification-preferences`. */
-export interface NotificationPreferences {
-  get(q: Queryable, patient: string): Promise<ConsentPreferences | undefined>;
-  set(tx: Queryable, patient: string, preferences: ConsentPreferences): Promise<void>;
 }
 
 const SPECS = {
@@ -42,14 +38,14 @@ const SPECS = {
 export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
   const preHandler = deps.access.requireAccess(PORTAL_POLICIES.ownContactDetails);
 
-  function preferencesService(): NotificationPreferences {
-    if (!deps.services.has(NOTIFICATION_PREFERENCES)) {
+  function preferencesService(): NotificationPreferencesService {
+    if (!deps.services.has(NOTIFICATION_PREFERENCES_SERVICE)) {
       throw new Problem(
         'SERVICE_UNAVAILABLE',
         'Notification preferences are not available on this server (the notifications capability is not running); nothing was changed',
       );
     }
-    return deps.services.get<NotificationPreferences>(NOTIFICATION_PREFERENCES);
+    return deps.services.get(NOTIFICATION_PREFERENCES_SERVICE);
   }
 
   /** Another patient's record is refused (and reported) before it is even looked up. */
@@ -93,7 +89,7 @@ export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps
         patient,
         detail: 'contact details and preferences changed by the patient',
       });
-      const consents = deps.services.has(NOTIFICATION_PREFERENCES)
+      const consents = deps.services.has(NOTIFICATION_PREFERENCES_SERVICE)
         ? await preferencesService().get(deps.db, patient)
         : undefined;
       return sendFhir(reply, 200, preferencesParameters(record, consents));

@@ -3,8 +3,8 @@ import type { MedicationRequest, Organization, PractitionerRole, Task } from '@m
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { errorCode, type PortalTest, parameters, startPortalTest } from '../../../test/support/portal/app.js';
+import { REPEAT_REQUESTS_SERVICE } from '../services.js';
 import { ODS_SYSTEM, PRESCRIBER_ORG_EXTENSION, REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './rules.js';
-import type { RepeatRequests } from './service.js';
 
 describe.each(databaseKinds)('repeat requests on %s', (kind) => {
   let p: PortalTest;
@@ -254,7 +254,7 @@ describe.each(databaseKinds)('repeat requests on %s', (kind) => {
   });
 
   it('gives other capabilities the organisation’s worklist through the repeat-requests service', async () => {
-    const service = p.t.pathways.services.get<RepeatRequests>('repeat-requests');
+    const service = p.t.pathways.services.get(REPEAT_REQUESTS_SERVICE);
     const open = await service.search(p.t.pathways.db, { ownerOds: 'A83008', status: 'requested' });
     expect(open.length).toBeGreaterThan(0);
     expect(

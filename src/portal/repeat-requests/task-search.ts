@@ -11,11 +11,13 @@ import type { FastifyRequest } from 'fastify';
 import { auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import { isPatientBound, ownPatient } from '../../platform/auth/policy.js';
 import { forbidden, invalid } from '../../platform/errors/problem.js';
+import type { OtherTaskSearch } from '../../prescribing/index.js';
 import type { PortalDeps } from '../deps.js';
 import { ODS_SYSTEM, REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './rules.js';
 import type { RepeatRequestQuery, RepeatRequests } from './service.js';
 
-export type TaskSearch = (request: FastifyRequest, query: URLSearchParams) => Promise<Bundle | undefined>;
+/** A search the prescription tracker's GET /Task asks (prescribing's `taskSearches`). */
+export type TaskSearch = OtherTaskSearch;
 
 const ALLOWED = new Set([
   'code',

@@ -4,31 +4,22 @@
  * the service signs with the key it holds for the caller and returns the signed Bundle.
  */
 
-import type { KeyObject, webcrypto } from 'node:crypto';
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AccessControl } from '../../platform/auth/fastify.js';
 import { principalOf } from '../../platform/auth/fastify.js';
-import type { Database, Queryable } from '../../platform/database/database.js';
+import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
+import type { RemoteKeys } from '../../register/index.js';
 import { payloadDigest, SigningError, signingPayload, signPrescription } from '../../signing/index.js';
 import { assertMessageBundle } from '../order/bundle-entries.js';
 import { parsePrescriptionOrder } from '../order/parse-order.js';
 import { type PrescriberRegister, registeredPrescriber } from '../signature/verify-prescription.js';
 
-/** The register's remote-signing keys (provided by the register capability as `remote-keys`). */
-export interface RemoteSigningKeys {
-  signingMaterial(
-    tx: Queryable,
-    practitionerId: string,
-  ): Promise<{
-    privateKey: webcrypto.CryptoKey | KeyObject;
-    certificateDer: Uint8Array;
-    serialNumber: string;
-  }>;
-}
+/** The register's remote-signing keys (its `remote-keys` service). */
+export type RemoteSigningKeys = RemoteKeys;
 
 export function registerPrepareAndSign(
   fhir: FastifyInstance,

@@ -4,50 +4,18 @@
  * src/signing (the module suppliers sign with); the certificate is judged by the register's PKI
  * and the right to prescribe by the register, both at the signing time sigT.
  */
-import type { Bundle, Identifier } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
+import type { PkiService, RegisterService } from '../../register/index.js';
 import { SignatureError, verifyBundleSignature } from '../../signing/index.js';
 import type { ParsedOrder } from '../order/parse-order.js';
 
-/** The register's PKI, as prescribing uses it (provided by the register capability as `pki`). */
-export interface SigningCertificateCheck {
-  checkSigningCertificate(
-    q: Queryable,
-    input: { leafDer: Uint8Array; chainDer: Uint8Array[]; sigT: Date },
-  ): Promise<
-    | { ok: true; practitionerId: string; serialNumber: string }
-    | {
-        ok: false;
-        code: 'CERTIFICATE_NOT_TRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_REVOKED';
-        message: string;
-      }
-  >;
-  /**
-   * The certificate judged as above, the register's Practitioner the identifiers name (if one),
-   * and the rights of the certificate's practitioner at `orgOds` at sigT: one round trip.
-   */
-  signerAt(
-    q: Queryable,
-    input: {
-      leafDer: Uint8Array;
-      chainDer: Uint8Array[];
-      sigT: Date;
-      identifiers: Identifier[];
-      orgOds: string;
-    },
-  ): Promise<{
-    certificate: Awaited<ReturnType<SigningCertificateCheck['checkSigningCertificate']>>;
-    identifiedPractitioner: string | undefined;
-    rights: string[];
-  }>;
-}
+/** The register's PKI, as prescribing uses it (the register's `pki` service). */
+export type SigningCertificateCheck = Pick<PkiService, 'checkSigningCertificate' | 'signerAt'>;
 
-/** The right-to-prescribe register (provided by the register capability as `register`). */
-export interface PrescriberRegister {
-  resolvePractitioner(q: Queryable, identifiers: Identifier[]): Promise<{ id: string } | undefined>;
-  rightsAt(q: Queryable, input: { practitionerId: string; orgOds: string; at: Date }): Promise<string[]>;
-}
+/** The right-to-prescribe register (the register's `register` service). */
+export type PrescriberRegister = RegisterService;
 
 export interface VerificationDeps {
   pki: SigningCertificateCheck;

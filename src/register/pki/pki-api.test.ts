@@ -21,7 +21,7 @@ import {
   tamperedCsrPem,
 } from '../../../test/support/register/pki-keys.js';
 import type { PkiService } from '../capability.js';
-import type { RemoteKeys } from './remote-keys.js';
+import { PKI_SERVICE, REMOTE_KEYS_SERVICE } from '../services.js';
 import { subtle, x509 } from './x509.js';
 
 const param = (parameters: Parameters, name: string) =>
@@ -96,7 +96,7 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
     t = await startTestApp(kind);
     call = caller(t);
     asRegistrar = await registrar(t);
-    pki = t.pathways.services.get<PkiService>('pki');
+    pki = t.pathways.services.get(PKI_SERVICE);
     practitionerId = await newPractitioner();
   });
   afterAll(() => t.close());
@@ -364,7 +364,7 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
 
   describe('remote-signing keys', () => {
     it('creates a key and certificate once, reuses them, and replaces them after revocation', async () => {
-      const remoteKeys = t.pathways.services.get<RemoteKeys>('remote-keys');
+      const remoteKeys = t.pathways.services.get(REMOTE_KEYS_SERVICE);
       const id = await newPractitioner('Ben Carter');
       const first = await t.pathways.db.transaction((tx) => remoteKeys.signingMaterial(tx, id));
       const again = await t.pathways.db.transaction((tx) => remoteKeys.signingMaterial(tx, id));
@@ -398,7 +398,7 @@ describe.each(databaseKinds)('PKI on %s', (kind) => {
     });
 
     it('refuses a practitioner the register does not know, creating nothing', async () => {
-      const remoteKeys = t.pathways.services.get<RemoteKeys>('remote-keys');
+      const remoteKeys = t.pathways.services.get(REMOTE_KEYS_SERVICE);
       const before = await certificateCount();
       await expect(
         t.pathways.db.transaction((tx) => remoteKeys.signingMaterial(tx, 'nobody')),

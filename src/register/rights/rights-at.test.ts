@@ -15,6 +15,7 @@ import {
   roleBody,
 } from '../../../test/support/register/api.js';
 import type { RegisterService } from '../register-service.js';
+import { REGISTER_SERVICE } from '../services.js';
 import { GMC_NUMBER, NMC_NUMBER } from '../systems.js';
 import { ROLE_VERSIONS, roleVersions } from './role-store.js';
 
@@ -33,7 +34,7 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     t = await startTestApp(kind);
     call = caller(t);
     asRegistrar = await registrar(t);
-    register = t.pathways.services.get<RegisterService>('register');
+    register = t.pathways.services.get(REGISTER_SERVICE);
   });
   afterAll(() => t.close());
 

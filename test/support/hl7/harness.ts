@@ -1,6 +1,6 @@
 /** The service in-process with an MLLP listener on a free port, for the HL7 suites (not used at run time). */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { Hl7Service } from '../../../src/hl7/capability.js';
+import { HL7_SERVICE } from '../../../src/hl7/index.js';
 import { MllpClient } from '../../../src/hl7/mllp/client.js';
 import { startTestApp, type TestApp } from '../../app.js';
 import type { DatabaseKind } from '../../databases.js';
@@ -21,7 +21,7 @@ export interface Hl7Test {
 
 export async function startHl7Test(kind: DatabaseKind, env: Record<string, string> = {}): Promise<Hl7Test> {
   const t = await startTestApp(kind, env);
-  const service = t.pathways.services.get<Hl7Service>('hl7');
+  const service = t.pathways.services.get(HL7_SERVICE);
   const { port } = await service.listen(0, '127.0.0.1');
   const connect = () => MllpClient.connect({ host: '127.0.0.1', port, timeoutMs: 20_000 });
   const client = await connect();
