@@ -66,29 +66,47 @@ export interface FailedAttempt {
   retryInMs: number | undefined;
 }
 
-/** A batch's failed attempts, each with its own back-off or dead letter, in one statement. */
+/**
+ * A batch's failed attempts, each with its own back-off or dead letter, in one statement.
+ *
+ * For an ordered consumer the later pending deliveries of a failed one's key cannot run before
+ * it does, so the same statement moves them to its retry time. Otherwise each of them stays due,
+ * and every claim walks all of them and checks each for an earlier pending one: during an
+ * outage of the receiver that walk grows with the backlog and the claims become the database's
+ * largest cost (bench cycles suite: draining 4,700 deliveries after an outage at 88/s, 12.6 ms of
+ * CPU each). A dead letter moves nothing: the key's next delivery may go at once.
+ */
 export async function markFailed(
   q: Queryable,
   consumer: string,
   failures: FailedAttempt[],
+  options: { ordered: boolean } = { ordered: false },
 ): Promise<string[]> {
   if (failures.length === 0) return [];
-  const result = await q.query<{ event_id: string }>(
-    `UPDATE outbox_delivery d SET attempts = d.attempts + 1, last_error = f.error, lease_until = NULL,
+  const failed = `UPDATE outbox_delivery d SET attempts = d.attempts + 1, last_error = f.error, lease_until = NULL,
             state = CASE WHEN f.dead THEN 'dead' ELSE 'pending' END,
             finished_at = CASE WHEN f.dead THEN now() END,
             next_attempt_at = CASE WHEN f.dead THEN NULL
                                    ELSE now() + f.delay_ms * interval '1 millisecond' END
      FROM unnest($2::uuid[], $3::text[], $4::double precision[], $5::boolean[]) AS f(event_id, error, delay_ms, dead)
      WHERE d.consumer = $1 AND d.event_id = f.event_id AND d.state = 'pending'
-     RETURNING d.event_id`,
-    [
-      consumer,
-      failures.map((f) => f.eventId),
-      failures.map((f) => f.error),
-      failures.map((f) => f.retryInMs ?? 0),
-      failures.map((f) => f.retryInMs === undefined),
-    ],
-  );
+     RETURNING d.event_id, d.key, d.seq, d.state, d.next_attempt_at`;
+  const sql = options.ordered
+    ? `WITH failed AS (${failed}),
+       deferred AS (
+         UPDATE outbox_delivery later SET next_attempt_at = failed.next_attempt_at
+         FROM failed
+         WHERE failed.state = 'pending' AND later.consumer = $1 AND later.key = failed.key
+           AND later.state = 'pending' AND later.seq > failed.seq
+           AND later.next_attempt_at < failed.next_attempt_at AND later.event_id <> ALL($2::uuid[]))
+       SELECT event_id FROM failed`
+    : failed;
+  const result = await q.query<{ event_id: string }>(sql, [
+    consumer,
+    failures.map((f) => f.eventId),
+    failures.map((f) => f.error),
+    failures.map((f) => f.retryInMs ?? 0),
+    failures.map((f) => f.retryInMs === undefined),
+  ]);
   return result.rows.map((row) => row.event_id);
 }

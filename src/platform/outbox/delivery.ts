@@ -137,7 +137,9 @@ async function recordFailures(tx: Queryable, consumer: Consumer, failures: Failu
       retryInMs: dead ? undefined : retryDelayMs(attempt, policy),
     };
   });
-  const recorded = new Set(await markFailed(tx, consumer.name, attempts));
+  const recorded = new Set(
+    await markFailed(tx, consumer.name, attempts, { ordered: consumer.ordered === true }),
+  );
   const result: RecordedFailure[] = [];
   for (const attempt of attempts) {
     if (!recorded.has(attempt.eventId)) continue;

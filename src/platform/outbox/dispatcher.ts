@@ -44,10 +44,16 @@ export async function dispatchBatch(
     for (const consumer of consumers) {
       const mine = events.filter((event) => wants(consumer, event.type));
       if (mine.length === 0) continue;
-      // Due at once: an ordered consumer's claim skips any that has an earlier pending one of its key.
+      // Due at once, or for an ordered consumer not before the retry of an earlier pending delivery
+      // of its key (markFailed moves those already queued the same way); the claim still checks.
+      const due = consumer.ordered
+        ? `GREATEST(now(), (SELECT max(p.next_attempt_at) FROM outbox_delivery p
+                           WHERE p.consumer = $1 AND p.key = u.key AND p.state = 'pending'))`
+        : 'now()';
       await tx.query(
         `INSERT INTO outbox_delivery (consumer, event_id, seq, key, next_attempt_at)
-         SELECT $1::text, *, now() FROM unnest($2::uuid[], $3::bigint[], $4::text[])
+         SELECT $1::text, u.event_id, u.seq, u.key, ${due}
+         FROM unnest($2::uuid[], $3::bigint[], $4::text[]) AS u(event_id, seq, key)
          ON CONFLICT DO NOTHING`,
         [consumer.name, mine.map((e) => e.id), mine.map((e) => e.seq), mine.map((e) => e.key)],
       );

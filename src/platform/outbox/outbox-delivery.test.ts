@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { fast, log, outboxHarness } from '../../../test/support/platform/outbox.js';
 import { sleep, waitFor } from '../../../test/support/platform/wait.js';
+import type { Queryable } from '../database/database.js';
 import { createMetricsRegistry } from '../metrics/metrics.js';
 import { PermanentFailure } from './consumer.js';
 import { emit } from './events.js';
@@ -139,6 +140,38 @@ describe.each(databaseKinds)('outbox delivery on %s', (kind) => {
     const rx1Calls = calls.filter((event) => event.key === 'rx-1').map((event) => event.id);
     expect(rx1Calls).toEqual([first.id, first.id, first.id, first.id, second.id, third.id]);
     expect(await delivery(name, second.id)).toMatchObject({ state: 'done', attempts: 0 });
+  });
+
+  it('moves the later deliveries of a failing key to its retry time, queued or dispatched later (ordered)', async () => {
+    const { type, name } = fresh();
+    const { consumer, calls } = recording(name, type, {
+      ordered: true,
+      fail: (event) => event.key === 'rx-down',
+    });
+    // A long back-off: the first delivery's retry is a minute away, like a receiver that is down.
+    await start({ ...consumer, retry: { baseDelayS: 60, maxDelayS: 60 } });
+    const emitStep = (tx: Queryable, key: string, step: number) => emit(tx, { type, key, payload: { step } });
+    const [first, second] = await h.db.transaction(async (tx) => [
+      await emitStep(tx, 'rx-down', 1),
+      await emitStep(tx, 'rx-down', 2),
+    ]);
+    await waitFor(async () => (await delivery(name, first!.id))?.attempts === 1, 'the first attempt failed');
+    const third = await h.db.transaction((tx) => emitStep(tx, 'rx-down', 3));
+    const other = await h.db.transaction((tx) => emitStep(tx, 'rx-up', 1));
+    await waitFor(async () => (await delivery(name, other.id))?.state === 'done', 'the other key delivered');
+    await h.outbox.dispatchNow();
+    const due = await h.db.query<{ event_id: string; due_ms: number }>(
+      `SELECT event_id, (extract(epoch FROM next_attempt_at) * 1000)::float8 AS due_ms
+       FROM outbox_delivery WHERE consumer = $1 AND key = 'rx-down' ORDER BY seq`,
+      [name],
+    );
+    const [firstDue, secondDue, thirdDue] = due.rows.map((row) => row.due_ms);
+    expect(due.rows.map((row) => row.event_id)).toEqual([first!.id, second!.id, third.id]);
+    expect(firstDue).toBeGreaterThan(Date.now() + 30_000);
+    // Not due before the first one's retry: claims do not walk them while the receiver is down.
+    expect(secondDue).toBe(firstDue);
+    expect(thirdDue).toBe(firstDue);
+    expect(calls.filter((event) => event.key === 'rx-down').map((event) => event.id)).toEqual([first!.id]);
   });
 
   it('dead-letters a permanent failure at once, lets the next event of the key go, and can redrive it', async () => {
