@@ -25,19 +25,3 @@ export function patientOf(resource: Resource): string | undefined {
   return undefined;
 }
 
-/** Resource types whose instances hold patient data (all reads and writes of them are audited). */
-export const PATIENT_DATA_TYPES = new Set([
-  'Patient',
-  'MedicationRequest',
-  'MedicationDispense',
-  'Task',
-  'Communication',
-  'Claim',
-  'Provenance',
-  'Appointment',
-  'Encounter',
-  'ServiceRequest',
-  'DiagnosticReport',
-  'Observation',
-  'Consent',
-]);
