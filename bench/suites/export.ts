@@ -10,12 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { parseExportRequest } from '../../src/analytics/export/export-request.js';
+import { exportTypesOf, parseExportRequest } from '../../src/analytics/export/export-request.js';
 import { ExportRunner } from '../../src/analytics/export/export-run.js';
 import { insertExport, listFiles } from '../../src/analytics/export/export-store.js';
 import { pseudonymFunction } from '../../src/analytics/pseudonymise/pseudonym-key.js';
 import { openDatabase } from '../../src/platform/database/database.js';
 import { migrate } from '../../src/platform/database/migrate.js';
+import { ResourceRules } from '../../src/platform/fhir/resource-rules.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { describeMachine } from '../harness/machine.js';
 
@@ -65,7 +66,9 @@ async function main(): Promise<void> {
     await db.query('ANALYZE fhir_resource');
     const fillS = (performance.now() - fillStart) / 1000;
     const id = randomUUID();
-    const request = parseExportRequest('system', new URLSearchParams('_type=MedicationRequest'), {
+    // A system-level export covers every stored type, whatever the capabilities declare.
+    const types = exportTypesOf(new ResourceRules());
+    const request = parseExportRequest(types, 'system', new URLSearchParams('_type=MedicationRequest'), {
       roles: pseudonymise ? ['analyst'] : ['admin'],
     });
     await db.transaction((tx) =>

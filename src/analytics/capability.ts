@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
 import { EXPORT_QUEUE, registerExportJobs } from './export/export-jobs.js';
+import { exportTypesOf } from './export/export-request.js';
 import { registerExportRoutes } from './export/export-routes.js';
 import { ExportRunner, removeExportFiles } from './export/export-run.js';
 import { pseudonymFunction, pseudonymKey } from './pseudonymise/pseudonym-key.js';
@@ -56,6 +57,8 @@ export const analyticsCapability: CapabilityFactory = async (context): Promise<C
         access: context.access,
         audit: context.audit,
         baseUrl: context.fhirBaseUrl,
+        // Every capability has declared its types by now: routes are registered after all are built.
+        types: exportTypesOf(context.resourceRules),
         exportDir: settings.exportDir,
         enqueue: async (exportId, tx) => {
           await jobs.send(EXPORT_QUEUE, { exportId }, { tx });

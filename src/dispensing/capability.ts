@@ -9,7 +9,7 @@ import type { CapabilityFactory } from '../platform/capability.js';
 import { PRESCRIBING_SERVICE } from '../prescribing/index.js';
 import { seedDispensingDemo } from './demo.js';
 import { closeUnclaimed } from './no-claim/close-unclaimed.js';
-import { declareDispensingRelationships } from './read-relationships.js';
+import { declareDispensingTypes } from './resource-types.js';
 import { registerCommunicationRoutes } from './routes/communication-routes.js';
 import { registerDispenseHandler, registerDispensingRoutes } from './routes/dispensing-routes.js';
 import { registerReleaseRoute } from './routes/release-route.js';
@@ -23,7 +23,7 @@ export const dispensingCapability: CapabilityFactory = async (context) => {
   const { db, access, audit, log } = context;
   registerDispenseHandler(prescribing.handlers, { db, access, audit });
   const safetyEvents = clinicalSafetyCounter(context.metrics);
-  declareDispensingRelationships(context.resourceRules);
+  declareDispensingTypes(context.resourceRules);
 
   const jobs = context.outbox.jobs;
   await jobs.createQueue(NO_CLAIM_QUEUE, { retry: { limit: 3, baseDelayS: 60, maxDelayS: 600 } });

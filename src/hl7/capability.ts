@@ -21,7 +21,7 @@ import { CONDITION } from './message/hl7-error.js';
 import { MllpListener } from './mllp/listener.js';
 import { orderHandler } from './orders/order-handler.js';
 import { oruHandler } from './oru/oru-handler.js';
-import { declareHl7Relationships } from './read-relationships.js';
+import { declareHl7Types } from './resource-types.js';
 import { HL7_SERVICE } from './services.js';
 import { type Hl7Settings, readHl7Settings } from './settings.js';
 import { siuHandler } from './siu/siu-handler.js';
@@ -38,7 +38,7 @@ export interface Hl7Service {
 export const hl7Capability: CapabilityFactory = (context): Capability => {
   const settings = readHl7Settings(context.env, context.config.mllpPort);
   const log = context.log.child({ component: 'hl7' });
-  declareHl7Relationships(context.resourceRules);
+  declareHl7Types(context.resourceRules);
   const releases = context.services.has(RESULT_RELEASES_SERVICE)
     ? context.services.get(RESULT_RELEASES_SERVICE)
     : undefined;

@@ -36,8 +36,9 @@ export interface PlatformContext {
   /** Operations a capability adds are declared here so the CapabilityStatement lists them. */
   capabilities: CapabilityRegistry;
   /**
-   * What a capability declares per resource type to the generic FHIR routes: today the
-   * relationships that relate staff organisations to records (who may read what).
+   * What a capability declares per resource type to the generic FHIR routes (resource-rules.ts):
+   * write rules, read rules (group, patient data) and the relationships that relate staff
+   * organisations to records — each capability in its own resource-types.ts.
    */
   resourceRules: ResourceRules;
   /** Encrypts secrets at rest (TOTP seeds, signing keys): `encryptSecret(secretKey, …)`. */

@@ -1,6 +1,9 @@
 /**
  * The resource types the portal declares to the platform's generic FHIR routes: how each is
- * written (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to.
+ * written and read (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to.
+ * Results (DiagnosticReport, Observation) also arrive from the hospital feed (hl7), which stores
+ * them; the portal declares them because it writes and shows them through the generic routes.
+ * Tasks are the repeat requests the portal stores.
  */
 import type { ResourceRules } from '../platform/fhir/resource-rules.js';
 import { appointmentRules } from './appointments/booking.js';
@@ -24,5 +27,12 @@ export function declarePortalTypes(rules: ResourceRules): void {
     audit: 'patient-data',
     inTransactionBundle: true,
   });
+  // Timetables: which times exist and are free, never who booked them.
+  for (const type of ['Schedule', 'Slot'])
+    rules.declareReads(type, { group: 'directory', patientData: false });
+  for (const type of ['Appointment', 'Consent', 'DiagnosticReport', 'Observation']) {
+    rules.declareReads(type, { group: 'clinical', patientData: true });
+  }
+  rules.declareReads('Task', { group: 'task', patientData: true });
   declarePortalRelationships(rules);
 }

@@ -8,8 +8,8 @@ import type { CapabilityFactory } from '../platform/capability.js';
 import { PKI_SERVICE, REGISTER_SERVICE, REMOTE_KEYS_SERVICE } from '../register/index.js';
 import { seedPrescribingDemo } from './demo.js';
 import { expirePrescriptions } from './expiry/expire-prescriptions.js';
-import { declarePrescribingRelationships } from './read-relationships.js';
 import { startDueIssues } from './repeat/start-issue.js';
+import { declarePrescribingTypes } from './resource-types.js';
 import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
 import { registerOrderHandlers } from './routes/order-handlers.js';
 import { registerPrepareAndSign } from './routes/prepare-sign.js';
@@ -40,7 +40,7 @@ export const prescribingCapability: CapabilityFactory = async (context) => {
   const service: PrescribingService = { handlers, taskSearches, pki, register };
   context.services.provide(PRESCRIBING_SERVICE, service);
   registerOrderHandlers(handlers, { db: context.db, audit: context.audit, pki, register });
-  declarePrescribingRelationships(context.resourceRules);
+  declarePrescribingTypes(context.resourceRules);
 
   const jobs = context.outbox.jobs;
   await jobs.createQueue(EXPIRY_QUEUE, { retry: { limit: 3, baseDelayS: 30, maxDelayS: 300 } });

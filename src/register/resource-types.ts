@@ -1,6 +1,6 @@
 /**
  * The resource types the register declares to the platform's generic FHIR routes: how each is
- * written (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to.
+ * written and read (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to.
  */
 import type { ResourceRules } from '../platform/fhir/resource-rules.js';
 import { DIRECTORY_EDITORS, SYSTEM_EDITORS } from './policies.js';
@@ -18,5 +18,9 @@ export function declareRegisterTypes(rules: ResourceRules): void {
     rules.declare(type, { write: DIRECTORY_EDITORS, audit: 'patient-data', inTransactionBundle: true });
   }
   rules.declare('Device', { write: SYSTEM_EDITORS, audit: 'patient-data', inTransactionBundle: true });
+  // The directory every staff role reads in full; none of it is patient data.
+  for (const type of ['Practitioner', 'PractitionerRole', ...DIRECTORY, 'Device']) {
+    rules.declareReads(type, { group: 'directory', patientData: false });
+  }
   declareRegisterRelationships(rules);
 }

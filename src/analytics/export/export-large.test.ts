@@ -11,12 +11,16 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { declaredResourceRules } from '../../../test/support/platform/declared-rules.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { pseudonymFunction } from '../pseudonymise/pseudonym-key.js';
 import { runView } from '../views/view-run.js';
-import { parseExportRequest } from './export-request.js';
+import { exportTypesOf, parseExportRequest } from './export-request.js';
 import { ExportRunner, exportFolder } from './export-run.js';
 import { insertExport, listFiles } from './export-store.js';
+
+/** The types as the capabilities declare them (what the analytics capability passes its routes). */
+const TYPES = exportTypesOf(declaredResourceRules());
 
 const TOTAL = 20_000;
 
@@ -44,7 +48,7 @@ describe.each(databaseKinds)('a large export on %s', (kind) => {
 
   it('writes every resource exactly once across files and slices', async () => {
     const id = randomUUID();
-    const request = parseExportRequest('system', new URLSearchParams('_type=MedicationRequest'), {
+    const request = parseExportRequest(TYPES, 'system', new URLSearchParams('_type=MedicationRequest'), {
       roles: ['admin'],
     });
     await database.db.transaction((tx) =>

@@ -1,11 +1,14 @@
 /** The kick-off parameters: what is accepted, what each resolves to, and every refusal a 400/403. */
 import { describe, expect, it } from 'vitest';
+import { declaredResourceRules } from '../../../test/support/platform/declared-rules.js';
 import { Problem } from '../../platform/errors/problem.js';
-import { exportableTypes, parseExportRequest, pseudonymisedFor } from './export-request.js';
+import { exportableTypes, exportTypesOf, parseExportRequest, pseudonymisedFor } from './export-request.js';
 
 const admin = { roles: ['admin'] };
 const analyst = { roles: ['analyst'] };
 const q = (text: string) => new URLSearchParams(text);
+/** The types as the capabilities declare them (what the analytics capability passes its routes). */
+const TYPES = exportTypesOf(declaredResourceRules());
 
 function problemOf(fn: () => unknown): Problem {
   try {
@@ -19,10 +22,10 @@ function problemOf(fn: () => unknown): Problem {
 
 describe('parseExportRequest', () => {
   it('exports every stored type at system level, and the compartment types at patient level', () => {
-    const system = parseExportRequest('system', q(''), admin);
-    expect(system.types).toEqual([...exportableTypes('system')]);
+    const system = parseExportRequest(TYPES, 'system', q(''), admin);
+    expect(system.types).toEqual([...exportableTypes(TYPES, 'system')]);
     expect(system.types).toContain('Practitioner');
-    const patient = parseExportRequest('patient', q(''), admin);
+    const patient = parseExportRequest(TYPES, 'patient', q(''), admin);
     expect(patient.types).toContain('Patient');
     expect(patient.types).toContain('MedicationRequest');
     expect(patient.types).not.toContain('Practitioner');
@@ -30,33 +33,40 @@ describe('parseExportRequest', () => {
   });
 
   it('narrows to _type (comma-separated or repeated), in the server order, without repeats', () => {
-    const request = parseExportRequest('system', q('_type=MedicationRequest,Patient&_type=Patient'), admin);
+    const request = parseExportRequest(
+      TYPES,
+      'system',
+      q('_type=MedicationRequest,Patient&_type=Patient'),
+      admin,
+    );
     expect(request.types).toEqual(['Patient', 'MedicationRequest']);
   });
 
   it('accepts the NDJSON output formats and refuses others', () => {
     for (const format of ['application/fhir+ndjson', 'application/ndjson', 'ndjson']) {
       expect(
-        parseExportRequest('system', q(`_outputFormat=${encodeURIComponent(format)}`), admin).types.length,
+        parseExportRequest(TYPES, 'system', q(`_outputFormat=${encodeURIComponent(format)}`), admin).types
+          .length,
       ).toBeGreaterThan(0);
     }
-    const problem = problemOf(() => parseExportRequest('system', q('_outputFormat=text/csv'), admin));
+    const problem = problemOf(() => parseExportRequest(TYPES, 'system', q('_outputFormat=text/csv'), admin));
     expect(problem.status).toBe(400);
     expect(problem.issues[0]!.expression).toBe('_outputFormat');
   });
 
   it('reads _since as an instant with a time zone', () => {
-    const request = parseExportRequest('system', q('_since=2026-01-02T03:04:05Z'), admin);
+    const request = parseExportRequest(TYPES, 'system', q('_since=2026-01-02T03:04:05Z'), admin);
     expect(request.since?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
     for (const bad of ['2026-01-02', '2026-01-02T03:04:05', 'yesterday']) {
       expect(
-        problemOf(() => parseExportRequest('system', q(`_since=${bad}`), admin)).issues[0]!.expression,
+        problemOf(() => parseExportRequest(TYPES, 'system', q(`_since=${bad}`), admin)).issues[0]!.expression,
       ).toBe('_since');
     }
   });
 
   it('checks each _typeFilter with the search parser and against the exported types', () => {
     const request = parseExportRequest(
+      TYPES,
       'system',
       q(`_type=MedicationRequest&_typeFilter=${encodeURIComponent('MedicationRequest?status=active')}`),
       admin,
@@ -72,6 +82,7 @@ describe('parseExportRequest', () => {
     for (const filter of cases) {
       const problem = problemOf(() =>
         parseExportRequest(
+          TYPES,
           'system',
           q(`_type=MedicationRequest&_typeFilter=${encodeURIComponent(filter)}`),
           admin,
@@ -82,14 +93,20 @@ describe('parseExportRequest', () => {
   });
 
   it('refuses unknown parameters, unknown types and types outside the level', () => {
-    expect(problemOf(() => parseExportRequest('system', q('_elements=id'), admin)).status).toBe(400);
-    expect(problemOf(() => parseExportRequest('system', q('_type=AuditEvent'), admin)).status).toBe(400);
-    expect(problemOf(() => parseExportRequest('patient', q('_type=Practitioner'), admin)).status).toBe(400);
-    expect(problemOf(() => parseExportRequest('system', q('_since=a&_since=b'), admin)).status).toBe(400);
+    expect(problemOf(() => parseExportRequest(TYPES, 'system', q('_elements=id'), admin)).status).toBe(400);
+    expect(problemOf(() => parseExportRequest(TYPES, 'system', q('_type=AuditEvent'), admin)).status).toBe(
+      400,
+    );
+    expect(problemOf(() => parseExportRequest(TYPES, 'patient', q('_type=Practitioner'), admin)).status).toBe(
+      400,
+    );
+    expect(problemOf(() => parseExportRequest(TYPES, 'system', q('_since=a&_since=b'), admin)).status).toBe(
+      400,
+    );
   });
 
   it('keeps the group id of a Group export', () => {
-    expect(parseExportRequest('group', q(''), admin, 'g1').groupId).toBe('g1');
+    expect(parseExportRequest(TYPES, 'group', q(''), admin, 'g1').groupId).toBe('g1');
   });
 });
 

@@ -5,7 +5,7 @@
  * silently returns something other than what was asked.
  */
 import { forbidden, invalid } from '../../platform/errors/problem.js';
-import { PATIENT_DATA_TYPES } from '../../platform/fhir/patient-compartment.js';
+import type { ResourceRules } from '../../platform/fhir/resource-rules.js';
 import { RESOURCE_TYPES } from '../../platform/fhir/resource-types.js';
 import { parseSearchQuery } from '../../platform/fhir/search/index.js';
 
@@ -28,17 +28,27 @@ export interface ExportRequest {
 
 export const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'];
 
-/**
- * Patient and Group exports cover the Patient resources and the records in their compartments.
- * Groups themselves are cohort definitions, exported at system level.
- */
-const COMPARTMENT_TYPES: readonly string[] = RESOURCE_TYPES.filter(
-  (type) => type === 'Patient' || PATIENT_DATA_TYPES.has(type),
-);
-const SYSTEM_TYPES: readonly string[] = RESOURCE_TYPES;
+/** The types an export may cover, by level, in the server's order. */
+export interface ExportTypes {
+  system: readonly string[];
+  compartment: readonly string[];
+}
 
-export function exportableTypes(level: ExportLevel): readonly string[] {
-  return level === 'system' ? SYSTEM_TYPES : COMPARTMENT_TYPES;
+/**
+ * Patient and Group exports cover the Patient resources and the records in their compartments:
+ * the types their capabilities declared as patient data (Patient is the kernel's). Groups
+ * themselves are cohort definitions, exported at system level. Read once every capability has
+ * declared its types (when the routes are registered).
+ */
+export function exportTypesOf(rules: Pick<ResourceRules, 'holdsPatientData'>): ExportTypes {
+  return {
+    system: RESOURCE_TYPES,
+    compartment: RESOURCE_TYPES.filter((type) => rules.holdsPatientData(type)),
+  };
+}
+
+export function exportableTypes(types: ExportTypes, level: ExportLevel): readonly string[] {
+  return level === 'system' ? types.system : types.compartment;
 }
 
 const KNOWN_PARAMS = new Set(['_outputFormat', '_since', '_type', '_typeFilter', 'pseudonymise']);
@@ -77,6 +87,7 @@ function single(query: URLSearchParams, name: string): string | undefined {
 }
 
 export function parseExportRequest(
+  exportTypes: ExportTypes,
   level: ExportLevel,
   query: URLSearchParams,
   requester: Requester,
@@ -90,7 +101,7 @@ export function parseExportRequest(
   if (format !== undefined && !NDJSON_FORMATS.includes(format)) {
     throw invalid(`_outputFormat ${format} is not supported: use application/fhir+ndjson`, '_outputFormat');
   }
-  const allowed = exportableTypes(level);
+  const allowed = exportableTypes(exportTypes, level);
   const asked = [...new Set(listOf(query, '_type'))];
   for (const type of asked) {
     if (!allowed.includes(type)) {

@@ -21,7 +21,7 @@ import { invalid, notFound, Problem } from '../../platform/errors/problem.js';
 import { FHIR_ID } from '../../platform/fhir/resource-types.js';
 import { readResource } from '../../platform/fhir/store/repository.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
-import { type ExportLevel, parseExportRequest } from './export-request.js';
+import { type ExportLevel, type ExportTypes, parseExportRequest } from './export-request.js';
 import { exportFolder } from './export-run.js';
 import { cancelExport, type ExportRecord, findExport, insertExport, listFiles } from './export-store.js';
 
@@ -32,6 +32,8 @@ export interface ExportRouteDeps {
   access: AccessControl;
   audit: { record(input: AuditInput): Promise<void> };
   baseUrl: string;
+  /** The types each level covers (export-request.ts `exportTypesOf`). */
+  types: ExportTypes;
   exportDir: string;
   /** Queues the export's job in the kick-off's transaction. */
   enqueue(exportId: string, tx: Queryable): Promise<void>;
@@ -141,7 +143,7 @@ async function kickOff(
   const query = new URLSearchParams(
     request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
   );
-  const exportRequest = parseExportRequest(level, query, caller, groupId);
+  const exportRequest = parseExportRequest(deps.types, level, query, caller, groupId);
   const id = randomUUID();
   const requestUrl = `${deps.baseUrl}${request.url.slice(request.url.indexOf('/fhir/R4') + '/fhir/R4'.length)}`;
   await deps.db.transaction(async (tx) => {

@@ -9,13 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { declaredResourceRules } from '../../../test/support/platform/declared-rules.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { pseudonymFunction } from '../pseudonymise/pseudonym-key.js';
 import { removeExpiredExports } from './export-jobs.js';
-import { parseExportRequest } from './export-request.js';
+import { exportTypesOf, parseExportRequest } from './export-request.js';
 import { ExportRunner, exportFolder } from './export-run.js';
 import { cancelExport, findExport, insertExport, listFiles } from './export-store.js';
+
+/** The types as the capabilities declare them (what the analytics capability passes its routes). */
+const TYPES = exportTypesOf(declaredResourceRules());
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const NHS_NUMBERS = ['9449304130', '9449310378', '9000000009'];
@@ -58,6 +62,7 @@ describe.each(databaseKinds)('bulk export runner on %s', (kind) => {
   async function startExport(level: 'system' | 'patient' | 'group', query: string, patientIds?: string[]) {
     const id = randomUUID();
     const request = parseExportRequest(
+      TYPES,
       level,
       new URLSearchParams(query),
       admin,
@@ -180,9 +185,14 @@ describe.each(databaseKinds)('bulk export runner on %s', (kind) => {
 
   it('pseudonymises the output when asked, keeping the links between resources', async () => {
     const id = randomUUID();
-    const request = parseExportRequest('patient', new URLSearchParams('_type=Patient,MedicationRequest'), {
-      roles: ['analyst'],
-    });
+    const request = parseExportRequest(
+      TYPES,
+      'patient',
+      new URLSearchParams('_type=Patient,MedicationRequest'),
+      {
+        roles: ['analyst'],
+      },
+    );
     expect(request.pseudonymised).toBe(true);
     await database.db.transaction((tx) =>
       insertExport(tx, { id, request, patientIds: undefined, requestUrl: 'x', requestedBy: 'analyst' }),

@@ -5,17 +5,17 @@
  */
 import type { AccessPolicy } from '../auth/policy.js';
 import type { Role } from '../auth/principal.js';
-import { staffReadersOf, typeGroupOf } from './read-access/read-rule.js';
+import { staffReadersOf, type TypeGroup } from './read-access/read-rule.js';
 
 /**
- * Reads: the staff roles that read the type at all (read-access/read-rule.ts: who reads every
- * instance and who only those related to their organisation), and a patient within their own
- * compartment (re-checked per resource) — except messages between prescribers and dispensers
- * and cohorts (Group), which patients never see.
+ * Reads of a type in `group` (its capability's declaration: resource-rules.ts `readGroup`): the
+ * staff roles that read the group at all (read-access/read-rule.ts: who reads every instance and
+ * who only those related to their organisation), and a patient within their own compartment
+ * (re-checked per resource) — except messages between prescribers and dispensers and cohorts
+ * (Group), which patients never see.
  */
-export function readPolicy(resourceType: string): AccessPolicy {
-  const roles: Role[] = staffReadersOf(resourceType);
-  const group = typeGroupOf(resourceType);
+export function readPolicy(group: TypeGroup): AccessPolicy {
+  const roles: Role[] = staffReadersOf(group);
   if (group !== 'messages' && group !== 'cohort') roles.push('patient');
   return { roles, patient: 'bound' };
 }

@@ -8,11 +8,33 @@
  *    which the read, vread, history and search routes apply (read-access/). Prescribing says "a
  *    patient with a prescription written at the organisation", dispensing "a prescription released
  *    to the pharmacy", the portal "an appointment or a result there", the register "the patient's
- *    GP practice" — each as a SQL predicate.
+ *    GP practice" — each as a SQL predicate;
+ *  - read rules: the type's group in the staff read table (read-access/read-rule.ts: who reads
+ *    every instance, who only related ones, who none) and whether its instances hold patient data
+ *    (every read and write of them is audited, naming the patient: patient-compartment.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Role } from '../auth/principal.js';
+import type { TypeGroup } from './read-access/read-rule.js';
 import { assertConsistent, type WriteRules } from './write-rules.js';
+
+/** What a capability declares about reading one resource type it owns. */
+export interface ReadRules {
+  /** Its row of the staff read table (read-access/read-rule.ts `READ_TABLE`). */
+  group: TypeGroup;
+  /** Its instances hold patient data: every read and write of them is audited. */
+  patientData: boolean;
+}
+
+/**
+ * A type nobody declared: clinical, the strictest group a related reader can read (unknown means
+ * the strictest rule, not the loosest), and not audited as patient data, as before types were
+ * declared (every stored type is declared: src/read-rules.test.ts).
+ */
+export const UNDECLARED_READS: Readonly<ReadRules> = { group: 'clinical', patientData: false };
+
+/** The kernel's own type: a patient's demographics (patient binding and the compartment are the kernel's). */
+const PATIENT_READS: Readonly<ReadRules> = { group: 'demographics', patientData: true };
 
 /** Placeholders a relationship's SQL is built with; values always travel as bind parameters. */
 export interface RelationshipSql {
@@ -48,6 +70,7 @@ export class ResourceRules {
   readonly #resource = new Map<string, ResourceRelationship[]>();
   readonly #patient: PatientRelationship[] = [];
   readonly #writes = new Map<string, WriteRules>();
+  readonly #reads = new Map<string, Readonly<ReadRules>>([['Patient', PATIENT_READS]]);
 
   /** How `resourceType` is written through the generic routes; one capability declares a type once. */
   declare<T extends Resource>(resourceType: T['resourceType'], rules: WriteRules<T>): void {
@@ -65,6 +88,32 @@ export class ResourceRules {
   /** Every type with declared write rules, for documentation and tests. */
   declaredTypes(): string[] {
     return [...this.#writes.keys()].sort();
+  }
+
+  /** How `resourceType` is read: its group and whether it holds patient data; declared once. */
+  declareReads(resourceType: string, rules: ReadRules): void {
+    if (this.#reads.has(resourceType)) throw new Error(`read rules for ${resourceType} are already declared`);
+    this.#reads.set(resourceType, { ...rules });
+  }
+
+  /** The declared read rules of a type, or the strictest (`UNDECLARED_READS`) when none were. */
+  readRules(resourceType: string): Readonly<ReadRules> {
+    return this.#reads.get(resourceType) ?? UNDECLARED_READS;
+  }
+
+  /** Its group in the staff read table. */
+  readGroup(resourceType: string): TypeGroup {
+    return this.readRules(resourceType).group;
+  }
+
+  /** Whether instances of the type hold patient data (audited on every read and write). */
+  holdsPatientData(resourceType: string): boolean {
+    return this.readRules(resourceType).patientData;
+  }
+
+  /** Every type with declared read rules (Patient included), for documentation and tests. */
+  readDeclaredTypes(): string[] {
+    return [...this.#reads.keys()].sort();
   }
 
   /** Instances of `resourceType` related to an organisation through `relationship`. */

@@ -3,7 +3,9 @@
  * search routes apply to every staff caller. Patients are not decided here: a patient's token is
  * bound to its own compartment (auth/patient-binding.ts).
  *
- * Each resource type belongs to a group, and each role reads each group in one of three ways:
+ * Each resource type belongs to a group — declared by the capability that owns the type
+ * (resource-rules.ts `declareReads`; a type nobody declared is `clinical`) — and each role reads
+ * each group in one of three ways:
  *  - `all`: any instance (the register's directory; patient demographics for the service desk's
  *    identity checks; everything for admin, who also corrects and exports the data);
  *  - `related`: only instances related to the caller's organisation (token `org`) through a
@@ -33,37 +35,6 @@ export type TypeGroup =
   | 'messages'
   /** Groups: cohorts of patients, defined by administrators for Group-level Bulk Data exports. */
   | 'cohort';
-
-const GROUPS: Readonly<Record<string, TypeGroup>> = {
-  Practitioner: 'directory',
-  PractitionerRole: 'directory',
-  Organization: 'directory',
-  Location: 'directory',
-  HealthcareService: 'directory',
-  Medication: 'directory',
-  Schedule: 'directory',
-  Slot: 'directory',
-  Device: 'directory',
-  Patient: 'demographics',
-  MedicationRequest: 'prescription',
-  MedicationDispense: 'prescription',
-  Claim: 'prescription',
-  Observation: 'clinical',
-  DiagnosticReport: 'clinical',
-  Appointment: 'clinical',
-  Encounter: 'clinical',
-  ServiceRequest: 'clinical',
-  Consent: 'clinical',
-  Provenance: 'clinical',
-  Task: 'task',
-  Communication: 'messages',
-  Group: 'cohort',
-};
-
-/** A type nobody classified is clinical: unknown means the strictest rule, not the loosest. */
-export function typeGroupOf(resourceType: string): TypeGroup {
-  return GROUPS[resourceType] ?? 'clinical';
-}
 
 export type Access = 'all' | 'related' | 'none';
 export type StaffRole = Exclude<Role, 'patient'>;
@@ -151,8 +122,8 @@ function isStaffRole(role: Role): role is StaffRole {
 }
 
 /** A caller with several roles reads as the most permissive of them. */
-export function readScope(roles: readonly Role[], resourceType: string): ReadScope {
-  const row = READ_TABLE[typeGroupOf(resourceType)];
+export function readScope(roles: readonly Role[], group: TypeGroup): ReadScope {
+  const row = READ_TABLE[group];
   const through: StaffRole[] = [];
   for (const role of roles) {
     if (!isStaffRole(role)) continue;
@@ -163,9 +134,9 @@ export function readScope(roles: readonly Role[], resourceType: string): ReadSco
   return through.length > 0 ? { kind: 'related', through } : NONE;
 }
 
-/** The staff roles that may read a type at all (with or without a relationship). */
-export function staffReadersOf(resourceType: string): StaffRole[] {
-  const row = READ_TABLE[typeGroupOf(resourceType)];
+/** The staff roles that may read a group's types at all (with or without a relationship). */
+export function staffReadersOf(group: TypeGroup): StaffRole[] {
+  const row = READ_TABLE[group];
   return (Object.keys(row) as StaffRole[]).filter((role) => row[role] !== 'none');
 }
 

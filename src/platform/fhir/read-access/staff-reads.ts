@@ -76,7 +76,7 @@ export class StaffReads {
   scope(request: FastifyRequest, resourceType: string): ReadScope | undefined {
     const principal = principalOf(request);
     if (isPatientBound(principal)) return undefined;
-    return readScope(principal.roles, resourceType);
+    return readScope(principal.roles, this.#deps.rules.readGroup(resourceType));
   }
 
   /**
@@ -175,7 +175,7 @@ export class StaffReads {
     if (included.length === 0) return bundle;
     const allowed = new Set<BundleEntry>();
     for (const [type, group] of groupByType(included)) {
-      const scope = readScope(principal.roles, type);
+      const scope = readScope(principal.roles, this.#deps.rules.readGroup(type));
       if (scope.kind === 'all' || (scope.kind === 'related' && access.purpose)) {
         for (const entry of group) allowed.add(entry);
       } else if (scope.kind === 'related') {

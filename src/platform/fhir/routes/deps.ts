@@ -5,7 +5,7 @@ import { type AccessControl, auditRequest, needsPatientBinding, principalOf } fr
 import type { Database } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { readPolicy } from '../access-policy.js';
-import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
+import { patientOf } from '../patient-compartment.js';
 import { type PatientVisibility, patientVisibilityOf } from '../patient-visibility.js';
 import type { AuditPurpose, StaffReads } from '../read-access/staff-reads.js';
 import type { ResourceRules } from '../resource-rules.js';
@@ -23,7 +23,10 @@ export interface FhirDeps {
   access: AccessControl;
   /** Which staff caller may read which instance (relationships, break the glass). */
   staffReads: StaffReads;
-  /** What the capabilities declared per type: write rules (who, checks, audit, events), relationships. */
+  /**
+   * What the capabilities declared per type: write rules (who, checks, audit, events), read rules
+   * (group, patient data), relationships.
+   */
   rules: ResourceRules;
   /** Rules hiding a patient's own resources until they may see them; default: the access control's. */
   visibility?: PatientVisibility;
@@ -38,7 +41,7 @@ export async function authorizeRead(
   reply: FastifyReply,
   type: string,
 ) {
-  await deps.access.requireAccess(readPolicy(type))(request, reply);
+  await deps.access.requireAccess(readPolicy(deps.rules.readGroup(type)))(request, reply);
 }
 
 /**
@@ -72,7 +75,7 @@ export async function auditIfPatientData(
     purpose?: AuditPurpose | undefined;
   },
 ): Promise<void> {
-  if (!PATIENT_DATA_TYPES.has(access.resourceType) && !access.purpose) return;
+  if (!deps.rules.holdsPatientData(access.resourceType) && !access.purpose) return;
   const patient =
     access.resourceType === 'Patient'
       ? access.reference.split('/_history')[0]

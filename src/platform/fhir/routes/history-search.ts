@@ -5,7 +5,7 @@ import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
 import { patientCompartmentOf } from '../../auth/patient-binding.js';
 import { forbidden, invalid, Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
-import { PATIENT_DATA_TYPES, patientOf } from '../patient-compartment.js';
+import { patientOf } from '../patient-compartment.js';
 import type { AuditPurpose } from '../read-access/staff-reads.js';
 import {
   type PatientCompartment,
@@ -144,7 +144,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
           },
         })),
       };
-      if (PATIENT_DATA_TYPES.has(type) || purpose) {
+      if (deps.rules.holdsPatientData(type) || purpose) {
         const resource = shown.find((version) => !version.deleted);
         const patient =
           type === 'Patient'
@@ -211,10 +211,10 @@ async function auditSearch(
   // AuditEvent per patient of a query); resources of no patient go with the first record.
   const byPatient = new Map<string | undefined, string[]>();
   const unowned: string[] = [];
-  let patientData = PATIENT_DATA_TYPES.has(type);
+  let patientData = deps.rules.holdsPatientData(type);
   for (const entry of bundle.entry ?? []) {
     if (!entry.resource) continue;
-    if (PATIENT_DATA_TYPES.has(entry.resource.resourceType)) patientData = true;
+    if (deps.rules.holdsPatientData(entry.resource.resourceType)) patientData = true;
     if (!entry.resource.id) continue;
     const patient = patientOf(entry.resource);
     const reference = `${entry.resource.resourceType}/${entry.resource.id}`;

@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { needsPatientBinding } from '../../auth/fastify.js';
 import { sendFhir } from '../../http/fhir-json.js';
-import { PATIENT_DATA_TYPES } from '../patient-compartment.js';
+import type { ResourceRules } from '../resource-rules.js';
 import { readResource, readVersion } from '../store/repository.js';
 import { etag } from '../store/versioning.js';
 import {
@@ -39,7 +39,7 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
       reference: `${type}/${id}`,
       purpose,
       // Parsed only to find the patient of a compartment resource; the reply is the stored text.
-      ...(needsParseForAudit(type)
+      ...(needsParseForAudit(deps.rules, type)
         ? { resource: forPatient ?? (JSON.parse(stored.content) as Resource) }
         : {}),
     });
@@ -79,6 +79,6 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
   });
 }
 
-function needsParseForAudit(type: string): boolean {
-  return type !== 'Patient' && PATIENT_DATA_TYPES.has(type);
+function needsParseForAudit(rules: ResourceRules, type: string): boolean {
+  return type !== 'Patient' && rules.holdsPatientData(type);
 }
