@@ -7,16 +7,14 @@
  * A patient the store does not know is created from PID, as ORU and ORM do (and A04 would): a
  * booking that arrives before the PAS's registration is still the patient's booking, and a dead
  * letter for a feed race would hide it from them until an admin re-drives it.
+ *
+ * The Appointment is written through the portal's booking rules (as the feed's system writer):
+ * they take and give back its Slot and tell the patient (`appointment-changed`), exactly as for a
+ * clinician's booking, so this handler keeps the Slot's times and leaves its status to them.
  */
 import type { Appointment, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
-import {
-  clinicianChange,
-  emitAppointmentChanged,
-  hospitalRequestOf,
-  settledBy,
-  withHospitalRequest,
-} from '../../portal/index.js';
+import { hospitalRequestOf, settledBy, withHospitalRequest } from '../../portal/index.js';
 import { upsertPatient } from '../adt/adt-handler.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
 import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
@@ -155,18 +153,8 @@ export const siuHandler: MessageHandler = {
       );
       appointment = { ...appointment, slot: [{ reference: `Slot/${slot.id}` }] };
     }
-    const written = await writeResource(context, appointment);
-    // The patient hears of the hospital's bookings, cancellations and moves as of the clinic's
-    // own (`appointment-changed` → notifications); a change they asked for is theirs.
-    const change = clinicianChange(stored, written);
-    if (change) {
-      await emitAppointmentChanged(
-        tx,
-        written,
-        `Patient/${patient.id}`,
-        change,
-        settled ? 'patient' : 'clinician',
-      );
-    }
+    // The booking rules tell the patient of the hospital's bookings, cancellations and moves as
+    // of the clinic's own (`appointment-changed`); one settling their own request is theirs.
+    await writeResource(context, appointment);
   },
 };
