@@ -77,6 +77,25 @@ export async function readStored<T extends Resource>(
 }
 
 /**
+ * The stored resource of `type` with this identifier (locked, as readStored), by the search index:
+ * how every handler finds the record a message is keyed by (visit, report, order, appointment).
+ */
+export async function findByIdentifier<T extends Resource>(
+  tx: Queryable,
+  type: T['resourceType'],
+  system: string,
+  value: string,
+): Promise<T | undefined> {
+  const result = await tx.query<{ id: string }>(
+    `SELECT id FROM search_token WHERE resource_type = $1 AND param = 'identifier' AND system = $2 AND value = $3
+     ORDER BY id LIMIT 1`,
+    [type, system, value],
+  );
+  const id = result.rows[0]?.id;
+  return id ? readStored<T>(tx, `${type}/${id}`) : undefined;
+}
+
+/**
  * The one type the feed changes that has no generic write rules by design: a Task changes only
  * through its owners' operations (src/resource-types.test.ts keeps it undeclared), and a merge
  * moving the portal's repeat requests to the survivor is part of the merge (HAZ-MERGE). Written to

@@ -13,11 +13,10 @@
  * clinician's booking, so this handler keeps the Slot's times and leaves its status to them.
  */
 import type { Appointment, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
-import type { Queryable } from '../../platform/database/database.js';
 import { hospitalRequestOf, settledBy, withHospitalRequest } from '../../portal/index.js';
-import { upsertPatient } from '../adt/adt-handler.js';
+import { upsertPatient } from '../adt/patient-store.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
-import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
+import { findByIdentifier, isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
 import { contentError } from '../message/hl7-error.js';
 import {
   type AppointmentFacts,
@@ -28,21 +27,6 @@ import {
   scheduleOf,
   slotOf,
 } from './appointment-mapping.js';
-
-async function findByIdentifier<T extends Resource>(
-  tx: Queryable,
-  type: T['resourceType'],
-  system: string,
-  value: string,
-): Promise<T | undefined> {
-  const result = await tx.query<{ id: string }>(
-    `SELECT id FROM search_token WHERE resource_type = $1 AND param = 'identifier' AND system = $2 AND value = $3
-     ORDER BY id LIMIT 1`,
-    [type, system, value],
-  );
-  const id = result.rows[0]?.id;
-  return id ? readStored<T>(tx, `${type}/${id}`) : undefined;
-}
 
 /** Creates or updates the resource found by its identifier, unless it is unchanged. */
 async function upsertByIdentifier<T extends Location | Schedule | Slot>(
