@@ -132,6 +132,27 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect((await byFiller('A6'))[0]!.status).toBe('entered-in-error');
   });
 
+  it('holds the Slot by the booking rules: taken while booked, given back by a no-show, taken again when re-booked', async () => {
+    await accepted(siu({ trigger: 'S12', filler: 'A10', at: '20260110090000' }));
+    const [booked] = await byFiller('A10');
+    const slot = async () => (await h.get<Slot>(`/fhir/R4/${booked!.slot![0]!.reference}`)).body.status;
+    expect(await slot()).toBe('busy');
+    // A no-show holds no slot (portal/appointments/rules.ts), as for the clinic's own bookings.
+    await accepted(siu({ trigger: 'S26', filler: 'A10', at: '20260221090000' }));
+    expect(await slot()).toBe('free');
+    await accepted(siu({ trigger: 'S14', filler: 'A10', at: '20260221100000' }));
+    expect((await byFiller('A10'))[0]!.status).toBe('booked');
+    expect(await slot()).toBe('busy');
+    const changes = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${booked!.id}`],
+    );
+    expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
+      ['booked', 'clinician'],
+      ['booked', 'clinician'],
+    ]);
+  });
+
   it('an S15 for an appointment never seen is kept, so a late S12 for it does not bring it back', async () => {
     await accepted(siu({ trigger: 'S15', filler: 'A7', at: '20260112100000' }));
     await accepted(siu({ trigger: 'S12', filler: 'A7', at: '20260110090000' }));
