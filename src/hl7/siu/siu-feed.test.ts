@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { controlId, readAck, siu } from '../../../test/support/hl7/fixtures.js';
+import { adt, controlId, NHS_NUMBER, readAck, siu } from '../../../test/support/hl7/fixtures.js';
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
 
@@ -205,5 +205,27 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
       start: '2027-03-15T10:30:00.000Z',
       end: '2027-03-15T10:50:00.000Z',
     });
+  });
+
+  it('a merge moves the EPR appointment to the survivor through the booking rules: slot kept, no change to tell', async () => {
+    const [before] = await byFiller('A1');
+    expect(before!.participant[0]!.actor!.reference).toBe(`Patient/${patient.id}`);
+    const merge = adt({
+      trigger: 'A40',
+      nhsNumber: NHS_NUMBER,
+      at: '20260301090000',
+      extra: [`MRG|${NEW_PATIENT}^^^NHS^NH`],
+    });
+    await accepted(merge);
+    const [moved] = await byFiller('A1');
+    const survivor = moved!.participant[0]!.actor!.reference!;
+    expect(survivor).not.toBe(`Patient/${patient.id}`);
+    expect(moved).toMatchObject({ status: 'booked', start: before!.start, slot: before!.slot });
+    expect((await h.get<Slot>(`/fhir/R4/${moved!.slot![0]!.reference}`)).body.status).toBe('busy');
+    const changes = await h.t.pathways.db.query<{ payload: { change: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${moved!.id}`],
+    );
+    expect(changes.rows.map((row) => row.payload.change)).toEqual(['booked']);
   });
 });
