@@ -41,10 +41,24 @@ async function upsertByIdentifier<T extends Location | Schedule | Slot>(
   return writeResource(context, next);
 }
 
+/** JSON with every object's keys in order: the stored text keeps the order it was created in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/**
+ * Whether the built resource says what is stored, whatever the order of its keys: a store-created
+ * resource's `id` is not where a built one has it, and comparing text rewrote unchanged clinics,
+ * schedules and slots once each.
+ */
 function sameContent(a: Resource, b: Resource): boolean {
   const { meta: _a, ...left } = a;
   const { meta: _b, ...right } = b;
-  return JSON.stringify(left) === JSON.stringify(right);
+  return canonical(left) === canonical(right);
 }
 
 async function writePlaces(
