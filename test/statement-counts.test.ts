@@ -208,7 +208,14 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
     const mrn = `M${nhsNumber}`;
     const a01 = await hl7(adt({ trigger: 'A01', nhsNumber, mrn, visit: `V${nhsNumber}` }));
     const a08 = await hl7(
-      adt({ trigger: 'A08', nhsNumber, mrn, visit: `V${nhsNumber}`, at: '20260105100000', family: 'Counted' }),
+      adt({
+        trigger: 'A08',
+        nhsNumber,
+        mrn,
+        visit: `V${nhsNumber}`,
+        at: '20260105100000',
+        family: 'Counted',
+      }),
     );
     // The clinic's first bookings (its Location and Schedule are written), then one as any other.
     await hl7(siu({ trigger: 'S12', filler: `W${nhsNumber}`, nhsNumber }));

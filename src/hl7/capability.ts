@@ -63,7 +63,9 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
   const eprSettings = readEprSettings(context.env);
   const epr = eprSettings ? new EprLink(eprSettings, log.child({ component: 'epr' })) : undefined;
   if (epr && eprSettings) {
-    context.outbox.register(createEprConsumer({ db: context.db, writer, link: epr, settings: eprSettings, log }));
+    context.outbox.register(
+      createEprConsumer({ db: context.db, writer, link: epr, settings: eprSettings, log }),
+    );
     new Gauge({
       name: 'pathways_epr_breaker_open',
       help: 'Whether the circuit breaker in front of the EPR (EPR_MLLP_URL) is open (1) or half-open (0.5)',

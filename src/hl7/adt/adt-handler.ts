@@ -4,7 +4,7 @@
  * identifier; a message older than the stored data (EVN-2 / MSH-7) does not overwrite it.
  */
 import type { Encounter } from '@medplum/fhirtypes';
-import { type HandlerContext, type MessageHandler, segment } from '../handler.js';
+import { type MessageHandler, segment } from '../handler.js';
 import { findByIdentifier, isStale, lockKey, writeResource } from '../inbox/resource-writer.js';
 import { contentError } from '../message/hl7-error.js';
 import {

@@ -42,7 +42,12 @@ describe.each(databaseKinds)('the feed writes through the declared rules on %s',
     inTransactionBundle: false,
     async beforeWrite(_tx, change) {
       if (refuse) throw new Problem('INVALID_VALUE', 'the test rule refuses this appointment');
-      seen.push({ hook: 'before', agent: change.agent, before: change.before?.status, after: change.after?.status });
+      seen.push({
+        hook: 'before',
+        agent: change.agent,
+        before: change.before?.status,
+        after: change.after?.status,
+      });
       return undefined;
     },
     async afterWrite(tx, change) {
@@ -52,7 +57,12 @@ describe.each(databaseKinds)('the feed writes through the declared rules on %s',
         [change.id],
       );
       expect(stored.rows[0]!.n).toBe(1);
-      seen.push({ hook: 'after', agent: change.agent, before: change.before?.status, after: change.after?.status });
+      seen.push({
+        hook: 'after',
+        agent: change.agent,
+        before: change.before?.status,
+        after: change.after?.status,
+      });
     },
   };
 

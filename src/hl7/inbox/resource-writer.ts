@@ -111,7 +111,8 @@ async function write(context: HandlerContext, body: Resource): Promise<WriteResu
   if (!body.id) return writer.create(tx, body);
   const key = `${body.resourceType}/${body.id}`;
   // The version readStored locked in this transaction: the rules' live version, not read again.
-  const live = tx instanceof MessageTransaction && tx.live.has(key) ? { before: tx.live.get(key) } : undefined;
+  const live =
+    tx instanceof MessageTransaction && tx.live.has(key) ? { before: tx.live.get(key) } : undefined;
   return writer.update(tx, body as Resource & { id: string }, live);
 }
 

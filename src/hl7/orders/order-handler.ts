@@ -3,8 +3,8 @@
  * number. ORC-1 (order control) and ORC-5 (order status) give its status.
  */
 import type { ServiceRequest } from '@medplum/fhirtypes';
-import { upsertPatient } from '../adt/patient-store.js';
 import { ODS_SYSTEM } from '../adt/patient-mapping.js';
+import { upsertPatient } from '../adt/patient-store.js';
 import type { HandlerContext, MessageHandler } from '../handler.js';
 import { findByIdentifier, isStale, lockKey, writeResource } from '../inbox/resource-writer.js';
 import { codeableConcept } from '../message/coded.js';

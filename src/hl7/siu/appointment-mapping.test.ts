@@ -152,8 +152,8 @@ describe('SIU appointment mapping', () => {
     });
     const stored = slotOf(undefined, booked, facts.filler, 'Schedule/s')!;
     const cancelled = applyAppointmentFacts(undefined, factsOf(siu({ trigger: 'S15' })), links);
-    expect(slotOf({ ...stored, id: 's1', status: 'busy' }, cancelled, facts.filler, 'Schedule/s')).toMatchObject(
-      { id: 's1', status: 'busy' },
-    );
+    expect(
+      slotOf({ ...stored, id: 's1', status: 'busy' }, cancelled, facts.filler, 'Schedule/s'),
+    ).toMatchObject({ id: 's1', status: 'busy' });
   });
 });

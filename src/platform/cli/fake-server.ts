@@ -15,7 +15,8 @@ export const stdoutLines: LineOut = (line) => {
 /** `--port`: a whole number 0–65535 (0: any free port); otherwise an error naming the usage. */
 export function portArgument(value: string, usage: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new Error(`--port: not a port (0–65535): ${value}\n${usage}`);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new Error(`--port: not a port (0–65535): ${value}\n${usage}`);
   return port;
 }
 

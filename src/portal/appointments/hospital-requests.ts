@@ -136,7 +136,9 @@ export function settledBy(request: HospitalRequest | undefined, trigger: string)
 
 /** Whether a write removed the request the stored version was waiting on (the EPR settled it). */
 export function requestSettled(before: Appointment | undefined, after: Appointment | undefined): boolean {
-  return before !== undefined && hospitalRequestOf(before) !== undefined && (!after || !hospitalRequestOf(after));
+  return (
+    before !== undefined && hospitalRequestOf(before) !== undefined && (!after || !hospitalRequestOf(after))
+  );
 }
 
 export function confirmedAtOf(appointment: Appointment): string | undefined {

@@ -11,8 +11,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
 import type { ResourceRules } from '../resource-rules.js';
 import { parseChecked, type WriteAgent, type WriteRules } from '../write-rules.js';
-import { createWithRules, updateWithRules } from './ruled-writes.js';
 import type { WriteResult } from './repository.js';
+import { createWithRules, updateWithRules } from './ruled-writes.js';
 
 export class SystemWriteRefused extends Error {}
 
