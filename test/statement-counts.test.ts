@@ -15,12 +15,15 @@ import {
   returnTask,
   withdrawTask,
 } from '../src/dispensing/examples/messages.js';
+import { HL7_SERVICE } from '../src/hl7/index.js';
 import { generateNhsNumber } from '../src/nhs/index.js';
+import { runInRequestScope } from '../src/platform/database/request-scope.js';
 import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
 import { startTestApp, type TestApp } from './app.js';
 import { type Counts, StatementCounter } from './counting-database.js';
 import { databaseKinds } from './databases.js';
 import { dispensingApi } from './support/dispensing/api.js';
+import { adt, readAck, siu } from './support/hl7/fixtures.js';
 import { cancelBundle } from './support/prescribing/cancel-bundle.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from './support/prescribing/prescriber.js';
 
@@ -47,6 +50,13 @@ const LIMITS = {
   withdraw: { statements: 3, commits: 3 },
   update: { statements: 2, commits: 2 },
   nominatedRelease: { statements: 3, commits: 3 },
+  // One transaction per HL7 message. Before the feed wrote through the declared rules (issue 11):
+  // A01 12, A08 15, S12 18 (22 while it rewrote an unchanged clinic), S15 22. The booking rules
+  // cost an S12 or S15 their own: the slot read in beforeWrite and afterWrite, and its update.
+  hl7A01NewPatient: { statements: 12, commits: 1 },
+  hl7A08: { statements: 15, commits: 1 },
+  hl7S12: { statements: 22, commits: 1 },
+  hl7S15: { statements: 24, commits: 1 },
 } satisfies Record<string, { statements: number; commits: number }>;
 
 function within(counts: Counts, limit: { statements: number; commits: number }): void {
@@ -183,5 +193,38 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
       inject('PUT', `/fhir/R4/Patient/${id}`, { ...patient, id, birthDate: '1970-01-02' }),
     );
     within(updated.request, LIMITS.update);
+  });
+
+  it('HL7 messages: A01 for a new patient, A08, SIU S12 and S15 for a known patient and clinic', async () => {
+    const { processor } = app.pathways.services.get(HL7_SERVICE);
+    // The feed runs outside any HTTP request: counted as one here, statement by statement.
+    const hl7 = async (message: string) => {
+      counter.reset();
+      const processed = await runInRequestScope({}, () => processor.process(Buffer.from(message, 'latin1')));
+      expect(readAck(processed.acks[0]!).code, processed.acks[0]).toBe('AA');
+      return counter.request;
+    };
+    const nhsNumber = generateNhsNumber();
+    const mrn = `M${nhsNumber}`;
+    const a01 = await hl7(adt({ trigger: 'A01', nhsNumber, mrn, visit: `V${nhsNumber}` }));
+    const a08 = await hl7(
+      adt({
+        trigger: 'A08',
+        nhsNumber,
+        mrn,
+        visit: `V${nhsNumber}`,
+        at: '20260105100000',
+        family: 'Counted',
+      }),
+    );
+    // The clinic's first bookings (its Location and Schedule are written), then one as any other.
+    await hl7(siu({ trigger: 'S12', filler: `W${nhsNumber}`, nhsNumber }));
+    await hl7(siu({ trigger: 'S12', filler: `X${nhsNumber}`, nhsNumber }));
+    const s12 = await hl7(siu({ trigger: 'S12', filler: `B${nhsNumber}`, nhsNumber }));
+    const s15 = await hl7(siu({ trigger: 'S15', filler: `B${nhsNumber}`, nhsNumber, at: '20260111100000' }));
+    within(a01, LIMITS.hl7A01NewPatient);
+    within(a08, LIMITS.hl7A08);
+    within(s12, LIMITS.hl7S12);
+    within(s15, LIMITS.hl7S15);
   });
 });

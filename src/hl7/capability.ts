@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { Gauge } from 'prom-client';
 import type { Capability, CapabilityFactory } from '../platform/capability.js';
+import { SystemWriter } from '../platform/fhir/store/system-writes.js';
 import { RESULT_RELEASES_SERVICE } from '../portal/index.js';
 import { hl7AdminRoutes } from './admin-routes.js';
 import { adtHandler } from './adt/adt-handler.js';
@@ -21,7 +22,7 @@ import { CONDITION } from './message/hl7-error.js';
 import { MllpListener } from './mllp/listener.js';
 import { orderHandler } from './orders/order-handler.js';
 import { oruHandler } from './oru/oru-handler.js';
-import { declareHl7Types } from './resource-types.js';
+import { declareHl7Types, HL7_WRITER } from './resource-types.js';
 import { HL7_SERVICE } from './services.js';
 import { type Hl7Settings, readHl7Settings } from './settings.js';
 import { siuHandler } from './siu/siu-handler.js';
@@ -39,12 +40,15 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
   const settings = readHl7Settings(context.env, context.config.mllpPort);
   const log = context.log.child({ component: 'hl7' });
   declareHl7Types(context.resourceRules);
+  // Every resource the feed writes goes through its type's declared rules, as this writer.
+  const writer = new SystemWriter(HL7_WRITER, context.resourceRules);
   const releases = context.services.has(RESULT_RELEASES_SERVICE)
     ? context.services.get(RESULT_RELEASES_SERVICE)
     : undefined;
   const processor = new MessageProcessor({
     db: context.db,
     log,
+    writer,
     handlers: [
       adtHandler,
       mergeHandlerWith(mergeFollowersOf(context.services)),
@@ -59,7 +63,9 @@ export const hl7Capability: CapabilityFactory = (context): Capability => {
   const eprSettings = readEprSettings(context.env);
   const epr = eprSettings ? new EprLink(eprSettings, log.child({ component: 'epr' })) : undefined;
   if (epr && eprSettings) {
-    context.outbox.register(createEprConsumer({ db: context.db, link: epr, settings: eprSettings, log }));
+    context.outbox.register(
+      createEprConsumer({ db: context.db, writer, link: epr, settings: eprSettings, log }),
+    );
     new Gauge({
       name: 'pathways_epr_breaker_open',
       help: 'Whether the circuit breaker in front of the EPR (EPR_MLLP_URL) is open (1) or half-open (0.5)',

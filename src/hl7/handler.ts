@@ -4,6 +4,7 @@
  * transaction commits.
  */
 import type { Queryable } from '../platform/database/database.js';
+import type { SystemWriter } from '../platform/fhir/store/system-writes.js';
 import type { SegmentReader } from './message/fields.js';
 import { segmentsOf } from './message/fields.js';
 import { hl7Instant } from './message/hl7-time.js';
@@ -11,6 +12,8 @@ import type { ParsedMessage } from './message/parse.js';
 
 export interface HandlerContext {
   tx: Queryable;
+  /** Writes through each type's declared rules as the feed (inbox/resource-writer.ts). */
+  writer: SystemWriter;
   parsed: ParsedMessage;
   /** hl7_message.id of this message. */
   messageId: string;

@@ -1,14 +1,29 @@
 /**
- * The resource types the hospital feed declares to the platform's generic FHIR routes: how each is
- * read (resource-rules.ts) and, in read-relationships.ts, whom a patient is related to. Stays,
- * orders and the Provenance of each message are written by the feed only, never through the
- * generic routes. (Results, which the feed also stores, are the portal's: portal/resource-types.ts.)
+ * The resource types the hospital feed owns, declared to the platform: stays (Encounter), orders
+ * (ServiceRequest) and the Provenance of each applied message. Only the feed writes them (as the
+ * system writer `hl7`, through these rules like every type it writes); no HTTP role may, as
+ * before they were declared. Each is read as clinical patient data
+ * (resource-rules.ts); in read-relationships.ts: whom a patient is related to.
  */
 import type { ResourceRules } from '../platform/fhir/resource-rules.js';
+import { NOBODY } from '../platform/fhir/write-rules.js';
 import { declareHl7Relationships } from './read-relationships.js';
 
+/** The name the feed writes under (`systemWriters` of every type it writes). */
+export const HL7_WRITER = 'hl7';
+
+const OWNED = ['Encounter', 'ServiceRequest', 'Provenance'] as const;
+
 export function declareHl7Types(rules: ResourceRules): void {
-  for (const type of ['Encounter', 'ServiceRequest', 'Provenance']) {
+  for (const type of OWNED) {
+    rules.declare(type, {
+      write: NOBODY,
+      systemWriters: [HL7_WRITER],
+      audit: 'patient-data',
+      // Nobody may write them, in a transaction Bundle or not: the Bundle answers as for any
+      // type nobody writes (no hooks here would be skipped).
+      inTransactionBundle: true,
+    });
     rules.declareReads(type, { group: 'clinical', patientData: true });
   }
   declareHl7Relationships(rules);

@@ -1,7 +1,8 @@
 /**
  * What other capabilities may use of the portal: the hospital feed (src/hl7) books, moves and
- * confirms appointments with the portal's own rules and records the EPR's answers to the
- * patient's requests. Everything else under src/portal is internal (test/architecture/imports.test.ts).
+ * confirms appointments through the portal's declared booking rules (as a system writer) and
+ * records the EPR's answers to the patient's requests. Everything else under src/portal is
+ * internal (test/architecture/imports.test.ts).
  */
 export {
   answered,
@@ -12,8 +13,6 @@ export {
   withConfirmedAt,
   withHospitalRequest,
 } from './appointments/hospital-requests.js';
-export { clinicianChange } from './appointments/rules.js';
-export { emitAppointmentChanged } from './appointments/slots.js';
 export { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './repeat-requests/rules.js';
 export type { RepeatRequestsService } from './repeat-requests/task-search.js';
 export { REPEAT_REQUESTS_SERVICE, RESULT_RELEASES_SERVICE, type ResultReleasesService } from './services.js';

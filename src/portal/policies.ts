@@ -27,3 +27,10 @@ export const PORTAL_POLICIES = {
   /** Organization/$find-pharmacy: the pharmacies a patient may nominate. */
   findPharmacy: { roles: ['patient'], patient: 'bound' },
 } as const satisfies Record<string, AccessPolicy>;
+
+/**
+ * Writers inside the service admitted to the portal's types without an HTTP role: the hospital
+ * feed (`hl7`) writes the EPR's appointments, their timetables and patients and the laboratory's
+ * results through the same declared rules (write-rules.ts `systemWriters`).
+ */
+export const PORTAL_SYSTEM_WRITERS = ['hl7'] as const;

@@ -7,10 +7,13 @@
  */
 import type { ResourceRules } from '../platform/fhir/resource-rules.js';
 import { appointmentRules } from './appointments/booking.js';
-import { PORTAL_POLICIES } from './policies.js';
+import { PORTAL_POLICIES, PORTAL_SYSTEM_WRITERS } from './policies.js';
 import { declarePortalRelationships } from './read-relationships.js';
 
-/** Timetables, results and demographics: the generic store, audited as patient data. */
+/**
+ * Timetables, results and demographics: the generic store, audited as patient data. The hospital
+ * feed writes each of them too (Patient from PID, the EPR's Schedules and Slots, ORU results).
+ */
 const CLINICAL = ['Patient', 'Schedule', 'Slot', 'DiagnosticReport', 'Observation'] as const;
 
 export function declarePortalTypes(rules: ResourceRules): void {
@@ -18,6 +21,7 @@ export function declarePortalTypes(rules: ResourceRules): void {
   for (const type of CLINICAL) {
     rules.declare(type, {
       write: PORTAL_POLICIES.manageRecords,
+      systemWriters: PORTAL_SYSTEM_WRITERS,
       audit: 'patient-data',
       inTransactionBundle: true,
     });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import type { Database } from '../platform/database/database.js';
 import { readCurrent, updateResource } from '../platform/fhir/store/repository.js';
-import type { WriteRules } from '../platform/fhir/write-rules.js';
+import { CALLER, type WriteRules } from '../platform/fhir/write-rules.js';
 import type { CertificateAuthority } from './pki/authority.js';
 import { writeIfChanged } from './pki/ca-pem-files.js';
 import { issueCertificate } from './pki/issue.js';
@@ -116,6 +116,7 @@ async function seedResource<T extends Resource>(
       id: resource.id!,
       before: undefined,
       after: resource,
+      agent: CALLER,
     });
     await updateResource(tx, resource.resourceType, resource.id!, resource);
     return true;

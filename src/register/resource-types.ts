@@ -15,7 +15,13 @@ export function declareRegisterTypes(rules: ResourceRules): void {
   rules.declare('Practitioner', practitionerRules);
   rules.declare('PractitionerRole', practitionerRoleRules);
   for (const type of DIRECTORY) {
-    rules.declare(type, { write: DIRECTORY_EDITORS, audit: 'patient-data', inTransactionBundle: true });
+    rules.declare(type, {
+      write: DIRECTORY_EDITORS,
+      // The hospital feed (a system writer) keeps the clinics its SIU messages name (AIL).
+      ...(type === 'Location' ? { systemWriters: ['hl7'] } : {}),
+      audit: 'patient-data',
+      inTransactionBundle: true,
+    });
   }
   rules.declare('Device', { write: SYSTEM_EDITORS, audit: 'patient-data', inTransactionBundle: true });
   // The directory every staff role reads in full; none of it is patient data.

@@ -6,6 +6,7 @@
  * with `curl $URL/_received`.
  */
 import { parseArgs } from 'node:util';
+import { closeOnSignals, type LineOut, portArgument, stdoutLines } from '../../platform/cli/fake-server.js';
 import { FakeEpms } from './server.js';
 import type { KeySource } from './trusted-key.js';
 
@@ -15,9 +16,9 @@ export const FAKE_EPMS_USAGE =
 /** Returns once the server is listening; the process then runs until a signal stops it. */
 export async function runFakeEpms(
   argv: string[],
-  options: { out?: (line: string) => void; handleSignals?: boolean } = {},
+  options: { out?: LineOut; handleSignals?: boolean } = {},
 ): Promise<FakeEpms> {
-  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const out = options.out ?? stdoutLines;
   const { values } = parseArgs({
     args: argv,
     allowPositionals: false,
@@ -30,9 +31,7 @@ export async function runFakeEpms(
       'public-origin': { type: 'string' },
     },
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port: not a port: ${values.port}`);
+  const port = portArgument(values.port, FAKE_EPMS_USAGE);
   const keyUrl = values['key-url'];
   const keyFile = values['key-file'];
   if ((keyUrl === undefined) === (keyFile === undefined)) {
@@ -55,12 +54,6 @@ export async function runFakeEpms(
       received: `${url}/_received`,
     }),
   );
-  if (options.handleSignals !== false) {
-    const stop = () => {
-      void epms.close().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  }
+  if (options.handleSignals !== false) closeOnSignals(() => epms.close());
   return epms;
 }

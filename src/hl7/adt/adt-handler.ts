@@ -3,10 +3,9 @@
  * triggers about a stay, its Encounter from PV1. Messages about one patient are serialised on its
  * identifier; a message older than the stored data (EVN-2 / MSH-7) does not overwrite it.
  */
-import type { Encounter, Patient } from '@medplum/fhirtypes';
-import type { Queryable } from '../../platform/database/database.js';
-import { type HandlerContext, type MessageHandler, segment } from '../handler.js';
-import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
+import type { Encounter } from '@medplum/fhirtypes';
+import { type MessageHandler, segment } from '../handler.js';
+import { findByIdentifier, isStale, lockKey, writeResource } from '../inbox/resource-writer.js';
 import { contentError } from '../message/hl7-error.js';
 import {
   applyEncounterEvent,
@@ -14,8 +13,7 @@ import {
   encounterFacts,
   visitIdentifier,
 } from './encounter-mapping.js';
-import { applyPatientFacts, patientFacts } from './patient-mapping.js';
-import { findPatient, patientLockKey } from './patient-store.js';
+import { upsertPatient } from './patient-store.js';
 
 export const ADT_PATIENT_TRIGGERS = [
   'A01',
@@ -31,36 +29,6 @@ export const ADT_PATIENT_TRIGGERS = [
   'A31',
 ];
 
-async function findEncounter(tx: Queryable, system: string, value: string): Promise<Encounter | undefined> {
-  const result = await tx.query<{ id: string }>(
-    `SELECT id FROM search_token WHERE resource_type = 'Encounter' AND param = 'identifier'
-     AND system = $1 AND value = $2 ORDER BY id LIMIT 1`,
-    [system, value],
-  );
-  const id = result.rows[0]?.id;
-  return id ? readStored<Encounter>(tx, `Encounter/${id}`) : undefined;
-}
-
-/**
- * Applies PID to the patient's record (creating it when new) and returns it. Results and orders
- * pass `demographics: false`: they find or create the patient but leave the PAS's demographics alone.
- */
-export async function upsertPatient(
-  context: HandlerContext,
-  options: { demographics?: boolean } = {},
-): Promise<Patient & { id: string }> {
-  const pid = segment(context.parsed, 'PID');
-  if (!pid) throw contentError('The PID segment is missing', { segment: 'PID' });
-  const facts = patientFacts(pid, segment(context.parsed, 'PD1'), context.facility);
-  await lockKey(context.tx, patientLockKey(facts.identifiers));
-  const stored = await findPatient(context.tx, facts.identifiers);
-  if (stored?.id && options.demographics === false) return stored as Patient & { id: string };
-  if (stored?.id && (await isStale(context.tx, `Patient/${stored.id}`, context.eventTime))) {
-    return stored as Patient & { id: string };
-  }
-  return writeResource(context, applyPatientFacts(stored, facts, context.odsCode));
-}
-
 export const adtHandler: MessageHandler = {
   messageType: 'ADT',
   triggers: new Set(ADT_PATIENT_TRIGGERS),
@@ -73,7 +41,12 @@ export const adtHandler: MessageHandler = {
     if (!ENCOUNTER_TRIGGERS.has(trigger) && !(trigger === 'A08' && hasVisit)) return;
     const facts = encounterFacts(pv1, pid, context.facility);
     await lockKey(context.tx, `${facts.identifier.system}|${facts.identifier.value}`);
-    const stored = await findEncounter(context.tx, facts.identifier.system!, facts.identifier.value!);
+    const stored = await findByIdentifier<Encounter>(
+      context.tx,
+      'Encounter',
+      facts.identifier.system!,
+      facts.identifier.value!,
+    );
     if (stored?.id && (await isStale(context.tx, `Encounter/${stored.id}`, context.eventTime))) return;
     if (!stored && ['A02', 'A03', 'A11', 'A12', 'A13'].includes(trigger)) {
       throw contentError(

@@ -15,10 +15,9 @@ import { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from '../../portal/index.js';
 import { type HandlerContext, type MessageHandler, segment } from '../handler.js';
 import { lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
 import { CONDITION, contentError } from '../message/hl7-error.js';
-import { upsertPatient } from './adt-handler.js';
 import type { MergeFollower } from './merge-followers.js';
 import { identifierOf } from './patient-mapping.js';
-import { findPatient, patientLockKey } from './patient-store.js';
+import { findPatient, patientLockKey, upsertPatient } from './patient-store.js';
 
 /** The compartment types a merge moves to the survivor. */
 export const MOVED_TYPES = ['Encounter', 'DiagnosticReport', 'Observation', 'ServiceRequest', 'Appointment'];

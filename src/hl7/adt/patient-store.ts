@@ -1,11 +1,14 @@
 /**
- * Finding the Patient a message is about: by its national number first, then by any other
- * identifier it carries, following a merge (`replaced-by`) to the surviving record.
+ * The Patient a message is about, from its PID: found by its national number first, then by any
+ * other identifier it carries, following a merge (`replaced-by`) to the surviving record; created
+ * when new. Every handler's "patient from PID" step (ADT, ORU, ORM/OML, SIU, merges).
  */
 import type { Identifier, Patient } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
-import { readStored } from '../inbox/resource-writer.js';
-import { nationalIdentifier } from './patient-mapping.js';
+import { type HandlerContext, segment } from '../handler.js';
+import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
+import { contentError } from '../message/hl7-error.js';
+import { applyPatientFacts, nationalIdentifier, patientFacts } from './patient-mapping.js';
 
 async function patientIdsWith(tx: Queryable, identifier: Identifier): Promise<string[]> {
   const result = await tx.query<{ id: string }>(
@@ -55,4 +58,25 @@ export async function findPatient(
 export function patientLockKey(identifiers: Identifier[]): string {
   const key = nationalIdentifier(identifiers) ?? identifiers[0]!;
   return `${key.system}|${key.value}`;
+}
+
+/**
+ * Applies PID to the patient's record (creating it when new) and returns it. Results, orders and
+ * bookings pass `demographics: false`: they find or create the patient but leave the PAS's
+ * demographics alone.
+ */
+export async function upsertPatient(
+  context: HandlerContext,
+  options: { demographics?: boolean } = {},
+): Promise<Patient & { id: string }> {
+  const pid = segment(context.parsed, 'PID');
+  if (!pid) throw contentError('The PID segment is missing', { segment: 'PID' });
+  const facts = patientFacts(pid, segment(context.parsed, 'PD1'), context.facility);
+  await lockKey(context.tx, patientLockKey(facts.identifiers));
+  const stored = await findPatient(context.tx, facts.identifiers);
+  if (stored?.id && options.demographics === false) return stored as Patient & { id: string };
+  if (stored?.id && (await isStale(context.tx, `Patient/${stored.id}`, context.eventTime))) {
+    return stored as Patient & { id: string };
+  }
+  return writeResource(context, applyPatientFacts(stored, facts, context.odsCode));
 }

@@ -8,11 +8,15 @@
  *
  * The EPR's answer is recorded where the portal reads it: on the Appointment's request (AA
  * delivered, AE/AR refused with the EPR's text) or on the Task (`epr-delivery`). The request stays
- * "waiting for the hospital to confirm" after an AA until the EPR's SIU confirms it.
+ * "waiting for the hospital to confirm" after an AA until the EPR's SIU confirms it. The
+ * Appointment is written through its declared rules as the feed's system writer; the Task (a
+ * repeat request) has no generic write rules (it changes only through its owners' operations:
+ * src/resource-types.test.ts), so its delivery state is written to the store directly.
  */
 import type { Appointment, Identifier, MedicationRequest, Patient, Task } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
+import type { SystemWriter } from '../../platform/fhir/store/system-writes.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { DomainEvent, ExternalConsumer } from '../../platform/outbox/outbox.js';
 import { answered } from '../../portal/index.js';
@@ -74,7 +78,12 @@ async function messageFor(db: Queryable, event: DomainEvent, now: Date): Promise
 }
 
 /** Records the EPR's answer in one transaction; a repeat of it changes nothing. */
-export async function recordVerdict(tx: Queryable, event: DomainEvent, verdict: EprVerdict): Promise<void> {
+export async function recordVerdict(
+  tx: Queryable,
+  writer: SystemWriter,
+  event: DomainEvent,
+  verdict: EprVerdict,
+): Promise<void> {
   if (event.type === 'appointment-change-requested') {
     const reference = (event.payload as AppointmentChangeRequested).appointment;
     const appointment = await readLive<Appointment>(tx, reference, true);
@@ -84,7 +93,7 @@ export async function recordVerdict(tx: Queryable, event: DomainEvent, verdict: 
       event.id,
       verdict.accepted ? { accepted: true } : { accepted: false, reason: verdict.reason },
     );
-    if (next) await updateResource(tx, 'Appointment', appointment.id!, next);
+    if (next) await writer.update(tx, { ...next, id: appointment.id! }, { before: appointment });
     return;
   }
   const reference = (event.payload as RepeatRequested).task;
@@ -104,12 +113,14 @@ export async function recordVerdict(tx: Queryable, event: DomainEvent, verdict: 
 
 export function createEprConsumer(options: {
   db: Database;
+  /** The feed's writer: the Appointment through its declared rules. */
+  writer: SystemWriter;
   link: EprLink;
   settings: Pick<EprSettings, 'retry' | 'timeoutMs'>;
   log: Logger;
   now?: () => Date;
 }): ExternalConsumer {
-  const { db, link, settings, log } = options;
+  const { db, writer, link, settings, log } = options;
   const now = options.now ?? (() => new Date());
   return {
     name: EPR_CONSUMER,
@@ -123,7 +134,7 @@ export function createEprConsumer(options: {
       const message = await messageFor(db, event, now());
       const ack = await link.send(message);
       const verdict = verdictOf(ack, event.id);
-      await db.transaction((tx) => recordVerdict(tx, event, verdict));
+      await db.transaction((tx) => recordVerdict(tx, writer, event, verdict));
       log.info(
         { event: event.id, type: event.type, verdict: verdict.accepted ? 'AA' : verdict.code },
         'EPR answered',

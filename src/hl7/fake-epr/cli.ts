@@ -8,6 +8,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { closeOnSignals, type LineOut, portArgument, stdoutLines } from '../../platform/cli/fake-server.js';
 import { FAKE_EPR_MODES, FakeEpr, type FakeEprMode } from './server.js';
 
 export const FAKE_EPR_USAGE = `usage: pathways fake-epr [--port 2576] [--host 127.0.0.1] [--mode ${FAKE_EPR_MODES.join('|')}] [--times N] [--slow-ms 2000]`;
@@ -29,9 +30,9 @@ function count(name: string, value: string | undefined, max: number): number | u
 
 export async function runFakeEpr(
   argv: string[],
-  options: { out?: (line: string) => void; input?: Readable; handleSignals?: boolean } = {},
+  options: { out?: LineOut; input?: Readable; handleSignals?: boolean } = {},
 ): Promise<FakeEpr> {
-  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const out = options.out ?? stdoutLines;
   const { values } = parseArgs({
     args: argv,
     allowPositionals: false,
@@ -44,9 +45,7 @@ export async function runFakeEpr(
       'slow-ms': { type: 'string' },
     },
   });
-  const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535)
-    throw new Error(`--port: not a port: ${values.port}\n${FAKE_EPR_USAGE}`);
+  const port = portArgument(values.port, FAKE_EPR_USAGE);
   const mode = modeOf(values.mode);
   const times = count('--times', values.times, 1_000_000);
   const slowMs = count('--slow-ms', values['slow-ms'], 600_000);
@@ -82,10 +81,6 @@ export async function runFakeEpr(
       }
     });
   }
-  if (options.handleSignals !== false) {
-    const stop = () => void epr.close().then(() => process.exit(0));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  }
+  if (options.handleSignals !== false) closeOnSignals(() => epr.close());
   return epr;
 }

@@ -8,7 +8,7 @@
 import type { Database } from '../../platform/database/database.js';
 import { DatabaseUnavailableError } from '../../platform/database/unavailable.js';
 import { Problem } from '../../platform/errors/problem.js';
-import { createResource } from '../../platform/fhir/store/repository.js';
+import type { SystemWriter } from '../../platform/fhir/store/system-writes.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { eventTimeOf, type HandlerContext, type MessageHandler, odsCodeOf } from '../handler.js';
 import { type AckCode, buildAck, enhancedPlan, isEnhancedMode } from '../message/ack.js';
@@ -21,6 +21,8 @@ import { MessageTransaction } from './resource-writer.js';
 export interface ProcessorOptions {
   db: Database;
   log: Logger;
+  /** The feed's writer: every resource through its type's declared rules. */
+  writer: SystemWriter;
   handlers: MessageHandler[];
   /** Called after a message's effects committed (metrics, notifications of what changed). */
   onApplied?: (header: MessageHeader, resources: string[]) => void;
@@ -77,6 +79,7 @@ function problemOf(error: unknown): Hl7Error {
 export class MessageProcessor {
   readonly #db: Database;
   readonly #log: Logger;
+  readonly #writer: SystemWriter;
   readonly #handlers = new Map<string, MessageHandler>();
   readonly #onApplied: ProcessorOptions['onApplied'];
   readonly #now: () => Date;
@@ -84,6 +87,7 @@ export class MessageProcessor {
   constructor(options: ProcessorOptions) {
     this.#db = options.db;
     this.#log = options.log;
+    this.#writer = options.writer;
     for (const handler of options.handlers) {
       for (const trigger of handler.triggers)
         this.#handlers.set(`${handler.messageType}^${trigger}`, handler);
@@ -219,6 +223,7 @@ export class MessageProcessor {
     const scoped = new MessageTransaction(tx);
     const context: HandlerContext = {
       tx: scoped,
+      writer: this.#writer,
       parsed,
       messageId,
       eventTime: eventTimeOf(parsed, this.#now()),
@@ -229,7 +234,7 @@ export class MessageProcessor {
     };
     await handler.apply(context);
     if (context.versions!.length > 0) {
-      await createResource(
+      await this.#writer.create(
         scoped,
         messageProvenance({
           header: parsed.header,

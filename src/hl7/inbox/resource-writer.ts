@@ -1,15 +1,23 @@
 /**
- * How the feed writes resources: through the store's versioned create/update in the message's
- * transaction, remembering when the hospital made each change (hl7_resource_source) so that a
+ * How the feed writes resources: through each type's declared rules (the writer `hl7`: the same
+ * checks and hooks as an HTTP write, e.g. booking's slots and `appointment-changed`) and the
+ * store's versioned create/update, in the message's transaction, remembering when the hospital made each change (hl7_resource_source) so that a
  * message older than what is stored is recognised as stale and does not overwrite newer data.
  *
  * Each statement is a round trip, and round trips are most of a message's cost (bench/hl7.ts
  * --profile), so inside a MessageTransaction the source time is read with the locked row and
- * the changes to it are written once, with the message log's own update (message-log.ts).
+ * the changes to it are written once, with the message log's own update (message-log.ts). The
+ * version read with the lock is kept too and handed to the rules as the live version, so a type
+ * with hooks costs no second read of it.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
-import { createResource, readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
+import {
+  createResource,
+  readCurrent,
+  updateResource,
+  type WriteResult,
+} from '../../platform/fhir/store/repository.js';
 import type { HandlerContext } from '../handler.js';
 
 /** Serialises the messages about one patient (or stay) across connections and replicas. */
@@ -23,6 +31,8 @@ export class MessageTransaction implements Queryable {
   readonly sourceTimes = new Map<string, number | null>();
   /** `Type/id` → the event time to record, written by markApplied. */
   readonly changed = new Map<string, string>();
+  /** `Type/id` → its live version as read with its lock or last written here (undefined: none). */
+  readonly live = new Map<string, Resource | undefined>();
 
   constructor(readonly inner: Queryable) {}
 
@@ -58,10 +68,52 @@ export async function readStored<T extends Resource>(
     const row = result.rows[0];
     if (!row) return undefined;
     if (!tx.sourceTimes.has(reference)) tx.sourceTimes.set(reference, row.source_ms);
-    return row.deleted ? undefined : (JSON.parse(row.content) as T);
+    const resource = row.deleted ? undefined : (JSON.parse(row.content) as T);
+    tx.live.set(reference, resource);
+    return resource;
   }
   const stored = await readCurrent(tx, type!, id!, { forUpdate: true });
   return stored && !stored.deleted ? (JSON.parse(stored.content) as T) : undefined;
+}
+
+/**
+ * The stored resource of `type` with this identifier (locked, as readStored), by the search index:
+ * how every handler finds the record a message is keyed by (visit, report, order, appointment).
+ */
+export async function findByIdentifier<T extends Resource>(
+  tx: Queryable,
+  type: T['resourceType'],
+  system: string,
+  value: string,
+): Promise<T | undefined> {
+  const result = await tx.query<{ id: string }>(
+    `SELECT id FROM search_token WHERE resource_type = $1 AND param = 'identifier' AND system = $2 AND value = $3
+     ORDER BY id LIMIT 1`,
+    [type, system, value],
+  );
+  const id = result.rows[0]?.id;
+  return id ? readStored<T>(tx, `${type}/${id}`) : undefined;
+}
+
+/**
+ * The one type the feed changes that has no generic write rules by design: a Task changes only
+ * through its owners' operations (src/resource-types.test.ts keeps it undeclared), and a merge
+ * moving the portal's repeat requests to the survivor is part of the merge (HAZ-MERGE). Written to
+ * the store directly; every other type goes through its declared rules or is refused.
+ */
+const WITHOUT_WRITE_RULES: ReadonlySet<string> = new Set(['Task']);
+
+async function write(context: HandlerContext, body: Resource): Promise<WriteResult> {
+  const { tx, writer } = context;
+  if (WITHOUT_WRITE_RULES.has(body.resourceType)) {
+    return body.id ? updateResource(tx, body.resourceType, body.id, body) : createResource(tx, body);
+  }
+  if (!body.id) return writer.create(tx, body);
+  const key = `${body.resourceType}/${body.id}`;
+  // The version readStored locked in this transaction: the rules' live version, not read again.
+  const live =
+    tx instanceof MessageTransaction && tx.live.has(key) ? { before: tx.live.get(key) } : undefined;
+  return writer.update(tx, body as Resource & { id: string }, live);
 }
 
 /** Creates or updates `resource` (by its id) and records the change's source time. */
@@ -70,11 +122,10 @@ export async function writeResource<T extends Resource>(
   resource: T,
 ): Promise<T & { id: string }> {
   const { tx } = context;
-  const written = resource.id
-    ? await updateResource(tx, resource.resourceType, resource.id, withoutMeta(resource))
-    : await createResource(tx, withoutMeta(resource));
+  const written = await write(context, withoutMeta(resource));
   const reference = `${written.resourceType}/${written.id}`;
   if (tx instanceof MessageTransaction) {
+    tx.live.set(reference, written.resource);
     const at = Date.parse(context.eventTime);
     const before = tx.sourceTimes.get(reference) ?? null;
     tx.sourceTimes.set(reference, before === null ? at : Math.max(before, at));

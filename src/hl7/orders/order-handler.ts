@@ -3,15 +3,14 @@
  * number. ORC-1 (order control) and ORC-5 (order status) give its status.
  */
 import type { ServiceRequest } from '@medplum/fhirtypes';
-import { upsertPatient } from '../adt/adt-handler.js';
 import { ODS_SYSTEM } from '../adt/patient-mapping.js';
+import { upsertPatient } from '../adt/patient-store.js';
 import type { HandlerContext, MessageHandler } from '../handler.js';
-import { isStale, lockKey, writeResource } from '../inbox/resource-writer.js';
+import { findByIdentifier, isStale, lockKey, writeResource } from '../inbox/resource-writer.js';
 import { codeableConcept } from '../message/coded.js';
 import { readersInOrder, type SegmentReader } from '../message/fields.js';
 import { CONDITION, contentError } from '../message/hl7-error.js';
 import { hl7Instant } from '../message/hl7-time.js';
-import { findByIdentifier } from '../oru/oru-handler.js';
 
 const BY_CONTROL: Record<string, ServiceRequest['status']> = {
   NW: 'active',

@@ -5,34 +5,18 @@
  * replaces the stored values in place; a correction of a report already released announces it
  * again (`result-released` with `corrected: true`).
  */
-import type { DiagnosticReport, Observation, ServiceRequest } from '@medplum/fhirtypes';
-import type { Queryable } from '../../platform/database/database.js';
+import type { DiagnosticReport, Observation } from '@medplum/fhirtypes';
 import { emit } from '../../platform/outbox/outbox.js';
 import type { ResultReleasesService } from '../../portal/index.js';
-import { upsertPatient } from '../adt/adt-handler.js';
+import { upsertPatient } from '../adt/patient-store.js';
 import { type HandlerContext, type MessageHandler, segment } from '../handler.js';
-import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
+import { findByIdentifier, isStale, lockKey, writeResource } from '../inbox/resource-writer.js';
 import { readersInOrder } from '../message/fields.js';
 import { contentError } from '../message/hl7-error.js';
 import { observationOf, reportIdentifier, reportOf, resultGroups } from './result-mapping.js';
 
 /** What the portal tells the feed about a report's release (its `result-releases` service). */
 type ResultReleases = Pick<ResultReleasesService, 'releaseOf'>;
-
-export async function findByIdentifier<T extends DiagnosticReport | Observation | ServiceRequest>(
-  tx: Queryable,
-  type: T['resourceType'],
-  system: string,
-  value: string,
-): Promise<T | undefined> {
-  const result = await tx.query<{ id: string }>(
-    `SELECT id FROM search_token WHERE resource_type = $1 AND param = 'identifier' AND system = $2 AND value = $3
-     ORDER BY id LIMIT 1`,
-    [type, system, value],
-  );
-  const id = result.rows[0]?.id;
-  return id ? readStored<T>(tx, `${type}/${id}`) : undefined;
-}
 
 export function oruHandler(releases: ResultReleases | undefined, now: () => Date): MessageHandler {
   return {

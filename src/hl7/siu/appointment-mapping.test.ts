@@ -138,14 +138,22 @@ describe('SIU appointment mapping', () => {
     expect(updated.extension).toContainEqual(request);
   });
 
-  it('frees the mirrored Slot when the appointment is cancelled', () => {
-    const facts = factsOf(siu({ trigger: 'S15' }));
-    const cancelled = applyAppointmentFacts(undefined, facts, links);
-    expect(slotOf(undefined, cancelled, facts.filler, 'Schedule/s')).toMatchObject({ status: 'free' });
-    const booked = applyAppointmentFacts(undefined, factsOf(siu({ trigger: 'S12' })), links);
+  it("mirrors the appointment's times in its Slot and leaves busy or free to the booking rules", () => {
+    // The rules take the Slot while the appointment holds it and give it back when it no longer
+    // does (siu-feed.test.ts: S12 busy, S15 free); the mapping keeps what is stored.
+    const facts = factsOf(siu({ trigger: 'S12' }));
+    const booked = applyAppointmentFacts(undefined, facts, links);
     expect(slotOf(undefined, booked, facts.filler, 'Schedule/s')).toMatchObject({
-      status: 'busy',
+      status: 'free',
+      start: booked.start,
+      end: booked.end,
+      schedule: { reference: 'Schedule/s' },
       identifier: [{ system: 'EPR', value: 'A5001' }],
     });
+    const stored = slotOf(undefined, booked, facts.filler, 'Schedule/s')!;
+    const cancelled = applyAppointmentFacts(undefined, factsOf(siu({ trigger: 'S15' })), links);
+    expect(
+      slotOf({ ...stored, id: 's1', status: 'busy' }, cancelled, facts.filler, 'Schedule/s'),
+    ).toMatchObject({ id: 's1', status: 'busy' });
   });
 });

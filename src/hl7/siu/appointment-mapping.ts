@@ -338,7 +338,11 @@ export function scheduleOf(
   };
 }
 
-/** The one Slot an EPR appointment occupies: busy while it holds it, free once cancelled or deleted. */
+/**
+ * The one Slot an EPR appointment is booked in: its schedule and times. Whether it is busy is the
+ * booking rules' (they take it while the appointment holds it and give it back once it does not),
+ * so a stored Slot keeps its status and a new one starts free.
+ */
 export function slotOf(
   stored: Slot | undefined,
   appointment: Appointment,
@@ -346,13 +350,12 @@ export function slotOf(
   schedule: string,
 ): Slot | undefined {
   if (!appointment.start || !appointment.end) return undefined;
-  const holds = !['cancelled', 'entered-in-error'].includes(appointment.status);
   return {
     resourceType: 'Slot',
     ...(stored?.id ? { id: stored.id } : {}),
     identifier: [{ system: filler.system!, value: filler.value! }],
     schedule: { reference: schedule },
-    status: holds ? 'busy' : 'free',
+    status: stored?.status ?? 'free',
     start: appointment.start,
     end: appointment.end,
   };

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
-import { controlId, readAck, siu } from '../../../test/support/hl7/fixtures.js';
+import { adt, controlId, NHS_NUMBER, readAck, siu } from '../../../test/support/hl7/fixtures.js';
 import { type Hl7Test, startHl7Test } from '../../../test/support/hl7/harness.js';
 import { EPR_CONFIRMED_AT_EXTENSION } from '../../portal/appointments/hospital-requests.js';
 
@@ -132,6 +132,27 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect((await byFiller('A6'))[0]!.status).toBe('entered-in-error');
   });
 
+  it('holds the Slot by the booking rules: taken while booked, given back by a no-show, taken again when re-booked', async () => {
+    await accepted(siu({ trigger: 'S12', filler: 'A10', at: '20260110090000' }));
+    const [booked] = await byFiller('A10');
+    const slot = async () => (await h.get<Slot>(`/fhir/R4/${booked!.slot![0]!.reference}`)).body.status;
+    expect(await slot()).toBe('busy');
+    // A no-show holds no slot (portal/appointments/rules.ts), as for the clinic's own bookings.
+    await accepted(siu({ trigger: 'S26', filler: 'A10', at: '20260221090000' }));
+    expect(await slot()).toBe('free');
+    await accepted(siu({ trigger: 'S14', filler: 'A10', at: '20260221100000' }));
+    expect((await byFiller('A10'))[0]!.status).toBe('booked');
+    expect(await slot()).toBe('busy');
+    const changes = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${booked!.id}`],
+    );
+    expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
+      ['booked', 'clinician'],
+      ['booked', 'clinician'],
+    ]);
+  });
+
   it('an S15 for an appointment never seen is kept, so a late S12 for it does not bring it back', async () => {
     await accepted(siu({ trigger: 'S15', filler: 'A7', at: '20260112100000' }));
     await accepted(siu({ trigger: 'S12', filler: 'A7', at: '20260110090000' }));
@@ -184,5 +205,27 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
       start: '2027-03-15T10:30:00.000Z',
       end: '2027-03-15T10:50:00.000Z',
     });
+  });
+
+  it('a merge moves the EPR appointment to the survivor through the booking rules: slot kept, no change to tell', async () => {
+    const [before] = await byFiller('A1');
+    expect(before!.participant[0]!.actor!.reference).toBe(`Patient/${patient.id}`);
+    const merge = adt({
+      trigger: 'A40',
+      nhsNumber: NHS_NUMBER,
+      at: '20260301090000',
+      extra: [`MRG|${NEW_PATIENT}^^^NHS^NH`],
+    });
+    await accepted(merge);
+    const [moved] = await byFiller('A1');
+    const survivor = moved!.participant[0]!.actor!.reference!;
+    expect(survivor).not.toBe(`Patient/${patient.id}`);
+    expect(moved).toMatchObject({ status: 'booked', start: before!.start, slot: before!.slot });
+    expect((await h.get<Slot>(`/fhir/R4/${moved!.slot![0]!.reference}`)).body.status).toBe('busy');
+    const changes = await h.t.pathways.db.query<{ payload: { change: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${moved!.id}`],
+    );
+    expect(changes.rows.map((row) => row.payload.change)).toEqual(['booked']);
   });
 });

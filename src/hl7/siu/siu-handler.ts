@@ -7,19 +7,16 @@
  * A patient the store does not know is created from PID, as ORU and ORM do (and A04 would): a
  * booking that arrives before the PAS's registration is still the patient's booking, and a dead
  * letter for a feed race would hide it from them until an admin re-drives it.
+ *
+ * The Appointment is written through the portal's booking rules (as the feed's system writer):
+ * they take and give back its Slot and tell the patient (`appointment-changed`), exactly as for a
+ * clinician's booking, so this handler keeps the Slot's times and leaves its status to them.
  */
 import type { Appointment, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
-import type { Queryable } from '../../platform/database/database.js';
-import {
-  clinicianChange,
-  emitAppointmentChanged,
-  hospitalRequestOf,
-  settledBy,
-  withHospitalRequest,
-} from '../../portal/index.js';
-import { upsertPatient } from '../adt/adt-handler.js';
+import { hospitalRequestOf, settledBy, withHospitalRequest } from '../../portal/index.js';
+import { upsertPatient } from '../adt/patient-store.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
-import { isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
+import { findByIdentifier, isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
 import { contentError } from '../message/hl7-error.js';
 import {
   type AppointmentFacts,
@@ -30,21 +27,6 @@ import {
   scheduleOf,
   slotOf,
 } from './appointment-mapping.js';
-
-async function findByIdentifier<T extends Resource>(
-  tx: Queryable,
-  type: T['resourceType'],
-  system: string,
-  value: string,
-): Promise<T | undefined> {
-  const result = await tx.query<{ id: string }>(
-    `SELECT id FROM search_token WHERE resource_type = $1 AND param = 'identifier' AND system = $2 AND value = $3
-     ORDER BY id LIMIT 1`,
-    [type, system, value],
-  );
-  const id = result.rows[0]?.id;
-  return id ? readStored<T>(tx, `${type}/${id}`) : undefined;
-}
 
 /** Creates or updates the resource found by its identifier, unless it is unchanged. */
 async function upsertByIdentifier<T extends Location | Schedule | Slot>(
@@ -59,10 +41,24 @@ async function upsertByIdentifier<T extends Location | Schedule | Slot>(
   return writeResource(context, next);
 }
 
+/** JSON with every object's keys in order: the stored text keeps the order it was created in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/**
+ * Whether the built resource says what is stored, whatever the order of its keys: a store-created
+ * resource's `id` is not where a built one has it, and comparing text rewrote unchanged clinics,
+ * schedules and slots once each.
+ */
 function sameContent(a: Resource, b: Resource): boolean {
   const { meta: _a, ...left } = a;
   const { meta: _b, ...right } = b;
-  return JSON.stringify(left) === JSON.stringify(right);
+  return canonical(left) === canonical(right);
 }
 
 async function writePlaces(
@@ -155,18 +151,8 @@ export const siuHandler: MessageHandler = {
       );
       appointment = { ...appointment, slot: [{ reference: `Slot/${slot.id}` }] };
     }
-    const written = await writeResource(context, appointment);
-    // The patient hears of the hospital's bookings, cancellations and moves as of the clinic's
-    // own (`appointment-changed` → notifications); a change they asked for is theirs.
-    const change = clinicianChange(stored, written);
-    if (change) {
-      await emitAppointmentChanged(
-        tx,
-        written,
-        `Patient/${patient.id}`,
-        change,
-        settled ? 'patient' : 'clinician',
-      );
-    }
+    // The booking rules tell the patient of the hospital's bookings, cancellations and moves as
+    // of the clinic's own (`appointment-changed`); one settling their own request is theirs.
+    await writeResource(context, appointment);
   },
 };

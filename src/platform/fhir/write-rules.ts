@@ -7,6 +7,11 @@
  * One write runs: access (policy and patient binding) → `parse` and `check` (pure, before any
  * database work) → in one transaction: the current version read and locked, `beforeWrite`, the
  * store, `afterWrite` (related changes and the declared events) → the audit record.
+ *
+ * A writer inside the service (the hospital feed) has no HTTP roles: a type admits it by naming
+ * it in `systemWriters`, and it then writes through the same `parse`/`check` and hooks, in the
+ * writer's own transaction (store/system-writes.ts). Its record is its own (the feed's Provenance), not
+ * the routes' audit.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../auth/policy.js';
@@ -14,6 +19,15 @@ import type { Queryable } from '../database/database.js';
 import { validateResource } from './validation/index.js';
 
 export type WriteInteraction = 'create' | 'update' | 'delete';
+
+/**
+ * Who writes: an HTTP caller (already judged by the type's `write`/`delete` policy), or a trusted
+ * writer inside the service that a type admits by name (`systemWriters`).
+ */
+export type WriteAgent = { kind: 'caller' } | { kind: 'system'; name: string };
+
+/** An HTTP caller: the agent of every write through the generic routes. */
+export const CALLER: WriteAgent = { kind: 'caller' };
 
 export interface WriteChange<T extends Resource = Resource> {
   interaction: WriteInteraction;
@@ -25,6 +39,8 @@ export interface WriteChange<T extends Resource = Resource> {
    * stored (with its id and meta). Undefined for a delete.
    */
   after: T | undefined;
+  /** Who writes it: hooks may tell a caller's edit from the record's source (the hospital's EPR). */
+  agent: WriteAgent;
 }
 
 export interface WriteRules<T extends Resource = Resource> {
@@ -32,6 +48,11 @@ export interface WriteRules<T extends Resource = Resource> {
   write: AccessPolicy;
   /** Who may delete; the write policy when left out. */
   delete?: AccessPolicy;
+  /**
+   * Writers inside the service (by name, e.g. `hl7`: the hospital feed) that may create and
+   * update this type through these rules without an HTTP role. None when left out.
+   */
+  systemWriters?: readonly string[];
   /**
    * The body (its resourceType already the URL's) as the type's shape, or a 400. Default: full R4
    * validation. A type whose elements are completed in the transaction (an Appointment's times from

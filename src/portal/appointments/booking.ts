@@ -2,14 +2,16 @@
  * How an Appointment is written through the generic FHIR routes [clinician, admin], declared to
  * the platform: the slots it takes or gives back and the patient's `appointment-changed` event,
  * in the write's transaction — for a create, an update and a delete alike (a deleted appointment
- * gives its slots back and, when upcoming, is a cancellation to the patient).
+ * gives its slots back and, when upcoming, is a cancellation to the patient). The hospital feed
+ * (`hl7`, a system writer) books, moves and cancels the EPR's appointments through these same rules.
  */
 import type { Appointment } from '@medplum/fhirtypes';
 import { invalid } from '../../platform/errors/problem.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import type { WriteRules } from '../../platform/fhir/write-rules.js';
-import { PORTAL_POLICIES } from '../policies.js';
+import { PORTAL_POLICIES, PORTAL_SYSTEM_WRITERS } from '../policies.js';
+import { requestSettled } from './hospital-requests.js';
 import {
   appointmentPatient,
   assertSamePatient,
@@ -46,13 +48,16 @@ const difference = (a: readonly string[], b: readonly string[]) => a.filter((id)
 
 export const appointmentRules: WriteRules<Appointment> = {
   write: PORTAL_POLICIES.manageAppointments,
+  systemWriters: PORTAL_SYSTEM_WRITERS,
   audit: 'patient-data',
   events: ['appointment-changed'],
   inTransactionBundle: false,
   parse: appointmentBody,
   /** Locks every slot involved (in id order) and takes start and end from the wanted ones. */
-  async beforeWrite(tx, { before, after }) {
-    if (before && after) assertSamePatient(before, after);
+  async beforeWrite(tx, { before, after, agent }) {
+    // The EPR is the source of its appointments: its SIU may name another record (and a merge
+    // moves them to the survivor); a caller may not move one to another patient by editing it.
+    if (before && after && agent.kind === 'caller') assertSamePatient(before, after);
     const wanted = after ? slotIds(after) : [];
     const slots = await lockSlots(
       tx,
@@ -63,7 +68,7 @@ export const appointmentRules: WriteRules<Appointment> = {
     return after ? withTimesFromSlots(after, pick(slots, wanted)) : undefined;
   },
   /** Gives back the slots no longer held, takes the new ones (409 when taken), tells the patient. */
-  async afterWrite(tx, { before, after }) {
+  async afterWrite(tx, { before, after, agent }) {
     const heldBefore = before ? heldSlotIds(before) : [];
     const heldAfter = after ? heldSlotIds(after) : [];
     const toFree = difference(heldBefore, heldAfter);
@@ -77,6 +82,8 @@ export const appointmentRules: WriteRules<Appointment> = {
     const patient = appointment && patientOf(appointment);
     if (!appointment || !patient) return;
     const change = after ? clinicianChange(before, after) : before && deletionChange(before);
-    if (change) await emitAppointmentChanged(tx, appointment, patient, change, 'clinician');
+    // The hospital's change that settles the patient's own request to it is the patient's.
+    const by = agent.kind === 'system' && requestSettled(before, after) ? 'patient' : 'clinician';
+    if (change) await emitAppointmentChanged(tx, appointment, patient, change, by);
   },
 };

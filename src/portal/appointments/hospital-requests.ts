@@ -134,6 +134,13 @@ export function settledBy(request: HospitalRequest | undefined, trigger: string)
   return trigger === 'S13' && request.change === 'reschedule';
 }
 
+/** Whether a write removed the request the stored version was waiting on (the EPR settled it). */
+export function requestSettled(before: Appointment | undefined, after: Appointment | undefined): boolean {
+  return (
+    before !== undefined && hospitalRequestOf(before) !== undefined && (!after || !hospitalRequestOf(after))
+  );
+}
+
 export function confirmedAtOf(appointment: Appointment): string | undefined {
   return appointment.extension?.find((e) => e.url === EPR_CONFIRMED_AT_EXTENSION)?.valueDateTime;
 }

@@ -7,7 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
-import { hasTransactionRules, type WriteChange, type WriteRules } from '../write-rules.js';
+import {
+  CALLER,
+  hasTransactionRules,
+  type WriteAgent,
+  type WriteChange,
+  type WriteRules,
+} from '../write-rules.js';
 import {
   createResource,
   deleteResource,
@@ -21,6 +27,17 @@ export interface Guard {
   current?(resource: Resource): Promise<void>;
 }
 
+export interface WriteOptions {
+  /** Who writes (the hooks see it); an HTTP caller when left out. */
+  agent?: WriteAgent;
+  /**
+   * The live version (undefined: none), already read and locked by the caller in this
+   * transaction, so an update with hooks does not read it again (the hospital feed reads it to
+   * judge staleness).
+   */
+  current?: { before: Resource | undefined };
+}
+
 function live(stored: { deleted: boolean; content: string } | undefined): Resource | undefined {
   return stored && !stored.deleted ? (JSON.parse(stored.content) as Resource) : undefined;
 }
@@ -29,9 +46,11 @@ export async function createWithRules(
   tx: Queryable,
   rules: WriteRules | undefined,
   resource: Resource,
+  options: Pick<WriteOptions, 'agent'> = {},
 ): Promise<WriteResult> {
   const id = randomUUID();
-  const change: WriteChange = { interaction: 'create', id, before: undefined, after: resource };
+  const agent = options.agent ?? CALLER;
+  const change: WriteChange = { interaction: 'create', id, before: undefined, after: resource, agent };
   const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
   const created = await createResource(tx, toStore, { id });
   await rules?.afterWrite?.(tx, { ...change, after: created.resource });
@@ -44,6 +63,7 @@ export async function updateWithRules(
   target: { type: string; id: string; ifMatch?: number },
   resource: Resource,
   guard: Guard = {},
+  write: WriteOptions = {},
 ): Promise<WriteResult> {
   const { type, id } = target;
   const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
@@ -63,10 +83,12 @@ export async function updateWithRules(
         : {}),
     });
   }
-  const needsBefore = guard.current !== undefined || hasTransactionRules(rules);
-  const before = needsBefore ? live(await readCurrent(tx, type, id, { forUpdate: true })) : undefined;
+  const before = write.current
+    ? write.current.before
+    : live(await readCurrent(tx, type, id, { forUpdate: true }));
   if (before) await guard.current?.(before);
-  const change: WriteChange = { interaction: 'update', id, before, after: resource };
+  const agent = write.agent ?? CALLER;
+  const change: WriteChange = { interaction: 'update', id, before, after: resource, agent };
   const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
   const result = await updateResource(tx, type, id, toStore, options);
   await rules?.afterWrite?.(tx, { ...change, after: result.resource });
@@ -83,7 +105,8 @@ export async function deleteWithRules(
   const { type, id } = target;
   const before = live(await readCurrent(tx, type, id, { forUpdate: true }));
   if (before) await guard.current?.(before);
-  const change: WriteChange = { interaction: 'delete', id, before, after: undefined };
+  // Only HTTP callers delete: no system writer is admitted to (write-rules.ts `systemWriters`).
+  const change: WriteChange = { interaction: 'delete', id, before, after: undefined, agent: CALLER };
   if (before) await rules?.beforeWrite?.(tx, change);
   const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
   const deleted = await deleteResource(tx, type, id, options);

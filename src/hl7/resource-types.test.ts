@@ -1,0 +1,67 @@
+/**
+ * The feed's own types and the types it writes, as the capabilities declare them: the feed's
+ * Encounter, ServiceRequest and Provenance admit no HTTP role (as when nobody declared them) and
+ * only the feed; every type an HL7 message writes admits the feed's system writer.
+ */
+import { describe, expect, it } from 'vitest';
+import { authorize } from '../platform/auth/policy.js';
+import { type Principal, ROLES, type Role } from '../platform/auth/principal.js';
+import { ResourceRules } from '../platform/fhir/resource-rules.js';
+import { systemWriteRules } from '../platform/fhir/store/system-writes.js';
+import { policyOf, type WriteInteraction } from '../platform/fhir/write-rules.js';
+import { declarePortalTypes } from '../portal/resource-types.js';
+import { declareRegisterTypes } from '../register/resource-types.js';
+import { declareHl7Types, HL7_WRITER } from './resource-types.js';
+
+const now = new Date('2026-11-22T10:00:00Z');
+const principal = (role: Role): Principal => ({
+  subject: 's',
+  issuer: 'i',
+  roles: [role],
+  scopes: [],
+  amr: ['pwd', 'otp'],
+  authTime: Math.floor(now.getTime() / 1000) - 60,
+  ...(role === 'patient' ? { fhirUser: 'Patient/p1' } : {}),
+});
+
+const rules = new ResourceRules();
+declareRegisterTypes(rules);
+declarePortalTypes(rules);
+declareHl7Types(rules);
+
+describe('the types the hospital feed writes', () => {
+  it('lets no HTTP caller write the feed’s own types, and admits only the feed', () => {
+    for (const type of ['Encounter', 'ServiceRequest', 'Provenance']) {
+      expect(rules.writeRules(type)!.systemWriters, type).toEqual([HL7_WRITER]);
+      for (const role of ROLES) {
+        for (const interaction of ['create', 'update', 'delete'] as WriteInteraction[]) {
+          const policy = policyOf(rules.writeRules(type), interaction);
+          expect(authorize(principal(role), policy, { now, stepUpMaxAgeS: 900 }).ok, `${role} ${type}`).toBe(
+            false,
+          );
+        }
+      }
+    }
+  });
+
+  it('admits the feed to every type an HL7 message writes, and to no other', () => {
+    const written = [
+      'Patient',
+      'Encounter',
+      'DiagnosticReport',
+      'Observation',
+      'ServiceRequest',
+      'Appointment',
+      'Location',
+      'Schedule',
+      'Slot',
+      'Provenance',
+    ];
+    for (const type of written) expect(() => systemWriteRules(rules, HL7_WRITER, type), type).not.toThrow();
+    for (const type of rules.declaredTypes().filter((t) => !written.includes(t))) {
+      expect(() => systemWriteRules(rules, HL7_WRITER, type), type).toThrow(/may not write/);
+    }
+    // Tasks change only through their owners' operations: not a generic type, not the feed's.
+    expect(() => systemWriteRules(rules, HL7_WRITER, 'Task')).toThrow(/hl7 may not write Task/);
+  });
+});
