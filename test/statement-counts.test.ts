@@ -15,7 +15,7 @@ import {
   returnTask,
   withdrawTask,
 } from '../src/dispensing/examples/messages.js';
-import { generateNhsNumber } from '../src/nhs/index.js';
+import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../src/nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
 import { startTestApp, type TestApp } from './app.js';
 import { type Counts, StatementCounter } from './counting-database.js';
@@ -159,7 +159,7 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
   it('a generic create and a read by id', async () => {
     const patient = {
       resourceType: 'Patient',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: generateNhsNumber() }],
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: generateNhsNumber() }],
       name: [{ family: 'Counted', given: ['Ada'] }],
       birthDate: '1970-01-01',
     };

@@ -22,6 +22,7 @@ import {
   returnTask,
   withdrawTask,
 } from './examples/messages.js';
+import { NHS_NUMBER_SYSTEM } from '../nhs/index.js';
 
 /** Enough runs per route to find a shape that slips through, few enough to keep the file quick. */
 const RUNS = 30;
@@ -53,7 +54,7 @@ describe.each(databaseKinds)('no write route answers 5xx, on %s', (kind) => {
     const itemId = itemIdOf(order);
     const patient = {
       resourceType: 'Patient',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449306060' }],
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449306060' }],
       name: [{ family: 'Property', given: ['Pat'] }],
       birthDate: '1970-01-01',
       telecom: [{ system: 'email', value: 'pat@example.org' }],

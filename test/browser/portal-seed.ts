@@ -7,7 +7,7 @@
 import type { Appointment, Slot } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
 import { createAccount } from '../../src/identity/accounts/store.js';
-import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../src/nhs/index.js';
+import { generateNhsNumber, NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../src/nhs/index.js';
 import type { TestApp } from '../app.js';
 import { waitFor } from '../support/platform/wait.js';
 import { processMessage, registerPrescriber } from '../support/prescribing/prescriber.js';
@@ -91,7 +91,7 @@ export async function registerPatient(t: TestApp, given: string, family: string)
     address: [{ use: 'home', line: ['12 Park Row'], city: 'Leeds', postalCode: 'LS1 5HD' }],
     // A patient of the hospital (RXX01), so that its clinicians may read their records.
     managingOrganization: {
-      identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RXX01' },
+      identifier: { system: ODS_SYSTEM, value: 'RXX01' },
     },
   });
   const [year, month, day] = (patient.birthDate as string).split('-') as [string, string, string];
@@ -156,7 +156,7 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   for (const [ods, name] of Object.entries(names)) {
     await api(t, admin, 'POST', '/fhir/R4/Organization', {
       resourceType: 'Organization',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+      identifier: [{ system: ODS_SYSTEM, value: ods }],
       name,
     });
   }
@@ -168,7 +168,7 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   ] as const) {
     await api(t, admin, 'POST', '/fhir/R4/Organization', {
       resourceType: 'Organization',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+      identifier: [{ system: ODS_SYSTEM, value: ods }],
       active: true,
       type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
       name,

@@ -16,14 +16,14 @@ import { removeExpiredExports } from './export-jobs.js';
 import { parseExportRequest } from './export-request.js';
 import { ExportRunner, exportFolder } from './export-run.js';
 import { cancelExport, findExport, insertExport, listFiles } from './export-store.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const NHS_NUMBERS = ['9449304130', '9449310378', '9000000009'];
 const admin = { roles: ['admin'] };
 const log = createLogger({ level: 'silent' });
 
 function patient(nhs: string) {
-  return { resourceType: 'Patient', identifier: [{ system: NHS, value: nhs }], name: [{ family: 'Okafor' }] };
+  return { resourceType: 'Patient', identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }], name: [{ family: 'Okafor' }] };
 }
 
 function medicationRequest(patientId: string, status: string) {

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Communication, MedicationDispense } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 
-const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const PRESCRIPTION_ID_SYSTEM = 'https://fhir.nhs.uk/Id/prescription-order-number';
 export const DISPENSE_TYPE_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-type';
 export const NOTIFICATION_TEMPLATE_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/notification-template';

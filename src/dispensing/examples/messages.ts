@@ -12,8 +12,8 @@ import type {
   Parameters,
   Task,
 } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-number';
 
 function fixture<T>(name: string): T {
@@ -26,7 +26,7 @@ export function releaseParameters(pharmacy: string, shortFormId?: string): Param
   const parameters = fixture<Parameters>(shortFormId ? 'release-by-id' : 'release-nominated');
   for (const parameter of parameters.parameter ?? []) {
     if (parameter.name === 'owner' && parameter.resource?.resourceType === 'Organization') {
-      parameter.resource.identifier = [{ system: ODS, value: pharmacy }];
+      parameter.resource.identifier = [{ system: ODS_SYSTEM, value: pharmacy }];
     }
     if (parameter.name === 'group-identifier' && shortFormId) {
       parameter.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
@@ -65,7 +65,7 @@ export function dispenseNotification(
     dispense.quantity = { ...dispense.quantity, value: line.quantity };
     if (options.nhsNumber)
       dispense.subject = {
-        identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: options.nhsNumber },
+        identifier: { system: NHS_NUMBER_SYSTEM, value: options.nhsNumber },
       };
     dispense.contained = (dispense.contained ?? []).map((contained) => {
       if (contained.resourceType !== 'MedicationRequest') return contained;
@@ -80,7 +80,7 @@ export function dispenseNotification(
   });
   for (const entry of others) {
     if (entry.resource?.resourceType === 'MessageHeader') {
-      entry.resource.sender = { identifier: { system: ODS, value: pharmacy } };
+      entry.resource.sender = { identifier: { system: ODS_SYSTEM, value: pharmacy } };
       entry.resource.focus = dispenses.map((dispense) => ({ reference: dispense.fullUrl }));
     }
   }
@@ -94,7 +94,7 @@ function task(name: 'return' | 'withdraw', shortFormId: string, pharmacy: string
   const resource = fixture<Task>(name);
   resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
   resource.groupIdentifier = { system: ORDER_NUMBER, value: shortFormId };
-  if (name === 'withdraw') resource.owner = { identifier: { system: ODS, value: pharmacy } };
+  if (name === 'withdraw') resource.owner = { identifier: { system: ODS_SYSTEM, value: pharmacy } };
   return resource;
 }
 
@@ -147,11 +147,11 @@ export function statusUpdate(input: {
     focus: {
       identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: input.itemId },
     },
-    for: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' } },
+    for: { identifier: { system: NHS_NUMBER_SYSTEM, value: '9449304130' } },
     businessStatus: {
       coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/task-businessStatus-nppt', code: input.status }],
     },
-    owner: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: input.pharmacy } },
+    owner: { identifier: { system: ODS_SYSTEM, value: input.pharmacy } },
     lastModified: input.lastModified ?? new Date().toISOString(),
   };
 }

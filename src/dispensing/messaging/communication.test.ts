@@ -7,8 +7,8 @@ import { processMessage, type TestPrescriber } from '../../../test/support/presc
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
 import { releaseParameters } from '../examples/messages.js';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) => {
   let app: TestApp;
@@ -33,7 +33,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
     about: [
       { identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: shortFormId } },
     ],
-    recipient: [{ identifier: { system: ODS, value: to } }],
+    recipient: [{ identifier: { system: ODS_SYSTEM, value: to } }],
     payload: [{ contentString: text }],
   });
 
@@ -106,7 +106,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
     expect(history.statusCode).toBe(403);
     const stranger = await api.pharmacist('FEW08');
     expect(
-      (await inbox(stranger, '?recipient=https://fhir.nhs.uk/Id/ods-organization-code|A83008')).statusCode,
+      (await inbox(stranger, `?recipient=${ODS_SYSTEM}|A83008`)).statusCode,
     ).toBe(403);
     const elsewhere = await app.pathways.app.inject({
       method: 'GET',
@@ -116,7 +116,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
     expect(elsewhere.statusCode).toBe(404);
     const desk = await inbox(
       await app.bearer({ roles: ['service-desk'] }),
-      '?recipient=https://fhir.nhs.uk/Id/ods-organization-code|A83008',
+      `?recipient=${ODS_SYSTEM}|A83008`,
     );
     expect(desk.statusCode).toBe(200);
   });

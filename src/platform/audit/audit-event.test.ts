@@ -6,6 +6,7 @@ import {
   REST_INTERACTIONS,
   toChainFields,
 } from './audit-event.js';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 
 const context = {
   id: '7d6f3c1e-2f1a-4c55-9a57-0d4b8a3f1e20',
@@ -54,7 +55,7 @@ describe('buildAuditEvent', () => {
       ],
     });
     expect(event.agent[1]).toMatchObject({
-      who: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'A83008' } },
+      who: { identifier: { system: ODS_SYSTEM, value: 'A83008' } },
       requestor: false,
     });
     expect(event.entity).toEqual([

@@ -18,6 +18,7 @@ import { codeParameter, readParameters } from '../parameters.js';
 import { PORTAL_POLICIES } from '../policies.js';
 import { nominationCode, pharmacyQuery } from './rules.js';
 import { changeNomination, findPharmacies, nominationOf, pharmacyByOds, unknownPharmacy } from './store.js';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 
 const SPECS = { pharmacy: { types: ['valueCode'], required: true, mayBeEmpty: true } } as const;
 
@@ -46,7 +47,7 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
                 ({
                   resourceType: 'Organization',
                   identifier: [
-                    { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: nomination.pharmacy },
+                    { system: ODS_SYSTEM, value: nomination.pharmacy },
                   ],
                 } satisfies Organization),
             },

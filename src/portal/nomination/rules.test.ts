@@ -10,12 +10,12 @@ import {
   pharmacyView,
   postcodeMatches,
 } from './rules.js';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const pharmacy = (extra: Partial<Organization> = {}): Organization => ({
   resourceType: 'Organization',
   id: 'p1',
-  identifier: [{ system: ODS, value: 'FCG71' }],
+  identifier: [{ system: ODS_SYSTEM, value: 'FCG71' }],
   type: [{ coding: [{ system: ORGANISATION_ROLE_SYSTEM, code: '182' }] }],
   name: 'High Street Pharmacy',
   address: [{ line: ['12 High Street'], city: 'Leeds', postalCode: 'LS1 4AP' }],

@@ -16,6 +16,7 @@ import type {
 import { generateShortFormId } from '../identifiers/index.js';
 import { REPEAT_INFORMATION_EXTENSION } from '../order/course-of-therapy.js';
 import { CONTROLLED_DRUG_EXTENSION } from '../order/parse-order.js';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 
 const FIXTURE = new URL('../../../test/fixtures/eps/prescription-order.json', import.meta.url);
 let template: Bundle | undefined;
@@ -115,7 +116,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
     else if (input.nominatedPharmacy)
       dispense.performer = {
         identifier: {
-          system: 'https://fhir.nhs.uk/Id/ods-organization-code',
+          system: ODS_SYSTEM,
           value: input.nominatedPharmacy,
         },
       };
@@ -185,7 +186,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
     const resource = entry.resource!;
     if (resource.resourceType === 'Patient' && input.nhsNumber) {
       (resource as Patient).identifier = [
-        { system: 'https://fhir.nhs.uk/Id/nhs-number', value: input.nhsNumber },
+        { system: NHS_NUMBER_SYSTEM, value: input.nhsNumber },
       ];
     }
     if (resource.resourceType === 'Practitioner' && input.practitionerIdentifiers) {
@@ -193,7 +194,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
     }
     if (resource.resourceType === 'Organization') {
       (resource as Organization).identifier = [
-        { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods },
+        { system: ODS_SYSTEM, value: ods },
       ];
     }
     if (resource.resourceType === 'MessageHeader') {
@@ -202,7 +203,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
         ...(resource.focus ?? []).slice(4),
       ];
       resource.sender = {
-        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods },
+        identifier: { system: ODS_SYSTEM, value: ods },
       };
     }
   }

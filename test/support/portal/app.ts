@@ -4,6 +4,7 @@ import { createResource } from '../../../src/platform/fhir/store/repository.js';
 import { startTestApp, type TestApp } from '../../app.js';
 import type { DatabaseKind } from '../../databases.js';
 import type { TokenInput } from '../../tokens.js';
+import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 
 export interface Reply {
   statusCode: number;
@@ -40,7 +41,6 @@ export interface PortalTest {
 
 /** The hospital the suites' clinician works for, and whose patients the suites create. */
 export const CLINICIAN_ORG = 'RXX01';
-const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 export const parameters = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 

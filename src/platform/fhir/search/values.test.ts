@@ -7,6 +7,7 @@ import {
   stringEntries,
   tokenEntries,
 } from './values.js';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 
 describe('normaliseString', () => {
   it('lower-cases and strips accents', () => {
@@ -43,8 +44,8 @@ describe('tokenEntries', () => {
       { system: 's', value: 'a' },
       { system: null, value: 'b' },
     ]);
-    expect(tokenEntries({ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' })).toEqual([
-      { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' },
+    expect(tokenEntries({ system: NHS_NUMBER_SYSTEM, value: '9449304130' })).toEqual([
+      { system: NHS_NUMBER_SYSTEM, value: '9449304130' },
     ]);
     expect(tokenEntries({ system: 'email', value: 'a@b.c', use: 'home' })).toEqual([
       { system: null, value: 'a@b.c' },
