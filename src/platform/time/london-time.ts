@@ -78,7 +78,8 @@ export function nextDay(
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
+/** January … December, as GOV.UK writes dates ("14 July 2026"). */
+export const MONTH_NAMES: readonly string[] = [
   'January',
   'February',
   'March',
@@ -105,5 +106,5 @@ export function formatClock(hour: number, minute: number): string {
 /** e.g. "Tuesday 14 July 2026 at 10:30am", in London time. */
 export function formatLondonDateTime(instant: Date): string {
   const t = toLondon(instant);
-  return `${WEEKDAYS[t.weekday]} ${t.day} ${MONTHS[t.month - 1]} ${t.year} at ${formatClock(t.hour, t.minute)}`;
+  return `${WEEKDAYS[t.weekday]} ${t.day} ${MONTH_NAMES[t.month - 1]} ${t.year} at ${formatClock(t.hour, t.minute)}`;
 }
