@@ -4,7 +4,7 @@
  * build and other people's runs are left alone.
  *
  * One build serves every suite: the folder is named by a hash of what the build reads (web/'s
- * sources, the lockfile, the build's flags), so the suites of a run, and later runs on unchanged
+ * sources and what they import from src/, the lockfile, the build's flags), so the suites of a run, and later runs on unchanged
  * sources, share it, and a changed source builds a new one. Suites running in parallel wait for
  * the one that builds (a lock folder) instead of building the same thing twice on a busy machine.
  */
@@ -24,6 +24,9 @@ const BUILD_TIMEOUT_MS = 240_000;
 const STALE_LOCK_MS = BUILD_TIMEOUT_MS + 60_000;
 /** Builds of other sources are removed once this old (other checkouts may be using recent ones). */
 const OLD_BUILD_MS = 24 * 3_600_000;
+
+/** What web/ imports from the server's sources (bin/build.js lists the same). */
+const WEB_IMPORTS_FROM_SRC = ['src/platform/time/london-time.ts'];
 
 const VITE_ARGS = ['build', '--config', 'web/vite.config.ts', '--sourcemap', 'false', '--logLevel', 'error'];
 
@@ -45,7 +48,7 @@ function sourceFiles(dir: string): string[] {
 /** What names the build: the sources Vite reads, the dependencies' versions and the flags. */
 export function webBuildKey(): string {
   const hash = createHash('sha256').update(VITE_ARGS.join(' '));
-  for (const file of [...sourceFiles('web'), 'package-lock.json']) {
+  for (const file of [...sourceFiles('web'), ...WEB_IMPORTS_FROM_SRC, 'package-lock.json']) {
     hash.update(`\0${file}\0`).update(readFileSync(path.join(ROOT, file)));
   }
   return hash.digest('hex').slice(0, 16);
