@@ -13,8 +13,8 @@ import type {
   Task,
 } from '@medplum/fhirtypes';
 import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
+import { PRESCRIPTION_ITEM_NUMBER, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 
-const ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-number';
 
 function fixture<T>(name: string): T {
   return JSON.parse(
@@ -29,7 +29,7 @@ export function releaseParameters(pharmacy: string, shortFormId?: string): Param
       parameter.resource.identifier = [{ system: ODS_SYSTEM, value: pharmacy }];
     }
     if (parameter.name === 'group-identifier' && shortFormId) {
-      parameter.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+      parameter.valueIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
     }
   }
   return parameters;
@@ -71,9 +71,9 @@ export function dispenseNotification(
       if (contained.resourceType !== 'MedicationRequest') return contained;
       const request = structuredClone(contained) as MedicationRequest;
       request.identifier = [
-        { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: line.itemId },
+        { system: PRESCRIPTION_ITEM_NUMBER, value: line.itemId },
       ];
-      request.groupIdentifier = { ...request.groupIdentifier, system: ORDER_NUMBER, value: shortFormId };
+      request.groupIdentifier = { ...request.groupIdentifier, system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
       return request;
     });
     return { fullUrl: `urn:uuid:${id}`, resource: dispense };
@@ -93,7 +93,7 @@ export function dispenseNotification(
 function task(name: 'return' | 'withdraw', shortFormId: string, pharmacy: string): Task {
   const resource = fixture<Task>(name);
   resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
-  resource.groupIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+  resource.groupIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
   if (name === 'withdraw') resource.owner = { identifier: { system: ODS_SYSTEM, value: pharmacy } };
   return resource;
 }
@@ -107,7 +107,7 @@ export function claim(shortFormId: string, options: { endorsed?: boolean } = {})
   resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
   for (const extension of resource.prescription?.extension ?? []) {
     for (const part of extension.extension ?? []) {
-      if (part.url === 'shortForm') part.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+      if (part.url === 'shortForm') part.valueIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
     }
   }
   if (options.endorsed === false) {
@@ -141,11 +141,11 @@ export function statusUpdate(input: {
     intent: 'order',
     basedOn: [
       {
-        identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: input.shortFormId },
+        identifier: { system: PRESCRIPTION_ORDER_NUMBER, value: input.shortFormId },
       },
     ],
     focus: {
-      identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: input.itemId },
+      identifier: { system: PRESCRIPTION_ITEM_NUMBER, value: input.itemId },
     },
     for: { identifier: { system: NHS_NUMBER_SYSTEM, value: '9449304130' } },
     businessStatus: {

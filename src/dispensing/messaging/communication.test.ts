@@ -5,6 +5,7 @@ import { databaseKinds } from '../../../test/databases.js';
 import { type dispensingApi, startDispensingTest } from '../../../test/support/dispensing/api.js';
 import { processMessage, type TestPrescriber } from '../../../test/support/prescribing/prescriber.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
+import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
 import { releaseParameters } from '../examples/messages.js';
 import { ODS_SYSTEM } from '../../nhs/index.js';
@@ -31,7 +32,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
     resourceType: 'Communication',
     status: 'completed',
     about: [
-      { identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: shortFormId } },
+      { identifier: { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId } },
     ],
     recipient: [{ identifier: { system: ODS_SYSTEM, value: to } }],
     payload: [{ contentString: text }],

@@ -14,6 +14,7 @@ import type {
   Practitioner,
 } from '@medplum/fhirtypes';
 import { generateShortFormId } from '../identifiers/index.js';
+import { PRESCRIPTION_ITEM_NUMBER } from '../order/bundle-entries.js';
 import { REPEAT_INFORMATION_EXTENSION } from '../order/course-of-therapy.js';
 import { CONTROLLED_DRUG_EXTENSION } from '../order/parse-order.js';
 import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
@@ -94,7 +95,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
   const items = (input.items ?? [{}]).map((item): BundleEntry => {
     const id = randomUUID();
     const resource = structuredClone(requestTemplate.resource) as MedicationRequest;
-    resource.identifier = [{ system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: id }];
+    resource.identifier = [{ system: PRESCRIPTION_ITEM_NUMBER, value: id }];
     const group = resource.groupIdentifier as NonNullable<MedicationRequest['groupIdentifier']>;
     group.value = shortFormId;
     group.extension = [
