@@ -72,7 +72,8 @@ export function scenarios(seeded: Seeded): Scenario[] {
       requests: (token) =>
         get(
           token,
-          () => `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${pick(seeded.nhsNumbers)}`)}`,
+          () =>
+            `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${pick(seeded.nhsNumbers)}`)}`,
         ),
     },
     {

@@ -4,10 +4,9 @@
  * test range, ODS-style codes that do not belong to real sites.
  */
 import type { Organization, Patient, Resource } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../nhs/index.js';
 import type { Database } from '../platform/database/database.js';
 import { readCurrent, updateResource } from '../platform/fhir/store/repository.js';
-import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../nhs/index.js';
-
 
 function organisation(id: string, ods: string, name: string, type: string, town: string): Organization {
   return {

@@ -14,6 +14,7 @@ import {
   registerPrescriber,
   type TestPrescriber,
 } from '../../test/support/prescribing/prescriber.js';
+import { NHS_NUMBER_SYSTEM } from '../nhs/index.js';
 import { itemIdOf, orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import {
   claim,
@@ -22,7 +23,6 @@ import {
   returnTask,
   withdrawTask,
 } from './examples/messages.js';
-import { NHS_NUMBER_SYSTEM } from '../nhs/index.js';
 
 /** Enough runs per route to find a shape that slips through, few enough to keep the file quick. */
 const RUNS = 30;

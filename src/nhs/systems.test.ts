@@ -25,7 +25,8 @@ describe('NHS identifier systems', () => {
   });
 
   it('accepts ODS codes of practices, pharmacies and trusts, and nothing else', () => {
-    for (const code of ['A83008', 'FCG71', 'RR8', 'FA565', 'RBA1234567']) expect(ODS_CODE.test(code)).toBe(true);
+    for (const code of ['A83008', 'FCG71', 'RR8', 'FA565', 'RBA1234567'])
+      expect(ODS_CODE.test(code)).toBe(true);
     for (const code of ['', 'R8', 'a83008', 'A83 008', 'A83008-1', 'RBA12345678', 'A83008\n'])
       expect(ODS_CODE.test(code), code).toBe(false);
   });

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
 import { waitFor } from '../../test/support/platform/wait.js';
 import { type PortalTest, startPortalTest } from '../../test/support/portal/app.js';
-import { DEMO_PRESCRIPTIONS, PRESCRIPTION_ISSUE_EXTENSION } from '../prescribing/index.js';
 import { ODS_SYSTEM } from '../nhs/index.js';
+import { DEMO_PRESCRIPTIONS, PRESCRIPTION_ISSUE_EXTENSION } from '../prescribing/index.js';
 
 describe.each(databaseKinds)('portal demo data on %s', (kind) => {
   let p: PortalTest;

@@ -16,7 +16,6 @@ import {
 import { SDS_USER_ID_SYSTEM } from '../../test/support/register/systems.js';
 import { GMC_NUMBER, NMC_NUMBER } from './systems.js';
 
-
 describe.each(databaseKinds)('the register on %s: practitioners and who may change them', (kind) => {
   const r = registerHarness(kind);
 

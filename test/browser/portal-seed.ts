@@ -63,7 +63,6 @@ export async function api(t: TestApp, authorization: string, method: Method, url
 
 let patients = 0;
 
-
 /** A Patient on the register (as an administrator), and the details its owner enrols with. */
 export async function registerPatient(t: TestApp, given: string, family: string): Promise<PatientFixture> {
   patients++;

@@ -119,7 +119,9 @@ describeBrowser("the portal's sign-in in Chromium", () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await arrived(page, 'Enter your security code');
     // The next time step: the current one completed the enrolment, and each works once.
-    await page.getByRole('textbox', { name: 'Security code', exact: true }).fill(nextTotp(account.totpSecret!));
+    await page
+      .getByRole('textbox', { name: 'Security code', exact: true })
+      .fill(nextTotp(account.totpSecret!));
     await page.getByRole('button', { name: 'Continue' }).click();
     await arrived(page, 'Your health', { focus: false });
   }, 300_000);

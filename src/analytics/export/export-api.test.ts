@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
-import { createResource } from '../../platform/fhir/store/repository.js';
 import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
+import { createResource } from '../../platform/fhir/store/repository.js';
 
 const FHIR = '/fhir/R4';
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { pseudonymFunction } from '../pseudonymise/pseudonym-key.js';
@@ -16,14 +17,17 @@ import { removeExpiredExports } from './export-jobs.js';
 import { parseExportRequest } from './export-request.js';
 import { ExportRunner, exportFolder } from './export-run.js';
 import { cancelExport, findExport, insertExport, listFiles } from './export-store.js';
-import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 
 const NHS_NUMBERS = ['9449304130', '9449310378', '9000000009'];
 const admin = { roles: ['admin'] };
 const log = createLogger({ level: 'silent' });
 
 function patient(nhs: string) {
-  return { resourceType: 'Patient', identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }], name: [{ family: 'Okafor' }] };
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
+    name: [{ family: 'Okafor' }],
+  };
 }
 
 function medicationRequest(patientId: string, status: string) {

@@ -1,8 +1,8 @@
 /** What a pseudonymised resource keeps, loses and replaces; and that pseudonyms are keyed and stable. */
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { pseudonymFunction } from './pseudonym-key.js';
 import { PSEUDONYM_SYSTEM, pseudonymiseResource, pseudonymousReference } from './pseudonymise.js';
-import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 
 const key = Buffer.alloc(32, 7);
 const pseudonym = pseudonymFunction(key);
@@ -52,7 +52,9 @@ describe('pseudonymiseResource', () => {
     const out = pseudonymiseResource(patient, pseudonym) as Record<string, unknown>;
     expect(out.id).toMatch(/^[0-9a-f]{32}$/);
     expect(out.id).not.toBe('pat-1');
-    expect(out.identifier).toEqual([{ system: PSEUDONYM_SYSTEM, value: pseudonym(NHS_NUMBER_SYSTEM, '9449304130') }]);
+    expect(out.identifier).toEqual([
+      { system: PSEUDONYM_SYSTEM, value: pseudonym(NHS_NUMBER_SYSTEM, '9449304130') },
+    ]);
     for (const key of ['name', 'telecom', 'address', 'contact', 'text']) expect(out).not.toHaveProperty(key);
     expect(out.birthDate).toBe('1992');
     expect(out.gender).toBe('male');

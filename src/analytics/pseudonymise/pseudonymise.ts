@@ -18,10 +18,7 @@
 import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 
 export const PSEUDONYM_SYSTEM = 'https://fhir.pathways.dev/Id/patient-pseudonym';
-const PATIENT_ID_SYSTEMS = new Set([
-  NHS_NUMBER_SYSTEM,
-  CHI_NUMBER_SYSTEM,
-]);
+const PATIENT_ID_SYSTEMS = new Set([NHS_NUMBER_SYSTEM, CHI_NUMBER_SYSTEM]);
 
 /** Returns the pseudonym of `value` in `domain` (e.g. HMAC-SHA-256 under the pseudonym key). */
 export type Pseudonym = (domain: string, value: string) => string;

@@ -15,7 +15,6 @@ import type {
 import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 import { PRESCRIPTION_ITEM_NUMBER, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 
-
 function fixture<T>(name: string): T {
   return JSON.parse(
     readFileSync(new URL(`../../../test/fixtures/eps/${name}.json`, import.meta.url), 'utf8'),
@@ -70,10 +69,12 @@ export function dispenseNotification(
     dispense.contained = (dispense.contained ?? []).map((contained) => {
       if (contained.resourceType !== 'MedicationRequest') return contained;
       const request = structuredClone(contained) as MedicationRequest;
-      request.identifier = [
-        { system: PRESCRIPTION_ITEM_NUMBER, value: line.itemId },
-      ];
-      request.groupIdentifier = { ...request.groupIdentifier, system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
+      request.identifier = [{ system: PRESCRIPTION_ITEM_NUMBER, value: line.itemId }];
+      request.groupIdentifier = {
+        ...request.groupIdentifier,
+        system: PRESCRIPTION_ORDER_NUMBER,
+        value: shortFormId,
+      };
       return request;
     });
     return { fullUrl: `urn:uuid:${id}`, resource: dispense };
@@ -107,7 +108,8 @@ export function claim(shortFormId: string, options: { endorsed?: boolean } = {})
   resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
   for (const extension of resource.prescription?.extension ?? []) {
     for (const part of extension.extension ?? []) {
-      if (part.url === 'shortForm') part.valueIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
+      if (part.url === 'shortForm')
+        part.valueIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
     }
   }
   if (options.endorsed === false) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import {
   type AuditInput,
   buildAuditEvent,
@@ -6,7 +7,6 @@ import {
   REST_INTERACTIONS,
   toChainFields,
 } from './audit-event.js';
-import { ODS_SYSTEM } from '../../nhs/index.js';
 
 const context = {
   id: '7d6f3c1e-2f1a-4c55-9a57-0d4b8a3f1e20',

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, requestChildLogger } from './logger.js';
 import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
+import { createLogger, requestChildLogger } from './logger.js';
 
 function capture() {
   const lines: string[] = [];

@@ -16,9 +16,9 @@ import {
   type TestPrescriber,
 } from '../../../test/support/prescribing/prescriber.js';
 import { releaseParameters } from '../../dispensing/examples/messages.js';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 import { generateNhsNumber } from '../../nhs/nhs-number.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
-import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 
 const ROLE = 'https://fhir.nhs.uk/CodeSystem/organisation-role';
 

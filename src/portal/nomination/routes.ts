@@ -9,6 +9,7 @@
  */
 import type { Bundle, Organization } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { invalid } from '../../platform/errors/problem.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
@@ -18,7 +19,6 @@ import { codeParameter, readParameters } from '../parameters.js';
 import { PORTAL_POLICIES } from '../policies.js';
 import { nominationCode, pharmacyQuery } from './rules.js';
 import { changeNomination, findPharmacies, nominationOf, pharmacyByOds, unknownPharmacy } from './store.js';
-import { ODS_SYSTEM } from '../../nhs/index.js';
 
 const SPECS = { pharmacy: { types: ['valueCode'], required: true, mayBeEmpty: true } } as const;
 
@@ -46,9 +46,7 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
                 pharmacy ??
                 ({
                   resourceType: 'Organization',
-                  identifier: [
-                    { system: ODS_SYSTEM, value: nomination.pharmacy },
-                  ],
+                  identifier: [{ system: ODS_SYSTEM, value: nomination.pharmacy }],
                 } satisfies Organization),
             },
             { name: 'changed', valueDateTime: nomination.changedAt.toISOString() },

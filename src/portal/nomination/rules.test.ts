@@ -1,5 +1,6 @@
 import type { Organization } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { Problem } from '../../platform/errors/problem.js';
 import {
   addressLine,
@@ -10,7 +11,6 @@ import {
   pharmacyView,
   postcodeMatches,
 } from './rules.js';
-import { ODS_SYSTEM } from '../../nhs/index.js';
 
 const pharmacy = (extra: Partial<Organization> = {}): Organization => ({
   resourceType: 'Organization',

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, MedicationRequest, MessageHeader } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { MESSAGE_EVENT_SYSTEM } from '../order/bundle-entries.js';
 import { CANCEL_CODES, type CancelCode } from '../status/state-machine.js';
-import { ODS_SYSTEM } from '../../nhs/index.js';
 
 export const STATUS_HISTORY_EXTENSION =
   'https://fhir.nhs.uk/StructureDefinition/Extension-DM-PrescriptionStatusHistory';

@@ -13,11 +13,11 @@ import type {
   Patient,
   Practitioner,
 } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 import { generateShortFormId } from '../identifiers/index.js';
 import { PRESCRIPTION_ITEM_NUMBER } from '../order/bundle-entries.js';
 import { REPEAT_INFORMATION_EXTENSION } from '../order/course-of-therapy.js';
 import { CONTROLLED_DRUG_EXTENSION } from '../order/parse-order.js';
-import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 
 const FIXTURE = new URL('../../../test/fixtures/eps/prescription-order.json', import.meta.url);
 let template: Bundle | undefined;
@@ -186,17 +186,13 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
   for (const entry of others) {
     const resource = entry.resource!;
     if (resource.resourceType === 'Patient' && input.nhsNumber) {
-      (resource as Patient).identifier = [
-        { system: NHS_NUMBER_SYSTEM, value: input.nhsNumber },
-      ];
+      (resource as Patient).identifier = [{ system: NHS_NUMBER_SYSTEM, value: input.nhsNumber }];
     }
     if (resource.resourceType === 'Practitioner' && input.practitionerIdentifiers) {
       (resource as Practitioner).identifier = input.practitionerIdentifiers;
     }
     if (resource.resourceType === 'Organization') {
-      (resource as Organization).identifier = [
-        { system: ODS_SYSTEM, value: ods },
-      ];
+      (resource as Organization).identifier = [{ system: ODS_SYSTEM, value: ods }];
     }
     if (resource.resourceType === 'MessageHeader') {
       resource.focus = [

@@ -7,13 +7,12 @@ import {
   registerPrescriber,
   type TestPrescriber,
 } from '../../../test/support/prescribing/prescriber.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { generateShortFormId } from '../identifiers/prescription-id.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../order/bundle-entries.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
-import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
-
 
 describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
   let app: TestApp;
@@ -74,7 +73,10 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
 
   it('finds by patient identifier and business status', async () => {
     expect(
-      await tasks(`patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}`, await gp.bearer()),
+      await tasks(
+        `patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}`,
+        await gp.bearer(),
+      ),
     ).toHaveLength(1);
     expect(await tasks('business-status=0001', await gp.bearer())).not.toHaveLength(0);
     expect(await tasks('business-status=0006', await gp.bearer())).toHaveLength(0);
@@ -97,7 +99,10 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
       org: 'B82005',
     });
     expect(
-      await tasks(`patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}`, otherPractice),
+      await tasks(
+        `patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}`,
+        otherPractice,
+      ),
     ).toHaveLength(0);
   });
 

@@ -1,10 +1,9 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { Problem } from '../../platform/errors/problem.js';
 import { SDS_USER_ID_SYSTEM } from '../../../test/support/register/systems.js';
+import { Problem } from '../../platform/errors/problem.js';
 import { GMC_NUMBER, NMC_NUMBER } from '../systems.js';
 import { displayName, identifierPath, professionalNumbers } from './rules.js';
-
 
 function problemOf(practitioner: Pick<Practitioner, 'identifier'>): Problem {
   try {

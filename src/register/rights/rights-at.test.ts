@@ -176,7 +176,9 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     ]);
     expect(found?.resource.resourceType).toBe('Practitioner');
     // Only a non-unique identifier naming two practitioners: no guess.
-    expect(await register.resolvePractitioner(db, [{ system: SDS_USER_ID_SYSTEM, value: 'sds-shared' }])).toBeUndefined();
+    expect(
+      await register.resolvePractitioner(db, [{ system: SDS_USER_ID_SYSTEM, value: 'sds-shared' }]),
+    ).toBeUndefined();
     // A system and a value that each exist, but not together.
     expect(await register.resolvePractitioner(db, [{ system: NMC_NUMBER, value: gmc }])).toBeUndefined();
     expect(await register.resolvePractitioner(db, [{ value: gmc }, {}])).toBeUndefined();

@@ -1,10 +1,10 @@
 /** Shared set-up for the portal's API suites (not used at run time). */
 import type { Patient, Resource } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 import { createResource } from '../../../src/platform/fhir/store/repository.js';
 import { startTestApp, type TestApp } from '../../app.js';
 import type { DatabaseKind } from '../../databases.js';
 import type { TokenInput } from '../../tokens.js';
-import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 
 export interface Reply {
   statusCode: number;

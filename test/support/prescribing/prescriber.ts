@@ -7,11 +7,11 @@ import 'reflect-metadata';
 import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import * as x509 from '@peculiar/x509';
+import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 import { type OrderBundleInput, orderBundle } from '../../../src/prescribing/examples/order-bundle.js';
 import { signPrescription } from '../../../src/signing/index.js';
 import type { TestApp } from '../../app.js';
 import { csrPem, ecKeys } from '../register/pki-keys.js';
-import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 
 export const RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
 

@@ -10,8 +10,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
-import { createResource } from '../store/repository.js';
 import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
+import { createResource } from '../store/repository.js';
 
 const NOW = new Date('2024-06-01T09:00:00Z');
 

@@ -114,7 +114,10 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
     ).json() as Bundle;
     expect(included(withPatient)).toEqual([w.rxPatient]);
     const withObservations = (
-      await w.get(w.pharmacy, `/fhir/R4/Patient?_id=${w.rxPatient.split('/')[1]}&_revinclude=Observation:subject`)
+      await w.get(
+        w.pharmacy,
+        `/fhir/R4/Patient?_id=${w.rxPatient.split('/')[1]}&_revinclude=Observation:subject`,
+      )
     ).json() as Bundle;
     expect(matches(withObservations)).toEqual([w.rxPatient]);
     expect(included(withObservations)).toEqual([]);
@@ -137,7 +140,9 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
       (await w.api.release(releaseParameters('FCG71', shortFormIdOf(third.order)), w.pharmacy)).statusCode,
     ).toBe(200);
     expect((await w.get(w.pharmacy, `/fhir/R4/MedicationRequest/${third.item}`)).statusCode).toBe(200);
-    expect((await w.api.task(returnTask(shortFormIdOf(third.order), 'FCG71'), w.pharmacy)).statusCode).toBe(200);
+    expect((await w.api.task(returnTask(shortFormIdOf(third.order), 'FCG71'), w.pharmacy)).statusCode).toBe(
+      200,
+    );
     expect((await w.get(w.pharmacy, `/fhir/R4/MedicationRequest/${third.item}`)).statusCode).toBe(403);
   });
 
@@ -164,7 +169,10 @@ describe.each(databaseKinds)('staff reads on %s', (kind) => {
       expect((await w.get(desk, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
     const withRequests = (
-      await w.get(desk, `/fhir/R4/Patient?_id=${w.rxPatient.split('/')[1]}&_revinclude=MedicationRequest:subject`)
+      await w.get(
+        desk,
+        `/fhir/R4/Patient?_id=${w.rxPatient.split('/')[1]}&_revinclude=MedicationRequest:subject`,
+      )
     ).json() as Bundle;
     expect(matches(withRequests)).toEqual([w.rxPatient]);
     expect(included(withRequests)).toEqual([]);

@@ -80,9 +80,7 @@ describe('patients a search names', () => {
 
   it('ignores what cannot be told from the query alone', () => {
     expect(named('Observation', 'subject=x')).toEqual([]);
-    expect(
-      named('MedicationRequest', `subject:identifier=${NHS_NUMBER_SYSTEM}|9000000009`),
-    ).toEqual([]);
+    expect(named('MedicationRequest', `subject:identifier=${NHS_NUMBER_SYSTEM}|9000000009`)).toEqual([]);
     expect(named('Patient', '_id:not=d')).toEqual([]);
     expect(named('Consent', 'status=active')).toEqual([]);
   });

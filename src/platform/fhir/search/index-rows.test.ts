@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 import { buildIndexRows } from './index-rows.js';
 import { parseSearchQuery } from './parse-query.js';
 import { escapeLike } from './sql-filters.js';
 import { buildCountQuery, buildPageQuery } from './sql-query.js';
-import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 
 describe('buildIndexRows', () => {
   it('indexes an EPS-shaped Task by identifier references and business status', () => {

@@ -2,8 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
 import { BASE_URL, sortedIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
-import { search } from './search.js';
 import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../../nhs/index.js';
+import { search } from './search.js';
 
 const PRESCRIPTION_ID = 'https://fhir.nhs.uk/Id/prescription-order-number';
 
@@ -101,7 +101,9 @@ describe.each(databaseKinds)('reference search on %s', (kind) => {
 
   it('patient:identifier finds Tasks whose for is a Patient by identifier only', async () => {
     expect(sortedIds(await find('Task', 'patient:identifier=9449304130'))).toEqual(['t1']);
-    expect(sortedIds(await find('Task', `patient:identifier=${NHS_NUMBER_SYSTEM}|9449305552`))).toEqual(['t2']);
+    expect(sortedIds(await find('Task', `patient:identifier=${NHS_NUMBER_SYSTEM}|9449305552`))).toEqual([
+      't2',
+    ]);
     expect(sortedIds(await find('Task', 'patient=Patient/p1'))).toEqual(['t2']);
     // Task.for = Group/g1 is not a patient
     expect(sortedIds(await find('Task', 'patient=g1'))).toEqual([]);

@@ -2,8 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
 import { BASE_URL, sortedIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
-import { search } from './search.js';
 import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
+import { search } from './search.js';
 
 const SNOMED = 'http://snomed.info/sct';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 import {
   dateEntries,
   normaliseString,
@@ -7,7 +8,6 @@ import {
   stringEntries,
   tokenEntries,
 } from './values.js';
-import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 
 describe('normaliseString', () => {
   it('lower-cases and strips accents', () => {
