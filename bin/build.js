@@ -23,7 +23,8 @@ const TARGETS = [
   {
     name: 'the web portal',
     tool: 'vite',
-    inputs: ['web', 'package-lock.json'],
+    // The portal's dates read the server's London clock (web/src/domain/dates.ts).
+    inputs: ['web', 'src/platform/time/london-time.ts', 'package-lock.json'],
     stamp: at('dist', 'web', '.web-built'),
     command: [
       at('node_modules', 'vite', 'bin', 'vite.js'),

@@ -16,7 +16,7 @@ import {
   withdrawTask,
 } from '../src/dispensing/examples/messages.js';
 import { HL7_SERVICE } from '../src/hl7/index.js';
-import { generateNhsNumber } from '../src/nhs/index.js';
+import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../src/nhs/index.js';
 import { runInRequestScope } from '../src/platform/database/request-scope.js';
 import { itemIdOf, shortFormIdOf } from '../src/prescribing/examples/order-bundle.js';
 import { startTestApp, type TestApp } from './app.js';
@@ -169,7 +169,7 @@ describe.each(databaseKinds)('statements per operation on %s', (kind) => {
   it('a generic create and a read by id', async () => {
     const patient = {
       resourceType: 'Patient',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: generateNhsNumber() }],
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: generateNhsNumber() }],
       name: [{ family: 'Counted', given: ['Ada'] }],
       birthDate: '1970-01-01',
     };

@@ -4,9 +4,8 @@
  * prefixes), which keeps `?family=` at about seeded/families matches each.
  */
 import type { Organization, Patient } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../src/nhs/index.js';
 
-export const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
-export const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'da', 'fe', 'ho', 'ju'];
 const GIVEN = ['Alex', 'Sam', 'Jordan', 'Priya', 'Tom', 'Aisha', 'Chen', 'Maria', 'Oluwaseun', 'Niamh'];
@@ -38,7 +37,7 @@ export function nhsNumber(n: number, base: number): string {
 export function patient(n: number, nhs: string, families: number): Patient {
   return {
     resourceType: 'Patient',
-    identifier: [{ system: NHS, value: nhs }],
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
     active: true,
     name: [{ use: 'official', family: familyName(n % families), given: [GIVEN[n % GIVEN.length]!, 'Bench'] }],
     telecom: [{ system: 'phone', value: `0113 496 ${String(n % 10_000).padStart(4, '0')}`, use: 'home' }],
@@ -53,14 +52,14 @@ export function patient(n: number, nhs: string, families: number): Patient {
         country: 'GB',
       },
     ],
-    generalPractitioner: [{ identifier: { system: ODS, value: 'A83008' } }],
+    generalPractitioner: [{ identifier: { system: ODS_SYSTEM, value: 'A83008' } }],
   };
 }
 
 export function organization(n: number): Organization {
   return {
     resourceType: 'Organization',
-    identifier: [{ system: ODS, value: `FB${String(n).padStart(4, '0')}` }],
+    identifier: [{ system: ODS_SYSTEM, value: `FB${String(n).padStart(4, '0')}` }],
     active: true,
     type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
     name: `Bench Pharmacy ${n}`,

@@ -11,10 +11,10 @@ import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Parameters } from '@medplum/fhirtypes';
 import { csrPem, ecKeys } from '../../test/support/register/pki-keys.js';
 import { addUser, UserSession } from '../harness/auth.js';
+import { ODS_SYSTEM } from '../../src/nhs/index.js';
 
 export const GMC_SYSTEM = 'https://fhir.hl7.org.uk/Id/gmc-number';
 const RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
-const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 export interface BenchPrescriber {
   practitionerId: string;

@@ -3,7 +3,8 @@
  * NHS number each, reads and searches pick a random seeded patient or organisation.
  */
 import type autocannon from 'autocannon';
-import { familyName, NHS, nhsNumber, patient } from '../data/data.js';
+import { NHS_NUMBER_SYSTEM } from '../../src/nhs/index.js';
+import { familyName, nhsNumber, patient } from '../data/data.js';
 
 export interface Seeded {
   patientIds: string[];
@@ -71,7 +72,8 @@ export function scenarios(seeded: Seeded): Scenario[] {
       requests: (token) =>
         get(
           token,
-          () => `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS}|${pick(seeded.nhsNumbers)}`)}`,
+          () =>
+            `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${pick(seeded.nhsNumbers)}`)}`,
         ),
     },
     {

@@ -4,17 +4,15 @@
  * test range, ODS-style codes that do not belong to real sites.
  */
 import type { Organization, Patient, Resource } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../nhs/index.js';
 import type { Database } from '../platform/database/database.js';
 import { readCurrent, updateResource } from '../platform/fhir/store/repository.js';
-
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
 function organisation(id: string, ods: string, name: string, type: string, town: string): Organization {
   return {
     resourceType: 'Organization',
     id,
-    identifier: [{ system: ODS, value: ods }],
+    identifier: [{ system: ODS_SYSTEM, value: ods }],
     active: true,
     type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: type }] }],
     name,
@@ -54,13 +52,13 @@ function patient(
   return {
     resourceType: 'Patient',
     id,
-    identifier: [{ system: NHS, value: nhs }],
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
     ...(telecom.length > 0 ? { telecom } : {}),
     address: [{ use: 'home', city: 'Leeds', postalCode: postcode, country: 'GB' }],
     name: [{ use: 'usual', family, given: [given] }],
     gender,
     birthDate,
-    generalPractitioner: [{ identifier: { system: ODS, value: 'A83008' } }],
+    generalPractitioner: [{ identifier: { system: ODS_SYSTEM, value: 'A83008' } }],
   };
 }
 

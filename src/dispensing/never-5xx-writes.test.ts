@@ -14,6 +14,7 @@ import {
   registerPrescriber,
   type TestPrescriber,
 } from '../../test/support/prescribing/prescriber.js';
+import { NHS_NUMBER_SYSTEM } from '../nhs/index.js';
 import { itemIdOf, orderBundle, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import {
   claim,
@@ -53,7 +54,7 @@ describe.each(databaseKinds)('no write route answers 5xx, on %s', (kind) => {
     const itemId = itemIdOf(order);
     const patient = {
       resourceType: 'Patient',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449306060' }],
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449306060' }],
       name: [{ family: 'Property', given: ['Pat'] }],
       birthDate: '1970-01-01',
       telecom: [{ system: 'email', value: 'pat@example.org' }],

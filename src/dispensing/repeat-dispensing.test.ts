@@ -20,6 +20,7 @@ import { cancelBundle } from '../../test/support/prescribing/cancel-bundle.js';
 import { processMessage, type TestPrescriber } from '../../test/support/prescribing/prescriber.js';
 import { itemIdOf, orderItems, shortFormIdOf } from '../prescribing/examples/order-bundle.js';
 import { generateShortFormId } from '../prescribing/identifiers/index.js';
+import { PRESCRIPTION_ITEM_NUMBER } from '../prescribing/index.js';
 import { PRESCRIPTION_ISSUE_EXTENSION } from '../prescribing/repeat/repeat-state.js';
 import { startDueIssues } from '../prescribing/repeat/start-issue.js';
 import { findPrescription } from '../prescribing/store/prescriptions.js';
@@ -50,7 +51,7 @@ function epsExample(gmc: string): Bundle {
     if (resource.resourceType === 'MedicationRequest') {
       const request = resource as MedicationRequest;
       const id = randomUUID();
-      request.identifier = [{ system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: id }];
+      request.identifier = [{ system: PRESCRIPTION_ITEM_NUMBER, value: id }];
       request.groupIdentifier!.value = shortFormId;
       request.groupIdentifier!.extension![0]!.valueIdentifier!.value = longFormId;
       request.dispenseRequest!.validityPeriod = { start };

@@ -11,3 +11,4 @@ export {
   patientIdentifierProblem,
 } from './nhs-number.js';
 export { type RandomSource, randomIndex, secureRandom } from './random.js';
+export { ODS_CODE, ODS_SYSTEM } from './systems.js';

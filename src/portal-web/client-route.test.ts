@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { absoluteAssetUrls, acceptsHtml, isClientRoute } from './client-route.js';
+import { acceptsHtml, isClientRoute } from './client-route.js';
 
 describe("the web app's routes", () => {
   it("answers the app's pages, however deep", () => {
@@ -44,18 +44,5 @@ describe("the web app's routes", () => {
     expect(acceptsHtml('application/fhir+json')).toBe(false);
     expect(acceptsHtml('application/json, text/plain')).toBe(false);
     expect(acceptsHtml('text/htmlx')).toBe(false);
-  });
-
-  it("makes the build's relative asset URLs absolute for deep links", () => {
-    const html =
-      '<link rel="icon" href="./favicon.svg"><script type="module" crossorigin src="./assets/index-1.js"></script>' +
-      '<link rel="stylesheet" crossorigin href="./assets/index-2.css"><a href="./x">text ="./y"</a>';
-    expect(absoluteAssetUrls(html)).toBe(
-      '<link rel="icon" href="/favicon.svg"><script type="module" crossorigin src="/assets/index-1.js"></script>' +
-        '<link rel="stylesheet" crossorigin href="/assets/index-2.css"><a href="/x">text ="./y"</a>',
-    );
-    expect(absoluteAssetUrls('<script src="./assets/a.js">', '/portal/')).toBe(
-      '<script src="/portal/assets/a.js">',
-    );
   });
 });

@@ -34,11 +34,3 @@ export function acceptsHtml(accept: string | undefined): boolean {
   if (accept === undefined || accept.trim() === '') return true;
   return /(^|,)\s*(text\/html|\*\/\*|text\/\*)\s*(;|,|$)/i.test(accept);
 }
-
-/**
- * The build's relative asset URLs (`./assets/…`, from Vite's `base: './'`) made absolute, so the
- * same index.html works for deep links such as /appointments/123/cancel.
- */
-export function absoluteAssetUrls(html: string, base = '/'): string {
-  return html.replace(/(\s(?:src|href))="\.\//g, `$1="${base}`);
-}

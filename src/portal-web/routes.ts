@@ -12,7 +12,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../platform/errors/problem.js';
 import { acceptsHtml, isClientRoute } from './client-route.js';
-import { IndexPage } from './index-page.js';
+import { indexPage } from './index-page.js';
 
 const YEAR_S = 31_536_000;
 const DAY_S = 86_400;
@@ -40,7 +40,7 @@ function pathOf(request: FastifyRequest): string {
 }
 
 export async function portalWebRoutes(app: FastifyInstance, options: PortalWebOptions): Promise<void> {
-  const index = new IndexPage(options.dir);
+  const index = indexPage(options.dir);
 
   await app.register(fastifyStatic, {
     root: path.join(options.dir, 'assets'),

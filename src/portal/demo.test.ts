@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test/databases.js';
 import { waitFor } from '../../test/support/platform/wait.js';
 import { type PortalTest, startPortalTest } from '../../test/support/portal/app.js';
+import { ODS_SYSTEM } from '../nhs/index.js';
 import { DEMO_PRESCRIPTIONS, PRESCRIPTION_ISSUE_EXTENSION } from '../prescribing/index.js';
 
 describe.each(databaseKinds)('portal demo data on %s', (kind) => {
@@ -34,7 +35,7 @@ describe.each(databaseKinds)('portal demo data on %s', (kind) => {
     });
     expect(appointment.json().participant[1].actor.reference).toBe('Location/demo-outpatients');
     // The names the prescriptions page shows for the prescriber's practice and the pharmacy.
-    const ods = 'https://fhir.nhs.uk/Id/ods-organization-code';
+    const ods = ODS_SYSTEM;
     const organisations = await p.call(
       patient,
       'GET',

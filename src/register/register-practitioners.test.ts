@@ -13,9 +13,8 @@ import {
   registerHarness,
   roleBody,
 } from '../../test/support/register/api.js';
+import { SDS_USER_ID_SYSTEM } from '../../test/support/register/systems.js';
 import { GMC_NUMBER, NMC_NUMBER } from './systems.js';
-
-const SDS = 'https://fhir.nhs.uk/Id/sds-user-id';
 
 describe.each(databaseKinds)('the register on %s: practitioners and who may change them', (kind) => {
   const r = registerHarness(kind);
@@ -29,7 +28,7 @@ describe.each(databaseKinds)('the register on %s: practitioners and who may chan
         '/fhir/R4/Practitioner',
         practitionerBody(gmc, {
           identifier: [
-            { system: SDS, value: '555086689106' },
+            { system: SDS_USER_ID_SYSTEM, value: '555086689106' },
             { system: GMC_NUMBER, value: gmc },
             { system: 'https://fhir.hl7.org.uk/Id/din-number', value: '977677', use: 'secondary' },
           ],
@@ -40,7 +39,7 @@ describe.each(databaseKinds)('the register on %s: practitioners and who may chan
       expect(response.headers.location).toMatch(/\/fhir\/R4\/Practitioner\/[^/]+\/_history\/1$/);
       const created = response.json() as Practitioner;
       expect(created.identifier).toEqual([
-        { system: SDS, value: '555086689106' },
+        { system: SDS_USER_ID_SYSTEM, value: '555086689106' },
         { system: GMC_NUMBER, value: gmc },
         { system: 'https://fhir.hl7.org.uk/Id/din-number', value: '977677', use: 'secondary' },
       ]);
@@ -56,7 +55,7 @@ describe.each(databaseKinds)('the register on %s: practitioners and who may chan
       const before = await r.count('Practitioner');
       const none = await r.call(r.asRegistrar, 'POST', '/fhir/R4/Practitioner', {
         resourceType: 'Practitioner',
-        identifier: [{ system: SDS, value: '1234' }],
+        identifier: [{ system: SDS_USER_ID_SYSTEM, value: '1234' }],
       });
       expect(none.statusCode).toBe(400);
       expect(codeOf(none)).toBe('MISSING_VALUE');

@@ -1,6 +1,9 @@
 /** The identifier and code systems the register speaks (docs/api.md §4). */
 import { referencePattern } from '../platform/fhir/ids.js';
 
+/** Organisations are named by ODS code (src/nhs defines the system and the code's form). */
+export { ODS_CODE, ODS_SYSTEM } from '../nhs/index.js';
+
 /** Professional registration numbers: a Practitioner needs one, and each belongs to one Practitioner. */
 export const PROFESSIONAL_NUMBER_SYSTEMS = [
   'https://fhir.hl7.org.uk/Id/gmc-number',
@@ -13,10 +16,6 @@ export const PROFESSIONAL_NUMBER_SYSTEMS = [
 export const GMC_NUMBER: string = PROFESSIONAL_NUMBER_SYSTEMS[0];
 export const NMC_NUMBER: string = PROFESSIONAL_NUMBER_SYSTEMS[1];
 export const PROFESSIONAL_CODE: string = PROFESSIONAL_NUMBER_SYSTEMS[4];
-
-export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
-/** ODS organisation and site codes: upper-case letters and digits (as accounts and clients check). */
-export const ODS_CODE = /^[A-Z0-9]{3,10}$/;
 
 export const PRESCRIBING_RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
 export const PRESCRIBING_RIGHTS = ['independent', 'supplementary', 'controlled-drugs'] as const;

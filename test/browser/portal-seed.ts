@@ -7,7 +7,8 @@
 import type { Appointment, Slot } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
 import { createAccount } from '../../src/identity/accounts/store.js';
-import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../src/nhs/index.js';
+import { generateNhsNumber, NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../src/nhs/index.js';
+import { fromLondon, MONTH_NAMES, toLondon } from '../../src/platform/time/london-time.js';
 import type { TestApp } from '../app.js';
 import { waitFor } from '../support/platform/wait.js';
 import { processMessage, registerPrescriber } from '../support/prescribing/prescriber.js';
@@ -62,21 +63,6 @@ export async function api(t: TestApp, authorization: string, method: Method, url
 
 let patients = 0;
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 /** A Patient on the register (as an administrator), and the details its owner enrols with. */
 export async function registerPatient(t: TestApp, given: string, family: string): Promise<PatientFixture> {
   patients++;
@@ -91,7 +77,7 @@ export async function registerPatient(t: TestApp, given: string, family: string)
     address: [{ use: 'home', line: ['12 Park Row'], city: 'Leeds', postalCode: 'LS1 5HD' }],
     // A patient of the hospital (RXX01), so that its clinicians may read their records.
     managingOrganization: {
-      identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RXX01' },
+      identifier: { system: ODS_SYSTEM, value: 'RXX01' },
     },
   });
   const [year, month, day] = (patient.birthDate as string).split('-') as [string, string, string];
@@ -156,7 +142,7 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   for (const [ods, name] of Object.entries(names)) {
     await api(t, admin, 'POST', '/fhir/R4/Organization', {
       resourceType: 'Organization',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+      identifier: [{ system: ODS_SYSTEM, value: ods }],
       name,
     });
   }
@@ -168,7 +154,7 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   ] as const) {
     await api(t, admin, 'POST', '/fhir/R4/Organization', {
       resourceType: 'Organization',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+      identifier: [{ system: ODS_SYSTEM, value: ods }],
       active: true,
       type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
       name,
@@ -215,11 +201,11 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
     actor: [clinic],
   });
   const slots: Slot[] = [];
-  // A Saturday morning at least two days on: outpatient appointments are never moved to it.
-  const saturday = new Date(Date.now() + 48 * 3_600_000);
-  saturday.setUTCHours(10, 0, 0, 0);
-  while (saturday.getUTCDay() !== 6) saturday.setUTCDate(saturday.getUTCDate() + 1);
-  const saturdayHours = (saturday.getTime() - Date.now()) / 3_600_000;
+  // A Saturday morning in London at least two days on: outpatient appointments are never moved to it.
+  let saturday = new Date(Date.now() + 48 * 3_600_000);
+  while (toLondon(saturday).weekday !== 6) saturday = new Date(saturday.getTime() + 86_400_000);
+  const { year, month, day } = toLondon(saturday);
+  const saturdayHours = (fromLondon(year, month, day, 10).getTime() - Date.now()) / 3_600_000;
   for (const hours of [72, 96, 120, 144, 168, saturdayHours]) {
     slots.push(
       await api(t, clinician, 'POST', '/fhir/R4/Slot', {
@@ -336,7 +322,7 @@ export async function seedDesk(t: TestApp, worklistItems: number): Promise<DeskS
     locked: locked.username,
     lockedNhsNumber: lockedPatient.nhsNumber,
     lockedName: `${lockedPatient.given} ${lockedPatient.family}`,
-    lockedBirthDate: `${lockedPatient.birth.day} ${MONTHS[Number(lockedPatient.birth.month) - 1]} ${lockedPatient.birth.year}`,
+    lockedBirthDate: `${lockedPatient.birth.day} ${MONTH_NAMES[Number(lockedPatient.birth.month) - 1]} ${lockedPatient.birth.year}`,
   };
 }
 

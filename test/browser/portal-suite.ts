@@ -1,6 +1,7 @@
 /**
- * The portal suite's world: the web app freshly built, the whole service in-process on a random
- * port serving it, the journey's and the service desk's data seeded, and one Chromium.
+ * The portal suite's world: the web app's build of the current sources (web-build.ts), the whole
+ * service in-process on a random port serving it, the journey's and the service desk's data
+ * seeded, and one Chromium.
  */
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../app.js';
@@ -24,7 +25,6 @@ export async function startPortal(options: { stepUpS: number; worklistItems: num
   const close = async () => {
     await browser?.close();
     await t?.close();
-    build.remove();
   };
   try {
     t = await startTestApp('pglite', {

@@ -1,6 +1,6 @@
 /**
  * The web portal end to end in Chromium, against the whole service in-process (PGlite) with the
- * app freshly built: a patient enrols, signs in, finds their prescription, requests a repeat with
+ * app built from the current sources: a patient enrols, signs in, finds their prescription, requests a repeat with
  * step-up, cancels an appointment and reads a released result; then every page is scanned with axe
  * (WCAG 2.2 AA) at 1024 and 320 px, as a patient and as the service desk, with no console errors.
  * PORTAL_SCREENSHOTS=1 also writes docs/screenshots/portal-*.png.

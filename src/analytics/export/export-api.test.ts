@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const FHIR = '/fhir/R4';
 
 describe.each(databaseKinds)('Bulk Data $export on %s', (kind) => {
@@ -32,13 +32,13 @@ describe.each(databaseKinds)('Bulk Data $export on %s', (kind) => {
     await t.pathways.db.transaction(async (tx) => {
       const patient = await createResource(tx, {
         resourceType: 'Patient',
-        identifier: [{ system: NHS, value: '9449304130' }],
+        identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449304130' }],
         name: [{ family: 'Okafor', given: ['Sam'] }],
       });
       patientId = patient.id;
       await createResource(tx, {
         resourceType: 'Patient',
-        identifier: [{ system: NHS, value: '9449310378' }],
+        identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449310378' }],
         name: [{ family: 'Campbell' }],
       });
       for (let i = 0; i < 3; i += 1) {

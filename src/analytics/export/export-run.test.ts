@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import { declaredResourceRules } from '../../../test/support/platform/declared-rules.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { pseudonymFunction } from '../pseudonymise/pseudonym-key.js';
@@ -21,13 +22,16 @@ import { cancelExport, findExport, insertExport, listFiles } from './export-stor
 /** The types as the capabilities declare them (what the analytics capability passes its routes). */
 const TYPES = exportTypesOf(declaredResourceRules());
 
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const NHS_NUMBERS = ['9449304130', '9449310378', '9000000009'];
 const admin = { roles: ['admin'] };
 const log = createLogger({ level: 'silent' });
 
 function patient(nhs: string) {
-  return { resourceType: 'Patient', identifier: [{ system: NHS, value: nhs }], name: [{ family: 'Okafor' }] };
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
+    name: [{ family: 'Okafor' }],
+  };
 }
 
 function medicationRequest(patientId: string, status: string) {

@@ -1,11 +1,11 @@
 /** What a pseudonymised resource keeps, loses and replaces; and that pseudonyms are keyed and stable. */
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { pseudonymFunction } from './pseudonym-key.js';
 import { PSEUDONYM_SYSTEM, pseudonymiseResource, pseudonymousReference } from './pseudonymise.js';
 
 const key = Buffer.alloc(32, 7);
 const pseudonym = pseudonymFunction(key);
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
 const patient = {
   resourceType: 'Patient',
@@ -13,7 +13,7 @@ const patient = {
   meta: { versionId: '1' },
   text: { status: 'generated', div: '<div>Sam Okafor</div>' },
   identifier: [
-    { system: NHS, value: '9449304130' },
+    { system: NHS_NUMBER_SYSTEM, value: '9449304130' },
     { system: 'https://hospital.example/mrn', value: 'MRN123' },
   ],
   name: [{ family: 'Okafor', given: ['Sam'] }],
@@ -33,7 +33,7 @@ const request = {
   subject: {
     reference: 'Patient/pat-1',
     display: 'Sam Okafor',
-    identifier: { system: NHS, value: '9449304130' },
+    identifier: { system: NHS_NUMBER_SYSTEM, value: '9449304130' },
   },
   medicationCodeableConcept: {
     coding: [
@@ -52,7 +52,9 @@ describe('pseudonymiseResource', () => {
     const out = pseudonymiseResource(patient, pseudonym) as Record<string, unknown>;
     expect(out.id).toMatch(/^[0-9a-f]{32}$/);
     expect(out.id).not.toBe('pat-1');
-    expect(out.identifier).toEqual([{ system: PSEUDONYM_SYSTEM, value: pseudonym(NHS, '9449304130') }]);
+    expect(out.identifier).toEqual([
+      { system: PSEUDONYM_SYSTEM, value: pseudonym(NHS_NUMBER_SYSTEM, '9449304130') },
+    ]);
     for (const key of ['name', 'telecom', 'address', 'contact', 'text']) expect(out).not.toHaveProperty(key);
     expect(out.birthDate).toBe('1992');
     expect(out.gender).toBe('male');
@@ -71,7 +73,7 @@ describe('pseudonymiseResource', () => {
     const pseudoPatient = (pseudonymiseResource(patient, pseudonym) as { id: string }).id;
     expect(out.subject).toEqual({
       reference: `Patient/${pseudoPatient}`,
-      identifier: { system: PSEUDONYM_SYSTEM, value: pseudonym(NHS, '9449304130') },
+      identifier: { system: PSEUDONYM_SYSTEM, value: pseudonym(NHS_NUMBER_SYSTEM, '9449304130') },
     });
     expect(out.medicationCodeableConcept.coding[0]!.code).toBe('39732311000001104');
     expect(out.medicationCodeableConcept).not.toHaveProperty('text');

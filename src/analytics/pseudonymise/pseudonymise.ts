@@ -15,12 +15,10 @@
  * Codes (dm+d, status, types), dates of events, organisations and practitioners are kept: they are
  * what prescribing and dispensing analytics count.
  */
+import { CHI_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 
 export const PSEUDONYM_SYSTEM = 'https://fhir.pathways.dev/Id/patient-pseudonym';
-const PATIENT_ID_SYSTEMS = new Set([
-  'https://fhir.nhs.uk/Id/nhs-number',
-  'https://fhir.nhs.uk/Id/chi-number',
-]);
+const PATIENT_ID_SYSTEMS = new Set([NHS_NUMBER_SYSTEM, CHI_NUMBER_SYSTEM]);
 
 /** Returns the pseudonym of `value` in `domain` (e.g. HMAC-SHA-256 under the pseudonym key). */
 export type Pseudonym = (domain: string, value: string) => string;

@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Communication, MedicationDispense } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../nhs/index.js';
+import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 
-const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
-const PRESCRIPTION_ID_SYSTEM = 'https://fhir.nhs.uk/Id/prescription-order-number';
 export const DISPENSE_TYPE_SYSTEM = 'https://fhir.nhs.uk/CodeSystem/medicationdispense-type';
 export const NOTIFICATION_TEMPLATE_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/notification-template';
 export const NOTIFICATION_OUTCOME_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/notification-outcome';
@@ -68,7 +68,7 @@ export function dispensesOf(
         authorizingPrescription: [
           {
             reference: `MedicationRequest/${line.itemId}`,
-            identifier: { system: PRESCRIPTION_ID_SYSTEM, value: row.short_form_id },
+            identifier: { system: PRESCRIPTION_ORDER_NUMBER, value: row.short_form_id },
           },
         ],
         quantity: { value: line.quantity },

@@ -4,8 +4,9 @@
  * per item; the per-day, per-organisation counts are a GROUP BY over them, e.g.
  * `SELECT day, organisation, dmd_code, count(*) FROM items_prescribed GROUP BY 1, 2, 3`.
  */
+import { ODS_SYSTEM } from '../../nhs/index.js';
+
 const SNOMED = 'http://snomed.info/sct';
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 const dmdCode = (element: string) => `${element}.coding.where(system = '${SNOMED}').code.first()`;
 
@@ -51,7 +52,10 @@ export const SHIPPED_VIEWS: Record<string, Record<string, unknown>> = {
           { name: 'prescription_id', path: 'authorizingPrescription.identifier.value.first()' },
           { name: 'item_id', path: 'authorizingPrescription.getReferenceKey(MedicationRequest).first()' },
           { name: 'day', path: 'whenHandedOver.toString().substring(0, 10)' },
-          { name: 'organisation', path: `performer.actor.identifier.where(system = '${ODS}').value.first()` },
+          {
+            name: 'organisation',
+            path: `performer.actor.identifier.where(system = '${ODS_SYSTEM}').value.first()`,
+          },
           { name: 'dmd_code', path: dmdCode('medicationCodeableConcept') },
           { name: 'dispense_type', path: 'type.coding.code.first()' },
           { name: 'quantity', path: 'quantity.value' },
@@ -77,7 +81,7 @@ export const SHIPPED_VIEWS: Record<string, Record<string, unknown>> = {
           { name: 'day', path: 'created.toString().substring(0, 10)' },
           {
             name: 'organisation',
-            path: `contained.ofType(Organization).identifier.where(system = '${ODS}').value.first()`,
+            path: `contained.ofType(Organization).identifier.where(system = '${ODS_SYSTEM}').value.first()`,
           },
         ],
       },
@@ -107,7 +111,10 @@ export const SHIPPED_VIEWS: Record<string, Record<string, unknown>> = {
             path: "extension('https://fhir.pathways.dev/StructureDefinition/prescription-ordered-at').value.first()",
           },
           { name: 'handed_over', path: 'whenHandedOver' },
-          { name: 'organisation', path: `performer.actor.identifier.where(system = '${ODS}').value.first()` },
+          {
+            name: 'organisation',
+            path: `performer.actor.identifier.where(system = '${ODS_SYSTEM}').value.first()`,
+          },
         ],
       },
     ],

@@ -12,9 +12,8 @@ import type {
   Parameters,
   Task,
 } from '@medplum/fhirtypes';
-
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
-const ORDER_NUMBER = 'https://fhir.nhs.uk/Id/prescription-order-number';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
+import { PRESCRIPTION_ITEM_NUMBER, PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 
 function fixture<T>(name: string): T {
   return JSON.parse(
@@ -26,10 +25,10 @@ export function releaseParameters(pharmacy: string, shortFormId?: string): Param
   const parameters = fixture<Parameters>(shortFormId ? 'release-by-id' : 'release-nominated');
   for (const parameter of parameters.parameter ?? []) {
     if (parameter.name === 'owner' && parameter.resource?.resourceType === 'Organization') {
-      parameter.resource.identifier = [{ system: ODS, value: pharmacy }];
+      parameter.resource.identifier = [{ system: ODS_SYSTEM, value: pharmacy }];
     }
     if (parameter.name === 'group-identifier' && shortFormId) {
-      parameter.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+      parameter.valueIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
     }
   }
   return parameters;
@@ -65,22 +64,24 @@ export function dispenseNotification(
     dispense.quantity = { ...dispense.quantity, value: line.quantity };
     if (options.nhsNumber)
       dispense.subject = {
-        identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: options.nhsNumber },
+        identifier: { system: NHS_NUMBER_SYSTEM, value: options.nhsNumber },
       };
     dispense.contained = (dispense.contained ?? []).map((contained) => {
       if (contained.resourceType !== 'MedicationRequest') return contained;
       const request = structuredClone(contained) as MedicationRequest;
-      request.identifier = [
-        { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: line.itemId },
-      ];
-      request.groupIdentifier = { ...request.groupIdentifier, system: ORDER_NUMBER, value: shortFormId };
+      request.identifier = [{ system: PRESCRIPTION_ITEM_NUMBER, value: line.itemId }];
+      request.groupIdentifier = {
+        ...request.groupIdentifier,
+        system: PRESCRIPTION_ORDER_NUMBER,
+        value: shortFormId,
+      };
       return request;
     });
     return { fullUrl: `urn:uuid:${id}`, resource: dispense };
   });
   for (const entry of others) {
     if (entry.resource?.resourceType === 'MessageHeader') {
-      entry.resource.sender = { identifier: { system: ODS, value: pharmacy } };
+      entry.resource.sender = { identifier: { system: ODS_SYSTEM, value: pharmacy } };
       entry.resource.focus = dispenses.map((dispense) => ({ reference: dispense.fullUrl }));
     }
   }
@@ -93,8 +94,8 @@ export function dispenseNotification(
 function task(name: 'return' | 'withdraw', shortFormId: string, pharmacy: string): Task {
   const resource = fixture<Task>(name);
   resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
-  resource.groupIdentifier = { system: ORDER_NUMBER, value: shortFormId };
-  if (name === 'withdraw') resource.owner = { identifier: { system: ODS, value: pharmacy } };
+  resource.groupIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
+  if (name === 'withdraw') resource.owner = { identifier: { system: ODS_SYSTEM, value: pharmacy } };
   return resource;
 }
 
@@ -107,7 +108,8 @@ export function claim(shortFormId: string, options: { endorsed?: boolean } = {})
   resource.identifier = [{ system: 'https://tools.ietf.org/html/rfc4122', value: randomUUID() }];
   for (const extension of resource.prescription?.extension ?? []) {
     for (const part of extension.extension ?? []) {
-      if (part.url === 'shortForm') part.valueIdentifier = { system: ORDER_NUMBER, value: shortFormId };
+      if (part.url === 'shortForm')
+        part.valueIdentifier = { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId };
     }
   }
   if (options.endorsed === false) {
@@ -141,17 +143,17 @@ export function statusUpdate(input: {
     intent: 'order',
     basedOn: [
       {
-        identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: input.shortFormId },
+        identifier: { system: PRESCRIPTION_ORDER_NUMBER, value: input.shortFormId },
       },
     ],
     focus: {
-      identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: input.itemId },
+      identifier: { system: PRESCRIPTION_ITEM_NUMBER, value: input.itemId },
     },
-    for: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' } },
+    for: { identifier: { system: NHS_NUMBER_SYSTEM, value: '9449304130' } },
     businessStatus: {
       coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/task-businessStatus-nppt', code: input.status }],
     },
-    owner: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: input.pharmacy } },
+    owner: { identifier: { system: ODS_SYSTEM, value: input.pharmacy } },
     lastModified: input.lastModified ?? new Date().toISOString(),
   };
 }

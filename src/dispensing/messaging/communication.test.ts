@@ -4,11 +4,11 @@ import type { TestApp } from '../../../test/app.js';
 import { databaseKinds } from '../../../test/databases.js';
 import { type dispensingApi, startDispensingTest } from '../../../test/support/dispensing/api.js';
 import { processMessage, type TestPrescriber } from '../../../test/support/prescribing/prescriber.js';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
+import { PRESCRIPTION_ORDER_NUMBER } from '../../prescribing/index.js';
 import { findPrescription } from '../../prescribing/store/prescriptions.js';
 import { releaseParameters } from '../examples/messages.js';
-
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) => {
   let app: TestApp;
@@ -30,10 +30,8 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
   const message = (to: string, text: string): Communication => ({
     resourceType: 'Communication',
     status: 'completed',
-    about: [
-      { identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: shortFormId } },
-    ],
-    recipient: [{ identifier: { system: ODS, value: to } }],
+    about: [{ identifier: { system: PRESCRIPTION_ORDER_NUMBER, value: shortFormId } }],
+    recipient: [{ identifier: { system: ODS_SYSTEM, value: to } }],
     payload: [{ contentString: text }],
   });
 
@@ -105,9 +103,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
     });
     expect(history.statusCode).toBe(403);
     const stranger = await api.pharmacist('FEW08');
-    expect(
-      (await inbox(stranger, '?recipient=https://fhir.nhs.uk/Id/ods-organization-code|A83008')).statusCode,
-    ).toBe(403);
+    expect((await inbox(stranger, `?recipient=${ODS_SYSTEM}|A83008`)).statusCode).toBe(403);
     const elsewhere = await app.pathways.app.inject({
       method: 'GET',
       url: `/fhir/R4/Communication/${id}`,
@@ -116,7 +112,7 @@ describe.each(databaseKinds)('prescriber–dispenser messaging on %s', (kind) =>
     expect(elsewhere.statusCode).toBe(404);
     const desk = await inbox(
       await app.bearer({ roles: ['service-desk'] }),
-      '?recipient=https://fhir.nhs.uk/Id/ods-organization-code|A83008',
+      `?recipient=${ODS_SYSTEM}|A83008`,
     );
     expect(desk.statusCode).toBe(200);
   });

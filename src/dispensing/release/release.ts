@@ -20,6 +20,7 @@ import {
   MAX_CHANGE_ATTEMPTS,
   PRESCRIPTION_COLUMNS,
   PRESCRIPTION_ISSUE_EXTENSION,
+  PRESCRIPTION_ORDER_NUMBER,
   type PrescriptionRecord,
   type PrescriptionRow,
   readPrescriptionOrder,
@@ -332,7 +333,7 @@ async function verificationFailure(
           {
             url: 'https://fhir.nhs.uk/StructureDefinition/Extension-Spine-SupportingInfo-prescription',
             valueIdentifier: {
-              system: 'https://fhir.nhs.uk/Id/prescription-order-number',
+              system: PRESCRIPTION_ORDER_NUMBER,
               value: record.shortFormId,
             },
           },

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import { buildHarness, desk, type Harness } from '../../../test/support/identity/signin.js';
-import { generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
+import { CHI_NUMBER_SYSTEM, generateNhsNumber, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { createResource } from '../../platform/fhir/store/repository.js';
 import { deskPatient, nhsNumberOf } from './desk-patient.js';
 import { createAccount } from './store.js';
@@ -16,7 +16,7 @@ describe('what the desk shows of a patient record', () => {
       deskPatient({
         resourceType: 'Patient',
         identifier: [
-          { system: 'https://fhir.nhs.uk/Id/chi-number', value: '0101010000' },
+          { system: CHI_NUMBER_SYSTEM, value: '0101010000' },
           { system: NHS_NUMBER_SYSTEM, value: '9449306060' },
         ],
         name: [

@@ -1,12 +1,11 @@
 /** The shape rules of account fields (pure), shared by createAccount, the CLI and the desk. */
 
+import { ODS_CODE } from '../../nhs/index.js';
 import { isRole, ROLES, type Role } from '../../platform/auth/principal.js';
 import { invalid } from '../../platform/errors/problem.js';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
 const FHIR_USER = /^(Practitioner|Patient)\/[A-Za-z0-9\-.]{1,64}$/;
-// ODS codes are 3 to 10 upper-case letters and digits (trusts RBA, practices A83010, pharmacies FA565).
-const ODS = /^[A-Z0-9]{3,10}$/;
 export const PASSWORD_MIN = 8;
 // argon2 hashes whatever it is given; a bound keeps one request from costing much more than another.
 export const PASSWORD_MAX = 256;
@@ -32,7 +31,7 @@ export function checkFhirUser(value: unknown): string {
 
 export function checkOds(value: unknown): string {
   const upper = typeof value === 'string' ? value.trim().toUpperCase() : '';
-  if (!ODS.test(upper)) throw invalid('org must be an ODS code (3-10 letters and digits)', 'org');
+  if (!ODS_CODE.test(upper)) throw invalid('org must be an ODS code (3-10 letters and digits)', 'org');
   return upper;
 }
 

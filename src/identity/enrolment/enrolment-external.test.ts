@@ -21,6 +21,7 @@ import {
   registrationBody,
   storePatient,
 } from '../../../test/support/identity/enrolment.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { FakeNotifyServer } from '../../notifications/fake-notify/server.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
 import { currentTotp } from '../accounts/totp.js';
@@ -99,9 +100,7 @@ describe.each(databaseKinds)('enrolment with PDS and Notify on %s', (kind) => {
     expect(fhirUser).toMatch(/^Patient\/[0-9a-f-]{36}$/);
     const stored = await readCurrent(db(), 'Patient', fhirUser.slice('Patient/'.length));
     const patient = JSON.parse(stored!.content) as Patient;
-    expect(patient.identifier).toEqual([
-      { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9000000009' },
-    ]);
+    expect(patient.identifier).toEqual([{ system: NHS_NUMBER_SYSTEM, value: '9000000009' }]);
     expect(patient).toMatchObject({ birthDate: '1985-02-15', name: [{ family: 'Smith' }] });
     expect(Object.keys(patient).sort()).toEqual([
       'address',

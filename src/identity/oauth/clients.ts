@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { importJWK, type JWK } from 'jose';
+import { ODS_CODE } from '../../nhs/index.js';
 import { isRole, type Role } from '../../platform/auth/principal.js';
 import type { Queryable } from '../../platform/database/database.js';
 import { splitScope } from './claims.js';
@@ -32,7 +33,6 @@ export class ClientRegistrationError extends Error {
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-const ODS = /^[A-Z0-9]{3,10}$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** Checks a JWKS holds only usable public EC/RSA signing keys (pure apart from key import). */
@@ -84,7 +84,7 @@ export async function registerClient(db: Queryable, input: NewClient): Promise<O
   if (scopes.length === 0 || !scopes.every((s) => SCOPE_TOKEN.test(s))) {
     throw new ClientRegistrationError('--scope must be one or more space-separated scope tokens');
   }
-  if (input.org !== undefined && !ODS.test(input.org)) {
+  if (input.org !== undefined && !ODS_CODE.test(input.org)) {
     throw new ClientRegistrationError('--org must be an ODS code (3–10 upper-case letters or digits)');
   }
   const roles = input.roles ?? [];

@@ -1,11 +1,11 @@
 /**
  * The sign-in page itself is the web build's second page (web/signin.html, built into dist/web
- * with the portal; its scripts and styles are served by src/portal-web under /assets/). This reads
- * it when it changes, so a rebuild while the server runs is picked up at the next request, and
- * fills in the validated request: in data- attributes, because the CSP allows no inline script.
+ * with the portal; its scripts and styles are served by src/portal-web under /assets/), read as the
+ * portal reads its index.html (platform/http/built-page.ts). This fills in the validated request:
+ * in data- attributes, because the CSP allows no inline script.
  */
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { BuiltPage } from '../../platform/http/built-page.js';
 import type { AuthorizeRequest } from './authorize-request.js';
 import { escapeHtml } from './layout.js';
 
@@ -24,29 +24,11 @@ export function renderSigninApp(html: string, request: AuthorizeRequest, selfUrl
   return html.replace(MOUNT, () => `<div id="signin" ${data.join(' ')}></div>`);
 }
 
-export class SigninApp {
-  readonly #file: string;
-  #cached: { mtimeMs: number; size: number; html: string } | undefined;
-
-  constructor(webDir: string) {
-    this.#file = path.join(webDir, 'signin.html');
-  }
-
-  /** The built page with absolute asset URLs, or undefined when the web app has not been built. */
-  async template(): Promise<string | undefined> {
-    let info: { mtimeMs: number; size: number };
-    try {
-      info = await stat(this.#file);
-    } catch {
-      this.#cached = undefined;
-      return undefined;
-    }
-    const cached = this.#cached;
-    if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.html;
-    // Vite writes relative URLs (base './'); the page lives at /oauth2/authorize, the files at /.
-    const html = (await readFile(this.#file, 'utf8')).replace(/(\s(?:src|href))="\.\//g, '$1="/');
-    if (!html.includes(MOUNT)) throw new Error(`sign-in page: ${this.#file} has no ${MOUNT}`);
-    this.#cached = { mtimeMs: info.mtimeMs, size: info.size, html };
+/** The built signin.html (platform/http/built-page.ts: re-read when it changes), checked for its mount point. */
+export function signinTemplate(webDir: string): BuiltPage<string> {
+  const file = path.join(webDir, 'signin.html');
+  return new BuiltPage(file, (html) => {
+    if (!html.includes(MOUNT)) throw new Error(`sign-in page: ${file} has no ${MOUNT}`);
     return html;
-  }
+  });
 }

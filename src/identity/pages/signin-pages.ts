@@ -11,7 +11,7 @@ import * as D from '../../platform/http/route-docs.js';
 import { loadSigninAssets, packageRoot } from './assets.js';
 import { parseAuthorizeQuery } from './authorize-request.js';
 import { renderErrorPage, renderNotBuiltPage } from './error-page.js';
-import { renderSigninApp, SigninApp } from './signin-app.js';
+import { renderSigninApp, signinTemplate } from './signin-app.js';
 
 export interface SigninPagesOptions {
   /** The service's public base URL (PUBLIC_URL); its origin is where redirects may always go. */
@@ -42,7 +42,7 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
   const publicOrigin = new URL(options.publicUrl).origin;
   const assets = loadSigninAssets();
   const errorAssets = { stylesheet: assets.stylesheet, favicon: assets.favicon };
-  const page = new SigninApp(options.webDir);
+  const page = signinTemplate(options.webDir);
 
   app.get(
     '/oauth2/authorize',
@@ -79,7 +79,7 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
         request.log.info({ problems: parsed.problems }, 'authorize request refused');
         return sendHtml(reply, 400, renderErrorPage(parsed.problems, errorAssets));
       }
-      const template = await page.template();
+      const template = await page.current();
       if (template === undefined) return sendHtml(reply, 503, renderNotBuiltPage(errorAssets));
       // "Start again" reloads the same request, always on this origin whatever the request line held.
       const queryStart = request.url.indexOf('?');

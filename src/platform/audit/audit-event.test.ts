@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import {
   type AuditInput,
   buildAuditEvent,
@@ -54,7 +55,7 @@ describe('buildAuditEvent', () => {
       ],
     });
     expect(event.agent[1]).toMatchObject({
-      who: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'A83008' } },
+      who: { identifier: { system: ODS_SYSTEM, value: 'A83008' } },
       requestor: false,
     });
     expect(event.entity).toEqual([

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { createLogger, requestChildLogger } from './logger.js';
 
 function capture() {
@@ -20,7 +21,7 @@ describe('logger redaction', () => {
       {
         patient: {
           name: [{ family: 'Hughes', given: ['Alex'] }],
-          identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449306060' }],
+          identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449306060' }],
           address: [{ line: ['1 High Street'], postalCode: 'LS1 4AP' }],
           telecom: [{ system: 'phone', value: '07700900123' }],
         },

@@ -2,7 +2,8 @@
  * Europe/London civil time by the UK rule (in force since 1998, the EU one): GMT, and BST (UTC+1)
  * from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October. Written
  * out rather than taken from Intl, so quiet hours do not depend on the ICU data a Node build
- * happens to ship, and so the rule can be tested on its own.
+ * happens to ship, and so the rule can be tested on its own. Pure and dependency-free: the web
+ * portal's dates (web/src/domain/dates.ts) use it too.
  */
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -77,8 +78,18 @@ export function nextDay(
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
 }
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
+/** Sunday … Saturday, indexed by `LondonTime.weekday`. */
+export const WEEKDAY_NAMES: readonly string[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+];
+/** January … December, as GOV.UK writes dates ("14 July 2026"). */
+export const MONTH_NAMES: readonly string[] = [
   'January',
   'February',
   'March',
@@ -105,5 +116,5 @@ export function formatClock(hour: number, minute: number): string {
 /** e.g. "Tuesday 14 July 2026 at 10:30am", in London time. */
 export function formatLondonDateTime(instant: Date): string {
   const t = toLondon(instant);
-  return `${WEEKDAYS[t.weekday]} ${t.day} ${MONTHS[t.month - 1]} ${t.year} at ${formatClock(t.hour, t.minute)}`;
+  return `${WEEKDAY_NAMES[t.weekday]} ${t.day} ${MONTH_NAMES[t.month - 1]} ${t.year} at ${formatClock(t.hour, t.minute)}`;
 }

@@ -6,6 +6,7 @@ import type { Appointment, CodeableConcept, Slot } from '@medplum/fhirtypes';
 import { Problem } from '../../platform/errors/problem.js';
 import { idOfReference, PATIENT_REFERENCE } from '../../platform/fhir/ids.js';
 import { patientOf } from '../../platform/fhir/patient-compartment.js';
+import { toLondon } from '../../platform/time/london-time.js';
 import type { CodeMatcher } from '../settings.js';
 
 export const CLINICIAN_MANAGED_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/clinician-managed';
@@ -113,14 +114,12 @@ export function isClinicianManaged(appointment: Appointment, managedTypes: reado
   return marked || hasType(appointment, managedTypes);
 }
 
-const LONDON_WEEKDAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short' });
-
 /** Whether an instant falls on a Saturday or Sunday in the UK (clinics keep London time). */
 export function isWeekendInLondon(instant: string): boolean {
   const time = Date.parse(instant);
   if (Number.isNaN(time)) return false;
-  const day = LONDON_WEEKDAY.format(new Date(time));
-  return day === 'Sat' || day === 'Sun';
+  const { weekday } = toLondon(new Date(time));
+  return weekday === 0 || weekday === 6;
 }
 
 /**

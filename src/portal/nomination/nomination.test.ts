@@ -16,10 +16,10 @@ import {
   type TestPrescriber,
 } from '../../../test/support/prescribing/prescriber.js';
 import { releaseParameters } from '../../dispensing/examples/messages.js';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 import { generateNhsNumber } from '../../nhs/nhs-number.js';
 import { shortFormIdOf } from '../../prescribing/examples/order-bundle.js';
 
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const ROLE = 'https://fhir.nhs.uk/CodeSystem/organisation-role';
 
 describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
@@ -31,7 +31,7 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
   const organisation = (ods: string, name: string, postcode: string, role = '182') =>
     p.call(p.admin, 'POST', '/fhir/R4/Organization', {
       resourceType: 'Organization',
-      identifier: [{ system: ODS, value: ods }],
+      identifier: [{ system: ODS_SYSTEM, value: ods }],
       active: true,
       type: [{ coding: [{ system: ROLE, code: role }] }],
       name,
@@ -81,7 +81,7 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     const nhs = generateNhsNumber();
     const created = await p.call(p.admin, 'POST', '/fhir/R4/Patient', {
       resourceType: 'Patient',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhs }],
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
       name: [{ family: 'Nominator', given: ['Pat'] }],
     });
     expect(created.statusCode, created.body).toBe(201);
@@ -106,7 +106,7 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     expect(one).toEqual({
       resourceType: 'Organization',
       id: expect.any(String),
-      identifier: [{ system: ODS, value: 'FNM01' }],
+      identifier: [{ system: ODS_SYSTEM, value: 'FNM01' }],
       active: true,
       type: [{ coding: [{ system: ROLE, code: '182', display: 'Pharmacy' }] }],
       name: 'Kirkstall Pharmacy',

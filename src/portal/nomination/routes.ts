@@ -9,6 +9,7 @@
  */
 import type { Bundle, Organization } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { invalid } from '../../platform/errors/problem.js';
 import { validateId } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
@@ -45,9 +46,7 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
                 pharmacy ??
                 ({
                   resourceType: 'Organization',
-                  identifier: [
-                    { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: nomination.pharmacy },
-                  ],
+                  identifier: [{ system: ODS_SYSTEM, value: nomination.pharmacy }],
                 } satisfies Organization),
             },
             { name: 'changed', valueDateTime: nomination.changedAt.toISOString() },

@@ -1,5 +1,6 @@
 import type { Organization } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { Problem } from '../../platform/errors/problem.js';
 import {
   addressLine,
@@ -11,11 +12,10 @@ import {
   postcodeMatches,
 } from './rules.js';
 
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const pharmacy = (extra: Partial<Organization> = {}): Organization => ({
   resourceType: 'Organization',
   id: 'p1',
-  identifier: [{ system: ODS, value: 'FCG71' }],
+  identifier: [{ system: ODS_SYSTEM, value: 'FCG71' }],
   type: [{ coding: [{ system: ORGANISATION_ROLE_SYSTEM, code: '182' }] }],
   name: 'High Street Pharmacy',
   address: [{ line: ['12 High Street'], city: 'Leeds', postalCode: 'LS1 4AP' }],

@@ -3,14 +3,17 @@
  * the request goes to (the prescriber's organisation by ODS code), and the Task that carries it.
  */
 import type { Identifier, MedicationRequest, Organization, Reference, Task } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { Problem } from '../../platform/errors/problem.js';
+
+/** The portal's modules (and the EPR feed's tests) name it from here too. */
+export { ODS_SYSTEM };
 
 export const TASK_CODE_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/task-code';
 export const REPEAT_REQUEST_CODE = 'repeat-request';
 export const PRESCRIBER_ORG_EXTENSION =
   'https://fhir.pathways.dev/StructureDefinition/prescriber-organisation';
 export const COMPLETED_BY_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/completed-by';
-export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 /** A request still waiting for the prescriber: a second one for the same item returns it. */
 export const OPEN_STATUSES: readonly Task['status'][] = [

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, MedicationRequest, MessageHeader } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { MESSAGE_EVENT_SYSTEM } from '../order/bundle-entries.js';
 import { CANCEL_CODES, type CancelCode } from '../status/state-machine.js';
 
@@ -48,7 +49,7 @@ function header(request: MessageHeader, bundle: Bundle, sender: string): Message
       ? { destination: [{ endpoint: request.source?.endpoint ?? 'urn:unknown', receiver: request.sender }] }
       : {}),
     sender: {
-      identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: sender },
+      identifier: { system: ODS_SYSTEM, value: sender },
       display: 'Pathways',
     },
     source: { name: 'Pathways', endpoint: 'urn:pathways:process-message' },

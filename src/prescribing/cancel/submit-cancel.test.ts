@@ -8,6 +8,7 @@ import {
   registerPrescriber,
   type TestPrescriber,
 } from '../../../test/support/prescribing/prescriber.js';
+import { ODS_SYSTEM } from '../../nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
@@ -115,7 +116,7 @@ describe.each(databaseKinds)('cancellation on %s', (kind) => {
     expect(record.state.items[0]).toMatchObject({ cancelled: true, cancelledWithDispenser: true });
     const notices = await app.pathways.app.inject({
       method: 'GET',
-      url: `/fhir/R4/Communication?recipient:identifier=https://fhir.nhs.uk/Id/ods-organization-code|FCG71`,
+      url: `/fhir/R4/Communication?recipient:identifier=${ODS_SYSTEM}|FCG71`,
       headers: { authorization: await app.bearer({ roles: ['dispenser'], org: 'FCG71' }) },
     });
     expect(notices.statusCode, notices.body).toBe(200);

@@ -13,7 +13,9 @@ import type {
   Patient,
   Practitioner,
 } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../nhs/index.js';
 import { generateShortFormId } from '../identifiers/index.js';
+import { PRESCRIPTION_ITEM_NUMBER } from '../order/bundle-entries.js';
 import { REPEAT_INFORMATION_EXTENSION } from '../order/course-of-therapy.js';
 import { CONTROLLED_DRUG_EXTENSION } from '../order/parse-order.js';
 
@@ -93,7 +95,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
   const items = (input.items ?? [{}]).map((item): BundleEntry => {
     const id = randomUUID();
     const resource = structuredClone(requestTemplate.resource) as MedicationRequest;
-    resource.identifier = [{ system: 'https://fhir.nhs.uk/Id/prescription-order-item-number', value: id }];
+    resource.identifier = [{ system: PRESCRIPTION_ITEM_NUMBER, value: id }];
     const group = resource.groupIdentifier as NonNullable<MedicationRequest['groupIdentifier']>;
     group.value = shortFormId;
     group.extension = [
@@ -115,7 +117,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
     else if (input.nominatedPharmacy)
       dispense.performer = {
         identifier: {
-          system: 'https://fhir.nhs.uk/Id/ods-organization-code',
+          system: ODS_SYSTEM,
           value: input.nominatedPharmacy,
         },
       };
@@ -184,17 +186,13 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
   for (const entry of others) {
     const resource = entry.resource!;
     if (resource.resourceType === 'Patient' && input.nhsNumber) {
-      (resource as Patient).identifier = [
-        { system: 'https://fhir.nhs.uk/Id/nhs-number', value: input.nhsNumber },
-      ];
+      (resource as Patient).identifier = [{ system: NHS_NUMBER_SYSTEM, value: input.nhsNumber }];
     }
     if (resource.resourceType === 'Practitioner' && input.practitionerIdentifiers) {
       (resource as Practitioner).identifier = input.practitionerIdentifiers;
     }
     if (resource.resourceType === 'Organization') {
-      (resource as Organization).identifier = [
-        { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods },
-      ];
+      (resource as Organization).identifier = [{ system: ODS_SYSTEM, value: ods }];
     }
     if (resource.resourceType === 'MessageHeader') {
       resource.focus = [
@@ -202,7 +200,7 @@ export function orderBundle(input: OrderBundleInput = {}): Bundle {
         ...(resource.focus ?? []).slice(4),
       ];
       resource.sender = {
-        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods },
+        identifier: { system: ODS_SYSTEM, value: ods },
       };
     }
   }

@@ -2,46 +2,23 @@
  * Calendar days in England (Europe/London), pure. Repeat-dispensing intervals and authorisation
  * expiry dates are days on the patient's calendar: an issue due 28 days after a dispense is due
  * from midnight that day whether or not the clocks changed in between (23- and 25-hour days).
+ * London's clock is platform/time/london-time.ts's UK rule, as quiet hours and HL7 times read it.
  */
-const LONDON = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
+import { fromLondon, toLondon } from '../../platform/time/london-time.js';
+
+const pad = (value: number) => String(value).padStart(2, '0');
 
 /** The London calendar date (YYYY-MM-DD) of an instant. */
 export function londonDate(instant: Date): string {
-  const parts = Object.fromEntries(LONDON.formatToParts(instant).map((part) => [part.type, part.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
-
-function offsetMs(instant: Date): number {
-  const parts = Object.fromEntries(LONDON.formatToParts(instant).map((part) => [part.type, part.value]));
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+  const t = toLondon(instant);
+  return `${String(t.year).padStart(4, '0')}-${pad(t.month)}-${pad(t.day)}`;
 }
 
 /** The instant London's day `date` (YYYY-MM-DD) begins (00:00 GMT or BST). */
 export function startOfLondonDay(date: string): Date {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const utcMidnight = Date.UTC(year, month - 1, day);
-  // Midnight is never inside a clock change in the UK (they happen at 01:00 UTC), so the offset
-  // an hour either side of the guess settles it.
-  let guess = utcMidnight - offsetMs(new Date(utcMidnight));
-  guess = utcMidnight - offsetMs(new Date(guess));
-  return new Date(guess);
+  // Midnight is never inside a clock change in the UK (they happen at 01:00 UTC), so it is one instant.
+  return fromLondon(year, month, day, 0);
 }
 
 /** `date` plus `days` calendar days (YYYY-MM-DD). */

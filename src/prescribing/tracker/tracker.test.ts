@@ -7,13 +7,12 @@ import {
   registerPrescriber,
   type TestPrescriber,
 } from '../../../test/support/prescribing/prescriber.js';
+import { NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../examples/order-bundle.js';
 import { generateShortFormId } from '../identifiers/prescription-id.js';
 import { PRESCRIPTION_ORDER_NUMBER } from '../order/bundle-entries.js';
 import { transition } from '../status/state-machine.js';
 import { findPrescription, saveState } from '../store/prescriptions.js';
-
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
 describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
   let app: TestApp;
@@ -63,7 +62,7 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
       status: 'requested',
       businessStatus: { coding: [{ code: '0001', display: 'To Be Dispensed' }] },
       focus: { identifier: { value: shortFormId } },
-      for: { reference: patient, identifier: { system: NHS, value: '9449306060' } },
+      for: { reference: patient, identifier: { system: NHS_NUMBER_SYSTEM, value: '9449306060' } },
     });
     expect(task!.owner).toBeUndefined();
     expect(task!.output?.[0]).toMatchObject({
@@ -74,7 +73,10 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
 
   it('finds by patient identifier and business status', async () => {
     expect(
-      await tasks(`patient:identifier=${encodeURIComponent(`${NHS}|9449306060`)}`, await gp.bearer()),
+      await tasks(
+        `patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}`,
+        await gp.bearer(),
+      ),
     ).toHaveLength(1);
     expect(await tasks('business-status=0001', await gp.bearer())).not.toHaveLength(0);
     expect(await tasks('business-status=0006', await gp.bearer())).toHaveLength(0);
@@ -97,7 +99,10 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
       org: 'B82005',
     });
     expect(
-      await tasks(`patient:identifier=${encodeURIComponent(`${NHS}|9449306060`)}`, otherPractice),
+      await tasks(
+        `patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}`,
+        otherPractice,
+      ),
     ).toHaveLength(0);
   });
 
@@ -123,7 +128,7 @@ describe.each(databaseKinds)('prescription tracker on %s', (kind) => {
     // ID that does not exist gets, with no next link, so it cannot tell that this one exists.
     for (const query of [
       `focus:identifier=${encodeURIComponent(shortFormId)}&_count=1`,
-      `patient:identifier=${encodeURIComponent(`${NHS}|9449306060`)}&_count=1`,
+      `patient:identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449306060`)}&_count=1`,
       `patient=${patient}&_count=1`,
     ]) {
       const response = await track(query, intruder);

@@ -1,10 +1,9 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { SDS_USER_ID_SYSTEM } from '../../../test/support/register/systems.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { GMC_NUMBER, NMC_NUMBER } from '../systems.js';
 import { displayName, identifierPath, professionalNumbers } from './rules.js';
-
-const SDS = 'https://fhir.nhs.uk/Id/sds-user-id';
 
 function problemOf(practitioner: Pick<Practitioner, 'identifier'>): Problem {
   try {
@@ -20,7 +19,7 @@ describe('professionalNumbers', () => {
   it('returns the professional numbers, distinct and sorted, and ignores other identifiers', () => {
     const numbers = professionalNumbers({
       identifier: [
-        { system: SDS, value: '555086689106' },
+        { system: SDS_USER_ID_SYSTEM, value: '555086689106' },
         { system: NMC_NUMBER, value: '12A3456E' },
         { system: GMC_NUMBER, value: '6095103' },
         { system: GMC_NUMBER, value: '6095103' },
@@ -43,7 +42,7 @@ describe('professionalNumbers', () => {
   });
 
   it('needs at least one professional number', () => {
-    for (const identifier of [undefined, [], [{ system: SDS, value: '555086689106' }]]) {
+    for (const identifier of [undefined, [], [{ system: SDS_USER_ID_SYSTEM, value: '555086689106' }]]) {
       const problem = problemOf({ identifier });
       expect(problem.code).toBe('MISSING_VALUE');
       expect(problem.issues[0]?.expression).toBe('Practitioner.identifier');
@@ -54,7 +53,7 @@ describe('professionalNumbers', () => {
     for (const value of ['12a3456e', '609 5103', '', 'X'.repeat(21), 'GMC-1']) {
       const problem = problemOf({
         identifier: [
-          { system: SDS, value: '1' },
+          { system: SDS_USER_ID_SYSTEM, value: '1' },
           { system: GMC_NUMBER, value },
         ],
       });
@@ -69,7 +68,7 @@ describe('identifierPath', () => {
   it('names the identifier carrying a number', () => {
     const practitioner = {
       identifier: [
-        { system: SDS, value: '1' },
+        { system: SDS_USER_ID_SYSTEM, value: '1' },
         { system: GMC_NUMBER, value: '7' },
       ],
     };

@@ -14,12 +14,12 @@ import {
   registrar,
   roleBody,
 } from '../../../test/support/register/api.js';
+import { SDS_USER_ID_SYSTEM } from '../../../test/support/register/systems.js';
 import type { RegisterService } from '../register-service.js';
 import { REGISTER_SERVICE } from '../services.js';
 import { GMC_NUMBER, NMC_NUMBER } from '../systems.js';
 import { ROLE_VERSIONS, roleVersions } from './role-store.js';
 
-const SDS = 'https://fhir.nhs.uk/Id/sds-user-id';
 /** Two writes in the same millisecond would share a recorded time; rights are judged between them. */
 const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 3));
 const justBefore = (iso: string) => new Date(new Date(iso).getTime() - 1);
@@ -154,18 +154,18 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     const gmc = freshNumber();
     const a = await practitioner([
       { system: GMC_NUMBER, value: gmc },
-      { system: SDS, value: 'sds-shared' },
+      { system: SDS_USER_ID_SYSTEM, value: 'sds-shared' },
     ]);
     const b = await practitioner([
       { system: NMC_NUMBER, value: '77A1234B' },
-      { system: SDS, value: 'sds-shared' },
+      { system: SDS_USER_ID_SYSTEM, value: 'sds-shared' },
     ]);
     const db = t.pathways.db;
     expect((await register.resolvePractitioner(db, [{ system: GMC_NUMBER, value: gmc }]))?.id).toBe(a.id);
     expect(
       (
         await register.resolvePractitioner(db, [
-          { system: SDS, value: 'sds-shared' },
+          { system: SDS_USER_ID_SYSTEM, value: 'sds-shared' },
           { system: NMC_NUMBER, value: '77A1234B' },
         ])
       )?.id,
@@ -176,7 +176,9 @@ describe.each(databaseKinds)('register service on %s', (kind) => {
     ]);
     expect(found?.resource.resourceType).toBe('Practitioner');
     // Only a non-unique identifier naming two practitioners: no guess.
-    expect(await register.resolvePractitioner(db, [{ system: SDS, value: 'sds-shared' }])).toBeUndefined();
+    expect(
+      await register.resolvePractitioner(db, [{ system: SDS_USER_ID_SYSTEM, value: 'sds-shared' }]),
+    ).toBeUndefined();
     // A system and a value that each exist, but not together.
     expect(await register.resolvePractitioner(db, [{ system: NMC_NUMBER, value: gmc }])).toBeUndefined();
     expect(await register.resolvePractitioner(db, [{ value: gmc }, {}])).toBeUndefined();

@@ -9,14 +9,13 @@ import type { Bundle, MedicationRequest, Resource } from '@medplum/fhirtypes';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { releaseParameters } from '../../../src/dispensing/examples/messages.js';
-import { generateNhsNumber } from '../../../src/nhs/index.js';
+import { generateNhsNumber, ODS_SYSTEM } from '../../../src/nhs/index.js';
 import { itemIdOf, shortFormIdOf } from '../../../src/prescribing/examples/order-bundle.js';
 import { startTestApp, type TestApp } from '../../app.js';
 import type { DatabaseKind } from '../../databases.js';
 import { dispensingApi } from '../dispensing/api.js';
 import { processMessage, registerPrescriber, type TestPrescriber } from '../prescribing/prescriber.js';
 
-export const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 export const REASON = 'Collapsed in clinic; allergies needed before treatment';
 
 export const code = (response: { json(): unknown }) =>
@@ -112,7 +111,7 @@ export async function staffWorld(kind: DatabaseKind): Promise<StaffWorld> {
   const patient = async (family: string, extra: object = {}) =>
     `Patient/${(await post('/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family }], ...extra })).id}`;
   const registered = await patient('Registered', {
-    generalPractitioner: [{ identifier: { system: ODS, value: 'A83008' } }],
+    generalPractitioner: [{ identifier: { system: ODS_SYSTEM, value: 'A83008' } }],
   });
   const unrelated = await patient('Unrelated');
   const outpatient = await patient('Outpatient');
@@ -120,7 +119,7 @@ export async function staffWorld(kind: DatabaseKind): Promise<StaffWorld> {
 
   const hospital = await post('/fhir/R4/Organization', {
     resourceType: 'Organization',
-    identifier: [{ system: ODS, value: 'RR8' }],
+    identifier: [{ system: ODS_SYSTEM, value: 'RR8' }],
     name: 'Hospital',
   });
   const clinic = await post('/fhir/R4/Location', {
@@ -143,7 +142,7 @@ export async function staffWorld(kind: DatabaseKind): Promise<StaffWorld> {
     status: 'final',
     code: { text: 'Full blood count' },
     subject: { reference: labPatient },
-    performer: [{ identifier: { system: ODS, value: 'RR8' } }],
+    performer: [{ identifier: { system: ODS_SYSTEM, value: 'RR8' } }],
   });
   const observation = async (subject: string) =>
     `Observation/${

@@ -1,5 +1,6 @@
 /** Shared set-up for the portal's API suites (not used at run time). */
 import type { Patient, Resource } from '@medplum/fhirtypes';
+import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 import { createResource } from '../../../src/platform/fhir/store/repository.js';
 import { startTestApp, type TestApp } from '../../app.js';
 import type { DatabaseKind } from '../../databases.js';
@@ -40,7 +41,6 @@ export interface PortalTest {
 
 /** The hospital the suites' clinician works for, and whose patients the suites create. */
 export const CLINICIAN_ORG = 'RXX01';
-const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 export const parameters = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 

@@ -7,13 +7,13 @@ import 'reflect-metadata';
 import { randomUUID, type webcrypto } from 'node:crypto';
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import * as x509 from '@peculiar/x509';
+import { ODS_SYSTEM } from '../../../src/nhs/index.js';
 import { type OrderBundleInput, orderBundle } from '../../../src/prescribing/examples/order-bundle.js';
 import { signPrescription } from '../../../src/signing/index.js';
 import type { TestApp } from '../../app.js';
 import { csrPem, ecKeys } from '../register/pki-keys.js';
 
 export const RIGHT_SYSTEM = 'https://fhir.pathways.dev/CodeSystem/prescribing-right';
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 export interface TestPrescriber {
   practitionerId: string;
@@ -73,7 +73,7 @@ export async function registerPrescriber(
       active: true,
       period: { start: options.roleStart ?? '2020-01-01T00:00:00Z' },
       practitioner: { reference: `Practitioner/${practitioner.id}` },
-      organization: { identifier: { system: ODS, value: ods } },
+      organization: { identifier: { system: ODS_SYSTEM, value: ods } },
       code: (options.rights ?? ['independent']).map((code) => ({ coding: [{ system: RIGHT_SYSTEM, code }] })),
     },
     registrar,

@@ -2,7 +2,8 @@
  * Self-unlock for a locked account: a code to the holder's confirmed mobile or email
  * (POST /auth/unlock, which answers the same whether or not a code could be sent, so the page
  * says so honestly), then POST /auth/unlock/confirm with it. Staff accounts are unlocked by the
- * service desk.
+ * service desk. Both sign-in pages (the portal's /sign-in and /oauth2/authorize) offer it the same
+ * way: UnlockOffer under the password step once it answered 423, UnlockedNotice back on it after.
  */
 import { type FormEvent, useState } from 'react';
 import { confirmUnlock, requestUnlockCode } from '../api/session';
@@ -115,5 +116,31 @@ export function UnlockStep(props: {
         </form>
       ) : null}
     </>
+  );
+}
+
+/** Under the password step once the account answered locked (423): the way to the unlock step. */
+export function UnlockOffer(props: { onUnlock: () => void }) {
+  return (
+    <>
+      <p className="nhsuk-body">
+        If you registered with your email address or mobile phone, we can send you a code to unlock your
+        account now.
+      </p>
+      <button className="nhsuk-button nhsuk-button--secondary" type="button" onClick={props.onUnlock}>
+        Unlock my account
+      </button>
+    </>
+  );
+}
+
+/** A live region on the password step that says so once the account was unlocked. */
+export function UnlockedNotice(props: { unlocked: boolean | undefined }) {
+  return (
+    <output className="nhsuk-u-display-block">
+      {props.unlocked ? (
+        <p className="nhsuk-body">Your account is unlocked. Sign in with your username and password.</p>
+      ) : null}
+    </output>
   );
 }

@@ -1,37 +1,14 @@
 /**
  * Dates and times the way the NHS writes them ("Tuesday 3 March 2026", "9am", "2:30pm"), always
- * in UK time whatever the browser's own zone, because appointments happen in the UK.
+ * in UK time whatever the browser's own zone, because appointments happen in the UK. The clock is
+ * the server's (src/platform/time/london-time.ts: the UK rule, not the browser's time-zone data),
+ * so the portal and the service's messages never disagree about a day or an hour.
  */
-
-const ZONE = 'Europe/London';
-
-const dayFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: ZONE,
-  weekday: 'long',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-});
-const dateFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: ZONE,
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-});
-const timeFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: ZONE,
-  hour: 'numeric',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+import { MONTH_NAMES, toLondon, WEEKDAY_NAMES } from '../../../src/platform/time/london-time';
 
 function parse(iso: string): Date | undefined {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function part(parts: Intl.DateTimeFormatPart[], type: Intl.DateTimeFormatPartTypes): string {
-  return parts.find((item) => item.type === type)?.value ?? '';
 }
 
 /** "3 March 2026"; a FHIR date without a time ("1984-03-15") is taken as that calendar day. */
@@ -40,30 +17,32 @@ export function formatDate(iso: string | undefined): string {
   const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (dateOnly) {
     const [, year, month, day] = dateOnly;
-    const noonUtc = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), 12));
-    return dateFormat.format(noonUtc);
+    const calendarDay = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), 12));
+    return `${calendarDay.getUTCDate()} ${MONTH_NAMES[calendarDay.getUTCMonth()]} ${calendarDay.getUTCFullYear()}`;
   }
   const date = parse(iso);
-  return date ? dateFormat.format(date) : '';
+  if (!date) return '';
+  const london = toLondon(date);
+  return `${london.day} ${MONTH_NAMES[london.month - 1]} ${london.year}`;
 }
 
 /** "9am", "2:30pm", "12pm" (the NHS style has no leading zeros and no ":00"). */
 export function formatTime(iso: string | undefined): string {
   const date = iso ? parse(iso) : undefined;
   if (!date) return '';
-  const parts = timeFormat.formatToParts(date);
-  const hour = Number(part(parts, 'hour'));
-  const minute = part(parts, 'minute');
+  const { hour, minute } = toLondon(date);
   const suffix = hour < 12 ? 'am' : 'pm';
   const twelve = hour % 12 === 0 ? 12 : hour % 12;
-  return minute === '00' ? `${twelve}${suffix}` : `${twelve}:${minute}${suffix}`;
+  return minute === 0 ? `${twelve}${suffix}` : `${twelve}:${String(minute).padStart(2, '0')}${suffix}`;
 }
 
 /** "Tuesday 3 March 2026 at 9am" */
 export function formatDateTime(iso: string | undefined): string {
   const date = iso ? parse(iso) : undefined;
   if (!date) return '';
-  return `${dayFormat.format(date).replace(',', '')} at ${formatTime(iso)}`;
+  const london = toLondon(date);
+  const day = `${WEEKDAY_NAMES[london.weekday]} ${london.day} ${MONTH_NAMES[london.month - 1]} ${london.year}`;
+  return `${day} at ${formatTime(iso)}`;
 }
 
 /** "Tuesday 3 March 2026, 9am to 9:30am" */

@@ -1,14 +1,31 @@
+/**
+ * The portal's own sign-in: password, then a security code, then the page the person asked for (or
+ * their home page). A locked account is offered the same self-unlock step as the /oauth2/authorize
+ * page (components/UnlockStep.tsx), and comes back to the password step with its username filled in.
+ */
 import { useState } from 'react';
 import type { PendingSignIn } from '../api/session';
 import { useFocusOnArrival, useTitle } from '../app/page';
 import { navigate, safeReturnPath, useLocation } from '../app/router';
 import { Link } from '../components/Link';
 import { CodeStep, PasswordStep } from '../components/SignInSteps';
+import { UnlockedNotice, UnlockOffer, UnlockStep } from '../components/UnlockStep';
 import { homeOf } from '../domain/claims';
 import type { Errors } from '../domain/forms';
 
-function PasswordPage(props: { onDone: (pending: PendingSignIn, smsSent: boolean) => void }) {
+type Step =
+  | { kind: 'password'; username?: string; unlocked?: boolean }
+  | { kind: 'code'; pending: PendingSignIn; smsSent: boolean }
+  | { kind: 'unlock'; username: string };
+
+function PasswordPage(props: {
+  username: string | undefined;
+  unlocked: boolean | undefined;
+  onUnlock: (username: string) => void;
+  onDone: (pending: PendingSignIn, smsSent: boolean) => void;
+}) {
   const [errors, setErrors] = useState<Errors>([]);
+  const [locked, setLocked] = useState<string | undefined>();
   useTitle('Sign in', errors.length > 0);
   const heading = useFocusOnArrival<HTMLHeadingElement>();
   return (
@@ -16,13 +33,37 @@ function PasswordPage(props: { onDone: (pending: PendingSignIn, smsSent: boolean
       <h1 className="nhsuk-heading-l" ref={heading} tabIndex={-1}>
         Sign in to Pathways
       </h1>
+      <UnlockedNotice unlocked={props.unlocked} />
       <p className="nhsuk-body">
         See your prescriptions, request repeats, manage your hospital appointments and see your test results.
       </p>
-      <PasswordStep onErrors={setErrors} onDone={props.onDone} />
+      <PasswordStep
+        initialUsername={props.username}
+        onErrors={setErrors}
+        onLocked={setLocked}
+        onDone={props.onDone}
+      />
+      {locked ? <UnlockOffer onUnlock={() => props.onUnlock(locked)} /> : null}
       <h2 className="nhsuk-heading-m">New to Pathways?</h2>
       <p className="nhsuk-body">
         <Link to="/enrol">Create an account</Link> with your NHS or CHI number.
+      </p>
+    </>
+  );
+}
+
+function UnlockPage(props: { username: string; onUnlocked: () => void }) {
+  const [errors, setErrors] = useState<Errors>([]);
+  useTitle('Unlock your account', errors.length > 0);
+  const heading = useFocusOnArrival<HTMLHeadingElement>();
+  return (
+    <>
+      <h1 className="nhsuk-heading-l" ref={heading} tabIndex={-1}>
+        Unlock your account
+      </h1>
+      <UnlockStep username={props.username} onErrors={setErrors} onUnlocked={props.onUnlocked} />
+      <p className="nhsuk-body">
+        <a href="/sign-in">Back to sign in</a>
       </p>
     </>
   );
@@ -55,7 +96,21 @@ function CodePage(props: { pending: PendingSignIn; smsSent: boolean; next: strin
 export function SignIn() {
   const { search } = useLocation();
   const next = new URLSearchParams(search).get('next');
-  const [step, setStep] = useState<{ pending: PendingSignIn; smsSent: boolean } | undefined>();
-  if (!step) return <PasswordPage onDone={(pending, smsSent) => setStep({ pending, smsSent })} />;
-  return <CodePage pending={step.pending} smsSent={step.smsSent} next={next} />;
+  const [step, setStep] = useState<Step>({ kind: 'password' });
+  if (step.kind === 'code') return <CodePage pending={step.pending} smsSent={step.smsSent} next={next} />;
+  if (step.kind === 'unlock')
+    return (
+      <UnlockPage
+        username={step.username}
+        onUnlocked={() => setStep({ kind: 'password', username: step.username, unlocked: true })}
+      />
+    );
+  return (
+    <PasswordPage
+      username={step.username}
+      unlocked={step.unlocked}
+      onUnlock={(username) => setStep({ kind: 'unlock', username })}
+      onDone={(pending, smsSent) => setStep({ kind: 'code', pending, smsSent })}
+    />
+  );
 }

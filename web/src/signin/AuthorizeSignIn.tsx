@@ -8,7 +8,7 @@ import { useState } from 'react';
 import type { AuthorizeFor, PendingSignIn } from '../api/session';
 import { useFocusOnArrival, useTitle } from '../app/page';
 import { CodeStep, PasswordStep } from '../components/SignInSteps';
-import { UnlockStep } from '../components/UnlockStep';
+import { UnlockedNotice, UnlockOffer, UnlockStep } from '../components/UnlockStep';
 import type { Errors } from '../domain/forms';
 
 export interface AuthorizeRequest extends AuthorizeFor {
@@ -102,11 +102,7 @@ export function AuthorizeSignIn({ request }: { request: AuthorizeRequest }) {
   return (
     <>
       <Heading key="password" text="Sign in to Pathways" />
-      <output className="nhsuk-u-display-block">
-        {step.unlocked ? (
-          <p className="nhsuk-body">Your account is unlocked. Sign in with your username and password.</p>
-        ) : null}
-      </output>
+      <UnlockedNotice unlocked={step.unlocked} />
       <PasswordStep
         key={step.username ?? ''}
         initialUsername={step.username}
@@ -115,21 +111,7 @@ export function AuthorizeSignIn({ request }: { request: AuthorizeRequest }) {
         onLocked={setLocked}
         onDone={(pending, smsSent) => go({ kind: 'code', pending, smsSent })}
       />
-      {locked ? (
-        <>
-          <p className="nhsuk-body">
-            If you registered with your email address or mobile phone, we can send you a code to unlock your
-            account now.
-          </p>
-          <button
-            className="nhsuk-button nhsuk-button--secondary"
-            type="button"
-            onClick={() => go({ kind: 'unlock', username: locked })}
-          >
-            Unlock my account
-          </button>
-        </>
-      ) : null}
+      {locked ? <UnlockOffer onUnlock={() => go({ kind: 'unlock', username: locked })} /> : null}
     </>
   );
 }

@@ -15,26 +15,21 @@ import {
 } from '../../../../test/support/platform/staff-world.js';
 
 describe.each(databaseKinds)('breaking the glass on %s', (kind) => {
-  let t: StaffWorld['t'];
-  let gpToken: StaffWorld['gpToken'];
-  let otherPrescriber: StaffWorld['otherPrescriber'];
-  let rxPatient: StaffWorld['rxPatient'];
-  let rxItem: StaffWorld['rxItem'];
-  let get: StaffWorld['get'];
+  let w: StaffWorld;
 
   beforeAll(async () => {
-    ({ t, gpToken, otherPrescriber, rxPatient, rxItem, get } = await staffWorld(kind));
+    w = await staffWorld(kind);
   });
-  afterAll(() => t?.close());
+  afterAll(() => w?.t.close());
 
   it('breaks the glass with a stated reason: the read is audited with BTG and raised to the organisation', async () => {
     const before = await breakGlassEvents();
-    expect((await get(otherPrescriber, `/fhir/R4/${rxPatient}`)).statusCode).toBe(403);
-    const read = await get(otherPrescriber, `/fhir/R4/${rxPatient}`, REASON);
+    expect((await w.get(w.otherPrescriber, `/fhir/R4/${w.rxPatient}`)).statusCode).toBe(403);
+    const read = await w.get(w.otherPrescriber, `/fhir/R4/${w.rxPatient}`, REASON);
     expect(read.statusCode, read.body).toBe(200);
-    expect(read.json().id).toBe(rxPatient.split('/')[1]);
+    expect(read.json().id).toBe(w.rxPatient.split('/')[1]);
 
-    const audit = await auditOf(rxPatient);
+    const audit = await auditOf(w.rxPatient);
     const btg = audit.filter((event) => event.purposeOfEvent?.[0]?.coding?.[0]?.code === 'BTG');
     expect(btg).toHaveLength(1);
     expect(btg[0]).toMatchObject({
@@ -55,56 +50,56 @@ describe.each(databaseKinds)('breaking the glass on %s', (kind) => {
         reason: REASON,
         interaction: 'read',
         resourceType: 'Patient',
-        reference: rxPatient,
-        patients: [rxPatient],
+        reference: w.rxPatient,
+        patients: [w.rxPatient],
       },
     });
-    const metrics = (await t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await w.t.pathways.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/pathways_break_glass_reads_total\{resource_type="Patient"\} 1/);
 
     // A related read with a reason is an ordinary read: nothing to review.
-    expect((await get(gpToken, `/fhir/R4/${rxPatient}`, REASON)).statusCode).toBe(200);
+    expect((await w.get(w.gpToken, `/fhir/R4/${w.rxPatient}`, REASON)).statusCode).toBe(200);
     expect(await breakGlassEvents()).toHaveLength(before.length + 1);
   });
 
   it('breaks the glass on a search: every record it finds, audited with BTG, one event', async () => {
     const before = await breakGlassEvents();
-    const url = `/fhir/R4/MedicationRequest?subject=${rxPatient}`;
-    expect(((await get(otherPrescriber, url)).json() as Bundle).entry ?? []).toHaveLength(0);
-    const found = (await get(otherPrescriber, url, REASON)).json() as Bundle;
-    expect(matches(found)).toEqual([rxItem]);
+    const url = `/fhir/R4/MedicationRequest?subject=${w.rxPatient}`;
+    expect(((await w.get(w.otherPrescriber, url)).json() as Bundle).entry ?? []).toHaveLength(0);
+    const found = (await w.get(w.otherPrescriber, url, REASON)).json() as Bundle;
+    expect(matches(found)).toEqual([w.rxItem]);
     const events = (await breakGlassEvents()).slice(before.length);
     expect(events).toHaveLength(1);
     expect(events[0]!.payload).toMatchObject({
       interaction: 'search-type',
       resourceType: 'MedicationRequest',
-      patients: [rxPatient],
+      patients: [w.rxPatient],
       reason: REASON,
     });
-    const searched = (await auditOf(rxPatient)).filter(
+    const searched = (await auditOf(w.rxPatient)).filter(
       (event) =>
         event.subtype?.[0]?.code === 'search-type' && event.purposeOfEvent?.[0]?.coding?.[0]?.code === 'BTG',
     );
     expect(searched).toHaveLength(1);
     // Even a break-the-glass search that finds nothing is on the record.
-    const nothing = await get(otherPrescriber, '/fhir/R4/Observation?code=no-such-code', REASON);
+    const nothing = await w.get(w.otherPrescriber, '/fhir/R4/Observation?code=no-such-code', REASON);
     expect(nothing.statusCode).toBe(200);
     expect(await breakGlassEvents()).toHaveLength(before.length + 2);
   });
 
   it('refuses a reason that is empty, too long or not plain text, and one without an organisation', async () => {
     for (const reason of ['  ', 'x'.repeat(501), 'stop\u0007']) {
-      const response = await get(otherPrescriber, `/fhir/R4/${rxPatient}`, reason);
+      const response = await w.get(w.otherPrescriber, `/fhir/R4/${w.rxPatient}`, reason);
       expect(response.statusCode).toBe(400);
       expect(response.json().issue[0].expression).toEqual(['X-Break-Glass-Reason']);
     }
-    const noOrg = await t.bearer({ roles: ['prescriber'], fhirUser: 'Practitioner/locum' });
-    expect((await get(noOrg, `/fhir/R4/${rxPatient}`, REASON)).statusCode).toBe(403);
-    expect((await get(noOrg, '/fhir/R4/Patient', REASON)).statusCode).toBe(403);
+    const noOrg = await w.t.bearer({ roles: ['prescriber'], fhirUser: 'Practitioner/locum' });
+    expect((await w.get(noOrg, `/fhir/R4/${w.rxPatient}`, REASON)).statusCode).toBe(403);
+    expect((await w.get(noOrg, '/fhir/R4/Patient', REASON)).statusCode).toBe(403);
   });
 
   async function auditOf(patient: string) {
-    const rows = await t.pathways.db.query<{ content: string }>(
+    const rows = await w.t.pathways.db.query<{ content: string }>(
       'SELECT content FROM audit_event WHERE patient = $1 ORDER BY seq',
       [patient],
     );
@@ -119,7 +114,7 @@ describe.each(databaseKinds)('breaking the glass on %s', (kind) => {
   }
 
   async function breakGlassEvents() {
-    const rows = await t.pathways.db.query<{ key: string; payload: Record<string, unknown> }>(
+    const rows = await w.t.pathways.db.query<{ key: string; payload: Record<string, unknown> }>(
       "SELECT key, payload FROM outbox_event WHERE type = 'break-glass-access' ORDER BY seq",
     );
     return rows.rows.map((row) => ({

@@ -6,6 +6,7 @@ import type { AuditEvent, Bundle, Observation, Patient } from '@medplum/fhirtype
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
+import { ODS_SYSTEM } from '../../../nhs/index.js';
 
 const FHIR = { 'content-type': 'application/fhir+json' };
 
@@ -40,7 +41,7 @@ describe.each(databaseKinds)('FHIR access control on %s', (kind) => {
       gender: 'unknown',
       // Patients of the hospital, so that its staff may read and count them.
       managingOrganization: {
-        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RR8' },
+        identifier: { system: ODS_SYSTEM, value: 'RR8' },
       },
     });
     mine = (await call(admin, 'POST', '/fhir/R4/Patient', patient('Mine'))).json();

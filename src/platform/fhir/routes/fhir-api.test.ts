@@ -2,14 +2,14 @@ import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from '@me
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 
 const FHIR = { 'content-type': 'application/fhir+json' };
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
 function patient(nhs: string, family = 'Test'): Patient {
   return {
     resourceType: 'Patient',
-    identifier: [{ system: NHS, value: nhs }],
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
     name: [{ family, given: ['Pat'] }],
     gender: 'female',
     birthDate: '1970-01-01',
@@ -118,7 +118,7 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
   });
 
   it('honours If-None-Exist: the second create returns the first resource', async () => {
-    const headers = { ...FHIR, 'if-none-exist': `identifier=${NHS}|9449310378` };
+    const headers = { ...FHIR, 'if-none-exist': `identifier=${NHS_NUMBER_SYSTEM}|9449310378` };
     const first = await inject({
       method: 'POST',
       url: '/fhir/R4/Patient',
@@ -137,7 +137,7 @@ describe.each(databaseKinds)('FHIR REST API on %s', (kind) => {
     const found = (
       await inject({
         method: 'GET',
-        url: `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS}|9449310378`)}`,
+        url: `/fhir/R4/Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|9449310378`)}`,
       })
     ).json() as Bundle;
     expect(found.entry).toHaveLength(1);

@@ -10,9 +10,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../../test/app.js';
 import { databaseKinds } from '../../../../test/databases.js';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 import { createResource } from '../store/repository.js';
 
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const NOW = new Date('2024-06-01T09:00:00Z');
 
 interface Answer {
@@ -38,7 +38,7 @@ function records(patient: string, nhsNumber: string, prefix: string): Resource[]
     {
       resourceType: 'Patient',
       id: patient,
-      identifier: [{ system: NHS, value: nhsNumber }],
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhsNumber }],
       name: [{ family: 'Shared', given: ['Sam'] }],
       birthDate: '1980-01-01',
       gender: 'unknown',
@@ -81,8 +81,8 @@ function records(patient: string, nhsNumber: string, prefix: string): Resource[]
 }
 
 const QUERIES = [
-  `Patient?identifier=${NHS}|9000000009,${NHS}|9000000017&_count=1&_sort=-_id`,
-  `Patient?identifier=${NHS}|9000000017,${NHS}|9000000009&_count=1`,
+  `Patient?identifier=${NHS_NUMBER_SYSTEM}|9000000009,${NHS_NUMBER_SYSTEM}|9000000017&_count=1&_sort=-_id`,
+  `Patient?identifier=${NHS_NUMBER_SYSTEM}|9000000017,${NHS_NUMBER_SYSTEM}|9000000009&_count=1`,
   'Patient?family=Shared&birthdate=1980-01-01&_count=0',
   'Patient?family=Shared&birthdate=1980-01-01&_count=00',
   'Patient?family=Shared&_total=accurate',

@@ -26,206 +26,170 @@ import {
 import { shortFormIdOf } from '../../../prescribing/examples/order-bundle.js';
 
 describe.each(databaseKinds)('staff reads on %s', (kind) => {
-  let t: StaffWorld['t'];
-  let admin: StaffWorld['admin'];
-  let gp: StaffWorld['gp'];
-  let api: StaffWorld['api'];
-  let gpToken: StaffWorld['gpToken'];
-  let otherPrescriber: StaffWorld['otherPrescriber'];
-  let clinician: StaffWorld['clinician'];
-  let pharmacy: StaffWorld['pharmacy'];
-  let otherPharmacy: StaffWorld['otherPharmacy'];
-  let rxPatient: StaffWorld['rxPatient'];
-  let rxItem: StaffWorld['rxItem'];
-  let registered: StaffWorld['registered'];
-  let unrelated: StaffWorld['unrelated'];
-  let outpatient: StaffWorld['outpatient'];
-  let labPatient: StaffWorld['labPatient'];
-  let booked: StaffWorld['booked'];
-  let observed: StaffWorld['observed'];
-  let outpatientObservation: StaffWorld['outpatientObservation'];
-  let unrelatedObservation: StaffWorld['unrelatedObservation'];
-  let rxObservation: StaffWorld['rxObservation'];
-  let get: StaffWorld['get'];
-  let prescribe: StaffWorld['prescribe'];
+  let w: StaffWorld;
 
   beforeAll(async () => {
-    ({
-      t,
-      admin,
-      gp,
-      api,
-      gpToken,
-      otherPrescriber,
-      clinician,
-      pharmacy,
-      otherPharmacy,
-      rxPatient,
-      rxItem,
-      registered,
-      unrelated,
-      outpatient,
-      labPatient,
-      booked,
-      observed,
-      outpatientObservation,
-      unrelatedObservation,
-      rxObservation,
-      get,
-      prescribe,
-    } = await staffWorld(kind));
+    w = await staffWorld(kind);
   });
-  afterAll(() => t?.close());
+  afterAll(() => w?.t.close());
 
   it("gives prescribers their organisation's patients and those patients' records, nobody else's", async () => {
-    for (const url of [rxPatient, rxItem, registered, rxObservation]) {
-      expect((await get(gpToken, `/fhir/R4/${url}`)).statusCode, url).toBe(200);
+    for (const url of [w.rxPatient, w.rxItem, w.registered, w.rxObservation]) {
+      expect((await w.get(w.gpToken, `/fhir/R4/${url}`)).statusCode, url).toBe(200);
     }
-    for (const url of [unrelated, unrelatedObservation, outpatient]) {
-      const refused = await get(gpToken, `/fhir/R4/${url}`);
+    for (const url of [w.unrelated, w.unrelatedObservation, w.outpatient]) {
+      const refused = await w.get(w.gpToken, `/fhir/R4/${url}`);
       expect(refused.statusCode, url).toBe(403);
       expect(code(refused)).toBe('FORBIDDEN');
     }
     // Another practice: no relationship to any of them.
-    for (const url of [rxPatient, rxItem, registered, rxObservation]) {
-      const refused = await get(otherPrescriber, `/fhir/R4/${url}`);
+    for (const url of [w.rxPatient, w.rxItem, w.registered, w.rxObservation]) {
+      const refused = await w.get(w.otherPrescriber, `/fhir/R4/${url}`);
       expect(refused.statusCode, url).toBe(403);
       expect(refused.body).not.toContain('Registered');
     }
     // History and versions are held to the same rule.
-    expect((await get(otherPrescriber, `/fhir/R4/${rxPatient}/_history`)).statusCode).toBe(403);
-    expect((await get(otherPrescriber, `/fhir/R4/${rxPatient}/_history/1`)).statusCode).toBe(403);
-    expect((await get(gpToken, `/fhir/R4/${rxPatient}/_history`)).statusCode).toBe(200);
+    expect((await w.get(w.otherPrescriber, `/fhir/R4/${w.rxPatient}/_history`)).statusCode).toBe(403);
+    expect((await w.get(w.otherPrescriber, `/fhir/R4/${w.rxPatient}/_history/1`)).statusCode).toBe(403);
+    expect((await w.get(w.gpToken, `/fhir/R4/${w.rxPatient}/_history`)).statusCode).toBe(200);
   });
 
   it('searches only related records, with totals and paging that count nothing else', async () => {
-    const mine = (await get(gpToken, '/fhir/R4/Patient?_total=accurate&_count=1')).json() as Bundle;
+    const mine = (await w.get(w.gpToken, '/fhir/R4/Patient?_total=accurate&_count=1')).json() as Bundle;
     expect(mine.total).toBe(2);
     expect(mine.link?.some((link) => link.relation === 'next')).toBe(true);
-    const all = (await get(gpToken, '/fhir/R4/Patient?_count=50')).json() as Bundle;
-    expect(matches(all).sort()).toEqual([rxPatient, registered].sort());
-    const counted = (await get(gpToken, '/fhir/R4/Patient?_summary=count')).json() as Bundle;
+    const all = (await w.get(w.gpToken, '/fhir/R4/Patient?_count=50')).json() as Bundle;
+    expect(matches(all).sort()).toEqual([w.rxPatient, w.registered].sort());
+    const counted = (await w.get(w.gpToken, '/fhir/R4/Patient?_summary=count')).json() as Bundle;
     expect(counted.total).toBe(2);
 
-    const elsewhere = (await get(otherPrescriber, '/fhir/R4/Patient?_total=accurate')).json() as Bundle;
+    const elsewhere = (await w.get(w.otherPrescriber, '/fhir/R4/Patient?_total=accurate')).json() as Bundle;
     expect(elsewhere.total).toBe(0);
     expect(elsewhere.entry ?? []).toHaveLength(0);
     const theirs = (
-      await get(otherPrescriber, `/fhir/R4/MedicationRequest?subject=${rxPatient}&_total=accurate`)
+      await w.get(w.otherPrescriber, `/fhir/R4/MedicationRequest?subject=${w.rxPatient}&_total=accurate`)
     ).json() as Bundle;
     expect(theirs.total).toBe(0);
     const named = (
-      await get(otherPrescriber, '/fhir/R4/Patient?family=Registered&_count=0')
+      await w.get(w.otherPrescriber, '/fhir/R4/Patient?family=Registered&_count=0')
     ).json() as Bundle;
     expect(named.total).toBe(0);
-    const observations = (await get(gpToken, '/fhir/R4/Observation')).json() as Bundle;
-    expect(matches(observations)).toEqual([rxObservation]);
+    const observations = (await w.get(w.gpToken, '/fhir/R4/Observation')).json() as Bundle;
+    expect(matches(observations)).toEqual([w.rxObservation]);
   });
 
   it('relates hospital clinicians through appointments and results at their organisation', async () => {
-    for (const url of [outpatient, outpatientObservation, labPatient, booked, observed]) {
-      expect((await get(clinician, `/fhir/R4/${url}`)).statusCode, url).toBe(200);
+    for (const url of [w.outpatient, w.outpatientObservation, w.labPatient, w.booked, w.observed]) {
+      expect((await w.get(w.clinician, `/fhir/R4/${url}`)).statusCode, url).toBe(200);
     }
-    for (const url of [unrelated, unrelatedObservation, rxPatient]) {
-      expect((await get(clinician, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
+    for (const url of [w.unrelated, w.unrelatedObservation, w.rxPatient]) {
+      expect((await w.get(w.clinician, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
     const observations = (
-      await get(clinician, `/fhir/R4/Observation?_total=accurate&subject=${outpatient},${unrelated}`)
+      await w.get(w.clinician, `/fhir/R4/Observation?_total=accurate&subject=${w.outpatient},${w.unrelated}`)
     ).json() as Bundle;
-    expect(matches(observations)).toEqual([outpatientObservation]);
+    expect(matches(observations)).toEqual([w.outpatientObservation]);
     expect(observations.total).toBe(1);
   });
 
   it('gives a pharmacy the prescriptions released to it and their patients, while it holds them', async () => {
-    expect((await get(pharmacy, `/fhir/R4/${rxPatient}`)).statusCode).toBe(200);
-    expect((await get(pharmacy, `/fhir/R4/${rxItem}`)).statusCode).toBe(200);
-    for (const url of [rxPatient, rxItem]) {
-      expect((await get(otherPharmacy, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
+    expect((await w.get(w.pharmacy, `/fhir/R4/${w.rxPatient}`)).statusCode).toBe(200);
+    expect((await w.get(w.pharmacy, `/fhir/R4/${w.rxItem}`)).statusCode).toBe(200);
+    for (const url of [w.rxPatient, w.rxItem]) {
+      expect((await w.get(w.otherPharmacy, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
-    expect((await get(pharmacy, `/fhir/R4/${unrelated}`)).statusCode).toBe(403);
+    expect((await w.get(w.pharmacy, `/fhir/R4/${w.unrelated}`)).statusCode).toBe(403);
     // A pharmacy reads no results or observations, related or not.
-    expect((await get(pharmacy, `/fhir/R4/${rxObservation}`)).statusCode).toBe(403);
-    expect((await get(pharmacy, '/fhir/R4/Observation')).statusCode).toBe(403);
-    const requests = (await get(pharmacy, '/fhir/R4/MedicationRequest?_total=accurate')).json() as Bundle;
-    expect(matches(requests)).toEqual([rxItem]);
+    expect((await w.get(w.pharmacy, `/fhir/R4/${w.rxObservation}`)).statusCode).toBe(403);
+    expect((await w.get(w.pharmacy, '/fhir/R4/Observation')).statusCode).toBe(403);
+    const requests = (await w.get(w.pharmacy, '/fhir/R4/MedicationRequest?_total=accurate')).json() as Bundle;
+    expect(matches(requests)).toEqual([w.rxItem]);
     expect(requests.total).toBe(1);
     expect(
-      ((await get(otherPharmacy, '/fhir/R4/MedicationRequest')).json() as Bundle).entry ?? [],
+      ((await w.get(w.otherPharmacy, '/fhir/R4/MedicationRequest')).json() as Bundle).entry ?? [],
     ).toHaveLength(0);
     // Included records are held to the same rule: the patient yes, their observations no.
     const withPatient = (
-      await get(pharmacy, '/fhir/R4/MedicationRequest?_include=MedicationRequest:subject')
+      await w.get(w.pharmacy, '/fhir/R4/MedicationRequest?_include=MedicationRequest:subject')
     ).json() as Bundle;
-    expect(included(withPatient)).toEqual([rxPatient]);
+    expect(included(withPatient)).toEqual([w.rxPatient]);
     const withObservations = (
-      await get(pharmacy, `/fhir/R4/Patient?_id=${rxPatient.split('/')[1]}&_revinclude=Observation:subject`)
+      await w.get(
+        w.pharmacy,
+        `/fhir/R4/Patient?_id=${w.rxPatient.split('/')[1]}&_revinclude=Observation:subject`,
+      )
     ).json() as Bundle;
-    expect(matches(withObservations)).toEqual([rxPatient]);
+    expect(matches(withObservations)).toEqual([w.rxPatient]);
     expect(included(withObservations)).toEqual([]);
 
     // A prescription dispensed and claimed: the claim is the pharmacy's alone.
-    const second = await prescribe('FCG71');
+    const second = await w.prescribe('FCG71');
     const id = shortFormIdOf(second.order);
-    expect((await api.release(releaseParameters('FCG71', id), pharmacy)).statusCode).toBe(200);
+    expect((await w.api.release(releaseParameters('FCG71', id), w.pharmacy)).statusCode).toBe(200);
     const note = dispenseNotification(id, 'FCG71', [{ itemId: second.item, type: '0001', quantity: 20 }]);
-    expect((await api.message(note, pharmacy)).statusCode).toBe(200);
-    expect((await api.claim(claim(id), pharmacy)).statusCode).toBe(200);
-    const claims = (await get(admin, `/fhir/R4/Claim?patient=${second.patient}`)).json() as Bundle;
+    expect((await w.api.message(note, w.pharmacy)).statusCode).toBe(200);
+    expect((await w.api.claim(claim(id), w.pharmacy)).statusCode).toBe(200);
+    const claims = (await w.get(w.admin, `/fhir/R4/Claim?patient=${second.patient}`)).json() as Bundle;
     const claimUrl = matches(claims)[0]!;
-    expect((await get(pharmacy, `/fhir/R4/${claimUrl}`)).statusCode).toBe(200);
-    expect((await get(otherPharmacy, `/fhir/R4/${claimUrl}`)).statusCode).toBe(403);
+    expect((await w.get(w.pharmacy, `/fhir/R4/${claimUrl}`)).statusCode).toBe(200);
+    expect((await w.get(w.otherPharmacy, `/fhir/R4/${claimUrl}`)).statusCode).toBe(403);
 
     // Returned to the spine, the first prescription is no longer the pharmacy's to read.
-    const third = await prescribe('FCG71');
+    const third = await w.prescribe('FCG71');
     expect(
-      (await api.release(releaseParameters('FCG71', shortFormIdOf(third.order)), pharmacy)).statusCode,
+      (await w.api.release(releaseParameters('FCG71', shortFormIdOf(third.order)), w.pharmacy)).statusCode,
     ).toBe(200);
-    expect((await get(pharmacy, `/fhir/R4/MedicationRequest/${third.item}`)).statusCode).toBe(200);
-    expect((await api.task(returnTask(shortFormIdOf(third.order), 'FCG71'), pharmacy)).statusCode).toBe(200);
-    expect((await get(pharmacy, `/fhir/R4/MedicationRequest/${third.item}`)).statusCode).toBe(403);
+    expect((await w.get(w.pharmacy, `/fhir/R4/MedicationRequest/${third.item}`)).statusCode).toBe(200);
+    expect((await w.api.task(returnTask(shortFormIdOf(third.order), 'FCG71'), w.pharmacy)).statusCode).toBe(
+      200,
+    );
+    expect((await w.get(w.pharmacy, `/fhir/R4/MedicationRequest/${third.item}`)).statusCode).toBe(403);
   });
 
   it('keeps registrars to the register and the service desk to demographics', async () => {
-    const registrar = await t.bearer({ roles: ['registrar'], fhirUser: 'Practitioner/registrar' });
-    const desk = await t.bearer({ roles: ['service-desk'] });
-    expect((await get(registrar, '/fhir/R4/Organization')).statusCode).toBe(200);
-    expect((await get(registrar, `/fhir/R4/Practitioner/${gp.practitionerId}`)).statusCode).toBe(200);
+    const registrar = await w.t.bearer({ roles: ['registrar'], fhirUser: 'Practitioner/registrar' });
+    const desk = await w.t.bearer({ roles: ['service-desk'] });
+    expect((await w.get(registrar, '/fhir/R4/Organization')).statusCode).toBe(200);
+    expect((await w.get(registrar, `/fhir/R4/Practitioner/${w.gp.practitionerId}`)).statusCode).toBe(200);
     for (const url of [
-      rxPatient,
-      rxItem,
-      rxObservation,
+      w.rxPatient,
+      w.rxItem,
+      w.rxObservation,
       'Patient',
       'MedicationRequest',
       'DiagnosticReport',
     ]) {
-      expect((await get(registrar, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
+      expect((await w.get(registrar, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
     // Identity checks: the service desk reads any patient's demographics…
-    expect((await get(desk, `/fhir/R4/${unrelated}`)).statusCode).toBe(200);
-    expect(matches((await get(desk, '/fhir/R4/Patient?family=Unrelated')).json())).toEqual([unrelated]);
+    expect((await w.get(desk, `/fhir/R4/${w.unrelated}`)).statusCode).toBe(200);
+    expect(matches((await w.get(desk, '/fhir/R4/Patient?family=Unrelated')).json())).toEqual([w.unrelated]);
     // …and no clinical record, not even through an include.
-    for (const url of [rxItem, rxObservation, 'MedicationRequest', 'Observation', 'DiagnosticReport']) {
-      expect((await get(desk, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
+    for (const url of [w.rxItem, w.rxObservation, 'MedicationRequest', 'Observation', 'DiagnosticReport']) {
+      expect((await w.get(desk, `/fhir/R4/${url}`)).statusCode, url).toBe(403);
     }
     const withRequests = (
-      await get(desk, `/fhir/R4/Patient?_id=${rxPatient.split('/')[1]}&_revinclude=MedicationRequest:subject`)
+      await w.get(
+        desk,
+        `/fhir/R4/Patient?_id=${w.rxPatient.split('/')[1]}&_revinclude=MedicationRequest:subject`,
+      )
     ).json() as Bundle;
-    expect(matches(withRequests)).toEqual([rxPatient]);
+    expect(matches(withRequests)).toEqual([w.rxPatient]);
     expect(included(withRequests)).toEqual([]);
     // The glass never opens a role: a stated reason changes nothing for them.
-    expect((await get(registrar, `/fhir/R4/${rxPatient}`, REASON)).statusCode).toBe(403);
-    expect((await get(desk, `/fhir/R4/${rxItem}`, REASON)).statusCode).toBe(403);
+    expect((await w.get(registrar, `/fhir/R4/${w.rxPatient}`, REASON)).statusCode).toBe(403);
+    expect((await w.get(desk, `/fhir/R4/${w.rxItem}`, REASON)).statusCode).toBe(403);
   });
 
   it('refuses related records in transactions (read them through the routes that apply the rule)', async () => {
-    const response = await t.pathways.app.inject({
+    const response = await w.t.pathways.app.inject({
       method: 'POST',
       url: '/fhir/R4',
-      headers: { authorization: gpToken, 'content-type': 'application/fhir+json' },
+      headers: { authorization: w.gpToken, 'content-type': 'application/fhir+json' },
       payload: {
         resourceType: 'Bundle',
         type: 'transaction',
-        entry: [{ request: { method: 'GET', url: unrelated } }],
+        entry: [{ request: { method: 'GET', url: w.unrelated } }],
       },
     });
     expect(response.statusCode).toBe(403);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 import { buildIndexRows } from './index-rows.js';
 import { parseSearchQuery } from './parse-query.js';
 import { escapeLike } from './sql-filters.js';
@@ -12,7 +13,7 @@ describe('buildIndexRows', () => {
       status: 'requested',
       intent: 'order',
       focus: { identifier: { system: 'https://fhir.nhs.uk/Id/prescription-order-number', value: 'RX1' } },
-      for: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' } },
+      for: { identifier: { system: NHS_NUMBER_SYSTEM, value: '9449304130' } },
       businessStatus: { coding: [{ system: 'bs', code: '0001' }] },
       authoredOn: '2024-05-01',
     } as { resourceType: string });

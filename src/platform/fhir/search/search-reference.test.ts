@@ -2,11 +2,10 @@ import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
 import { BASE_URL, sortedIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../../../nhs/index.js';
 import { search } from './search.js';
 
 const PRESCRIPTION_ID = 'https://fhir.nhs.uk/Id/prescription-order-number';
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
-const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 /** EPS-shaped Tasks: focus and for are references by identifier, without a literal reference. */
 const resources: Resource[] = [
@@ -16,8 +15,8 @@ const resources: Resource[] = [
     status: 'requested',
     intent: 'order',
     focus: { identifier: { system: PRESCRIPTION_ID, value: 'A0548B-A99968-451485' } },
-    for: { identifier: { system: NHS, value: '9449304130' } },
-    owner: { identifier: { system: ODS, value: 'FA565' } },
+    for: { identifier: { system: NHS_NUMBER_SYSTEM, value: '9449304130' } },
+    owner: { identifier: { system: ODS_SYSTEM, value: 'FA565' } },
     businessStatus: {
       coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/EPS-task-business-status', code: '0001' }],
     },
@@ -31,7 +30,7 @@ const resources: Resource[] = [
       reference: 'MedicationRequest/m1',
       identifier: { system: PRESCRIPTION_ID, value: 'B12345-A99968-451481' },
     },
-    for: { reference: 'Patient/p1', identifier: { system: NHS, value: '9449305552' } },
+    for: { reference: 'Patient/p1', identifier: { system: NHS_NUMBER_SYSTEM, value: '9449305552' } },
     owner: { reference: 'Organization/o1' },
   },
   {
@@ -102,7 +101,9 @@ describe.each(databaseKinds)('reference search on %s', (kind) => {
 
   it('patient:identifier finds Tasks whose for is a Patient by identifier only', async () => {
     expect(sortedIds(await find('Task', 'patient:identifier=9449304130'))).toEqual(['t1']);
-    expect(sortedIds(await find('Task', `patient:identifier=${NHS}|9449305552`))).toEqual(['t2']);
+    expect(sortedIds(await find('Task', `patient:identifier=${NHS_NUMBER_SYSTEM}|9449305552`))).toEqual([
+      't2',
+    ]);
     expect(sortedIds(await find('Task', 'patient=Patient/p1'))).toEqual(['t2']);
     // Task.for = Group/g1 is not a patient
     expect(sortedIds(await find('Task', 'patient=g1'))).toEqual([]);

@@ -2,9 +2,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
 import { BASE_URL, sortedIds, storeResources } from '../../../../test/support/platform/fhir-search.js';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 import { search } from './search.js';
 
-const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const SNOMED = 'http://snomed.info/sct';
 
 const resources: Resource[] = [
@@ -13,7 +13,7 @@ const resources: Resource[] = [
     id: 'p1',
     active: true,
     gender: 'female',
-    identifier: [{ system: NHS, value: '9449304130' }],
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449304130' }],
     telecom: [{ system: 'email', value: 'ann@example.org' }],
     meta: { profile: ['https://fhir.nhs.uk/StructureDefinition/NHSDigital-Patient'] },
   },
@@ -22,7 +22,7 @@ const resources: Resource[] = [
     id: 'p2',
     active: false,
     gender: 'male',
-    identifier: [{ system: NHS, value: '9449305552' }, { value: 'LOCAL-1' }],
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9449305552' }, { value: 'LOCAL-1' }],
   },
   {
     resourceType: 'Patient',
@@ -81,10 +81,10 @@ describe.each(databaseKinds)('token search on %s', (kind) => {
   });
 
   it('matches identifiers by system and value, value alone, or |value', async () => {
-    expect(sortedIds(await find('Patient', `identifier=${NHS}|9449304130`))).toEqual(['p1']);
+    expect(sortedIds(await find('Patient', `identifier=${NHS_NUMBER_SYSTEM}|9449304130`))).toEqual(['p1']);
     expect(sortedIds(await find('Patient', 'identifier=9449304130'))).toEqual(['p1', 'p3']);
     expect(sortedIds(await find('Patient', 'identifier=|LOCAL-1'))).toEqual(['p2']);
-    expect(sortedIds(await find('Patient', `identifier=${NHS}|`))).toEqual(['p1', 'p2']);
+    expect(sortedIds(await find('Patient', `identifier=${NHS_NUMBER_SYSTEM}|`))).toEqual(['p1', 'p2']);
   });
 
   it('matches booleans, codes and ContactPoint values', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NHS_NUMBER_SYSTEM } from '../../../nhs/index.js';
 import {
   dateEntries,
   normaliseString,
@@ -43,8 +44,8 @@ describe('tokenEntries', () => {
       { system: 's', value: 'a' },
       { system: null, value: 'b' },
     ]);
-    expect(tokenEntries({ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' })).toEqual([
-      { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9449304130' },
+    expect(tokenEntries({ system: NHS_NUMBER_SYSTEM, value: '9449304130' })).toEqual([
+      { system: NHS_NUMBER_SYSTEM, value: '9449304130' },
     ]);
     expect(tokenEntries({ system: 'email', value: 'a@b.c', use: 'home' })).toEqual([
       { system: null, value: 'a@b.c' },
