@@ -44,7 +44,9 @@ export async function startTestApp(
     bearer: (input) => tokenFor(pathways, TEST_PUBLIC_URL, input),
     async close() {
       // Every event this app's flows emitted must be in the events catalogue (docs/asyncapi.yaml).
-      const uncatalogued = await expectCatalogued(pathways.db).catch((error: unknown) => error);
+      const uncatalogued = await expectCatalogued(pathways.db, pathways.outbox).catch(
+        (error: unknown) => error,
+      );
       await pathways.stop();
       await database.dispose();
       if (uncatalogued) throw uncatalogued;

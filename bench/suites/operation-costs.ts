@@ -12,11 +12,11 @@ const n = Number(process.argv[2] ?? 100);
 const { startTestApp } = await import(`${root}/test/app.ts`);
 const { StatementCounter } = await import(`${root}/test/counting-database.ts`);
 const messages = await import(`${root}/src/dispensing/examples/messages.ts`);
-const { dispensingApi } = await import(`${root}/src/dispensing/testing/api.ts`);
+const { dispensingApi } = await import(`${root}/test/support/dispensing/api.ts`);
 const { itemIdOf, shortFormIdOf } = await import(`${root}/src/prescribing/examples/order-bundle.ts`);
-const { generateNhsNumber } = await import(`${root}/src/prescribing/identifiers/nhs-number.ts`);
-const { cancelBundle } = await import(`${root}/src/prescribing/testing/cancel-bundle.ts`);
-const { processMessage, registerPrescriber } = await import(`${root}/src/prescribing/testing/prescriber.ts`);
+const { generateNhsNumber } = await import(`${root}/src/nhs/nhs-number.ts`);
+const { cancelBundle } = await import(`${root}/test/support/prescribing/cancel-bundle.ts`);
+const { processMessage, registerPrescriber } = await import(`${root}/test/support/prescribing/prescriber.ts`);
 
 type Response = { statusCode: number; body: string };
 const counter = new StatementCounter();
@@ -97,8 +97,16 @@ const rows = [...totals].map(
   ([name, t]) =>
     `| ${name} | ${(t.cpuUs / t.count / 1000).toFixed(2)} | ${(t.statements / t.count).toFixed(1)} | ${(t.commits / t.count).toFixed(1)} |`,
 );
+// What each event type's outbox row stores (bytes of the payload column as written, and as JSON text).
+const sizes = await app.pathways.db.query(
+  `SELECT type, count(*)::int AS n, avg(pg_column_size(payload))::int AS stored, avg(octet_length(payload::text))::int AS text
+   FROM outbox_event GROUP BY type ORDER BY type`,
+);
+const sizeRows = (sizes.rows as { type: string; n: number; stored: number; text: number }[]).map(
+  (row) => `| ${row.type} | ${row.n} | ${row.stored} | ${row.text} |`,
+);
 process.stdout.write(
-  `${root}: ${n} of each\n\n| operation | CPU ms / op (service + client, one process) | statements / op | commits / op |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+  `${root}: ${n} of each\n\n| operation | CPU ms / op (service + client, one process) | statements / op | commits / op |\n|---|---|---|---|\n${rows.join('\n')}\n\n| outbox event | rows | payload bytes stored (avg) | as JSON text (avg) |\n|---|---|---|---|\n${sizeRows.join('\n')}\n`,
 );
 await app.close();
 process.exit(0);

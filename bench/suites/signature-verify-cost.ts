@@ -8,7 +8,7 @@ const root = process.env.ROOT ?? process.cwd();
 const n = Number(process.argv[2] ?? 1000);
 const { signPrescription } = await import(`${root}/src/signing/sign.ts`);
 const { verifyBundleSignature } = await import(`${root}/src/signing/verify.ts`);
-const { makeSigner, SIG_T, unsignedOrder } = await import(`${root}/src/signing/test-support.ts`);
+const { makeSigner, SIG_T, unsignedOrder } = await import(`${root}/test/support/signing/material.ts`);
 
 const signer = await makeSigner('ES256');
 const bundle = await signPrescription(unsignedOrder(), {

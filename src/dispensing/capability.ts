@@ -7,6 +7,7 @@
 import { clinicalSafetyCounter } from '../platform/auth/safety-events.js';
 import type { CapabilityFactory } from '../platform/capability.js';
 import { PRESCRIBING_SERVICE } from '../prescribing/index.js';
+import { CLAIM_EVENT, withStoredClaims } from './claim/claim-event.js';
 import { seedDispensingDemo } from './demo.js';
 import { closeUnclaimed } from './no-claim/close-unclaimed.js';
 import { declareDispensingTypes } from './resource-types.js';
@@ -24,6 +25,8 @@ export const dispensingCapability: CapabilityFactory = async (context) => {
   registerDispenseHandler(prescribing.handlers, { db, access, audit });
   const safetyEvents = clinicalSafetyCounter(context.metrics);
   declareDispensingTypes(context.resourceRules);
+  // The claim event's row refers to the stored Claim; consumers get it read back per batch.
+  context.outbox.resolvePayloads(CLAIM_EVENT, withStoredClaims);
 
   const jobs = context.outbox.jobs;
   await jobs.createQueue(NO_CLAIM_QUEUE, { retry: { limit: 3, baseDelayS: 60, maxDelayS: 600 } });

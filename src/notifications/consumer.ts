@@ -11,6 +11,8 @@ export function notificationConsumer(deps: PipelineDeps): TransactionalConsumer 
   return {
     name: 'notifications',
     types: [...TRIGGER_EVENT_TYPES],
+    // Notifications read the payloads' references, never a resource: no read of the signed Bundle.
+    payloads: 'stored',
     async handle(event, { tx }) {
       const outcome = notificationFor(event, { portalUrl: deps.settings.portalUrl });
       if ('skipped' in outcome) {

@@ -8,6 +8,7 @@ import type { CapabilityFactory } from '../platform/capability.js';
 import { PKI_SERVICE, REGISTER_SERVICE, REMOTE_KEYS_SERVICE } from '../register/index.js';
 import { seedPrescribingDemo } from './demo.js';
 import { expirePrescriptions } from './expiry/expire-prescriptions.js';
+import { ORDER_EVENT, withSignedBundles } from './order/order-event.js';
 import { startDueIssues } from './repeat/start-issue.js';
 import { declarePrescribingTypes } from './resource-types.js';
 import { type MessageHandlers as Handlers, MessageHandlers } from './routes/message-handlers.js';
@@ -41,6 +42,8 @@ export const prescribingCapability: CapabilityFactory = async (context) => {
   context.services.provide(PRESCRIBING_SERVICE, service);
   registerOrderHandlers(handlers, { db: context.db, audit: context.audit, pki, register });
   declarePrescribingTypes(context.resourceRules);
+  // The order event's row refers to the signed Bundle; consumers get it read back per batch.
+  context.outbox.resolvePayloads(ORDER_EVENT, withSignedBundles);
 
   const jobs = context.outbox.jobs;
   await jobs.createQueue(EXPIRY_QUEUE, { retry: { limit: 3, baseDelayS: 30, maxDelayS: 300 } });

@@ -12,7 +12,7 @@ export {
 } from './carrier.js';
 export { SignatureError, type SignatureErrorCode, SigningError } from './errors.js';
 export type { CertificateInput, PrivateKeyInput } from './keys.js';
-export { payloadDigest, signingPayload } from './payload.js';
+export { digestOf, payloadDigest, signingPayload } from './payload.js';
 export {
   isSignatureProvenance,
   SIG_FORMAT,

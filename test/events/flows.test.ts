@@ -113,7 +113,7 @@ describe.each(databaseKinds)('the events catalogue against the prescription jour
     );
     ok(await api.claim(claim(id), pharmacist));
     // A prescriber elsewhere reads the patient in an emergency.
-    const patient = (await emittedEvents(t.pathways.db)).map(
+    const patient = (await emittedEvents(t.pathways.db, t.pathways.outbox)).map(
       (event) => event.payload as { patient?: string },
     )[0]?.patient;
     expect(patient).toMatch(/^Patient\//);
@@ -129,7 +129,7 @@ describe.each(databaseKinds)('the events catalogue against the prescription jour
     });
     expect(read.statusCode, read.body).toBe(200);
 
-    const stored = await emittedEvents(t.pathways.db);
+    const stored = await emittedEvents(t.pathways.db, t.pathways.outbox);
     expect(new Set(stored.map((event) => event.type))).toEqual(
       new Set([
         'prescription-order',
@@ -162,7 +162,7 @@ describe.each(databaseKinds)('the events catalogue against the prescription jour
   });
 
   it('names a payload that does not match and an event type the catalogue lacks', async () => {
-    const [order] = (await emittedEvents(t.pathways.db)).filter(
+    const [order] = (await emittedEvents(t.pathways.db, t.pathways.outbox)).filter(
       (event) => event.type === 'prescription-order',
     );
     const catalogue = loadEventCatalogue();

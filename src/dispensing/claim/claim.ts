@@ -71,11 +71,11 @@ export async function acceptClaim(db: Database, input: unknown, caller: Principa
       ...content,
       ...(record.patient ? { patient: { ...claim.patient, reference: record.patient } } : {}),
     });
+    // The Claim is stored once, as a resource; the event refers to it (claim-event.ts).
     const payload = {
       prescriptionId: parsed.shortFormId,
       ...(record.patient ? { patient: record.patient } : {}),
       pharmacy,
-      resource: stored.resource,
     };
     if (await storeClaim(db, { record, state, stored, parsed, digest, pharmacy, payload })) {
       return { shortFormId: parsed.shortFormId, claimId: stored.id, patient: record.patient, changed: true };
@@ -208,7 +208,6 @@ async function acceptRepeatClaim(
         ...(record.patient ? { patient: record.patient } : {}),
         pharmacy,
         issue,
-        resource: stored.resource,
       },
     });
     return { shortFormId: parsed.shortFormId, claimId: stored.id, patient: record.patient, changed: true };

@@ -26,6 +26,12 @@ interface ConsumerBase {
    * its key has been handled (or dead-lettered), however often the earlier one fails.
    */
   ordered?: boolean;
+  /**
+   * `published` (default): each event as it is published, a resource its row stores by reference
+   * read back (published-payloads.ts; one query per batch and type). `stored`: the row as it is,
+   * for consumers that read only the payload's ids and references.
+   */
+  payloads?: 'published' | 'stored';
   /** Events handled at once by this process. Default 4. */
   concurrency?: number;
   /**

@@ -29,11 +29,14 @@ import {
   markFailed,
 } from './delivery-store.js';
 import type { OutboxCounters } from './outbox-metrics.js';
+import type { PublishedPayloads } from './published-payloads.js';
 
 export interface DeliveryDeps {
   db: Database;
   log: Logger;
   counters: OutboxCounters;
+  /** Payloads stored by reference, resolved per batch before the hand-over. */
+  payloads: PublishedPayloads;
 }
 
 /** A transactional batch holds its rows locked, not leased; the lease only covers a lost commit. */
@@ -63,7 +66,20 @@ async function transactionalBatch(consumer: TransactionalConsumer, deps: Deliver
     });
     const succeeded: string[] = [];
     const failures: Failure[] = [];
-    for (const delivery of claimed) {
+    let ready = claimed;
+    if (deps.payloads.applies(consumer, claimed)) {
+      // Under a savepoint: a failed read must not abort the batch's transaction.
+      await tx.query('SAVEPOINT outbox_resolve');
+      const resolved = await deps.payloads.resolve(tx, claimed);
+      await tx.query(
+        resolved.unresolved.length > 0
+          ? 'ROLLBACK TO SAVEPOINT outbox_resolve'
+          : 'RELEASE SAVEPOINT outbox_resolve',
+      );
+      ready = resolved.ready;
+      failures.push(...resolved.unresolved);
+    }
+    for (const delivery of ready) {
       await tx.query('SAVEPOINT outbox_delivery');
       try {
         await consumer.handle(delivery.event, { tx, attempt: delivery.attempts + 1 });
@@ -96,7 +112,13 @@ async function externalBatch(consumer: ExternalConsumer, deps: DeliveryDeps): Pr
   if (claimed.length === 0) return 0;
   const succeeded: string[] = [];
   const failures: Failure[] = [];
-  await inParallel(claimed, concurrency, async (delivery) => {
+  let ready = claimed;
+  if (deps.payloads.applies(consumer, claimed)) {
+    const resolved = await deps.payloads.resolve(deps.db, claimed);
+    ready = resolved.ready;
+    failures.push(...resolved.unresolved);
+  }
+  await inParallel(ready, concurrency, async (delivery) => {
     try {
       await withTimeout(timeoutMs, (signal) =>
         consumer.deliver(delivery.event, { attempt: delivery.attempts + 1, signal }),

@@ -6,29 +6,33 @@
  *
  *   const outbox = new Outbox({ db, log, metrics });
  *   outbox.register({ name: 'epms-feed', types: ['prescription-order'], ordered: true, deliver });
+ *   outbox.resolvePayloads('prescription-order', withSignedBundles); // stored by reference
  *   await outbox.start();           // after registering
  *   …
  *   await outbox.stop(5000);        // on SIGTERM, before closing the database
  */
-import type { Database } from '../database/database.js';
+import type { Database, Queryable } from '../database/database.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/metrics.js';
 import { type Consumer, validateConsumer } from './consumer.js';
 import { batchLimitOf, deliverBatch } from './delivery.js';
 import { dispatchBatch } from './dispatcher.js';
+import type { DomainEvent } from './events.js';
 import {
   type OutboxCounters,
   type OutboxStats,
   readOutboxStats,
   registerOutboxMetrics,
 } from './outbox-metrics.js';
+import { PublishedPayloads, type ResolvePayloads } from './published-payloads.js';
 
 // One import for capabilities: emit, the event and consumer types, PermanentFailure.
 export type { Consumer, ExternalConsumer, TransactionalConsumer } from './consumer.js';
 export { PermanentFailure } from './consumer.js';
 export { type DomainEvent, emit, type NewEvent } from './events.js';
 export type { ConsumerStats, OutboxStats } from './outbox-metrics.js';
+export type { ResolvePayloads } from './published-payloads.js';
 
 export interface OutboxOptions {
   db: Database;
@@ -66,6 +70,7 @@ export class Outbox {
   /** Consumers whose claim loop runs: the only ones the dispatcher may route to. */
   readonly #routable = new Map<string, Consumer>();
   readonly #claimLoops = new Map<string, ClaimLoop>();
+  readonly #payloads = new PublishedPayloads();
   readonly #options: Required<
     Pick<OutboxOptions, 'dispatchIntervalMs' | 'batchSize' | 'maintenanceIntervalMs'>
   > & {
@@ -119,6 +124,19 @@ export class Outbox {
         this.#log.error({ err: error, consumer: consumer.name }, 'consumer activation failed'),
       );
     }
+  }
+
+  /**
+   * For an event type whose rows leave out a resource stored elsewhere in the same transaction:
+   * how its payload as published is read back, per delivery batch (published-payloads.ts).
+   */
+  resolvePayloads(type: string, resolve: ResolvePayloads): void {
+    this.#payloads.register(type, resolve);
+  }
+
+  /** `events` (as stored) as consumers and NATS receive them. */
+  published(q: Queryable, events: readonly DomainEvent[]): Promise<DomainEvent[]> {
+    return this.#payloads.published(q, events);
   }
 
   async start(): Promise<void> {
@@ -216,7 +234,7 @@ export class Outbox {
   async #activate(consumer: Consumer): Promise<void> {
     const loop = new ClaimLoop(() => this.#state !== 'stopped', this.#options.pollIntervalMs);
     this.#claimLoops.set(consumer.name, loop);
-    const deps = { db: this.#db, log: this.#log, counters: this.#counters };
+    const deps = { db: this.#db, log: this.#log, counters: this.#counters, payloads: this.#payloads };
     const limit = batchLimitOf(consumer);
     loop.run(async () => {
       try {

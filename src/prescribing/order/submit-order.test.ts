@@ -93,6 +93,25 @@ describe.each(databaseKinds)('prescription-order on %s', (kind) => {
       nominatedPharmacy: 'FCG71',
       patient: stored.subject?.reference,
     });
+    // The signed Bundle is stored once, in the prescription; consumers get it read back from there.
+    expect(events.rows[0]!.payload).not.toHaveProperty('resource');
+    const row = await app.pathways.db.query<{ id: string; key: string; occurred_at: Date | string }>(
+      `SELECT id, key, occurred_at FROM outbox_event WHERE type = 'prescription-order' AND key = $1`,
+      [item.groupIdentifier!.value],
+    );
+    const [published] = await app.pathways.outbox.published(app.pathways.db, [
+      {
+        id: row.rows[0]!.id,
+        type: 'prescription-order',
+        key: row.rows[0]!.key,
+        occurredAt: new Date(row.rows[0]!.occurred_at).toISOString(),
+        payload: events.rows[0]!.payload,
+      },
+    ]);
+    expect(published!.payload).toEqual({
+      ...events.rows[0]!.payload,
+      resource: JSON.parse(JSON.stringify(bundle)),
+    });
   });
 
   it('is idempotent for the same Bundle, and refuses other content under the same prescription ID', async () => {

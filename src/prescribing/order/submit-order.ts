@@ -17,6 +17,7 @@ import type { PrescriptionState } from '../status/state-machine.js';
 import { findOrderResend } from '../store/prescriptions.js';
 import { patientFromOrder, storeOrder } from '../store/store-order.js';
 import { expiryOf, validFromOf } from './expiry.js';
+import { orderEventPayload } from './order-event.js';
 import { storedItem } from './order-items.js';
 import { type ParsedOrder, parsePrescriptionOrder } from './parse-order.js';
 
@@ -115,12 +116,12 @@ export async function submitOrder(
     items,
     message: { kind: KIND, response: outcome },
     eventId: randomUUID(),
-    eventPayload: JSON.stringify({
+    // The signed Bundle is stored once, above; the event refers to it (order-event.ts).
+    eventPayload: orderEventPayload({
       prescriptionId: order.shortFormId,
       patient: placeholder,
       prescriberOrg: order.organisationOds,
       ...(order.nominatedPharmacy ? { nominatedPharmacy: order.nominatedPharmacy } : {}),
-      resource: input,
     }),
   });
   const stored = patient

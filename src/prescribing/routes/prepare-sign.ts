@@ -13,7 +13,7 @@ import { invalid, Problem } from '../../platform/errors/problem.js';
 import { validateResource } from '../../platform/fhir/validation/index.js';
 import { sendFhir } from '../../platform/http/fhir-json.js';
 import type { RemoteKeys } from '../../register/index.js';
-import { payloadDigest, SigningError, signingPayload, signPrescription } from '../../signing/index.js';
+import { digestOf, SigningError, signingPayload, signPrescription } from '../../signing/index.js';
 import { assertMessageBundle } from '../order/bundle-entries.js';
 import { parsePrescriptionOrder } from '../order/parse-order.js';
 import { type PrescriberRegister, registeredPrescriber } from '../signature/verify-prescription.js';
@@ -37,12 +37,13 @@ export function registerPrepareAndSign(
     { preHandler: deps.access.requireAccess({ roles: ['prescriber'] }) },
     async (request, reply) => {
       const bundle = validateResource(assertMessageBundle(request.body)) as Bundle;
+      // Canonicalised once: the digest is of these bytes, not of a second canonicalisation.
       const payload = signingPayload(bundle);
       const parameters: Parameters = {
         resourceType: 'Parameters',
         parameter: [
           { name: 'payload', valueBase64Binary: Buffer.from(payload).toString('base64') },
-          { name: 'digest', valueString: payloadDigest(bundle) },
+          { name: 'digest', valueString: digestOf(payload) },
           { name: 'algorithm', valueString: 'SHA-256' },
         ],
       };

@@ -3,7 +3,12 @@
  * by our issuing CA (the signature is checked), valid at sigT (notBefore ≤ sigT ≤ notAfter, and
  * the CA too), one the register issued (the table, by serial: one indexed query) and not revoked
  * at sigT (revocationVerdict). Only the issuing CA is trusted, so a chain sent along is not needed
- * and not used. Parsing and the signature check are cached by the leaf's bytes.
+ * and not used.
+ *
+ * What is pure is cached: the leaf's parse and whether this CA signed it, keyed by the CA's key
+ * identifier and the leaf's bytes (a checker of another CA never sees the verdict). Nothing that
+ * can change is: the register's row (issued, revoked, whose) is read and judged at sigT on every
+ * check, so a certificate revoked a moment ago is refused on the next order (HAZ-NO-RIGHT).
  */
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../platform/database/database.js';
@@ -45,7 +50,7 @@ export function createCertificateChecker(authority: CertificateAuthority) {
   const cache = new Map<string, Parsed | undefined>();
 
   async function parse(leafDer: Uint8Array): Promise<Parsed | undefined> {
-    const key = createHash('sha256').update(leafDer).digest('base64');
+    const key = `${authority.keyId}:${createHash('sha256').update(leafDer).digest('base64')}`;
     if (cache.has(key)) return cache.get(key);
     let parsed: Parsed | undefined;
     try {

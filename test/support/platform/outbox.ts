@@ -10,7 +10,7 @@ import { createLogger } from '../../../src/platform/logging/logger.js';
 import { createMetricsRegistry, type Registry } from '../../../src/platform/metrics/metrics.js';
 import type { Consumer } from '../../../src/platform/outbox/consumer.js';
 import { type DomainEvent, emit } from '../../../src/platform/outbox/events.js';
-import { Outbox } from '../../../src/platform/outbox/outbox.js';
+import { Outbox, type ResolvePayloads } from '../../../src/platform/outbox/outbox.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../databases.js';
 
 export const log = createLogger({ level: 'silent' });
@@ -27,6 +27,8 @@ export interface OutboxHarness {
   /** A fresh event type and consumer name per test, so tests sharing the database never meet. */
   fresh(): { type: string; name: string };
   start(...consumers: Consumer[]): Promise<Outbox>;
+  /** As start, with payload resolvers registered before the first delivery. */
+  startResolving(resolvers: Record<string, ResolvePayloads>, ...consumers: Consumer[]): Promise<Outbox>;
   /** Stops the running outbox, waiting up to `ms` for in-flight deliveries. */
   stop(ms: number): Promise<void>;
   /** A domain write and its event in one transaction. */
@@ -68,6 +70,26 @@ export function outboxHarness(kind: DatabaseKind): OutboxHarness {
     running = undefined;
   });
 
+  async function startResolving(
+    resolvers: Record<string, ResolvePayloads>,
+    ...consumers: Consumer[]
+  ): Promise<Outbox> {
+    registry = createMetricsRegistry({ defaults: false });
+    running = new Outbox({
+      db: db(),
+      log,
+      metrics: registry,
+      jobPollIntervalMs: 20,
+      cron: false,
+      dispatchIntervalMs: 10,
+      maintenanceIntervalMs: 60_000,
+    });
+    for (const consumer of consumers) running.register(consumer);
+    for (const [type, resolve] of Object.entries(resolvers)) running.resolvePayloads(type, resolve);
+    await running.start();
+    return running;
+  }
+
   return {
     get db() {
       return db();
@@ -87,21 +109,8 @@ export function outboxHarness(kind: DatabaseKind): OutboxHarness {
       n++;
       return { type: `test.event-${n}`, name: `test-consumer-${n}` };
     },
-    async start(...consumers) {
-      registry = createMetricsRegistry({ defaults: false });
-      running = new Outbox({
-        db: db(),
-        log,
-        metrics: registry,
-        jobPollIntervalMs: 20,
-        cron: false,
-        dispatchIntervalMs: 10,
-        maintenanceIntervalMs: 60_000,
-      });
-      for (const consumer of consumers) running.register(consumer);
-      await running.start();
-      return running;
-    },
+    start: (...consumers) => startResolving({}, ...consumers),
+    startResolving,
     async stop(ms) {
       const outbox = running;
       running = undefined;
