@@ -12,6 +12,7 @@ import { deriveAuditKeys } from './platform/audit/audit-keys.js';
 import { defaultCheckpointFile } from './platform/audit/checkpoint.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { AuditTrail } from './platform/audit/trail.js';
+import { protect } from './platform/auth/fastify.js';
 import { enforceSmartScopes } from './platform/auth/smart-enforcement.js';
 import type { TokenVerifier } from './platform/auth/verify.js';
 import { type Capability, type PlatformContext, ServiceRegistry } from './platform/capability.js';
@@ -142,14 +143,12 @@ export async function buildPathways(
   enforceSmartScopes(app);
   // AuditEvent search: admin and service desk only; registered before the generic FHIR routes.
   await app.register(async (scope) => {
-    scope.addHook('onRequest', access.authenticate);
-    scope.addHook('preHandler', access.requireAccess({ roles: ['admin', 'service-desk'] }));
+    protect(scope, access, { requireDeclaredPolicy: true });
     await scope.register(auditRoutes({ db }));
   });
   // Metrics on the public listener: for an administrator's token only (open on METRICS_PORT).
   await app.register(async (scope) => {
-    scope.addHook('onRequest', access.authenticate);
-    scope.addHook('preHandler', access.requireAccess({ roles: ['admin'] }));
+    protect(scope, access, { requireDeclaredPolicy: true });
     await scope.register(publicMetricsRoute(metrics));
   });
   const context: PlatformContext = {

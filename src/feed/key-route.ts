@@ -12,10 +12,13 @@ export const KEY_ID_HEADER = 'feed-key-id';
 export async function feedKeyRoute(app: FastifyInstance, key: Pick<FeedKey, 'keyid' | 'publicPem'>) {
   app.get(
     '/pki/feed.pem',
-    D.documented('pki', 'The public key the ePMS feed signs with (PEM)', {
-      produces: 'application/x-pem-file',
-      responses: { 200: D.text('PEM') },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('pki', 'The public key the ePMS feed signs with (PEM)', {
+        produces: 'application/x-pem-file',
+        responses: { 200: D.text('PEM') },
+      }),
+    },
     async (_request, reply) => {
       reply
         .type('application/x-pem-file')

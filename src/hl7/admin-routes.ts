@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, auditRequest } from '../platform/auth/index.js';
+import { type AccessControl, type AccessPolicy, auditRequest, protect } from '../platform/auth/index.js';
 import type { Database } from '../platform/database/database.js';
 import { Problem } from '../platform/errors/problem.js';
 import * as D from '../platform/http/route-docs.js';
@@ -19,21 +19,26 @@ export interface Hl7AdminDeps {
   processor: MessageProcessor;
 }
 
+/** Only administrators see and re-drive the HL7 feed's messages. */
+export const HL7_ADMIN_POLICY: AccessPolicy = { roles: ['admin'] };
+
 export async function hl7AdminRoutes(app: FastifyInstance, deps: Hl7AdminDeps): Promise<void> {
-  app.addHook('onRequest', deps.access.authenticate);
-  app.addHook('preHandler', deps.access.requireAccess({ roles: ['admin'] }));
+  protect(app, deps.access, { requireDeclaredPolicy: true });
 
   app.get<{ Querystring: { status?: string } }>(
     '/admin/hl7/messages',
-    D.documented('hl7', 'HL7 v2 messages the feed could not apply (dead letters) or refused', {
-      bearer: true,
-      querystring: D.object({ status: D.text('failed (default) or rejected') }),
-      responses: {
-        200: D.anyObject('{ status, messages }'),
-        400: D.operationOutcome,
-        403: D.operationOutcome,
-      },
-    }),
+    {
+      config: { access: HL7_ADMIN_POLICY },
+      ...D.documented('hl7', 'HL7 v2 messages the feed could not apply (dead letters) or refused', {
+        bearer: true,
+        querystring: D.object({ status: D.text('failed (default) or rejected') }),
+        responses: {
+          200: D.anyObject('{ status, messages }'),
+          400: D.operationOutcome,
+          403: D.operationOutcome,
+        },
+      }),
+    },
     async (request) => {
       const status = request.query.status ?? 'failed';
       if (status !== 'failed' && status !== 'rejected') {
@@ -47,11 +52,14 @@ export async function hl7AdminRoutes(app: FastifyInstance, deps: Hl7AdminDeps): 
 
   app.post<{ Params: { id: string } }>(
     '/admin/hl7/messages/:id/redrive',
-    D.documented('hl7', 'Run a stored HL7 v2 message through the feed again (audited)', {
-      bearer: true,
-      params: D.object({ id: D.text() }, ['id']),
-      responses: { 200: D.anyObject('{ id, outcome, acks }'), 404: D.operationOutcome },
-    }),
+    {
+      config: { access: HL7_ADMIN_POLICY },
+      ...D.documented('hl7', 'Run a stored HL7 v2 message through the feed again (audited)', {
+        bearer: true,
+        params: D.object({ id: D.text() }, ['id']),
+        responses: { 200: D.anyObject('{ id, outcome, acks }'), 404: D.operationOutcome },
+      }),
+    },
     async (request) => {
       const processed = await redrive(deps.db, deps.processor, request.params.id);
       await deps.audit.record({

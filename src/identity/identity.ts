@@ -107,7 +107,6 @@ export async function createIdentity(deps: {
       app.addHook('onClose', () => revocations.stop());
       const afterRevocation = () => revocations.refresh();
       const keyOf = usernameKeyer(secretKey);
-      const deskOnly = access.requireAccess({ roles: ['service-desk', 'admin'] });
       const sendCode = notificationsCodeSender(() => deps.services);
       const service = createSigninService({ db, audit, secretKey, sendCode, afterRevocation });
       const unlock = createSelfUnlock({ db, audit, secretKey, sendCode });
@@ -128,10 +127,7 @@ export async function createIdentity(deps: {
       await app.register(serviceDeskRoutes, {
         db,
         audit,
-        preHandler: async (request, reply) => {
-          await access.authenticate(request, reply);
-          await deskOnly(request, reply);
-        },
+        access,
         onSuspend: async (tx, accountId) => {
           await revokeAllForAccount(tx, accountId);
         },

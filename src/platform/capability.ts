@@ -31,7 +31,11 @@ export interface PlatformContext {
   audit: AuditTrail;
   /** Register consumers here (before start); queue and schedule jobs on `outbox.jobs`. */
   outbox: Outbox;
-  /** `authenticate`, `requireAccess(policy)`, patient binding: the one policy enforcement. */
+  /**
+   * The one policy enforcement: `protect(scope, access, { requireDeclaredPolicy: true })` on a
+   * scope whose routes declare `config: { access }` (auth/policy.ts `RouteAccess`), and patient
+   * binding of what they return.
+   */
   access: AccessControl;
   /** Operations a capability adds are declared here so the CapabilityStatement lists them. */
   capabilities: CapabilityRegistry;
@@ -87,10 +91,14 @@ export class ServiceRegistry {
 
 export interface Capability {
   name: string;
-  /** Routes outside /fhir/R4 (e.g. /pki/ca.pem, /admin/feed). Protect them with `access`. */
+  /**
+   * Routes outside /fhir/R4 (e.g. /pki/ca.pem, /admin/feed). Each declares `config: { access }`:
+   * `'public'`, or a policy in a scope protected with `protect(scope, access, …)`.
+   */
   routes?(app: FastifyInstance): Promise<void>;
   /**
-   * Routes inside /fhir/R4: the scope already requires a bearer token and serves FHIR JSON.
+   * Routes inside /fhir/R4: the scope is protected (each route must declare `config: { access }`,
+   * or the start fails) and serves FHIR JSON.
    * Static paths (`/Task`, `/$process-message`) take precedence over the generic `/:type` ones.
    */
   fhirRoutes?(fhir: FastifyInstance): Promise<void>;

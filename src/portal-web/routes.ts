@@ -53,7 +53,9 @@ export async function portalWebRoutes(app: FastifyInstance, options: PortalWebOp
     immutable: true,
   });
 
-  app.get('/favicon.svg', async (_request, reply) => {
+  // The web app's shell is public; what it shows comes from the API with the user's token.
+  const open = { config: { access: 'public' } } as const;
+  app.get('/favicon.svg', open, async (_request, reply) => {
     const body = await readFile(path.join(options.dir, 'favicon.svg')).catch(() => undefined);
     if (!body) return reply.callNotFound();
     return reply
@@ -80,6 +82,6 @@ export async function portalWebRoutes(app: FastifyInstance, options: PortalWebOp
     return reply.header('content-type', 'text/html; charset=utf-8').send(page.html);
   }
 
-  app.get('/', serveApp);
-  app.get('/*', serveApp);
+  app.get('/', open, serveApp);
+  app.get('/*', open, serveApp);
 }

@@ -1,7 +1,8 @@
 /**
  * Who may call each portal route and write each portal type (least privilege), in one table.
- * Enforced with `access.requireAccess(policy)` (the generic FHIR writes through resource-types.ts);
- * patient-bound routes then bind what they touch to the caller.
+ * Each portal route declares its entry as `config: { access }` (the /fhir scope enforces it; the
+ * generic FHIR writes use theirs through resource-types.ts); patient-bound routes then bind what
+ * they touch to the caller.
  */
 import type { AccessPolicy } from '../platform/auth/policy.js';
 

@@ -46,7 +46,7 @@ const FILE_NAME = /^[A-Za-z]{1,64}-\d{1,6}\.ndjson$/;
 const NDJSON = 'application/fhir+ndjson';
 
 export function registerExportRoutes(fhir: FastifyInstance, deps: ExportRouteDeps): void {
-  const guard = { preHandler: deps.access.requireAccess(EXPORT_POLICY) };
+  const guard = { config: { access: EXPORT_POLICY } };
   fhir.get('/$export', guard, (request, reply) => kickOff(deps, request, reply, 'system'));
   fhir.get('/Patient/$export', guard, (request, reply) => kickOff(deps, request, reply, 'patient'));
   fhir.get<{ Params: { id: string } }>('/Group/:id/$export', guard, (request, reply) =>
@@ -105,7 +105,7 @@ export function registerExportRoutes(fhir: FastifyInstance, deps: ExportRouteDep
 
   fhir.get<{ Params: { id: string; file: string } }>(
     '/$export-file/:id/:file',
-    { ...guard, config: { ownFormats: true } },
+    { config: { ...guard.config, ownFormats: true } },
     async (request, reply) => {
       const record = await ownExport(deps, request, request.params.id);
       const { file } = request.params;

@@ -8,7 +8,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, auditRequest, principalOf } from '../../platform/auth/index.js';
+import {
+  type AccessControl,
+  type AccessPolicy,
+  auditRequest,
+  principalOf,
+} from '../../platform/auth/index.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
 import type { Pseudonym } from '../pseudonymise/pseudonymise.js';
@@ -33,12 +38,12 @@ export interface ViewRouteDeps {
   pseudonym: Pseudonym;
 }
 
-const RUN_POLICY = { roles: ['admin', 'analyst'] as const };
+const RUN_POLICY: AccessPolicy = { roles: ['admin', 'analyst'] };
 
 export function registerViewRoutes(fhir: FastifyInstance, deps: ViewRouteDeps): void {
   fhir.post(
     '/ViewDefinition/$run',
-    { preHandler: deps.access.requireAccess({ roles: [...RUN_POLICY.roles] }), config: { ownFormats: true } },
+    { config: { access: RUN_POLICY, ownFormats: true } },
     async (request, reply) => {
       const body = request.body as { resourceType?: unknown; parameter?: unknown } | undefined;
       if (!body || body.resourceType !== 'Parameters' || !Array.isArray(body.parameter)) {

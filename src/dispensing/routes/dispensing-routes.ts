@@ -71,7 +71,7 @@ export function registerDispenseHandler(handlers: MessageHandlers, deps: Deps): 
 }
 
 export function registerDispensingRoutes(fhir: FastifyInstance, deps: RouteDeps): void {
-  const dispenser = { preHandler: deps.access.requireAccess(DISPENSER_POLICY) };
+  const dispenser = { config: { access: DISPENSER_POLICY } };
   fhir.post('/Task', dispenser, async (request, reply) => {
     if (isStatusUpdate(request.body)) {
       const update = await applyStatusUpdate(deps.db, request.body, principalOf(request), {

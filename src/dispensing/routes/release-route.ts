@@ -19,7 +19,7 @@ export function registerReleaseRoute(
 ): void {
   fhir.post(
     '/Task/$release',
-    { preHandler: deps.access.requireAccess({ roles: ['dispenser'], organisation: 'token-org-must-match' }) },
+    { config: { access: { roles: ['dispenser'], organisation: 'token-org-must-match' } } },
     async (request, reply) => {
       const parsed = parseRelease(request.body);
       deps.access.assertOrganisation(request, parsed.owner);

@@ -112,6 +112,7 @@ describe.each(databaseKinds)('service desk look-up by email or NHS number on %s'
     expect(both.statusCode).toBe(400);
     expect(
       (await h.app.inject({ method: 'GET', url: `/admin/accounts?nhsNumber=${nhsNumber}` })).statusCode,
-    ).toBe(403);
+    ).toBe(401);
+    expect((await desk(h, 'GET', `/admin/accounts?nhsNumber=${nhsNumber}`, 'patient')).statusCode).toBe(403);
   });
 });

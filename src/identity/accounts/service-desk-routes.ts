@@ -1,12 +1,13 @@
 /**
  * Service desk [service-desk, admin]: look an account up (a summary without any secret) and
- * unlock, suspend or reactivate it. Authorisation is the caller's: it passes `preHandler`, which
- * this plugin applies to every route it registers (and only to those).
+ * unlock, suspend or reactivate it. The plugin's scope is protected with the access control the
+ * caller passes; each route declares `SERVICE_DESK_POLICY`.
  */
 import type { Patient } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../nhs/index.js';
 import type { AuditInput, AuditTrail } from '../../platform/audit/index.js';
+import { type AccessControl, type AccessPolicy, protect } from '../../platform/auth/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { invalid, notFound } from '../../platform/errors/problem.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
@@ -17,8 +18,13 @@ import { type DeskPatient, deskPatient, nhsNumberOf } from './desk-patient.js';
 import { reactivateAccount, suspendAccount, unlockAccount } from './status.js';
 import { type Account, findAccounts } from './store.js';
 
+/** Who may use the desk's routes. */
+export const SERVICE_DESK_POLICY: AccessPolicy = { roles: ['service-desk', 'admin'] };
+
 export interface ServiceDeskOptions {
   db: Database;
+  /** Authenticates the caller and enforces each route's declared policy (this plugin's scope). */
+  access: AccessControl;
   audit: Pick<AuditTrail, 'record'>;
   /**
    * Runs in the suspending transaction: the OAuth side revokes the account's refresh tokens here
@@ -37,8 +43,6 @@ export interface ServiceDeskOptions {
   lockedAddresses?: (account: Account) => Promise<number>;
   /** After the change has committed (the token side refreshes its revocation list). */
   afterChange?: (action: 'unlock' | 'suspend' | 'reactivate', account: Account) => Promise<void>;
-  /** Authorisation (role service-desk or admin), applied to every route of this plugin. */
-  preHandler?: preHandlerAsyncHookHandler | preHandlerAsyncHookHandler[];
   /** Who is acting, for the audit record; defaults to a non-personal 'service-desk' label. */
   actor?: (request: FastifyRequest) => AuditInput['agent'];
 }
@@ -87,7 +91,6 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
   const actor =
     options.actor ??
     ((request: FastifyRequest): AuditInput['agent'] => ({ display: 'service-desk', ip: request.ip }));
-  const preHandler = options.preHandler;
   /** The patient record an account acts for; its demographics are read, so the read is audited. */
   const patientOf = async (account: Account, request: FastifyRequest): Promise<DeskPatient | undefined> => {
     const id = PATIENT_REFERENCE.exec(account.fhirUser ?? '')?.[1];
@@ -112,27 +115,27 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
       options.lockedAddresses ? await options.lockedAddresses(account) : 0,
       await patientOf(account, request),
     );
-  if (preHandler) {
-    for (const handler of Array.isArray(preHandler) ? preHandler : [preHandler]) {
-      app.addHook('preHandler', handler);
-    }
-  }
+  protect(app, options.access, { requireDeclaredPolicy: true });
+  const desk = { access: SERVICE_DESK_POLICY };
 
   app.get(
     '/admin/accounts',
-    D.documented(
-      'service desk',
-      'Find an account by username, patient identifier, NHS number or email (a summary, never secrets)',
-      {
-        bearer: true,
-        querystring: D.object({
-          username: D.text(),
-          identifier: D.text('Patient/<id>'),
-          nhsNumber: D.text('NHS number (spaces allowed)'),
-        }),
-        responses: { 200: D.anyObject('The matching accounts'), 403: D.operationOutcome },
-      },
-    ),
+    {
+      config: desk,
+      ...D.documented(
+        'service desk',
+        'Find an account by username, patient identifier, NHS number or email (a summary, never secrets)',
+        {
+          bearer: true,
+          querystring: D.object({
+            username: D.text(),
+            identifier: D.text('Patient/<id>'),
+            nhsNumber: D.text('NHS number (spaces allowed)'),
+          }),
+          responses: { 200: D.anyObject('The matching accounts'), 403: D.operationOutcome },
+        },
+      ),
+    },
     async (request) => {
       const query = request.query as Record<string, unknown>;
       const given = (['username', 'identifier', 'nhsNumber'] as const).filter(
@@ -165,11 +168,14 @@ export async function serviceDeskRoutes(app: FastifyInstance, options: ServiceDe
   for (const [action, change] of Object.entries(ACTIONS)) {
     app.post(
       `/admin/accounts/:id/${action}`,
-      D.documented('service desk', `${action[0]!.toUpperCase()}${action.slice(1)} an account`, {
-        bearer: true,
-        params: D.object({ id: D.text() }, ['id']),
-        responses: { 200: D.anyObject('The account summary'), 404: D.operationOutcome },
-      }),
+      {
+        config: desk,
+        ...D.documented('service desk', `${action[0]!.toUpperCase()}${action.slice(1)} an account`, {
+          bearer: true,
+          params: D.object({ id: D.text() }, ['id']),
+          responses: { 200: D.anyObject('The account summary'), 404: D.operationOutcome },
+        }),
+      },
       async (request) => {
         const { id } = request.params as { id: string };
         const account = await db.transaction(async (tx) => {

@@ -20,25 +20,28 @@ export async function enrolmentRoutes(app: FastifyInstance, options: EnrolmentDe
 
   app.post(
     '/auth/register',
-    D.documented('enrolment', 'Start a patient sign-up (codes are emailed and texted)', {
-      body: D.object(
-        {
-          nhsNumber: D.text(),
-          chiNumber: D.text(),
-          birthDate: D.text('YYYY-MM-DD'),
-          family: D.text(),
-          postcode: D.text(),
-          email: D.text(),
-          mobile: D.text(),
-          password: D.text(),
+    {
+      config: { access: 'public' },
+      ...D.documented('enrolment', 'Start a patient sign-up (codes are emailed and texted)', {
+        body: D.object(
+          {
+            nhsNumber: D.text(),
+            chiNumber: D.text(),
+            birthDate: D.text('YYYY-MM-DD'),
+            family: D.text(),
+            postcode: D.text(),
+            email: D.text(),
+            mobile: D.text(),
+            password: D.text(),
+          },
+          ['birthDate', 'family', 'postcode', 'email', 'mobile', 'password'],
+        ),
+        responses: {
+          202: D.object({ registration: D.text(), next: { const: 'verify-contact' } }),
+          400: D.operationOutcome,
         },
-        ['birthDate', 'family', 'postcode', 'email', 'mobile', 'password'],
-      ),
-      responses: {
-        202: D.object({ registration: D.text(), next: { const: 'verify-contact' } }),
-        400: D.operationOutcome,
-      },
-    }),
+      }),
+    },
     async (request, reply) => {
       const started = await startRegistration(ctx, request.body, attemptOf(request));
       answer(reply, 202);
@@ -48,14 +51,17 @@ export async function enrolmentRoutes(app: FastifyInstance, options: EnrolmentDe
 
   app.post(
     '/auth/register/verify',
-    D.documented('enrolment', 'Confirm the email and mobile codes', {
-      body: D.object({ registration: D.text(), emailCode: D.text(), mobileCode: D.text() }, [
-        'registration',
-        'emailCode',
-        'mobileCode',
-      ]),
-      responses: { 200: D.object({ registration: D.text(), next: { const: 'choose-mfa' } }) },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('enrolment', 'Confirm the email and mobile codes', {
+        body: D.object({ registration: D.text(), emailCode: D.text(), mobileCode: D.text() }, [
+          'registration',
+          'emailCode',
+          'mobileCode',
+        ]),
+        responses: { 200: D.object({ registration: D.text(), next: { const: 'choose-mfa' } }) },
+      }),
+    },
     async (request, reply) => {
       const verified = await verifyContact(ctx, request.body, attemptOf(request));
       answer(reply, 200);
@@ -65,20 +71,23 @@ export async function enrolmentRoutes(app: FastifyInstance, options: EnrolmentDe
 
   app.post(
     '/auth/register/mfa',
-    D.documented('enrolment', 'Choose the second factor', {
-      body: D.object({ registration: D.text(), method: { enum: ['totp', 'sms'] } }, [
-        'registration',
-        'method',
-      ]),
-      responses: {
-        200: D.object({
-          registration: D.text(),
-          next: { const: 'confirm-mfa' },
-          totpSecret: D.text(),
-          otpauthUri: D.text(),
-        }),
-      },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('enrolment', 'Choose the second factor', {
+        body: D.object({ registration: D.text(), method: { enum: ['totp', 'sms'] } }, [
+          'registration',
+          'method',
+        ]),
+        responses: {
+          200: D.object({
+            registration: D.text(),
+            next: { const: 'confirm-mfa' },
+            totpSecret: D.text(),
+            otpauthUri: D.text(),
+          }),
+        },
+      }),
+    },
     async (request, reply) => {
       const chosen = await chooseMfa(ctx, request.body, attemptOf(request));
       answer(reply, 200);
@@ -88,10 +97,13 @@ export async function enrolmentRoutes(app: FastifyInstance, options: EnrolmentDe
 
   app.post(
     '/auth/register/complete',
-    D.documented('enrolment', 'Confirm the second factor and create the account', {
-      body: D.object({ registration: D.text(), otp: D.text() }, ['registration', 'otp']),
-      responses: { 201: D.object({ username: D.text(), fhirUser: D.text('Patient/<id>') }) },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('enrolment', 'Confirm the second factor and create the account', {
+        body: D.object({ registration: D.text(), otp: D.text() }, ['registration', 'otp']),
+        responses: { 201: D.object({ username: D.text(), fhirUser: D.text('Patient/<id>') }) },
+      }),
+    },
     async (request, reply) => {
       const completed = await completeRegistration(ctx, request.body, attemptOf(request));
       answer(reply, 201);

@@ -53,9 +53,12 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
 
   app.get(
     '/.well-known/openid-configuration',
-    D.documented('oauth', 'OpenID Connect discovery', {
-      responses: { 200: D.anyObject('OIDC provider metadata') },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('oauth', 'OpenID Connect discovery', {
+        responses: { 200: D.anyObject('OIDC provider metadata') },
+      }),
+    },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=3600');
       return discoveryDocument(issuer);
@@ -67,7 +70,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     const doc = D.documented('oauth', 'SMART App Launch 2 configuration', {
       responses: { 200: D.anyObject('SMART configuration: endpoints, scopes and capabilities') },
     });
-    app.get(url, doc, async (_request, reply) => {
+    app.get(url, { config: { access: 'public' }, ...doc }, async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=3600');
       return smartConfiguration(issuer);
     });
@@ -75,10 +78,13 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
 
   app.get(
     '/oauth2/jwks',
-    D.documented('oauth', 'The public keys access tokens are signed with (JWKS)', {
-      produces: 'application/jwk-set+json',
-      responses: { 200: D.object({ keys: D.list(D.anyObject('JWK')) }) },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('oauth', 'The public keys access tokens are signed with (JWKS)', {
+        produces: 'application/jwk-set+json',
+        responses: { 200: D.object({ keys: D.list(D.anyObject('JWK')) }) },
+      }),
+    },
     async (_request, reply) => {
       // Short cache: a verifier meeting a new kid re-fetches anyway, and retired keys linger for
       // the life of their tokens, so a minute is safe both ways.
@@ -122,35 +128,42 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     });
     scope.post(
       '/oauth2/token',
-      D.documented('oauth', 'Token endpoint: authorization code (PKCE), refresh token, client credentials', {
-        description:
-          'application/x-www-form-urlencoded. System clients authenticate with private_key_jwt (RFC 7523 client_assertion). Errors are OAuth 2.0 error objects.',
-        body: D.object(
+      {
+        config: { access: 'public' },
+        ...D.documented(
+          'oauth',
+          'Token endpoint: authorization code (PKCE), refresh token, client credentials',
           {
-            grant_type: { enum: ['authorization_code', 'refresh_token', 'client_credentials'] },
-            code: D.text(),
-            code_verifier: D.text(),
-            redirect_uri: D.text(),
-            client_id: D.text(),
-            refresh_token: D.text(),
-            scope: D.text(),
-            client_assertion_type: { const: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' },
-            client_assertion: D.text(),
+            description:
+              'application/x-www-form-urlencoded. System clients authenticate with private_key_jwt (RFC 7523 client_assertion). Errors are OAuth 2.0 error objects.',
+            body: D.object(
+              {
+                grant_type: { enum: ['authorization_code', 'refresh_token', 'client_credentials'] },
+                code: D.text(),
+                code_verifier: D.text(),
+                redirect_uri: D.text(),
+                client_id: D.text(),
+                refresh_token: D.text(),
+                scope: D.text(),
+                client_assertion_type: { const: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' },
+                client_assertion: D.text(),
+              },
+              ['grant_type'],
+            ),
+            responses: {
+              200: D.object({
+                access_token: D.text(),
+                token_type: { const: 'Bearer' },
+                expires_in: D.whole(),
+                refresh_token: D.text(),
+                scope: D.text(),
+                patient: D.text('SMART launch context (scope launch/patient)'),
+              }),
+              400: D.object({ error: D.text(), error_description: D.text() }, ['error'], 'OAuth 2.0 error'),
+            },
           },
-          ['grant_type'],
         ),
-        responses: {
-          200: D.object({
-            access_token: D.text(),
-            token_type: { const: 'Bearer' },
-            expires_in: D.whole(),
-            refresh_token: D.text(),
-            scope: D.text(),
-            patient: D.text('SMART launch context (scope launch/patient)'),
-          }),
-          400: D.object({ error: D.text(), error_description: D.text() }, ['error'], 'OAuth 2.0 error'),
-        },
-      }),
+      },
       async (request: FastifyRequest, reply: FastifyReply) => {
         const form = toForm(request.body);
         const grant = grants.get(form.grant_type ?? '');

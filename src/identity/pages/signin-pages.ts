@@ -46,29 +46,32 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
 
   app.get(
     '/oauth2/authorize',
-    D.documented('oauth', 'Authorization endpoint: the sign-in page (HTML)', {
-      description:
-        'Shows the sign-in page, which returns the browser to redirect_uri with code and state. A bad request gets an error page, never a redirect.',
-      querystring: D.object(
-        {
-          response_type: { const: 'code' },
-          client_id: D.text(),
-          redirect_uri: D.text('PUBLIC_URL origin or a loopback address'),
-          code_challenge: D.text(),
-          code_challenge_method: { const: 'S256' },
-          state: D.text(),
-          scope: D.text('SMART scopes, e.g. openid fhirUser launch/patient patient/*.rs'),
-          aud: D.text('SMART: the FHIR base URL'),
+    {
+      config: { access: 'public' },
+      ...D.documented('oauth', 'Authorization endpoint: the sign-in page (HTML)', {
+        description:
+          'Shows the sign-in page, which returns the browser to redirect_uri with code and state. A bad request gets an error page, never a redirect.',
+        querystring: D.object(
+          {
+            response_type: { const: 'code' },
+            client_id: D.text(),
+            redirect_uri: D.text('PUBLIC_URL origin or a loopback address'),
+            code_challenge: D.text(),
+            code_challenge_method: { const: 'S256' },
+            state: D.text(),
+            scope: D.text('SMART scopes, e.g. openid fhirUser launch/patient patient/*.rs'),
+            aud: D.text('SMART: the FHIR base URL'),
+          },
+          ['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method'],
+        ),
+        produces: 'text/html',
+        responses: {
+          200: D.text('HTML'),
+          400: D.text('HTML error page'),
+          503: D.text('HTML page: the web app has not been built'),
         },
-        ['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method'],
-      ),
-      produces: 'text/html',
-      responses: {
-        200: D.text('HTML'),
-        400: D.text('HTML error page'),
-        503: D.text('HTML page: the web app has not been built'),
-      },
-    }),
+      }),
+    },
     async (request, reply) => {
       const parsed = parseAuthorizeQuery(
         request.query,
@@ -88,14 +91,18 @@ export const signinPages: FastifyPluginAsync<SigninPagesOptions> = async (app, o
     },
   );
 
-  app.get<{ Params: { '*': string } }>('/assets/signin/*', async (request, reply) => {
-    const name = request.params['*'];
-    const asset = assets.files.get(name);
-    if (!asset) return reply.callNotFound();
-    return reply
-      .header('content-type', asset.contentType)
-      .header('cache-control', name.startsWith('images/') ? DAY : YEAR_IMMUTABLE)
-      .header('x-content-type-options', 'nosniff')
-      .send(asset.body);
-  });
+  app.get<{ Params: { '*': string } }>(
+    '/assets/signin/*',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const name = request.params['*'];
+      const asset = assets.files.get(name);
+      if (!asset) return reply.callNotFound();
+      return reply
+        .header('content-type', asset.contentType)
+        .header('cache-control', name.startsWith('images/') ? DAY : YEAR_IMMUTABLE)
+        .header('x-content-type-options', 'nosniff')
+        .send(asset.body);
+    },
+  );
 };

@@ -64,8 +64,9 @@ describe.each(databaseKinds)('lockout, service desk and user add on %s', (kind) 
     expect(locked.headers['retry-after']).toBeUndefined();
 
     expect((await h.app.inject({ method: 'GET', url: '/admin/accounts?username=lock.ten' })).statusCode).toBe(
-      403,
+      401,
     );
+    expect((await desk(h, 'GET', '/admin/accounts?username=lock.ten', 'patient')).statusCode).toBe(403);
     const found = await desk(h, 'GET', `/admin/accounts?identifier=${encodeURIComponent(user.fhirUser)}`);
     const text = found.body;
     expect(found.json().accounts).toEqual([

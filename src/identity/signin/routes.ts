@@ -44,30 +44,33 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
 
   app.post(
     '/auth/login',
-    D.documented('sign-in', 'Password step of a sign-in (PKCE S256)', {
-      description: 'docs/api.md §3. 401 wrong credentials, 423 locked (Retry-After), 429 rate limited.',
-      body: D.object(
-        {
-          username: D.text(),
-          password: D.text(),
-          codeChallenge: D.text('base64url SHA-256 of the code_verifier (43 characters)'),
-          codeChallengeMethod: { const: 'S256' },
-          clientId: D.text('binds the code to this client_id'),
-          redirectUri: D.text('binds the code to this redirect_uri'),
-          scope: D.text('SMART: the scope the app asked for at /oauth2/authorize'),
+    {
+      config: { access: 'public' },
+      ...D.documented('sign-in', 'Password step of a sign-in (PKCE S256)', {
+        description: 'docs/api.md §3. 401 wrong credentials, 423 locked (Retry-After), 429 rate limited.',
+        body: D.object(
+          {
+            username: D.text(),
+            password: D.text(),
+            codeChallenge: D.text('base64url SHA-256 of the code_verifier (43 characters)'),
+            codeChallengeMethod: { const: 'S256' },
+            clientId: D.text('binds the code to this client_id'),
+            redirectUri: D.text('binds the code to this redirect_uri'),
+            scope: D.text('SMART: the scope the app asked for at /oauth2/authorize'),
+          },
+          ['username', 'password', 'codeChallenge', 'codeChallengeMethod'],
+        ),
+        responses: {
+          200: D.object({
+            login: D.text(),
+            mfaRequired: D.flag(),
+            mfaMethods: D.list({ enum: ['totp', 'sms'] }),
+          }),
+          401: D.operationOutcome,
+          423: D.operationOutcome,
         },
-        ['username', 'password', 'codeChallenge', 'codeChallengeMethod'],
-      ),
-      responses: {
-        200: D.object({
-          login: D.text(),
-          mfaRequired: D.flag(),
-          mfaMethods: D.list({ enum: ['totp', 'sms'] }),
-        }),
-        401: D.operationOutcome,
-        423: D.operationOutcome,
-      },
-    }),
+      }),
+    },
     async (request, reply) => {
       const body = bodyOf(request.body);
       const username = text(body, 'username', 128);
@@ -98,10 +101,13 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
 
   app.post(
     '/auth/mfa/sms',
-    D.documented('sign-in', 'Text a one-time code for a sign-in (at most 3 per sign-in)', {
-      body: D.object({ login: D.text() }, ['login']),
-      responses: { 202: D.object({ sent: D.flag() }) },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('sign-in', 'Text a one-time code for a sign-in (at most 3 per sign-in)', {
+        body: D.object({ login: D.text() }, ['login']),
+        responses: { 202: D.object({ sent: D.flag() }) },
+      }),
+    },
     async (request, reply) => {
       const body = bodyOf(request.body);
       const login = text(body, 'login', 128);
@@ -113,13 +119,16 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
 
   app.post(
     '/auth/mfa',
-    D.documented('sign-in', 'One-time code step: answers the authorization code', {
-      body: D.object({ login: D.text(), otp: D.text('6 digits') }, ['login', 'otp']),
-      responses: {
-        200: D.object({ code: D.text('for /oauth2/token, single use, 60 s') }),
-        401: D.operationOutcome,
-      },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('sign-in', 'One-time code step: answers the authorization code', {
+        body: D.object({ login: D.text(), otp: D.text('6 digits') }, ['login', 'otp']),
+        responses: {
+          200: D.object({ code: D.text('for /oauth2/token, single use, 60 s') }),
+          401: D.operationOutcome,
+        },
+      }),
+    },
     async (request, reply) => {
       const body = bodyOf(request.body);
       const login = text(body, 'login', 128);
@@ -132,10 +141,13 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
 
   app.post(
     '/auth/unlock',
-    D.documented('sign-in', 'Ask for an unlock code through a verified channel', {
-      body: D.object({ username: D.text() }, ['username']),
-      responses: { 202: D.object({ sent: D.flag('always true') }) },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('sign-in', 'Ask for an unlock code through a verified channel', {
+        body: D.object({ username: D.text() }, ['username']),
+        responses: { 202: D.object({ sent: D.flag('always true') }) },
+      }),
+    },
     async (request, reply) => {
       const body = bodyOf(request.body);
       const username = text(body, 'username', 128);
@@ -147,10 +159,13 @@ export async function signinRoutes(app: FastifyInstance, options: SigninRouteOpt
 
   app.post(
     '/auth/unlock/confirm',
-    D.documented('sign-in', 'Unlock an account with the code sent', {
-      body: D.object({ username: D.text(), code: D.text() }, ['username', 'code']),
-      responses: { 200: D.object({ unlocked: D.flag() }), 401: D.operationOutcome },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('sign-in', 'Unlock an account with the code sent', {
+        body: D.object({ username: D.text(), code: D.text() }, ['username', 'code']),
+        responses: { 200: D.object({ unlocked: D.flag() }), 401: D.operationOutcome },
+      }),
+    },
     async (request, reply) => {
       const body = bodyOf(request.body);
       const username = text(body, 'username', 128);

@@ -1,13 +1,17 @@
 /**
- * `GET /fhir/R4/AuditEvent` (docs/api.md §9). No access control here: the caller registers the
- * plugin behind the admin / service-desk check.
+ * `GET /fhir/R4/AuditEvent` (docs/api.md §9) [admin, service-desk]: register the plugin in a
+ * protected scope, which enforces the policy the route declares.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { AccessPolicy } from '../auth/policy.js';
 import type { Database } from '../database/database.js';
 import { Problem } from '../errors/problem.js';
 import { FHIR_ID } from '../fhir/ids.js';
 import { sendFhir } from '../http/fhir-json.js';
 import { AUDIT_SEARCH_MAX_COUNT, type AuditSearch, searchAuditEvents } from './search.js';
+
+/** Who may search the audit trail. */
+export const AUDIT_READERS: AccessPolicy = { roles: ['admin', 'service-desk'] };
 
 const SUPPORTED = new Set(['patient', '_count', '_before']);
 const PATIENT_ID = FHIR_ID;
@@ -20,7 +24,7 @@ export interface AuditRouteDeps {
 
 export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/fhir/R4/AuditEvent', async (request, reply) => {
+    app.get('/fhir/R4/AuditEvent', { config: { access: AUDIT_READERS } }, async (request, reply) => {
       const search = parseAuditSearch(rawQuery(request));
       const baseUrl = deps.baseUrl ?? `${request.protocol}://${request.host}/fhir/R4`;
       return sendFhir(reply, 200, await searchAuditEvents(deps.db, search, { baseUrl }));

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import type { AuditInput } from '../audit/audit-event.js';
 import { registerErrorHandling } from '../http/errors.js';
-import { createAccessControl, protect } from './fastify.js';
+import { createAccessControl, declaredRoutes, protect, recordDeclaredAccess } from './fastify.js';
+import { policyInHandler } from './policy.js';
 import { createTokenVerifier } from './verify.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);
@@ -34,21 +35,36 @@ beforeAll(async () => {
     stepUpMaxAgeS: 900,
   });
   app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void logLines.push(line) } } });
+  recordDeclaredAccess(app);
   registerErrorHandling(app);
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ ok: true }));
   await app.register(
     async (fhir) => {
-      protect(fhir, access);
+      protect(fhir, access, { requireDeclaredPolicy: true });
+      fhir.get('/metadata', { config: { access: 'public' } }, async (request) => ({
+        principal: request.principal ?? null,
+      }));
       fhir.get('/Prescription', { config: { access: { roles: ['prescriber'] } } }, async (request) => ({
         subject: request.principal?.subject,
       }));
-      fhir.post(
-        '/sign',
-        { preHandler: access.requireAccess({ roles: ['prescriber'], stepUp: true }) },
-        async () => ({
-          signed: true,
-        }),
+      fhir.post('/sign', { config: { access: { roles: ['prescriber'], stepUp: true } } }, async () => ({
+        signed: true,
+      }));
+      // The policy depends on the request: here on a query parameter, as the FHIR routes' on the type.
+      fhir.get<{ Querystring: { as?: string } }>(
+        '/decided',
+        { config: { access: policyInHandler('the role named in the query') } },
+        async (request) => {
+          await access.enforce(request, {
+            roles: request.query.as === 'dispenser' ? ['dispenser'] : ['admin'],
+          });
+          return { decided: true };
+        },
       );
+      fhir.get('/undeclared-enforce', { config: { access: { roles: ['prescriber'] } } }, async (request) => {
+        await access.enforce(request, { roles: ['prescriber'] });
+        return 'should not get here';
+      });
       const bound = { roles: ['patient', 'clinician'], patient: 'bound' } as const;
       fhir.get('/records', { config: { access: bound } }, async (request) =>
         access.bindToPatient(request, RECORDS),
@@ -70,7 +86,7 @@ const bearer = async (claims: Record<string, unknown> = {}) => ({
   authorization: `Bearer ${await token(claims)}`,
 });
 
-describe('authenticate and requireAccess on a fastify scope', () => {
+describe('protect: authenticate and the declared policy on a fastify scope', () => {
   it('leaves routes outside the protected scope alone', async () => {
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
@@ -182,6 +198,49 @@ describe('patient binding (HAZ-WRONG-PATIENT)', () => {
       headers: await bearer({ roles: ['clinician'] }),
     });
     expect(response.json()).toHaveLength(3);
+  });
+});
+
+describe('what a route declares in config.access', () => {
+  it("'public' in a protected scope: no token needed, none looked at", async () => {
+    const response = await app.inject({ url: '/fhir/R4/metadata' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ principal: null });
+  });
+
+  it('policyInHandler: authenticated by the scope (401), then the handler enforces its policy', async () => {
+    expect((await app.inject({ url: '/fhir/R4/decided?as=dispenser' })).statusCode).toBe(401);
+    const before = audits.length;
+    const refused = await app.inject({ url: '/fhir/R4/decided?as=admin', headers: await bearer() });
+    expect(refused.statusCode).toBe(403);
+    expect(audits.slice(before)).toMatchObject([{ subtype: 'use-of-restricted-function', outcome: '4' }]);
+    const allowed = await app.inject({
+      url: '/fhir/R4/decided?as=dispenser',
+      headers: await bearer({ roles: ['dispenser'] }),
+    });
+    expect(allowed.statusCode).toBe(200);
+  });
+
+  it('enforce() in a route that did not declare policyInHandler is refused as a programming error', async () => {
+    const response = await app.inject({ url: '/fhir/R4/undeclared-enforce', headers: await bearer() });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('should not get here');
+  });
+
+  it('lists every route with what it declares and whether protect enforces it', () => {
+    const routes = declaredRoutes(app).filter((route) => route.method === 'GET');
+    expect(routes.find((route) => route.url === '/healthz')).toEqual({
+      method: 'GET',
+      url: '/healthz',
+      access: 'public',
+      protected: false,
+    });
+    expect(routes.find((route) => route.url === '/fhir/R4/Prescription')).toEqual({
+      method: 'GET',
+      url: '/fhir/R4/Prescription',
+      access: { roles: ['prescriber'] },
+      protected: true,
+    });
   });
 });
 

@@ -1,12 +1,13 @@
 /**
  * Access control at the HTTP edge: the `authenticate` hook that every /fhir and /admin scope runs
- * (bearer token → `request.principal`), and the enforcement of the policy each route declares —
- * either `{ preHandler: access.requireAccess(policy) }` or `{ config: { access: policy } }`.
+ * (bearer token → `request.principal`), and the enforcement of the access each route declares in
+ * `config: { access }` (a policy, `'public'` or `policyInHandler(…)`, see policy.ts `RouteAccess`)
+ * by its scope's `protect`. There is no other way to attach a policy to a route.
  * Patient binding of what a route returns goes through `bindToPatient`, which refuses, audits,
  * logs and counts every blocked resource (HAZ-WRONG-PATIENT).
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AuditInput } from '../audit/audit-event.js';
 import { forbidden, Problem } from '../errors/problem.js';
@@ -15,7 +16,14 @@ import { patientOf } from '../fhir/patient-compartment.js';
 import { agentFromPrincipal } from './agent.js';
 import { missingToken } from './challenge.js';
 import { checkBundlePatientBinding, checkPatientBinding } from './patient-binding.js';
-import { type AccessPolicy, authorize, authorizeOrganisation, isPatientBound } from './policy.js';
+import {
+  type AccessPolicy,
+  authorize,
+  authorizeOrganisation,
+  isPatientBound,
+  isPolicyInHandler,
+  type RouteAccess,
+} from './policy.js';
 import type { Principal } from './principal.js';
 import { clinicalSafetyCounter } from './safety-events.js';
 import type { TokenVerifier } from './verify.js';
@@ -26,8 +34,8 @@ declare module 'fastify' {
     principal?: Principal;
   }
   interface FastifyContextConfig {
-    /** The route's access policy, enforced by the scope's `protect` (see fastify.ts). */
-    access?: AccessPolicy;
+    /** Who may call the route (policy.ts `RouteAccess`), enforced by the scope's `protect`. */
+    access?: RouteAccess;
   }
 }
 
@@ -45,8 +53,12 @@ export interface AccessControlDeps {
 export interface AccessControl {
   /** onRequest hook: a bearer token is required and verified (401 otherwise). */
   authenticate: Hook;
-  /** preHandler enforcing one declared policy (401 no principal / step-up, 403 refused). */
-  requireAccess(policy: AccessPolicy): Hook;
+  /**
+   * Enforces a policy from inside a handler (401 no principal / step-up, 403 refused and audited),
+   * for routes that declare `policyInHandler(…)` only: the policy depends on what the request names.
+   * Every other route states its policy in `config.access` and never calls this.
+   */
+  enforce(request: FastifyRequest, policy: AccessPolicy): Promise<void>;
   /** The resources the caller may see; the others are refused, audited, logged and counted. */
   bindToPatient<T extends Resource>(request: FastifyRequest, resources: readonly T[]): Promise<T[]>;
   /** A search or history Bundle about to be returned, with the caller's entries only. */
@@ -116,20 +128,24 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
     }
   };
 
-  function requireAccess(policy: AccessPolicy): Hook {
-    return async (request) => {
-      const decision = authorize(principalOf(request), policy, {
-        now: now(),
-        stepUpMaxAgeS: deps.stepUpMaxAgeS,
-      });
-      if (decision.ok) return;
-      // A step-up challenge is part of the normal flow; a refusal is a security event.
-      if (decision.problem.status === 403) {
-        await auditRefusal(request, decision.problem, 'use-of-restricted-function');
-      }
-      throw decision.problem;
-    };
+  async function check(request: FastifyRequest, policy: AccessPolicy): Promise<void> {
+    const decision = authorize(principalOf(request), policy, {
+      now: now(),
+      stepUpMaxAgeS: deps.stepUpMaxAgeS,
+    });
+    if (decision.ok) return;
+    // A step-up challenge is part of the normal flow; a refusal is a security event.
+    if (decision.problem.status === 403) {
+      await auditRefusal(request, decision.problem, 'use-of-restricted-function');
+    }
+    throw decision.problem;
   }
+
+  /** The preHandler `protect` gives a route for its declared policy. */
+  const requireAccess =
+    (policy: AccessPolicy): Hook =>
+    (request) =>
+      check(request, policy);
 
   async function reportWrongPatient(request: FastifyRequest, blocked: readonly Resource[]): Promise<void> {
     safetyEvents.inc({ hazard: 'HAZ-WRONG-PATIENT' });
@@ -168,9 +184,19 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
     return allowed;
   }
 
-  return {
+  const control: AccessControl = {
     authenticate,
-    requireAccess,
+    async enforce(request, policy) {
+      const declared = request.routeOptions.config?.access;
+      // A programming error, not a caller's: a route may not hide its policy in its handler
+      // without saying so where it is registered (the route-access test lists what routes declare).
+      if (!isPolicyInHandler(declared)) {
+        throw new Error(
+          `${request.method} ${request.routeOptions.url} enforces a policy in its handler without declaring policyInHandler(…)`,
+        );
+      }
+      await check(request, policy);
+    },
     bindToPatient,
     async bindBundleToPatient(request, bundle) {
       const checked = checkBundlePatientBinding(principalOf(request), bundle);
@@ -186,32 +212,84 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
       if (!decision.ok) throw decision.problem;
     },
   };
+  routeGuards.set(control, requireAccess);
+  return control;
 }
+
+/** Each access control's policy preHandler, for `protect` alone (routes cannot attach one). */
+const routeGuards = new WeakMap<AccessControl, (policy: AccessPolicy) => Hook>();
 
 export interface ProtectOptions {
   /**
    * Refuse to register a route in this scope that declares no `config.access`: a forgotten
-   * policy fails at start-up instead of serving everyone who has a token.
+   * policy fails at start-up instead of serving everyone who has a token. Every scope of the
+   * service sets it.
    */
   requireDeclaredPolicy?: boolean;
 }
 
+/** The route options `protect` has seen: those routes are behind authentication and their policy. */
+const protectedRoutes = new WeakSet<object>();
+
 /**
- * Makes a scope protected: every request needs a verified bearer token, and each route's declared
- * `config.access` policy runs before its handler. Call before registering the scope's routes.
+ * Makes a scope protected: every request needs a verified bearer token (except to a route that
+ * declares `access: 'public'`), and each route's declared policy runs as its first preHandler —
+ * after authentication (onRequest, 401) and body parsing, before the route's own preHandlers and
+ * its handler's validation (400). Call before registering the scope's routes.
  */
 export function protect(scope: FastifyInstance, access: AccessControl, options: ProtectOptions = {}): void {
+  const requireAccess = routeGuards.get(access);
+  if (!requireAccess) throw new Error('protect needs an access control made by createAccessControl');
   if (!scope.hasRequestDecorator('principal')) scope.decorateRequest('principal', undefined);
-  scope.addHook('onRequest', access.authenticate);
+  scope.addHook('onRequest', async (request, reply) => {
+    // A public route in a protected prefix (the CapabilityStatement, read to learn how to
+    // authenticate) needs no token; nothing else here is answered without one.
+    if (request.routeOptions.config?.access === 'public') return;
+    await access.authenticate(request, reply);
+  });
   scope.addHook('onRoute', (route) => {
-    const policy = route.config?.access;
-    if (!policy) {
+    protectedRoutes.add(route);
+    const declared = route.config?.access;
+    if (declared === undefined) {
       if (options.requireDeclaredPolicy) {
         throw new Error(`route ${route.method} ${route.url} declares no access policy (config.access)`);
       }
       return;
     }
+    if (declared === 'public' || isPolicyInHandler(declared)) return;
     const existing = route.preHandler === undefined ? [] : [route.preHandler].flat();
-    route.preHandler = [access.requireAccess(policy), ...existing];
+    route.preHandler = [requireAccess(declared), ...existing];
   });
+}
+
+/** One route of an app and the access it declares (see `recordDeclaredAccess`). */
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+  /** Registered in a scope made by `protect` (so a declared policy is enforced). */
+  protected: boolean;
+}
+
+const routesByApp = new WeakMap<FastifyInstance, RouteOptions[]>();
+
+/**
+ * Keeps a list of every route registered on `app` from now on (call on the root before any route),
+ * for `declaredRoutes`: the route-access test walks it to find a route that declares nothing, a
+ * policy nothing enforces, or a public route nobody listed.
+ */
+export function recordDeclaredAccess(app: FastifyInstance): void {
+  const routes: RouteOptions[] = [];
+  routesByApp.set(app, routes);
+  // The same options object reaches the scopes' hooks after this one, so `protect` marks it later.
+  app.addHook('onRoute', (route) => void routes.push(route));
+}
+
+export function declaredRoutes(app: FastifyInstance): DeclaredRoute[] {
+  return (routesByApp.get(app) ?? []).map((route) => ({
+    method: [route.method].flat().join(','),
+    url: route.url,
+    access: route.config?.access,
+    protected: protectedRoutes.has(route),
+  }));
 }

@@ -7,9 +7,12 @@ export {
   agentOfRequest,
   auditRequest,
   createAccessControl,
+  type DeclaredRoute,
+  declaredRoutes,
   needsPatientBinding,
   principalOf,
   protect,
+  recordDeclaredAccess,
 } from './fastify.js';
 export { checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
 export {
@@ -19,6 +22,10 @@ export {
   authorize,
   authorizeOrganisation,
   hasRecentStepUp,
+  isPolicyInHandler,
+  type PolicyInHandler,
+  policyInHandler,
+  type RouteAccess,
 } from './policy.js';
 export * from './principal.js';
 export { CLINICAL_SAFETY_EVENTS, clinicalSafetyCounter, type Hazard } from './safety-events.js';

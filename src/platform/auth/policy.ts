@@ -25,6 +25,32 @@ export interface AccessPolicy {
   patient?: 'bound';
 }
 
+/**
+ * What a route states in `config.access` (the one way a route declares who may call it):
+ *   - an `AccessPolicy`: its scope's `protect` enforces it before the handler runs;
+ *   - `'public'`: no token is needed (sign-in, discovery, health, the CA); listed on purpose in
+ *     test/architecture/route-access.test.ts;
+ *   - `policyInHandler(…)`: the policy depends on what the request names (the generic FHIR routes'
+ *     resource type, a `$process-message` event), so the scope authenticates the caller and the
+ *     handler enforces the policy it looks up with `access.enforce(request, policy)` before it
+ *     reads or writes anything.
+ */
+export type RouteAccess = AccessPolicy | 'public' | PolicyInHandler;
+
+export interface PolicyInHandler {
+  /** Which rules decide, e.g. "the read rules of the resource type" (for the reader of the route). */
+  readonly decidedInHandlerBy: string;
+}
+
+/** Declares that the handler decides (see `RouteAccess`): the rules it applies, in words. */
+export function policyInHandler(decidedBy: string): PolicyInHandler {
+  return { decidedInHandlerBy: decidedBy };
+}
+
+export function isPolicyInHandler(access: RouteAccess | undefined): access is PolicyInHandler {
+  return typeof access === 'object' && 'decidedInHandlerBy' in access;
+}
+
 export interface AccessContext {
   now: Date;
   stepUpMaxAgeS: number;

@@ -16,7 +16,7 @@ export function registerHealth(app: FastifyInstance, readiness: Readiness): void
   app.get(
     '/healthz',
     {
-      config: NEVER_SHED,
+      config: { ...NEVER_SHED, access: 'public' },
       ...D.documented('operations', 'The process is alive', {
         responses: {
           200: D.object({ status: D.text(), worker: D.whole('the worker that answered, under WORKERS=N') }),
@@ -29,7 +29,7 @@ export function registerHealth(app: FastifyInstance, readiness: Readiness): void
   app.get(
     '/readyz',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, access: 'public' },
       ...D.documented('operations', 'Database reachable and migrations applied', {
         responses: {
           200: D.object({ status: D.text() }),

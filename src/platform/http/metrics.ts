@@ -64,27 +64,31 @@ export function createMetricsServer(
   });
   registerErrorHandling(app);
   registerNoStoreByDefault(app);
-  app.get('/metrics', async (_request, reply) => {
+  // Open: this listener is on METRICS_PORT, for the operator's network only.
+  app.get('/metrics', { config: { access: 'public' } }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
   return app;
 }
 
-/** `GET /metrics` on the public listener, for a caller the given hooks admit (an admin token). */
+/** `GET /metrics` on the public listener [admin]; register it in a protected scope. */
 export function publicMetricsRoute(registry: Registry) {
   return async (scope: FastifyInstance): Promise<void> => {
     scope.get(
       '/metrics',
-      D.documented('operations', 'Prometheus metrics (an admin token; open on METRICS_PORT)', {
-        bearer: true,
-        produces: 'text/plain',
-        responses: {
-          200: D.text('Prometheus text exposition'),
-          401: D.operationOutcome,
-          403: D.operationOutcome,
-        },
-      }),
+      {
+        config: { access: { roles: ['admin'] } },
+        ...D.documented('operations', 'Prometheus metrics (an admin token; open on METRICS_PORT)', {
+          bearer: true,
+          produces: 'text/plain',
+          responses: {
+            200: D.text('Prometheus text exposition'),
+            401: D.operationOutcome,
+            403: D.operationOutcome,
+          },
+        }),
+      },
       async (_request, reply) => {
         reply.header('content-type', registry.contentType);
         return registry.metrics();

@@ -72,7 +72,7 @@ export async function registerOpenApi(
     }),
   });
   await app.register(swaggerUi, { routePrefix: API_DOCS_PATH, staticCSP: true });
-  app.get(OPENAPI_PATH, { schema: { hide: true } }, async (_request, reply) => {
+  app.get(OPENAPI_PATH, { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return app.swagger();
   });

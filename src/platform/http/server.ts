@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
+import { recordDeclaredAccess } from '../auth/fastify.js';
 import type { Config } from '../config/config.js';
 import type { PoolStats } from '../database/database.js';
 import { type RequestScope, runInRequestScope } from '../database/request-scope.js';
@@ -65,6 +66,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 
+  // First: every route, the shell's own too, is listed with the access it declares (route-access test).
+  recordDeclaredAccess(app);
   registerErrorHandling(app);
   registerJsonParsers(app);
   enterRequestScope(app);

@@ -34,7 +34,7 @@ import {
 type IdParams = { Params: { id: string } };
 
 export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
-  const preHandler = deps.access.requireAccess(PORTAL_POLICIES.ownAppointments);
+  const ownOnly = { config: { access: PORTAL_POLICIES.ownAppointments } };
   const changeContext = (): PatientChangeContext => ({
     now: deps.now(),
     cutoffS: deps.settings.appointmentChangeCutoffS,
@@ -57,7 +57,7 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     return { patient, appointment };
   }
 
-  fhir.post<IdParams>('/Appointment/:id/$cancel', { preHandler }, async (request, reply) => {
+  fhir.post<IdParams>('/Appointment/:id/$cancel', ownOnly, async (request, reply) => {
     const { id } = request.params;
     const { patient } = await ownAppointment(request, id);
     const given = readParameters(request.body, {
@@ -78,7 +78,7 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     return sendWritten(reply, result, deps.baseUrl, requested(result) ? 202 : 200);
   });
 
-  fhir.post<IdParams>('/Appointment/:id/$reschedule', { preHandler }, async (request, reply) => {
+  fhir.post<IdParams>('/Appointment/:id/$reschedule', ownOnly, async (request, reply) => {
     const { id } = request.params;
     const { patient } = await ownAppointment(request, id);
     const given = readParameters(request.body, { slot: { types: ['valueReference'], required: true } });
@@ -97,7 +97,7 @@ export function registerPatientAppointmentRoutes(fhir: FastifyInstance, deps: Po
     return sendWritten(reply, result, deps.baseUrl, requested(result) ? 202 : 200);
   });
 
-  fhir.get<IdParams>('/Appointment/:id/$available-slots', { preHandler }, async (request, reply) => {
+  fhir.get<IdParams>('/Appointment/:id/$available-slots', ownOnly, async (request, reply) => {
     const { id } = request.params;
     const { patient, appointment } = await ownAppointment(request, id);
     const count = countOf(request);

@@ -23,8 +23,8 @@ import { changeNomination, findPharmacies, nominationOf, pharmacyByOds, unknownP
 const SPECS = { pharmacy: { types: ['valueCode'], required: true, mayBeEmpty: true } } as const;
 
 export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
-  const own = deps.access.requireAccess(PORTAL_POLICIES.ownNomination);
-  const find = deps.access.requireAccess(PORTAL_POLICIES.findPharmacy);
+  const own = { access: PORTAL_POLICIES.ownNomination };
+  const find = { access: PORTAL_POLICIES.findPharmacy };
 
   /** Another patient's record is refused (and reported) before anything is read. */
   async function ownRecord(request: FastifyRequest, id: string): Promise<string> {
@@ -57,7 +57,7 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
 
   fhir.get<{ Querystring: Record<string, unknown> }>(
     '/Organization/$find-pharmacy',
-    { preHandler: find },
+    { config: find },
     async (request, reply) => {
       const unknown = Object.keys(request.query ?? {}).find((key) => key !== 'q');
       if (unknown !== undefined)
@@ -76,7 +76,7 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
 
   fhir.get<{ Params: { id: string } }>(
     '/Patient/:id/$nominated-pharmacy',
-    { preHandler: own },
+    { config: own },
     async (request, reply) => {
       const patient = await ownRecord(request, request.params.id);
       const body = await answer(patient);
@@ -87,7 +87,7 @@ export function registerNominationRoutes(fhir: FastifyInstance, deps: PortalDeps
 
   fhir.post<{ Params: { id: string } }>(
     '/Patient/:id/$nominate-pharmacy',
-    { preHandler: own },
+    { config: own },
     async (request, reply) => {
       const patient = await ownRecord(request, request.params.id);
       const given = readParameters(request.body, SPECS);

@@ -36,7 +36,7 @@ const SPECS = {
 } as const;
 
 export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
-  const preHandler = deps.access.requireAccess(PORTAL_POLICIES.ownContactDetails);
+  const ownRecordOnly = { config: { access: PORTAL_POLICIES.ownContactDetails } };
 
   function preferencesService(): NotificationPreferencesService {
     if (!deps.services.has(NOTIFICATION_PREFERENCES_SERVICE)) {
@@ -57,7 +57,7 @@ export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps
 
   fhir.post<{ Params: { id: string } }>(
     '/Patient/:id/$update-contact',
-    { preHandler },
+    ownRecordOnly,
     async (request, reply) => {
       const { id } = request.params;
       const patient = await ownRecord(request, id);
@@ -98,7 +98,7 @@ export function registerPreferenceRoutes(fhir: FastifyInstance, deps: PortalDeps
 
   fhir.get<{ Params: { id: string } }>(
     '/Patient/:id/$contact-preferences',
-    { preHandler },
+    ownRecordOnly,
     async (request, reply) => {
       const { id } = request.params;
       const patient = await ownRecord(request, id);

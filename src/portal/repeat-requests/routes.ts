@@ -30,7 +30,7 @@ const OUTCOMES: ReadonlySet<string> = new Set(['completed', 'rejected']);
 export function registerRepeatRequestRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
   fhir.post(
     '/MedicationRequest/$request-repeat',
-    { preHandler: deps.access.requireAccess(PORTAL_POLICIES.requestRepeat) },
+    { config: { access: PORTAL_POLICIES.requestRepeat } },
     async (request, reply) => {
       const given = readParameters(request.body, {
         medicationRequest: { types: ['valueReference'], required: true },
@@ -77,9 +77,7 @@ export function registerRepeatRequestRoutes(fhir: FastifyInstance, deps: PortalD
 
   fhir.post<{ Params: { id: string } }>(
     '/Task/:id/$complete-repeat',
-    {
-      preHandler: deps.access.requireAccess(PORTAL_POLICIES.completeRepeat),
-    },
+    { config: { access: PORTAL_POLICIES.completeRepeat } },
     async (request, reply) => {
       const { id } = request.params;
       validateId(id);

@@ -18,7 +18,7 @@ import { type Release, releaseRefusal, visibleFromOf } from './visibility.js';
 export function registerResultRoutes(fhir: FastifyInstance, deps: PortalDeps): void {
   fhir.post<{ Params: { id: string } }>(
     '/DiagnosticReport/:id/$release',
-    { preHandler: deps.access.requireAccess(PORTAL_POLICIES.releaseResults) },
+    { config: { access: PORTAL_POLICIES.releaseResults } },
     async (request, reply) => {
       const { id } = request.params;
       validateId(id);

@@ -32,28 +32,24 @@ export function registerPrepareAndSign(
   },
 ): void {
   const now = deps.now ?? (() => new Date());
-  fhir.post(
-    '/$prepare',
-    { preHandler: deps.access.requireAccess({ roles: ['prescriber'] }) },
-    async (request, reply) => {
-      const bundle = validateResource(assertMessageBundle(request.body)) as Bundle;
-      // Canonicalised once: the digest is of these bytes, not of a second canonicalisation.
-      const payload = signingPayload(bundle);
-      const parameters: Parameters = {
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'payload', valueBase64Binary: Buffer.from(payload).toString('base64') },
-          { name: 'digest', valueString: digestOf(payload) },
-          { name: 'algorithm', valueString: 'SHA-256' },
-        ],
-      };
-      return sendFhir(reply, 200, parameters);
-    },
-  );
+  fhir.post('/$prepare', { config: { access: { roles: ['prescriber'] } } }, async (request, reply) => {
+    const bundle = validateResource(assertMessageBundle(request.body)) as Bundle;
+    // Canonicalised once: the digest is of these bytes, not of a second canonicalisation.
+    const payload = signingPayload(bundle);
+    const parameters: Parameters = {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'payload', valueBase64Binary: Buffer.from(payload).toString('base64') },
+        { name: 'digest', valueString: digestOf(payload) },
+        { name: 'algorithm', valueString: 'SHA-256' },
+      ],
+    };
+    return sendFhir(reply, 200, parameters);
+  });
 
   fhir.post(
     '/$sign',
-    { preHandler: deps.access.requireAccess({ roles: ['prescriber'], stepUp: true }) },
+    { config: { access: { roles: ['prescriber'], stepUp: true } } },
     async (request, reply) => {
       const order = parsePrescriptionOrder(assertMessageBundle(request.body));
       const { bundle } = order;

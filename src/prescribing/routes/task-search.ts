@@ -43,8 +43,7 @@ interface TaskSearchDeps {
 
 export function registerTaskSearch(fhir: FastifyInstance, deps: TaskSearchDeps): void {
   const route = {
-    preHandler: deps.access.requireAccess(TRACKER_POLICY),
-    config: { cancelQueriesOnClose: true },
+    config: { access: TRACKER_POLICY, cancelQueriesOnClose: true },
   };
   fhir.get('/Task', route, async (request, reply) => {
     const query = queryOf(request);

@@ -53,9 +53,9 @@ async function auditOperation(deps: PkiRouteDeps, request: FastifyRequest, id: s
 
 export function pkiOperationRoutes(fhir: FastifyInstance, deps: PkiRouteDeps): void {
   // The register's own policy: changing who may sign is a register change.
-  const preHandler = deps.access.requireAccess(REGISTRAR);
+  const registrar = { config: { access: REGISTRAR } };
 
-  fhir.post<IdParams>(`/Practitioner/:id/$${ISSUE_CERTIFICATE}`, { preHandler }, async (request, reply) => {
+  fhir.post<IdParams>(`/Practitioner/:id/$${ISSUE_CERTIFICATE}`, registrar, async (request, reply) => {
     const { id } = request.params;
     validateId(id);
     const parameters = requireParameters(request.body);
@@ -92,7 +92,7 @@ export function pkiOperationRoutes(fhir: FastifyInstance, deps: PkiRouteDeps): v
     );
   });
 
-  fhir.post<IdParams>(`/Practitioner/:id/$${REVOKE_CERTIFICATE}`, { preHandler }, async (request, reply) => {
+  fhir.post<IdParams>(`/Practitioner/:id/$${REVOKE_CERTIFICATE}`, registrar, async (request, reply) => {
     const { id } = request.params;
     validateId(id);
     const parameters = requireParameters(request.body);
@@ -143,10 +143,13 @@ export function pkiPublicRoutes(
 ): void {
   app.get(
     '/pki/ca.pem',
-    D.documented('pki', 'The prescriber CA certificates (PEM)', {
-      produces: 'application/pem-certificate-chain',
-      responses: { 200: D.text('PEM') },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('pki', 'The prescriber CA certificates (PEM)', {
+        produces: 'application/pem-certificate-chain',
+        responses: { 200: D.text('PEM') },
+      }),
+    },
     async (_request, reply) =>
       reply
         .header('content-type', 'application/pem-certificate-chain')
@@ -156,10 +159,13 @@ export function pkiPublicRoutes(
 
   app.get(
     '/pki/crl',
-    D.documented('pki', 'The current certificate revocation list (DER)', {
-      produces: 'application/pkix-crl',
-      responses: { 200: { type: 'string', format: 'binary' } },
-    }),
+    {
+      config: { access: 'public' },
+      ...D.documented('pki', 'The current certificate revocation list (DER)', {
+        produces: 'application/pkix-crl',
+        responses: { 200: { type: 'string', format: 'binary' } },
+      }),
+    },
     async (_request, reply) => {
       const crl = await currentCrl(deps.db, deps.authority, deps.crl);
       return (

@@ -1,6 +1,7 @@
 /** A small app with the sign-in and service-desk plugins on a fresh database (tests only). */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { serviceDeskRoutes } from '../../../src/identity/accounts/service-desk-routes.js';
 import { createAccount } from '../../../src/identity/accounts/store.js';
 import { currentTotp } from '../../../src/identity/accounts/totp.js';
@@ -13,8 +14,9 @@ import { randomToken, s256 } from '../../../src/identity/signin/pkce.js';
 import { signinRoutes } from '../../../src/identity/signin/routes.js';
 import type { SigninLimits } from '../../../src/identity/signin/signin-service.js';
 import type { AuditTrail } from '../../../src/platform/audit/trail.js';
+import { createAccessControl } from '../../../src/platform/auth/fastify.js';
+import { invalidToken, isRole, type Principal } from '../../../src/platform/auth/index.js';
 import type { Database } from '../../../src/platform/database/database.js';
-import { forbidden } from '../../../src/platform/errors/problem.js';
 import { registerErrorHandling } from '../../../src/platform/http/errors.js';
 import { registerJsonParsers } from '../../../src/platform/http/fhir-json.js';
 import { newTrail } from '../platform/audit.js';
@@ -56,9 +58,13 @@ export async function buildHarness(db: Database, limits: Partial<SigninLimits> =
     onUnlock: (tx, account) => clearFailureCounts(tx, usernameKeyer(secretKey)(account.username)),
     lockedAddresses: (account) =>
       lockedAddressCount(db, usernameKeyer(secretKey)(account.username), clock.now),
-    preHandler: async (request) => {
-      if (request.headers['x-test-role'] !== 'service-desk') throw forbidden('service desk only');
-    },
+    // The real access control; the "token" is the role it carries (`Bearer service-desk`).
+    access: createAccessControl({
+      verifier: { verify: async (token) => roleToken(token) },
+      audit: trail,
+      metrics: new Registry(),
+      stepUpMaxAgeS: 900,
+    }),
   });
   await app.ready();
   return {
@@ -130,6 +136,12 @@ export function wrongOtp(h: Harness, secret: string): string {
   return right.slice(0, 5) + String((Number(right[5]) + 1) % 10);
 }
 
-export function desk(h: Harness, method: 'GET' | 'POST', url: string) {
-  return h.app.inject({ method, url, headers: { 'x-test-role': 'service-desk' } });
+/** A caller of the harness's protected routes with one role (the bearer token names it). */
+function roleToken(token: string): Principal {
+  if (!isRole(token)) throw invalidToken('not a role');
+  return { subject: `${token}-1`, issuer: 'test', roles: [token], scopes: [], amr: ['pwd', 'otp'] };
+}
+
+export function desk(h: Harness, method: 'GET' | 'POST', url: string, role = 'service-desk') {
+  return h.app.inject({ method, url, headers: { authorization: `Bearer ${role}` } });
 }

@@ -1,7 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../audit/index.js';
 import { type AccessControl, auditRequest, needsPatientBinding, principalOf } from '../../auth/fastify.js';
+import { policyInHandler } from '../../auth/policy.js';
 import type { Database } from '../../database/database.js';
 import { Problem } from '../../errors/problem.js';
 import { readPolicy } from '../access-policy.js';
@@ -34,14 +35,21 @@ export interface FhirDeps {
 
 export { auditRequest };
 
+/**
+ * What the generic routes declare (`config.access`): the resource type in the URL (or in each
+ * transaction entry) picks the policy, so the handler enforces it before it reads or writes —
+ * `authorizeRead` / `authorizeWrite` below, always first.
+ */
+export const READ_RULES = {
+  access: policyInHandler('the read policy of the resource type (access-policy.ts)'),
+};
+export const WRITE_RULES = {
+  access: policyInHandler("the write policy the resource type's capability declared (write-rules.ts)"),
+};
+
 /** Enforces the type's read policy; a patient caller is then bound to their own compartment. */
-export async function authorizeRead(
-  deps: FhirDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  type: string,
-) {
-  await deps.access.requireAccess(readPolicy(deps.rules.readGroup(type)))(request, reply);
+export async function authorizeRead(deps: FhirDeps, request: FastifyRequest, type: string) {
+  await deps.access.enforce(request, readPolicy(deps.rules.readGroup(type)));
 }
 
 /**
@@ -52,12 +60,11 @@ export async function authorizeRead(
 export async function authorizeWrite(
   deps: FhirDeps,
   request: FastifyRequest,
-  reply: FastifyReply,
   type: string,
   interaction: WriteInteraction,
   resources: Resource[],
 ) {
-  await deps.access.requireAccess(policyOf(deps.rules.writeRules(type), interaction))(request, reply);
+  await deps.access.enforce(request, policyOf(deps.rules.writeRules(type), interaction));
   if (needsPatientBinding(request)) {
     for (const resource of resources) await deps.access.assertPatientBound(request, resource);
   }

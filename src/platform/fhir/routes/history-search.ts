@@ -21,6 +21,7 @@ import {
   authorizeRead,
   type FhirDeps,
   queryOf,
+  READ_RULES,
   reportShownToPatient,
   visibilityOf,
 } from './deps.js';
@@ -29,11 +30,11 @@ const HISTORY_PAGE_DEFAULT = 50;
 
 export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): void {
   // A search whose client has gone is cancelled in the database (see http/server.ts).
-  const searchRoute = { config: { cancelQueriesOnClose: true } };
+  const searchRoute = { config: { ...READ_RULES, cancelQueriesOnClose: true } };
   app.get<{ Params: { type: string } }>('/:type', searchRoute, async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
-    await authorizeRead(deps, request, reply, type);
+    await authorizeRead(deps, request, type);
     const query = queryOf(request);
     const parsed = parseSearchQuery(type, query);
     const forPatient = needsPatientBinding(request);
@@ -74,7 +75,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     searchRoute,
     async (request, reply) => {
       const { type, id } = request.params;
-      await authorizeRead(deps, request, reply, type);
+      await authorizeRead(deps, request, type);
       const query = queryOf(request);
       for (const name of new Set(query.keys())) {
         if (query.getAll(name).length > 1)

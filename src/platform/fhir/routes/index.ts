@@ -1,5 +1,6 @@
 /** The FHIR REST API under /fhir/R4, as one encapsulated fastify plugin. */
 import type { FastifyInstance } from 'fastify';
+import { protect } from '../../auth/fastify.js';
 import { Problem } from '../../errors/problem.js';
 import type { CapabilityRegistry } from '../capability.js';
 import type { FhirDeps } from './deps.js';
@@ -38,12 +39,11 @@ export async function fhirApi(app: FastifyInstance, deps: FhirApiDeps): Promise<
       throw new Problem('NOT_ACCEPTABLE', 'Only FHIR JSON is served: ask for application/fhir+json');
     }
   });
-  // Every /fhir call needs a bearer token, except the CapabilityStatement: clients read it to
-  // discover how to authenticate (SMART on FHIR and FHIR R4 http.html#capabilities).
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url === '/fhir/R4/metadata') return;
-    await deps.access.authenticate(request, reply);
-  });
+  // Every /fhir route declares its access (config.access), the capabilities' ones too (they are
+  // registered in this scope): a bearer token is needed except for the CapabilityStatement, which
+  // declares itself public (SMART on FHIR and FHIR R4 http.html#capabilities). After the format
+  // check above, as before: a request for XML is 406 whoever asks.
+  protect(app, deps.access, { requireDeclaredPolicy: true });
   registerSystem(app, deps);
   registerSearchAndHistory(app, deps);
   registerRead(app, deps);

@@ -10,15 +10,16 @@ import {
   auditIfPatientData,
   authorizeRead,
   type FhirDeps,
+  READ_RULES,
   reportShownToPatient,
 } from './deps.js';
 
 type Params = { type: string; id: string; vid: string };
 
 export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
-  app.get<{ Params: Params }>('/:type/:id', async (request, reply) => {
+  app.get<{ Params: Params }>('/:type/:id', { config: READ_RULES }, async (request, reply) => {
     const { type, id } = request.params;
-    await authorizeRead(deps, request, reply, type);
+    await authorizeRead(deps, request, type);
     const stored = await readResource(deps.db, type, id);
     const forPatient = needsPatientBinding(request) ? (JSON.parse(stored.content) as Resource) : undefined;
     if (forPatient) {
@@ -48,9 +49,9 @@ export function registerRead(app: FastifyInstance, deps: FhirDeps): void {
     return sendFhir(reply, 200, stored.content);
   });
 
-  app.get<{ Params: Params }>('/:type/:id/_history/:vid', async (request, reply) => {
+  app.get<{ Params: Params }>('/:type/:id/_history/:vid', { config: READ_RULES }, async (request, reply) => {
     const { type, id, vid } = request.params;
-    await authorizeRead(deps, request, reply, type);
+    await authorizeRead(deps, request, type);
     const stored = await readVersion(deps.db, type, id, vid);
     const resource = JSON.parse(stored.content) as Resource;
     const forPatient = needsPatientBinding(request);

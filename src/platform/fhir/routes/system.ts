@@ -1,7 +1,8 @@
 /** System-level interactions: the CapabilityStatement and transaction Bundles. */
 import type { Bundle } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { needsPatientBinding } from '../../auth/fastify.js';
+import { policyInHandler } from '../../auth/policy.js';
 import { forbidden } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import type { CapabilityRegistry } from '../capability.js';
@@ -13,12 +14,14 @@ export function registerSystem(
   app: FastifyInstance,
   deps: FhirDeps & { capabilities: CapabilityRegistry; version: string },
 ): void {
-  app.get('/metadata', async (_request, reply) =>
+  // Public: clients read it to discover how to authenticate (FHIR R4 http.html#capabilities).
+  app.get('/metadata', { config: { access: 'public' } }, async (_request, reply) =>
     sendFhir(reply, 200, deps.capabilities.build({ baseUrl: deps.baseUrl, version: deps.version })),
   );
 
-  app.post('/', async (request, reply) => {
-    await authorizeTransaction(deps, request, reply);
+  const eachEntry = policyInHandler('each entry as if it were sent alone (read and write policies)');
+  app.post('/', { config: { access: eachEntry } }, async (request, reply) => {
+    await authorizeTransaction(deps, request);
     const outcome = await processTransaction(deps.db, request.body, deps.baseUrl);
     for (const write of outcome.writes) {
       await auditIfPatientData(deps, request, {
@@ -50,7 +53,7 @@ const INTERACTION: Record<string, WriteInteraction> = { POST: 'create', PUT: 'up
  * through the routes that apply patient binding and patient visibility (patient-visibility.ts) —
  * so a transaction's GET entries are never answered to a patient-bound caller.
  */
-async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, reply: FastifyReply) {
+async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest) {
   if (needsPatientBinding(request)) throw forbidden('Patients cannot submit transaction Bundles');
   const entries = (request.body as Bundle | undefined)?.entry;
   if (!Array.isArray(entries)) return; // processTransaction reports the malformed Bundle
@@ -61,7 +64,7 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, rep
     if (typeof method !== 'string' || typeof url !== 'string') continue;
     const type = url.replace(/^\//, '').split(/[/?]/)[0] ?? '';
     if (method === 'GET') {
-      await authorizeRead(deps, request, reply, type);
+      await authorizeRead(deps, request, type);
       // A staff caller who reads only related records reads them through the read and search
       // routes, which apply the relationship (and break the glass); a transaction does not.
       if (deps.staffReads.scope(request, type)?.kind !== 'all') {
@@ -77,6 +80,6 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest, rep
         `${type} is written one at a time (POST, PUT, DELETE /fhir/R4/${type}), not in a transaction`,
       );
     }
-    await deps.access.requireAccess(policyOf(rules, INTERACTION[method] ?? 'update'))(request, reply);
+    await deps.access.enforce(request, policyOf(rules, INTERACTION[method] ?? 'update'));
   }
 }

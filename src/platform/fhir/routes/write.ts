@@ -10,7 +10,7 @@ import { assertResourceType } from '../store/repository.js';
 import { createWithRules, deleteWithRules, type Guard, updateWithRules } from '../store/ruled-writes.js';
 import { parseIfMatch, parseIfNoneExist } from '../store/versioning.js';
 import { hasTransactionRules, parseChecked, type WriteRules } from '../write-rules.js';
-import { auditWrite, authorizeWrite, type FhirDeps } from './deps.js';
+import { auditWrite, authorizeWrite, type FhirDeps, WRITE_RULES } from './deps.js';
 import { findIfNoneExist, sendExisting, sendWritten } from './write-replies.js';
 
 type Params = { type: string; id: string };
@@ -53,12 +53,12 @@ function guardOf(deps: FhirDeps, request: FastifyRequest): Guard {
 }
 
 export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
-  app.post<{ Params: Pick<Params, 'type'> }>('/:type', async (request, reply) => {
+  app.post<{ Params: Pick<Params, 'type'> }>('/:type', { config: WRITE_RULES }, async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
     const body = requireBody(request.body);
     requireType(body, type);
-    await authorizeWrite(deps, request, reply, type, 'create', [body as Resource]);
+    await authorizeWrite(deps, request, type, 'create', [body as Resource]);
     const rules = deps.rules.writeRules(type);
     const resource = parsed(rules, body);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
@@ -90,13 +90,13 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     return sendWritten(reply, created, deps.baseUrl);
   });
 
-  app.put<{ Params: Params }>('/:type/:id', async (request, reply) => {
+  app.put<{ Params: Params }>('/:type/:id', { config: WRITE_RULES }, async (request, reply) => {
     const { type, id } = request.params;
     const body = requireBody(request.body);
     assertResourceType(type);
     requireType(body, type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
-    await authorizeWrite(deps, request, reply, type, 'update', [body as Resource]);
+    await authorizeWrite(deps, request, type, 'update', [body as Resource]);
     const rules = deps.rules.writeRules(type);
     const resource = parsed(rules, body);
     const target = { type, id, ...(ifMatch !== undefined ? { ifMatch } : {}) };
@@ -116,11 +116,11 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     return sendWritten(reply, result, deps.baseUrl);
   });
 
-  app.delete<{ Params: Params }>('/:type/:id', async (request, reply) => {
+  app.delete<{ Params: Params }>('/:type/:id', { config: WRITE_RULES }, async (request, reply) => {
     const { type, id } = request.params;
     assertResourceType(type);
     const ifMatch = parseIfMatch(request.headers['if-match']);
-    await authorizeWrite(deps, request, reply, type, 'delete', []);
+    await authorizeWrite(deps, request, type, 'delete', []);
     const rules = deps.rules.writeRules(type);
     const target = { type, id, ...(ifMatch !== undefined ? { ifMatch } : {}) };
     // The deleted version names the patient it belonged to in the audit record.
