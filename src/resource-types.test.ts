@@ -4,9 +4,10 @@
  * declaration (register, portal, analytics).
  */
 import { describe, expect, it } from 'vitest';
+import { principalWithRole } from '../test/support/platform/auth.js';
 import { declareAnalyticsTypes } from './analytics/resource-types.js';
 import { authorize } from './platform/auth/policy.js';
-import { type Principal, ROLES, type Role } from './platform/auth/principal.js';
+import { ROLES, type Role } from './platform/auth/principal.js';
 import { ResourceRules } from './platform/fhir/resource-rules.js';
 import { RESOURCE_TYPES } from './platform/fhir/resource-types.js';
 import { policyOf, type WriteInteraction } from './platform/fhir/write-rules.js';
@@ -14,17 +15,7 @@ import { declarePortalTypes } from './portal/resource-types.js';
 import { declareRegisterTypes } from './register/resource-types.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
-function principal(role: Role): Principal {
-  return {
-    subject: 's',
-    issuer: 'i',
-    roles: [role],
-    scopes: [],
-    amr: ['pwd', 'otp'],
-    authTime: Math.floor(now.getTime() / 1000) - 60,
-    ...(role === 'patient' ? { fhirUser: 'Patient/p1' } : {}),
-  };
-}
+const principal = (role: Role) => principalWithRole(role, now);
 
 const rules = new ResourceRules();
 declareRegisterTypes(rules);

@@ -4,30 +4,18 @@
  * only the feed; every type an HL7 message writes admits the feed's system writer.
  */
 import { describe, expect, it } from 'vitest';
+import { principalWithRole } from '../../test/support/platform/auth.js';
+import { declaredResourceRules } from '../../test/support/platform/declared-rules.js';
 import { authorize } from '../platform/auth/policy.js';
-import { type Principal, ROLES, type Role } from '../platform/auth/principal.js';
-import { ResourceRules } from '../platform/fhir/resource-rules.js';
+import { ROLES, type Role } from '../platform/auth/principal.js';
 import { systemWriteRules } from '../platform/fhir/store/system-writes.js';
 import { policyOf, type WriteInteraction } from '../platform/fhir/write-rules.js';
-import { declarePortalTypes } from '../portal/resource-types.js';
-import { declareRegisterTypes } from '../register/resource-types.js';
-import { declareHl7Types, HL7_WRITER } from './resource-types.js';
+import { HL7_WRITER } from './resource-types.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
-const principal = (role: Role): Principal => ({
-  subject: 's',
-  issuer: 'i',
-  roles: [role],
-  scopes: [],
-  amr: ['pwd', 'otp'],
-  authTime: Math.floor(now.getTime() / 1000) - 60,
-  ...(role === 'patient' ? { fhirUser: 'Patient/p1' } : {}),
-});
+const principal = (role: Role) => principalWithRole(role, now);
 
-const rules = new ResourceRules();
-declareRegisterTypes(rules);
-declarePortalTypes(rules);
-declareHl7Types(rules);
+const rules = declaredResourceRules();
 
 describe('the types the hospital feed writes', () => {
   it('lets no HTTP caller write the feed’s own types, and admits only the feed', () => {

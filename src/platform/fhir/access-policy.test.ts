@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { principalWithRole } from '../../../test/support/platform/auth.js';
 import type { AccessPolicy } from '../auth/policy.js';
 import { authorize } from '../auth/policy.js';
-import { type Principal, ROLES, type Role } from '../auth/principal.js';
+import { ROLES, type Role } from '../auth/principal.js';
 import { readPolicy } from './access-policy.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
-function principal(role: Role): Principal {
-  return {
-    subject: 's',
-    issuer: 'i',
-    roles: [role],
-    scopes: [],
-    amr: ['pwd', 'otp'],
-    authTime: Math.floor(now.getTime() / 1000) - 60,
-    ...(role === 'patient' ? { fhirUser: 'Patient/p1' } : {}),
-  };
-}
+const principal = (role: Role) => principalWithRole(role, now);
 const allowed = (role: Role, policy: AccessPolicy) =>
   authorize(principal(role), policy, { now, stepUpMaxAgeS: 900 }).ok;
 

@@ -1,5 +1,6 @@
 /** Test helpers: generated signing keys and tokens shaped like Pathways' own (not used in production). */
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import type { Principal, Role } from '../../../src/platform/auth/principal.js';
 
 export interface TestKey {
   kid: string;
@@ -38,4 +39,20 @@ export async function signToken(
     .setExpirationTime(options.nowS + (options.lifetimeS ?? 900))
     .setJti('jti-1')
     .sign(key.privateKey);
+}
+
+/**
+ * A signed-in caller with one role, signed in a minute before `now` with a password and a code (so
+ * step-up policies pass); a patient is linked to `Patient/p1`. For unit tests of access policies.
+ */
+export function principalWithRole(role: Role, now: Date): Principal {
+  return {
+    subject: 's',
+    issuer: 'i',
+    roles: [role],
+    scopes: [],
+    amr: ['pwd', 'otp'],
+    authTime: Math.floor(now.getTime() / 1000) - 60,
+    ...(role === 'patient' ? { fhirUser: 'Patient/p1' } : {}),
+  };
 }
