@@ -144,6 +144,9 @@ export class Outbox {
     if (this.#ownsJobs) await this.jobs.start();
     for (const consumer of this.#consumers.values()) await this.#activate(consumer);
     this.#state = 'running';
+    // The first pruning waits one interval: a restart (or several replicas starting together) does
+    // not begin with a large DELETE, and a caller's own prune() right after start is not raced.
+    this.#lastMaintenance = Date.now();
     // Woken by the commit of an event (the trigger of migration 0029) rather than the next poll.
     this.#listening = this.#db.listen?.(OUTBOX_CHANNEL, () => {
       this.#notified = true;
