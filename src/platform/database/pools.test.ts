@@ -9,7 +9,7 @@ const startupOptions = (url: string) =>
 
 describe('withSessionSettings', () => {
   it('sends each setting as a startup option, leaving the rest of the URL as it was', () => {
-    const url = withSessionSettings('postgres://app:p%40ss@db.internal:6432/pathways?sslmode=require', {
+    const url = withSessionSettings('postgres://app:p%40ss@db.internal:6432/pathways?application_name=pathways', {
       statement_timeout: 0,
       plan_cache_mode: 'force_custom_plan',
     });
