@@ -67,12 +67,11 @@ try {
       }
     };
     for (const mode of MODES) {
-      await client.query('DEALLOCATE ALL');
       await client.query(`SET plan_cache_mode = ${mode === 'unnamed' ? 'auto' : mode}`);
       const names = new Map<string, string>();
       const db: Queryable = {
         async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-          if (mode !== 'unnamed' && !names.has(sql)) names.set(sql, `s${names.size}`);
+          if (mode !== 'unnamed' && !names.has(sql)) names.set(sql, `${mode}_${names.size}`);
           const name = mode === 'unnamed' ? undefined : names.get(sql);
           const result = await client.query({ ...(name ? { name } : {}), text: sql, values: params });
           return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
@@ -100,7 +99,8 @@ try {
       }
       if (mode !== 'unnamed') {
         const plans = await client.query<{ statement: string; generic_plans: string; custom_plans: string }>(
-          'SELECT left(statement, 30) AS statement, generic_plans, custom_plans FROM pg_prepared_statements',
+          'SELECT left(statement, 30) AS statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE $1',
+          [`${mode}_%`],
         );
         for (const row of plans.rows) process.stdout.write(`    plans: ${JSON.stringify(row)}\n`);
       }

@@ -204,7 +204,13 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     dbPoolSize,
     // At least 2: one long job or flush must not leave the outbox and the audit trail waiting.
-    dbBackgroundPoolSize: integer(env, 'DB_BACKGROUND_POOL_SIZE', defaultBackgroundPoolSize(dbPoolSize), 2, 500),
+    dbBackgroundPoolSize: integer(
+      env,
+      'DB_BACKGROUND_POOL_SIZE',
+      defaultBackgroundPoolSize(dbPoolSize),
+      2,
+      500,
+    ),
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 5_000, 0, 600_000),
     shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 9),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),

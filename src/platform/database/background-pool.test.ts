@@ -3,7 +3,10 @@
  * between the driver and the server, bench/harness/pg-wire.ts): however the two kinds of work
  * interleave, no statement switches a session's statement timeout (each pool's sessions open with
  * their own), and still a request statement stops at the timeout while background work runs on.
+ * Background sessions plan every execution (force_custom_plan); request sessions keep the
+ * server's plan_cache_mode (postgres.ts says why).
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgWireCounter } from '../../../bench/harness/pg-wire.js';
 import { createTestDatabase, postgresAdminUrl, type TestDatabase } from '../../../test/databases.js';
@@ -60,7 +63,11 @@ describe.runIf(tcp)('the request pool and the background pool on PostgreSQL', ()
       ['request transaction', () => asRequest(() => db.transaction((tx) => tx.query(SLOW))), 'times out'],
       ['background script', () => db.exec(`${SLOW}; SELECT 1`), 'completes'],
       ['request query', () => asRequest(() => db.query('SELECT $1::int AS n', [1])), 'completes'],
-      ['flush started by a request', () => asRequest(() => runOutsideRequest(() => db.query(SLOW))), 'completes'],
+      [
+        'flush started by a request',
+        () => asRequest(() => runOutsideRequest(() => db.query(SLOW))),
+        'completes',
+      ],
       ['request query', () => asRequest(() => db.query(SLOW)), 'times out'],
     ];
     for (const [name, step, expected] of steps) expect(await outcome(step()), name).toBe(expected);
@@ -71,7 +78,11 @@ describe.runIf(tcp)('the request pool and the background pool on PostgreSQL', ()
       ...Array.from({ length: 3 }, () => outcome(asRequest(() => db.query(SLOW)))),
       ...Array.from({ length: 3 }, () => outcome(asRequest(() => db.query('SELECT $1::int AS n', [2])))),
     ]);
-    expect(together).toEqual([...Array(3).fill('completes'), ...Array(3).fill('times out'), ...Array(3).fill('completes')]);
+    expect(together).toEqual([
+      ...Array(3).fill('completes'),
+      ...Array(3).fill('times out'),
+      ...Array(3).fill('completes'),
+    ]);
 
     const statements = [...wire.snapshot().byStatement.keys()];
     // The proxy saw the work (so it would have seen a switch)...
@@ -80,9 +91,14 @@ describe.runIf(tcp)('the request pool and the background pool on PostgreSQL', ()
     expect(statements.filter((statement) => SWITCH.test(statement))).toEqual([]);
   });
 
-  it('opens each pool with its own settings', async () => {
+  it("opens each pool with its own settings; requests keep the server's plan_cache_mode", async () => {
     const settings = `SELECT current_setting('statement_timeout') AS timeout, current_setting('plan_cache_mode') AS plans`;
-    expect((await asRequest(() => db.query(settings))).rows).toEqual([{ timeout: `${TIMEOUT_MS}ms`, plans: 'auto' }]);
+    const server = new pg.Client({ connectionString: database.url });
+    await server.connect();
+    const serverPlans = (await server.query(settings).finally(() => server.end())).rows[0].plans as string;
+    expect((await asRequest(() => db.query(settings))).rows).toEqual([
+      { timeout: `${TIMEOUT_MS}ms`, plans: serverPlans },
+    ]);
     expect((await db.query(settings)).rows).toEqual([{ timeout: '0', plans: 'force_custom_plan' }]);
   });
 });

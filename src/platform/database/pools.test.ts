@@ -9,10 +9,13 @@ const startupOptions = (url: string) =>
 
 describe('withSessionSettings', () => {
   it('sends each setting as a startup option, leaving the rest of the URL as it was', () => {
-    const url = withSessionSettings('postgres://app:p%40ss@db.internal:6432/pathways?application_name=pathways', {
-      statement_timeout: 0,
-      plan_cache_mode: 'force_custom_plan',
-    });
+    const url = withSessionSettings(
+      'postgres://app:p%40ss@db.internal:6432/pathways?application_name=pathways',
+      {
+        statement_timeout: 0,
+        plan_cache_mode: 'force_custom_plan',
+      },
+    );
     expect(startupOptions(url)).toBe('-c statement_timeout=0 -c plan_cache_mode=force_custom_plan');
     const client = new pg.Client({ connectionString: url });
     expect([client.host, client.port, client.user, client.database, client.password]).toEqual([

@@ -6,8 +6,10 @@
  *   statement timeout (DB_STATEMENT_TIMEOUT_MS); everything else — the audit flush, the outbox,
  *   jobs (pg-boss goes through this Database), migrations, the CLI, start-up — runs on the
  *   background pool (DB_BACKGROUND_POOL_SIZE), whose sessions open without one and with
- *   `plan_cache_mode = force_custom_plan`. Both are startup parameters: no `SET` is ever sent, and
- *   background work can no longer take every connection from requests or the other way round.
+ *   `plan_cache_mode = force_custom_plan` (BACKGROUND_SESSION says why). Both are startup
+ *   parameters: no `SET` is ever sent, and neither kind of work can take the other's connections.
+ * - Request sessions keep the server's plan_cache_mode (`auto`): it already plans a search for its
+ *   values every time and gives a read by id its cheaper generic plan (README, "Named statements").
  * - A request whose client goes away has its running statement cancelled (pg-cancel.ts) and its
  *   connection closed.
  * - A lost, refused or timed-out connection becomes DatabaseUnavailableError (503 at the edge); a
@@ -39,7 +41,10 @@ const PROBE_TIMEOUT_MS = 2_000;
  * generic plan cached while a queue was small stalled a claim (docs/benchmarks.md); they run once
  * per batch, so planning each execution costs nothing that matters.
  */
-export const BACKGROUND_SESSION: SessionSettings = { statement_timeout: 0, plan_cache_mode: 'force_custom_plan' };
+export const BACKGROUND_SESSION: SessionSettings = {
+  statement_timeout: 0,
+  plan_cache_mode: 'force_custom_plan',
+};
 
 export interface PostgresOptions {
   /** Connections for the statements of HTTP requests. */
