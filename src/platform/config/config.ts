@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseTrustedIssuers, type TrustedIssuerConfig } from '../auth/trusted-issuers.js';
-import { defaultBackgroundPoolSize } from '../database/pools.js';
+import { defaultBackgroundPoolSize } from '../database/pool-size.js';
 
 export interface Config {
   port: number;

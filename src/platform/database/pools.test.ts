@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { defaultBackgroundPoolSize, withSessionSettings } from './pools.js';
+import { withSessionSettings } from './pools.js';
 
 /** What node-postgres will send as the `options` startup parameter for this connection string. */
 const startupOptions = (url: string) =>
@@ -36,11 +36,5 @@ describe('withSessionSettings', () => {
 
   it('refuses a value that would not survive as one option', () => {
     expect(() => withSessionSettings('postgres://db/p', { search_path: 'a b' })).toThrow(/startup option/);
-  });
-});
-
-describe('defaultBackgroundPoolSize', () => {
-  it('is a quarter of the request pool, at least two', () => {
-    expect([1, 4, 8, 9, 20, 100].map(defaultBackgroundPoolSize)).toEqual([2, 2, 2, 3, 5, 25]);
   });
 });

@@ -20,11 +20,6 @@ const types = {
 /** PostgreSQL settings of every session of a pool (`SET name = value` at connect, for free). */
 export type SessionSettings = Record<string, string | number>;
 
-/** DB_BACKGROUND_POOL_SIZE's default: a quarter of the request pool, at least two. */
-export function defaultBackgroundPoolSize(requestPoolSize: number): number {
-  return Math.max(2, Math.ceil(requestPoolSize / 4));
-}
-
 /**
  * `url` with `settings` appended to its `options` startup parameter as `-c name=value`. Options
  * the URL already carries are kept in front (a managed service's endpoint, a search_path); for a

@@ -20,7 +20,8 @@ import pg from 'pg';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
 import { listenOn } from './listen.js';
 import { type CancelTarget, sendCancelRequest } from './pg-cancel.js';
-import { defaultBackgroundPoolSize, openPool, type SessionSettings, withSessionSettings } from './pools.js';
+import { defaultBackgroundPoolSize } from './pool-size.js';
+import { openPool, type SessionSettings, withSessionSettings } from './pools.js';
 import { DEFAULT_PREPARED_PER_CONNECTION, PreparedStatements } from './prepared.js';
 import {
   clientGoneProblem,
