@@ -78,6 +78,7 @@ export async function buildPathways(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
+    backgroundPoolSize: config.dbBackgroundPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const db = options.wrapDatabase ? options.wrapDatabase(opened) : opened;

@@ -28,6 +28,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).dbStatementTimeoutMs).toBe(0);
   });
 
+  it('sizes the background pool from DB_POOL_SIZE unless DB_BACKGROUND_POOL_SIZE says otherwise', () => {
+    expect(loadConfig({}).dbBackgroundPoolSize).toBe(5);
+    expect(loadConfig({ DB_POOL_SIZE: '4' }).dbBackgroundPoolSize).toBe(2);
+    expect(loadConfig({ DB_POOL_SIZE: '30' }).dbBackgroundPoolSize).toBe(8);
+    expect(loadConfig({ DB_BACKGROUND_POOL_SIZE: '3' }).dbBackgroundPoolSize).toBe(3);
+  });
+
   it('derives PUBLIC_URL from PORT and trims a trailing slash', () => {
     expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_URL: 'https://rx.example.org/' }).publicUrl).toBe('https://rx.example.org');
@@ -86,6 +93,9 @@ describe('loadConfig', () => {
     ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '5s' }],
     ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '-1' }],
     ['DB_STATEMENT_TIMEOUT_MS', { DB_STATEMENT_TIMEOUT_MS: '600001' }],
+    ['DB_BACKGROUND_POOL_SIZE', { DB_BACKGROUND_POOL_SIZE: '1' }],
+    ['DB_BACKGROUND_POOL_SIZE', { DB_BACKGROUND_POOL_SIZE: 'few' }],
+    ['DB_BACKGROUND_POOL_SIZE', { DB_BACKGROUND_POOL_SIZE: '501' }],
     ['WORKERS', { WORKERS: '0' }],
     ['WORKERS', { WORKERS: 'two' }],
     ['WORKERS', { WORKERS: '-2' }],

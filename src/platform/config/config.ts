@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseTrustedIssuers, type TrustedIssuerConfig } from '../auth/trusted-issuers.js';
+import { defaultBackgroundPoolSize } from '../database/pool-size.js';
 
 export interface Config {
   port: number;
@@ -32,8 +33,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Largest accepted request body in bytes. */
   bodyLimitBytes: number;
-  /** Database connection pool size (PostgreSQL server only). */
+  /** Connections for HTTP requests' statements (PostgreSQL server only). */
   dbPoolSize: number;
+  /** Connections for background work: jobs, outbox, audit flush (PostgreSQL server only). */
+  dbBackgroundPoolSize: number;
   /** Statement timeout of HTTP requests' queries in ms (PostgreSQL server only); 0 = none. */
   dbStatementTimeoutMs: number;
   /** Seconds allowed for draining on SIGTERM before the process exits anyway. */
@@ -180,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const workers = resolveWorkers(env, databaseUrl);
+  const dbPoolSize = integer(env, 'DB_POOL_SIZE', 20, 1, 500);
   return {
     port,
     host,
@@ -198,7 +202,15 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-    dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
+    dbPoolSize,
+    // At least 2: one long job or flush must not leave the outbox and the audit trail waiting.
+    dbBackgroundPoolSize: integer(
+      env,
+      'DB_BACKGROUND_POOL_SIZE',
+      defaultBackgroundPoolSize(dbPoolSize),
+      2,
+      500,
+    ),
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 5_000, 0, 600_000),
     shutdownGraceS: integer(env, 'SHUTDOWN_GRACE_S', 8, 1, 9),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),

@@ -55,7 +55,10 @@ export interface Database extends Queryable {
 export async function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
+  /** PostgreSQL: connections for the statements of HTTP requests (request-scope.ts). */
   poolSize?: number;
+  /** PostgreSQL: connections for everything else (default: a quarter of poolSize, at least 2). */
+  backgroundPoolSize?: number;
   /**
    * Statement timeout of the statements of HTTP requests (request-scope.ts); 0 or absent = none.
    * PostgreSQL only: PGlite runs a statement on the event loop's thread and cannot interrupt it.
@@ -66,6 +69,7 @@ export async function openDatabase(options: {
     const { openPostgres } = await import('./postgres.js');
     return openPostgres(options.databaseUrl, {
       poolSize: options.poolSize ?? 20,
+      backgroundPoolSize: options.backgroundPoolSize,
       statementTimeoutMs: options.statementTimeoutMs ?? 0,
     });
   }

@@ -1,20 +1,27 @@
 /**
- * The PostgreSQL driver: one `pg` pool, plus a one-connection pool for readiness probes.
+ * The PostgreSQL driver: two `pg` pools chosen by request scope (request-scope.ts), plus a
+ * one-connection pool for readiness probes (pools.ts opens them).
  *
- * - Statements of an HTTP request (request-scope.ts) run with the statement timeout, everything
- *   else without: connections open with the request timeout (a startup parameter, free), and a
- *   connection's session is switched only when the other kind of work gets it — on a transaction
- *   the switch rides on its BEGIN, so it costs a round trip only to a single statement that lands
- *   on a connection last used by the other kind. A request whose client goes away has its running
- *   statement cancelled (pg-cancel.ts) and its connection closed.
+ * - Statements of an HTTP request run on the request pool, whose sessions open with the request
+ *   statement timeout (DB_STATEMENT_TIMEOUT_MS); everything else — the audit flush, the outbox,
+ *   jobs (pg-boss goes through this Database), migrations, the CLI, start-up — runs on the
+ *   background pool (DB_BACKGROUND_POOL_SIZE), whose sessions open without one and with
+ *   `plan_cache_mode = force_custom_plan` (BACKGROUND_SESSION says why). Both are startup
+ *   parameters: no `SET` is ever sent, and neither kind of work can take the other's connections.
+ * - Request sessions keep the server's plan_cache_mode (`auto`): it already plans a search for its
+ *   values every time and gives a read by id its cheaper generic plan (README, "Named statements").
+ * - A request whose client goes away has its running statement cancelled (pg-cancel.ts) and its
+ *   connection closed.
  * - A lost, refused or timed-out connection becomes DatabaseUnavailableError (503 at the edge); a
  *   write lost at COMMIT is never reported as committed; a pooled connection whose server went
- *   away (failover) is replaced at BEGIN; the pool reconnects by itself.
+ *   away (failover) is replaced at BEGIN; the pools reconnect by themselves.
  */
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
 import { listenOn } from './listen.js';
 import { type CancelTarget, sendCancelRequest } from './pg-cancel.js';
+import { defaultBackgroundPoolSize } from './pool-size.js';
+import { openPool, type SessionSettings, withSessionSettings } from './pools.js';
 import { DEFAULT_PREPARED_PER_CONNECTION, PreparedStatements } from './prepared.js';
 import {
   clientGoneProblem,
@@ -25,23 +32,26 @@ import {
 } from './request-scope.js';
 import { DatabaseUnavailableError, isConnectionError } from './unavailable.js';
 
-const INT8 = 20;
-const NUMERIC = 1700;
 /** Readiness has its own connection and answers (or fails) within this. */
 const PROBE_TIMEOUT_MS = 2_000;
-/** A session whose statement_timeout is not known (a change that a rollback may have undone). */
-const UNKNOWN = -1;
 
-/** bigint columns hold counters and versions well inside 2^53; numbers are easier everywhere. */
-const types = {
-  getTypeParser(oid: number, format?: string) {
-    if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
+/**
+ * Background sessions: no statement timeout (a job or a flush may legitimately run long; a
+ * server-wide default must not cut it), and custom plans for named statements. Background
+ * statements work on queues whose size swings by orders of magnitude (the outbox, pg-boss), where a
+ * generic plan cached while a queue was small stalled a claim (docs/benchmarks.md); they run once
+ * per batch, so planning each execution costs nothing that matters.
+ */
+export const BACKGROUND_SESSION: SessionSettings = {
+  statement_timeout: 0,
+  plan_cache_mode: 'force_custom_plan',
 };
 
 export interface PostgresOptions {
+  /** Connections for the statements of HTTP requests. */
   poolSize: number;
+  /** Connections for everything else; default defaultBackgroundPoolSize(poolSize). */
+  backgroundPoolSize?: number;
   /** Statement timeout of request statements; 0 = none. */
   statementTimeoutMs: number;
   /** Named statements kept per connection (prepared.ts); 0 = none (every statement unnamed). */
@@ -59,50 +69,31 @@ function translate(error: unknown, outcomeUnknown = false): unknown {
   return new DatabaseUnavailableError(error, outcomeUnknown);
 }
 
-function quietOnError(pool: pg.Pool): void {
-  // An idle client that loses its server must not crash the process; the pool drops it and the
-  // next query opens a new connection (to whichever server DATABASE_URL then reaches).
-  pool.on('error', () => {});
-  // The pool listens for errors only on idle clients. One that is checked out when its server
-  // goes away would emit an unhandled 'error' and crash the process; with this its next
-  // statement fails instead, and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => {}));
-}
-
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
   const requestTimeout = options.statementTimeoutMs;
-  const pool = new pg.Pool({
-    connectionString: url,
+  const requestPool = openPool(url, {
     max: options.poolSize,
-    types,
-    // Also bounds the wait for a free pooled connection: a request never hangs on the pool.
-    connectionTimeoutMillis: 10_000,
-    // A primary that vanished without closing its sockets (host lost, network cut) is noticed.
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    ...(requestTimeout > 0 ? { statement_timeout: requestTimeout } : {}),
+    session: { statement_timeout: requestTimeout },
   });
-  quietOnError(pool);
+  const backgroundPool = openPool(url, {
+    max: options.backgroundPoolSize ?? defaultBackgroundPoolSize(options.poolSize),
+    session: BACKGROUND_SESSION,
+  });
   // Readiness asks on its own connection, so a pool busy with long requests is not "unreachable".
-  const probePool = new pg.Pool({
-    connectionString: url,
+  const probePool = openPool(url, {
     max: 1,
-    types,
     connectionTimeoutMillis: PROBE_TIMEOUT_MS,
-    statement_timeout: PROBE_TIMEOUT_MS,
-    keepAlive: true,
+    session: { statement_timeout: PROBE_TIMEOUT_MS },
   });
-  quietOnError(probePool);
+  const pools = [requestPool, backgroundPool, probePool];
   const cancelTarget = cancelTargetOf(url);
   const prepared = new PreparedStatements(options.preparedPerConnection ?? DEFAULT_PREPARED_PER_CONNECTION);
-  const sessionTimeout = new WeakMap<pg.PoolClient, number>();
   const cancelled = new WeakSet<pg.PoolClient>();
-  const wanted = (scope: RequestScope | undefined) => (scope ? requestTimeout : 0);
 
   async function checkout(scope: RequestScope | undefined): Promise<pg.PoolClient> {
     if (scope?.signal?.aborted) throw clientGoneProblem();
     try {
-      return await pool.connect();
+      return await (scope ? requestPool : backgroundPool).connect();
     } catch (error) {
       throw translate(error);
     }
@@ -111,16 +102,6 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   /** A connection a cancel was sent on is closed: a late cancel must not hit its next statement. */
   function release(client: pg.PoolClient, broken = false): void {
     client.release(broken || cancelled.has(client) ? true : undefined);
-  }
-
-  async function setSessionTimeout(client: pg.PoolClient, timeoutMs: number): Promise<void> {
-    if ((sessionTimeout.get(client) ?? requestTimeout) === timeoutMs) return;
-    try {
-      await client.query(`SET statement_timeout = ${timeoutMs}`);
-    } catch (error) {
-      throw translate(error);
-    }
-    sessionTimeout.set(client, timeoutMs);
   }
 
   async function run<T>(
@@ -150,18 +131,12 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     }
   }
 
-  /** A pooled client in a transaction, its session timeout switched on the way when needed. */
-  async function begin(scope: RequestScope | undefined, timeout: number) {
-    const start = async (client: pg.PoolClient) => {
-      const change = (sessionTimeout.get(client) ?? requestTimeout) !== timeout;
-      // The session's timeout changes with BEGIN (no extra round trip): it holds at once, also
-      // past a COMMIT inside a script (pg-boss maintenance), and stays with the session on ours.
-      await client.query(change ? `BEGIN; SET statement_timeout = ${timeout}` : 'BEGIN');
-      return change;
-    };
+  /** A pooled client in a transaction. */
+  async function begin(scope: RequestScope | undefined): Promise<pg.PoolClient> {
     const client = await checkout(scope);
     try {
-      return { client, change: await start(client) };
+      await client.query('BEGIN');
+      return client;
     } catch (error) {
       client.release(true);
       if (!isConnectionError(error)) throw error;
@@ -170,10 +145,26 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     // statement. BEGIN changes nothing, so starting again on a fresh connection is safe.
     const fresh = await checkout(scope);
     try {
-      return { client: fresh, change: await start(fresh) };
+      await fresh.query('BEGIN');
+      return fresh;
     } catch (error) {
       fresh.release(true);
       throw translate(error);
+    }
+  }
+
+  /** One statement (or a script) on a connection of its own, released whatever happens. */
+  async function single<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    const scope = currentRequestScope();
+    const client = await checkout(scope);
+    let broken = false;
+    try {
+      return await run<T>(client, scope, sql, params);
+    } catch (error) {
+      broken = error instanceof DatabaseUnavailableError;
+      throw error;
+    } finally {
+      release(client, broken);
     }
   }
 
@@ -197,24 +188,10 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
 
   return {
     kind: 'postgres',
-    async query<T = Row>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const scope = currentRequestScope();
-      const client = await checkout(scope);
-      let broken = false;
-      try {
-        await setSessionTimeout(client, wanted(scope));
-        return await run<T>(client, scope, sql, params);
-      } catch (error) {
-        broken = error instanceof DatabaseUnavailableError;
-        throw error;
-      } finally {
-        release(client, broken);
-      }
-    },
+    query: single,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const scope = currentRequestScope();
-      const timeout = wanted(scope);
-      const { client, change } = await begin(scope, timeout);
+      const client = await begin(scope);
       let result: T;
       try {
         result = await fn({ query: (sql, params) => run(client, scope, sql, params) });
@@ -223,8 +200,6 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
           () => true,
           () => false,
         );
-        // Undone by the rollback, unless a script committed it inside: not known any more.
-        if (change) sessionTimeout.set(client, UNKNOWN);
         // A connection that cannot even roll back is broken: destroy it rather than pool it.
         release(client, !rolledBack);
         throw translate(error);
@@ -237,7 +212,6 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
         // Lost at COMMIT: it may have committed or not. Never report success.
         throw translate(error, true);
       }
-      if (change) sessionTimeout.set(client, timeout);
       release(client);
       // An aborted transaction (a failed statement whose error `fn` swallowed) "commits" as a
       // ROLLBACK without an error: its writes are gone and must not be acknowledged.
@@ -249,18 +223,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       return result;
     },
     async exec(sql: string): Promise<void> {
-      const scope = currentRequestScope();
-      const client = await checkout(scope);
-      let broken = false;
-      try {
-        await setSessionTimeout(client, wanted(scope));
-        await run(client, scope, sql);
-      } catch (error) {
-        broken = error instanceof DatabaseUnavailableError;
-        throw error;
-      } finally {
-        release(client, broken);
-      }
+      await single(sql);
     },
     probe,
     ping(timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
@@ -270,11 +233,16 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       });
       return withTimeout(pinging, timeoutMs);
     },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    // Both working pools together: the connections this process holds for its work.
+    poolStats: () => ({
+      total: requestPool.totalCount + backgroundPool.totalCount,
+      idle: requestPool.idleCount + backgroundPool.idleCount,
+      waiting: requestPool.waitingCount + backgroundPool.waitingCount,
+    }),
     exclusive: (lockKey, fn) => withSessionLock(url, lockKey, fn),
     listen: (channel, onNotify) => listenOn(url, channel, onNotify),
     async close() {
-      await Promise.all([pool.end(), probePool.end()]);
+      await Promise.all(pools.map((pool) => pool.end()));
     },
   };
 }
@@ -309,12 +277,15 @@ function withTimeout(check: Promise<void>, timeoutMs: number): Promise<void> {
  * committed meanwhile: `CREATE SCHEMA IF NOT EXISTS` after such a wait can still collide).
  */
 async function withSessionLock<T>(url: string, lockKey: number, fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // A background session: a server-wide statement_timeout must not cut the wait short (the
+  // holder may be migrating).
+  const client = new pg.Client({
+    connectionString: withSessionSettings(url, BACKGROUND_SESSION),
+    connectionTimeoutMillis: 10_000,
+  });
   client.on('error', () => {});
   await client.connect();
   try {
-    // A server-wide statement_timeout must not cut the wait short: the holder may be migrating.
-    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [lockKey]);
     try {
       return await fn();
