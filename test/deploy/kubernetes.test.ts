@@ -13,6 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/platform/config/config.js';
+import { defaultBackgroundPoolSize } from '../../src/platform/database/pool-size.js';
 import { REPO_ROOT } from '../process/server-process.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are inspected freely, path by path
@@ -289,11 +290,16 @@ describe.each([
       podAntiAffinityType: 'required',
     });
     expect(cluster.spec.backup.barmanObjectStore.destinationPath).toMatch(/^s3:\/\/|^gs:\/\/|^https:\/\//);
-    // Enough connections for every pod's pool at the autoscaler's maximum.
+    // Enough connections for every pod's pools at the autoscaler's maximum: per server process the
+    // request pool, the background pool, the readiness probe and the outbox's LISTEN.
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'pathways');
     const config = settings(objects);
+    const requestPool = Number(config.DB_POOL_SIZE);
+    const backgroundPool = Number(config.DB_BACKGROUND_POOL_SIZE ?? defaultBackgroundPoolSize(requestPool));
+    const perProcess = requestPool + backgroundPool + 2;
+    const processes = Number(config.WORKERS ?? 1);
     expect(Number(cluster.spec.postgresql.parameters.max_connections)).toBeGreaterThan(
-      Number(config.DB_POOL_SIZE) * hpa.spec.maxReplicas,
+      perProcess * processes * hpa.spec.maxReplicas,
     );
 
     const backup = find(objects, 'ScheduledBackup');
