@@ -1,6 +1,7 @@
 /**
- * The statement timeout applies to the statements of requests only, on one pool whose connections
- * serve both kinds of work; a request whose client has gone starts no statement.
+ * The statement timeout applies to the statements of requests only (the request pool's sessions),
+ * never to background work (the background pool's); a request whose client has gone starts no
+ * statement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
@@ -91,13 +92,13 @@ describe.each(databaseKinds)('request scope on %s', (kind) => {
       expect((await db.query('SELECT n FROM scope_test')).rowCount).toBe(0);
     });
 
-    it('switches the one connection between request and background work in every order', async () => {
+    it('keeps each kind of work to its own timeout whatever order they come in', async () => {
       const steps: Array<[string, () => Promise<unknown>, 'completes' | 'times out']> = [
         ['background query', () => db.query(SLOW), 'completes'],
         ['request query', () => asRequest(() => db.query(SLOW)), 'times out'],
         ['background transaction', () => db.transaction((tx) => tx.query(SLOW)), 'completes'],
         ['request transaction', () => asRequest(() => db.transaction((tx) => tx.query(SLOW))), 'times out'],
-        // The failed request transaction switched the session and rolled back: state not known.
+        // A request transaction stopped by its timeout rolled back; background work is unaffected.
         ['background query after a rollback', () => db.query(SLOW), 'completes'],
         ['background query again', () => db.query(SLOW), 'completes'],
         ['request transaction', () => asRequest(() => db.transaction((tx) => tx.query(SLOW))), 'times out'],
