@@ -165,8 +165,9 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     const me = await nominator(PHARMACY.ods);
     const tab = await signedInOnPage(320, me.account);
     const { page } = tab;
-    tab.allowFailedCall(/\/\$nominate-pharmacy$/);
-    await page.route('**/$nominate-pharmacy', (route) =>
+    const nominateCall = /\/\$nominate-pharmacy$/;
+    tab.allowFailedCall(nominateCall);
+    await page.route(nominateCall, (route) =>
       route.fulfill({
         status: 503,
         contentType: 'application/fhir+json',
@@ -186,11 +187,11 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     await expect.poll(() => page.title()).toBe('Error: Your nominated pharmacy – Pathways');
     // Still nominated, in the service and on the page, and the patient can try again.
     expect(await me.nominated()).toBe(PHARMACY.ods);
-    expect(await page.locator('dl').innerText()).toContain(PHARMACY.name);
+    expect(await page.locator('.nhsuk-summary-list').innerText()).toContain(PHARMACY.name);
     expect(await page.getByRole('button', { name: 'Yes, remove it' }).isEnabled()).toBe(true);
     await check(tab, 'nominated-pharmacy-remove-refused');
 
-    await page.unroute('**/$nominate-pharmacy');
+    await page.unroute(nominateCall);
     await page.getByRole('button', { name: 'Yes, remove it' }).click();
     await page.getByText(`${PHARMACY.name} is no longer your nominated pharmacy.`).waitFor();
     expect(await me.nominated()).toBeUndefined();
