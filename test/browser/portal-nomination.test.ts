@@ -73,7 +73,7 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     people++;
     const { patient } = await storePatient(t.pathways.db, {
       family: `Nominator${people}`,
-      birthDate: '1971-05-0' + ((people % 9) + 1),
+      birthDate: `1971-05-0${(people % 9) + 1}`,
       postcode: 'LS1 6AZ',
     });
     const account = await createAccount(t.pathways.db, {
@@ -95,7 +95,10 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     return { patient, account, nominated };
   }
 
-  async function signedInOnPage(width: number, account: { username: string; password: string; totpSecret: string }) {
+  async function signedInOnPage(
+    width: number,
+    account: { username: string; password: string; totpSecret: string },
+  ) {
     tab = await openTab(browser, base, width);
     await tab.page.goto('/nominated-pharmacy');
     await signInWithTotp(tab, account.username, account.password, account.totpSecret);
@@ -103,7 +106,9 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     return tab;
   }
 
-  it.each([320, 1024])('asks before removing, keeps it on "No", removes it on "Yes" at %i px', async (width) => {
+  it.each([
+    320, 1024,
+  ])('asks before removing, keeps it on "No", removes it on "Yes" at %i px', async (width) => {
     const me = await nominator(PHARMACY.ods);
     const bystander = await nominator(OTHER_PHARMACY.ods);
     const events = async () =>
@@ -123,7 +128,9 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     await page.getByRole('button', { name: REMOVE }).click();
     await page.getByRole('heading', { level: 2, name: QUESTION }).waitFor();
     expect(await focusedText(page)).toBe(QUESTION);
-    expect(await main.innerText()).toContain('New prescriptions will no longer go to a pharmacy automatically.');
+    expect(await main.innerText()).toContain(
+      'New prescriptions will no longer go to a pharmacy automatically.',
+    );
     expect(await me.nominated()).toBe(PHARMACY.ods);
     await check(tab, 'nominated-pharmacy-remove', true);
 

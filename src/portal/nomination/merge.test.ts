@@ -79,7 +79,7 @@ describe.each(databaseKinds)('the nominated pharmacy after a merge on %s', (kind
     expect(mergeFollowersOf(services).at(-1)).toBe(services.get(NOMINATIONS_SERVICE));
   });
 
-  it('gives the survivor the retired record\'s nomination, with its date; the retired record keeps none', async () => {
+  it("gives the survivor the retired record's nomination, with its date; the retired record keeps none", async () => {
     const merge = { retired: patient(), survivor: patient() };
     const bystander = patient();
     await nominate(merge.retired, 'FMG01', '2026-01-02T09:00:00.000Z');

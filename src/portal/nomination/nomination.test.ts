@@ -120,7 +120,7 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     expect((await find(p.clinician, 'kirk')).statusCode).toBe(403);
   });
 
-  it('finds a district\'s pharmacies however many others come first by name', async () => {
+  it("finds a district's pharmacies however many others come first by name", async () => {
     // More than a page of pharmacies in LS15 and organisations with the pharmacy role but no ODS
     // code in LS1, all sorting before the LS1 pharmacies by name: none of them may take their places.
     const store = (name: string, postalCode: string, ods?: string) =>
@@ -137,7 +137,11 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     await store('Zeta Pharmacy', 'LS1 9ZZ', 'FNZ01');
     await store('Outward Pharmacy', 'ls1', 'FNZ02');
 
-    expect(await names(mine.token, 'LS1')).toEqual(['Kirkgate Pharmacy', 'Outward Pharmacy', 'Zeta Pharmacy']);
+    expect(await names(mine.token, 'LS1')).toEqual([
+      'Kirkgate Pharmacy',
+      'Outward Pharmacy',
+      'Zeta Pharmacy',
+    ]);
     expect(await names(mine.token, 'ls1 9')).toEqual(['Zeta Pharmacy']);
     expect(await names(mine.token, 'chemist')).toEqual(['Headingley Chemist']);
     const district = await names(mine.token, 'LS15');
