@@ -12,6 +12,7 @@ import { registerPatientAppointmentRoutes } from './appointments/patient-routes.
 import { startReminderJob } from './appointments/reminder-job.js';
 import { seedPortalDemo } from './demo.js';
 import type { PortalDeps } from './deps.js';
+import { followMergeNomination } from './nomination/merge.js';
 import { registerNominationRoutes } from './nomination/routes.js';
 import { registerPreferenceRoutes } from './preferences/routes.js';
 import { registerRepeatRequestRoutes } from './repeat-requests/routes.js';
@@ -21,7 +22,7 @@ import { declarePortalTypes } from './resource-types.js';
 import { moveReleases, releasesOf } from './results/release-store.js';
 import { registerResultRoutes } from './results/routes.js';
 import { registerResultVisibility } from './results/visibility-rule.js';
-import { REPEAT_REQUESTS_SERVICE, RESULT_RELEASES_SERVICE } from './services.js';
+import { NOMINATIONS_SERVICE, REPEAT_REQUESTS_SERVICE, RESULT_RELEASES_SERVICE } from './services.js';
 import { loadPortalSettings } from './settings.js';
 
 const OPERATIONS = [
@@ -96,6 +97,8 @@ export const portalCapability: CapabilityFactory = async (context) => {
       await moveReleases(tx, merge.retired, merge.survivor);
     },
   });
+  // A merge (HAZ-MERGE): orders go to the survivor, so the nomination goes there too.
+  context.services.provide(NOMINATIONS_SERVICE, { followMerge: followMergeNomination });
   // GET /Task belongs to prescribing (the tracker); it asks its other searches for anything else.
   if (context.services.has(PRESCRIBING_SERVICE)) {
     context.services.get(PRESCRIBING_SERVICE).taskSearches.push(taskSearch);

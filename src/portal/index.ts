@@ -15,4 +15,10 @@ export {
 } from './appointments/hospital-requests.js';
 export { REPEAT_REQUEST_CODE, TASK_CODE_SYSTEM } from './repeat-requests/rules.js';
 export type { RepeatRequestsService } from './repeat-requests/task-search.js';
-export { REPEAT_REQUESTS_SERVICE, RESULT_RELEASES_SERVICE, type ResultReleasesService } from './services.js';
+export {
+  NOMINATIONS_SERVICE,
+  type NominationsService,
+  REPEAT_REQUESTS_SERVICE,
+  RESULT_RELEASES_SERVICE,
+  type ResultReleasesService,
+} from './services.js';

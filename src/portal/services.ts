@@ -9,5 +9,11 @@ export interface ResultReleasesService {
   followMerge(tx: Queryable, merge: { retired: string; survivor: string }): Promise<void>;
 }
 
+/** The patient's nominated pharmacy follows a merge to the survivor, unless it has its own. */
+export interface NominationsService {
+  followMerge(tx: Queryable, merge: { retired: string; survivor: string }): Promise<void>;
+}
+
 export const REPEAT_REQUESTS_SERVICE = defineService<RepeatRequestsService>('repeat-requests');
 export const RESULT_RELEASES_SERVICE = defineService<ResultReleasesService>('result-releases');
+export const NOMINATIONS_SERVICE = defineService<NominationsService>('pharmacy-nominations');

@@ -2,7 +2,8 @@
  * The merge followers one by one (HAZ-MERGE), through the typed services the composed service
  * provides, on both databases: each moves its own rows from the retired record to the survivor
  * inside the merge's transaction (a rolled-back merge leaves them where they were) and touches
- * nobody else's. merge-portal.test.ts runs the same over MLLP and the real sign-in, end to end.
+ * nobody else's. merge-portal.test.ts runs the same over MLLP and the real sign-in, end to end;
+ * the nominated pharmacy's follower is tested in src/portal/nomination/merge.test.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { startFamily } from '../../identity/oauth/refresh.js';
 import { NOTIFICATION_PREFERENCES_SERVICE } from '../../notifications/index.js';
 import { ServiceRegistry } from '../../platform/capability.js';
 import type { Queryable } from '../../platform/database/database.js';
-import { RESULT_RELEASES_SERVICE } from '../../portal/index.js';
+import { NOMINATIONS_SERVICE, RESULT_RELEASES_SERVICE } from '../../portal/index.js';
 import { saveRelease } from '../../portal/results/release-store.js';
 import { type MergeFollower, mergeFollowersOf, type PatientMerge } from './merge-followers.js';
 
@@ -42,12 +43,13 @@ describe.each(databaseKinds)('the merge followers on %s', (kind) => {
   const applied = (follower: MergeFollower, merge: PatientMerge) =>
     t.pathways.db.transaction((tx) => follower.followMerge(tx, merge));
 
-  it('are the portal accounts, result releases and notification preferences, in that order', () => {
+  it('are the portal accounts, result releases, notification preferences and nominations, in that order', () => {
     const services = t.pathways.services;
     expect(mergeFollowersOf(services)).toEqual([
       services.get(PORTAL_ACCOUNTS_SERVICE),
       services.get(RESULT_RELEASES_SERVICE),
       services.get(NOTIFICATION_PREFERENCES_SERVICE),
+      services.get(NOMINATIONS_SERVICE),
     ]);
     // A feed composed without the portal, identity or notifications has nothing to tell.
     expect(mergeFollowersOf(new ServiceRegistry())).toEqual([]);

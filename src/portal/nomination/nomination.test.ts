@@ -120,6 +120,36 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     expect((await find(p.clinician, 'kirk')).statusCode).toBe(403);
   });
 
+  it("finds a district's pharmacies however many others come first by name", async () => {
+    // More than a page of pharmacies in LS15 and organisations with the pharmacy role but no ODS
+    // code in LS1, all sorting before the LS1 pharmacies by name: none of them may take their places.
+    const store = (name: string, postalCode: string, ods?: string) =>
+      p.store({
+        resourceType: 'Organization',
+        ...(ods ? { identifier: [{ system: ODS_SYSTEM, value: ods }] } : {}),
+        active: true,
+        type: [{ coding: [{ system: ROLE, code: '182' }] }],
+        name,
+        address: [{ line: ['2 Test Street'], city: 'Leeds', postalCode }],
+      } satisfies Organization);
+    for (let n = 10; n < 32; n++) await store(`Aire Pharmacy ${n}`, `LS15 ${n % 10}AA`, `FNA${n}`);
+    for (let n = 10; n < 31; n++) await store(`Abbey Chemist ${n}`, `LS1 ${n % 10}AB`);
+    await store('Zeta Pharmacy', 'LS1 9ZZ', 'FNZ01');
+    await store('Outward Pharmacy', 'ls1', 'FNZ02');
+
+    expect(await names(mine.token, 'LS1')).toEqual([
+      'Kirkgate Pharmacy',
+      'Outward Pharmacy',
+      'Zeta Pharmacy',
+    ]);
+    expect(await names(mine.token, 'ls1 9')).toEqual(['Zeta Pharmacy']);
+    expect(await names(mine.token, 'chemist')).toEqual(['Headingley Chemist']);
+    const district = await names(mine.token, 'LS15');
+    expect(district).toHaveLength(20);
+    expect(district.every((name: string) => name.startsWith('Aire Pharmacy '))).toBe(true);
+    expect((await find(mine.token, 'LS15')).json().total).toBe(20);
+  });
+
   it('lets the patient choose and change their own nomination, audited and announced', async () => {
     const none = await p.call(mine.token, 'GET', `/fhir/R4/Patient/${mine.id}/$nominated-pharmacy`);
     expect(none.json()).toEqual({ resourceType: 'Parameters', parameter: [] });

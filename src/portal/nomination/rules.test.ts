@@ -9,7 +9,7 @@ import {
   ORGANISATION_ROLE_SYSTEM,
   pharmacyQuery,
   pharmacyView,
-  postcodeMatches,
+  postcodePattern,
 } from './rules.js';
 
 const pharmacy = (extra: Partial<Organization> = {}): Organization => ({
@@ -50,18 +50,31 @@ describe('pharmacyQuery', () => {
   });
 });
 
-describe('postcodeMatches', () => {
+describe('postcodePattern', () => {
+  /** As the store's SQL applies it to the index's value (normaliseString: lower case, trimmed). */
+  const matches = (query: string, postcode: string) => {
+    const { equals, startsWith } = postcodePattern(query);
+    const stored = postcode.toLowerCase().trim();
+    return stored === equals || stored.startsWith(startsWith);
+  };
+
   it.each([
     ['LS1', 'LS1 6HB', true],
     ['LS1', 'ls1  6hb', true],
+    ['LS1', 'LS1', true],
     ['LS1', 'LS15 8EU', false],
+    ['LS1', 'LS16', false],
     ['LS1 6', 'LS1 6HB', true],
     ['LS1 6', 'LS15 6AA', false],
     ['LS1 6HB', 'LS1 6HB', true],
     ['LS1 6HB', 'LS1 6HC', false],
-    ['LS1', undefined, false],
   ] as const)('%s and %s: %s', (query, postcode, expected) => {
-    expect(postcodeMatches(query, postcode)).toBe(expected);
+    expect(matches(query, postcode)).toBe(expected);
+  });
+
+  it('is lower case, with one space, as the index keeps postcodes', () => {
+    expect(postcodePattern('LS1')).toEqual({ equals: 'ls1', startsWith: 'ls1 ' });
+    expect(postcodePattern(' ls1   6 ')).toEqual({ equals: undefined, startsWith: 'ls1 6' });
   });
 });
 

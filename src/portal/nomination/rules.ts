@@ -46,16 +46,17 @@ export function pharmacyQuery(input: unknown): PharmacyQuery {
 }
 
 /**
- * Whether a pharmacy's postcode answers a postcode query: a query with its inward part (LS1 4)
- * matches postcodes starting with it; an outward code alone (LS1) matches that district only,
- * not LS15 or LS16, which a plain "starts with" would.
+ * How a postcode query matches the postcodes the search index keeps (lower case, trimmed): a
+ * query with its inward part (LS1 4) matches postcodes starting with it; an outward code alone
+ * (LS1) matches that district only, the code itself or the code and a space, not LS15 or LS16,
+ * which a plain "starts with" would. The store puts this in the search's SQL, so a district's
+ * pharmacies are found however many others share its first letters.
  */
-export function postcodeMatches(query: string, postcode: string | undefined): boolean {
-  if (!postcode) return false;
-  const wanted = query.toUpperCase().trim();
-  const have = postcode.toUpperCase().trim().replace(/\s+/g, ' ');
-  if (wanted.includes(' ')) return have.startsWith(wanted);
-  return have.split(' ')[0] === wanted;
+export function postcodePattern(query: string): { equals: string | undefined; startsWith: string } {
+  const wanted = query.toLowerCase().trim().replace(/\s+/g, ' ');
+  return wanted.includes(' ')
+    ? { equals: undefined, startsWith: wanted }
+    : { equals: wanted, startsWith: `${wanted} ` };
 }
 
 export function isPharmacy(organization: Organization): boolean {

@@ -7,7 +7,7 @@
 import type { Organization } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
-import { search } from '../../platform/fhir/search/index.js';
+import { type SearchOptions, search } from '../../platform/fhir/search/index.js';
 import { emit } from '../../platform/outbox/outbox.js';
 import { ODS_SYSTEM } from '../repeat-requests/rules.js';
 import {
@@ -17,7 +17,7 @@ import {
   PHARMACY_ROLE,
   type PharmacyQuery,
   pharmacyView,
-  postcodeMatches,
+  postcodePattern,
 } from './rules.js';
 
 export interface Nomination {
@@ -34,7 +34,13 @@ export async function nominationOf(q: Queryable, patient: string): Promise<Nomin
   return row ? { pharmacy: row.pharmacy, changedAt: new Date(row.changed_at) } : undefined;
 }
 
-/** Pharmacies matching the query, by name; trimmed to what a patient is shown. */
+/**
+ * Pharmacies matching the query, by name; trimmed to what a patient is shown. Everything that
+ * decides whether an Organization is a pharmacy a patient may nominate (role, active, an ODS code)
+ * and whether it answers the query (a postcode district) is part of the search, before its limit,
+ * so the first MAX_PHARMACIES are the right ones however many others share a name or a postcode's
+ * first letters.
+ */
 export async function findPharmacies(
   q: Queryable,
   query: PharmacyQuery,
@@ -46,21 +52,39 @@ export async function findPharmacies(
     _sort: 'name',
     _count: String(MAX_PHARMACIES),
   });
-  if (query.by === 'postcode') params.set('address-postalcode', query.value);
-  else if (query.by === 'ods') params.set('identifier', `${ODS_SYSTEM}|${query.value}`);
-  else params.set('name:contains', query.value);
-  const found = await search(q, 'Organization', params, { baseUrl });
+  const options: SearchOptions = { baseUrl };
+  if (query.by === 'ods') {
+    params.set('identifier', `${ODS_SYSTEM}|${query.value}`);
+  } else {
+    params.set('identifier', `${ODS_SYSTEM}|`);
+    if (query.by === 'name') params.set('name:contains', query.value);
+    else {
+      // The index's starts-with narrows the candidates; the restriction keeps the district's own.
+      params.set('address-postalcode', query.value);
+      options.restriction = postcodeRestriction(query.value);
+    }
+  }
+  const found = await search(q, 'Organization', params, options);
   return (found.entry ?? [])
     .flatMap((entry) =>
       entry.search?.mode === 'match' && entry.resource ? [entry.resource as Organization] : [],
     )
     .filter(isPharmacy)
-    .filter(
-      (organization) =>
-        query.by !== 'postcode' ||
-        (organization.address ?? []).some((address) => postcodeMatches(query.value, address.postalCode)),
-    )
     .map(pharmacyView);
+}
+
+/** postcodePattern as a predicate over the search's `r`, on the postcodes the index keeps. */
+function postcodeRestriction(query: string): NonNullable<SearchOptions['restriction']> {
+  const { equals, startsWith } = postcodePattern(query);
+  return (sql) => {
+    // Postcodes are letters, digits and spaces (pharmacyQuery): nothing LIKE would read as a wildcard.
+    const prefix = `p.value LIKE ${sql.add(`${startsWith}%`)}`;
+    const match = equals === undefined ? prefix : `(p.value = ${sql.add(equals)} OR ${prefix})`;
+    return (
+      `EXISTS (SELECT 1 FROM search_string p WHERE p.resource_type = 'Organization' AND p.id = r.id` +
+      ` AND p.param = 'address-postalcode' AND ${match})`
+    );
+  };
 }
 
 /** The pharmacy with this ODS code, or undefined when the service knows no such pharmacy. */

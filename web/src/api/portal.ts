@@ -178,6 +178,15 @@ export async function nominatePharmacy(patientId: string, ods: string): Promise<
   );
 }
 
+/** Removes the nomination: `pharmacy` given without a value (docs/api.md §10). */
+export async function removeNomination(patientId: string): Promise<Nomination> {
+  return nominationOf(
+    await authorized<Parameters>(`${FHIR}/Patient/${encodeURIComponent(patientId)}/$nominate-pharmacy`, {
+      fhir: { resourceType: 'Parameters', parameter: [{ name: 'pharmacy' }] },
+    }),
+  );
+}
+
 // Appointments
 
 export async function readAppointments(patientId: string): Promise<Appointment[]> {

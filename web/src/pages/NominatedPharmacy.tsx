@@ -1,10 +1,11 @@
 /**
  * The patient's nominated pharmacy: where new prescriptions go when the prescriber names none.
- * Search by name or postcode, choose one; prescriptions already with a pharmacy stay there.
+ * Search by name or postcode, choose one, or remove it (after a confirmation step,
+ * RemoveNomination.tsx); prescriptions already with a pharmacy stay there.
  */
 import type { Organization } from '@medplum/fhirtypes';
 import { type FormEvent, useState } from 'react';
-import { findPharmacies, nominatePharmacy, readNomination } from '../api/portal';
+import { findPharmacies, nominatePharmacy, readNomination, removeNomination } from '../api/portal';
 import { useLoad, useSubmit } from '../app/hooks';
 import { useFocusWhen, useTitle } from '../app/page';
 import { Button, SuccessBanner, SummaryList } from '../components/content';
@@ -13,6 +14,7 @@ import { TextInput } from '../components/fields';
 import { odsOf, pharmacyAddress, pharmacySearchErrors } from '../domain/pharmacies';
 import { fieldOf } from '../domain/problem';
 import { LoadStatus, PageHeading } from './common';
+import { RemoveNomination } from './RemoveNomination';
 
 function PharmacyResult(props: {
   pharmacy: Organization;
@@ -51,18 +53,27 @@ export function NominatedPharmacy({ patientId }: { patientId: string }) {
   const loaded = useLoad(() => readNomination(patientId), patientId);
   const [words, setWords] = useState('');
   const [results, setResults] = useState<Organization[] | undefined>(undefined);
-  const [chosen, setChosen] = useState<Organization | undefined>(undefined);
+  /** What the patient did on this page: chose a pharmacy, or removed the one they had. */
+  const [change, setChange] = useState<{ chosen: Organization } | { removed: Organization } | undefined>(
+    undefined,
+  );
   const search = useSubmit();
   const choose = useSubmit();
-  const errors = search.errors.length > 0 ? search.errors : choose.errors;
+  const remove = useSubmit();
+  const errors = [search, choose, remove].find((form) => form.errors.length > 0)?.errors ?? [];
+  /** One error summary for the page: a new action's answer replaces the last one's. */
+  const clearErrors = () => {
+    for (const form of [search, choose, remove]) form.setErrors([]);
+  };
   useTitle('Your nominated pharmacy', errors.length > 0);
-  const banner = useFocusWhen<HTMLDivElement>(chosen);
+  const banner = useFocusWhen<HTMLDivElement>(change);
   const results$ = useFocusWhen<HTMLHeadingElement>(results);
-  const current = chosen ?? loaded.data?.pharmacy;
+  const current = change ? ('chosen' in change ? change.chosen : undefined) : loaded.data?.pharmacy;
 
   async function find(event: FormEvent) {
     event.preventDefault();
     const found = pharmacySearchErrors(words);
+    clearErrors();
     search.setErrors(found);
     if (found.length > 0) return;
     const answer = await search.run(
@@ -75,24 +86,45 @@ export function NominatedPharmacy({ patientId }: { patientId: string }) {
   async function nominate(pharmacy: Organization) {
     const ods = odsOf(pharmacy);
     if (!ods) return;
+    clearErrors();
     const answer = await choose.run(() => nominatePharmacy(patientId, ods));
     if (answer) {
-      setChosen(answer.pharmacy ?? pharmacy);
+      setChange({ chosen: answer.pharmacy ?? pharmacy });
       setResults(undefined);
     }
   }
 
+  async function removeCurrent(pharmacy: Organization) {
+    clearErrors();
+    const answer = await remove.run(() => removeNomination(patientId));
+    if (answer) setChange({ removed: pharmacy });
+  }
+
   return (
     <>
-      {chosen ? (
+      {change ? (
         <div ref={banner} tabIndex={-1}>
           <SuccessBanner>
-            <p className="nhsuk-notification-banner__heading">
-              Your nominated pharmacy is now {chosen.name ?? odsOf(chosen)}.
-            </p>
-            <p className="nhsuk-body">
-              New prescriptions will go there. Prescriptions already with a pharmacy stay where they are.
-            </p>
+            {'chosen' in change ? (
+              <>
+                <p className="nhsuk-notification-banner__heading">
+                  Your nominated pharmacy is now {change.chosen.name ?? odsOf(change.chosen)}.
+                </p>
+                <p className="nhsuk-body">
+                  New prescriptions will go there. Prescriptions already with a pharmacy stay where they are.
+                </p>
+              </>
+            ) : (
+              <>
+                <p className="nhsuk-notification-banner__heading">
+                  {change.removed.name ?? odsOf(change.removed)} is no longer your nominated pharmacy.
+                </p>
+                <p className="nhsuk-body">
+                  New prescriptions will not go to a pharmacy automatically. Prescriptions already with a
+                  pharmacy stay where they are.
+                </p>
+              </>
+            )}
           </SuccessBanner>
         </div>
       ) : null}
@@ -104,12 +136,20 @@ export function NominatedPharmacy({ patientId }: { patientId: string }) {
       <LoadStatus loaded={loaded} what="your nominated pharmacy" />
       {loaded.data ? (
         current ? (
-          <SummaryList
-            rows={[
-              { key: 'Nominated pharmacy', value: current.name ?? odsOf(current) ?? '' },
-              { key: 'Address', value: pharmacyAddress(current) || 'Not known' },
-            ]}
-          />
+          <>
+            <SummaryList
+              rows={[
+                { key: 'Nominated pharmacy', value: current.name ?? odsOf(current) ?? '' },
+                { key: 'Address', value: pharmacyAddress(current) || 'Not known' },
+              ]}
+            />
+            <RemoveNomination
+              key={odsOf(current) ?? current.id}
+              pharmacy={current}
+              busy={remove.busy}
+              onRemove={() => void removeCurrent(current)}
+            />
+          </>
         ) : (
           <p className="nhsuk-body">You have not nominated a pharmacy.</p>
         )
