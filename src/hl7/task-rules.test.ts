@@ -59,7 +59,9 @@ describe('what the hospital feed may change of a Task', () => {
   it('refuses to create a Task, or to change a Task that is not a repeat request', () => {
     expect(feedTaskRefusal(undefined, repeatRequest)).toMatch(/creates no Task/);
     const prescriptionTask: Task = { ...repeatRequest, code: { text: 'release' } };
-    expect(feedTaskRefusal(prescriptionTask, merged(prescriptionTask))).toMatch(/no Task but a repeat request/);
+    expect(feedTaskRefusal(prescriptionTask, merged(prescriptionTask))).toMatch(
+      /no Task but a repeat request/,
+    );
   });
 
   it.each([

@@ -237,7 +237,9 @@ describe.each(databaseKinds)('HAZ-MERGE and the portal on %s', (kind) => {
       });
       expect(reply.statusCode, `${method} ${url}`).toBe(403);
     }
-    expect((await h.get<Task>(`/fhir/R4/Task/${repeat.id}`)).body.meta!.versionId).toBe(moved.meta!.versionId);
+    expect((await h.get<Task>(`/fhir/R4/Task/${repeat.id}`)).body.meta!.versionId).toBe(
+      moved.meta!.versionId,
+    );
 
     // Least privilege still holds for the re-matched session: the retired record and another
     // patient's are not its own.

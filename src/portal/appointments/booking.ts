@@ -21,14 +21,7 @@ import {
   slotIds,
   withTimesFromSlots,
 } from './rules.js';
-import {
-  emitAppointmentChanged,
-  freeSlots,
-  lockedSlots,
-  lockSlots,
-  occupySlots,
-  pick,
-} from './slots.js';
+import { emitAppointmentChanged, freeSlots, lockedSlots, lockSlots, occupySlots, pick } from './slots.js';
 
 /**
  * The body as an Appointment with one patient, before anything is locked (a 400 otherwise). Full

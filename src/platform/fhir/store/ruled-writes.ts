@@ -58,7 +58,14 @@ export async function createWithRules(
   const id = randomUUID();
   const agent = options.agent ?? CALLER;
   const effects = options.effects ?? newWriteEffects();
-  const change: WriteChange = { interaction: 'create', id, before: undefined, after: resource, agent, effects };
+  const change: WriteChange = {
+    interaction: 'create',
+    id,
+    before: undefined,
+    after: resource,
+    agent,
+    effects,
+  };
   const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
   const created = await createResource(tx, toStore, { id });
   await rules?.afterWrite?.(tx, { ...change, after: created.resource });

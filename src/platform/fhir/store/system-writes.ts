@@ -49,7 +49,10 @@ export class SystemWriter {
   async create(tx: Queryable, resource: Resource): Promise<SystemWrite> {
     const rules = systemWriteRules(this.#rules, this.name, resource.resourceType);
     const effects = newWriteEffects();
-    const created = await createWithRules(tx, rules, checked(rules, resource), { agent: this.agent, effects });
+    const created = await createWithRules(tx, rules, checked(rules, resource), {
+      agent: this.agent,
+      effects,
+    });
     return { ...created, related: effects.related };
   }
 
