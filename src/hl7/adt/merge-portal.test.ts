@@ -232,7 +232,10 @@ describe.each(databaseKinds)('HAZ-MERGE and the portal on %s', (kind) => {
       const reply = await h.t.pathways.app.inject({
         method,
         url,
-        headers: { authorization: h.admin, 'content-type': 'application/fhir+json' },
+        headers: {
+          authorization: h.admin,
+          ...(payload ? { 'content-type': 'application/fhir+json' } : {}),
+        },
         ...(payload ? { payload } : {}),
       });
       expect(reply.statusCode, `${method} ${url}`).toBe(403);
