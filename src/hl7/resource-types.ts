@@ -3,11 +3,14 @@
  * (ServiceRequest) and the Provenance of each applied message. Only the feed writes them (as the
  * system writer `hl7`, through these rules like every type it writes); no HTTP role may, as
  * before they were declared. Each is read as clinical patient data
- * (resource-rules.ts); in read-relationships.ts: whom a patient is related to.
+ * (resource-rules.ts); in read-relationships.ts: whom a patient is related to. Task: what the feed
+ * may change of the portal's repeat requests (a merge, the EPR's answer) and nothing more
+ * (task-rules.ts); no HTTP role writes a Task through the generic routes.
  */
 import type { ResourceRules } from '../platform/fhir/resource-rules.js';
 import { NOBODY } from '../platform/fhir/write-rules.js';
 import { declareHl7Relationships } from './read-relationships.js';
+import { feedTaskRules } from './task-rules.js';
 
 /** The name the feed writes under (`systemWriters` of every type it writes). */
 export const HL7_WRITER = 'hl7';
@@ -26,5 +29,6 @@ export function declareHl7Types(rules: ResourceRules): void {
     });
     rules.declareReads(type, { group: 'clinical', patientData: true });
   }
+  rules.declare('Task', feedTaskRules(HL7_WRITER));
   declareHl7Relationships(rules);
 }

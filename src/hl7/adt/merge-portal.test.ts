@@ -212,6 +212,37 @@ describe.each(databaseKinds)('HAZ-MERGE and the portal on %s', (kind) => {
     // The repeat request follows; a Task that is not the patient's own request stays.
     expect((await h.get<Task>(`/fhir/R4/Task/${repeat.id}`)).body.for?.reference).toBe(survivorRef);
     expect((await h.get<Task>(`/fhir/R4/Task/${prescriptionTask.id}`)).body.for?.reference).toBe(retiredRef);
+    // The feed's Task rules admit no HTTP role: the generic interactions still write no Task.
+    const moved = (await h.get<Task>(`/fhir/R4/Task/${repeat.id}`)).body;
+    const completed = { ...moved, status: 'completed' };
+    const attempts: Array<[method: 'PUT' | 'DELETE' | 'POST', url: string, payload?: object]> = [
+      ['PUT', `/fhir/R4/Task/${repeat.id}`, completed],
+      ['DELETE', `/fhir/R4/Task/${repeat.id}`],
+      [
+        'POST',
+        '/fhir/R4',
+        {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ resource: completed, request: { method: 'PUT', url: `Task/${repeat.id}` } }],
+        },
+      ],
+    ];
+    for (const [method, url, payload] of attempts) {
+      const reply = await h.t.pathways.app.inject({
+        method,
+        url,
+        headers: {
+          authorization: h.admin,
+          ...(payload ? { 'content-type': 'application/fhir+json' } : {}),
+        },
+        ...(payload ? { payload } : {}),
+      });
+      expect(reply.statusCode, `${method} ${url}`).toBe(403);
+    }
+    expect((await h.get<Task>(`/fhir/R4/Task/${repeat.id}`)).body.meta!.versionId).toBe(
+      moved.meta!.versionId,
+    );
 
     // Least privilege still holds for the re-matched session: the retired record and another
     // patient's are not its own.

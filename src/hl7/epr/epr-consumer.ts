@@ -8,18 +8,19 @@
  *
  * The EPR's answer is recorded where the portal reads it: on the Appointment's request (AA
  * delivered, AE/AR refused with the EPR's text) or on the Task (`epr-delivery`). The request stays
- * "waiting for the hospital to confirm" after an AA until the EPR's SIU confirms it. The
- * Appointment is written through its declared rules as the feed's system writer; the Task (a
- * repeat request) has no generic write rules (it changes only through its owners' operations:
- * src/resource-types.test.ts), so its delivery state is written to the store directly.
+ * "waiting for the hospital to confirm" after an AA until the EPR's SIU confirms it. Both are
+ * written through their declared rules as the feed's system writer: the Appointment's booking
+ * rules, and the Task's (task-rules.ts: of a repeat request the feed may set only this answer,
+ * or move it in a merge).
  */
 import type { Appointment, Identifier, MedicationRequest, Patient, Task } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../platform/database/database.js';
-import { readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
+import { readCurrent } from '../../platform/fhir/store/repository.js';
 import type { SystemWriter } from '../../platform/fhir/store/system-writes.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { DomainEvent, ExternalConsumer } from '../../platform/outbox/outbox.js';
 import { answered } from '../../portal/index.js';
+import { EPR_DELIVERY_EXTENSION } from '../task-rules.js';
 import type { EprLink } from './epr-link.js';
 import type { EprSettings } from './epr-settings.js';
 import {
@@ -32,7 +33,7 @@ import {
 
 export const EPR_CONSUMER = 'epr-outbound';
 export const EPR_EVENT_TYPES = ['appointment-change-requested', 'repeat-requested'] as const;
-export const EPR_DELIVERY_EXTENSION = 'https://fhir.pathways.dev/StructureDefinition/epr-delivery';
+export { EPR_DELIVERY_EXTENSION };
 
 interface RepeatRequested {
   patient: string;
@@ -108,12 +109,12 @@ export async function recordVerdict(
     ],
   };
   const others = (task.extension ?? []).filter((e) => e.url !== EPR_DELIVERY_EXTENSION);
-  await updateResource(tx, 'Task', task.id!, { ...task, extension: [...others, delivery] });
+  await writer.update(tx, { ...task, id: task.id!, extension: [...others, delivery] }, { before: task });
 }
 
 export function createEprConsumer(options: {
   db: Database;
-  /** The feed's writer: the Appointment through its declared rules. */
+  /** The feed's writer: the Appointment and the Task through their declared rules. */
   writer: SystemWriter;
   link: EprLink;
   settings: Pick<EprSettings, 'retry' | 'timeoutMs'>;

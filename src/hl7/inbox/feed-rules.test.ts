@@ -2,17 +2,19 @@
  * The feed writes through the declared rules of each type (issue 11), on both databases: a
  * test-only Appointment rule registered with the platform's registry sees an SIU's booking and
  * its update as the feed's system writer (with the version it replaces), runs in the message's
- * transaction (its refusal is an AE and nothing of the message is stored), and a type that does
+ * transaction (its refusal is an AE and nothing of the message is stored), its hooks share one
+ * record of the write whose related versions the message's Provenance names, and a type that does
  * not admit the feed is refused rather than written without its rules.
  */
-import type { Appointment, Bundle } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, Provenance, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import { readAck, siu } from '../../../test/support/hl7/fixtures.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { ResourceRules } from '../../platform/fhir/resource-rules.js';
+import { createResource } from '../../platform/fhir/store/repository.js';
 import { SystemWriter } from '../../platform/fhir/store/system-writes.js';
-import type { WriteAgent, WriteRules } from '../../platform/fhir/write-rules.js';
+import type { WriteAgent, WriteEffects, WriteRules } from '../../platform/fhir/write-rules.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { siuHandler } from '../siu/siu-handler.js';
 import { MessageProcessor } from './processor.js';
@@ -131,6 +133,50 @@ describe.each(databaseKinds)('the feed writes through the declared rules on %s',
       "SELECT count(*)::int AS n FROM search_token WHERE resource_type = 'Slot' AND param = 'identifier' AND value = 'R2'",
     );
     expect(slots.rows[0]!.n).toBe(0);
+  });
+
+  it("shares one write's effects between its hooks, and names what afterWrite wrote in the Provenance", async () => {
+    let shared: WriteEffects | undefined;
+    const related: string[] = [];
+    const reporting: WriteRules<Appointment> = {
+      ...(plain() as WriteRules<Appointment>),
+      inTransactionBundle: false,
+      async beforeWrite(_tx, { effects }) {
+        shared = effects;
+        effects!.locked.set('Slot/test', { resourceType: 'Slot' } as Slot);
+        return undefined;
+      },
+      async afterWrite(tx, { effects }) {
+        expect(effects).toBe(shared);
+        expect(effects!.locked.get('Slot/test')).toEqual({ resourceType: 'Slot' });
+        // A related change of the rule's own, as booking's slots are.
+        const note = await createResource(tx, {
+          resourceType: 'Schedule',
+          actor: [{ display: 'a related change' }],
+        });
+        const version = `Schedule/${note.id}/_history/${note.versionId}`;
+        related.push(version);
+        effects!.related.push(version);
+      },
+    };
+    const control = 'RELATED-1';
+    const ack = await send(processor(declared(reporting)), siu({ trigger: 'S12', filler: 'R4', control }));
+    expect(ack.code).toBe('AA');
+    expect(related).toHaveLength(1);
+    const [booked] = await appointments('R4');
+    const stored = await database.db.query<{ content: string }>(
+      "SELECT content FROM fhir_resource WHERE resource_type = 'Provenance'",
+    );
+    const provenance = stored.rows
+      .map((row) => JSON.parse(row.content) as Provenance)
+      .filter((p) => p.entity?.[0]?.what.identifier?.value === control);
+    expect(provenance).toHaveLength(1);
+    const targets = provenance[0]!.target.map((t) => t.reference);
+    // After the appointment's own version, in the order written.
+    expect(targets.slice(-2)).toEqual([
+      `Appointment/${booked!.id}/_history/${booked!.meta!.versionId}`,
+      related[0],
+    ]);
   });
 
   it('refuses to write a type whose rules do not admit the feed, instead of writing it without them', async () => {

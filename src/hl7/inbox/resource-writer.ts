@@ -1,8 +1,11 @@
 /**
- * How the feed writes resources: through each type's declared rules (the writer `hl7`: the same
- * checks and hooks as an HTTP write, e.g. booking's slots and `appointment-changed`) and the
- * store's versioned create/update, in the message's transaction, remembering when the hospital made each change (hl7_resource_source) so that a
- * message older than what is stored is recognised as stale and does not overwrite newer data.
+ * How the feed writes resources: every one through its type's declared rules (the writer `hl7`:
+ * the same checks and hooks as an HTTP write, e.g. booking's slots and `appointment-changed`; a
+ * type that does not admit the feed is refused) and the store's versioned create/update, in the
+ * message's transaction, remembering when the hospital made each change (hl7_resource_source) so
+ * that a message older than what is stored is recognised as stale and does not overwrite newer
+ * data. What the rules write besides (booking's slots) is reported with the write and named in
+ * the message's Provenance.
  *
  * Each statement is a round trip, and round trips are most of a message's cost (bench/hl7.ts
  * --profile), so inside a MessageTransaction the source time is read with the locked row and
@@ -12,12 +15,8 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
-import {
-  createResource,
-  readCurrent,
-  updateResource,
-  type WriteResult,
-} from '../../platform/fhir/store/repository.js';
+import { readCurrent } from '../../platform/fhir/store/repository.js';
+import type { SystemWrite } from '../../platform/fhir/store/system-writes.js';
 import type { HandlerContext } from '../handler.js';
 
 /** Serialises the messages about one patient (or stay) across connections and replicas. */
@@ -95,25 +94,29 @@ export async function findByIdentifier<T extends Resource>(
   return id ? readStored<T>(tx, `${type}/${id}`) : undefined;
 }
 
-/**
- * The one type the feed changes that has no generic write rules by design: a Task changes only
- * through its owners' operations (src/resource-types.test.ts keeps it undeclared), and a merge
- * moving the portal's repeat requests to the survivor is part of the merge (HAZ-MERGE). Written to
- * the store directly; every other type goes through its declared rules or is refused.
- */
-const WITHOUT_WRITE_RULES: ReadonlySet<string> = new Set(['Task']);
-
-async function write(context: HandlerContext, body: Resource): Promise<WriteResult> {
+async function write(context: HandlerContext, body: Resource): Promise<SystemWrite> {
   const { tx, writer } = context;
-  if (WITHOUT_WRITE_RULES.has(body.resourceType)) {
-    return body.id ? updateResource(tx, body.resourceType, body.id, body) : createResource(tx, body);
-  }
   if (!body.id) return writer.create(tx, body);
   const key = `${body.resourceType}/${body.id}`;
   // The version readStored locked in this transaction: the rules' live version, not read again.
   const live =
     tx instanceof MessageTransaction && tx.live.has(key) ? { before: tx.live.get(key) } : undefined;
   return writer.update(tx, body as Resource & { id: string }, live);
+}
+
+/**
+ * The versions a type's rules wrote with the resource (booking's slots): the message changed them
+ * too, so its log and Provenance name them. Their hospital source time is not recorded (the rule
+ * changed them, not a message about them), and the live version kept for them is dropped, so a
+ * later write in this message reads them again.
+ */
+function recordRelated(context: HandlerContext, related: readonly string[]): void {
+  for (const version of related) {
+    const reference = version.split('/_history/')[0]!;
+    if (context.tx instanceof MessageTransaction) context.tx.live.delete(reference);
+    context.touched.add(reference);
+    context.versions?.push(version);
+  }
 }
 
 /** Creates or updates `resource` (by its id) and records the change's source time. */
@@ -132,6 +135,7 @@ export async function writeResource<T extends Resource>(
     tx.changed.set(reference, context.eventTime);
     context.touched.add(reference);
     context.versions?.push(`${reference}/_history/${written.versionId}`);
+    recordRelated(context, written.related);
     return written.resource as T & { id: string };
   }
   await tx.query(
@@ -142,6 +146,7 @@ export async function writeResource<T extends Resource>(
   );
   context.touched.add(reference);
   context.versions?.push(`${reference}/_history/${written.versionId}`);
+  recordRelated(context, written.related);
   return written.resource as T & { id: string };
 }
 

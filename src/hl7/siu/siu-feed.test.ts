@@ -6,7 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { Appointment, Bundle, Location, Patient, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, Location, Patient, Provenance, Slot } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/databases.js';
 import { adt, controlId, NHS_NUMBER, readAck, siu } from '../../../test/support/hl7/fixtures.js';
@@ -150,6 +150,42 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
       ['booked', 'clinician'],
       ['booked', 'clinician'],
+    ]);
+  });
+
+  it("names the Slot versions the booking rules wrote in the message's Provenance", async () => {
+    /** The message's Provenance targets of these types, in the order written. */
+    async function targets(control: string, types: string[]): Promise<string[]> {
+      const { body } = await h.get<Bundle<Provenance>>('/fhir/R4/Provenance?_count=200');
+      const provenance = (body.entry ?? [])
+        .map((entry) => entry.resource!)
+        .filter((p) => p.entity?.[0]?.what.identifier?.value === control);
+      expect(provenance).toHaveLength(1);
+      return provenance[0]!.target.map((t) => t.reference!).filter((r) => types.includes(r.split('/')[0]!));
+    }
+    const booking = controlId('SIU');
+    await accepted(siu({ trigger: 'S12', filler: 'A11', control: booking }));
+    const [booked] = await byFiller('A11');
+    const slot = booked!.slot![0]!.reference!;
+    const busy = (await h.get<Slot>(`/fhir/R4/${slot}`)).body;
+    expect(busy.status).toBe('busy');
+    // The feed creates the Slot free; the booking rules take it with the Appointment.
+    expect(busy.meta!.versionId).toBe('2');
+    expect(await targets(booking, ['Slot', 'Appointment'])).toEqual([
+      `${slot}/_history/1`,
+      `Appointment/${booked!.id}/_history/${booked!.meta!.versionId}`,
+      `${slot}/_history/2`,
+    ]);
+
+    const cancelling = controlId('SIU');
+    await accepted(siu({ trigger: 'S15', filler: 'A11', control: cancelling, at: '20260111100000' }));
+    const [cancelled] = await byFiller('A11');
+    const freed = (await h.get<Slot>(`/fhir/R4/${slot}`)).body;
+    expect(freed).toMatchObject({ status: 'free', meta: { versionId: '3' } });
+    // The feed leaves the unchanged Slot alone; the booking rules give it back.
+    expect(await targets(cancelling, ['Slot', 'Appointment'])).toEqual([
+      `Appointment/${cancelled!.id}/_history/${cancelled!.meta!.versionId}`,
+      `${slot}/_history/3`,
     ]);
   });
 

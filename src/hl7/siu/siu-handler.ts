@@ -12,12 +12,13 @@
  * they take and give back its Slot and tell the patient (`appointment-changed`), exactly as for a
  * clinician's booking, so this handler keeps the Slot's times and leaves its status to them.
  */
-import type { Appointment, Location, Resource, Schedule, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Location, Schedule, Slot } from '@medplum/fhirtypes';
 import { hospitalRequestOf, settledBy, withHospitalRequest } from '../../portal/index.js';
 import { upsertPatient } from '../adt/patient-store.js';
 import { type HandlerContext, type MessageHandler, segment, segments } from '../handler.js';
 import { findByIdentifier, isStale, lockKey, readStored, writeResource } from '../inbox/resource-writer.js';
 import { contentError } from '../message/hl7-error.js';
+import { sameContent } from '../same-content.js';
 import {
   type AppointmentFacts,
   applyAppointmentFacts,
@@ -39,26 +40,6 @@ async function upsertByIdentifier<T extends Location | Schedule | Slot>(
   const next = build(stored);
   if (stored?.id && sameContent(stored, next)) return stored as T & { id: string };
   return writeResource(context, next);
-}
-
-/** JSON with every object's keys in order: the stored text keeps the order it was created in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
-}
-
-/**
- * Whether the built resource says what is stored, whatever the order of its keys: a store-created
- * resource's `id` is not where a built one has it, and comparing text rewrote unchanged clinics,
- * schedules and slots once each.
- */
-function sameContent(a: Resource, b: Resource): boolean {
-  const { meta: _a, ...left } = a;
-  const { meta: _b, ...right } = b;
-  return canonical(left) === canonical(right);
 }
 
 async function writePlaces(

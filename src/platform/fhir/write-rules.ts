@@ -41,6 +41,27 @@ export interface WriteChange<T extends Resource = Resource> {
   after: T | undefined;
   /** Who writes it: hooks may tell a caller's edit from the record's source (the hospital's EPR). */
   agent: WriteAgent;
+  /**
+   * This write's own record, one object shared by its `beforeWrite` and `afterWrite`
+   * (store/ruled-writes.ts makes one per write); absent when a caller runs a hook by itself.
+   */
+  effects?: WriteEffects;
+}
+
+/**
+ * What one write's hooks read and wrote besides the resource. `locked`: what `beforeWrite` read
+ * and locked (`Type/id` → as read), so `afterWrite` need not read it again (booking's slots: only
+ * the resource itself is written in between, and the locks keep every other writer out).
+ * `related`: the versions of other resources the hooks wrote (`Type/id/_history/n`, in order),
+ * which the writer reports with its own (the hospital feed names them in the message's Provenance).
+ */
+export interface WriteEffects {
+  readonly locked: Map<string, Resource>;
+  readonly related: string[];
+}
+
+export function newWriteEffects(): WriteEffects {
+  return { locked: new Map(), related: [] };
 }
 
 export interface WriteRules<T extends Resource = Resource> {

@@ -21,7 +21,7 @@ import {
   slotIds,
   withTimesFromSlots,
 } from './rules.js';
-import { emitAppointmentChanged, freeSlots, lockSlots, occupySlots, pick } from './slots.js';
+import { emitAppointmentChanged, freeSlots, lockedSlots, lockSlots, occupySlots, pick } from './slots.js';
 
 /**
  * The body as an Appointment with one patient, before anything is locked (a 400 otherwise). Full
@@ -53,8 +53,11 @@ export const appointmentRules: WriteRules<Appointment> = {
   events: ['appointment-changed'],
   inTransactionBundle: false,
   parse: appointmentBody,
-  /** Locks every slot involved (in id order) and takes start and end from the wanted ones. */
-  async beforeWrite(tx, { before, after, agent }) {
+  /**
+   * Locks every slot involved (in id order) and takes start and end from the wanted ones; the
+   * slots read are kept for afterWrite (`effects.locked`).
+   */
+  async beforeWrite(tx, { before, after, agent, effects }) {
     // The EPR is the source of its appointments: its SIU may name another record (and a merge
     // moves them to the survivor); a caller may not move one to another patient by editing it.
     if (before && after && agent.kind === 'caller') assertSamePatient(before, after);
@@ -65,18 +68,26 @@ export const appointmentRules: WriteRules<Appointment> = {
       wanted,
       'Appointment.slot',
     );
+    for (const [id, slot] of slots) effects?.locked.set(`Slot/${id}`, slot);
     return after ? withTimesFromSlots(after, pick(slots, wanted)) : undefined;
   },
-  /** Gives back the slots no longer held, takes the new ones (409 when taken), tells the patient. */
-  async afterWrite(tx, { before, after, agent }) {
+  /**
+   * Gives back the slots no longer held, takes the new ones (409 when taken), tells the patient;
+   * the slot versions written are the write's related versions (the feed's Provenance names them).
+   */
+  async afterWrite(tx, { before, after, agent, effects }) {
     const heldBefore = before ? heldSlotIds(before) : [];
     const heldAfter = after ? heldSlotIds(after) : [];
     const toFree = difference(heldBefore, heldAfter);
     const toTake = difference(heldAfter, heldBefore);
-    // Already locked by beforeWrite in this transaction: read again as they are now.
-    const slots = await lockSlots(tx, [...toFree, ...toTake], [], 'Appointment.slot');
-    await freeSlots(tx, pick(slots, toFree));
-    await occupySlots(tx, pick(slots, toTake));
+    // Locked by beforeWrite and unchanged since (only the appointment was written in between):
+    // as it read them, not read again.
+    const slots = await lockedSlots(tx, effects?.locked, [...toFree, ...toTake], 'Appointment.slot');
+    const written = [
+      ...(await freeSlots(tx, pick(slots, toFree))),
+      ...(await occupySlots(tx, pick(slots, toTake))),
+    ];
+    effects?.related.push(...written);
     const appointment = after ?? before;
     // A version stored before these rules may name no patient: then there is nobody to tell.
     const patient = appointment && patientOf(appointment);

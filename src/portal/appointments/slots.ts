@@ -3,7 +3,7 @@
  * order before they are checked, so two requests for one slot queue, and the second sees it busy:
  * double booking is refused however the requests interleave, on every replica.
  */
-import type { Appointment, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Resource, Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/database/database.js';
 import { Problem } from '../../platform/errors/problem.js';
 import { readCurrent, updateResource } from '../../platform/fhir/store/repository.js';
@@ -30,21 +30,56 @@ export async function lockSlots(
   return slots;
 }
 
-/** Marks the slots busy; any that is not free is a 409 and nothing is written. */
-export async function occupySlots(tx: Queryable, slots: readonly Slot[]): Promise<void> {
+/**
+ * The slots as locked earlier in this write (`locked`: `Slot/id` → as read, booking.ts's
+ * beforeWrite), reading and locking only those it does not hold.
+ */
+export async function lockedSlots(
+  tx: Queryable,
+  locked: ReadonlyMap<string, Resource> | undefined,
+  ids: readonly string[],
+  expression: string,
+): Promise<Map<string, Slot>> {
+  const held = new Map<string, Slot>();
+  for (const id of ids) {
+    const slot = locked?.get(`Slot/${id}`);
+    if (slot?.resourceType === 'Slot') held.set(id, slot);
+  }
+  const read = await lockSlots(
+    tx,
+    ids.filter((id) => !held.has(id)),
+    [],
+    expression,
+  );
+  return new Map([...held, ...read]);
+}
+
+/**
+ * Marks the slots busy; any that is not free is a 409 and nothing is written. Answers the
+ * versions written (`Slot/id/_history/n`).
+ */
+export async function occupySlots(tx: Queryable, slots: readonly Slot[]): Promise<string[]> {
   const taken = slots.find((slot) => slot.status !== 'free');
   if (taken)
     throw new Problem('CONFLICT', `Slot/${taken.id} is not free (${taken.status}): choose another slot`);
-  for (const slot of slots) await setStatus(tx, slot, 'busy');
+  const written: string[] = [];
+  for (const slot of slots) written.push(await setStatus(tx, slot, 'busy'));
+  return written;
 }
 
-/** Frees slots that an appointment no longer holds (a slot someone marked otherwise is left alone). */
-export async function freeSlots(tx: Queryable, slots: readonly Slot[]): Promise<void> {
-  for (const slot of slots) if (slot.status === 'busy') await setStatus(tx, slot, 'free');
+/**
+ * Frees slots that an appointment no longer holds (a slot someone marked otherwise is left alone).
+ * Answers the versions written.
+ */
+export async function freeSlots(tx: Queryable, slots: readonly Slot[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const slot of slots) if (slot.status === 'busy') written.push(await setStatus(tx, slot, 'free'));
+  return written;
 }
 
-async function setStatus(tx: Queryable, slot: Slot, status: Slot['status']): Promise<void> {
-  await updateResource(tx, 'Slot', slot.id!, { ...slot, status });
+async function setStatus(tx: Queryable, slot: Slot, status: Slot['status']): Promise<string> {
+  const result = await updateResource(tx, 'Slot', slot.id!, { ...slot, status });
+  return `Slot/${result.id}/_history/${result.versionId}`;
 }
 
 export function pick(slots: ReadonlyMap<string, Slot>, ids: readonly string[]): Slot[] {

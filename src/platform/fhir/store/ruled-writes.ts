@@ -10,8 +10,10 @@ import type { Queryable } from '../../database/database.js';
 import {
   CALLER,
   hasTransactionRules,
+  newWriteEffects,
   type WriteAgent,
   type WriteChange,
+  type WriteEffects,
   type WriteRules,
 } from '../write-rules.js';
 import {
@@ -36,6 +38,11 @@ export interface WriteOptions {
    * judge staleness).
    */
   current?: { before: Resource | undefined };
+  /**
+   * The write's record the hooks share (write-rules.ts `WriteEffects`); a fresh one when left out.
+   * A system writer passes its own to learn the related versions the hooks wrote.
+   */
+  effects?: WriteEffects;
 }
 
 function live(stored: { deleted: boolean; content: string } | undefined): Resource | undefined {
@@ -46,11 +53,19 @@ export async function createWithRules(
   tx: Queryable,
   rules: WriteRules | undefined,
   resource: Resource,
-  options: Pick<WriteOptions, 'agent'> = {},
+  options: Pick<WriteOptions, 'agent' | 'effects'> = {},
 ): Promise<WriteResult> {
   const id = randomUUID();
   const agent = options.agent ?? CALLER;
-  const change: WriteChange = { interaction: 'create', id, before: undefined, after: resource, agent };
+  const effects = options.effects ?? newWriteEffects();
+  const change: WriteChange = {
+    interaction: 'create',
+    id,
+    before: undefined,
+    after: resource,
+    agent,
+    effects,
+  };
   const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
   const created = await createResource(tx, toStore, { id });
   await rules?.afterWrite?.(tx, { ...change, after: created.resource });
@@ -88,7 +103,8 @@ export async function updateWithRules(
     : live(await readCurrent(tx, type, id, { forUpdate: true }));
   if (before) await guard.current?.(before);
   const agent = write.agent ?? CALLER;
-  const change: WriteChange = { interaction: 'update', id, before, after: resource, agent };
+  const effects = write.effects ?? newWriteEffects();
+  const change: WriteChange = { interaction: 'update', id, before, after: resource, agent, effects };
   const toStore = (await rules?.beforeWrite?.(tx, change)) ?? resource;
   const result = await updateResource(tx, type, id, toStore, options);
   await rules?.afterWrite?.(tx, { ...change, after: result.resource });
@@ -106,7 +122,14 @@ export async function deleteWithRules(
   const before = live(await readCurrent(tx, type, id, { forUpdate: true }));
   if (before) await guard.current?.(before);
   // Only HTTP callers delete: no system writer is admitted to (write-rules.ts `systemWriters`).
-  const change: WriteChange = { interaction: 'delete', id, before, after: undefined, agent: CALLER };
+  const change: WriteChange = {
+    interaction: 'delete',
+    id,
+    before,
+    after: undefined,
+    agent: CALLER,
+    effects: newWriteEffects(),
+  };
   if (before) await rules?.beforeWrite?.(tx, change);
   const options = target.ifMatch !== undefined ? { ifMatch: target.ifMatch } : {};
   const deleted = await deleteResource(tx, type, id, options);

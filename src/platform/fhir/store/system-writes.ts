@@ -5,12 +5,13 @@
  * the resource arrives. HTTP callers are judged by the type's `write` policy before they reach
  * the store; a system writer has no roles, so a type admits it by naming it in `systemWriters`.
  * A type that does not (or that nobody declared) is refused: a programming error, found by the
- * writer's tests, never a write that skips its rules.
+ * writer's tests, never a write that skips its rules. Each write answers with the versions of
+ * other resources its hooks wrote (`related`: booking's slots), for the writer's own record.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../database/database.js';
 import type { ResourceRules } from '../resource-rules.js';
-import { parseChecked, type WriteAgent, type WriteRules } from '../write-rules.js';
+import { newWriteEffects, parseChecked, type WriteAgent, type WriteRules } from '../write-rules.js';
 import type { WriteResult } from './repository.js';
 import { createWithRules, updateWithRules } from './ruled-writes.js';
 
@@ -27,6 +28,11 @@ export function systemWriteRules(rules: ResourceRules, writer: string, resourceT
   return declared;
 }
 
+/** A system write: the resource's version, and `Type/id/_history/n` of each other version its hooks wrote. */
+export interface SystemWrite extends WriteResult {
+  related: readonly string[];
+}
+
 export class SystemWriter {
   readonly agent: WriteAgent;
 
@@ -40,9 +46,14 @@ export class SystemWriter {
     this.agent = { kind: 'system', name };
   }
 
-  async create(tx: Queryable, resource: Resource): Promise<WriteResult> {
+  async create(tx: Queryable, resource: Resource): Promise<SystemWrite> {
     const rules = systemWriteRules(this.#rules, this.name, resource.resourceType);
-    return createWithRules(tx, rules, checked(rules, resource), { agent: this.agent });
+    const effects = newWriteEffects();
+    const created = await createWithRules(tx, rules, checked(rules, resource), {
+      agent: this.agent,
+      effects,
+    });
+    return { ...created, related: effects.related };
   }
 
   /**
@@ -53,10 +64,11 @@ export class SystemWriter {
     tx: Queryable,
     resource: Resource & { id: string },
     current?: { before: Resource | undefined },
-  ): Promise<WriteResult> {
+  ): Promise<SystemWrite> {
     const type = resource.resourceType;
     const rules = systemWriteRules(this.#rules, this.name, type);
-    return updateWithRules(
+    const effects = newWriteEffects();
+    const updated = await updateWithRules(
       tx,
       rules,
       { type, id: resource.id },
@@ -64,9 +76,11 @@ export class SystemWriter {
       {},
       {
         agent: this.agent,
+        effects,
         ...(current ? { current } : {}),
       },
     );
+    return { ...updated, related: effects.related };
   }
 }
 
