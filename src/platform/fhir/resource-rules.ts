@@ -123,7 +123,11 @@ export class ResourceRules {
     return [...this.#writes.keys()].sort();
   }
 
-  /** How `resourceType` is read: its group and whether it holds patient data; declared once. */
+  /**
+   * How `resourceType` is read: its group, whether it holds patient data and whether it is open to
+   * every patient; declared once. Opening a type with patient data, or one patients do not read,
+   * throws: a wrong declaration stops the start instead of showing patients others' records.
+   */
   declareReads(resourceType: string, rules: ReadRules): void {
     if (this.#reads.has(resourceType)) throw new Error(`read rules for ${resourceType} are already declared`);
     if (rules.openToPatients && rules.patientData) {
