@@ -34,7 +34,8 @@ function productFiles(dir: string): string[] {
 
 describe('dependencies on the access control', () => {
   const declaring = productFiles('src').filter(
-    (file) => !file.startsWith('src/platform/auth/') && DECLARES.test(readFileSync(path.join(ROOT, file), 'utf8')),
+    (file) =>
+      !file.startsWith('src/platform/auth/') && DECLARES.test(readFileSync(path.join(ROOT, file), 'utf8')),
   );
 
   it('finds the files it judges (a sanity check of the pattern)', () => {

@@ -14,9 +14,9 @@ import type { AuditInput } from '../audit/audit-event.js';
 import { forbidden, Problem } from '../errors/problem.js';
 import { LITERAL_REFERENCE, PATIENT_REFERENCE } from '../fhir/ids.js';
 import { patientOf } from '../fhir/patient-compartment.js';
+import type { PatientCompartment } from '../fhir/search/index.js';
 import { agentFromPrincipal } from './agent.js';
 import { missingToken } from './challenge.js';
-import type { PatientCompartment } from '../fhir/search/index.js';
 import {
   checkBundlePatientBinding,
   checkPatientBinding,

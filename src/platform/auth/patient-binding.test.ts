@@ -179,7 +179,11 @@ describe('the types open to every patient (derived from the declared read rules)
 
   it('refuses a declared type not opened to patients (a Device) unless it is the patient’s own', () => {
     const device = (patient?: string) =>
-      ({ resourceType: 'Device', id: patient ?? 'd', ...(patient ? { patient: { reference: patient } } : {}) }) as Resource;
+      ({
+        resourceType: 'Device',
+        id: patient ?? 'd',
+        ...(patient ? { patient: { reference: patient } } : {}),
+      }) as Resource;
     const result = checkPatientBinding(me, [device('Patient/me'), device('Patient/other'), device()]);
     expect(result.allowed).toEqual([device('Patient/me')]);
     expect(result.blocked).toHaveLength(2);
@@ -190,7 +194,10 @@ describe('the types open to every patient (derived from the declared read rules)
     expect([...bare]).toEqual(['OperationOutcome']);
     const result = checkWith(
       me,
-      [{ resourceType: 'Organization', id: 'pharmacy' } as Resource, { resourceType: 'Patient', id: 'me' } as Resource],
+      [
+        { resourceType: 'Organization', id: 'pharmacy' } as Resource,
+        { resourceType: 'Patient', id: 'me' } as Resource,
+      ],
       bare,
     );
     expect(result.allowed.map((r) => r.resourceType)).toEqual(['Patient']);
