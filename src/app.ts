@@ -138,6 +138,8 @@ export async function buildPathways(
     env,
     services,
     wrapVerifier: options.wrapTokenVerifier,
+    // Read when a request is served, once every capability has declared its types.
+    reads: resourceRules,
   });
   await identity.register(app);
   const { access } = identity;

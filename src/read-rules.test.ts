@@ -61,6 +61,22 @@ const KERNEL_PATIENT_DATA_TYPES = new Set([
 ]);
 
 /**
+ * patient-binding.ts `NON_PATIENT_TYPES` as it was in the kernel (commit 5110d4e): the types a
+ * patient sees every instance of. OperationOutcome is the kernel's own; the others are declared.
+ */
+const KERNEL_NON_PATIENT_TYPES = new Set([
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Location',
+  'HealthcareService',
+  'Medication',
+  'OperationOutcome',
+  'Schedule',
+  'Slot',
+]);
+
+/**
  * Written out type by type, as the issue states the policy (issue 17 §6), not derived from the
  * declarations under test. Columns: prescriber, clinician, dispenser, registrar, service-desk,
  * admin, analyst (issue 15: analysts read only the directory; Group cohorts are the administrators').
@@ -133,6 +149,10 @@ describe('the read rules the capabilities declare', () => {
       const patients = roles !== 'any-authenticated' && roles.includes('patient');
       expect(patients, type).toBe(type !== 'Communication' && type !== 'Group');
     }
+  });
+
+  it('opens to every patient exactly the types the kernel list did (HAZ-WRONG-PATIENT)', () => {
+    expect([...rules.typesOpenToPatients()].sort()).toEqual([...KERNEL_NON_PATIENT_TYPES].sort());
   });
 
   it('throws when two capabilities declare the same type', () => {

@@ -54,7 +54,6 @@ export const analyticsCapability: CapabilityFactory = async (context): Promise<C
     async fhirRoutes(fhir) {
       registerExportRoutes(fhir, {
         db: context.db,
-        access: context.access,
         audit: context.audit,
         baseUrl: context.fhirBaseUrl,
         // Every capability has declared its types by now: routes are registered after all are built.
@@ -65,7 +64,7 @@ export const analyticsCapability: CapabilityFactory = async (context): Promise<C
         },
         removeFiles: (exportId) => removeExportFiles(settings.exportDir, exportId),
       });
-      registerViewRoutes(fhir, { db: context.db, access: context.access, audit: context.audit, pseudonym });
+      registerViewRoutes(fhir, { db: context.db, audit: context.audit, pseudonym });
     },
   };
 };

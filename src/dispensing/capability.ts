@@ -22,7 +22,7 @@ export const dispensingCapability: CapabilityFactory = async (context) => {
   const settings = dispensingSettings(context.env);
   const prescribing = context.services.get(PRESCRIBING_SERVICE);
   const { db, access, audit, log } = context;
-  registerDispenseHandler(prescribing.handlers, { db, access, audit });
+  registerDispenseHandler(prescribing.handlers, { db, audit });
   const safetyEvents = clinicalSafetyCounter(context.metrics);
   declareDispensingTypes(context.resourceRules);
   // The claim event's row refers to the stored Claim; consumers get it read back per batch.
@@ -64,11 +64,10 @@ export const dispensingCapability: CapabilityFactory = async (context) => {
       });
       registerDispensingRoutes(fhir, {
         db,
-        access,
         audit,
         statusUpdateCoolDownHours: settings.readyCoolDownHours,
       });
-      registerCommunicationRoutes(fhir, { db, access, audit, baseUrl: context.fhirBaseUrl });
+      registerCommunicationRoutes(fhir, { db, audit, baseUrl: context.fhirBaseUrl });
     },
   };
 };

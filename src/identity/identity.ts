@@ -5,7 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AuditTrail } from '../platform/audit/trail.js';
-import { type AccessControl, agentOfRequest, createAccessControl } from '../platform/auth/fastify.js';
+import {
+  type AccessControl,
+  type AccessControlDeps,
+  agentOfRequest,
+  createAccessControl,
+} from '../platform/auth/fastify.js';
 import { createTokenVerifier, type TokenVerifier } from '../platform/auth/verify.js';
 import type { ServiceRegistry } from '../platform/capability.js';
 import type { Config } from '../platform/config/config.js';
@@ -65,6 +70,8 @@ export async function createIdentity(deps: {
   services?: ServiceRegistry;
   /** Wraps the verifier (`BuildOptions.wrapTokenVerifier`). */
   wrapVerifier?: (verifier: TokenVerifier) => TokenVerifier;
+  /** The declared read rules (`context.resourceRules`): the types open to every patient. */
+  reads: AccessControlDeps['reads'];
 }): Promise<Identity> {
   const { db, audit, config } = deps;
   const secretKey = loadSecretKey({ dataDir: config.dataDir, env: deps.env ?? process.env });
@@ -95,6 +102,7 @@ export async function createIdentity(deps: {
     audit,
     metrics: deps.metrics,
     stepUpMaxAgeS: config.stepUpMaxAgeS,
+    reads: deps.reads,
   });
   return {
     secretKey,

@@ -31,9 +31,9 @@ export function declarePortalTypes(rules: ResourceRules): void {
     audit: 'patient-data',
     inTransactionBundle: true,
   });
-  // Timetables: which times exist and are free, never who booked them.
+  // Timetables: which times exist and are free, never who booked them (open to every patient).
   for (const type of ['Schedule', 'Slot'])
-    rules.declareReads(type, { group: 'directory', patientData: false });
+    rules.declareReads(type, { group: 'directory', patientData: false, openToPatients: true });
   for (const type of ['Appointment', 'Consent', 'DiagnosticReport', 'Observation']) {
     rules.declareReads(type, { group: 'clinical', patientData: true });
   }

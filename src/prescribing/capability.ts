@@ -78,7 +78,7 @@ export const prescribingCapability: CapabilityFactory = async (context) => {
     seedDemo: () => seedPrescribingDemo({ db: context.db, pki, register, remoteKeys }),
     async fhirRoutes(fhir) {
       registerProcessMessage(fhir, { access: context.access, handlers });
-      registerPrepareAndSign(fhir, { db: context.db, access: context.access, register, remoteKeys });
+      registerPrepareAndSign(fhir, { db: context.db, register, remoteKeys });
       registerTaskSearch(fhir, {
         db: context.db,
         access: context.access,

@@ -84,7 +84,6 @@ export const registerCapability: CapabilityFactory = async (context) => {
     async fhirRoutes(fhir) {
       pkiOperationRoutes(fhir, {
         db: context.db,
-        access: context.access,
         audit: context.audit,
         authority,
         crl,

@@ -24,9 +24,11 @@ export function declareRegisterTypes(rules: ResourceRules): void {
     });
   }
   rules.declare('Device', { write: SYSTEM_EDITORS, audit: 'patient-data', inTransactionBundle: true });
-  // The directory every staff role reads in full; none of it is patient data.
-  for (const type of ['Practitioner', 'PractitionerRole', ...DIRECTORY, 'Device']) {
-    rules.declareReads(type, { group: 'directory', patientData: false });
+  // The directory every staff role reads in full; none of it is patient data. A patient sees all
+  // of it (who prescribed, which pharmacy, what medicine) but a Device, which may name a patient.
+  for (const type of ['Practitioner', 'PractitionerRole', ...DIRECTORY]) {
+    rules.declareReads(type, { group: 'directory', patientData: false, openToPatients: true });
   }
+  rules.declareReads('Device', { group: 'directory', patientData: false });
   declareRegisterRelationships(rules);
 }

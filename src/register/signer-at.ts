@@ -11,6 +11,7 @@ import {
   type CertificateCheck,
   type CertificateChecker,
   type CertificateRow,
+  derParameter,
   judgeCertificateRow,
 } from './pki/check.js';
 import {
@@ -46,12 +47,14 @@ export interface Signer {
   rights: PrescribingRight[];
 }
 
-// The certificate's practitioner reference is the role query's parameter; the query itself is
-// ROLE_VERSIONS, so its plan (and its test) hold here too.
-const SIGNER_SQL = `
+// The certificate is found by its primary key and kept only when its bytes are the leaf's ($4):
+// compared in the database, so the DER is never sent back. The certificate's practitioner
+// reference is the role query's parameter; the query itself is ROLE_VERSIONS, so its plan (and
+// its test) hold here too. Exported for its plan test (signer-at.test.ts).
+export const SIGNER_SQL = `
   WITH certificate AS (
-    SELECT practitioner_id, encode(der, 'base64') AS der, revoked_at, revocation_reason
-    FROM pki_certificate WHERE serial_number = $1
+    SELECT practitioner_id, revoked_at, revocation_reason
+    FROM pki_certificate WHERE serial_number = $1 AND der = $4
   )
   SELECT
     (SELECT row_to_json(certificate) FROM certificate) AS certificate,
@@ -63,7 +66,7 @@ const SIGNER_SQL = `
     (SELECT json_agg(roles) FROM (${ROLE_VERSIONS.replace('$1', "(SELECT 'Practitioner/' || practitioner_id FROM certificate)")}) AS roles) AS roles`;
 
 interface SignerRow {
-  certificate: (Omit<CertificateRow, 'der'> & { der: string }) | null;
+  certificate: CertificateRow | null;
   practitioners: PractitionerMatch[] | null;
   roles: RoleVersionRow[] | null;
 }
@@ -75,12 +78,13 @@ export function createSignerLookup(checker: Pick<CertificateChecker, 'precheck'>
       return { certificate: checked.failure, identifiedPractitioner: undefined, rights: [] };
     }
     const wanted = usableIdentifiers(query.identifiers);
-    const result = await q.query<SignerRow>(SIGNER_SQL, [checked.serialNumber, ...identifierParams(wanted)]);
+    const result = await q.query<SignerRow>(SIGNER_SQL, [
+      checked.serialNumber,
+      ...identifierParams(wanted),
+      derParameter(query.leafDer),
+    ]);
     const row = result.rows[0]!;
-    const certificateRow = row.certificate
-      ? { ...row.certificate, der: Buffer.from(row.certificate.der, 'base64') }
-      : undefined;
-    const certificate = judgeCertificateRow(certificateRow, query, checked.serialNumber);
+    const certificate = judgeCertificateRow(row.certificate ?? undefined, query.sigT, checked.serialNumber);
     const identified = wanted.length > 0 ? choosePractitioner(wanted, row.practitioners ?? []) : undefined;
     const rights = certificate.ok
       ? rightsFromVersions(groupRoleVersions(row.roles ?? []), {

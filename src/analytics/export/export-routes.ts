@@ -10,12 +10,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import {
-  type AccessControl,
-  type AccessPolicy,
-  auditRequest,
-  principalOf,
-} from '../../platform/auth/index.js';
+import { type AccessPolicy, auditRequest, principalOf } from '../../platform/auth/index.js';
 import type { Database, Queryable } from '../../platform/database/database.js';
 import { invalid, notFound, Problem } from '../../platform/errors/problem.js';
 import { FHIR_ID } from '../../platform/fhir/resource-types.js';
@@ -29,7 +24,6 @@ export const EXPORT_POLICY: AccessPolicy = { roles: ['admin', 'analyst'] };
 
 export interface ExportRouteDeps {
   db: Database;
-  access: AccessControl;
   audit: { record(input: AuditInput): Promise<void> };
   baseUrl: string;
   /** The types each level covers (export-request.ts `exportTypesOf`). */

@@ -8,12 +8,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import {
-  type AccessControl,
-  type AccessPolicy,
-  auditRequest,
-  principalOf,
-} from '../../platform/auth/index.js';
+import { type AccessPolicy, auditRequest, principalOf } from '../../platform/auth/index.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
 import type { Pseudonym } from '../pseudonymise/pseudonymise.js';
@@ -33,7 +28,6 @@ interface Parameter {
 
 export interface ViewRouteDeps {
   db: Database;
-  access: AccessControl;
   audit: { record(input: AuditInput): Promise<void> };
   pseudonym: Pseudonym;
 }

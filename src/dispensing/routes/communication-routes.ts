@@ -6,7 +6,7 @@
 import type { Bundle, Communication } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, auditRequest, principalOf } from '../../platform/auth/fastify.js';
+import { auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import type { AccessPolicy } from '../../platform/auth/policy.js';
 import type { Database } from '../../platform/database/database.js';
 import { forbidden, invalid, Problem } from '../../platform/errors/problem.js';
@@ -33,7 +33,6 @@ export function registerCommunicationRoutes(
   fhir: FastifyInstance,
   deps: {
     db: Database;
-    access: AccessControl;
     audit: { record(input: AuditInput): Promise<void> };
     baseUrl: string;
   },

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, auditRequest, principalOf } from '../../platform/auth/fastify.js';
+import { auditRequest, principalOf } from '../../platform/auth/fastify.js';
 import type { AccessPolicy } from '../../platform/auth/policy.js';
 import type { Database } from '../../platform/database/database.js';
 import { informational } from '../../platform/errors/problem.js';
@@ -21,7 +21,6 @@ export const DISPENSER_POLICY: AccessPolicy = { roles: ['dispenser'], organisati
 
 interface Deps {
   db: Database;
-  access: AccessControl;
   audit: { record(input: AuditInput): Promise<void> };
 }
 

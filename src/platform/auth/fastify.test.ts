@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import type { AuditInput } from '../audit/audit-event.js';
+import { ResourceRules } from '../fhir/resource-rules.js';
 import { registerErrorHandling } from '../http/errors.js';
 import { createAccessControl, declaredRoutes, protect, recordDeclaredAccess } from './fastify.js';
 import { policyInHandler } from './policy.js';
@@ -15,6 +16,10 @@ const RECORDS: Resource[] = [
   { resourceType: 'MedicationRequest', id: 'theirs', subject: { reference: 'Patient/other' } } as Resource,
   { resourceType: 'Organization', id: 'pharmacy' } as Resource,
 ];
+
+/** The declared read rules the access control is given: here one type open to every patient. */
+const reads = new ResourceRules();
+reads.declareReads('Organization', { group: 'directory', patientData: false, openToPatients: true });
 
 let key: TestKey;
 let app: FastifyInstance;
@@ -33,6 +38,7 @@ beforeAll(async () => {
     audit: { record: async (input) => void audits.push(input) },
     metrics,
     stepUpMaxAgeS: 900,
+    reads,
   });
   app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void logLines.push(line) } } });
   recordDeclaredAccess(app);
@@ -252,6 +258,7 @@ describe('protect(requireDeclaredPolicy)', () => {
       audit: { record: async () => undefined },
       metrics: new Registry(),
       stepUpMaxAgeS: 900,
+      reads,
     });
     await expect(
       strict

@@ -4,7 +4,8 @@
  * `config: { access }` (a policy, `'public'` or `policyInHandler(…)`, see policy.ts `RouteAccess`)
  * by its scope's `protect`. There is no other way to attach a policy to a route.
  * Patient binding of what a route returns goes through `bindToPatient`, which refuses, audits,
- * logs and counts every blocked resource (HAZ-WRONG-PATIENT).
+ * logs and counts every blocked resource (HAZ-WRONG-PATIENT); which types are open to every
+ * patient is what the capabilities declared (`reads`), never a list here.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -13,9 +14,15 @@ import type { AuditInput } from '../audit/audit-event.js';
 import { forbidden, Problem } from '../errors/problem.js';
 import { LITERAL_REFERENCE, PATIENT_REFERENCE } from '../fhir/ids.js';
 import { patientOf } from '../fhir/patient-compartment.js';
+import type { PatientCompartment } from '../fhir/search/index.js';
 import { agentFromPrincipal } from './agent.js';
 import { missingToken } from './challenge.js';
-import { checkBundlePatientBinding, checkPatientBinding } from './patient-binding.js';
+import {
+  checkBundlePatientBinding,
+  checkPatientBinding,
+  type OpenTypes,
+  patientCompartmentOf,
+} from './patient-binding.js';
 import {
   type AccessPolicy,
   authorize,
@@ -47,6 +54,12 @@ export interface AccessControlDeps {
   metrics: Registry;
   /** STEP_UP_MAX_AGE_S. */
   stepUpMaxAgeS: number;
+  /**
+   * The declared read rules (fhir/resource-rules.ts `ResourceRules`), asked on each request for
+   * the types open to every patient: the capabilities declare theirs after the access control is
+   * made, before any route is served.
+   */
+  reads: { typesOpenToPatients(): OpenTypes };
   now?: () => Date;
 }
 
@@ -63,6 +76,11 @@ export interface AccessControl {
   bindToPatient<T extends Resource>(request: FastifyRequest, resources: readonly T[]): Promise<T[]>;
   /** A search or history Bundle about to be returned, with the caller's entries only. */
   bindBundleToPatient(request: FastifyRequest, bundle: Bundle): Promise<Bundle>;
+  /**
+   * What a patient-bound caller's searches are narrowed to in SQL (the same rule as `bindToPatient`);
+   * undefined for other callers.
+   */
+  patientCompartment(request: FastifyRequest): PatientCompartment | undefined;
   /** One resource about to be returned: 403 (after the same reporting) when it is another patient's. */
   assertPatientBound(request: FastifyRequest, resource: Resource): Promise<void>;
   /** Organisation binding once the resource (and its org) is known. */
@@ -179,7 +197,11 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
   }
 
   async function bindToPatient<T extends Resource>(request: FastifyRequest, resources: readonly T[]) {
-    const { allowed, blocked } = checkPatientBinding(principalOf(request), resources);
+    const { allowed, blocked } = checkPatientBinding(
+      principalOf(request),
+      resources,
+      deps.reads.typesOpenToPatients(),
+    );
     if (blocked.length > 0) await reportWrongPatient(request, blocked);
     return allowed;
   }
@@ -199,9 +221,16 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
     },
     bindToPatient,
     async bindBundleToPatient(request, bundle) {
-      const checked = checkBundlePatientBinding(principalOf(request), bundle);
+      const checked = checkBundlePatientBinding(
+        principalOf(request),
+        bundle,
+        deps.reads.typesOpenToPatients(),
+      );
       if (checked.blocked.length > 0) await reportWrongPatient(request, checked.blocked);
       return checked.bundle;
+    },
+    patientCompartment(request) {
+      return patientCompartmentOf(principalOf(request), deps.reads.typesOpenToPatients());
     },
     async assertPatientBound(request, resource) {
       const allowed = await bindToPatient(request, [resource]);

@@ -14,7 +14,7 @@ export {
   protect,
   recordDeclaredAccess,
 } from './fastify.js';
-export { checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
+export { checkPatientBinding, type OpenTypes } from './patient-binding.js';
 export {
   type AccessContext,
   type AccessDecision,

@@ -1,9 +1,37 @@
 import type { Resource } from '@medplum/fhirtypes';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { declaredResourceRules } from '../../../test/support/platform/declared-rules.js';
 import { patientOf } from '../fhir/patient-compartment.js';
-import { checkBundlePatientBinding, checkPatientBinding, NON_PATIENT_TYPES } from './patient-binding.js';
+import { ResourceRules } from '../fhir/resource-rules.js';
+import {
+  checkBundlePatientBinding,
+  checkPatientBinding as checkWith,
+  type OpenTypes,
+} from './patient-binding.js';
 import type { Principal } from './principal.js';
+
+/**
+ * `NON_PATIENT_TYPES`, the list patient binding kept in the kernel until the types open to patients
+ * were declared by their capabilities (as it was at commit 5110d4e). The declarations must add up
+ * to exactly this: one more type would show every patient every instance of it.
+ */
+const KERNEL_NON_PATIENT_TYPES = [
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Location',
+  'HealthcareService',
+  'Medication',
+  'OperationOutcome',
+  'Schedule',
+  'Slot',
+];
+
+/** What the service's access control is given: every capability's declarations. */
+const OPEN: OpenTypes = declaredResourceRules().typesOpenToPatients();
+const checkPatientBinding = <T extends Resource>(principal: Principal, resources: readonly T[]) =>
+  checkWith(principal, resources, OPEN);
 
 const me: Principal = {
   subject: 'acc-1',
@@ -82,6 +110,7 @@ describe('checkPatientBinding', () => {
     const result = checkBundlePatientBinding(
       me,
       bundle as unknown as Parameters<typeof checkBundlePatientBinding>[1],
+      OPEN,
     );
     expect(result.bundle.entry?.map((e) => e.resource?.id)).toEqual(['a', 'd']);
     expect(result.bundle.total).toBe(1);
@@ -90,7 +119,7 @@ describe('checkPatientBinding', () => {
       'Patient/other',
     ]);
     const staff = { ...me, roles: ['dispenser'] } as Principal;
-    expect(checkBundlePatientBinding(staff, bundle as never).bundle).toBe(bundle);
+    expect(checkBundlePatientBinding(staff, bundle as never, OPEN).bundle).toBe(bundle);
   });
 
   it('property: a patient never gets a resource outside their compartment, and nothing is lost', () => {
@@ -111,10 +140,67 @@ describe('checkPatientBinding', () => {
         const { allowed, blocked } = checkPatientBinding(me, resources);
         expect(allowed.length + blocked.length).toBe(resources.length);
         for (const r of allowed) {
-          expect(NON_PATIENT_TYPES.has(r.resourceType) || patientOf(r) === 'Patient/me').toBe(true);
+          expect(OPEN.has(r.resourceType) || patientOf(r) === 'Patient/me').toBe(true);
         }
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the types open to every patient (derived from the declared read rules)', () => {
+  it('are exactly the list the kernel held, now that the capabilities declare them', () => {
+    expect([...OPEN].sort()).toEqual([...KERNEL_NON_PATIENT_TYPES].sort());
+  });
+
+  it('cannot be changed once derived', () => {
+    expect(() => (OPEN as Set<string>).add('Observation')).toThrow(TypeError);
+    expect(() => (OPEN as Set<string>).delete('Organization')).toThrow(TypeError);
+    expect(OPEN.has('Observation')).toBe(false);
+    expect(OPEN.has('Organization')).toBe(true);
+  });
+
+  it('refuses a type nobody declared unless its subject is the patient (unknown means no)', () => {
+    const undeclared = (id: string, patient?: string) =>
+      ({
+        resourceType: 'AllergyIntolerance',
+        id,
+        ...(patient ? { patient: { reference: patient } } : {}),
+      }) as Resource;
+    expect(declaredResourceRules().readDeclaredTypes()).not.toContain('AllergyIntolerance');
+    const result = checkPatientBinding(me, [
+      undeclared('mine', 'Patient/me'),
+      undeclared('theirs', 'Patient/other'),
+      undeclared('nobodys'),
+    ]);
+    expect(result.allowed.map((r) => r.id)).toEqual(['mine']);
+    expect(result.blocked.map((r) => r.id)).toEqual(['theirs', 'nobodys']);
+  });
+
+  it('refuses a declared type not opened to patients (a Device) unless it is the patient’s own', () => {
+    const device = (patient?: string) =>
+      ({
+        resourceType: 'Device',
+        id: patient ?? 'd',
+        ...(patient ? { patient: { reference: patient } } : {}),
+      }) as Resource;
+    const result = checkPatientBinding(me, [device('Patient/me'), device('Patient/other'), device()]);
+    expect(result.allowed).toEqual([device('Patient/me')]);
+    expect(result.blocked).toHaveLength(2);
+  });
+
+  it('opens nothing but OperationOutcome when no capability declared anything', () => {
+    const bare = new ResourceRules().typesOpenToPatients();
+    expect([...bare]).toEqual(['OperationOutcome']);
+    const result = checkWith(
+      me,
+      [
+        { resourceType: 'Organization', id: 'pharmacy' } as Resource,
+        { resourceType: 'Patient', id: 'me' } as Resource,
+      ],
+      bare,
+    );
+    expect(result.allowed.map((r) => r.resourceType)).toEqual(['Patient']);
+    expect(result.blocked.map((r) => r.resourceType)).toEqual(['Organization']);
   });
 });

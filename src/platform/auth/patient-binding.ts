@@ -10,21 +10,13 @@ import { isPatientBound, ownPatient } from './policy.js';
 import type { Principal } from './principal.js';
 
 /**
- * Types that never belong to a patient and that a patient may see (who prescribed, which
- * pharmacy, what medicine). Anything else without a patient is blocked: unknown means no.
+ * The types a patient may see every instance of: reference data that belongs to no patient (who
+ * prescribed, which pharmacy, what medicine, which clinic times are free). Not a list here: the
+ * capabilities declare it with their types' read rules (`openToPatients`, fhir/resource-rules.ts
+ * `typesOpenToPatients`) and the access control passes it in. Any other type is patient data:
+ * shown to a patient only when its subject is that patient (unknown means no).
  */
-export const NON_PATIENT_TYPES: ReadonlySet<string> = new Set([
-  'Organization',
-  'Practitioner',
-  'PractitionerRole',
-  'Location',
-  'HealthcareService',
-  'Medication',
-  'OperationOutcome',
-  // Clinic timetables: which times exist and are free, never who booked them.
-  'Schedule',
-  'Slot',
-]);
+export type OpenTypes = ReadonlySet<string>;
 
 export interface PatientBindingResult<T extends Resource = Resource> {
   allowed: T[];
@@ -34,13 +26,14 @@ export interface PatientBindingResult<T extends Resource = Resource> {
 export function checkPatientBinding<T extends Resource>(
   principal: Principal,
   resources: readonly T[],
+  openTypes: OpenTypes,
 ): PatientBindingResult<T> {
   if (!isPatientBound(principal)) return { allowed: [...resources], blocked: [] };
   const own = ownPatient(principal);
   const allowed: T[] = [];
   const blocked: T[] = [];
   for (const resource of resources) {
-    if (isVisibleTo(own, resource)) allowed.push(resource);
+    if (isVisibleTo(own, resource, openTypes)) allowed.push(resource);
     else blocked.push(resource);
   }
   return { allowed, blocked };
@@ -50,14 +43,17 @@ export function checkPatientBinding<T extends Resource>(
  * The same rule as a search condition (fhir/search/compartment-filter.ts): what a patient-bound
  * caller's searches are narrowed to in SQL, before counting and paging; undefined for other callers.
  */
-export function patientCompartmentOf(principal: Principal): PatientCompartment | undefined {
+export function patientCompartmentOf(
+  principal: Principal,
+  openTypes: OpenTypes,
+): PatientCompartment | undefined {
   if (!isPatientBound(principal)) return undefined;
   const own = ownPatient(principal);
-  return { patientId: own?.slice('Patient/'.length), openTypes: NON_PATIENT_TYPES };
+  return { patientId: own?.slice('Patient/'.length), openTypes };
 }
 
-function isVisibleTo(own: string | undefined, resource: Resource): boolean {
-  if (NON_PATIENT_TYPES.has(resource.resourceType)) return true;
+function isVisibleTo(own: string | undefined, resource: Resource, openTypes: OpenTypes): boolean {
+  if (openTypes.has(resource.resourceType)) return true;
   // No linked patient record: nothing patient-shaped is visible.
   if (own === undefined) return false;
   const patient = patientOf(resource);
@@ -72,13 +68,16 @@ function isVisibleTo(own: string | undefined, resource: Resource): boolean {
 export function checkBundlePatientBinding(
   principal: Principal,
   bundle: Bundle,
+  openTypes: OpenTypes,
 ): { bundle: Bundle; blocked: Resource[] } {
   if (!isPatientBound(principal)) return { bundle, blocked: [] };
   const own = ownPatient(principal);
   const entries = bundle.entry ?? [];
-  const kept = entries.filter((entry) => entry.resource !== undefined && isVisibleTo(own, entry.resource));
+  const kept = entries.filter(
+    (entry) => entry.resource !== undefined && isVisibleTo(own, entry.resource, openTypes),
+  );
   const blocked = entries.flatMap((entry) =>
-    entry.resource !== undefined && !isVisibleTo(own, entry.resource) ? [entry.resource] : [],
+    entry.resource !== undefined && !isVisibleTo(own, entry.resource, openTypes) ? [entry.resource] : [],
   );
   if (kept.length === entries.length) return { bundle, blocked };
   const filtered: Bundle = { ...bundle, entry: kept };

@@ -6,7 +6,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Registry } from 'prom-client';
 import type { AuditInput } from '../audit/audit-event.js';
-import { type AccessControl, createAccessControl } from './fastify.js';
+import { type AccessControl, type AccessControlDeps, createAccessControl } from './fastify.js';
 import { parseTrustedIssuers } from './trusted-issuers.js';
 import { createTokenVerifier, type TokenVerifier } from './verify.js';
 
@@ -19,6 +19,8 @@ export interface AuthSetupOptions {
   localJwks: () => Promise<JSONWebKeySet> | JSONWebKeySet;
   audit: { record(input: AuditInput): Promise<void> };
   metrics: Registry;
+  /** The declared read rules (fhir/resource-rules.ts): which types are open to every patient. */
+  reads: AccessControlDeps['reads'];
   log?: { warn: (object: object, message: string) => void };
 }
 
@@ -36,6 +38,7 @@ export function setUpAuth(options: AuthSetupOptions): { verifier: TokenVerifier;
     audit: options.audit,
     metrics: options.metrics,
     stepUpMaxAgeS: options.stepUpMaxAgeS,
+    reads: options.reads,
   });
   return { verifier, access };
 }

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER, signToken, type TestKey, testKey } from '../../../test/support/platform/auth.js';
 import { Problem } from '../errors/problem.js';
+import { ResourceRules } from '../fhir/resource-rules.js';
 import { setUpAuth } from './setup.js';
 import { parseTrustedIssuers, type TrustedIssuersError } from './trusted-issuers.js';
 import { createTokenVerifier } from './verify.js';
@@ -62,6 +63,7 @@ it('setUpAuth stops the start on a bad TRUSTED_ISSUERS', () => {
       localJwks: () => ({ keys: [] }),
       audit: { record: async () => undefined },
       metrics: new Registry(),
+      reads: new ResourceRules(),
     });
   expect(build('[{"issuer":"http://localhost:3000","audience":"x"}]')).toThrow('TRUSTED_ISSUERS: issuer');
   expect(build('')).not.toThrow();

@@ -11,10 +11,13 @@
  *    GP practice" — each as a SQL predicate;
  *  - read rules: the type's group in the staff read table (read-access/read-rule.ts: who reads
  *    every instance, who only related ones, who none) and whether its instances hold patient data
- *    (every read and write of them is audited, naming the patient: patient-compartment.ts).
+ *    (every read and write of them is audited, naming the patient: patient-compartment.ts), and
+ *    whether a patient may see every instance (reference data), from which patient binding takes
+ *    the types open to patients (`typesOpenToPatients`, HAZ-WRONG-PATIENT).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Role } from '../auth/principal.js';
+import { readPolicy } from './access-policy.js';
 import type { TypeGroup } from './read-access/read-rule.js';
 import { assertConsistent, type WriteRules } from './write-rules.js';
 
@@ -24,6 +27,29 @@ export interface ReadRules {
   group: TypeGroup;
   /** Its instances hold patient data: every read and write of them is audited. */
   patientData: boolean;
+  /**
+   * A patient may be shown any instance, not only those in their own compartment: reference data
+   * that is nobody's record (who prescribed, which pharmacy, what medicine, which clinic times are
+   * free). Only for a type without patient data in a group patients read; unset: a patient sees
+   * the instances of their own compartment only (auth/patient-binding.ts, HAZ-WRONG-PATIENT).
+   */
+  openToPatients?: boolean;
+}
+
+/**
+ * Open to every patient whatever the declarations: the platform's own answer about a request (an
+ * error, a search's outcome entry), never anyone's record.
+ */
+const KERNEL_OPEN_TYPES = ['OperationOutcome'] as const;
+
+/** A set nothing can change (add, delete and clear throw), handed to every request. */
+function frozenSet(values: Iterable<string>): ReadonlySet<string> {
+  const set = new Set(values);
+  const refuse = () => {
+    throw new TypeError('the types open to patients are fixed by the declarations');
+  };
+  for (const method of ['add', 'delete', 'clear']) Object.defineProperty(set, method, { value: refuse });
+  return Object.freeze(set);
 }
 
 /**
@@ -66,11 +92,18 @@ export interface PatientRelationship {
   sql(refs: RelationshipSql & { patientId: string }): string;
 }
 
+function patientsRead(group: TypeGroup): boolean {
+  const { roles } = readPolicy(group);
+  return roles !== 'any-authenticated' && roles.includes('patient');
+}
+
 export class ResourceRules {
   readonly #resource = new Map<string, ResourceRelationship[]>();
   readonly #patient: PatientRelationship[] = [];
   readonly #writes = new Map<string, WriteRules>();
   readonly #reads = new Map<string, Readonly<ReadRules>>([['Patient', PATIENT_READS]]);
+  /** `typesOpenToPatients()`, derived once from the declarations (again after another declaration). */
+  #openToPatients: ReadonlySet<string> | undefined;
 
   /** How `resourceType` is written through the generic routes; one capability declares a type once. */
   declare<T extends Resource>(resourceType: T['resourceType'], rules: WriteRules<T>): void {
@@ -90,10 +123,21 @@ export class ResourceRules {
     return [...this.#writes.keys()].sort();
   }
 
-  /** How `resourceType` is read: its group and whether it holds patient data; declared once. */
+  /**
+   * How `resourceType` is read: its group, whether it holds patient data and whether it is open to
+   * every patient; declared once. Opening a type with patient data, or one patients do not read,
+   * throws: a wrong declaration stops the start instead of showing patients others' records.
+   */
   declareReads(resourceType: string, rules: ReadRules): void {
     if (this.#reads.has(resourceType)) throw new Error(`read rules for ${resourceType} are already declared`);
+    if (rules.openToPatients && rules.patientData) {
+      throw new Error(`${resourceType} holds patient data: it cannot be open to every patient`);
+    }
+    if (rules.openToPatients && !patientsRead(rules.group)) {
+      throw new Error(`${resourceType} (${rules.group}) is not read by patients: it cannot be open to them`);
+    }
     this.#reads.set(resourceType, { ...rules });
+    this.#openToPatients = undefined;
   }
 
   /** The declared read rules of a type, or the strictest (`UNDECLARED_READS`) when none were. */
@@ -109,6 +153,20 @@ export class ResourceRules {
   /** Whether instances of the type hold patient data (audited on every read and write). */
   holdsPatientData(resourceType: string): boolean {
     return this.readRules(resourceType).patientData;
+  }
+
+  /**
+   * The types whose every instance a patient may see (patient binding, HAZ-WRONG-PATIENT): those
+   * declared `openToPatients` (so without patient data, in a group patients read) and the kernel's
+   * OperationOutcome. A type nobody declared is not among them: a patient gets its instances only
+   * when they are in the patient's own compartment. Fixed: the same set until another declaration.
+   */
+  typesOpenToPatients(): ReadonlySet<string> {
+    this.#openToPatients ??= frozenSet([
+      ...KERNEL_OPEN_TYPES,
+      ...[...this.#reads].filter(([, rules]) => rules.openToPatients === true).map(([type]) => type),
+    ]);
+    return this.#openToPatients;
   }
 
   /** Every type with declared read rules (Patient included), for documentation and tests. */

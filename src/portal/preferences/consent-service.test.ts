@@ -19,6 +19,7 @@ import { AuditTrail } from '../../platform/audit/trail.js';
 import { createAccessControl } from '../../platform/auth/fastify.js';
 import { createTokenVerifier } from '../../platform/auth/verify.js';
 import { ServiceRegistry } from '../../platform/capability.js';
+import { ResourceRules } from '../../platform/fhir/resource-rules.js';
 import { createResource, readCurrent } from '../../platform/fhir/store/repository.js';
 import { loadValidationDefinitions } from '../../platform/fhir/validation/index.js';
 import { createHttpServer } from '../../platform/http/server.js';
@@ -55,7 +56,13 @@ describe.each(databaseKinds)('contact preferences and the consent service on %s'
       audience: AUDIENCE,
       localJwks: () => ({ keys: [key.publicJwk] }),
     });
-    const access = createAccessControl({ verifier, audit, metrics, stepUpMaxAgeS: 900 });
+    const access = createAccessControl({
+      verifier,
+      audit,
+      metrics,
+      stepUpMaxAgeS: 900,
+      reads: new ResourceRules(),
+    });
     app = await createHttpServer({
       config: {
         bodyLimitBytes: 1_000_000,

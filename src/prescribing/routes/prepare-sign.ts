@@ -6,7 +6,6 @@
 
 import type { Bundle, Parameters } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
-import type { AccessControl } from '../../platform/auth/fastify.js';
 import { principalOf } from '../../platform/auth/fastify.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
@@ -25,7 +24,6 @@ export function registerPrepareAndSign(
   fhir: FastifyInstance,
   deps: {
     db: Database;
-    access: AccessControl;
     register: PrescriberRegister;
     remoteKeys: RemoteSigningKeys;
     now?: () => Date;

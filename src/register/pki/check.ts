@@ -1,8 +1,8 @@
 /**
  * Is this the certificate of a prescriber, fit to have signed at `sigT`? The leaf must be signed
  * by our issuing CA (the signature is checked), valid at sigT (notBefore ≤ sigT ≤ notAfter, and
- * the CA too), one the register issued (the table, by serial: one indexed query) and not revoked
- * at sigT (revocationVerdict). Only the issuing CA is trusted, so a chain sent along is not needed
+ * the CA too), one the register issued (the table, by serial and the same bytes, compared in SQL:
+ * one query on the primary key) and not revoked at sigT (revocationVerdict). Only the issuing CA is trusted, so a chain sent along is not needed
  * and not used.
  *
  * What is pure is cached: the leaf's parse and whether this CA signed it, keyed by the CA's key
@@ -108,35 +108,44 @@ export function createCertificateChecker(authority: CertificateAuthority) {
     const checked = await precheck(input);
     if ('failure' in checked) return checked.failure;
     const found = await q.query<CertificateRow>(
-      'SELECT practitioner_id, der, revoked_at, revocation_reason FROM pki_certificate WHERE serial_number = $1',
-      [checked.serialNumber],
+      `SELECT practitioner_id, revoked_at, revocation_reason FROM pki_certificate
+       WHERE serial_number = $1 AND der = $2`,
+      [checked.serialNumber, derParameter(input.leafDer)],
     );
-    return judgeCertificateRow(found.rows[0], input, checked.serialNumber);
+    return judgeCertificateRow(found.rows[0], input.sigT, checked.serialNumber);
   }
 
   return { checkSigningCertificate, precheck };
 }
 
-/** The register's row of a certificate, by serial number. */
+/**
+ * The register's row of the certificate presented: the one with its serial number and its very
+ * bytes (`serial_number = $n AND der = $m`, compared in SQL; the bytes never travel back).
+ */
 export interface CertificateRow {
   practitioner_id: string;
-  der: Uint8Array;
   revoked_at: Date | string | null;
   revocation_reason: string | null;
 }
 
-/** The row (or its absence) judged: the certificate the register issued, not revoked at sigT. */
+/** The leaf's DER as a bytea bind parameter (a view of the same bytes, not a copy). */
+export function derParameter(der: Uint8Array): Buffer {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+}
+
+/**
+ * The row (or its absence) judged: the certificate the register issued, not revoked at sigT. No
+ * row: the register issued no certificate with this serial, or one with other bytes under it.
+ */
 export function judgeCertificateRow(
   row: CertificateRow | undefined,
-  input: CheckInput,
+  sigT: Date,
   serialNumber: string,
 ): CertificateCheck {
-  if (!row || !Buffer.from(row.der).equals(Buffer.from(input.leafDer))) {
-    return notTrusted('The signing certificate is not one the register issued');
-  }
+  if (!row) return notTrusted('The signing certificate is not one the register issued');
   if (row.revoked_at !== null) {
     const reason = isRevocationReason(row.revocation_reason) ? row.revocation_reason : 'unspecified';
-    const verdict = revocationVerdict({ revokedAt: new Date(row.revoked_at), reason }, input.sigT);
+    const verdict = revocationVerdict({ revokedAt: new Date(row.revoked_at), reason }, sigT);
     if (verdict.revoked) return { ok: false, code: 'CERTIFICATE_REVOKED', message: verdict.message };
   }
   return { ok: true, practitionerId: row.practitioner_id, serialNumber };

@@ -7,7 +7,7 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditInput } from '../../platform/audit/audit-event.js';
-import { type AccessControl, auditRequest } from '../../platform/auth/fastify.js';
+import { auditRequest } from '../../platform/auth/fastify.js';
 import type { Database } from '../../platform/database/database.js';
 import { invalid, Problem } from '../../platform/errors/problem.js';
 import { readCurrent } from '../../platform/fhir/store/repository.js';
@@ -27,7 +27,6 @@ import { normaliseSerial } from './serial.js';
 
 export interface PkiRouteDeps {
   db: Database;
-  access: AccessControl;
   audit: { record(input: AuditInput): Promise<void> };
   authority: CertificateAuthority;
   crl: CrlSettings;

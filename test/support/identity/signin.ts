@@ -17,6 +17,7 @@ import type { AuditTrail } from '../../../src/platform/audit/trail.js';
 import { createAccessControl } from '../../../src/platform/auth/fastify.js';
 import { invalidToken, isRole, type Principal } from '../../../src/platform/auth/index.js';
 import type { Database } from '../../../src/platform/database/database.js';
+import { ResourceRules } from '../../../src/platform/fhir/resource-rules.js';
 import { registerErrorHandling } from '../../../src/platform/http/errors.js';
 import { registerJsonParsers } from '../../../src/platform/http/fhir-json.js';
 import { newTrail } from '../platform/audit.js';
@@ -64,6 +65,7 @@ export async function buildHarness(db: Database, limits: Partial<SigninLimits> =
       audit: trail,
       metrics: new Registry(),
       stepUpMaxAgeS: 900,
+      reads: new ResourceRules(),
     }),
   });
   await app.ready();

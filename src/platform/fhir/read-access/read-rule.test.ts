@@ -110,6 +110,23 @@ describe('who on the staff reads which group', () => {
     expect(rules.readRules('Observation')).toEqual({ group: 'clinical', patientData: true });
   });
 
+  it('opens a type to every patient only when declared so, without patient data, in a group patients read', () => {
+    const rules = new ResourceRules();
+    rules.declareReads('Medication', { group: 'directory', patientData: false, openToPatients: true });
+    rules.declareReads('Device', { group: 'directory', patientData: false });
+    expect([...rules.typesOpenToPatients()].sort()).toEqual(['Medication', 'OperationOutcome']);
+    expect(() =>
+      rules.declareReads('Observation', { group: 'clinical', patientData: true, openToPatients: true }),
+    ).toThrow(/Observation holds patient data/);
+    expect(() =>
+      rules.declareReads('Group', { group: 'cohort', patientData: false, openToPatients: true }),
+    ).toThrow(/Group \(cohort\) is not read by patients/);
+    // A refused declaration opens nothing; a later one is seen by the next derivation.
+    expect(rules.typesOpenToPatients().has('Group')).toBe(false);
+    rules.declareReads('Slot', { group: 'directory', patientData: false, openToPatients: true });
+    expect(rules.typesOpenToPatients().has('Slot')).toBe(true);
+  });
+
   it('lists the staff roles that may read a group at all (the route policy)', () => {
     expect(staffReadersOf('clinical').sort()).toEqual(['admin', 'clinician', 'prescriber']);
     expect(staffReadersOf('demographics').sort()).toEqual([

@@ -2,7 +2,6 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
-import { patientCompartmentOf } from '../../auth/patient-binding.js';
 import { forbidden, invalid, Problem } from '../../errors/problem.js';
 import { sendFhir } from '../../http/fhir-json.js';
 import { patientOf } from '../patient-compartment.js';
@@ -40,7 +39,7 @@ export function registerSearchAndHistory(app: FastifyInstance, deps: FhirDeps): 
     const forPatient = needsPatientBinding(request);
     // A patient's search runs inside their own compartment (counts and pages included); the
     // binding below re-checks every resource all the same.
-    const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
+    const compartment = forPatient ? deps.access.patientCompartment(request) : undefined;
     // A visibility rule hides some of the patient's own records for now, which SQL cannot see:
     // a count of those types would reveal that hidden ones exist.
     if (forPatient && (parsed.countOnly || parsed.total === 'accurate') && visibilityOf(deps).has(type)) {

@@ -2,8 +2,7 @@
 
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { needsPatientBinding, principalOf } from '../../auth/fastify.js';
-import { patientCompartmentOf } from '../../auth/patient-binding.js';
+import { needsPatientBinding } from '../../auth/fastify.js';
 import { Problem } from '../../errors/problem.js';
 import { clip, shownValue } from '../json-shape.js';
 import { assertResourceType } from '../store/repository.js';
@@ -63,7 +62,7 @@ export function registerWrite(app: FastifyInstance, deps: FhirDeps): void {
     const resource = parsed(rules, body);
     const ifNoneExist = parseIfNoneExist(request.headers['if-none-exist'] as string | undefined);
     const forPatient = needsPatientBinding(request);
-    const compartment = forPatient ? patientCompartmentOf(principalOf(request)) : undefined;
+    const compartment = forPatient ? deps.access.patientCompartment(request) : undefined;
     // A plain create is one statement (its own transaction); a conditional one searches first.
     const outcome =
       ifNoneExist || hasTransactionRules(rules)
