@@ -79,7 +79,8 @@ export async function newTestDatabase(
   }
   if (!postgresAdminUrl) throw new Error('PostgreSQL is not reachable');
   const adminUrl = postgresAdminUrl;
-  const template = migrated ? await (postgresTemplate ??= ensurePostgresTemplate(adminUrl)) : undefined;
+  if (migrated && !postgresTemplate) postgresTemplate = ensurePostgresTemplate(adminUrl);
+  const template = migrated ? await postgresTemplate : undefined;
   const name = `pathways_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -7,10 +7,18 @@
  */
 const root = process.env.ROOT ?? process.cwd();
 const n = Number(process.argv[2] ?? 2000);
-const { createTestDatabase } = await import(`${root}/test/databases.ts`);
-const { Outbox, emit } = await import(`${root}/src/platform/outbox/outbox.ts`);
-const { createLogger } = await import(`${root}/src/platform/logging/logger.ts`);
-const { createMetricsRegistry } = await import(`${root}/src/platform/metrics/metrics.ts`);
+const { createTestDatabase } = (await import(
+  `${root}/test/databases.ts`
+)) as typeof import('../../test/databases.js');
+const { Outbox, emit } = (await import(
+  `${root}/src/platform/outbox/outbox.ts`
+)) as typeof import('../../src/platform/outbox/outbox.js');
+const { createLogger } = (await import(
+  `${root}/src/platform/logging/logger.ts`
+)) as typeof import('../../src/platform/logging/logger.js');
+const { createMetricsRegistry } = (await import(
+  `${root}/src/platform/metrics/metrics.ts`
+)) as typeof import('../../src/platform/metrics/metrics.js');
 
 const t = await createTestDatabase('postgres');
 const db = t.db;
