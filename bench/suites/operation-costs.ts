@@ -34,7 +34,7 @@ const { processMessage, registerPrescriber } = (await import(
 
 type Response = { statusCode: number; body: string };
 const counter = new StatementCounter();
-const app = await startTestApp('postgres', {}, { wrapDatabase: (db: never) => counter.wrap(db) });
+const app = await startTestApp('postgres', {}, { wrapDatabase: (db) => counter.wrap(db) });
 const gp = await registerPrescriber(app);
 const api = dispensingApi(app);
 const pharmacist = await api.pharmacist('FCG71');
@@ -59,7 +59,7 @@ async function measure(name: string, operation: () => Promise<Response>): Promis
 
 const signed = (nominatedPharmacy: string | null = null) =>
   gp.signedOrder({ nhsNumber: generateNhsNumber(), items: [{ quantity: 20 }], nominatedPharmacy });
-const inject = (method: string, url: string, payload?: unknown) =>
+const inject = (method: 'POST' | 'PUT' | 'GET', url: string, payload?: unknown) =>
   app.pathways.app.inject({
     method,
     url,

@@ -23,18 +23,24 @@ const { createMetricsRegistry } = (await import(
 const t = await createTestDatabase('postgres');
 const db = t.db;
 for (let i = 0; i < n; i += 500) {
-  await db.transaction(async (tx: never) => {
+  await db.transaction(async (tx) => {
     for (let j = i; j < Math.min(n, i + 500); j++)
       await emit(tx, { type: 'bench.event', key: `rx-${j % 200}`, payload: { j } });
   });
 }
 const commits = async () =>
   Number(
-    (await db.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0]
-      .xact_commit,
+    (
+      await db.query<{ xact_commit: string }>(
+        'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()',
+      )
+    ).rows[0]!.xact_commit,
   );
 const done = async () =>
-  Number((await db.query(`SELECT count(*) AS c FROM outbox_delivery WHERE state = 'done'`)).rows[0].c);
+  Number(
+    (await db.query<{ c: string }>(`SELECT count(*) AS c FROM outbox_delivery WHERE state = 'done'`)).rows[0]!
+      .c,
+  );
 const outbox = new Outbox({
   db,
   log: createLogger({ level: 'silent' }),
