@@ -27,8 +27,10 @@ describe('bench suites that import another checkout', () => {
       const typed = [...text.matchAll(TYPED_IMPORT)];
       seen += rooted.length;
       if (typed.length !== rooted.length) problems.push(`${name}: an import of \${root}/… is not typed`);
+      for (const target of rooted) {
+        if (!existsSync(path.join(ROOT, target))) problems.push(`${name}: ${target} does not exist`);
+      }
       for (const [, target, typedAs] of typed) {
-        if (!existsSync(path.join(ROOT, target!))) problems.push(`${name}: ${target} does not exist`);
         const typedFile = path
           .relative(ROOT, path.resolve(SUITES, typedAs!))
           .replace(/\.js$/, '.ts')
