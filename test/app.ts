@@ -2,13 +2,14 @@
 import { type BuildOptions, buildPathways, type Pathways } from '../src/app.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { type DatabaseKind, type NewDatabase, newTestDatabase } from './databases.js';
 import { expectCatalogued } from './events/emitted.js';
 import { type TokenInput, tokenFor } from './tokens.js';
 
 export interface TestApp {
   pathways: Pathways;
-  database: TestDatabase;
+  /** Where the app's database is (the app holds the only connection). */
+  database: NewDatabase;
   /** `Authorization` header value for a caller with these roles (see test/tokens.ts). */
   bearer(input: TokenInput): Promise<string>;
   close(): Promise<void>;
@@ -21,10 +22,9 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: BuildOptions = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase(kind);
-  // The app opens its own connection; the test database's own one is closed to keep PGlite's
-  // folder single-owner.
-  await database.db.close();
+  // Not opened here: the app opens its own connection (PGlite's folder has a single owner, and
+  // opening it twice would start PGlite twice).
+  const database = await newTestDatabase(kind);
   const fullEnv: Record<string, string> = {
     DATA_DIR: database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { type Database, openDatabase } from '../src/platform/database/database.js';
-import { migrate } from '../src/platform/database/migrate.js';
 import { copyTemplateInto } from './pglite-template.js';
+import { ensurePostgresTemplate } from './postgres-template.js';
 import { required } from './requirements.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -44,53 +44,80 @@ required(
 /** The database kinds available to this run, for `describe.each`. */
 export const databaseKinds: DatabaseKind[] = postgresAdminUrl ? ['pglite', 'postgres'] : ['pglite'];
 
-export interface TestDatabase {
+/** A new database nobody is connected to yet: where it is, and how to drop it. */
+export interface NewDatabase {
   kind: DatabaseKind;
   /** DATABASE_URL for a server process (postgres only). */
   url: string | undefined;
   /** DATA_DIR for a server process or the embedded database. */
   dataDir: string;
-  db: Database;
-  /** Closes the connection and drops the database or folder. */
+  /** Drops the database or folder (closing this process's connection first, where it has one). */
   dispose(): Promise<void>;
 }
 
-/** A new, empty, migrated database of the given kind, private to the caller. */
-export async function createTestDatabase(kind: DatabaseKind, options: { migrate?: boolean } = {}) {
+export interface TestDatabase extends NewDatabase {
+  db: Database;
+}
+
+let postgresTemplate: Promise<string> | undefined;
+
+/**
+ * A new, empty database of the given kind, private to the caller, migrated (a copy of the run's
+ * template: test/pglite-template.ts, test/postgres-template.ts) unless `migrate: false`, and not
+ * opened: for a service that opens it itself (test/app.ts, server processes).
+ */
+export async function newTestDatabase(
+  kind: DatabaseKind,
+  options: { migrate?: boolean } = {},
+): Promise<NewDatabase> {
+  const migrated = options.migrate !== false;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pathways-test-'));
-  let url: string | undefined;
-  let dropDatabase = async () => {};
-  if (kind === 'postgres') {
-    if (!postgresAdminUrl) throw new Error('PostgreSQL is not reachable');
-    const name = `pathways_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+  const removeDir = async () => rmSync(dataDir, { recursive: true, force: true });
+  if (kind === 'pglite') {
+    if (migrated) await copyTemplateInto(dataDir);
+    return { kind, url: undefined, dataDir, dispose: removeDir };
+  }
+  if (!postgresAdminUrl) throw new Error('PostgreSQL is not reachable');
+  const adminUrl = postgresAdminUrl;
+  if (migrated && !postgresTemplate) postgresTemplate = ensurePostgresTemplate(adminUrl);
+  const template = migrated ? await postgresTemplate : undefined;
+  const name = `pathways_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
     await admin.end();
-    const target = new URL(postgresAdminUrl);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: postgresAdminUrl });
+  }
+  const target = new URL(adminUrl);
+  target.pathname = `/${name}`;
+  return {
+    kind,
+    url: target.toString(),
+    dataDir,
+    async dispose() {
+      const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
-    };
-  }
-  const fromTemplate = kind === 'pglite' && options.migrate !== false;
-  if (fromTemplate) await copyTemplateInto(dataDir);
-  const db = await openDatabase({ databaseUrl: url, dataDir, poolSize: 10 });
-  if (options.migrate !== false) await migrate(db);
-  const result: TestDatabase = {
-    kind,
-    url,
-    dataDir,
+      await removeDir();
+    },
+  };
+}
+
+/** A new, empty database of the given kind (migrated unless `migrate: false`), opened. */
+export async function createTestDatabase(
+  kind: DatabaseKind,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const created = await newTestDatabase(kind, options);
+  const db = await openDatabase({ databaseUrl: created.url, dataDir: created.dataDir, poolSize: 10 });
+  return {
+    ...created,
     db,
     async dispose() {
       await db.close().catch(() => {});
-      await dropDatabase();
-      rmSync(dataDir, { recursive: true, force: true });
+      await created.dispose();
     },
   };
-  return result;
 }

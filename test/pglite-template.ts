@@ -10,10 +10,15 @@ import path from 'node:path';
 import { openDatabase } from '../src/platform/database/database.js';
 import { listMigrations, migrate } from '../src/platform/database/migrate.js';
 
-export function templateDir(): string {
+/** Names a template by what it holds: a changed, added or removed migration gives a new name. */
+export function migrationsHash(): string {
   const hash = createHash('sha256');
   for (const migration of listMigrations()) hash.update(migration.id).update(migration.sql);
-  return path.join(os.tmpdir(), `pathways-pglite-template-${hash.digest('hex').slice(0, 16)}`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+export function templateDir(): string {
+  return path.join(os.tmpdir(), `pathways-pglite-template-${migrationsHash()}`);
 }
 
 /** Builds the template if missing (atomically: built aside, then renamed into place). */

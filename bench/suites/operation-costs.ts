@@ -9,18 +9,32 @@
  */
 const root = process.env.ROOT ?? process.cwd();
 const n = Number(process.argv[2] ?? 100);
-const { startTestApp } = await import(`${root}/test/app.ts`);
-const { StatementCounter } = await import(`${root}/test/counting-database.ts`);
-const messages = await import(`${root}/src/dispensing/examples/messages.ts`);
-const { dispensingApi } = await import(`${root}/test/support/dispensing/api.ts`);
-const { itemIdOf, shortFormIdOf } = await import(`${root}/src/prescribing/examples/order-bundle.ts`);
-const { generateNhsNumber } = await import(`${root}/src/nhs/nhs-number.ts`);
-const { cancelBundle } = await import(`${root}/test/support/prescribing/cancel-bundle.ts`);
-const { processMessage, registerPrescriber } = await import(`${root}/test/support/prescribing/prescriber.ts`);
+const { startTestApp } = (await import(`${root}/test/app.ts`)) as typeof import('../../test/app.js');
+const { StatementCounter } = (await import(
+  `${root}/test/counting-database.ts`
+)) as typeof import('../../test/counting-database.js');
+const messages = (await import(
+  `${root}/src/dispensing/examples/messages.ts`
+)) as typeof import('../../src/dispensing/examples/messages.js');
+const { dispensingApi } = (await import(
+  `${root}/test/support/dispensing/api.ts`
+)) as typeof import('../../test/support/dispensing/api.js');
+const { itemIdOf, shortFormIdOf } = (await import(
+  `${root}/src/prescribing/examples/order-bundle.ts`
+)) as typeof import('../../src/prescribing/examples/order-bundle.js');
+const { generateNhsNumber } = (await import(
+  `${root}/src/nhs/nhs-number.ts`
+)) as typeof import('../../src/nhs/nhs-number.js');
+const { cancelBundle } = (await import(
+  `${root}/test/support/prescribing/cancel-bundle.ts`
+)) as typeof import('../../test/support/prescribing/cancel-bundle.js');
+const { processMessage, registerPrescriber } = (await import(
+  `${root}/test/support/prescribing/prescriber.ts`
+)) as typeof import('../../test/support/prescribing/prescriber.js');
 
 type Response = { statusCode: number; body: string };
 const counter = new StatementCounter();
-const app = await startTestApp('postgres', {}, { wrapDatabase: (db: never) => counter.wrap(db) });
+const app = await startTestApp('postgres', {}, { wrapDatabase: (db) => counter.wrap(db) });
 const gp = await registerPrescriber(app);
 const api = dispensingApi(app);
 const pharmacist = await api.pharmacist('FCG71');
@@ -45,7 +59,7 @@ async function measure(name: string, operation: () => Promise<Response>): Promis
 
 const signed = (nominatedPharmacy: string | null = null) =>
   gp.signedOrder({ nhsNumber: generateNhsNumber(), items: [{ quantity: 20 }], nominatedPharmacy });
-const inject = (method: string, url: string, payload?: unknown) =>
+const inject = (method: 'POST' | 'PUT' | 'GET', url: string, payload?: unknown) =>
   app.pathways.app.inject({
     method,
     url,

@@ -7,26 +7,40 @@
  */
 const root = process.env.ROOT ?? process.cwd();
 const n = Number(process.argv[2] ?? 2000);
-const { createTestDatabase } = await import(`${root}/test/databases.ts`);
-const { Outbox, emit } = await import(`${root}/src/platform/outbox/outbox.ts`);
-const { createLogger } = await import(`${root}/src/platform/logging/logger.ts`);
-const { createMetricsRegistry } = await import(`${root}/src/platform/metrics/metrics.ts`);
+const { createTestDatabase } = (await import(
+  `${root}/test/databases.ts`
+)) as typeof import('../../test/databases.js');
+const { Outbox, emit } = (await import(
+  `${root}/src/platform/outbox/outbox.ts`
+)) as typeof import('../../src/platform/outbox/outbox.js');
+const { createLogger } = (await import(
+  `${root}/src/platform/logging/logger.ts`
+)) as typeof import('../../src/platform/logging/logger.js');
+const { createMetricsRegistry } = (await import(
+  `${root}/src/platform/metrics/metrics.ts`
+)) as typeof import('../../src/platform/metrics/metrics.js');
 
 const t = await createTestDatabase('postgres');
 const db = t.db;
 for (let i = 0; i < n; i += 500) {
-  await db.transaction(async (tx: never) => {
+  await db.transaction(async (tx) => {
     for (let j = i; j < Math.min(n, i + 500); j++)
       await emit(tx, { type: 'bench.event', key: `rx-${j % 200}`, payload: { j } });
   });
 }
 const commits = async () =>
   Number(
-    (await db.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0]
-      .xact_commit,
+    (
+      await db.query<{ xact_commit: string }>(
+        'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()',
+      )
+    ).rows[0]!.xact_commit,
   );
 const done = async () =>
-  Number((await db.query(`SELECT count(*) AS c FROM outbox_delivery WHERE state = 'done'`)).rows[0].c);
+  Number(
+    (await db.query<{ c: string }>(`SELECT count(*) AS c FROM outbox_delivery WHERE state = 'done'`)).rows[0]!
+      .c,
+  );
 const outbox = new Outbox({
   db,
   log: createLogger({ level: 'silent' }),

@@ -6,9 +6,15 @@
  */
 const root = process.env.ROOT ?? process.cwd();
 const n = Number(process.argv[2] ?? 1000);
-const { signPrescription } = await import(`${root}/src/signing/sign.ts`);
-const { verifyBundleSignature } = await import(`${root}/src/signing/verify.ts`);
-const { makeSigner, SIG_T, unsignedOrder } = await import(`${root}/test/support/signing/material.ts`);
+const { signPrescription } = (await import(
+  `${root}/src/signing/sign.ts`
+)) as typeof import('../../src/signing/sign.js');
+const { verifyBundleSignature } = (await import(
+  `${root}/src/signing/verify.ts`
+)) as typeof import('../../src/signing/verify.js');
+const { makeSigner, SIG_T, unsignedOrder } = (await import(
+  `${root}/test/support/signing/material.ts`
+)) as typeof import('../../test/support/signing/material.js');
 
 const signer = await makeSigner('ES256');
 const bundle = await signPrescription(unsignedOrder(), {

@@ -6,8 +6,13 @@
  */
 const root = process.env.ROOT ?? process.cwd();
 const n = Number(process.argv[2] ?? 3000);
-const { createTokenVerifier } = await import(`${root}/src/platform/auth/verify.ts`);
-const { AUDIENCE, ISSUER, signToken, testKey } = await import(`${root}/src/platform/auth/test-support.ts`);
+// Typed as this checkout's modules, so `npm run typecheck` catches a helper that moves.
+const { createTokenVerifier } = (await import(
+  `${root}/src/platform/auth/verify.ts`
+)) as typeof import('../../src/platform/auth/verify.js');
+const { AUDIENCE, ISSUER, signToken, testKey } = (await import(
+  `${root}/test/support/platform/auth.ts`
+)) as typeof import('../../test/support/platform/auth.js');
 
 const key = await testKey('k1');
 const nowS = Math.floor(Date.now() / 1000);

@@ -7,6 +7,11 @@
  * sources and what they import from src/, the lockfile, the build's flags), so the suites of a run, and later runs on unchanged
  * sources, share it, and a changed source builds a new one. Suites running in parallel wait for
  * the one that builds (a lock folder) instead of building the same thing twice on a busy machine.
+ *
+ * When dist/web is current by bin/build.js's own rule (its stamp newer than every input), the
+ * suites read it instead and nothing is built: CI's `npm ci` has just built it (prepare), and a
+ * developer who ran `npm run build` or `npm start` has too. It is the same production build, with
+ * source maps besides; the suites only read it.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +32,10 @@ const OLD_BUILD_MS = 24 * 3_600_000;
 
 /** What web/ imports from the server's sources (bin/build.js lists the same). */
 const WEB_IMPORTS_FROM_SRC = ['src/platform/time/london-time.ts'];
+/** bin/build.js's web target: its inputs and the stamp it writes after a build. */
+const DIST_WEB = path.join(ROOT, 'dist', 'web');
+const DIST_WEB_STAMP = path.join(DIST_WEB, '.web-built');
+const DIST_WEB_INPUTS = ['web', ...WEB_IMPORTS_FROM_SRC, 'package-lock.json'];
 
 const VITE_ARGS = ['build', '--config', 'web/vite.config.ts', '--sourcemap', 'false', '--logLevel', 'error'];
 
@@ -100,8 +109,31 @@ function tryLock(lock: string): boolean {
   }
 }
 
-/** The build of the current sources: built now if no suite has built it yet. */
+/** The newest modification time under `relative` (bin/build.js's staleness rule, read only). */
+function newestMtime(relative: string): number {
+  const target = path.join(ROOT, relative);
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = stat.mtimeMs;
+  for (const entry of readdirSync(target)) {
+    if (entry !== 'node_modules' && entry !== 'dist')
+      latest = Math.max(latest, newestMtime(`${relative}/${entry}`));
+  }
+  return latest;
+}
+
+/** dist/web, when bin/build.js built it after the last change to anything it is built from. */
+export function currentDistBuild(): WebBuild | undefined {
+  if (!existsSync(DIST_WEB_STAMP) || !existsSync(path.join(DIST_WEB, 'index.html'))) return undefined;
+  const built = statSync(DIST_WEB_STAMP).mtimeMs;
+  return DIST_WEB_INPUTS.every((input) => newestMtime(input) <= built) ? { dir: DIST_WEB } : undefined;
+}
+
+/** The build of the current sources: dist/web when current, else built now if no suite has yet. */
 export async function buildWebApp(): Promise<WebBuild> {
+  const dist = currentDistBuild();
+  if (dist) return dist;
   const name = `${PREFIX}${webBuildKey()}`;
   const dir = path.join(tmpdir(), name);
   const lock = `${dir}.lock`;

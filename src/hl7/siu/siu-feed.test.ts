@@ -35,6 +35,15 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect(readAck(await h.send(message)).code).toBe('AA');
   }
 
+  /** The appointment-changed events of an appointment, in order: [change, by] each. */
+  async function changesOf(appointment: Appointment): Promise<[string, string][]> {
+    const events = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
+      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
+      [`Appointment/${appointment.id}`],
+    );
+    return events.rows.map((row) => [row.payload.change, row.payload.by]);
+  }
+
   it('S12 books: an unknown patient is created from PID and sees the appointment as the portal shows it', async () => {
     await accepted(siu({ trigger: 'S12', filler: 'A1', nhsNumber: NEW_PATIENT }));
     const patients = await h.get<Bundle<Patient>>(`/fhir/R4/Patient?identifier=${NHS}|${NEW_PATIENT}`);
@@ -114,11 +123,7 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'Clinic cancelled' } });
     expect((await h.get<Slot>(`/fhir/R4/${cancelled!.slot![0]!.reference}`)).body.status).toBe('free');
 
-    const changes = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
-      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
-      [`Appointment/${cancelled!.id}`],
-    );
-    expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
+    expect(await changesOf(cancelled!)).toEqual([
       ['booked', 'clinician'],
       ['cancelled', 'clinician'],
     ]);
@@ -143,11 +148,7 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     await accepted(siu({ trigger: 'S14', filler: 'A10', at: '20260221100000' }));
     expect((await byFiller('A10'))[0]!.status).toBe('booked');
     expect(await slot()).toBe('busy');
-    const changes = await h.t.pathways.db.query<{ payload: { change: string; by: string } }>(
-      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
-      [`Appointment/${booked!.id}`],
-    );
-    expect(changes.rows.map((row) => [row.payload.change, row.payload.by])).toEqual([
+    expect(await changesOf(booked!)).toEqual([
       ['booked', 'clinician'],
       ['booked', 'clinician'],
     ]);
@@ -258,10 +259,6 @@ describe.each(databaseKinds)('SIU feed on %s', (kind) => {
     expect(survivor).not.toBe(`Patient/${patient.id}`);
     expect(moved).toMatchObject({ status: 'booked', start: before!.start, slot: before!.slot });
     expect((await h.get<Slot>(`/fhir/R4/${moved!.slot![0]!.reference}`)).body.status).toBe('busy');
-    const changes = await h.t.pathways.db.query<{ payload: { change: string } }>(
-      `SELECT payload FROM outbox_event WHERE type = 'appointment-changed' AND key = $1 ORDER BY seq`,
-      [`Appointment/${moved!.id}`],
-    );
-    expect(changes.rows.map((row) => row.payload.change)).toEqual(['booked']);
+    expect((await changesOf(moved!)).map(([change]) => change)).toEqual(['booked']);
   });
 });

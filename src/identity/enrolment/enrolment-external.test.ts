@@ -40,7 +40,9 @@ describe.each(databaseKinds)('enrolment with PDS and Notify on %s', (kind) => {
     await notify.start();
     t = await startTestApp(kind, {
       DEMOGRAPHICS_URL: pds.url,
-      DEMOGRAPHICS_TIMEOUT_MS: '300',
+      // Long enough for an answering PDS on a loaded machine (at 300 ms an ordinary look-up timed
+      // out into a 503 under load), short enough that the hung look-up below ends soon.
+      DEMOGRAPHICS_TIMEOUT_MS: '2000',
       NOTIFY_BASE_URL: notify.url,
       NOTIFY_API_KEY: notify.apiKey,
     });
