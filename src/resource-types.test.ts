@@ -31,9 +31,14 @@ describe('the write rules the capabilities declare', () => {
       'Provenance',
       'Communication',
     ]) {
-      // Undeclared, or (the feed's Provenance) declared with a write policy nobody meets.
+      // Undeclared, or (the feed's Provenance and Task) declared with a write policy nobody meets,
+      // for the feed's system writer alone.
       const declared = rules.writeRules(type);
-      if (declared) expect([type, declared.write]).toEqual(['Provenance', NOBODY]);
+      if (declared) {
+        expect(['Provenance', 'Task'], type).toContain(type);
+        expect(declared.write, type).toEqual(NOBODY);
+        expect(declared.systemWriters, type).toEqual(['hl7']);
+      }
       for (const role of ROLES) {
         for (const interaction of INTERACTIONS)
           expect(allowed(role, type, interaction), `${role} ${type}`).toBe(false);
