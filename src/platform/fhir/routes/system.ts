@@ -73,6 +73,9 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest) {
       continue;
     }
     const rules = deps.rules.writeRules(type);
+    // Who may write the type first: a caller who may not write it at all is told that, not sent
+    // to single-resource routes that would refuse them too.
+    await deps.access.enforce(request, policyOf(rules, INTERACTION[method] ?? 'update'));
     // A type whose declared rules run in its own write's transaction (the register's uniqueness
     // and rights checks, booking's slots and events) is written one resource at a time.
     if (rules && !rules.inTransactionBundle) {
@@ -80,6 +83,5 @@ async function authorizeTransaction(deps: FhirDeps, request: FastifyRequest) {
         `${type} is written one at a time (POST, PUT, DELETE /fhir/R4/${type}), not in a transaction`,
       );
     }
-    await deps.access.enforce(request, policyOf(rules, INTERACTION[method] ?? 'update'));
   }
 }
