@@ -150,6 +150,22 @@ describe.each(databaseKinds)('nominated pharmacy on %s', (kind) => {
     expect((await find(mine.token, 'LS15')).json().total).toBe(20);
   });
 
+  it('finds a pharmacy that does not say whether it is active, never one that says it is not', async () => {
+    const store = (name: string, ods: string, active?: boolean) =>
+      p.store({
+        resourceType: 'Organization',
+        identifier: [{ system: ODS_SYSTEM, value: ods }],
+        ...(active === undefined ? {} : { active }),
+        type: [{ coding: [{ system: ROLE, code: '182' }] }],
+        name,
+        address: [{ line: ['3 Test Street'], city: 'Leeds', postalCode: 'LS28 5AA' }],
+      } satisfies Organization);
+    await store('Pudsey Pharmacy', 'FNP01');
+    await store('Pudsey Closed Pharmacy', 'FNP02', false);
+    expect(await names(mine.token, 'pudsey')).toEqual(['Pudsey Pharmacy']);
+    expect(await names(mine.token, 'LS28')).toEqual(['Pudsey Pharmacy']);
+  });
+
   it('lets the patient choose and change their own nomination, audited and announced', async () => {
     const none = await p.call(mine.token, 'GET', `/fhir/R4/Patient/${mine.id}/$nominated-pharmacy`);
     expect(none.json()).toEqual({ resourceType: 'Parameters', parameter: [] });

@@ -48,7 +48,8 @@ export async function findPharmacies(
 ): Promise<Organization[]> {
   const params = new URLSearchParams({
     type: `${ORGANISATION_ROLE_SYSTEM}|${PHARMACY_ROLE}`,
-    active: 'true',
+    // An Organization that does not say it is inactive is active (FHIR: `active` absent = true).
+    'active:not': 'false',
     _sort: 'name',
     _count: String(MAX_PHARMACIES),
   });
