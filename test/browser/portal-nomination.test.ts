@@ -6,16 +6,14 @@
  * call leaves the nomination shown with the error summary. Each state is scanned with axe (WCAG
  * 2.2 AA) at 320 and 1024 px, with no sideways scrolling at 320 px and no console errors.
  */
-import type { Organization } from '@medplum/fhirtypes';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createAccount } from '../../src/identity/accounts/store.js';
-import { ODS_SYSTEM } from '../../src/nhs/index.js';
 import { startTestApp, type TestApp } from '../app.js';
 import { storePatient } from '../support/identity/enrolment.js';
 import { describeBrowser, launchChromium } from './chromium.js';
 import { check, focusedText, openTab, type Tab } from './portal-browser.js';
-import { api } from './portal-seed.js';
+import { api, storePharmacies } from './portal-seed.js';
 import { arrived, signInWithTotp } from './portal-steps.js';
 import { buildWebApp } from './web-build.js';
 
@@ -40,19 +38,10 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
     if (typeof address !== 'object' || !address) throw new Error('the service is not listening');
     base = `http://127.0.0.1:${address.port}`;
     admin = await t.bearer({ roles: ['admin'] });
-    for (const [{ ods, name }, postalCode] of [
-      [PHARMACY, 'LS1 6AZ'],
-      [OTHER_PHARMACY, 'LS8 2QE'],
-    ] as const) {
-      await api(t, admin, 'POST', '/fhir/R4/Organization', {
-        resourceType: 'Organization',
-        identifier: [{ system: ODS_SYSTEM, value: ods }],
-        active: true,
-        type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
-        name,
-        address: [{ line: ['3 Briggate'], city: 'Leeds', postalCode }],
-      } satisfies Organization);
-    }
+    await storePharmacies(t, admin, [
+      { ...PHARMACY, postalCode: 'LS1 6AZ' },
+      { ...OTHER_PHARMACY, postalCode: 'LS8 2QE' },
+    ]);
     browser = await launchChromium();
   }, 300_000);
 

@@ -64,6 +64,24 @@ export async function api(t: TestApp, authorization: string, method: Method, url
 let patients = 0;
 
 /** A Patient on the register (as an administrator), and the details its owner enrols with. */
+/** Pharmacies a patient can find and nominate (ODS role 182, an ODS code), stored by an admin. */
+export async function storePharmacies(
+  t: TestApp,
+  admin: string,
+  pharmacies: ReadonlyArray<{ ods: string; name: string; postalCode: string }>,
+): Promise<void> {
+  for (const { ods, name, postalCode } of pharmacies) {
+    await api(t, admin, 'POST', '/fhir/R4/Organization', {
+      resourceType: 'Organization',
+      identifier: [{ system: ODS_SYSTEM, value: ods }],
+      active: true,
+      type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
+      name,
+      address: [{ line: ['1 Market Street'], city: 'Leeds', postalCode }],
+    });
+  }
+}
+
 export async function registerPatient(t: TestApp, given: string, family: string): Promise<PatientFixture> {
   patients++;
   const nhsNumber = generateNhsNumber();
@@ -148,19 +166,10 @@ export async function seedJourney(t: TestApp): Promise<JourneySeed> {
   }
   // Pharmacies a patient may nominate (ODS role 182), one in the LS2 district.
   const nominable = { name: 'Kirkgate Pharmacy', district: 'LS2' };
-  for (const [ods, name, postalCode] of [
-    ['FKG01', nominable.name, 'LS2 7HY'],
-    ['FHD02', 'Headingley Pharmacy', 'LS6 3AB'],
-  ] as const) {
-    await api(t, admin, 'POST', '/fhir/R4/Organization', {
-      resourceType: 'Organization',
-      identifier: [{ system: ODS_SYSTEM, value: ods }],
-      active: true,
-      type: [{ coding: [{ system: 'https://fhir.nhs.uk/CodeSystem/organisation-role', code: '182' }] }],
-      name,
-      address: [{ line: ['1 Market Street'], city: 'Leeds', postalCode }],
-    });
-  }
+  await storePharmacies(t, admin, [
+    { ods: 'FKG01', name: nominable.name, postalCode: 'LS2 7HY' },
+    { ods: 'FHD02', name: 'Headingley Pharmacy', postalCode: 'LS6 3AB' },
+  ]);
   const items = [
     { code: '39732311000001104', display: 'Amoxicillin 250mg capsules', quantity: 21 },
     { code: '322341003', display: 'Co-codamol 30mg/500mg tablets', quantity: 30 },
