@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgWireCounter } from '../../../bench/harness/pg-wire.js';
 import { createTestDatabase, postgresAdminUrl, type TestDatabase } from '../../../test/databases.js';
+import { waitFor } from '../../../test/support/platform/wait.js';
 import { Problem } from '../errors/problem.js';
 import { type Database, openDatabase } from './database.js';
 import { runInRequestScope, runOutsideRequest } from './request-scope.js';
@@ -100,5 +101,29 @@ describe.runIf(tcp)('the request pool and the background pool on PostgreSQL', ()
       { timeout: `${TIMEOUT_MS}ms`, plans: serverPlans },
     ]);
     expect((await db.query(settings)).rows).toEqual([{ timeout: '0', plans: 'force_custom_plan' }]);
+  });
+
+  it('reports each pool apart, so requests waiting for a connection show as such', async () => {
+    const stats = db.poolStats();
+    expect(Object.keys(stats).sort()).toEqual(['background', 'request']);
+    expect(stats.request!.total).toBeLessThanOrEqual(1);
+    expect(stats.background!.total).toBeLessThanOrEqual(2);
+    // Hold the one request connection; a second request statement waits for it in the request pool.
+    let release!: () => void;
+    const held = asRequest(() =>
+      db.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }),
+    );
+    await waitFor(() => db.poolStats().request!.idle === 0 && release !== undefined, 'the held connection');
+    const queued = asRequest(() => db.query('SELECT 1'));
+    await waitFor(() => db.poolStats().request!.waiting === 1, 'a request waiting');
+    expect(db.poolStats().background!.waiting).toBe(0);
+    release();
+    await Promise.all([held, queued]);
+    expect(db.poolStats().request!.waiting).toBe(0);
   });
 });

@@ -20,6 +20,9 @@ export interface PoolStats {
   waiting: number;
 }
 
+/** Each pool's stats by its name: `request` and `background` on PostgreSQL, `embedded` on PGlite. */
+export type PoolsStats = Readonly<Record<string, PoolStats>>;
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
@@ -31,7 +34,7 @@ export interface Database extends Queryable {
    * is busy; on PGlite, the database itself.
    */
   readonly probe: Queryable;
-  poolStats(): PoolStats;
+  poolStats(): PoolsStats;
   /**
    * Resolves when the database answers, as a writable primary, within `timeoutMs` (default 2 s);
    * otherwise rejects with DatabaseUnavailableError. For /readyz: never waits on a hung server.

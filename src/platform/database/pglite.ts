@@ -59,7 +59,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     async ping(): Promise<void> {
       await db.query('SELECT 1');
     },
-    poolStats: () => ({ total: 1, idle: waiting === 0 ? 1 : 0, waiting }),
+    poolStats: () => ({ embedded: { total: 1, idle: waiting === 0 ? 1 : 0, waiting } }),
     exclusive<T>(lockKey: number, fn: () => Promise<T>): Promise<T> {
       const run = (exclusiveTails.get(lockKey) ?? Promise.resolve()).then(fn, fn);
       exclusiveTails.set(

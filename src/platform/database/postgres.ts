@@ -17,7 +17,7 @@
  *   away (failover) is replaced at BEGIN; the pools reconnect by themselves.
  */
 import pg from 'pg';
-import type { Database, Queryable, QueryResult, Row } from './database.js';
+import type { Database, PoolStats, Queryable, QueryResult, Row } from './database.js';
 import { listenOn } from './listen.js';
 import { type CancelTarget, sendCancelRequest } from './pg-cancel.js';
 import { defaultBackgroundPoolSize } from './pool-size.js';
@@ -233,18 +233,18 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       });
       return withTimeout(pinging, timeoutMs);
     },
-    // Both working pools together: the connections this process holds for its work.
-    poolStats: () => ({
-      total: requestPool.totalCount + backgroundPool.totalCount,
-      idle: requestPool.idleCount + backgroundPool.idleCount,
-      waiting: requestPool.waitingCount + backgroundPool.waitingCount,
-    }),
+    // Each working pool apart: requests waiting for a connection is not the outbox waiting for one.
+    poolStats: () => ({ request: statsOf(requestPool), background: statsOf(backgroundPool) }),
     exclusive: (lockKey, fn) => withSessionLock(url, lockKey, fn),
     listen: (channel, onNotify) => listenOn(url, channel, onNotify),
     async close() {
       await Promise.all(pools.map((pool) => pool.end()));
     },
   };
+}
+
+function statsOf(pool: pg.Pool): PoolStats {
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
 function cancelTargetOf(url: string): CancelTarget {

@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import type { PoolStats } from '../database/database.js';
+import type { PoolsStats } from '../database/database.js';
 import type { Logger } from '../logging/logger.js';
 import { registerNoStoreByDefault } from './cache-control.js';
 import { registerErrorHandling } from './errors.js';
@@ -17,7 +17,7 @@ import * as D from './route-docs.js';
 export function registerRequestMetrics(
   app: FastifyInstance,
   registry: Registry,
-  options: { poolStats: () => PoolStats },
+  options: { poolStats: () => PoolsStats },
 ): void {
   const duration = new Histogram({
     name: 'pathways_http_request_duration_seconds',
@@ -28,14 +28,15 @@ export function registerRequestMetrics(
   });
   new Gauge({
     name: 'pathways_db_pool_connections',
-    help: 'Database pool connections by state',
-    labelNames: ['state'],
+    help: 'Database pool connections by pool (request, background; embedded on PGlite) and state',
+    labelNames: ['pool', 'state'],
     registers: [registry],
     collect() {
-      const stats = options.poolStats();
-      this.set({ state: 'total' }, stats.total);
-      this.set({ state: 'idle' }, stats.idle);
-      this.set({ state: 'waiting' }, stats.waiting);
+      for (const [pool, stats] of Object.entries(options.poolStats())) {
+        this.set({ pool, state: 'total' }, stats.total);
+        this.set({ pool, state: 'idle' }, stats.idle);
+        this.set({ pool, state: 'waiting' }, stats.waiting);
+      }
     },
   });
 

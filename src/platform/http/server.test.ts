@@ -48,7 +48,7 @@ describe('HTTP shell', () => {
     expect(metrics.body).toMatch(
       /pathways_http_request_duration_seconds_count\{route="\/fhir\/R4\/:type\/:id",method="GET",status="404"\} 1/,
     );
-    expect(metrics.body).toContain('pathways_db_pool_connections{state="total"}');
+    expect(metrics.body).toContain('pathways_db_pool_connections{pool="embedded",state="total"}');
     expect(metrics.body).toMatch(/pathways_job_queue_depth/);
   });
 

@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from 'prom-client';
 import { recordDeclaredAccess } from '../auth/fastify.js';
 import type { Config } from '../config/config.js';
-import type { PoolStats } from '../database/database.js';
+import type { PoolsStats } from '../database/database.js';
 import { type RequestScope, runInRequestScope } from '../database/request-scope.js';
 import { Problem } from '../errors/problem.js';
 import { type Logger, requestChildLogger } from '../logging/logger.js';
@@ -38,7 +38,7 @@ export interface HttpDeps {
   log: Logger;
   metrics: Registry;
   readiness: Readiness;
-  poolStats: () => PoolStats;
+  poolStats: () => PoolsStats;
   /** The service's version, for the OpenAPI document. */
   version?: string;
 }
