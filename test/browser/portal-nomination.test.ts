@@ -9,13 +9,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createAccount } from '../../src/identity/accounts/store.js';
-import { startTestApp, type TestApp } from '../app.js';
+import type { TestApp } from '../app.js';
 import { storePatient } from '../support/identity/enrolment.js';
-import { describeBrowser, launchChromium } from './chromium.js';
+import { describeBrowser } from './chromium.js';
 import { check, focusedText, openTab, type Tab } from './portal-browser.js';
 import { api, storePharmacies } from './portal-seed.js';
 import { arrived, signInWithTotp } from './portal-steps.js';
-import { buildWebApp } from './web-build.js';
+import { servePortal } from './portal-suite.js';
 
 const PHARMACY = { ods: 'FRN01', name: 'Briggate Pharmacy' };
 const OTHER_PHARMACY = { ods: 'FRN02', name: 'Roundhay Pharmacy' };
@@ -26,29 +26,21 @@ describeBrowser('removing a nominated pharmacy in Chromium', () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;
+  let close: (() => Promise<void>) | undefined;
   let admin: string;
   let tab: Tab | undefined;
   let people = 0;
 
   beforeAll(async () => {
-    const build = await buildWebApp();
-    t = await startTestApp('pglite', { PORTAL_WEB_DIR: build.dir });
-    await t.pathways.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.pathways.app.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('the service is not listening');
-    base = `http://127.0.0.1:${address.port}`;
+    ({ t, base, browser, close } = await servePortal());
     admin = await t.bearer({ roles: ['admin'] });
     await storePharmacies(t, admin, [
       { ...PHARMACY, postalCode: 'LS1 6AZ' },
       { ...OTHER_PHARMACY, postalCode: 'LS8 2QE' },
     ]);
-    browser = await launchChromium();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => close?.());
 
   afterEach(async () => {
     const problems = tab?.problems ?? [];

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../app.js';
+import type { TestApp } from '../app.js';
 import {
   e164,
   enrol,
@@ -20,10 +20,10 @@ import {
   storePatient,
 } from '../support/identity/enrolment.js';
 import { waitFor } from '../support/platform/wait.js';
-import { describeBrowser, launchChromium } from './chromium.js';
+import { describeBrowser } from './chromium.js';
 import { check, focusedText, openTab, type Tab } from './portal-browser.js';
 import { arrived } from './portal-steps.js';
-import { buildWebApp } from './web-build.js';
+import { servePortal } from './portal-suite.js';
 
 /** The newest unlock code the service sent to either of the account's contacts. */
 async function unlockCode(t: TestApp, recipients: [string, string]): Promise<string> {
@@ -50,22 +50,14 @@ describeBrowser("the portal's sign-in in Chromium", () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;
+  let close: (() => Promise<void>) | undefined;
   let tab: Tab | undefined;
 
   beforeAll(async () => {
-    const build = await buildWebApp();
-    t = await startTestApp('pglite', { PORTAL_WEB_DIR: build.dir });
-    await t.pathways.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.pathways.app.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('the service is not listening');
-    base = `http://127.0.0.1:${address.port}`;
-    browser = await launchChromium();
+    ({ t, base, browser, close } = await servePortal());
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => close?.());
 
   afterEach(async () => {
     const problems = tab?.problems ?? [];
